@@ -1,0 +1,160 @@
+// Package config holds the one configuration struct of shequ. Values come
+// from defaults, then SHEQU_* environment variables, then command-line flags,
+// each overriding the one before; Validate checks the result at start.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"shequ"
+)
+
+// Defaults.
+const (
+	DefaultAddr = "127.0.0.1:8080"
+	DefaultDB   = "shequ-data/shequ.db"
+)
+
+// Config is the configuration of every subcommand; each binds the flags it uses.
+type Config struct {
+	Addr          string // listen address of serve
+	DB            string // SQLite file path or postgres:// URL
+	Demo          bool   // load the demo on an empty database
+	NoMigrate     bool   // do not apply pending migrations at start
+	LogFormat     string // text or json
+	LogLevel      string // debug, info, warn, error
+	SecureCookies bool   // set the Secure flag: the platform is behind TLS
+	Lang          string // language of command-line output: zh-CN or en
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{Addr: DefaultAddr, DB: DefaultDB, LogFormat: "text", LogLevel: "info", Lang: "zh-CN"}
+}
+
+// FromEnv returns the defaults overridden by the environment. A variable with
+// the suffix _FILE names a file holding the value (for secrets such as a
+// PostgreSQL URL with a password); the plain variable wins over it.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Default()
+	str := func(name string, dst *string) error {
+		if v := getenv(name); v != "" {
+			*dst = v
+			return nil
+		}
+		if p := getenv(name + "_FILE"); p != "" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return fmt.Errorf("%s_FILE: %w", name, err)
+			}
+			*dst = strings.TrimSpace(string(b))
+		}
+		return nil
+	}
+	boolean := func(name string, dst *bool) error {
+		switch strings.ToLower(getenv(name)) {
+		case "":
+		case "1", "true", "yes", "on":
+			*dst = true
+		case "0", "false", "no", "off":
+			*dst = false
+		default:
+			return fmt.Errorf("%s=%q: want 1 or 0 (环境变量取值应为 1 或 0)", name, getenv(name))
+		}
+		return nil
+	}
+	if err := str("SHEQU_DB", &c.DB); err != nil {
+		return c, err
+	}
+	for _, s := range []struct {
+		name string
+		dst  *string
+	}{{"SHEQU_ADDR", &c.Addr}, {"SHEQU_LOG_FORMAT", &c.LogFormat}, {"SHEQU_LOG_LEVEL", &c.LogLevel}, {"SHEQU_LANG", &c.Lang}} {
+		if v := getenv(s.name); v != "" {
+			*s.dst = v
+		}
+	}
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"SHEQU_DEMO", &c.Demo}, {"SHEQU_NO_MIGRATE", &c.NoMigrate}, {"SHEQU_SECURE_COOKIES", &c.SecureCookies}} {
+		if err := boolean(b.name, b.dst); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// BindDB registers the flags of every subcommand that opens the database.
+func (c *Config) BindDB(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", c.DB, "database: a SQLite file path, or a postgres:// URL (env SHEQU_DB)")
+	fs.StringVar(&c.Lang, "lang", c.Lang, "language of messages: zh-CN or en (env SHEQU_LANG)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (env SHEQU_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env SHEQU_LOG_FORMAT)")
+}
+
+// BindServe registers the flags of serve.
+func (c *Config) BindServe(fs *flag.FlagSet) {
+	c.BindDB(fs)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address host:port (env SHEQU_ADDR)")
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "on an empty database, load the division tree and the 安吉县 demo (env SHEQU_DEMO=1)")
+	fs.BoolVar(&c.NoMigrate, "no-migrate", c.NoMigrate, "do not apply pending migrations; refuse to start if any (env SHEQU_NO_MIGRATE=1)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure: set when served behind TLS (env SHEQU_SECURE_COOKIES=1)")
+}
+
+// IsPostgres reports whether DB is a PostgreSQL URL.
+func (c Config) IsPostgres() bool { return IsPostgresDSN(c.DB) }
+
+// IsPostgresDSN reports whether a DSN names PostgreSQL rather than a SQLite file.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Validate checks every value and names the ones that are wrong.
+func (c Config) Validate() error {
+	var fe shequ.FieldErrors
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		fe.Add("addr", "config.addr", fmt.Sprintf("-addr %q is not host:port, e.g. 127.0.0.1:8080", c.Addr), map[string]any{"Value": c.Addr})
+	}
+	switch {
+	case strings.TrimSpace(c.DB) == "":
+		fe.Add("db", "config.db_empty", "-db is empty: give a SQLite file path or a postgres:// URL", nil)
+	case c.IsPostgres():
+		if u, err := url.Parse(c.DB); err != nil || u.Host == "" {
+			fe.Add("db", "config.db_url", "-db is not a valid postgres:// URL", nil)
+		}
+	case strings.Contains(c.DB, "://"):
+		fe.Add("db", "config.db_scheme", "-db: only SQLite file paths and postgres:// URLs are supported", nil)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		fe.Add("log_format", "config.log_format", fmt.Sprintf("-log-format %q: want text or json", c.LogFormat), map[string]any{"Value": c.LogFormat})
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		fe.Add("log_level", "config.log_level", fmt.Sprintf("-log-level %q: want debug, info, warn or error", c.LogLevel), map[string]any{"Value": c.LogLevel})
+	}
+	if c.Lang != "zh-CN" && c.Lang != "en" {
+		fe.Add("lang", "config.lang", fmt.Sprintf("-lang %q: want zh-CN or en", c.Lang), map[string]any{"Value": c.Lang})
+	}
+	return fe.Err()
+}
+
+// Redacted returns a copy safe to print: the password of a PostgreSQL URL is
+// masked.
+func (c Config) Redacted() Config {
+	if c.IsPostgres() {
+		if u, err := url.Parse(c.DB); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+			c.DB = u.String()
+		}
+	}
+	return c
+}

@@ -1,0 +1,156 @@
+// Package i18n is the one message catalogue of shequ, shared by the web
+// pages, the JSON API and the command line. Messages live in embedded JSON
+// files (flat key → text with {{.Name}} placeholders), one per language;
+// zh-CN is the default and the fallback for anything missing.
+package i18n
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"shequ"
+)
+
+// Default is the language used when a request names none we support.
+const Default = "zh-CN"
+
+//go:embed locales/*.json
+var localeFS embed.FS
+
+// supported lists the languages in order of preference; the first is the
+// default, which also makes it the matcher's answer for unknown languages.
+var supported = []string{Default, "en"}
+
+// Catalog holds the parsed messages of every supported language. It is safe
+// for concurrent use.
+type Catalog struct {
+	bundle  *goi18n.Bundle
+	tags    []language.Tag
+	matcher language.Matcher
+	// locs caches one Localizer per language: a Localizer carries no
+	// request state, so handing out shared ones saves an allocation and a
+	// matcher run per call.
+	locs map[string]*Localizer
+}
+
+// New parses the embedded message files.
+func New() (*Catalog, error) {
+	tags := make([]language.Tag, len(supported))
+	for i, s := range supported {
+		tags[i] = language.MustParse(s)
+	}
+	b := goi18n.NewBundle(tags[0])
+	for _, s := range supported {
+		name := path.Join("locales", s+".json")
+		buf, err := fs.ReadFile(localeFS, name)
+		if err != nil {
+			return nil, fmt.Errorf("read catalogue %s: %w", name, err)
+		}
+		// The file name (zh-CN.json) tells go-i18n the language.
+		if _, err := b.ParseMessageFileBytes(buf, name); err != nil {
+			return nil, fmt.Errorf("parse catalogue %s: %w", name, err)
+		}
+	}
+	c := &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), locs: map[string]*Localizer{}}
+	for _, s := range supported {
+		c.locs[s] = &Localizer{lang: s, loc: goi18n.NewLocalizer(b, s)}
+	}
+	return c, nil
+}
+
+// Languages returns the supported languages, the default first.
+func (c *Catalog) Languages() []string { return append([]string(nil), supported...) }
+
+// Localizer returns the localizer for the best match among langs, each an
+// Accept-Language header value or a single tag, earlier ones preferred.
+// Anything unknown or empty gives the default language.
+func (c *Catalog) Localizer(langs ...string) *Localizer {
+	var want []language.Tag
+	for _, l := range langs {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		tags, _, err := language.ParseAcceptLanguage(l)
+		if err != nil {
+			continue
+		}
+		want = append(want, tags...)
+	}
+	if len(want) == 0 {
+		return c.locs[Default]
+	}
+	_, i, conf := c.matcher.Match(want...)
+	if conf == language.No {
+		return c.locs[Default]
+	}
+	return c.locs[supported[i]]
+}
+
+// Localizer translates messages into one language.
+type Localizer struct {
+	lang string
+	loc  *goi18n.Localizer
+}
+
+// Lang returns the language tag of the localizer: "zh-CN" or "en".
+func (l *Localizer) Lang() string { return l.lang }
+
+// T translates key, filling placeholders from data (several maps are merged,
+// later ones winning). A key missing from the catalogue comes back as the key
+// itself, so that a forgotten entry shows up on screen instead of panicking.
+func (l *Localizer) T(key string, data ...map[string]any) string {
+	var td map[string]any
+	switch len(data) {
+	case 0:
+	case 1:
+		td = data[0]
+	default:
+		td = map[string]any{}
+		for _, d := range data {
+			for k, v := range d {
+				td[k] = v
+			}
+		}
+	}
+	// go-i18n returns the default language's text together with a
+	// MessageNotFoundErr when only the fallback has the key; that text is
+	// what we want, so the error is ignored whenever there is a message.
+	msg, _ := l.loc.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: td})
+	if msg == "" {
+		return key
+	}
+	return msg
+}
+
+// Error translates an application error: its Key with its Data, or its
+// English Message when the key is empty or unknown.
+func (l *Localizer) Error(e *shequ.Error) string {
+	if e == nil {
+		return ""
+	}
+	return l.translate(e.Key, e.Data, e.Message)
+}
+
+// FieldError translates a field error like Error does.
+func (l *Localizer) FieldError(f shequ.FieldError) string {
+	return l.translate(f.Key, f.Data, f.Message)
+}
+
+func (l *Localizer) translate(key string, data map[string]any, fallback string) string {
+	if key != "" {
+		if msg := l.T(key, data); msg != key {
+			return msg
+		}
+	}
+	if fallback == "" {
+		return key
+	}
+	return fallback
+}

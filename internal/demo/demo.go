@@ -1,0 +1,90 @@
+// Package demo loads the demonstration content of `shequ serve -demo` into an
+// empty database: the whole national division tree and the illustrative
+// attributes of the real county 安吉县 (330523). Later modules add their own
+// demo content for the same county here.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"shequ"
+	"shequ/data"
+	"shequ/internal/divimport"
+)
+
+// County is the demo county, 浙江省湖州市安吉县.
+const County = "330523"
+
+// Services are what the demo writes through.
+type Services struct {
+	Divisions  shequ.DivisionService
+	ImportRuns shequ.ImportRunService
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Progress reports the phase ("divisions" or "anji") and rows written of total.
+type Progress func(phase string, written, total int)
+
+// Load fills an empty database and reports whether it did: a database that
+// already holds divisions is left alone, so that -demo never overwrites real
+// data.
+func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
+	counts, err := s.Divisions.CountDivisions(ctx)
+	if err != nil {
+		return false, fmt.Errorf("count divisions: %w", err)
+	}
+	for _, n := range counts {
+		if n > 0 {
+			return false, nil
+		}
+	}
+	r, err := data.Divisions()
+	if err != nil {
+		return false, err
+	}
+	defer r.Close()
+	if err := load(ctx, s, r, data.DivisionsSource, "divisions", progress); err != nil {
+		return false, err
+	}
+	if err := load(ctx, s, data.AnjiDemo(), data.AnjiDemoSource, "anji", progress); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// load imports one shipped file all-or-nothing: shipped data has no bad rows,
+// and if it had, a half-loaded demo would mislead.
+func load(ctx context.Context, s Services, r io.Reader, source, phase string, progress Progress) error {
+	now := s.Now
+	if now == nil {
+		now = time.Now
+	}
+	started := now()
+	f, err := divimport.Parse(r, divimport.ParseOptions{})
+	if err != nil {
+		return fmt.Errorf("parse %s: %w", source, err)
+	}
+	res, err := divimport.Import(ctx, s.Divisions, f, divimport.Options{
+		AllOrNothing: true,
+		Progress: func(written, total int) {
+			if progress != nil {
+				progress(phase, written, total)
+			}
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("import %s: %w", source, err)
+	}
+	if len(res.Errors) > 0 {
+		e := res.Errors[0]
+		return fmt.Errorf("import %s: line %d: %s", source, e.Line, e.Message)
+	}
+	if err := s.ImportRuns.CreateImportRun(ctx, res.Run(source, true, started, now())); err != nil {
+		return fmt.Errorf("record import of %s: %w", source, err)
+	}
+	return nil
+}

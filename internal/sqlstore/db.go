@@ -1,0 +1,143 @@
+// Package sqlstore implements the shequ service interfaces on database/sql,
+// for SQLite (modernc.org/sqlite, the embedded default) and PostgreSQL 15
+// (pgx, production). Queries are written once in the SQL both engines share;
+// the real differences live in dialect.go, driver errors are translated in
+// errors.go, and the schema is migrated by goose from embedded files kept in
+// step per engine (migrate.go).
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	// Register the database/sql drivers "pgx" and "sqlite".
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"shequ"
+)
+
+// DB is a handle on the database, shared by the services of this package.
+type DB struct {
+	// Now is the clock. It defaults to time.Now; tests inject a fixed one.
+	// Times are stored in UTC whatever its location.
+	Now func() time.Time
+
+	db      *sql.DB
+	dialect *dialect
+}
+
+// sqlitePragmas are set through the DSN so that every pooled connection gets
+// them, not only the first (PRAGMA is per connection):
+//   - foreign_keys: SQLite does not enforce REFERENCES without it;
+//   - busy_timeout: a writer waits up to 10 s for the write lock instead of
+//     failing at once with SQLITE_BUSY;
+//   - journal_mode(WAL): readers never block the writer nor the other way;
+//   - synchronous(NORMAL): safe with WAL, fsync at checkpoints only;
+//   - _txlock=immediate: BEGIN IMMEDIATE takes the write lock at the start,
+//     so a read-then-write transaction cannot fail halfway with SQLITE_BUSY
+//     when it upgrades its lock.
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
+	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// Open opens a database from a DSN. "postgres://…" and "postgresql://…" mean
+// PostgreSQL through pgx; anything else is the path of a SQLite file, whose
+// parent directory is created if needed. Open pings the database but does not
+// migrate it: see Migrate and Ready.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	d, source, err := resolveDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	sqldb, err := sql.Open(d.driver, source)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", d.name, err)
+	}
+	if d == sqliteDialect {
+		// Writers queue on SQLite's single write lock anyway; a few idle
+		// connections avoid re-running the pragmas on every request.
+		sqldb.SetMaxIdleConns(4)
+	} else {
+		sqldb.SetMaxIdleConns(8)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	db := &DB{Now: time.Now, db: sqldb, dialect: d}
+	if err := sqldb.PingContext(ctx); err != nil {
+		_ = sqldb.Close()
+		return nil, &shequ.Error{Code: shequ.EUnavailable, Key: "db.unreachable",
+			Message: "The database cannot be reached.", Err: fmt.Errorf("ping %s database: %w", d.name, err)}
+	}
+	return db, nil
+}
+
+// resolveDSN picks the dialect for dsn and returns the driver's data source
+// name. For SQLite it creates the parent directory of the file.
+func resolveDSN(dsn string) (*dialect, string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return postgresDialect, dsn, nil
+	}
+	if dsn == "" {
+		return nil, "", shequ.Errorf(shequ.EInvalid, "db.dsn.empty", "The database location is empty.")
+	}
+	if dir := filepath.Dir(dsn); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, "", fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	return sqliteDialect, "file:" + sqliteURIPath(dsn) + "?" + sqlitePragmas, nil
+}
+
+// sqliteURIPath escapes the characters that would end or alter the path part
+// of an SQLite "file:" URI; SQLite decodes %HH escapes in it.
+func sqliteURIPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// Engine returns "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.dialect.name }
+
+// Stats returns the connection pool statistics.
+func (db *DB) Stats() sql.DBStats { return db.db.Stats() }
+
+// Ready implements shequ.Readiness: the database answers and its schema is
+// exactly the one this binary knows. Otherwise it returns an EUnavailable
+// error keyed "db.unreachable" or "schema.not_current".
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return &shequ.Error{Code: shequ.EUnavailable, Key: "db.unreachable",
+			Message: "The database cannot be reached.", Err: fmt.Errorf("ping database: %w", err)}
+	}
+	st, err := db.SchemaStatus(ctx)
+	if err != nil {
+		return &shequ.Error{Code: shequ.EUnavailable, Key: "db.unreachable",
+			Message: "The database cannot be reached.", Err: fmt.Errorf("read schema status: %w", err)}
+	}
+	if !st.UpToDate() {
+		return shequ.Errorf(shequ.EUnavailable, "schema.not_current",
+			"The database schema is at version %d but this program needs version %d.", st.Current, st.Latest).
+			With(map[string]any{"Current": st.Current, "Latest": st.Latest})
+	}
+	return nil
+}
+
+// now returns the clock's time in UTC, truncated to the microseconds that
+// both engines store, so that a value read back equals the value written.
+func (db *DB) now() time.Time {
+	return db.Now().UTC().Truncate(time.Microsecond)
+}
+
+// rebind adapts a query written with ? placeholders to the engine.
+func (db *DB) rebind(query string) string { return db.dialect.rebind(query) }

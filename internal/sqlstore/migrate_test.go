@@ -1,0 +1,125 @@
+package sqlstore
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"shequ"
+)
+
+// TestMigrationsInStep checks that both engines carry the same migrations:
+// same versions, same names, no gaps.
+func TestMigrationsInStep(t *testing.T) {
+	t.Parallel()
+	lite, err := migrationSources(sqliteDialect.migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := migrationSources(postgresDialect.migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lite) == 0 {
+		t.Fatal("no migrations embedded")
+	}
+	if diff := cmp.Diff(lite, pg); diff != "" {
+		t.Errorf("sqlite and postgres migrations differ (-sqlite +postgres):\n%s", diff)
+	}
+	for i, m := range lite {
+		if m.Version != int64(i+1) {
+			t.Errorf("migration %d has version %d, want %d (no gaps)", i, m.Version, i+1)
+		}
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	forEachEmptyEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		st, err := db.SchemaStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Current != 0 || st.Latest < 1 || st.UpToDate() {
+			t.Fatalf("empty SchemaStatus = %+v", st)
+		}
+		// Reading the status must not have created goose's table.
+		if ok, err := db.hasVersionTable(ctx); err != nil || ok {
+			t.Fatalf("version table exists after SchemaStatus: %v %v", ok, err)
+		}
+		wantError(t, db.Ready(ctx), shequ.EUnavailable, "schema.not_current")
+		ms, err := db.MigrationStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) == 0 || ms[0].Applied {
+			t.Fatalf("MigrationStatus before migrating = %+v", ms)
+		}
+
+		n, err := db.Migrate(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(n) != st.Latest {
+			t.Errorf("Migrate applied %d, want %d", n, st.Latest)
+		}
+		// Idempotent: nothing left to apply.
+		if n, err := db.Migrate(ctx); err != nil || n != 0 {
+			t.Errorf("second Migrate = %d, %v; want 0, nil", n, err)
+		}
+		st2, err := db.SchemaStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st2.Current != st.Latest || !st2.UpToDate() {
+			t.Errorf("SchemaStatus after Migrate = %+v", st2)
+		}
+		if err := db.Ready(ctx); err != nil {
+			t.Errorf("Ready = %v", err)
+		}
+		ms, err = db.MigrationStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if !m.Applied || m.AppliedAt.IsZero() || m.Name == "" {
+				t.Errorf("migration after Migrate = %+v", m)
+			}
+		}
+		if ms[0].Name != "init" {
+			t.Errorf("first migration name = %q, want init", ms[0].Name)
+		}
+	})
+}
+
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		// What a newer binary would leave behind.
+		if _, err := db.db.ExecContext(ctx, db.rebind(`INSERT INTO `+gooseTable+` (version_id, is_applied) VALUES (?, ?)`),
+			9999, true); err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.SchemaStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Current != 9999 || !st.Newer() {
+			t.Errorf("SchemaStatus = %+v, want Current 9999 and Newer", st)
+		}
+		n, err := db.Migrate(ctx)
+		wantError(t, err, shequ.EConflict, "schema.newer")
+		if n != 0 {
+			t.Errorf("Migrate applied %d", n)
+		}
+		wantError(t, db.Ready(ctx), shequ.EUnavailable, "schema.not_current")
+		ms, err := db.MigrationStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := ms[len(ms)-1]; last.Version != 9999 || !last.Applied || last.Name != "" {
+			t.Errorf("last migration = %+v, want the unknown 9999 applied", last)
+		}
+	})
+}

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"shequ"
+)
+
+// statusByCode is the one map from application error codes to HTTP status.
+var statusByCode = map[string]int{
+	shequ.EInvalid:      http.StatusBadRequest,
+	shequ.ENotFound:     http.StatusNotFound,
+	shequ.EConflict:     http.StatusConflict,
+	shequ.EUnauthorized: http.StatusUnauthorized,
+	shequ.EForbidden:    http.StatusForbidden,
+	shequ.EUnavailable:  http.StatusServiceUnavailable,
+	shequ.EInternal:     http.StatusInternalServerError,
+}
+
+// error answers a request that failed with err: JSON for the API (or a
+// client asking for JSON), an HTML page otherwise, with the message in the
+// user's language. Internal errors are logged here, once, with the request
+// id, and the client sees only a generic message and that id: their text
+// may hold SQL, paths or personal data.
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	e := shequ.AsError(err)
+	code := e.Code
+	status, ok := statusByCode[code]
+	if !ok {
+		code, status = shequ.EInternal, http.StatusInternalServerError
+	}
+	rid := requestID(r.Context())
+	l := s.localizer(r)
+	switch {
+	case code == shequ.EInternal && isAbort(err):
+		// The client went away; nobody reads the answer and nothing broke.
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "request canceled", slog.String("request_id", rid))
+	case code == shequ.EInternal:
+		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
+			slog.String("request_id", rid),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("err", err.Error()))
+	case code == shequ.EUnavailable && e.Err != nil:
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "unavailable",
+			slog.String("request_id", rid), slog.String("err", err.Error()))
+	}
+
+	var msg string
+	var fields map[string]string
+	if code == shequ.EInternal {
+		msg = l.T("error.internal")
+	} else {
+		msg = l.Error(e)
+		for _, f := range e.Fields {
+			if fields == nil {
+				fields = map[string]string{}
+			}
+			// One message per field is enough for a form; the first wins
+			// because validators check the most basic rule first.
+			if _, dup := fields[f.Field]; !dup {
+				fields[f.Field] = l.FieldError(f)
+			}
+		}
+		rid = ""
+	}
+	s.writeError(w, r, status, code, msg, fields, rid)
+}
+
+// errorBody is the JSON shape of every API error.
+type errorBody struct {
+	Error errorJSON `json:"error"`
+}
+
+type errorJSON struct {
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+// errorView is what templates/error.html shows.
+type errorView struct {
+	Status    int
+	Code      string
+	Message   string
+	Fields    map[string]string
+	RequestID string
+}
+
+// writeError renders an already localized error as JSON or HTML.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string, fields map[string]string, rid string) {
+	// An error must never be cached as if it were the page.
+	w.Header().Set("Cache-Control", "no-store")
+	if wantsJSON(r) {
+		writeJSON(w, status, errorBody{errorJSON{Code: code, Message: msg, Fields: fields, RequestID: rid}})
+		return
+	}
+	l := s.localizer(r)
+	title := l.T("error.code." + code)
+	if title == "error.code."+code {
+		title = http.StatusText(status)
+	}
+	s.render(w, r, status, "error", title, errorView{Status: status, Code: code, Message: msg, Fields: fields, RequestID: rid})
+}
+
+// wantsJSON reports whether the client gets JSON: everything under /api/,
+// and any request that asks for JSON and not for HTML.
+func wantsJSON(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+// writeJSON writes v as JSON with status. Encoding our own response types
+// cannot fail short of a programming error, which the tests would catch.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // keep "<" in names readable; the content type forbids sniffing as HTML
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,251 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"shequ"
+	"shequ/internal/i18n"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// layoutFiles are parsed into every page: the layout and shared partials.
+var layoutFiles = []string{"templates/layout.html", "templates/partials.html"}
+
+// pageFiles maps a page name to its file. Each defines "content", which
+// the layout wraps. A test checks that every file under
+// templates/ is listed here or in layoutFiles.
+var pageFiles = map[string]string{
+	"home":      "templates/home.html",
+	"divisions": "templates/divisions.html",
+	"search":    "templates/search.html",
+	"error":     "templates/error.html",
+}
+
+// templates holds one parsed set per language and page. Parsing per
+// language lets the "t" function be bound to that language's localizer at
+// startup, instead of cloning templates on every request.
+type templates map[string]map[string]*template.Template
+
+// navItem is one entry of the main navigation.
+type navItem struct {
+	ID   string // DOM id, a stable hook for browser tests
+	Key  string // catalogue key of the label
+	Href string
+}
+
+// navItems is the main navigation. Later modules append their entries.
+var navItems = []navItem{
+	{ID: "nav-home", Key: "nav.home", Href: "/"},
+	{ID: "nav-divisions", Key: "nav.divisions", Href: "/divisions"},
+}
+
+// navLink is a navItem as rendered for one request.
+type navLink struct {
+	navItem
+	Current bool
+}
+
+// view is the data every page template gets; Data carries the page's own.
+type view struct {
+	Lang    string
+	Large   bool // large-text mode (适老化)
+	Version string
+	Title   string // page title, already translated
+	Nav     []navLink
+	Return  string // this page's path and query, for the preference forms
+	Q       string // the search box's value
+	Data    any
+}
+
+// funcs returns the template functions bound to one language.
+func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
+	return template.FuncMap{
+		// t translates a key; extra arguments are name/value pairs for
+		// the placeholders: {{t "paging.status" "Page" 1 "Pages" 3}}.
+		"t": func(key string, kv ...any) (string, error) {
+			if len(kv) == 0 {
+				return l.T(key), nil
+			}
+			if len(kv)%2 != 0 {
+				return "", fmt.Errorf("t %q: odd number of placeholder arguments", key)
+			}
+			data := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				name, ok := kv[i].(string)
+				if !ok {
+					return "", fmt.Errorf("t %q: placeholder name %v is not a string", key, kv[i])
+				}
+				data[name] = kv[i+1]
+			}
+			return l.T(key, data), nil
+		},
+		"static": s.static.url,
+		"date":   func(t time.Time) string { return formatDate(l, t) },
+		"num":    formatNumber,
+		// enum labels an enum value: {{enum "level" .Level}} → 省级.
+		"enum": func(prefix string, v any) string {
+			str := fmt.Sprint(v)
+			if str == "" {
+				return l.T("value.unknown")
+			}
+			return l.T(prefix + "." + str)
+		},
+	}
+}
+
+// parseTemplates parses every page for every language.
+func (s *Server) parseTemplates() (templates, error) {
+	out := templates{}
+	for _, lang := range s.cat.Languages() {
+		l := s.cat.Localizer(lang)
+		base, err := template.New("").Funcs(s.funcs(l)).ParseFS(templateFS, layoutFiles...)
+		if err != nil {
+			return nil, err
+		}
+		out[lang] = map[string]*template.Template{}
+		for name, file := range pageFiles {
+			t, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if t, err = t.ParseFS(templateFS, file); err != nil {
+				return nil, err
+			}
+			out[lang][name] = t
+		}
+	}
+	return out, nil
+}
+
+// templateFileNames lists the files under templates/, for the test that
+// checks each one is registered.
+func templateFileNames() ([]string, error) {
+	var names []string
+	err := fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			names = append(names, p)
+		}
+		return err
+	})
+	return names, err
+}
+
+// newView fills the common page data for r.
+func (s *Server) newView(r *http.Request, title string, data any) *view {
+	l := s.localizer(r)
+	v := &view{
+		Lang:    l.Lang(),
+		Large:   largeText(r),
+		Version: s.cfg.Version,
+		Title:   title,
+		Return:  safeReturnPath(r.URL.RequestURI()),
+		Data:    data,
+	}
+	for _, it := range navItems {
+		cur := r.URL.Path == it.Href || (it.Href != "/" && strings.HasPrefix(r.URL.Path, it.Href+"/"))
+		v.Nav = append(v.Nav, navLink{it, cur})
+	}
+	return v
+}
+
+// render executes a full page. The output is buffered so that a template
+// error still yields a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
+	v := s.newView(r, title, data)
+	if d, ok := data.(interface{ query() string }); ok {
+		v.Q = d.query()
+	}
+	s.execute(w, r, status, page, "layout", v)
+}
+
+// renderFragment executes one partial template of page, for htmx requests
+// that swap a part of the page.
+func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, page, name string, data any) {
+	s.execute(w, r, http.StatusOK, page, name, s.newView(r, "", data))
+}
+
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, page, name string, v *view) {
+	t := s.tmpl[v.Lang][page]
+	var buf bytes.Buffer
+	if t == nil {
+		s.templateFailed(w, r, fmt.Errorf("no template %q", page))
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
+		s.templateFailed(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// The same URL renders differently by language, text size and htmx.
+	h.Set("Vary", "Accept-Language, Cookie, HX-Request, HX-Target")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// templateFailed answers when a page cannot be rendered. It does not go
+// through s.error, whose HTML page could fail the same way.
+func (s *Server) templateFailed(w http.ResponseWriter, r *http.Request, err error) {
+	rid := requestID(r.Context())
+	s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
+		slog.String("request_id", rid), slog.String("path", r.URL.Path),
+		slog.String("err", "render template: "+err.Error()))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = fmt.Fprintf(w, "%s\n%s\n", s.localizer(r).T("error.internal"), s.localizer(r).T("error.request_id", map[string]any{"ID": rid}))
+}
+
+// formatDate shows a date in Asia/Shanghai in the language's usual form
+// (2026年11月29日 / 29 Nov 2026); the layout comes from the catalogue.
+func formatDate(l *i18n.Localizer, t time.Time) string {
+	if t.IsZero() {
+		return l.T("value.unknown")
+	}
+	return t.In(shequ.Shanghai).Format(l.T("format.date"))
+}
+
+// formatNumber writes an integer with thousands separators, the grouping
+// used in both Chinese and English official statistics.
+func formatNumber(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	case *int64:
+		if x == nil {
+			return ""
+		}
+		n = *x
+	default:
+		return fmt.Sprint(v)
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,99 @@
+// Package web is the HTTP face of shequ: server-rendered HTML pages (with
+// htmx as an optional enhancement), the JSON API under /api/v1, health and
+// readiness probes and Prometheus metrics. It depends only on the shequ
+// service interfaces; cmd/shequ wires in the implementations and owns the
+// http.Server (timeouts, shutdown).
+package web
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"shequ"
+	"shequ/internal/i18n"
+)
+
+// Config is what the server needs from its caller.
+type Config struct {
+	// Version is shown in the footer, the OpenAPI document and metrics.
+	Version string
+	// Logger receives access logs and internal errors; slog.Default() if nil.
+	Logger *slog.Logger
+	// Catalog translates every message; required.
+	Catalog *i18n.Catalog
+	// Divisions serves the division tree; required.
+	Divisions shequ.DivisionService
+	// Readiness answers /readyz; nil means always ready.
+	Readiness shequ.Readiness
+	// DBStats, if set, feeds the connection pool gauges of /metrics.
+	DBStats func() sql.DBStats
+	// SecureCookies marks cookies Secure; set it when served over TLS.
+	SecureCookies bool
+}
+
+// Server is the http.Handler of the whole platform. Build it with NewServer.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	cat     *i18n.Catalog
+	mux     *http.ServeMux
+	handler http.Handler
+	routes  []route
+	tmpl    templates
+	static  *staticFiles
+	metrics *metrics
+	openapi []byte
+}
+
+// processStart approximates the process start time for
+// process_start_time_seconds: package variables are initialised as the
+// program starts.
+var processStart = time.Now()
+
+// NewServer checks cfg, parses every template and static asset embedded in
+// the binary, and builds the routes, so that a broken template fails at
+// startup rather than on the first request.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Catalog == nil {
+		return nil, errors.New("web: Config.Catalog is required")
+	}
+	if cfg.Divisions == nil {
+		return nil, errors.New("web: Config.Divisions is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
+	var err error
+	if s.static, err = newStaticFiles(); err != nil {
+		return nil, fmt.Errorf("web: load static files: %w", err)
+	}
+	if s.tmpl, err = s.parseTemplates(); err != nil {
+		return nil, fmt.Errorf("web: parse templates: %w", err)
+	}
+	if s.openapi, err = openAPIDocument(cfg.Version); err != nil {
+		return nil, fmt.Errorf("web: load OpenAPI document: %w", err)
+	}
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.pattern(), s.instrument(rt.Path, rt.Handler))
+	}
+	// Everything else: a localized 404 (or 405) instead of the mux's plain
+	// text, counted under one label so unknown paths cannot blow up the
+	// metrics.
+	s.mux.Handle("/", s.instrument(unmatchedRoute, http.HandlerFunc(s.handleNotFound)))
+	s.handler = s.middleware(s.mux)
+	return s, nil
+}
+
+// ServeHTTP serves one request through the middleware chain.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}

@@ -188,6 +188,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", v.Lang)
 	// The same URL renders differently by language, text size and htmx.
 	h.Set("Vary", "Accept-Language, Cookie, HX-Request, HX-Target")
 	w.WriteHeader(status)

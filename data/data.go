@@ -32,6 +32,12 @@ func Divisions() (io.ReadCloser, error) {
 	return zr, nil
 }
 
+// DivisionsGzip returns the shipped division codes still gzip-compressed, and
+// their compressed size, so that a reader can report progress in bytes.
+func DivisionsGzip() (io.Reader, int64) {
+	return bytes.NewReader(divisionsGz), int64(len(divisionsGz))
+}
+
 // AnjiDemoSource names the demo attribute file in import records.
 const AnjiDemoSource = "builtin:demo/anji-330523.csv"
 

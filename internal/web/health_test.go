@@ -31,8 +31,9 @@ func TestReadyz(t *testing.T) {
 		want   map[string]any
 	}{
 		{"ready", nil, "", http.StatusOK, map[string]any{"status": "ready"}},
-		{"schema behind", shequ.Errorf(shequ.EUnavailable, "schema.not_current", "The database schema is not current."), "", http.StatusServiceUnavailable,
-			map[string]any{"status": "unavailable", "error": map[string]any{"code": "unavailable", "message": "数据库结构不是最新版本，请先执行 shequ migrate。"}}},
+		{"schema behind", shequ.Errorf(shequ.EUnavailable, "schema.not_current", "The database schema is not current.").
+			With(map[string]any{"Current": 1, "Latest": 2}), "", http.StatusServiceUnavailable,
+			map[string]any{"status": "unavailable", "error": map[string]any{"code": "unavailable", "message": "数据库结构版本为 1，本程序需要版本 2；请先执行 shequ migrate。"}}},
 		{"db down, english", shequ.Errorf(shequ.EUnavailable, "db.unreachable", "The database cannot be reached."), "en", http.StatusServiceUnavailable,
 			map[string]any{"status": "unavailable", "error": map[string]any{"code": "unavailable", "message": "The database cannot be reached."}}},
 		{"raw error stays hidden", errSecret, "", http.StatusServiceUnavailable,

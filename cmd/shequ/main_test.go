@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", to make test schemas
+
+	"shequ/internal/sqlstore"
+	"shequ/internal/testenv"
+)
+
+// cli runs the command line as a user would and returns its exit code and
+// output.
+func cli(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	code = run(context.Background(), args, getenv, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// engines runs f once on a fresh SQLite file and once on a fresh PostgreSQL
+// schema (skipped, or failed in strict mode, without a PostgreSQL server).
+func engines(t *testing.T, f func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, filepath.Join(t.TempDir(), "data", "shequ.db")) })
+	t.Run("postgres", func(t *testing.T) { f(t, postgresSchemaDSN(t)) })
+}
+
+// postgresSchemaDSN creates a schema of its own for the test and returns a
+// DSN whose search_path points at it; the schema is dropped at cleanup.
+func postgresSchemaDSN(t *testing.T) string {
+	t.Helper()
+	base := testenv.PostgresDSN(t)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_cmd_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", base); err == nil {
+			db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// openTestDB opens a database the CLI wrote to, for checking its content.
+func openTestDB(t *testing.T, dsn string) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// countDivisions returns the number of stored divisions over all levels.
+func countDivisions(t *testing.T, dsn string) int {
+	t.Helper()
+	counts, err := sqlstore.NewDivisionService(openTestDB(t, dsn)).CountDivisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{nil, exitUsage, "serve"},
+		{[]string{"frobnicate"}, exitUsage, "frobnicate"},
+		{[]string{"help"}, exitOK, "migrate"},
+		{[]string{"help", "import"}, exitOK, "-all-or-nothing"},
+		{[]string{"help", "serve"}, exitOK, "-no-migrate"},
+		{[]string{"version"}, exitOK, "shequ dev"},
+		{[]string{"version", "extra"}, exitUsage, "shequ version"},
+		{[]string{"serve", "-no-such-flag"}, exitUsage, "-no-such-flag"},
+		{[]string{"import"}, exitUsage, "import divisions"},
+		{[]string{"import", "residents"}, exitUsage, "residents"},
+		{[]string{"migrate", "sideways"}, exitUsage, "migrate"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errs := cli(t, nil, tt.args...)
+			if code != tt.code || !strings.Contains(out+errs, tt.contains) {
+				t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, tt.code, tt.contains, out, errs)
+			}
+		})
+	}
+}
+
+func TestConfigErrorsAreTranslated(t *testing.T) {
+	code, _, errs := cli(t, nil, "serve", "-addr", "nowhere", "-db", filepath.Join(t.TempDir(), "x.db"))
+	if code != exitError || !strings.Contains(errs, "主机:端口") {
+		t.Errorf("exit %d, stderr %q: want the Chinese message", code, errs)
+	}
+	code, _, errs = cli(t, map[string]string{"SHEQU_LANG": "en"}, "serve", "-addr", "nowhere")
+	if code != exitError || !strings.Contains(errs, "is not host:port") {
+		t.Errorf("exit %d, stderr %q: want the English message", code, errs)
+	}
+	code, _, errs = cli(t, map[string]string{"SHEQU_DEMO": "perhaps"}, "serve")
+	if code != exitError || !strings.Contains(errs, "SHEQU_DEMO") {
+		t.Errorf("exit %d, stderr %q: want the variable named", code, errs)
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		code, out, errs := cli(t, nil, "migrate", "status", "-db", dsn)
+		if code != exitOK || !strings.Contains(out, "0001") || !strings.Contains(out, "待执行") {
+			t.Fatalf("status on empty: exit %d\n%s%s", code, out, errs)
+		}
+		if code, out, errs = cli(t, nil, "migrate", "-db", dsn); code != exitOK {
+			t.Fatalf("migrate: exit %d\n%s%s", code, out, errs)
+		}
+		code, out, _ = cli(t, map[string]string{"SHEQU_LANG": "en"}, "migrate", "status", "-db", dsn)
+		if code != exitOK || strings.Contains(out, "pending") || !strings.Contains(out, "0001") {
+			t.Fatalf("status after up: exit %d\n%s", code, out)
+		}
+		// A second run is a no-op.
+		if code, out, errs = cli(t, nil, "migrate", "up", "-db", dsn); code != exitOK {
+			t.Fatalf("migrate again: exit %d\n%s%s", code, out, errs)
+		}
+	})
+}
+
+func TestRefuseNewerSchema(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		if code, out, errs := cli(t, nil, "migrate", "-db", dsn); code != exitOK {
+			t.Fatalf("migrate: %d %s%s", code, out, errs)
+		}
+		bumpSchema(t, dsn)
+		for _, args := range [][]string{
+			{"migrate", "-db", dsn},
+			{"import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn},
+			{"serve", "-addr", "127.0.0.1:0", "-db", dsn},
+		} {
+			code, _, errs := cli(t, nil, args...)
+			if code != exitError || !strings.Contains(errs, "9999") {
+				t.Errorf("%v on a newer schema: exit %d, stderr %q", args, code, errs)
+			}
+		}
+	})
+}
+
+// bumpSchema records a migration this binary does not know, as a newer
+// release of shequ would.
+func bumpSchema(t *testing.T, dsn string) {
+	t.Helper()
+	driver, source := "sqlite", dsn
+	if strings.HasPrefix(dsn, "postgres") {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, TRUE)"); err != nil {
+		t.Fatalf("bump schema: %v", err)
+	}
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"shequ"
+	"shequ/internal/sqlstore"
+)
+
+// migratePolicy says what openStore does with a schema that is behind.
+type migratePolicy int
+
+const (
+	// migrateIfEmpty creates the schema on an empty database only; a schema
+	// that is behind must be migrated on purpose with `shequ migrate`.
+	migrateIfEmpty migratePolicy = iota
+	// migrateAlways applies every pending migration (serve without -no-migrate).
+	migrateAlways
+	// migrateNever refuses any schema that is not current (serve -no-migrate).
+	migrateNever
+)
+
+// openStore opens the database and brings its schema to the version this
+// binary knows, as the policy allows. A schema newer than the binary is always
+// refused: an older binary must not write into it.
+func openStore(ctx context.Context, dsn string, policy migratePolicy, log *slog.Logger) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureSchema(ctx, db, policy, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func ensureSchema(ctx context.Context, db *sqlstore.DB, policy migratePolicy, log *slog.Logger) error {
+	st, err := db.SchemaStatus(ctx)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Current": st.Current, "Latest": st.Latest}
+	switch {
+	case st.Newer():
+		// Migrate refuses a newer schema with the store's own error, which
+		// names both versions.
+		_, err := db.Migrate(ctx)
+		return err
+	case st.UpToDate():
+		return nil
+	case policy == migrateNever || (policy == migrateIfEmpty && st.Current != 0):
+		return shequ.Errorf(shequ.EUnavailable, "schema.not_current",
+			"The database schema is at version %d but this binary needs version %d; run `shequ migrate`.", st.Current, st.Latest).With(data)
+	}
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("schema migrated", "applied", n, "from", st.Current, "to", st.Latest, "engine", db.Engine())
+	return nil
+}

@@ -7,20 +7,21 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"shequ"
 )
 
 // Default rows per batch. A batch is the unit of progress reports and, for
-// non-atomic imports, of commits. SQLite's cost per commit is one WAL sync;
-// PostgreSQL's per batch is a COPY round trip and one INSERT … SELECT.
+// non-atomic imports, of commits. On SQLite each commit writes the dirty
+// pages to the WAL, and pages touched again by the next batch are written
+// again: 20,000 rows per batch imported the full file about 25% faster than
+// 5,000. On PostgreSQL a batch costs a COPY round trip and one INSERT … SELECT.
 const (
-	defaultSQLiteBatch   = 5000
+	defaultSQLiteBatch   = 20000
 	defaultPostgresBatch = 20000
 )
 
@@ -41,11 +42,14 @@ type importPlan struct {
 	batchSize int // 0 for the engine's default
 	progress  func(written int)
 	now       time.Time
+
+	mu      sync.Mutex // serialises progress reports of parallel streams
+	written int        // rows written so far, for progress reports
 }
 
-// batches calls fn with consecutive slices of at most size rows.
-func (p *importPlan) batches(size int, fn func(batch []*shequ.Division) error) error {
-	for rows := p.rows; len(rows) > 0; {
+// batches calls fn with consecutive slices of rows of at most size rows.
+func batches(rows []*shequ.Division, size int, fn func(batch []*shequ.Division) error) error {
+	for len(rows) > 0 {
 		n := min(len(rows), size)
 		if err := fn(rows[:n]); err != nil {
 			return err
@@ -55,10 +59,15 @@ func (p *importPlan) batches(size int, fn func(batch []*shequ.Division) error) e
 	return nil
 }
 
-// report calls the progress callback, if any.
-func (p *importPlan) report(written int) {
+// wrote counts n more rows written and reports the running total to the
+// progress callback, if any. Calls are serialised, so the callback sees
+// increasing totals even when batches are written in parallel.
+func (p *importPlan) wrote(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.written += n
 	if p.progress != nil {
-		p.progress(written)
+		p.progress(p.written)
 	}
 }
 
@@ -199,135 +208,22 @@ func importDivisionsSQLite(ctx context.Context, db *DB, p *importPlan) error {
 		return nil
 	}
 
-	written := 0
 	if p.atomic {
 		return db.withTx(ctx, func(tx *sql.Tx) error {
-			return p.batches(size, func(batch []*shequ.Division) error {
+			return batches(p.rows, size, func(batch []*shequ.Division) error {
 				if err := write(ctx, tx, batch); err != nil {
 					return err
 				}
-				written += len(batch)
-				p.report(written)
+				p.wrote(len(batch))
 				return nil
 			})
 		})
 	}
-	return p.batches(size, func(batch []*shequ.Division) error {
+	return batches(p.rows, size, func(batch []*shequ.Division) error {
 		if err := db.withTx(ctx, func(tx *sql.Tx) error { return write(ctx, tx, batch) }); err != nil {
 			return err
 		}
-		written += len(batch)
-		p.report(written)
+		p.wrote(len(batch))
 		return nil
 	})
-}
-
-// stagingColumns are the columns COPY fills in the staging table.
-var stagingColumns = []string{"code", "name", "level", "parent_code", "kind", "region",
-	"urban_rural", "terrain", "population", "households", "lat", "lng"}
-
-// createStaging creates the per-transaction staging table. It has no
-// constraints or indexes, so COPY only appends; ON COMMIT DROP removes it
-// with the transaction, and a rollback undoes its creation.
-const createStaging = `CREATE TEMP TABLE division_staging (
-	code text, name text, level text, parent_code text, kind text, region text,
-	urban_rural text, terrain text, population bigint, households bigint,
-	lat double precision, lng double precision
-) ON COMMIT DROP`
-
-// importDivisionsPostgres streams each batch with COPY into a temporary
-// staging table and moves it into divisions with one INSERT … SELECT … ON
-// CONFLICT. COPY is PostgreSQL's fast path (no per-row statement and no
-// bind-parameter limit); the INSERT then checks constraints and foreign keys
-// set-wise inside the server. database/sql has no COPY, so the work runs on
-// the pgx connection underneath one pooled connection, in pgx transactions.
-func importDivisionsPostgres(ctx context.Context, db *DB, p *importPlan) error {
-	size := cmp.Or(p.batchSize, defaultPostgresBatch)
-	conn, err := db.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("get connection: %w", err)
-	}
-	defer conn.Close()
-
-	// ORDER BY code keeps the index insertions in key order.
-	insert := `INSERT INTO divisions (` + divisionInsertColumns + `)
-		SELECT ` + strings.Join(stagingColumns, ", ") + `, CAST($1 AS timestamptz)
-		FROM division_staging ORDER BY code
-		ON CONFLICT (code) DO UPDATE SET ` + p.update
-	row := make([]any, 0, divisionArgCount)
-	write := func(tx pgx.Tx, batch []*shequ.Division, last bool) error {
-		i := 0
-		src := pgx.CopyFromFunc(func() ([]any, error) {
-			if i == len(batch) {
-				return nil, nil
-			}
-			row = divisionArgs(row[:0], batch[i])
-			i++
-			return row, nil
-		})
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"division_staging"}, stagingColumns, src); err != nil {
-			return fmt.Errorf("copy divisions: %w", err)
-		}
-		if _, err := tx.Exec(ctx, insert, p.now); err != nil {
-			return fmt.Errorf("upsert divisions: %w", err)
-		}
-		if !last {
-			if _, err := tx.Exec(ctx, `TRUNCATE division_staging`); err != nil {
-				return fmt.Errorf("empty staging table: %w", err)
-			}
-		}
-		return nil
-	}
-
-	return conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
-		written := 0
-		if p.atomic {
-			return pgxTx(ctx, pc, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, createStaging); err != nil {
-					return fmt.Errorf("create staging table: %w", err)
-				}
-				return p.batches(size, func(batch []*shequ.Division) error {
-					if err := write(tx, batch, written+len(batch) == len(p.rows)); err != nil {
-						return err
-					}
-					written += len(batch)
-					p.report(written)
-					return nil
-				})
-			})
-		}
-		return p.batches(size, func(batch []*shequ.Division) error {
-			err := pgxTx(ctx, pc, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, createStaging); err != nil {
-					return fmt.Errorf("create staging table: %w", err)
-				}
-				return write(tx, batch, true)
-			})
-			if err != nil {
-				return err
-			}
-			written += len(batch)
-			p.report(written)
-			return nil
-		})
-	})
-}
-
-// pgxTx runs fn in a pgx transaction on c, committing when it returns nil.
-func pgxTx(ctx context.Context, c *pgx.Conn, fn func(tx pgx.Tx) error) error {
-	tx, err := c.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		// Rollback after a failed statement is what ends the aborted
-		// transaction; its own error adds nothing to err.
-		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }

@@ -1,0 +1,92 @@
+package sqlstore
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"shequ"
+)
+
+// loadDivisionFile reads the shipped NBS 2023 codes (CSV "code,name") as
+// derived divisions, the way the importer hands them to the store.
+func loadDivisionFile(tb testing.TB) []*shequ.Division {
+	tb.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "data", "divisions-2023.csv.gz"))
+	if err != nil {
+		tb.Skipf("division file not available: %v", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := csv.NewReader(zr)
+	r.ReuseRecord = true
+	if _, err := r.Read(); err != nil { // header
+		tb.Fatal(err)
+	}
+	var rows []*shequ.Division
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			tb.Fatal(err)
+		}
+		d := &shequ.Division{Code: rec[0], Name: rec[1]}
+		d.Derive()
+		rows = append(rows, d)
+	}
+	return rows
+}
+
+// BenchmarkImportDivisionsFull imports all 665,276 division codes into an
+// empty database with the default options (batches committed one by one).
+// The budget is under 10 s per import on 2 cores, on both engines:
+//
+//	SHEQU_TEST_POSTGRES=… go test -run '^$' -bench ImportDivisionsFull -benchtime 1x ./internal/sqlstore/
+func BenchmarkImportDivisionsFull(b *testing.B) {
+	rows := loadDivisionFile(b)
+	engines := []struct {
+		name string
+		open func(tb testing.TB, migrate bool) *DB
+	}{
+		{"sqlite", mustOpenSQLite},
+		{"postgres", mustOpenPostgres},
+	}
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				b.StopTimer()
+				db := e.open(b, true)
+				s := NewDivisionService(db)
+				b.StartTimer()
+				if err := s.ImportDivisions(ctx, rows, shequ.DivisionColumns{Name: true}, shequ.DivisionImportOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if n := countRowsB(b, db); n != len(rows) {
+					b.Fatalf("%d rows stored, want %d", n, len(rows))
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// countRowsB returns the number of stored divisions.
+func countRowsB(tb testing.TB, db *DB) int {
+	tb.Helper()
+	var n int
+	if err := db.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM divisions`).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}

@@ -307,7 +307,17 @@ func (s *DivisionService) FindExistingDivisionCodes(ctx context.Context, codes [
 // CountDivisions returns the number of divisions per level; every level is
 // present, with 0 when it has none.
 func (s *DivisionService) CountDivisions(ctx context.Context) (map[shequ.Level]int, error) {
-	rows, err := s.db.db.QueryContext(ctx, `SELECT level, COUNT(*) FROM divisions GROUP BY level`)
+	// A GROUP BY over the whole table reads every row (0.6 s on SQLite for
+	// the national tree). Instead, the levels above the communities are
+	// grouped from the partial level index, whose WHERE this repeats word
+	// for word so that SQLite uses it, and the communities are the rest of
+	// COUNT(*), which both engines answer from the smallest index or a
+	// narrow scan.
+	rows, err := s.db.db.QueryContext(ctx, `SELECT level, COUNT(*) FROM divisions
+		WHERE level = 'province' OR level = 'city' OR level = 'county' OR level = 'township'
+		GROUP BY level
+		UNION ALL
+		SELECT '', COUNT(*) FROM divisions`)
 	if err != nil {
 		return nil, translateError(err, "count divisions")
 	}
@@ -316,17 +326,24 @@ func (s *DivisionService) CountDivisions(ctx context.Context) (map[shequ.Level]i
 	for _, l := range shequ.Levels {
 		out[l] = 0
 	}
+	total, upper := 0, 0
 	for rows.Next() {
 		var level string
 		var n int
 		if err := rows.Scan(&level, &n); err != nil {
 			return nil, translateError(err, "count divisions")
 		}
+		if level == "" {
+			total = n
+			continue
+		}
 		out[shequ.Level(level)] = n
+		upper += n
 	}
 	if err := rows.Err(); err != nil {
 		return nil, translateError(err, "count divisions")
 	}
+	out[shequ.LevelCommunity] = total - upper
 	return out, nil
 }
 

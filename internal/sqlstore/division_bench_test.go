@@ -51,6 +51,16 @@ func loadDivisionFile(tb testing.TB) []*shequ.Division {
 //
 //	SHEQU_TEST_POSTGRES=… go test -run '^$' -bench ImportDivisionsFull -benchtime 1x ./internal/sqlstore/
 func BenchmarkImportDivisionsFull(b *testing.B) {
+	benchmarkImportDivisionsFull(b, shequ.DivisionImportOptions{})
+}
+
+// BenchmarkImportDivisionsFullAtomic is the same import in one transaction,
+// which on PostgreSQL runs on one backend, hence one core.
+func BenchmarkImportDivisionsFullAtomic(b *testing.B) {
+	benchmarkImportDivisionsFull(b, shequ.DivisionImportOptions{Atomic: true})
+}
+
+func benchmarkImportDivisionsFull(b *testing.B, opt shequ.DivisionImportOptions) {
 	rows := loadDivisionFile(b)
 	engines := []struct {
 		name string
@@ -67,7 +77,7 @@ func BenchmarkImportDivisionsFull(b *testing.B) {
 				db := e.open(b, true)
 				s := NewDivisionService(db)
 				b.StartTimer()
-				if err := s.ImportDivisions(ctx, rows, shequ.DivisionColumns{Name: true}, shequ.DivisionImportOptions{}); err != nil {
+				if err := s.ImportDivisions(ctx, rows, shequ.DivisionColumns{Name: true}, opt); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
@@ -89,4 +99,52 @@ func countRowsB(tb testing.TB, db *DB) int {
 		tb.Fatal(err)
 	}
 	return n
+}
+
+// BenchmarkDivisionReadsFull measures the reads on the full national tree:
+// the province list, a county's children, a search and the per-level counts.
+func BenchmarkDivisionReadsFull(b *testing.B) {
+	rows := loadDivisionFile(b)
+	engines := []struct {
+		name string
+		open func(tb testing.TB, migrate bool) *DB
+	}{
+		{"sqlite", mustOpenSQLite},
+		{"postgres", mustOpenPostgres},
+	}
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			ctx := context.Background()
+			db := e.open(b, true)
+			s := NewDivisionService(db)
+			if err := s.ImportDivisions(ctx, rows, shequ.DivisionColumns{Name: true}, shequ.DivisionImportOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			if db.Engine() == "postgres" {
+				// Fresh statistics, as autovacuum would gather soon after.
+				if _, err := db.db.ExecContext(ctx, `ANALYZE divisions`); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reads := []struct {
+				name string
+				fn   func() error
+			}{
+				{"provinces", func() error { _, _, err := s.FindDivisionChildren(ctx, "", 0, 50); return err }},
+				{"children", func() error { _, _, err := s.FindDivisionChildren(ctx, "330523", 0, 50); return err }},
+				{"find", func() error { _, err := s.FindDivisionByCode(ctx, "330523001002"); return err }},
+				{"search", func() error { _, err := s.SearchDivisions(ctx, "安吉", 20); return err }},
+				{"count", func() error { _, err := s.CountDivisions(ctx); return err }},
+			}
+			for _, r := range reads {
+				b.Run(r.name, func(b *testing.B) {
+					for b.Loop() {
+						if err := r.fn(); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
 }

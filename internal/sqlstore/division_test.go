@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -314,4 +315,30 @@ func TestCountDivisions(t *testing.T) {
 			t.Errorf("CountDivisions (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestSQLiteLevelIndex checks that SQLite uses the partial level index for
+// the province list: it applies only when the query's WHERE matches one of
+// the index's terms, which the migration's comment relies on.
+func TestSQLiteLevelIndex(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	rows, err := db.db.QueryContext(context.Background(),
+		`EXPLAIN QUERY PLAN SELECT code FROM divisions d WHERE d.level = ? ORDER BY d.code LIMIT 50`, "province")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "divisions_level_idx") {
+		t.Errorf("province list does not use divisions_level_idx:\n%s", strings.Join(plan, "\n"))
+	}
 }

@@ -47,10 +47,15 @@ type dialect struct {
 	// one row with a count > 0 when the table exists (in the current schema
 	// on PostgreSQL, so that search_path isolates test schemas).
 	tableExists string
+	// gooseAppliedAt is the expression reading when goose applied a
+	// migration. goose stores a timestamp without zone: UTC from
+	// datetime('now') on SQLite, the session's local time from now() on
+	// PostgreSQL, which AT TIME ZONE turns back into an instant.
+	gooseAppliedAt string
 	// importDivisions writes a sorted, de-duplicated slice of divisions. The
 	// engines differ most here: SQLite gets multi-row upserts through
 	// prepared statements, PostgreSQL COPY into a staging table (see
-	// division_import.go).
+	// division_import.go and division_import_postgres.go).
 	importDivisions func(ctx context.Context, db *DB, p *importPlan) error
 }
 
@@ -73,6 +78,7 @@ var sqliteDialect = &dialect{
 		return t.UTC().Format(sqliteTimeLayout)
 	},
 	tableExists:     `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
+	gooseAppliedAt:  `tstamp`,
 	importDivisions: importDivisionsSQLite,
 }
 
@@ -92,6 +98,7 @@ var postgresDialect = &dialect{
 	// current_schema() is the first schema of search_path, which is where
 	// goose creates its table when the name is unqualified.
 	tableExists:     `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?`,
+	gooseAppliedAt:  `tstamp AT TIME ZONE current_setting('TimeZone')`,
 	importDivisions: importDivisionsPostgres,
 }
 

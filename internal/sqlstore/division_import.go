@@ -116,10 +116,15 @@ func divisionUpdateSet(cols shequ.DivisionColumns) string {
 // already stored, updates the derived columns and those in cols. Rows must
 // be validated and derived (Division.Derive) by the caller. They are written
 // in code order, parents first, from a sorted copy of the slice; when a code
-// appears more than once the last row wins. With opt.Atomic everything is
-// one transaction and a failure writes nothing; otherwise each batch commits
-// on its own and a failure keeps the batches before it. opt.Progress is
-// called after each batch with the rows written so far.
+// appears more than once the last row wins.
+//
+// With opt.Atomic everything is one transaction and a failure writes
+// nothing. Otherwise each batch commits on its own and a failure keeps the
+// batches committed before it; on PostgreSQL a large import is written as
+// parallel streams of whole provinces, and a failure in one stream cancels
+// the others, whose batch in flight is rolled back. opt.Progress is called after each batch
+// with the rows written so far; calls never overlap, though they may come
+// from different goroutines.
 func (s *DivisionService) ImportDivisions(ctx context.Context, rows []*shequ.Division, cols shequ.DivisionColumns, opt shequ.DivisionImportOptions) error {
 	sorted := make([]*shequ.Division, 0, len(rows))
 	for i, d := range rows {

@@ -160,7 +160,8 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
 		return out, err
 	}
 	rows, err := db.db.QueryContext(ctx,
-		`SELECT version_id, tstamp FROM `+gooseTable+` WHERE is_applied AND version_id > 0 ORDER BY id`)
+		`SELECT version_id, `+db.dialect.gooseAppliedAt+` FROM `+gooseTable+`
+		WHERE is_applied AND version_id > 0 ORDER BY id`)
 	if err != nil {
 		return nil, translateError(err, "list applied migrations")
 	}

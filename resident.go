@@ -240,6 +240,11 @@ type ResidentService interface {
 	ImportResidents(ctx context.Context, rs []*Resident) error
 	CreateHousehold(ctx context.Context, h *Household) error
 	FindHouseholdByID(ctx context.Context, id string) (*Household, error)
+	// RegisterAccount creates a resident account and links it to the
+	// resident whose ID number and phone both match, in one transaction; no
+	// match answers a neutral EInvalid that does not tell which part failed.
+	// The resident stays unverified until a community worker checks them.
+	RegisterAccount(ctx context.Context, idNumber, phone string, u *User, passwordHash string) (*Resident, error)
 }
 
 // Sealer encrypts personal data at rest and computes the blind index used

@@ -40,3 +40,26 @@ func TestReadiness(t *testing.T) {
 		t.Errorf("ReadyFn not called: %v", err)
 	}
 }
+
+func TestIdentityMocksCallFn(t *testing.T) {
+	u := &shequ.User{ID: "u1"}
+	users := &UserService{FindUserByUsernameFn: func(_ context.Context, name string) (*shequ.User, error) {
+		if name != "zhang" {
+			t.Errorf("name = %q", name)
+		}
+		return u, nil
+	}}
+	if got, err := users.FindUserByUsername(context.Background(), "zhang"); err != nil || got != u {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	h := &PasswordHasher{VerifyFn: func(p, hash string) (bool, error) { return p == hash, nil }}
+	if ok, _ := h.Verify("x", "x"); !ok {
+		t.Error("VerifyFn not called")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("an unset function field must panic")
+		}
+	}()
+	(&ResidentService{}).FindResidentByID(context.Background(), "r1", false)
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"shequ"
@@ -30,6 +31,9 @@ type Config struct {
 	LogLevel      string // debug, info, warn, error
 	SecureCookies bool   // set the Secure flag: the platform is behind TLS
 	Lang          string // language of command-line output: zh-CN or en
+	// DataDir holds files beside the database, such as the personal-data key
+	// file; "" means the SQLite file's folder, or shequ-data for PostgreSQL.
+	DataDir string
 }
 
 // Default returns the built-in defaults.
@@ -74,7 +78,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	for _, s := range []struct {
 		name string
 		dst  *string
-	}{{"SHEQU_ADDR", &c.Addr}, {"SHEQU_LOG_FORMAT", &c.LogFormat}, {"SHEQU_LOG_LEVEL", &c.LogLevel}, {"SHEQU_LANG", &c.Lang}} {
+	}{{"SHEQU_ADDR", &c.Addr}, {"SHEQU_LOG_FORMAT", &c.LogFormat}, {"SHEQU_LOG_LEVEL", &c.LogLevel}, {"SHEQU_LANG", &c.Lang}, {"SHEQU_DATA_DIR", &c.DataDir}} {
 		if v := getenv(s.name); v != "" {
 			*s.dst = v
 		}
@@ -96,6 +100,18 @@ func (c *Config) BindDB(fs *flag.FlagSet) {
 	fs.StringVar(&c.Lang, "lang", c.Lang, "language of messages: zh-CN or en (env SHEQU_LANG)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (env SHEQU_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env SHEQU_LOG_FORMAT)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the key file and other data beside the database (env SHEQU_DATA_DIR; default: the SQLite file's folder, or shequ-data)")
+}
+
+// DataDirectory returns DataDir, or its default for the database in use.
+func (c Config) DataDirectory() string {
+	switch {
+	case c.DataDir != "":
+		return c.DataDir
+	case c.IsPostgres():
+		return "shequ-data"
+	}
+	return filepath.Dir(c.DB)
 }
 
 // BindServe registers the flags of serve.

@@ -88,3 +88,22 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestDataDirectory(t *testing.T) {
+	c := Default()
+	if got := c.DataDirectory(); got != "shequ-data" {
+		t.Errorf("sqlite default: %q", got)
+	}
+	c.DB = "/var/lib/shequ/main.db"
+	if got := c.DataDirectory(); got != "/var/lib/shequ" {
+		t.Errorf("sqlite file: %q", got)
+	}
+	c.DB = "postgres://h/db"
+	if got := c.DataDirectory(); got != "shequ-data" {
+		t.Errorf("postgres: %q", got)
+	}
+	c.DataDir = "/etc/shequ"
+	if got := c.DataDirectory(); got != "/etc/shequ" {
+		t.Errorf("explicit: %q", got)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -134,4 +136,259 @@ func (db *DB) recordDenied(ctx context.Context, err error, action, objectType, o
 // system's random source does, which crypto/rand treats as fatal anyway.
 func newUUID7() string {
 	return uuid.Must(uuid.NewV7()).String()
+}
+
+// AuditService reads and verifies the audit trail, and records attempts that
+// change nothing. It implements shequ.AuditService.
+type AuditService struct {
+	db *DB
+}
+
+var _ shequ.AuditService = (*AuditService)(nil)
+
+// NewAuditService returns an AuditService on db.
+func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
+
+// Audit actions of this file.
+const (
+	auditActionRead   = "audit.read"
+	auditActionVerify = "audit.verify"
+	auditObjectType   = "audit_log"
+)
+
+// Limits of FindAuditRecords.
+const (
+	defaultAuditLimit = 50
+	maxAuditLimit     = 1000
+)
+
+// auditColumns are the columns of audit_log in the order scanAudit reads.
+const auditColumns = `seq, id, time, actor_id, actor_name, role, action, object_type, object_id, division,
+	result, client_addr, request_id, detail, prev_hash, hash`
+
+// RecordAudit appends r to the trail in a transaction of its own. It is for
+// attempts that change nothing (a failed login, a refused request); changes
+// record themselves in their own transaction. It needs no permission: a
+// failed login is recorded before anyone is signed in, and appending can
+// only add to the trail. ClientAddr and RequestID default to the context's
+// request, and the actor fields to the context's actor when r names none.
+func (s *AuditService) RecordAudit(ctx context.Context, r *shequ.AuditRecord) error {
+	def := s.db.newAudit(ctx, r.Action, r.ObjectType, r.ObjectID, r.Division, r.Result)
+	if r.ClientAddr == "" {
+		r.ClientAddr = def.ClientAddr
+	}
+	if r.RequestID == "" {
+		r.RequestID = def.RequestID
+	}
+	if r.ActorID == "" && r.ActorName == "" && r.Role == "" {
+		r.ActorID, r.ActorName, r.Role = def.ActorID, def.ActorName, def.Role
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		return s.db.appendAudit(ctx, tx, r)
+	})
+}
+
+// FindAuditRecords lists the records matching f, newest first, with the
+// total number of matches. The caller needs the audit.read permission (the
+// auditor); a nil actor is refused, so command-line work must put an actor
+// in the context. An auditor sees the records at and below their scope:
+// f.Division narrows it, and a division outside it matches nothing. From is
+// inclusive and To exclusive. Limit defaults to 50 and is capped at 1000.
+// The read is itself recorded (action "audit.read"), after it succeeds and
+// before anything is returned: if it cannot be recorded nothing is shown.
+func (s *AuditService) FindAuditRecords(ctx context.Context, f shequ.AuditFilter) ([]*shequ.AuditRecord, int, error) {
+	a := shequ.ActorFrom(ctx)
+	if err := shequ.Authorize(a, shequ.ActionAuditRead, nil); err != nil {
+		return nil, 0, s.db.recordDenied(ctx, err, auditActionRead, auditObjectType, "", f.Division)
+	}
+	division, ok := narrowScope(a.Scope, f.Division)
+	if !ok {
+		// Asked for a division outside the scope: nothing, as if empty.
+		return []*shequ.AuditRecord{}, 0, s.recordRead(ctx, f, f.Division)
+	}
+	d := s.db.dialect
+	var where []string
+	var args []any
+	add := func(cond string, arg ...any) {
+		where = append(where, cond)
+		args = append(args, arg...)
+	}
+	if division != "" {
+		// A prefix range rather than LIKE or strpos, so that the index on
+		// division serves it: codes are ASCII digits and ':' sorts right
+		// after '9' (both engines compare these bytes in byte order).
+		add(`division >= ? AND division < ?`, division, division+":")
+	}
+	if f.ActorName != "" {
+		add(`actor_name = ?`, f.ActorName)
+	}
+	if f.ObjectType != "" {
+		add(`object_type = ?`, f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		add(`object_id = ?`, f.ObjectID)
+	}
+	if f.Action != "" {
+		add(`action = ?`, f.Action)
+	}
+	if f.From != nil {
+		add(`time >= ?`, d.timeArg(*f.From))
+	}
+	if f.To != nil {
+		add(`time < ?`, d.timeArg(*f.To))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = `WHERE ` + strings.Join(where, ` AND `)
+	}
+	var total int
+	if err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM audit_log `+cond), args...).
+		Scan(&total); err != nil {
+		return nil, 0, translateError(err, "count audit records")
+	}
+	limit := clamp(f.Limit, defaultAuditLimit, maxAuditLimit)
+	offset := max(f.Offset, 0)
+	// seq is chain order, which is commit order of the appends: newest first.
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+auditColumns+` FROM audit_log `+cond+`
+		ORDER BY seq DESC LIMIT ? OFFSET ?`), append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, translateError(err, "find audit records")
+	}
+	defer rows.Close()
+	out := []*shequ.AuditRecord{}
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, 0, translateError(err, "find audit records")
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, translateError(err, "find audit records")
+	}
+	if err := s.recordRead(ctx, f, division); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// recordRead records a read of the trail with a short description of the
+// filter (names and ids, never personal data).
+func (s *AuditService) recordRead(ctx context.Context, f shequ.AuditFilter, division string) error {
+	rec := s.db.newAudit(ctx, auditActionRead, auditObjectType, "", division, shequ.AuditAllowed)
+	var parts []string
+	for _, kv := range [][2]string{{"actor", f.ActorName}, {"object_type", f.ObjectType},
+		{"object_id", f.ObjectID}, {"action", f.Action}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	if f.From != nil {
+		parts = append(parts, "from="+f.From.UTC().Format(sqliteTimeLayout))
+	}
+	if f.To != nil {
+		parts = append(parts, "to="+f.To.UTC().Format(sqliteTimeLayout))
+	}
+	rec.Detail = truncate(strings.Join(parts, " "), 500)
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		return s.db.appendAudit(ctx, tx, rec)
+	})
+}
+
+// narrowScope intersects the actor's scope with a requested division: the
+// deeper of the two when one contains the other, ok false when they are
+// disjoint.
+func narrowScope(scope, division string) (string, bool) {
+	switch {
+	case shequ.IsAncestorOrSelf(scope, division):
+		return division, true
+	case shequ.IsAncestorOrSelf(division, scope):
+		return scope, true
+	}
+	return "", false
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// VerifyAudit checks the whole chain in seq order (shequ.VerifyAuditChain)
+// and then its end against audit_head, so that deleting the newest records
+// is detected too: Reason "truncated" with BadSeq the first missing seq, or
+// "head" when the last record's hash is not the head's. It needs audit.read
+// and is recorded (action "audit.verify", the outcome in Detail).
+//
+// The head is read first and the rows up to its seq after: a record appended
+// meanwhile has a higher seq and is left for the next run, and every record
+// at or below the head was committed with it, so no transaction (which on
+// SQLite would block writers for the whole scan) is needed.
+func (s *AuditService) VerifyAudit(ctx context.Context) (*shequ.AuditVerification, error) {
+	if err := shequ.Authorize(shequ.ActorFrom(ctx), shequ.ActionAuditRead, nil); err != nil {
+		return nil, s.db.recordDenied(ctx, err, auditActionVerify, auditObjectType, "", "")
+	}
+	var headSeq int64
+	var headHash string
+	if err := s.db.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).
+		Scan(&headSeq, &headHash); err != nil {
+		return nil, translateError(err, "read audit head")
+	}
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+auditColumns+` FROM audit_log
+		WHERE seq <= ? ORDER BY seq`), headSeq)
+	if err != nil {
+		return nil, translateError(err, "verify audit trail")
+	}
+	defer rows.Close()
+	var last *shequ.AuditRecord
+	v, err := shequ.VerifyAuditChain(func() (*shequ.AuditRecord, bool, error) {
+		if !rows.Next() {
+			return nil, false, rows.Err()
+		}
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, false, err
+		}
+		last = r
+		return r, true, nil
+	})
+	if err != nil {
+		return nil, translateError(err, "verify audit trail")
+	}
+	rows.Close()
+	if v.BadSeq == 0 {
+		switch {
+		case v.Checked < headSeq:
+			v.BadSeq, v.Reason = v.Checked+1, "truncated"
+		case last != nil && last.Hash != headHash:
+			v.BadSeq, v.Reason = last.Seq, "head"
+		}
+	}
+	rec := s.db.newAudit(ctx, auditActionVerify, auditObjectType, "", "", shequ.AuditAllowed)
+	rec.Detail = fmt.Sprintf("checked=%d", v.Checked)
+	if v.BadSeq != 0 {
+		rec.Detail += fmt.Sprintf(" bad_seq=%d reason=%s", v.BadSeq, v.Reason)
+	}
+	if err := s.db.withTx(ctx, func(tx *sql.Tx) error { return s.db.appendAudit(ctx, tx, rec) }); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// scanAudit reads one row of auditColumns.
+func scanAudit(rows *sql.Rows) (*shequ.AuditRecord, error) {
+	var r shequ.AuditRecord
+	var role, result string
+	if err := rows.Scan(&r.Seq, &r.ID, scanTime(&r.Time), &r.ActorID, &r.ActorName, &role, &r.Action,
+		&r.ObjectType, &r.ObjectID, &r.Division, &result, &r.ClientAddr, &r.RequestID, &r.Detail,
+		&r.PrevHash, &r.Hash); err != nil {
+		return nil, fmt.Errorf("scan audit record: %w", err)
+	}
+	r.Role, r.Result = shequ.Role(role), shequ.AuditResult(result)
+	return &r, nil
 }

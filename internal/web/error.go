@@ -18,7 +18,12 @@ var statusByCode = map[string]int{
 	shequ.EForbidden:    http.StatusForbidden,
 	shequ.EUnavailable:  http.StatusServiceUnavailable,
 	shequ.EInternal:     http.StatusInternalServerError,
+	codeTooManyRequests: http.StatusTooManyRequests,
 }
+
+// codeTooManyRequests is the web layer's own error code for throttled
+// requests (login and registration attempts per client address).
+const codeTooManyRequests = "too_many_requests"
 
 // error answers a request that failed with err: JSON for the API (or a
 // client asking for JSON), an HTML page otherwise, with the message in the
@@ -31,6 +36,11 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	status, ok := statusByCode[code]
 	if !ok {
 		code, status = shequ.EInternal, http.StatusInternalServerError
+	}
+	if code == shequ.EUnauthorized && !wantsJSON(r) {
+		// A page that needs an account: go and sign in first.
+		loginRedirect(w, r)
+		return
 	}
 	rid := requestID(r.Context())
 	l := s.localizer(r)

@@ -30,13 +30,16 @@ type requestInfo struct {
 }
 
 // middleware wraps the mux, outermost first: request id, access log and
-// metrics, panic recovery, security headers, then cross-origin protection,
-// so that even a refused or panicking request is logged with its id.
+// metrics, panic recovery, security headers, cross-origin protection, then
+// authentication, so that even a refused or panicking request is logged
+// with its id and no state-changing request from another site reaches a
+// handler (or the session store).
 func (s *Server) middleware(h http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, errCrossOrigin)
 	}))
+	h = s.authenticate(h)
 	h = cop.Handler(h)
 	h = securityHeaders(h)
 	h = s.recoverPanics(h)

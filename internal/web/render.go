@@ -30,6 +30,19 @@ var pageFiles = map[string]string{
 	"divisions": "templates/divisions.html",
 	"search":    "templates/search.html",
 	"error":     "templates/error.html",
+
+	"login":           "templates/login.html",
+	"register":        "templates/register.html",
+	"account":         "templates/account.html",
+	"password":        "templates/password.html",
+	"users":           "templates/users.html",
+	"residents":       "templates/residents.html",
+	"resident":        "templates/resident.html",
+	"resident_form":   "templates/resident_form.html",
+	"resident_import": "templates/resident_import.html",
+	"household":       "templates/household.html",
+	"household_form":  "templates/household_form.html",
+	"audit":           "templates/audit.html",
 }
 
 // templates holds one parsed set per language and page. Parsing per
@@ -42,12 +55,17 @@ type navItem struct {
 	ID   string // DOM id, a stable hook for browser tests
 	Key  string // catalogue key of the label
 	Href string
+	// Action, when set, shows the item only to actors who Can do it.
+	Action shequ.Action
 }
 
 // navItems is the main navigation. Later modules append their entries.
 var navItems = []navItem{
 	{ID: "nav-home", Key: "nav.home", Href: "/"},
 	{ID: "nav-divisions", Key: "nav.divisions", Href: "/divisions"},
+	{ID: "nav-residents", Key: "nav.residents", Href: "/residents", Action: shequ.ActionResidentRead},
+	{ID: "nav-audit", Key: "nav.audit", Href: "/audit", Action: shequ.ActionAuditRead},
+	{ID: "nav-users", Key: "nav.users", Href: "/users", Action: shequ.ActionUserRead},
 }
 
 // navLink is a navItem as rendered for one request.
@@ -63,8 +81,9 @@ type view struct {
 	Version string
 	Title   string // page title, already translated
 	Nav     []navLink
-	Return  string // this page's path and query, for the preference forms
-	Q       string // the search box's value
+	Return  string      // this page's path and query, for the preference forms
+	Q       string      // the search box's value
+	User    *shequ.User // signed in, nil when anonymous
 	Data    any
 }
 
@@ -92,7 +111,35 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 		},
 		"static": s.static.url,
 		"date":   func(t time.Time) string { return formatDate(l, t) },
-		"num":    formatNumber,
+		// datetime shows an instant to the minute in Asia/Shanghai; it
+		// takes a time.Time or a *time.Time (nil shows nothing).
+		"datetime": func(v any) string {
+			switch t := v.(type) {
+			case time.Time:
+				return formatDateTime(l, t)
+			case *time.Time:
+				if t != nil {
+					return formatDateTime(l, *t)
+				}
+			}
+			return ""
+		},
+		// dict builds the argument of a partial: {{template "field" (dict "ID" "x" ...)}}.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"num": formatNumber,
 		// enum labels an enum value: {{enum "level" .Level}} → 省级.
 		"enum": func(prefix string, v any) string {
 			str := fmt.Sprint(v)
@@ -150,9 +197,14 @@ func (s *Server) newView(r *http.Request, title string, data any) *view {
 		Version: s.cfg.Version,
 		Title:   title,
 		Return:  safeReturnPath(r.URL.RequestURI()),
+		User:    currentUser(r.Context()),
 		Data:    data,
 	}
+	actor := shequ.ActorFrom(r.Context())
 	for _, it := range navItems {
+		if it.Action != "" && !actor.Can(it.Action) {
+			continue
+		}
 		cur := r.URL.Path == it.Href || (it.Href != "/" && strings.HasPrefix(r.URL.Path, it.Href+"/"))
 		v.Nav = append(v.Nav, navLink{it, cur})
 	}
@@ -214,6 +266,15 @@ func formatDate(l *i18n.Localizer, t time.Time) string {
 		return l.T("value.unknown")
 	}
 	return t.In(shequ.Shanghai).Format(l.T("format.date"))
+}
+
+// formatDateTime shows an instant in Asia/Shanghai to the minute
+// (2026年11月29日 14:05).
+func formatDateTime(l *i18n.Localizer, t time.Time) string {
+	if t.IsZero() {
+		return l.T("value.unknown")
+	}
+	return t.In(shequ.Shanghai).Format(l.T("format.datetime"))
 }
 
 // formatNumber writes an integer with thousands separators, the grouping

@@ -33,6 +33,41 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/divisions/{code}", s.handleDivisionShow},
 		{http.MethodGet, "/static/{hash}/{file...}", s.handleStatic},
 
+		// Accounts and sessions.
+		{http.MethodGet, "/login", s.handleLoginForm},
+		{http.MethodPost, "/login", s.handleLogin},
+		{http.MethodPost, "/logout", s.handleLogout},
+		{http.MethodGet, "/register", s.handleRegisterForm},
+		{http.MethodPost, "/register", s.handleRegister},
+		{http.MethodGet, "/account", s.handleAccount},
+		{http.MethodGet, "/account/password", s.handlePasswordForm},
+		{http.MethodPost, "/account/password", s.handlePassword},
+		{http.MethodPost, "/account/sessions/revoke-all", s.handleRevokeAll},
+		{http.MethodGet, "/users", s.handleUsers},
+		{http.MethodPost, "/users", s.handleUserCreate},
+		{http.MethodPost, "/users/{id}/disable", s.handleUserDisable},
+		{http.MethodPost, "/users/{id}/unlock", s.handleUserUnlock},
+
+		// Residents and households. "/residents/new" and
+		// "/residents/import" win over "/residents/{id}" as more specific.
+		{http.MethodGet, "/residents", s.handleResidentList},
+		{http.MethodPost, "/residents", s.handleResidentCreate},
+		{http.MethodGet, "/residents/new", s.handleResidentNew},
+		{http.MethodGet, "/residents/import", s.handleResidentImportForm},
+		{http.MethodPost, "/residents/import", s.handleResidentImport},
+		{http.MethodGet, "/residents/{id}", s.handleResidentShow},
+		{http.MethodPost, "/residents/{id}/reveal", s.handleResidentReveal},
+		{http.MethodGet, "/residents/{id}/edit", s.handleResidentEdit},
+		{http.MethodPost, "/residents/{id}/edit", s.handleResidentUpdate},
+		{http.MethodPost, "/residents/{id}/verify", s.handleResidentVerify},
+		{http.MethodGet, "/households/new", s.handleHouseholdNew},
+		{http.MethodPost, "/households", s.handleHouseholdCreate},
+		{http.MethodGet, "/households/{id}", s.handleHouseholdShow},
+
+		// Audit trail (auditors only).
+		{http.MethodGet, "/audit", s.handleAudit},
+		{http.MethodGet, "/audit.csv", s.handleAuditCSV},
+
 		// Operations.
 		{http.MethodGet, "/healthz", s.handleHealthz},
 		{http.MethodGet, "/readyz", s.handleReadyz},
@@ -44,6 +79,14 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/api/v1/divisions/search", s.handleAPIDivisionSearch},
 		{http.MethodGet, "/api/v1/divisions/{code}", s.handleAPIDivisionGet},
 		{http.MethodGet, "/api/v1/divisions/{code}/children", s.handleAPIDivisionChildren},
+		{http.MethodPost, "/api/v1/session", s.handleAPISessionCreate},
+		{http.MethodDelete, "/api/v1/session", s.handleAPISessionDelete},
+		{http.MethodGet, "/api/v1/residents", s.handleAPIResidentList},
+		{http.MethodPost, "/api/v1/residents", s.handleAPIResidentCreate},
+		{http.MethodGet, "/api/v1/residents/{id}", s.handleAPIResidentGet},
+		{http.MethodPatch, "/api/v1/residents/{id}", s.handleAPIResidentPatch},
+		{http.MethodPost, "/api/v1/residents/{id}/verify", s.handleAPIResidentVerify},
+		{http.MethodGet, "/api/v1/audit", s.handleAPIAudit},
 	}
 }
 
@@ -62,7 +105,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 // allowedMethods lists the methods that some route serves for r's path.
 func (s *Server) allowedMethods(r *http.Request) []string {
 	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPost} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
 		if m == r.Method || (m == http.MethodGet && r.Method == http.MethodHead) {
 			continue
 		}

@@ -6,9 +6,11 @@
 package web
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -33,6 +35,24 @@ type Config struct {
 	DBStats func() sql.DBStats
 	// SecureCookies marks cookies Secure; set it when served over TLS.
 	SecureCookies bool
+
+	// The identity and resident services. cmd/shequ always passes them;
+	// when Users, Sessions or Tokens is nil nobody can sign in and the
+	// pages that need an account answer 401 (redirect to /login).
+	Users     shequ.UserService
+	Sessions  shequ.SessionService
+	Tokens    shequ.TokenService
+	Audit     shequ.AuditService
+	Residents shequ.ResidentService
+	Hasher    shequ.PasswordHasher
+	// Security bounds logins and sessions; the zero value means
+	// shequ.DefaultSecurityPolicy.
+	Security shequ.SecurityPolicy
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// ImportResidents, if set, imports a CSV (or XLSX) file of residents
+	// into a community for the upload page; nil shows the page as 未启用.
+	ImportResidents func(ctx context.Context, community string, r io.Reader, filename string) (*ResidentImportReport, error)
 }
 
 // Server is the http.Handler of the whole platform. Build it with NewServer.
@@ -47,6 +67,8 @@ type Server struct {
 	static  *staticFiles
 	metrics *metrics
 	openapi []byte
+	// throttle limits login and registration attempts per client address.
+	throttle *throttle
 }
 
 // processStart approximates the process start time for
@@ -70,7 +92,14 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
+	if cfg.Security == (shequ.SecurityPolicy{}) {
+		cfg.Security = shequ.DefaultSecurityPolicy
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
+	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
 	var err error
 	if s.static, err = newStaticFiles(); err != nil {
 		return nil, fmt.Errorf("web: load static files: %w", err)
@@ -92,6 +121,9 @@ func NewServer(cfg Config) (*Server, error) {
 	s.handler = s.middleware(s.mux)
 	return s, nil
 }
+
+// now returns the current time from the configured clock.
+func (s *Server) now() time.Time { return s.cfg.Now() }
 
 // ServeHTTP serves one request through the middleware chain.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

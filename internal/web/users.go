@@ -1,0 +1,209 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"shequ"
+)
+
+// usersPage is the data of templates/users.html.
+type usersPage struct {
+	Users       []*userRow
+	Total       int
+	Pager       pager
+	CanManage   bool // sysadmin: create and disable
+	CanUnlock   bool // secadmin: unlock
+	Form        userForm
+	Roles       []shequ.Role
+	Notice      string
+	FormVisible bool
+}
+
+// userRow is one account in the list, with its scope's name.
+type userRow struct {
+	*shequ.User
+	ScopeName string
+	Locked    bool
+}
+
+// userForm holds the values of the create form.
+type userForm struct {
+	Username, Name, Role, Scope string
+	Errors                      map[string]string
+	Error                       string
+}
+
+const userPageSize = 50
+
+// handleUsers serves GET /users.
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guard(w, r, shequ.ActionUserRead)
+	if !ok {
+		return
+	}
+	s.usersPage(w, r, a, http.StatusOK, userForm{})
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *shequ.Actor, status int, form userForm) {
+	l := s.localizer(r)
+	page, err := parsePage(r.URL.Query())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	scope := a.Scope
+	users, total, err := s.cfg.Users.FindUsers(r.Context(), shequ.UserFilter{Scope: &scope,
+		Offset: (page - 1) * userPageSize, Limit: userPageSize})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p := &usersPage{Total: total, Pager: queryPager(r.URL.Path, nil, page, total, userPageSize),
+		CanManage: a.Can(shequ.ActionUserManage), CanUnlock: a.Can(shequ.ActionSecurityManage),
+		Form: form, Roles: shequ.Roles, FormVisible: form.Errors != nil || form.Error != ""}
+	names := map[string]string{"": l.T("divisions.country")}
+	now := s.now()
+	for _, u := range users {
+		name, seen := names[u.Scope]
+		if !seen {
+			// A handful of distinct scopes per page: one lookup each.
+			if d, err := s.cfg.Divisions.FindDivisionByCode(r.Context(), u.Scope); err == nil {
+				name = d.Name
+			}
+			names[u.Scope] = name
+		}
+		p.Users = append(p.Users, &userRow{User: u, ScopeName: name, Locked: isLocked(u, now)})
+	}
+	switch r.URL.Query().Get("notice") {
+	case "created":
+		p.Notice = l.T("users.created")
+	case "disabled":
+		p.Notice = l.T("users.disabled_notice")
+	case "unlocked":
+		p.Notice = l.T("users.unlocked_notice")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, "users", l.T("users.title"), p)
+}
+
+// handleUserCreate serves POST /users: a sysadmin creates an account with
+// an initial password, to be changed at first login.
+func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guard(w, r, shequ.ActionUserManage)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.error(w, r, errBadForm)
+		return
+	}
+	l := s.localizer(r)
+	pf := r.PostForm
+	f := userForm{Username: strings.TrimSpace(pf.Get("username")), Name: strings.TrimSpace(pf.Get("name")),
+		Role: pf.Get("role"), Scope: strings.TrimSpace(pf.Get("scope"))}
+	u := &shequ.User{Username: f.Username, Name: f.Name, Role: shequ.Role(f.Role), Scope: f.Scope, MustChangePassword: true}
+	password := pf.Get("password")
+	var fe shequ.FieldErrors
+	if err := u.Validate(); err != nil {
+		fe = shequ.AsError(err).Fields
+	}
+	if err := shequ.ValidatePassword(password, f.Username); err != nil {
+		e := shequ.AsError(err)
+		fe.Add("password", e.Key, e.Message, e.Data)
+	}
+	// An account may only be created at or below the creator's scope.
+	if shequ.Authorize(a, shequ.ActionUserManage, &shequ.Object{Division: u.Scope}) != nil {
+		fe.Add("scope", "users.scope.outside", "The scope must lie within your own.", nil)
+	}
+	err := fe.Err()
+	if err == nil {
+		var hash string
+		if hash, err = s.cfg.Hasher.Hash(password); err != nil {
+			s.error(w, r, shequ.Wrap(err, "hash password"))
+			return
+		}
+		err = s.cfg.Users.CreateUser(r.Context(), u, hash)
+	}
+	if err != nil {
+		switch shequ.ErrorCode(err) {
+		case shequ.EInvalid:
+			f.Errors = fieldMessages(l, err)
+			f.Error = l.T("form.has_errors")
+		case shequ.EConflict:
+			f.Errors = map[string]string{"username": l.Error(shequ.AsError(err))}
+			f.Error = l.Error(shequ.AsError(err))
+		default:
+			s.error(w, r, err)
+			return
+		}
+		s.usersPage(w, r, a, statusByCode[shequ.ErrorCode(err)], f)
+		return
+	}
+	http.Redirect(w, r, "/users?notice=created", http.StatusSeeOther)
+}
+
+// targetUser loads the account named in the path and checks that it lies
+// within the actor's scope for act (404 otherwise, like any object outside
+// the scope).
+func (s *Server) targetUser(w http.ResponseWriter, r *http.Request, a *shequ.Actor, act shequ.Action) (*shequ.User, bool) {
+	id := r.PathValue("id")
+	if len(id) > maxIDLen {
+		s.error(w, r, shequ.ErrNotFound)
+		return nil, false
+	}
+	u, err := s.cfg.Users.FindUserByID(r.Context(), id)
+	if err == nil {
+		err = shequ.Authorize(a, act, &shequ.Object{Division: u.Scope})
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return nil, false
+	}
+	return u, true
+}
+
+// handleUserDisable serves POST /users/{id}/disable (sysadmin). The
+// account's sessions end at once.
+func (s *Server) handleUserDisable(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guard(w, r, shequ.ActionUserManage)
+	if !ok {
+		return
+	}
+	u, ok := s.targetUser(w, r, a, shequ.ActionUserManage)
+	if !ok {
+		return
+	}
+	disabled := true
+	if _, err := s.cfg.Users.UpdateUser(r.Context(), u.ID, shequ.UserUpdate{Disabled: &disabled}); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if _, err := s.cfg.Sessions.DeleteUserSessions(r.Context(), u.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/users?notice=disabled", http.StatusSeeOther)
+}
+
+// handleUserUnlock serves POST /users/{id}/unlock (secadmin): clears the
+// failure count and the lock. UserService has no separate unlock method;
+// RecordLoginSuccess is what resets both.
+func (s *Server) handleUserUnlock(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guard(w, r, shequ.ActionSecurityManage)
+	if !ok {
+		return
+	}
+	u, ok := s.targetUser(w, r, a, shequ.ActionSecurityManage)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Users.RecordLoginSuccess(r.Context(), u.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.audit(r.Context(), &shequ.AuditRecord{Action: "user.unlock", ObjectType: "user", ObjectID: u.ID,
+		Division: u.Scope, Result: shequ.AuditAllowed})
+	http.Redirect(w, r, "/users?notice=unlocked", http.StatusSeeOther)
+}

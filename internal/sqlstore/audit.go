@@ -201,7 +201,7 @@ func (s *AuditService) FindAuditRecords(ctx context.Context, f shequ.AuditFilter
 	if err := shequ.Authorize(a, shequ.ActionAuditRead, nil); err != nil {
 		return nil, 0, s.db.recordDenied(ctx, err, auditActionRead, auditObjectType, "", f.Division)
 	}
-	division, ok := narrowScope(a.Scope, f.Division)
+	division, ok := narrowToScope(a.Scope, f.Division)
 	if !ok {
 		// Asked for a division outside the scope: nothing, as if empty.
 		return []*shequ.AuditRecord{}, 0, s.recordRead(ctx, f, f.Division)
@@ -289,16 +289,16 @@ func (s *AuditService) recordRead(ctx context.Context, f shequ.AuditFilter, divi
 	if f.To != nil {
 		parts = append(parts, "to="+f.To.UTC().Format(sqliteTimeLayout))
 	}
-	rec.Detail = truncate(strings.Join(parts, " "), 500)
+	rec.Detail = truncateText(strings.Join(parts, " "), 500)
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
 		return s.db.appendAudit(ctx, tx, rec)
 	})
 }
 
-// narrowScope intersects the actor's scope with a requested division: the
+// narrowToScope intersects the actor's scope with a requested division: the
 // deeper of the two when one contains the other, ok false when they are
 // disjoint.
-func narrowScope(scope, division string) (string, bool) {
+func narrowToScope(scope, division string) (string, bool) {
 	switch {
 	case shequ.IsAncestorOrSelf(scope, division):
 		return division, true
@@ -308,8 +308,8 @@ func narrowScope(scope, division string) (string, bool) {
 	return "", false
 }
 
-// truncate cuts s to at most n bytes on a rune boundary.
-func truncate(s string, n int) string {
+// truncateText cuts s to at most n bytes on a rune boundary.
+func truncateText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -34,6 +34,10 @@ const cliActor = "cli"
 // queue on it and each sees the head its predecessor committed (as SELECT …
 // FOR UPDATE would); on SQLite the transaction is BEGIN IMMEDIATE and holds
 // the database's write lock already.
+//
+// Call it last in the transaction, just before commit: on PostgreSQL the
+// head's row lock is held from here to the end of the transaction, and every
+// other audited write waits for it.
 func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, rec *shequ.AuditRecord) error {
 	if rec.Action == "" {
 		return shequ.Wrap(errors.New("audit record without action"), "append audit record")

@@ -588,3 +588,61 @@ func TestResidentStoredSealed(t *testing.T) {
 		}
 	})
 }
+
+func TestResealResidents(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		mustImport(t, db, divisionsOf(fixture...))
+		ring, err := pii.GenerateKeyRing()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := NewResidentService(db, ring)
+		// Two batches; every other resident with a phone.
+		for i := range resealBatch + 3 {
+			r := &shequ.Resident{Name: fmt.Sprintf("居民%d", i), Community: tiaoxiu,
+				IDNumber: shequ.IDNumber(idNumber("330523", "19800101", fmt.Sprintf("%03d", i)))}
+			if i%2 == 0 {
+				r.Phone = shequ.Phone(fmt.Sprintf("139%08d", i))
+			}
+			mustCreateResident(t, s, r)
+		}
+		_, err = s.ResealResidents(worker(tiaoxiu), nil)
+		wantError(t, err, shequ.EForbidden, "error.forbidden")
+
+		if _, err := ring.Rotate(); err != nil {
+			t.Fatal(err)
+		}
+		var steps []int
+		n, err := s.ResealResidents(asActor(shequ.RoleSecadmin, ""), func(done int) { steps = append(steps, done) })
+		if err != nil || n != resealBatch+3 || len(steps) != 2 {
+			t.Fatalf("ResealResidents = %d, %v; progress %v", n, err, steps)
+		}
+		if err := ring.Retire(1); err != nil {
+			t.Fatal(err)
+		}
+		rs, total, err := s.FindResidents(cliContext(), shequ.ResidentFilter{Limit: 500})
+		if err != nil || total != resealBatch+3 {
+			t.Fatalf("after re-seal and retire: %d, %v", total, err)
+		}
+		rest, _, err := s.FindResidents(cliContext(), shequ.ResidentFilter{Limit: 500, Offset: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		phones := 0
+		for _, r := range append(rs, rest...) {
+			if r.Phone != "" {
+				phones++
+			}
+		}
+		if phones != (resealBatch+4)/2 {
+			t.Errorf("%d residents have a phone after re-seal, want %d", phones, (resealBatch+4)/2)
+		}
+		// Search through the index still works: it did not change.
+		if _, total, _ := s.FindResidents(cliContext(), shequ.ResidentFilter{IDNumber: idNumber("330523", "19800101", "007")}); total != 1 {
+			t.Errorf("search after re-seal found %d", total)
+		}
+		if n := auditCount(t, db, "resident.reseal", shequ.AuditAllowed, ""); n != 2 {
+			t.Errorf("re-seal records = %d, want 2", n)
+		}
+	})
+}

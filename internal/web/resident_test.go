@@ -320,3 +320,73 @@ func TestAuditPage(t *testing.T) {
 		t.Errorf("bad date: %d", w.Code)
 	}
 }
+
+func TestUsersPage(t *testing.T) {
+	var created []*shequ.User
+	s, id := newIdentityServer(t, nil, func(c *Config) {
+		u := c.Users.(*mock.UserService)
+		u.FindUsersFn = func(_ context.Context, f shequ.UserFilter) ([]*shequ.User, int, error) {
+			until := testNow.Add(5 * time.Minute)
+			return []*shequ.User{{ID: "u-x", Username: "zhang", Role: shequ.RoleCommunityWorker, Scope: "330523", LockedUntil: &until}}, 1, nil
+		}
+		u.CreateUserFn = func(_ context.Context, nu *shequ.User, hash string) error {
+			if hash != "h:a long initial passphrase" {
+				t.Errorf("hash = %q", hash)
+			}
+			created = append(created, nu)
+			return nil
+		}
+	})
+	if w := s.get(t, "/users", "Cookie", id.session("worker")); w.Code != http.StatusForbidden {
+		t.Errorf("worker: %d", w.Code)
+	}
+	w := s.get(t, "/users", "Cookie", id.session("sysadmin"))
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, "安吉县") || !strings.Contains(body, `id="user-form"`) ||
+		!strings.Contains(body, `id="user-disable-zhang"`) || strings.Contains(body, `id="user-unlock-zhang"`) {
+		t.Errorf("sysadmin page: %d\n%s", w.Code, body)
+	}
+	w = s.get(t, "/users", "Cookie", id.session("secadmin"))
+	if body := w.Body.String(); !strings.Contains(body, `id="user-unlock-zhang"`) || strings.Contains(body, `id="user-form"`) {
+		t.Errorf("secadmin page:\n%s", body)
+	}
+	c := id.session("sysadmin")
+	w = s.form(t, "/users", url.Values{"username": {"lisi"}, "role": {"official"}, "scope": {"330523"}, "password": {"short"}}, "Cookie", c)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `id="user-password-error"`) {
+		t.Errorf("weak password: %d", w.Code)
+	}
+	w = s.form(t, "/users", url.Values{"username": {"lisi"}, "role": {"official"}, "scope": {"330523"},
+		"password": {"a long initial passphrase"}}, "Cookie", c)
+	if w.Code != http.StatusSeeOther || len(created) != 1 || !created[0].MustChangePassword || created[0].Role != shequ.RoleOfficial {
+		t.Errorf("create: %d %+v", w.Code, created)
+	}
+}
+
+func TestRegister(t *testing.T) {
+	var gotID, gotPhone string
+	res := &mock.ResidentService{RegisterAccountFn: func(_ context.Context, idn, phone string, u *shequ.User, hash string) (*shequ.Resident, error) {
+		gotID, gotPhone = idn, phone
+		if u.Role != shequ.RoleResident || hash != "h:a long resident passphrase" {
+			t.Errorf("user %+v, hash %q", u, hash)
+		}
+		if phone != "13812345678" {
+			return nil, shequ.Errorf(shequ.EInvalid, "register.no_match", "No resident matches.")
+		}
+		u.ID, u.Scope = "u-new", "330523001002"
+		return testResident(), nil
+	}}
+	s, _ := newIdentityServer(t, res)
+	v := url.Values{"username": {"wangxy"}, "password": {"a long resident passphrase"}, "confirm": {"a long resident passphrase"},
+		"id_number": {idElderly}, "phone": {"13900000000"}}
+	if w := s.form(t, "/register", v); w.Code != http.StatusBadRequest || cookieNamed(w, cookieSession) != nil {
+		t.Errorf("no match: %d", w.Code)
+	}
+	v.Set("phone", "13812345678")
+	w := s.form(t, "/register", v)
+	if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), "注册成功，待社区工作人员实名核验") || cookieNamed(w, cookieSession) == nil {
+		t.Errorf("register: %d\n%s", w.Code, w.Body)
+	}
+	if gotID != idElderly || gotPhone != "13812345678" {
+		t.Errorf("passed %q %q", gotID, gotPhone)
+	}
+}

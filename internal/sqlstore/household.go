@@ -16,7 +16,7 @@ import (
 // residents that name it, with their relation to its head.
 
 // maxAddressLength bounds a household's address, in characters.
-const maxAddressLength = 200
+const maxAddressLength = 100
 
 // CreateHousehold stores a new household in an existing community. It
 // assigns a UUIDv7 when ID is empty; Members are ignored (residents join a
@@ -28,7 +28,7 @@ func (s *ResidentService) CreateHousehold(ctx context.Context, h *shequ.Househol
 		fe.Add("community_code", "resident.community.invalid", "Give the 12-digit code of a community.", nil)
 	}
 	if utf8.RuneCountInString(h.Address) > maxAddressLength {
-		fe.Add("address", "household.address.long", "The address has at most 200 characters.", nil)
+		fe.Add("address", "household.address.long", "The address has at most 100 characters.", nil)
 	}
 	if err := fe.Err(); err != nil {
 		return err

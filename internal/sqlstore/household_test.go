@@ -75,7 +75,7 @@ func TestHouseholds(t *testing.T) {
 		if e := shequ.AsError(err); e.Code != shequ.EInvalid || len(e.Fields) != 1 || e.Fields[0].Key != "resident.community.unknown" {
 			t.Errorf("household in an unknown community: %v", err)
 		}
-		err = s.CreateHousehold(ctx, &shequ.Household{Community: tiaoxiu, Address: strings.Repeat("路", 201)})
+		err = s.CreateHousehold(ctx, &shequ.Household{Community: tiaoxiu, Address: strings.Repeat("路", 101)})
 		wantError(t, err, shequ.EInvalid, "error.invalid_fields")
 	})
 }

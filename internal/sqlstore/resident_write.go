@@ -215,6 +215,10 @@ func (s *ResidentService) ImportResidents(ctx context.Context, rs []*shequ.Resid
 			if err := s.insertResident(ctx, tx, r, communities, auditResidentImport); err != nil {
 				return rowError(i, err)
 			}
+		}
+		// The records go last: on PostgreSQL the first append takes the
+		// chain's head lock until commit, and other audited writes wait.
+		for _, r := range rs {
 			if err := s.audit(ctx, tx, auditResidentImport, objResident, r.ID, r.Community, ""); err != nil {
 				return err
 			}

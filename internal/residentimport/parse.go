@@ -114,7 +114,7 @@ func Parse(r io.Reader, filename, community string, now time.Time) (*File, error
 			continue
 		}
 		if first, dup := seen[res.IDNumber]; dup {
-			f.Errors = append(f.Errors, RowError{Line: line, Err: shequ.Errorf(shequ.EInvalid, "resident.import.duplicate",
+			f.Errors = append(f.Errors, RowError{Line: line, Err: shequ.Errorf(shequ.EInvalid, "resident.import.duplicate_line",
 				"The ID number also appears on line %d.", first).With(map[string]any{"First": first})})
 			continue
 		}

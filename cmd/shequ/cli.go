@@ -52,6 +52,10 @@ func commands() []command {
 		{"serve", "cli.serve.summary", runServe},
 		{"migrate", "cli.migrate.summary", runMigrate},
 		{"import", "cli.import.summary", runImport},
+		{"user", "cli.user.summary", runUser},
+		{"token", "cli.token.summary", runToken},
+		{"audit", "cli.audit.summary", runAudit},
+		{"keys", "cli.keys.summary", runKeys},
 		{"version", "cli.version.summary", runVersion},
 		{"help", "cli.help.summary", runHelp},
 	}
@@ -141,12 +145,23 @@ func loadConfig(e *env, name string, args []string, bind func(*config.Config, *f
 		fmt.Fprintf(e.stderr, "%s\n\n", e.loc.T("cli."+name+".usage"))
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, nil, err
+	// Flags may come before or after the positional arguments
+	// (shequ import divisions my.csv -all-or-nothing).
+	var positional []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, nil, err
+			}
+			return nil, nil, errUsage
 		}
-		return nil, nil, errUsage
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
 	}
+	_ = fs.Parse(append([]string{"--"}, positional...)) // leaves fs.Args() == positional
 	e.loc = e.cat.Localizer(cfg.Lang)
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err

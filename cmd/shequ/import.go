@@ -42,6 +42,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	switch args[0] {
 	case "divisions":
 		return runImportDivisions(ctx, e, args[1:])
+	case "residents":
+		return runImportResidents(ctx, e, args[1:])
 	}
 	fmt.Fprintln(e.stderr, e.loc.T("cli.import.unknown_kind", map[string]any{"Kind": args[0]}))
 	fmt.Fprintln(e.stderr, e.loc.T("cli.import.usage"))
@@ -64,14 +66,7 @@ func runImportDivisions(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Flags may also follow the file name: shequ import divisions my.csv -all-or-nothing.
-	var files []string
-	for rest := fs.Args(); len(rest) > 0; rest = fs.Args() {
-		files = append(files, rest[0])
-		if err := fs.Parse(rest[1:]); err != nil {
-			return errUsage
-		}
-	}
+	files := fs.Args()
 	if len(files) > 1 || f.batch < 0 || f.maxErrors < 0 {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.import.usage"))
 		return errUsage

@@ -23,9 +23,27 @@ import (
 func cli(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	getenv := func(k string) string { return env[k] }
+	getenv := func(k string) string {
+		if k == "SHEQU_DATA_DIR" && env[k] == "" {
+			return dataDir(t)
+		}
+		return env[k]
+	}
 	code = run(context.Background(), args, getenv, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// dataDirs keeps one data folder (key file) per test, so that no test writes
+// into the working directory.
+var dataDirs = map[string]string{}
+
+func dataDir(t *testing.T) string {
+	if d, ok := dataDirs[t.Name()]; ok {
+		return d
+	}
+	d := t.TempDir()
+	dataDirs[t.Name()] = d
+	return d
 }
 
 // engines runs f once on a fresh SQLite file and once on a fresh PostgreSQL
@@ -116,12 +134,22 @@ func TestUsage(t *testing.T) {
 		{[]string{"version", "extra"}, exitUsage, "shequ version"},
 		{[]string{"serve", "-no-such-flag"}, exitUsage, "-no-such-flag"},
 		{[]string{"import"}, exitUsage, "import divisions"},
-		{[]string{"import", "residents"}, exitUsage, "residents"},
+		{[]string{"import", "frobs"}, exitUsage, "frobs"},
+		{[]string{"import", "residents"}, exitUsage, "import residents"},
+		{[]string{"user"}, exitUsage, "user add"},
+		{[]string{"user", "disable"}, exitUsage, "user disable"},
+		{[]string{"token", "create"}, exitUsage, "token create"},
+		{[]string{"token", "revoke"}, exitUsage, "token revoke"},
+		{[]string{"audit"}, exitUsage, "audit verify"},
+		{[]string{"keys"}, exitUsage, "keys rotate"},
 		{[]string{"migrate", "sideways"}, exitUsage, "migrate"},
 	}
+	// Commands that open a database get a throwaway one.
+	dir := t.TempDir()
+	env := map[string]string{"SHEQU_DB": filepath.Join(dir, "x.db"), "SHEQU_DATA_DIR": dir}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			code, out, errs := cli(t, nil, tt.args...)
+			code, out, errs := cli(t, env, tt.args...)
 			if code != tt.code || !strings.Contains(out+errs, tt.contains) {
 				t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, tt.code, tt.contains, out, errs)
 			}

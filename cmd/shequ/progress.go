@@ -63,6 +63,13 @@ func (p *progress) Set(n int64) {
 	}
 }
 
+// SetTotal sets the amount of work once it is known.
+func (p *progress) SetTotal(n int64) {
+	p.mu.Lock()
+	p.total = n
+	p.mu.Unlock()
+}
+
 // Done finishes the bar at 100%.
 func (p *progress) Done() {
 	p.Set(p.total)

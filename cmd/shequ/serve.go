@@ -5,15 +5,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"shequ"
+	"shequ/internal/auth"
 	"shequ/internal/config"
 	"shequ/internal/demo"
 	"shequ/internal/i18n"
-	"shequ/internal/sqlstore"
+	"shequ/internal/residentimport"
 	"shequ/internal/web"
 )
 
@@ -22,20 +25,25 @@ import (
 type Main struct {
 	Config config.Config
 	Logger *slog.Logger
+	// Getenv supplies SHEQU_DATA_KEY and SHEQU_DATA_KEY_FILE; nil means none.
+	Getenv func(string) string
+	// Stdout receives the one-time password of a first system administrator;
+	// nil means io.Discard.
+	Stdout io.Writer
 	// Catalog is the message catalogue; nil means load the built-in one.
 	Catalog *i18n.Catalog
 	// DemoProgress, if set, reports the demo load.
 	DemoProgress demo.Progress
 
-	db   *sqlstore.DB
+	svc  *services
 	ln   net.Listener
 	http *http.Server
 	done chan error
 }
 
 // Run opens the database (migrating it unless NoMigrate), loads the demo when
-// asked on an empty database, and starts serving. It returns once the server
-// listens.
+// asked on an empty database, creates the first system administrator when
+// there is none, and starts serving. It returns once the server listens.
 func (m *Main) Run(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
@@ -46,33 +54,49 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Config.NoMigrate {
 		policy = migrateNever
 	}
-	if m.db, err = openStore(ctx, m.Config.DB, policy, m.Logger); err != nil {
-		return err
-	}
-	if m.Config.Demo {
-		loaded, err := demo.Load(ctx, demo.Services{
-			Divisions:  sqlstore.NewDivisionService(m.db),
-			ImportRuns: sqlstore.NewImportRunService(m.db),
-			Now:        m.db.Now,
-		}, m.DemoProgress)
-		if err != nil {
-			return fmt.Errorf("load demo: %w", err)
-		}
-		m.Logger.Info("demo", "loaded", loaded, "county", demo.County)
+	getenv := m.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
 	}
 	if m.Catalog == nil {
 		if m.Catalog, err = i18n.New(); err != nil {
 			return err
 		}
 	}
+	if m.svc, err = openServices(ctx, getenv, &m.Config, policy, m.Logger); err != nil {
+		return err
+	}
+	s := m.svc
+	if m.Config.Demo {
+		loaded, err := demo.Load(cliContext(ctx), demo.Services{
+			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
+			Hasher: s.hasher, Now: s.db.Now,
+		}, m.DemoProgress)
+		if err != nil {
+			return fmt.Errorf("load demo: %w", err)
+		}
+		m.Logger.Info("demo", "loaded", loaded, "county", demo.County)
+	}
+	if err := m.bootstrapAdmin(ctx); err != nil {
+		return err
+	}
 	h, err := web.NewServer(web.Config{
-		Version:       version,
-		Logger:        m.Logger,
-		Catalog:       m.Catalog,
-		Divisions:     sqlstore.NewDivisionService(m.db),
-		Readiness:     m.db,
-		DBStats:       m.db.Stats,
-		SecureCookies: m.Config.SecureCookies,
+		Version:         version,
+		Logger:          m.Logger,
+		Catalog:         m.Catalog,
+		Divisions:       s.divisions,
+		Readiness:       s.db,
+		DBStats:         s.db.Stats,
+		SecureCookies:   m.Config.SecureCookies,
+		Users:           s.users,
+		Sessions:        s.sessions,
+		Tokens:          s.tokens,
+		Audit:           s.audit,
+		Residents:       s.residents,
+		Hasher:          s.hasher,
+		Security:        shequ.DefaultSecurityPolicy,
+		Now:             s.db.Now,
+		ImportResidents: m.importResidents,
 	})
 	if err != nil {
 		return err
@@ -91,8 +115,58 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.http.Serve(m.ln) }()
-	m.Logger.Info("serving", "url", "http://"+m.ln.Addr().String(), "engine", m.db.Engine(), "version", version)
+	m.Logger.Info("serving", "url", "http://"+m.ln.Addr().String(), "engine", s.db.Engine(), "version", version)
 	return nil
+}
+
+// bootstrapAdmin creates the first system administrator, "admin", when the
+// database has none, with a random one-time password printed once and to be
+// changed at first sign-in.
+func (m *Main) bootstrapAdmin(ctx context.Context) error {
+	n, err := m.svc.users.CountUsers(ctx, shequ.RoleSysadmin)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := auth.RandomPassword()
+	hash, err := m.svc.hasher.Hash(pw)
+	if err != nil {
+		return err
+	}
+	u := &shequ.User{Username: "admin", Role: shequ.RoleSysadmin, MustChangePassword: true}
+	if err := m.svc.users.CreateUser(cliContext(ctx), u, hash); err != nil {
+		return fmt.Errorf("create the first system administrator: %w", err)
+	}
+	out := m.Stdout
+	if out == nil {
+		out = io.Discard
+	}
+	fmt.Fprintln(out, m.Catalog.Localizer(m.Config.Lang).T("cli.serve.admin_created", map[string]any{"Username": u.Username, "Password": pw}))
+	m.Logger.Warn("created the first system administrator; its one-time password was printed once", "username", u.Username)
+	return nil
+}
+
+// importResidents serves the upload page: the same parser and all-or-nothing
+// write as `shequ import residents`. Row messages are in Chinese, the
+// platform's first language.
+func (m *Main) importResidents(ctx context.Context, community string, r io.Reader, filename string) (*web.ResidentImportReport, error) {
+	f, err := residentimport.Parse(r, filename, community, m.svc.db.Now())
+	if err != nil {
+		return nil, err
+	}
+	rep := &web.ResidentImportReport{Total: f.Total}
+	loc := m.Catalog.Localizer(i18n.Default)
+	e := &env{loc: loc}
+	for _, re := range f.Errors {
+		rep.Errors = append(rep.Errors, web.RowError{Line: re.Line, Message: e.residentRowError(re)})
+	}
+	if len(rep.Errors) > 0 {
+		return rep, nil
+	}
+	if err := m.svc.residents.ImportResidents(ctx, f.Residents); err != nil {
+		return nil, err
+	}
+	rep.Written = len(f.Residents)
+	return rep, nil
 }
 
 // Addr returns the address the server listens on (useful with port 0).
@@ -113,11 +187,11 @@ func (m *Main) Close() error {
 		}
 		m.http = nil
 	}
-	if m.db != nil {
-		if err := m.db.Close(); err != nil {
+	if m.svc != nil {
+		if err := m.svc.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}
-		m.db = nil
+		m.svc = nil
 	}
 	return errors.Join(errs...)
 }
@@ -132,7 +206,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.serve.usage"))
 		return errUsage
 	}
-	m := &Main{Config: *cfg, Logger: newLogger(e.stderr, cfg), Catalog: e.cat}
+	m := &Main{Config: *cfg, Logger: newLogger(e.stderr, cfg), Catalog: e.cat, Getenv: e.getenv, Stdout: e.stdout}
 	if cfg.Demo {
 		bars := map[string]*progress{}
 		m.DemoProgress = func(phase string, n, total int) {

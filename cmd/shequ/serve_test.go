@@ -22,7 +22,7 @@ func startServer(t *testing.T, dsn, prefix string) string {
 		}
 	}
 	cfg := config.Default()
-	cfg.Addr, cfg.DB = "127.0.0.1:0", dsn
+	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)

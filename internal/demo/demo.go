@@ -22,6 +22,9 @@ const County = "330523"
 type Services struct {
 	Divisions  shequ.DivisionService
 	ImportRuns shequ.ImportRunService
+	Users      shequ.UserService
+	Residents  shequ.ResidentService
+	Hasher     shequ.PasswordHasher
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -29,7 +32,8 @@ type Services struct {
 // Progress reports the phase ("divisions" or "anji") and rows written of total.
 type Progress func(phase string, written, total int)
 
-// Load fills an empty database and reports whether it did: a database that
+// Load fills an empty database (the division tree, the 安吉县 attributes,
+// one demo account per role and synthetic residents) and reports whether it did: a database that
 // already holds divisions is left alone, so that -demo never overwrites real
 // data.
 func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
@@ -51,6 +55,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := load(ctx, s, data.AnjiDemo(), data.AnjiDemoSource, "anji", progress); err != nil {
+		return false, err
+	}
+	if err := loadAccounts(ctx, s); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -30,18 +30,27 @@ const (
 const divisionInsertColumns = `code, name, level, parent_code, kind, region,
 	urban_rural, terrain, population, households, lat, lng, updated_at`
 
+// divisionArgColumns name the values divisionArgs appends, in its order.
+var divisionArgColumns = []string{"code", "name", "level", "parent_code", "kind", "region",
+	"urban_rural", "terrain", "population", "households", "lat", "lng"}
+
 // divisionArgCount is the number of values divisionArgs appends.
 const divisionArgCount = 12
 
 // importPlan is an import ready for an engine: rows sorted by code (so
 // parents come before children, also across batches) without duplicates.
 type importPlan struct {
-	rows      []*shequ.Division
-	update    string // assignments of ON CONFLICT (code) DO UPDATE SET
-	atomic    bool
-	batchSize int // 0 for the engine's default
-	progress  func(written int)
-	now       time.Time
+	rows   []*shequ.Division
+	update string // assignments of ON CONFLICT (code) DO UPDATE SET
+	// updateOnly is set for imports without names: they can only update
+	// stored divisions (a new row needs a name), so they are written with
+	// UPDATE, never INSERT, and a code that is not stored is an error.
+	updateOnly bool
+	set        []string // columns an UPDATE sets besides updated_at
+	atomic     bool
+	batchSize  int // 0 for the engine's default
+	progress   func(written int)
+	now        time.Time
 
 	mu      sync.Mutex // serialises progress reports of parallel streams
 	written int        // rows written so far, for progress reports
@@ -80,12 +89,24 @@ func divisionArgs(args []any, d *shequ.Division) []any {
 		ptrValue(d.Population), ptrValue(d.Households), ptrValue(d.Lat), ptrValue(d.Lng))
 }
 
-// divisionUpdateSet returns the assignments for rows that already exist: the
-// derived columns and updated_at always, the attributes only when cols says
-// the import carries them, so that a file without a column leaves it alone.
-// A carried but empty attribute sets NULL: the file said it is unknown.
-func divisionUpdateSet(cols shequ.DivisionColumns) string {
-	set := []string{"level", "parent_code", "kind", "region"}
+// divisionSetColumns returns the columns written to rows that already
+// exist, updated_at aside: the derived columns always, the attributes only
+// when cols says the import carries them, so that a file without a column
+// leaves it alone. A carried but empty attribute sets NULL: the file said it
+// is unknown.
+//
+// An update-only import (no name column) leaves out level and parent_code:
+// they follow from the length and the prefix of the code, so a stored row
+// has them already, and they are indexed, so assigning them costs index
+// writes even when the values are equal (SQLite rewrites the entries of
+// every index on an assigned column). Kind and region come from tables that
+// could change, and are not indexed, so they are written.
+func divisionSetColumns(cols shequ.DivisionColumns) []string {
+	var set []string
+	if cols.Name {
+		set = append(set, "level", "parent_code")
+	}
+	set = append(set, "kind", "region")
 	if cols.Name {
 		set = append(set, "name")
 	}
@@ -104,7 +125,13 @@ func divisionUpdateSet(cols shequ.DivisionColumns) string {
 	if cols.LatLng {
 		set = append(set, "lat", "lng")
 	}
-	set = append(set, "updated_at")
+	return set
+}
+
+// divisionUpdateSet returns the assignments of the upsert for rows that
+// already exist: divisionSetColumns and updated_at.
+func divisionUpdateSet(cols shequ.DivisionColumns) string {
+	set := append(divisionSetColumns(cols), "updated_at")
 	for i, c := range set {
 		// excluded is the proposed row, in both engines.
 		set[i] = c + " = excluded." + c
@@ -112,8 +139,20 @@ func divisionUpdateSet(cols shequ.DivisionColumns) string {
 	return strings.Join(set, ", ")
 }
 
+// errUnknownDivision is the error of an update-only import (no name column)
+// that meets a code which is not stored.
+func errUnknownDivision(code string) error {
+	return shequ.Errorf(shequ.EInvalid, "division.import.unknown",
+		"No division %s is stored; only a file with a name column can add divisions.", code).
+		With(map[string]any{"Code": code})
+}
+
 // ImportDivisions inserts new rows with all their attributes and, for codes
-// already stored, updates the derived columns and those in cols. Rows must
+// already stored, updates the derived columns and those in cols. Without
+// cols.Name the rows can only update stored divisions, since a new one needs
+// a name: they are written with UPDATE, and a code that is not stored fails
+// the batch with EInvalid "division.import.unknown" (the caller,
+// divimport.Resolve, rejects such rows beforehand). Rows must
 // be validated and derived (Division.Derive) by the caller. They are written
 // in code order, parents first, from a sorted copy of the slice; when a code
 // appears more than once the last row wins.
@@ -147,12 +186,14 @@ func (s *DivisionService) ImportDivisions(ctx context.Context, rows []*shequ.Div
 		return nil
 	}
 	p := &importPlan{
-		rows:      uniq,
-		update:    divisionUpdateSet(cols),
-		atomic:    opt.Atomic,
-		batchSize: max(opt.BatchSize, 0),
-		progress:  opt.Progress,
-		now:       s.db.now(),
+		rows:       uniq,
+		update:     divisionUpdateSet(cols),
+		updateOnly: !cols.Name,
+		set:        divisionSetColumns(cols),
+		atomic:     opt.Atomic,
+		batchSize:  max(opt.BatchSize, 0),
+		progress:   opt.Progress,
+		now:        s.db.now(),
 	}
 	if err := s.db.dialect.importDivisions(ctx, s.db, p); err != nil {
 		return translateError(err, "import divisions")
@@ -181,6 +222,9 @@ func importDivisionsSQLite(ctx context.Context, db *DB, p *importPlan) error {
 	}
 	args := make([]any, 0, sqliteRowsPerStatement*(divisionArgCount+1))
 	write := func(ctx context.Context, tx *sql.Tx, batch []*shequ.Division) error {
+		if p.updateOnly {
+			return sqliteUpdate(ctx, tx, p, now, batch)
+		}
 		var full *sql.Stmt
 		defer func() {
 			if full != nil {
@@ -231,4 +275,44 @@ func importDivisionsSQLite(ctx context.Context, db *DB, p *importPlan) error {
 		p.wrote(len(batch))
 		return nil
 	})
+}
+
+// sqliteUpdate writes a batch of an update-only import with an UPDATE
+// prepared once per batch and run per row: SQLite runs statements in
+// process, so a row costs a few microseconds, and RowsAffected tells at once
+// which code is not stored.
+func sqliteUpdate(ctx context.Context, tx *sql.Tx, p *importPlan, now any, batch []*shequ.Division) error {
+	assign := make([]string, len(p.set))
+	pick := make([]int, len(p.set)) // indexes into the values of divisionArgs
+	for i, c := range p.set {
+		assign[i] = c + " = ?"
+		pick[i] = slices.Index(divisionArgColumns, c)
+	}
+	stmt, err := tx.PrepareContext(ctx, `UPDATE divisions SET `+strings.Join(assign, ", ")+
+		`, updated_at = ? WHERE code = ?`)
+	if err != nil {
+		return fmt.Errorf("prepare update: %w", err)
+	}
+	defer stmt.Close()
+	vals := make([]any, 0, divisionArgCount)
+	args := make([]any, 0, len(pick)+2)
+	for _, d := range batch {
+		vals = divisionArgs(vals[:0], d)
+		args = args[:0]
+		for _, i := range pick {
+			args = append(args, vals[i])
+		}
+		res, err := stmt.ExecContext(ctx, append(args, now, d.Code)...)
+		if err != nil {
+			return fmt.Errorf("update divisions: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("update divisions: %w", err)
+		}
+		if n == 0 {
+			return errUnknownDivision(d.Code)
+		}
+	}
+	return nil
 }

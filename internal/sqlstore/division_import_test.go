@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -334,5 +335,245 @@ func TestImportDivisionsParallelStreams(t *testing.T) {
 		orphan := divisionsOf(append(pairs, [2]string{"150101", "无父级"})...)
 		err = s.ImportDivisions(ctx, orphan, allColumns, shequ.DivisionImportOptions{BatchSize: 2})
 		wantError(t, err, shequ.EInvalid, "db.reference")
+	})
+}
+
+// attributed returns the fixture with every attribute set.
+func attributed() []*shequ.Division {
+	rows := divisionsOf(fixture...)
+	for _, d := range rows {
+		d.UrbanRural = ptr(shequ.UrbanRural("220"))
+		d.Terrain = ptr(shequ.TerrainMountain)
+		d.Population, d.Households = ptr(int64(1000)), ptr(int64(300))
+		d.Lat, d.Lng = ptr(30.5), ptr(119.6)
+	}
+	return rows
+}
+
+// attributesOnly returns rows for codes as a file without a name column
+// gives them: no name, a new terrain and coordinates, and other attributes
+// that the import must ignore because cols does not flag them.
+func attributesOnly(codes ...string) []*shequ.Division {
+	rows := make([]*shequ.Division, len(codes))
+	for i, c := range codes {
+		d := &shequ.Division{Code: c, Terrain: ptr(shequ.TerrainHill), Lat: ptr(30.64), Lng: ptr(119.68),
+			Population: ptr(int64(1)), UrbanRural: ptr(shequ.UrbanRural("111"))}
+		d.Derive()
+		rows[i] = d
+	}
+	return rows
+}
+
+// terrainAndCoordinates is the columns of a file "code,terrain,lat,lng".
+var terrainAndCoordinates = shequ.DivisionColumns{Terrain: true, LatLng: true}
+
+// TestImportDivisionsAttributesOnly imports files without a name column:
+// they update stored divisions only, and only the flagged columns.
+func TestImportDivisionsAttributesOnly(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		s := NewDivisionService(db)
+		for i, atomic := range []bool{true, false} {
+			mustImport(t, db, attributed())
+			upd := attributesOnly(codes(divisionsOf(fixture...))...)
+			upd[0].Terrain = nil // 11 北京市: a flagged empty column clears it
+			later := testNow.Add(time.Duration(i+1) * time.Hour)
+			db.Now = func() time.Time { return later }
+			var progress []int
+			err := s.ImportDivisions(ctx, upd, terrainAndCoordinates, shequ.DivisionImportOptions{
+				Atomic: atomic, BatchSize: 5, Progress: func(n int) { progress = append(progress, n) }})
+			if err != nil {
+				t.Fatalf("atomic=%v: %v", atomic, err)
+			}
+			if diff := cmp.Diff([]int{5, 10, 13}, progress); diff != "" {
+				t.Errorf("atomic=%v progress (-want +got):\n%s", atomic, diff)
+			}
+			if n := countRows(t, db); n != len(fixture) {
+				t.Errorf("atomic=%v: %d rows, want %d", atomic, n, len(fixture))
+			}
+			got, err := s.FindDivisionByCode(ctx, "330523001205")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := &shequ.Division{Code: "330523001205", Name: "康山村委会", Level: shequ.LevelCommunity,
+				ParentCode: "330523001", Kind: shequ.KindRural, Region: shequ.RegionEast,
+				UrbanRural: ptr(shequ.UrbanRural("220")), Terrain: ptr(shequ.TerrainHill),
+				Population: ptr(int64(1000)), Households: ptr(int64(300)), Lat: ptr(30.64), Lng: ptr(119.68),
+				Path: got.Path}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("atomic=%v: attribute-only update (-want +got):\n%s", atomic, diff)
+			}
+			bj, err := s.FindDivisionByCode(ctx, "11")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bj.Name != "北京市" || bj.Terrain != nil || bj.Lat == nil || *bj.Lat != 30.64 || bj.Population == nil || *bj.Population != 1000 {
+				t.Errorf("atomic=%v: 11 after attribute-only update: %+v", atomic, bj)
+			}
+			var at time.Time
+			if err := db.db.QueryRowContext(ctx, db.rebind(`SELECT updated_at FROM divisions WHERE code = ?`), "33").
+				Scan(scanTime(&at)); err != nil {
+				t.Fatal(err)
+			}
+			if !at.Equal(later) {
+				t.Errorf("atomic=%v: updated_at = %v, want %v", atomic, at, later)
+			}
+		}
+	})
+}
+
+// TestImportDivisionsAttributesOnlyUnknown imports a file without a name
+// column that names a code not stored: an error, never a silent no-op.
+func TestImportDivisionsAttributesOnlyUnknown(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		s := NewDivisionService(db)
+		mustImport(t, db, attributed())
+		terrains := func() map[string]string {
+			t.Helper()
+			rows, err := db.db.QueryContext(ctx, `SELECT code, terrain FROM divisions ORDER BY code`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			out := map[string]string{}
+			for rows.Next() {
+				var code, terrain string
+				if err := rows.Scan(&code, &terrain); err != nil {
+					t.Fatal(err)
+				}
+				out[code] = terrain
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		before := terrains()
+		// 330523001249 sorts twelfth, so two batches of four come before it.
+		upd := attributesOnly(append(codes(divisionsOf(fixture...)), "330523001249")...)
+
+		err := s.ImportDivisions(ctx, upd, terrainAndCoordinates, shequ.DivisionImportOptions{Atomic: true, BatchSize: 4})
+		wantError(t, err, shequ.EInvalid, "division.import.unknown")
+		var e *shequ.Error
+		if errors.As(err, &e); e.Data["Code"] != "330523001249" {
+			t.Errorf("error data = %v, want the unknown code", e.Data)
+		}
+		if diff := cmp.Diff(before, terrains()); diff != "" {
+			t.Errorf("atomic import wrote before failing (-want +got):\n%s", diff)
+		}
+		if n := countRows(t, db); n != len(fixture) {
+			t.Errorf("%d rows, want %d", n, len(fixture))
+		}
+
+		// Without Atomic the batches before the failing one stay.
+		err = s.ImportDivisions(ctx, upd, terrainAndCoordinates, shequ.DivisionImportOptions{BatchSize: 4})
+		wantError(t, err, shequ.EInvalid, "division.import.unknown")
+		after := terrains()
+		var changed int
+		for _, terrain := range after {
+			if terrain == string(shequ.TerrainHill) {
+				changed++
+			}
+		}
+		if changed != 8 || countRows(t, db) != len(fixture) {
+			t.Errorf("non-atomic: %d rows updated, %d rows stored; want 8 and %d", changed, countRows(t, db), len(fixture))
+		}
+	})
+}
+
+// syntheticTree returns a derived division tree in province 33 with at
+// least n rows, parents before children.
+func syntheticTree(n int) []*shequ.Division {
+	perTownship := (n + 999) / 1000 // communities under each of 1,000 townships
+	rows := make([]*shequ.Division, 0, 1111+1000*perTownship)
+	add := func(code, name string) {
+		d := &shequ.Division{Code: code, Name: name}
+		d.Derive()
+		rows = append(rows, d)
+	}
+	add("33", "浙江省")
+	for c := 1; c <= 10; c++ {
+		city := fmt.Sprintf("33%02d", c)
+		add(city, "市"+city)
+		for k := 1; k <= 10; k++ {
+			county := fmt.Sprintf("%s%02d", city, k)
+			add(county, "县"+county)
+			for w := 1; w <= 10; w++ {
+				town := fmt.Sprintf("%s%03d", county, w)
+				add(town, "街道"+town)
+				for v := 1; v <= perTownship; v++ {
+					add(fmt.Sprintf("%s%03d", town, v), "社区")
+				}
+			}
+		}
+	}
+	return rows
+}
+
+// TestImportDivisionsAtomicBulkLoad covers large atomic imports, which
+// PostgreSQL loads without the parent foreign key and then re-creates it:
+// a missing parent still fails the whole import, and the key is back
+// afterwards, whether the import failed or not.
+//
+// The real threshold takes 100k rows, several seconds per engine and far
+// more under the race detector, so the test lowers it. The test is not
+// parallel: other top-level tests run before or after it, never while its
+// (parallel) subtests see the lowered value, and Cleanup restores it once
+// they are done.
+func TestImportDivisionsAtomicBulkLoad(t *testing.T) {
+	// Not defer: the parallel subtests run after this function returns.
+	saved := bulkLoadRows
+	t.Cleanup(func() { bulkLoadRows = saved })
+	bulkLoadRows = 1000
+	rows := syntheticTree(bulkLoadRows) // 2,111 rows
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		s := NewDivisionService(db)
+		now := db.dialect.timeArg(testNow)
+		orphan := func() error {
+			_, err := db.db.ExecContext(ctx, db.rebind(`INSERT INTO divisions (code, name, level, parent_code, updated_at)
+				VALUES (?, ?, ?, ?, ?)`), "3599", "无父级", "city", "35", now)
+			return translateError(err, "insert orphan")
+		}
+		parentKey := func() {
+			t.Helper()
+			wantError(t, orphan(), shequ.EInvalid, "db.reference")
+			if db.Engine() != enginePostgres {
+				return
+			}
+			var name string
+			var valid bool
+			err := db.db.QueryRowContext(ctx, `SELECT conname, convalidated FROM pg_catalog.pg_constraint
+				WHERE conrelid = 'divisions'::regclass AND contype = 'f'`).Scan(&name, &valid)
+			if err != nil || name != "divisions_parent_code_fkey" || !valid {
+				t.Errorf("parent key: %q, valid %v, %v", name, valid, err)
+			}
+		}
+
+		// A township whose county is missing, in the middle of the codes.
+		bad := append(slices.Clone(rows), divisionsOf([2]string{"330199001", "无父级街道"})...)
+		err := s.ImportDivisions(ctx, bad, allColumns, shequ.DivisionImportOptions{Atomic: true})
+		wantError(t, err, shequ.EInvalid, "db.reference")
+		if n := countRows(t, db); n != 0 {
+			t.Errorf("%d rows kept after a failed atomic import, want 0", n)
+		}
+		parentKey()
+
+		if err := s.ImportDivisions(ctx, rows, allColumns, shequ.DivisionImportOptions{Atomic: true}); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, db); n != len(rows) {
+			t.Errorf("%d rows, want %d", n, len(rows))
+		}
+		parentKey()
+
+		// Again over the stored rows, which the upsert updates.
+		err = s.ImportDivisions(ctx, bad, allColumns, shequ.DivisionImportOptions{Atomic: true})
+		wantError(t, err, shequ.EInvalid, "db.reference")
+		if n := countRows(t, db); n != len(rows) {
+			t.Errorf("%d rows after a failed re-import, want %d", n, len(rows))
+		}
+		parentKey()
 	})
 }

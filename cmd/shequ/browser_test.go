@@ -38,14 +38,21 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// screenshot saves the page under the test's temp dir and returns the path.
+// screenshot saves the page under the test's temp dir, or in the folder
+// SHEQU_TEST_SCREENSHOTS names (to look at them afterwards), as PNG (quality
+// 100 makes chromedp capture PNG), and returns the
+// path.
 func screenshot(t *testing.T, ctx context.Context, name string) string {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	p := filepath.Join(t.TempDir(), name)
+	dir := os.Getenv("SHEQU_TEST_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, png, 0o600); err != nil {
 		t.Fatal(err)
 	}

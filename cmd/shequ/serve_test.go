@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,6 +17,24 @@ import (
 // platform on a free port, as `shequ serve` would; it stops at cleanup.
 func startServer(t *testing.T, dsn, prefix string) string {
 	t.Helper()
+	return startServerOut(t, dsn, io.Discard, prefix)
+}
+
+// regexPassword finds the one-time password that a first start prints.
+var regexPassword = regexp.MustCompile(`([a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{5})`)
+
+// startServerOut is startServer with the server's standard output (the
+// one-time administrator password) written to stdout.
+func startServerOut(t *testing.T, dsn string, stdout io.Writer, prefix ...string) string {
+	t.Helper()
+	if len(prefix) == 0 {
+		prefix = []string{""}
+	}
+	return runServer(t, dsn, prefix[0], stdout)
+}
+
+func runServer(t *testing.T, dsn, prefix string, stdout io.Writer) string {
+	t.Helper()
 	if prefix != "" {
 		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-db", dsn, "-prefix", prefix); code != exitOK {
 			t.Fatalf("import: exit %d\n%s%s", code, out, errs)
@@ -23,7 +42,7 @@ func startServer(t *testing.T, dsn, prefix string) string {
 	}
 	cfg := config.Default()
 	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: stdout}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)
 	}

@@ -139,7 +139,7 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 // scopeLabel shows the whole country for the empty scope.
 func scopeLabel(e *env, scope string) string {
 	if scope == "" {
-		return e.loc.T("division.root")
+		return e.loc.T("divisions.country")
 	}
 	return scope
 }

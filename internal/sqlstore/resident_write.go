@@ -24,15 +24,9 @@ func (s *ResidentService) UpdateResident(ctx context.Context, id string, in sheq
 	now := s.db.now()
 	var out *shequ.Resident
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		r, err := s.loadResident(ctx, tx, id)
+		r, err := s.loadAuthorized(ctx, tx, id, shequ.ActionResidentWrite, auditResidentUpdate)
 		if err != nil {
-			if shequ.ErrorCode(err) == shequ.ENotFound {
-				return refuse(err, auditResidentUpdate, objResident, id, "")
-			}
 			return err
-		}
-		if err := authorizeResident(ctx, shequ.ActionResidentWrite, residentObject(r)); err != nil {
-			return refuse(err, auditResidentUpdate, objResident, id, r.Community)
 		}
 		old := *r
 		if err := in.Apply(r, now); err != nil {
@@ -153,15 +147,9 @@ func (s *ResidentService) VerifyResident(ctx context.Context, id string) (*shequ
 	now := s.db.now()
 	var out *shequ.Resident
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		r, err := s.loadResident(ctx, tx, id)
+		r, err := s.loadAuthorized(ctx, tx, id, shequ.ActionResidentVerify, auditResidentVerify)
 		if err != nil {
-			if shequ.ErrorCode(err) == shequ.ENotFound {
-				return refuse(err, auditResidentVerify, objResident, id, "")
-			}
 			return err
-		}
-		if err := authorizeResident(ctx, shequ.ActionResidentVerify, residentObject(r)); err != nil {
-			return refuse(err, auditResidentVerify, objResident, id, r.Community)
 		}
 		if r.Verified {
 			return shequ.Errorf(shequ.EConflict, "resident.verify.already", "This resident's identity is already verified.")
@@ -252,4 +240,21 @@ func rowError(i int, err error) error {
 		return &refusal{err: &c, action: ref.action, objectType: ref.objectType, objectID: ref.objectID, division: ref.division}
 	}
 	return &c
+}
+
+// loadAuthorized loads a resident inside a write transaction and checks the
+// actor may do act on it; a missing or forbidden record is refused (and
+// audited as auditAction) before anything is written.
+func (s *ResidentService) loadAuthorized(ctx context.Context, tx *sql.Tx, id string, act shequ.Action, auditAction string) (*shequ.Resident, error) {
+	r, err := s.loadResident(ctx, tx, id)
+	if err != nil {
+		if shequ.ErrorCode(err) == shequ.ENotFound {
+			return nil, refuse(err, auditAction, objResident, id, "")
+		}
+		return nil, err
+	}
+	if err := authorizeResident(ctx, act, residentObject(r)); err != nil {
+		return nil, refuse(err, auditAction, objResident, id, r.Community)
+	}
+	return r, nil
 }

@@ -198,6 +198,12 @@ func TestAuthorizeMatrix(t *testing.T) {
 	if sys.Can(shequ.ActionAuditRead) || sys.Can(shequ.ActionResidentRead) || aud.Can(shequ.ActionResidentRead) || aud.Can(shequ.ActionUserManage) {
 		t.Error("三权分立 broken")
 	}
+	for _, r := range shequ.Roles {
+		want := r == shequ.RoleSysadmin || r == shequ.RoleSecadmin || r == shequ.RoleAuditor
+		if r.Privileged() != want {
+			t.Errorf("%s.Privileged() = %v", r, !want)
+		}
+	}
 }
 
 func TestAuditChain(t *testing.T) {

@@ -33,6 +33,15 @@ func (r Role) Valid() bool {
 	return false
 }
 
+// Privileged reports whether r is one of the three administrator roles. Their
+// accounts are managed only from the console (the operator who holds the
+// database), never through another account: otherwise a system
+// administrator could reset the auditor's password or mint the auditor a
+// token and read the audit trail, and the separation of duties would be void.
+func (r Role) Privileged() bool {
+	return r == RoleSysadmin || r == RoleSecadmin || r == RoleAuditor
+}
+
 // Action is something an actor may be allowed to do.
 type Action string
 

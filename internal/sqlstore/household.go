@@ -62,6 +62,10 @@ func (s *ResidentService) CreateHousehold(ctx context.Context, h *shequ.Househol
 // community (a resident, who may read only their own record, gets
 // ENotFound); reading the records of minor members is audited.
 func (s *ResidentService) FindHouseholdByID(ctx context.Context, id string) (*shequ.Household, error) {
+	// The permission alone first, so that existence does not show.
+	if err := authorizeResident(ctx, shequ.ActionResidentRead, nil); err != nil {
+		return nil, s.db.recordDenied(ctx, err, auditHouseholdRead, objHousehold, clipID(id), "")
+	}
 	h, err := s.loadHousehold(ctx, id)
 	if shequ.ErrorCode(err) == shequ.ENotFound {
 		return nil, s.db.recordDenied(ctx, err, auditHouseholdRead, objHousehold, clipID(id), "")

@@ -88,7 +88,7 @@ func residentAAD(field, id string) string { return "resident." + field + ":" + i
 // authorizeResident is shequ.Authorize, except that console work is trusted:
 // the operator of the command line has the database file or URL anyway.
 func authorizeResident(ctx context.Context, act shequ.Action, obj *shequ.Object) error {
-	if shequ.ActorFrom(ctx) == nil && shequ.RequestMetaFrom(ctx).ClientAddr == cliActor {
+	if isConsole(ctx) {
 		return nil
 	}
 	return shequ.Authorize(shequ.ActorFrom(ctx), act, obj)
@@ -484,6 +484,11 @@ func (s *ResidentService) loadTags(ctx context.Context, q querier, rs []*shequ.R
 // resident's own for a resident, answers ENotFound like a missing one, and
 // the attempt is recorded as denied.
 func (s *ResidentService) FindResidentByID(ctx context.Context, id string, reveal bool) (*shequ.Resident, error) {
+	// The permission alone first: a role that may not read residents at all
+	// gets the same answer whether the id exists or not.
+	if err := authorizeResident(ctx, shequ.ActionResidentRead, nil); err != nil {
+		return nil, s.db.recordDenied(ctx, err, auditResidentRead, objResident, clipID(id), "")
+	}
 	r, err := s.loadResident(ctx, s.db.db, id)
 	if shequ.ErrorCode(err) == shequ.ENotFound {
 		return nil, s.db.recordDenied(ctx, err, auditResidentRead, objResident, clipID(id), "")

@@ -73,8 +73,9 @@ func isConsole(ctx context.Context) bool {
 }
 
 // authorizeAccount checks that ctx may do act to the account target: the
-// console may; the account's own user may when self is set; otherwise the
-// actor needs one of acts over the account's scope. The first refusal that
+// console may; the account's own user may when self is set; nobody else may
+// touch an administrator's account; otherwise the actor needs one of acts
+// over the account's scope. The first refusal that
 // is not ErrForbidden (a scope miss, ENotFound) wins, so that an account
 // outside the scope never answers differently from a missing one.
 func authorizeAccount(ctx context.Context, target *shequ.User, self bool, acts ...shequ.Action) error {
@@ -84,6 +85,14 @@ func authorizeAccount(ctx context.Context, target *shequ.User, self bool, acts .
 	a := shequ.ActorFrom(ctx)
 	if self && a != nil && target != nil && a.UserID == target.ID {
 		return nil
+	}
+	// The administrators' own accounts are the console's alone (三权分立):
+	// see shequ.Role.Privileged.
+	if target != nil && target.Role.Privileged() {
+		if a == nil {
+			return shequ.ErrUnauthorized
+		}
+		return shequ.ErrForbidden
 	}
 	var obj *shequ.Object
 	if target != nil {

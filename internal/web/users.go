@@ -61,7 +61,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *shequ.Acto
 	}
 	p := &usersPage{Total: total, Pager: queryPager(r.URL.Path, nil, page, total, userPageSize),
 		CanManage: a.Can(shequ.ActionUserManage), CanUnlock: a.Can(shequ.ActionSecurityManage),
-		Form: form, Roles: shequ.Roles, FormVisible: form.Errors != nil || form.Error != ""}
+		Form: form, Roles: manageableRoles(), FormVisible: form.Errors != nil || form.Error != ""}
 	names := map[string]string{"": l.T("divisions.country")}
 	now := s.now()
 	for _, u := range users {
@@ -206,4 +206,16 @@ func (s *Server) handleUserUnlock(w http.ResponseWriter, r *http.Request) {
 	s.audit(r.Context(), &shequ.AuditRecord{Action: "user.unlock", ObjectType: "user", ObjectID: u.ID,
 		Division: u.Scope, Result: shequ.AuditAllowed})
 	http.Redirect(w, r, "/users?notice=unlocked", http.StatusSeeOther)
+}
+
+// manageableRoles are the roles an administrator may give through the page:
+// the three administrator roles are the console's alone (shequ.Role.Privileged).
+func manageableRoles() []shequ.Role {
+	var out []shequ.Role
+	for _, r := range shequ.Roles {
+		if !r.Privileged() {
+			out = append(out, r)
+		}
+	}
+	return out
 }

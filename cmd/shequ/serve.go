@@ -94,7 +94,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Audit:           s.audit,
 		Residents:       s.residents,
 		Hasher:          s.hasher,
-		Security:        shequ.DefaultSecurityPolicy,
+		Security:        m.Config.Security,
 		Now:             s.db.Now,
 		ImportResidents: m.importResidents,
 	})

@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"shequ"
 )
@@ -31,6 +33,9 @@ type Config struct {
 	LogLevel      string // debug, info, warn, error
 	SecureCookies bool   // set the Secure flag: the platform is behind TLS
 	Lang          string // language of command-line output: zh-CN or en
+	// Security is the sign-in and session policy (the security
+	// administrator's settings).
+	Security shequ.SecurityPolicy
 	// DataDir holds files beside the database, such as the personal-data key
 	// file; "" means the SQLite file's folder, or shequ-data for PostgreSQL.
 	DataDir string
@@ -38,7 +43,8 @@ type Config struct {
 
 // Default returns the built-in defaults.
 func Default() Config {
-	return Config{Addr: DefaultAddr, DB: DefaultDB, LogFormat: "text", LogLevel: "info", Lang: "zh-CN"}
+	return Config{Addr: DefaultAddr, DB: DefaultDB, LogFormat: "text", LogLevel: "info", Lang: "zh-CN",
+		Security: shequ.DefaultSecurityPolicy}
 }
 
 // FromEnv returns the defaults overridden by the environment. A variable with
@@ -83,6 +89,30 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			*s.dst = v
 		}
 	}
+	for _, n := range []struct {
+		name string
+		dst  *int
+	}{{"SHEQU_LOGIN_MAX_FAILURES", &c.Security.MaxFailedLogins}, {"SHEQU_LOGIN_RATE", &c.Security.LoginsPerMinute}} {
+		if v := getenv(n.name); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil {
+				return c, fmt.Errorf("%s=%q: want a whole number (环境变量取值应为整数)", n.name, v)
+			}
+			*n.dst = i
+		}
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"SHEQU_LOCKOUT", &c.Security.Lockout}, {"SHEQU_SESSION_IDLE", &c.Security.Session.Idle}, {"SHEQU_SESSION_MAX", &c.Security.Session.Absolute}} {
+		if v := getenv(d.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil {
+				return c, fmt.Errorf("%s=%q: want a duration such as 15m or 12h (环境变量取值应为时长，如 15m、12h)", d.name, v)
+			}
+			*d.dst = t
+		}
+	}
 	for _, b := range []struct {
 		name string
 		dst  *bool
@@ -121,6 +151,11 @@ func (c *Config) BindServe(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "on an empty database, load the division tree and the 安吉县 demo (env SHEQU_DEMO=1)")
 	fs.BoolVar(&c.NoMigrate, "no-migrate", c.NoMigrate, "do not apply pending migrations; refuse to start if any (env SHEQU_NO_MIGRATE=1)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure: set when served behind TLS (env SHEQU_SECURE_COOKIES=1)")
+	fs.IntVar(&c.Security.MaxFailedLogins, "login-max-failures", c.Security.MaxFailedLogins, "failed sign-ins in a row that lock an account (env SHEQU_LOGIN_MAX_FAILURES)")
+	fs.DurationVar(&c.Security.Lockout, "lockout", c.Security.Lockout, "how long a locked account stays locked (env SHEQU_LOCKOUT)")
+	fs.IntVar(&c.Security.LoginsPerMinute, "login-rate", c.Security.LoginsPerMinute, "sign-in attempts a minute allowed from one client address (env SHEQU_LOGIN_RATE)")
+	fs.DurationVar(&c.Security.Session.Idle, "session-idle", c.Security.Session.Idle, "a session ends after this long without a request (env SHEQU_SESSION_IDLE)")
+	fs.DurationVar(&c.Security.Session.Absolute, "session-max", c.Security.Session.Absolute, "a session ends this long after sign-in (env SHEQU_SESSION_MAX)")
 }
 
 // IsPostgres reports whether DB is a PostgreSQL URL.
@@ -154,6 +189,19 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		fe.Add("log_level", "config.log_level", fmt.Sprintf("-log-level %q: want debug, info, warn or error", c.LogLevel), map[string]any{"Value": c.LogLevel})
+	}
+	sp := c.Security
+	if sp.MaxFailedLogins < 1 || sp.MaxFailedLogins > 100 {
+		fe.Add("login_max_failures", "config.login_max_failures", "-login-max-failures: want 1 to 100", nil)
+	}
+	if sp.LoginsPerMinute < 1 || sp.LoginsPerMinute > 10000 {
+		fe.Add("login_rate", "config.login_rate", "-login-rate: want 1 to 10000 a minute", nil)
+	}
+	if sp.Lockout < time.Minute || sp.Lockout > 24*time.Hour {
+		fe.Add("lockout", "config.lockout", "-lockout: want 1m to 24h", nil)
+	}
+	if sp.Session.Idle < time.Minute || sp.Session.Absolute < sp.Session.Idle || sp.Session.Absolute > 7*24*time.Hour {
+		fe.Add("session", "config.session", "-session-idle and -session-max: want at least 1m, idle no longer than max, max at most 168h", nil)
 	}
 	if c.Lang != "zh-CN" && c.Lang != "en" {
 		fe.Add("lang", "config.lang", fmt.Sprintf("-lang %q: want zh-CN or en", c.Lang), map[string]any{"Value": c.Lang})

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"shequ"
 )
@@ -27,6 +28,22 @@ func TestPrecedence(t *testing.T) {
 	}
 	if c.DB != "flag.db" || c.Addr != "127.0.0.1:9000" {
 		t.Fatalf("flags must override env, and env stay where no flag: %+v", c)
+	}
+}
+
+func TestSecurityFromEnv(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"SHEQU_LOGIN_MAX_FAILURES": "3", "SHEQU_LOCKOUT": "30m", "SHEQU_SESSION_IDLE": "10m", "SHEQU_LOGIN_RATE": "5"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Security.MaxFailedLogins != 3 || c.Security.Lockout != 30*time.Minute || c.Security.Session.Idle != 10*time.Minute ||
+		c.Security.LoginsPerMinute != 5 || c.Security.Session.Absolute != 12*time.Hour {
+		t.Errorf("security = %+v", c.Security)
+	}
+	for _, bad := range []map[string]string{{"SHEQU_LOCKOUT": "soon"}, {"SHEQU_LOGIN_RATE": "many"}} {
+		if _, err := FromEnv(env(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }
 
@@ -69,6 +86,10 @@ func TestValidate(t *testing.T) {
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, "log_format"},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, "log_level"},
 		{"lang", func(c *Config) { c.Lang = "fr" }, "lang"},
+		{"no lockout threshold", func(c *Config) { c.Security.MaxFailedLogins = 0 }, "login_max_failures"},
+		{"no login rate", func(c *Config) { c.Security.LoginsPerMinute = 0 }, "login_rate"},
+		{"lockout too short", func(c *Config) { c.Security.Lockout = time.Second }, "lockout"},
+		{"idle beyond max", func(c *Config) { c.Security.Session.Idle = 13 * time.Hour }, "session"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -114,7 +114,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	m.done = make(chan error, 1)
-	go func() { m.done <- m.http.Serve(m.ln) }()
+	// The goroutine gets its own copies: Close may clear m.http before it
+	// starts.
+	srv, ln, done := m.http, m.ln, m.done
+	go func() { done <- srv.Serve(ln) }()
 	m.Logger.Info("serving", "url", "http://"+m.ln.Addr().String(), "engine", s.db.Engine(), "version", version)
 	return nil
 }

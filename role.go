@@ -58,6 +58,12 @@ const (
 	ActionSecurityManage Action = "security.manage" // password policy, unlock accounts, key rotation
 	ActionAuditRead      Action = "audit.read"      // read and export the audit trail
 	ActionDivisionImport Action = "division.import" // import division files
+	ActionOrgRead        Action = "org.read"        // see the register of social organizations
+	ActionOrgWrite       Action = "org.write"       // add and edit organizations (org_member: their own)
+	ActionWorkerRead     Action = "worker.read"     // see the register of social workers
+	ActionWorkerWrite    Action = "worker.write"    // add and edit social workers (social_worker: their own)
+	ActionTargetWrite    Action = "target.write"    // set local plan targets
+	ActionIndicatorRead  Action = "indicator.read"  // see the indicator dashboards
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -78,9 +84,12 @@ var permissions = map[Role]map[Action]grant{
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
 		ActionResidentImport: {}, ActionResidentVerify: {},
+		ActionOrgRead: {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {}, ActionIndicatorRead: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
+		ActionOrgRead:      {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {},
+		ActionTargetWrite: {}, ActionIndicatorRead: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
@@ -91,8 +100,12 @@ var permissions = map[Role]map[Action]grant{
 	RoleAuditor: {
 		ActionAuditRead: {},
 	},
-	RoleOrgMember:     {},
-	RoleSocialWorker:  {},
+	RoleOrgMember: {
+		ActionOrgRead: {}, ActionOrgWrite: {own: true}, ActionWorkerRead: {},
+	},
+	RoleSocialWorker: {
+		ActionOrgRead: {}, ActionWorkerRead: {}, ActionWorkerWrite: {own: true},
+	},
 	RolePropertyStaff: {},
 }
 

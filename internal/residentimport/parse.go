@@ -4,18 +4,13 @@
 package residentimport
 
 import (
-	"bufio"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"shequ"
+	"shequ/internal/tabular"
 )
 
 // Column names and the headers accepted for them.
@@ -59,16 +54,7 @@ type File struct {
 // community unless the file has a community_code column. now dates the
 // ID-number checks.
 func Parse(r io.Reader, filename, community string, now time.Time) (*File, error) {
-	var rows [][]string
-	var err error
-	switch strings.ToLower(filepath.Ext(filename)) {
-	case ".xlsx":
-		rows, err = readXLSX(r)
-	case ".csv", ".txt", "":
-		rows, err = readCSV(r)
-	default:
-		return nil, shequ.Errorf(shequ.EInvalid, "import.file.type", "Only CSV and XLSX files can be imported.")
-	}
+	rows, err := tabular.Read(r, filename, MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -82,15 +68,11 @@ func Parse(r io.Reader, filename, community string, now time.Time) (*File, error
 	if _, ok := idx[colCommunity]; !ok && community == "" {
 		return nil, shequ.Errorf(shequ.EInvalid, "resident.import.community", "Give the community (-community) or a community_code column.")
 	}
-	if len(rows)-1 > MaxRows {
-		return nil, shequ.Errorf(shequ.EInvalid, "resident.import.too_many", "A file has at most %d rows.", MaxRows).
-			With(map[string]any{"Max": MaxRows})
-	}
 	f := &File{}
 	seen := map[shequ.IDNumber]int{}
 	for i, rec := range rows[1:] {
 		line := i + 2
-		if blank(rec) {
+		if tabular.Blank(rec) {
 			continue
 		}
 		f.Total++
@@ -132,19 +114,10 @@ func splitTags(s string) []string {
 	})
 }
 
-func blank(rec []string) bool {
-	for _, v := range rec {
-		if strings.TrimSpace(v) != "" {
-			return false
-		}
-	}
-	return true
-}
-
 func parseHeader(h []string) (map[string]int, error) {
 	idx := map[string]int{}
 	for i, name := range h {
-		name = strings.TrimSpace(strings.TrimPrefix(name, "\ufeff"))
+		name = strings.TrimSpace(name)
 		c, ok := headerAliases[strings.ToLower(name)]
 		if !ok {
 			return nil, shequ.Errorf(shequ.EInvalid, "resident.import.column",
@@ -164,50 +137,6 @@ func parseHeader(h []string) (map[string]int, error) {
 		}
 	}
 	return idx, nil
-}
-
-func readCSV(r io.Reader) ([][]string, error) {
-	cr := csv.NewReader(bufio.NewReader(r))
-	cr.FieldsPerRecord = -1
-	var rows [][]string
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return rows, nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, shequ.Errorf(shequ.EInvalid, "import.csv.syntax", "Line %d is not valid CSV: %v.", pe.Line, pe.Err).
-					With(map[string]any{"Line": pe.Line})
-			}
-			return nil, shequ.Errorf(shequ.EInvalid, "import.csv.read", "The file could not be read: %v.", err)
-		}
-		if len(rows) > MaxRows+1 {
-			return nil, shequ.Errorf(shequ.EInvalid, "resident.import.too_many", "A file has at most %d rows.", MaxRows).
-				With(map[string]any{"Max": MaxRows})
-		}
-		rows = append(rows, rec)
-	}
-}
-
-// readXLSX reads the first sheet. ID numbers typed into Excel as numbers lose
-// their last digits, so cells are read as the text Excel shows.
-func readXLSX(r io.Reader) ([][]string, error) {
-	x, err := excelize.OpenReader(r)
-	if err != nil {
-		return nil, shequ.Errorf(shequ.EInvalid, "import.xlsx.read", "The file is not a readable XLSX workbook.")
-	}
-	defer x.Close()
-	sheets := x.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, nil
-	}
-	rows, err := x.GetRows(sheets[0])
-	if err != nil {
-		return nil, shequ.Errorf(shequ.EInvalid, "import.xlsx.read", "The file is not a readable XLSX workbook.")
-	}
-	return rows, nil
 }
 
 // Describe renders a row error in English for logs and tests.

@@ -25,6 +25,9 @@ type Services struct {
 	Users      shequ.UserService
 	Residents  shequ.ResidentService
 	Hasher     shequ.PasswordHasher
+	// Orgs and Workers, when set, get synthetic registers for the county.
+	Orgs    shequ.OrgService
+	Workers shequ.SocialWorkerService
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -58,6 +61,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := loadAccounts(ctx, s); err != nil {
+		return false, err
+	}
+	if err := loadRegisters(ctx, s); err != nil {
 		return false, err
 	}
 	return true, nil

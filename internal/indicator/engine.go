@@ -1,0 +1,416 @@
+package indicator
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"shequ"
+)
+
+// Engine keeps the counters of every community in memory and answers the
+// indicator reports from them. It implements shequ.IndicatorService. Reads
+// take a read lock; Refresh, RefreshTargets and Load take the write lock
+// only to apply what they read from the Source, so a report never waits on
+// the database.
+type Engine struct {
+	src     Source
+	targets shequ.TargetService
+	// Period is the plan period whose targets apply (shequ.DefaultPeriod).
+	Period string
+	// Now is the clock of AsOf; time.Now by default.
+	Now func() time.Time
+
+	// refreshMu serializes the writers (load and refreshes), so that two
+	// refreshes of one community cannot apply their reads out of order.
+	refreshMu sync.Mutex
+	mu        sync.RWMutex
+	data      *data
+}
+
+// data is one consistent state of the engine.
+type data struct {
+	// The communities sorted by code; the slices below are parallel to it.
+	codes []string
+	names []string
+	kinds []uint8  // index in kindValues
+	cells []uint16 // cellOf the community's attributes
+	vecs  []vec
+	cover []int32 // distinct workers homed or serving there
+	// Effective targets per community: the organizations an urban or rural
+	// community needs (NaN for "other" communities, which have none) and
+	// the workers any community needs.
+	wantOrgs, wantWorkers []float64
+
+	// The divisions above the communities, sorted by code, and all names.
+	upper     []string
+	upperName map[string]string
+	// Targets stored for Period, by scope.
+	targets map[string]shequ.Targets
+	asOf    time.Time
+}
+
+var _ shequ.IndicatorService = (*Engine)(nil)
+
+// New returns an engine reading from src and targets. Call Load before use.
+func New(src Source, targets shequ.TargetService) *Engine {
+	return &Engine{src: src, targets: targets, Period: shequ.DefaultPeriod, Now: time.Now}
+}
+
+// Load reads every division and all counters from the Source and replaces
+// the engine's state. It is the only full read; afterwards Refresh keeps the
+// counters current.
+func (e *Engine) Load(ctx context.Context) error {
+	e.refreshMu.Lock()
+	defer e.refreshMu.Unlock()
+	d := &data{upperName: map[string]string{}}
+	type comm struct{ code, name, ur, terrain string }
+	var comms []comm
+	err := e.src.LoadDivisions(ctx, func(r DivisionRow) error {
+		if len(r.Code) == 12 {
+			comms = append(comms, comm{r.Code, r.Name, string(r.UrbanRural), string(r.Terrain)})
+		} else {
+			d.upper = append(d.upper, r.Code)
+			d.upperName[r.Code] = r.Name
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load divisions: %w", err)
+	}
+	slices.SortFunc(comms, func(a, b comm) int { return strings.Compare(a.code, b.code) })
+	slices.Sort(d.upper)
+	n := len(comms)
+	d.codes, d.names = make([]string, n), make([]string, n)
+	d.kinds, d.cells = make([]uint8, n), make([]uint16, n)
+	d.vecs, d.cover = make([]vec, n), make([]int32, n)
+	d.wantOrgs, d.wantWorkers = make([]float64, n), make([]float64, n)
+	for i, c := range comms {
+		d.codes[i], d.names[i] = c.code, c.name
+		kind := slices.Index(kindValues, shequ.DivisionKind(c.code))
+		region := max(slices.Index(regionValues, shequ.ProvinceRegion(c.code)), 0)
+		ur := max(slices.Index(urValues, shequ.UrbanRural(c.ur)), 0)
+		tw := slices.Index(twValues, shequ.DivisionKind(c.code[:9]))
+		terrain := max(slices.Index(terrainValues, shequ.Terrain(c.terrain)), 0)
+		d.kinds[i] = uint8(kind)
+		d.cells[i] = cellOf(region, kind, ur, tw, terrain)
+		d.vecs[i][cCommunities] = 1
+		d.vecs[i][cUrban+kind] = 1
+	}
+	if err := e.loadCounts(ctx, d); err != nil {
+		return err
+	}
+	if d.targets, err = e.loadTargets(ctx); err != nil {
+		return err
+	}
+	d.applyTargets(0, n)
+	d.asOf = e.Now()
+	e.mu.Lock()
+	e.data = d
+	e.mu.Unlock()
+	return nil
+}
+
+// counts are counters read for some communities, keyed by index.
+type counts struct {
+	orgs    []OrgCount
+	workers []WorkerCount
+	cover   []CoverCount
+}
+
+// readCounts reads the counters of communities (nil: all).
+func (e *Engine) readCounts(ctx context.Context, communities []string) (*counts, error) {
+	var c counts
+	if err := e.src.LoadOrgCounts(ctx, communities, func(r OrgCount) error {
+		c.orgs = append(c.orgs, r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load organization counts: %w", err)
+	}
+	if err := e.src.LoadWorkerCounts(ctx, communities, func(r WorkerCount) error {
+		c.workers = append(c.workers, r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load worker counts: %w", err)
+	}
+	if err := e.src.LoadCoverCounts(ctx, communities, func(r CoverCount) error {
+		c.cover = append(c.cover, r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load coverage counts: %w", err)
+	}
+	return &c, nil
+}
+
+// loadCounts streams all counters into a fresh d, which nobody reads yet:
+// the national load never holds the rows themselves in memory.
+func (e *Engine) loadCounts(ctx context.Context, d *data) error {
+	hint := 0
+	if err := e.src.LoadOrgCounts(ctx, nil, func(r OrgCount) error {
+		d.addOrg(r, &hint)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load organization counts: %w", err)
+	}
+	hint = 0
+	if err := e.src.LoadWorkerCounts(ctx, nil, func(r WorkerCount) error {
+		d.addWorker(r, &hint)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load worker counts: %w", err)
+	}
+	hint = 0
+	if err := e.src.LoadCoverCounts(ctx, nil, func(r CoverCount) error {
+		d.addCover(r, &hint)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load coverage counts: %w", err)
+	}
+	return nil
+}
+
+// find returns the index of a community code, -1 when unknown. hint is
+// tried first: the Source's rows come grouped by community, mostly in code
+// order, so the next row's community is usually at hint or hint+1.
+func (d *data) find(code string, hint int) int {
+	if hint >= 0 && hint < len(d.codes) && d.codes[hint] == code {
+		return hint
+	}
+	if hint+1 >= 0 && hint+1 < len(d.codes) && d.codes[hint+1] == code {
+		return hint + 1
+	}
+	i, ok := slices.BinarySearch(d.codes, code)
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// apply adds counters read for a refresh.
+func (d *data) apply(c *counts) {
+	hint := 0
+	for _, r := range c.orgs {
+		d.addOrg(r, &hint)
+	}
+	for _, r := range c.workers {
+		d.addWorker(r, &hint)
+	}
+	for _, r := range c.cover {
+		d.addCover(r, &hint)
+	}
+}
+
+// addOrg adds an organization count. Rows of unknown communities (none,
+// with the store's foreign keys) and unknown enum values are skipped.
+func (d *data) addOrg(r OrgCount, hint *int) {
+	i := d.find(r.Community, *hint)
+	k, okK := kindIndex[r.Kind]
+	s, okS := statusIndex[r.Status]
+	if i < 0 || !okK || !okS {
+		return
+	}
+	*hint = i
+	v, n := &d.vecs[i], int32(r.N)
+	v[cOrgs] += n
+	v[cStatus+s] += n
+	if r.Status == shequ.OrgActive {
+		v[cOrgsActive] += n
+		v[cKind+k] += n
+	}
+}
+
+// addWorker adds a count of homed workers. Education "" (not recorded)
+// counts in the totals but in no education.
+func (d *data) addWorker(r WorkerCount, hint *int) {
+	i := d.find(r.Community, *hint)
+	q, okQ := qualIndex[r.Qualification]
+	if i < 0 || !okQ {
+		return
+	}
+	*hint = i
+	v, n := &d.vecs[i], int32(r.N)
+	v[cWorkers] += n
+	v[cQual+q] += n
+	if r.Qualification.Certified() {
+		v[cCertified] += n
+	}
+	if ed, ok := eduIndex[r.Education]; ok {
+		v[cEdu+ed] += n
+	}
+}
+
+// addCover adds a count of covering workers.
+func (d *data) addCover(r CoverCount, hint *int) {
+	if i := d.find(r.Community, *hint); i >= 0 {
+		d.cover[i] += int32(r.N)
+		*hint = i
+	}
+}
+
+// clearCounts zeroes the counters of community i read from the Source,
+// keeping the community's own counts (cCommunities…cOther).
+func (d *data) clearCounts(i int) {
+	v := &d.vecs[i]
+	for j := cOrgs; j < nCounters; j++ {
+		v[j] = 0
+	}
+	d.cover[i] = 0
+}
+
+// loadTargets reads the targets stored for the period, by scope.
+func (e *Engine) loadTargets(ctx context.Context) (map[string]shequ.Targets, error) {
+	out := map[string]shequ.Targets{}
+	if e.targets == nil {
+		return out, nil
+	}
+	rows, err := e.targets.FindTargets(ctx, e.Period)
+	if err != nil {
+		return nil, fmt.Errorf("load targets: %w", err)
+	}
+	for _, t := range rows {
+		if out[t.Scope] == nil {
+			out[t.Scope] = shequ.Targets{}
+		}
+		out[t.Scope][t.Key] = t.Value
+	}
+	return out, nil
+}
+
+// targetsAt resolves the targets that apply at code: for each key the
+// longest stored scope that is a prefix of code, else the plan's default
+// (the rule of shequ.TargetService.EffectiveTargets).
+func (d *data) targetsAt(code string) shequ.Targets {
+	out := make(shequ.Targets, len(shequ.PlanTargets))
+	for k, v := range shequ.PlanTargets {
+		out[k] = v
+	}
+	for _, l := range []int{0, 2, 4, 6, 9, 12} {
+		if l > len(code) {
+			break
+		}
+		for k, v := range d.targets[code[:l]] {
+			if _, ok := out[k]; ok {
+				out[k] = v
+			}
+		}
+	}
+	return out
+}
+
+// applyTargets sets the effective targets and the attainment flags of the
+// communities [lo, hi). Targets are resolved once per township (the scopes
+// above a community are those of its township) and a community's own row
+// overrides them, so the whole country costs about 40k resolutions.
+func (d *data) applyTargets(lo, hi int) {
+	var township string
+	var at shequ.Targets
+	for i := lo; i < hi; i++ {
+		code := d.codes[i]
+		if code[:9] != township || at == nil {
+			township, at = code[:9], d.targetsAt(code[:9])
+		}
+		t := at
+		if own := d.targets[code]; own != nil {
+			t = d.targetsAt(code)
+		}
+		switch kindValues[d.kinds[i]] {
+		case shequ.KindUrban:
+			d.wantOrgs[i] = t[shequ.TargetOrgsPerUrban]
+		case shequ.KindRural:
+			d.wantOrgs[i] = t[shequ.TargetOrgsPerRural]
+		default:
+			d.wantOrgs[i] = math.NaN()
+		}
+		d.wantWorkers[i] = t[shequ.TargetWorkersPerCommu]
+		d.flag(i)
+	}
+}
+
+// flag recomputes the attainment flags of community i from its counters and
+// targets. A NaN target (none) is never met.
+func (d *data) flag(i int) {
+	v := &d.vecs[i]
+	v[cUrbanMeet], v[cRuralMeet], v[cWithWorker] = 0, 0, 0
+	if float64(v[cOrgsActive]) >= d.wantOrgs[i] {
+		switch kindValues[d.kinds[i]] {
+		case shequ.KindUrban:
+			v[cUrbanMeet] = 1
+		case shequ.KindRural:
+			v[cRuralMeet] = 1
+		}
+	}
+	if float64(d.cover[i]) >= d.wantWorkers[i] {
+		v[cWithWorker] = 1
+	}
+}
+
+// Refresh reloads the counters of the given communities (after an
+// organization or worker was added, changed or moved) with one query per
+// kind of counter over just those communities, and recomputes their flags.
+// Codes the engine does not know are ignored.
+func (e *Engine) Refresh(ctx context.Context, communities ...string) error {
+	e.refreshMu.Lock()
+	defer e.refreshMu.Unlock()
+	e.mu.RLock()
+	d := e.data
+	e.mu.RUnlock()
+	if d == nil {
+		return errNotLoaded
+	}
+	var known []string
+	for _, c := range communities {
+		if d.find(c, -1) >= 0 && !slices.Contains(known, c) {
+			known = append(known, c)
+		}
+	}
+	if len(known) == 0 {
+		return nil
+	}
+	c, err := e.readCounts(ctx, known)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, code := range known {
+		d.clearCounts(d.find(code, -1))
+	}
+	d.apply(c)
+	for _, code := range known {
+		d.flag(d.find(code, -1))
+	}
+	d.asOf = e.Now()
+	return nil
+}
+
+// RefreshTargets reloads the stored targets and recomputes every
+// community's targets and flags: a pass over the communities, no counting.
+// Wire it to sqlstore.TargetService.OnChange.
+func (e *Engine) RefreshTargets(ctx context.Context) error {
+	e.refreshMu.Lock()
+	defer e.refreshMu.Unlock()
+	e.mu.RLock()
+	d := e.data
+	e.mu.RUnlock()
+	if d == nil {
+		return errNotLoaded
+	}
+	t, err := e.loadTargets(ctx)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d.targets = t
+	d.applyTargets(0, len(d.codes))
+	d.asOf = e.Now()
+	return nil
+}
+
+// errNotLoaded is returned by reads before Load.
+var errNotLoaded = shequ.Errorf(shequ.EUnavailable, "indicator.not_loaded",
+	"The indicators are still loading; try again in a moment.")

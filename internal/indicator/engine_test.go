@@ -33,7 +33,9 @@ type memSource struct {
 	snaps   map[string]*shequ.IndicatorSnapshot
 }
 
-func in(communities []string, c string) bool { return communities == nil || slices.Contains(communities, c) }
+func in(communities []string, c string) bool {
+	return communities == nil || slices.Contains(communities, c)
+}
 
 func (s *memSource) LoadDivisions(_ context.Context, fn func(DivisionRow) error) error {
 	for _, d := range s.divs {
@@ -138,7 +140,9 @@ func (s *memSource) FindSnapshots(_ context.Context, division string, months int
 // memTargets is a TargetService over a slice, with the store's rule.
 type memTargets struct{ rows []*shequ.Target }
 
-func (m *memTargets) FindTargets(context.Context, string) ([]*shequ.Target, error) { return m.rows, nil }
+func (m *memTargets) FindTargets(context.Context, string) ([]*shequ.Target, error) {
+	return m.rows, nil
+}
 func (m *memTargets) SetTarget(_ context.Context, t *shequ.Target) error {
 	m.rows = append(m.rows, t)
 	return nil

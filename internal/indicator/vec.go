@@ -10,9 +10,9 @@ const (
 	cUrban
 	cRural
 	cOther
-	cOrgs       // all statuses
+	cOrgs // all statuses
 	cOrgsActive
-	cKind       // active organizations by kind: 6 counters
+	cKind                   // active organizations by kind: 6 counters
 	cStatus     = cKind + 6 // organizations by status: 3 counters
 	cUrbanMeet  = cStatus + 3
 	cRuralMeet  = cUrbanMeet + 1

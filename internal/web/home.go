@@ -13,11 +13,11 @@ type module struct {
 var homeModules = []module{
 	{Key: "module.service"},
 	{Key: "module.linkage"},
-	{Key: "module.org"},
-	{Key: "module.socialwork"},
+	{Key: "module.org", Href: "/orgs"},
+	{Key: "module.socialwork", Href: "/social-workers"},
 	{Key: "module.property"},
 	{Key: "module.facility"},
-	{Key: "module.indicator"},
+	{Key: "module.indicator", Href: "/indicators"},
 }
 
 // homePage is the data of templates/home.html.

@@ -43,6 +43,14 @@ var pageFiles = map[string]string{
 	"household":       "templates/household.html",
 	"household_form":  "templates/household_form.html",
 	"audit":           "templates/audit.html",
+	"orgs":            "templates/orgs.html",
+	"org":             "templates/org.html",
+	"org_form":        "templates/org_form.html",
+	"workers":         "templates/workers.html",
+	"worker":          "templates/worker.html",
+	"worker_form":     "templates/worker_form.html",
+	"indicators":      "templates/indicators.html",
+	"targets":         "templates/targets.html",
 }
 
 // templates holds one parsed set per language and page. Parsing per
@@ -64,6 +72,10 @@ var navItems = []navItem{
 	{ID: "nav-home", Key: "nav.home", Href: "/"},
 	{ID: "nav-divisions", Key: "nav.divisions", Href: "/divisions"},
 	{ID: "nav-residents", Key: "nav.residents", Href: "/residents", Action: shequ.ActionResidentRead},
+	{ID: "nav-orgs", Key: "nav.orgs", Href: "/orgs", Action: shequ.ActionOrgRead},
+	{ID: "nav-workers", Key: "nav.workers", Href: "/social-workers", Action: shequ.ActionWorkerRead},
+	{ID: "nav-indicators", Key: "nav.indicators", Href: "/indicators", Action: shequ.ActionIndicatorRead},
+	{ID: "nav-targets", Key: "nav.targets", Href: "/targets", Action: shequ.ActionTargetWrite},
 	{ID: "nav-audit", Key: "nav.audit", Href: "/audit", Action: shequ.ActionAuditRead},
 	{ID: "nav-users", Key: "nav.users", Href: "/users", Action: shequ.ActionUserRead},
 }
@@ -140,6 +152,8 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 			return m, nil
 		},
 		"num": formatNumber,
+		// pct shows a fraction 0–1 as a percentage with one decimal.
+		"pct": percent,
 		// enum labels an enum value: {{enum "level" .Level}} → 省级.
 		"enum": func(prefix string, v any) string {
 			str := fmt.Sprint(v)

@@ -64,6 +64,32 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/households", s.handleHouseholdCreate},
 		{http.MethodGet, "/households/{id}", s.handleHouseholdShow},
 
+		// Social organizations and social workers. "/orgs/new" wins over
+		// "/orgs/{id}" as more specific.
+		{http.MethodGet, "/orgs", s.handleOrgList},
+		{http.MethodPost, "/orgs", s.handleOrgCreate},
+		{http.MethodGet, "/orgs/new", s.handleOrgNew},
+		{http.MethodGet, "/orgs/{id}", s.handleOrgShow},
+		{http.MethodGet, "/orgs/{id}/edit", s.handleOrgEdit},
+		{http.MethodPost, "/orgs/{id}/edit", s.handleOrgUpdate},
+		{http.MethodGet, "/social-workers", s.handleWorkerList},
+		{http.MethodPost, "/social-workers", s.handleWorkerCreate},
+		{http.MethodGet, "/social-workers/new", s.handleWorkerNew},
+		{http.MethodGet, "/social-workers/{id}", s.handleWorkerShow},
+		{http.MethodPost, "/social-workers/{id}/reveal", s.handleWorkerReveal},
+		{http.MethodGet, "/social-workers/{id}/edit", s.handleWorkerEdit},
+		{http.MethodPost, "/social-workers/{id}/edit", s.handleWorkerUpdate},
+
+		// Plan targets and indicator dashboards. "/indicators/{code}"
+		// also serves "{code}.xlsx" and "{code}.csv": a wildcard must be a
+		// whole path segment.
+		{http.MethodGet, "/targets", s.handleTargets},
+		{http.MethodPost, "/targets", s.handleTargetSet},
+		{http.MethodGet, "/indicators", s.handleIndicatorIndex},
+		{http.MethodGet, "/indicators.xlsx", s.handleIndicatorCountryXLSX},
+		{http.MethodGet, "/indicators.csv", s.handleIndicatorCountryCSV},
+		{http.MethodGet, "/indicators/{code}", s.handleIndicatorShow},
+
 		// Audit trail (auditors only).
 		{http.MethodGet, "/audit", s.handleAudit},
 		{http.MethodGet, "/audit.csv", s.handleAuditCSV},
@@ -87,6 +113,18 @@ func (s *Server) routeTable() []route {
 		{http.MethodPatch, "/api/v1/residents/{id}", s.handleAPIResidentPatch},
 		{http.MethodPost, "/api/v1/residents/{id}/verify", s.handleAPIResidentVerify},
 		{http.MethodGet, "/api/v1/audit", s.handleAPIAudit},
+		{http.MethodGet, "/api/v1/orgs", s.handleAPIOrgList},
+		{http.MethodPost, "/api/v1/orgs", s.handleAPIOrgCreate},
+		{http.MethodGet, "/api/v1/orgs/{id}", s.handleAPIOrgGet},
+		{http.MethodPatch, "/api/v1/orgs/{id}", s.handleAPIOrgPatch},
+		{http.MethodGet, "/api/v1/social-workers", s.handleAPIWorkerList},
+		{http.MethodPost, "/api/v1/social-workers", s.handleAPIWorkerCreate},
+		{http.MethodGet, "/api/v1/social-workers/{id}", s.handleAPIWorkerGet},
+		{http.MethodPatch, "/api/v1/social-workers/{id}", s.handleAPIWorkerPatch},
+		{http.MethodGet, "/api/v1/indicators", s.handleAPIIndicators},
+		{http.MethodGet, "/api/v1/indicators/{code}", s.handleAPIIndicators},
+		{http.MethodGet, "/api/v1/indicators/{code}/children", s.handleAPIIndicatorChildren},
+		{http.MethodGet, "/api/v1/indicators/{code}/gaps", s.handleAPIIndicatorGaps},
 	}
 }
 

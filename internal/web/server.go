@@ -45,6 +45,13 @@ type Config struct {
 	Audit     shequ.AuditService
 	Residents shequ.ResidentService
 	Hasher    shequ.PasswordHasher
+	// The registers of social organizations and social workers, the plan
+	// targets and the indicators. When one is nil its pages and endpoints
+	// answer 503 (the module is not wired in).
+	Orgs       shequ.OrgService
+	Workers    shequ.SocialWorkerService
+	Targets    shequ.TargetService
+	Indicators shequ.IndicatorService
 	// Security bounds logins and sessions; the zero value means
 	// shequ.DefaultSecurityPolicy.
 	Security shequ.SecurityPolicy

@@ -1,0 +1,384 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"shequ"
+	"shequ/internal/i18n"
+)
+
+// indicatorColumn is one figure of an indicator row. The page tables, the
+// XLSX and the CSV exports all take their columns from indicatorColumns,
+// so the three cannot disagree.
+type indicatorColumn struct {
+	Key  string                              // catalogue key of the header
+	Int  func(*shequ.IndicatorStats) int     // a count, or
+	Rate func(*shequ.IndicatorStats) float64 // a fraction 0–1, shown as a percentage
+}
+
+var indicatorColumns = []indicatorColumn{
+	{Key: "ind.col.communities", Int: func(s *shequ.IndicatorStats) int { return s.Communities }},
+	{Key: "ind.col.urban", Int: func(s *shequ.IndicatorStats) int { return s.Urban }},
+	{Key: "ind.col.rural", Int: func(s *shequ.IndicatorStats) int { return s.Rural }},
+	{Key: "ind.col.orgs", Int: func(s *shequ.IndicatorStats) int { return s.Orgs }},
+	{Key: "ind.col.orgs_active", Int: func(s *shequ.IndicatorStats) int { return s.OrgsActive }},
+	{Key: "ind.col.urban_meeting", Int: func(s *shequ.IndicatorStats) int { return s.UrbanMeetingOrgTarget }},
+	{Key: "ind.col.urban_rate", Rate: orgRateUrban},
+	{Key: "ind.col.rural_meeting", Int: func(s *shequ.IndicatorStats) int { return s.RuralMeetingOrgTarget }},
+	{Key: "ind.col.rural_rate", Rate: orgRateRural},
+	{Key: "ind.col.workers", Int: func(s *shequ.IndicatorStats) int { return s.Workers }},
+	{Key: "ind.col.certified", Int: func(s *shequ.IndicatorStats) int { return s.WorkersCertified }},
+	{Key: "ind.col.certified_share", Rate: certifiedShare},
+	{Key: "ind.col.covered", Int: func(s *shequ.IndicatorStats) int { return s.CommunitiesWithWorkers }},
+	{Key: "ind.col.coverage", Rate: workerCoverage},
+}
+
+// percent shows a fraction as a percentage with one decimal: 0.8333 → 83.3%.
+func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+
+// cellText is a column's value as the page and the CSV show it.
+func (c indicatorColumn) cellText(st *shequ.IndicatorStats, grouped bool) string {
+	if c.Rate != nil {
+		return percent(c.Rate(st))
+	}
+	if grouped {
+		return formatNumber(c.Int(st))
+	}
+	return strconv.Itoa(c.Int(st))
+}
+
+// indicatorRowView is one row of a breakdown table.
+type indicatorRowView struct {
+	Key   string
+	Label string
+	Href  string // drill-down link, for children
+	Cells []string
+	Stats *shequ.IndicatorStats
+}
+
+// breakdownView is one breakdown table.
+type breakdownView struct {
+	Name  string // the breakdown's identifier, used in DOM ids
+	Label string
+	Rows  []indicatorRowView
+}
+
+// kpiView is one KPI card.
+type kpiView struct {
+	ID, Label, Value, Detail, Target string
+	Met                              bool
+}
+
+// trendView is one month of the trend table.
+type trendView struct {
+	Month                      string
+	OrgRate, Coverage, Certify string
+}
+
+// gapView is one community of the gap list.
+type gapView struct {
+	Code, Name, Path, Target string
+	Want                     string
+	Have                     int
+}
+
+// gapCount is how many communities miss one target.
+type gapCount struct {
+	Label string
+	Total int
+	Shown int
+}
+
+// chartData is embedded in the page as JSON for the optional charts.
+type chartData struct {
+	Children struct {
+		Names  []string  `json:"names"`
+		Codes  []string  `json:"codes"`
+		Urban  []float64 `json:"urban"`
+		Rural  []float64 `json:"rural"`
+		Total  []float64 `json:"total"`
+		Labels []string  `json:"labels"`
+	} `json:"children"`
+	Trend struct {
+		Months    []string  `json:"months"`
+		OrgRate   []float64 `json:"org_rate"`
+		Coverage  []float64 `json:"coverage"`
+		Certified []float64 `json:"certified"`
+		Labels    []string  `json:"labels"`
+	} `json:"trend"`
+}
+
+// indicatorPage is the data of templates/indicators.html, and what the
+// exports write: built once from one report.
+type indicatorPage struct {
+	Code       string
+	Name       string
+	Path       []shequ.DivisionRef
+	Period     string
+	AsOf       time.Time
+	Headers    []string
+	Summary    indicatorRowView
+	KPIs       []kpiView
+	Targets    []kpiView // the targets stated: Label and Value
+	Breakdowns []breakdownView
+	Trend      []trendView
+	Gaps       []gapView
+	GapCounts  []gapCount
+	Chart      chartData
+	ExportXLSX string
+	ExportCSV  string
+	CanTargets bool
+	report     *shequ.IndicatorReport
+}
+
+// gapPageLimit bounds the communities listed per target on the page,
+// gapExportLimit in the XLSX export.
+const (
+	gapPageLimit   = 50
+	gapExportLimit = 10000
+)
+
+// trendMonths is how many monthly snapshots the trend shows.
+const trendMonths = 12
+
+// breakdownRowLabel names a row of a breakdown in the user's language.
+func breakdownRowLabel(l *i18n.Localizer, b shequ.Breakdown, row *shequ.IndicatorRow) string {
+	if b == shequ.ByChild && row.Name != "" {
+		return row.Name
+	}
+	if row.Key == "" {
+		return l.T("value.unknown")
+	}
+	prefix := map[shequ.Breakdown]string{shequ.ByRegion: "region", shequ.ByKind: "kind", shequ.ByUrbanRural: "urban_rural",
+		shequ.ByUrbanClass: "ind.urban_class", shequ.ByTownshipKind: "kind", shequ.ByTerrain: "terrain"}[b]
+	if prefix != "" {
+		if k := prefix + "." + row.Key; l.T(k) != k {
+			return l.T(k)
+		}
+	}
+	if row.Name != "" {
+		return row.Name
+	}
+	return row.Key
+}
+
+func newRowView(l *i18n.Localizer, b shequ.Breakdown, row *shequ.IndicatorRow) indicatorRowView {
+	v := indicatorRowView{Key: row.Key, Label: breakdownRowLabel(l, b, row), Stats: &row.Stats}
+	if b == shequ.ByChild && shequ.ValidateDivisionCode(row.Key) == nil {
+		v.Href = "/indicators/" + row.Key
+	}
+	for _, c := range indicatorColumns {
+		v.Cells = append(v.Cells, c.cellText(&row.Stats, true))
+	}
+	return v
+}
+
+// targetText states a target in words: "每个城市社区不少于 10 个".
+func targetText(l *i18n.Localizer, k shequ.TargetKey, v float64) string {
+	return l.T("target.text."+string(k), map[string]any{"Value": strconv.FormatFloat(v, 'f', -1, 64)})
+}
+
+// buildIndicatorPage turns one report (and its gaps and trend) into what
+// the dashboard and the exports show.
+func (s *Server) buildIndicatorPage(r *http.Request, rep *shequ.IndicatorReport, withExtras bool) (*indicatorPage, error) {
+	l := s.localizer(r)
+	ctx := r.Context()
+	code := rep.Division.Code
+	p := &indicatorPage{Code: code, Name: rep.Division.Name, Path: rep.Path, Period: rep.Period, AsOf: rep.AsOf, report: rep}
+	if p.Name == "" && code == "" {
+		p.Name = l.T("divisions.country")
+	}
+	if code == "" {
+		p.ExportXLSX, p.ExportCSV = "/indicators.xlsx", "/indicators.csv"
+	} else {
+		p.ExportXLSX, p.ExportCSV = "/indicators/"+code+".xlsx", "/indicators/"+code+".csv"
+	}
+	for _, c := range indicatorColumns {
+		p.Headers = append(p.Headers, l.T(c.Key))
+	}
+	st := &rep.Stats
+	p.Summary = newRowView(l, "", &shequ.IndicatorRow{Key: code, Name: p.Name, Stats: rep.Stats})
+	p.Summary.Label = p.Name
+	for _, k := range gapTargets {
+		if v, ok := rep.Targets[k]; ok {
+			p.Targets = append(p.Targets, kpiView{ID: string(k), Label: l.T("target." + string(k)), Value: strconv.FormatFloat(v, 'f', -1, 64),
+				Detail: targetText(l, k, v)})
+		}
+	}
+	p.KPIs = []kpiView{
+		{ID: "kpi-org-urban", Label: l.T("ind.kpi.org_urban"), Value: percent(orgRateUrban(st)), Met: st.Urban > 0 && st.UrbanMeetingOrgTarget == st.Urban,
+			Detail: l.T("ind.kpi.org_urban.detail", map[string]any{"Have": formatNumber(st.UrbanMeetingOrgTarget), "Of": formatNumber(st.Urban)}),
+			Target: targetText(l, shequ.TargetOrgsPerUrban, rep.Targets[shequ.TargetOrgsPerUrban])},
+		{ID: "kpi-org-rural", Label: l.T("ind.kpi.org_rural"), Value: percent(orgRateRural(st)), Met: st.Rural > 0 && st.RuralMeetingOrgTarget == st.Rural,
+			Detail: l.T("ind.kpi.org_rural.detail", map[string]any{"Have": formatNumber(st.RuralMeetingOrgTarget), "Of": formatNumber(st.Rural)}),
+			Target: targetText(l, shequ.TargetOrgsPerRural, rep.Targets[shequ.TargetOrgsPerRural])},
+		{ID: "kpi-worker-coverage", Label: l.T("ind.kpi.worker_coverage"), Value: percent(workerCoverage(st)),
+			Met:    st.Communities > 0 && st.CommunitiesWithWorkers == st.Communities,
+			Detail: l.T("ind.kpi.worker_coverage.detail", map[string]any{"Have": formatNumber(st.CommunitiesWithWorkers), "Of": formatNumber(st.Communities)}),
+			Target: targetText(l, shequ.TargetWorkersPerCommu, rep.Targets[shequ.TargetWorkersPerCommu])},
+		{ID: "kpi-certified", Label: l.T("ind.kpi.certified"), Value: percent(certifiedShare(st)),
+			Detail: l.T("ind.kpi.certified.detail", map[string]any{"Have": formatNumber(st.WorkersCertified), "Of": formatNumber(st.Workers)})},
+	}
+	for _, b := range shequ.Breakdowns {
+		rows, ok := rep.Breakdowns[b]
+		if !ok {
+			continue
+		}
+		bv := breakdownView{Name: string(b), Label: l.T("ind.breakdown." + string(b))}
+		if b == shequ.ByChild {
+			rows = rankedChildren(rep)
+		}
+		for i := range rows {
+			bv.Rows = append(bv.Rows, newRowView(l, b, &rows[i]))
+		}
+		p.Breakdowns = append(p.Breakdowns, bv)
+		if b == shequ.ByChild {
+			cd := &p.Chart.Children
+			cd.Labels = []string{l.T("ind.col.urban_rate"), l.T("ind.col.rural_rate"), l.T("ind.col.total_rate")}
+			for i := range rows {
+				rs := &rows[i].Stats
+				cd.Names = append(cd.Names, bv.Rows[i].Label)
+				cd.Codes = append(cd.Codes, rows[i].Key)
+				cd.Urban = append(cd.Urban, round1(orgRateUrban(rs)))
+				cd.Rural = append(cd.Rural, round1(orgRateRural(rs)))
+				cd.Total = append(cd.Total, round1(orgRateTotal(rs)))
+			}
+		}
+	}
+	var err error
+	limit := gapExportLimit
+	if withExtras {
+		limit = gapPageLimit
+	}
+	if p.Gaps, p.GapCounts, err = s.gapViews(r, l, code, limit); err != nil {
+		return nil, err
+	}
+	if withExtras {
+		snaps, err := s.cfg.Indicators.Trend(ctx, code, trendMonths)
+		if err != nil {
+			return nil, err
+		}
+		td := &p.Chart.Trend
+		td.Labels = []string{l.T("ind.col.total_rate"), l.T("ind.col.coverage"), l.T("ind.col.certified_share")}
+		for _, sn := range snaps {
+			ss := &sn.Stats
+			p.Trend = append(p.Trend, trendView{Month: sn.Month, OrgRate: percent(orgRateTotal(ss)),
+				Coverage: percent(workerCoverage(ss)), Certify: percent(certifiedShare(ss))})
+			td.Months = append(td.Months, sn.Month)
+			td.OrgRate = append(td.OrgRate, round1(orgRateTotal(ss)))
+			td.Coverage = append(td.Coverage, round1(workerCoverage(ss)))
+			td.Certified = append(td.Certified, round1(certifiedShare(ss)))
+		}
+	}
+	return p, nil
+}
+
+// round1 turns a fraction into a percentage with one decimal, for charts.
+func round1(f float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f*100, 'f', 1, 64), 64)
+	return v
+}
+
+// gapViews lists up to limit communities per target that miss it.
+func (s *Server) gapViews(r *http.Request, l *i18n.Localizer, code string, limit int) ([]gapView, []gapCount, error) {
+	var out []gapView
+	var counts []gapCount
+	for _, k := range gapTargets {
+		rows, total, err := s.cfg.Indicators.GapList(r.Context(), code, k, 0, limit)
+		if err != nil {
+			return nil, nil, err
+		}
+		counts = append(counts, gapCount{Label: l.T("target." + string(k)), Total: total, Shown: len(rows)})
+		for _, g := range rows {
+			var names []string
+			for _, p := range g.Path {
+				names = append(names, p.Name)
+			}
+			out = append(out, gapView{Code: g.Community.Code, Name: g.Community.Name, Path: strings.Join(names, " › "),
+				Target: l.T("target." + string(g.Target)), Want: strconv.FormatFloat(g.Want, 'f', -1, 64), Have: g.Have})
+		}
+	}
+	return out, counts, nil
+}
+
+// handleIndicatorIndex serves GET /indicators: the dashboard of the
+// actor's scope (the whole country for a national account).
+func (s *Server) handleIndicatorIndex(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guardService(w, r, shequ.ActionIndicatorRead, s.cfg.Indicators != nil)
+	if !ok {
+		return
+	}
+	if a.Scope != "" {
+		http.Redirect(w, r, "/indicators/"+a.Scope, http.StatusSeeOther)
+		return
+	}
+	s.indicatorDashboard(w, r, "", nil)
+}
+
+// handleIndicatorShow serves GET /indicators/{code}, and its exports
+// /indicators/{code}.xlsx and .csv (one path segment, so one route).
+func (s *Server) handleIndicatorShow(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	for ext, export := range map[string]func(http.ResponseWriter, *http.Request, *indicatorPage){
+		".xlsx": s.writeIndicatorXLSX, ".csv": s.writeIndicatorCSV} {
+		if c, ok := strings.CutSuffix(code, ext); ok {
+			s.indicatorExport(w, r, c, shequ.ValidateDivisionCode(c), export)
+			return
+		}
+	}
+	s.indicatorDashboard(w, r, code, shequ.ValidateDivisionCode(code))
+}
+
+// handleIndicatorCountryXLSX and handleIndicatorCountryCSV export the
+// whole country.
+func (s *Server) handleIndicatorCountryXLSX(w http.ResponseWriter, r *http.Request) {
+	s.indicatorExport(w, r, "", nil, s.writeIndicatorXLSX)
+}
+
+// handleIndicatorCountryCSV serves GET /indicators.csv.
+func (s *Server) handleIndicatorCountryCSV(w http.ResponseWriter, r *http.Request) {
+	s.indicatorExport(w, r, "", nil, s.writeIndicatorCSV)
+}
+
+func (s *Server) indicatorDashboard(w http.ResponseWriter, r *http.Request, code string, codeErr error) {
+	rep, ok := s.indicatorReportFor(w, r, code, codeErr)
+	if !ok {
+		return
+	}
+	p, err := s.buildIndicatorPage(r, rep, true)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p.CanTargets = shequ.ActorFrom(r.Context()).Can(shequ.ActionTargetWrite)
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "indicators", s.localizer(r).T("ind.title", map[string]any{"Name": p.Name}), p)
+}
+
+func (s *Server) indicatorExport(w http.ResponseWriter, r *http.Request, code string, codeErr error,
+	export func(http.ResponseWriter, *http.Request, *indicatorPage)) {
+	rep, ok := s.indicatorReportFor(w, r, code, codeErr)
+	if !ok {
+		return
+	}
+	p, err := s.buildIndicatorPage(r, rep, false)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	export(w, r, p)
+}
+
+// exportName is the download's file name, ASCII and UTF-8 forms.
+func exportName(p *indicatorPage, ext string) string {
+	base := "indicators"
+	if p.Code != "" {
+		base += "-" + p.Code
+	}
+	return fmt.Sprintf(`attachment; filename="%s.%s"`, base, ext)
+}

@@ -202,6 +202,19 @@ func (s *IndicatorSource) FindSnapshots(ctx context.Context, division string, mo
 func (s *IndicatorSource) GroupByStats(ctx context.Context, prefix string, t shequ.Targets) (*shequ.IndicatorStats, error) {
 	st := &shequ.IndicatorStats{OrgsByKind: map[shequ.OrgKind]int{}, OrgsByStatus: map[shequ.OrgStatus]int{},
 		WorkersByQual: map[shequ.Qualification]int{}, WorkersByEdu: map[shequ.Education]int{}}
+	// Every value is listed, zeros included, as the engine lists them.
+	for _, k := range shequ.OrgKinds {
+		st.OrgsByKind[k] = 0
+	}
+	for _, k := range shequ.OrgStatuses {
+		st.OrgsByStatus[k] = 0
+	}
+	for _, k := range shequ.Qualifications {
+		st.WorkersByQual[k] = 0
+	}
+	for _, k := range shequ.Educations {
+		st.WorkersByEdu[k] = 0
+	}
 	lo, hi := prefix, prefix+":"
 	q := func(what, query string, scan func(*sql.Rows) error, args ...any) error {
 		rows, err := s.db.db.QueryContext(ctx, s.db.rebind(query), args...)

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"shequ/internal/i18n"
+)
+
+// bench runs `shequ bench …` through runBench, as the command table does.
+func bench(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cat, cerr := i18n.New()
+	if cerr != nil {
+		t.Fatal(cerr)
+	}
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		if k == "SHEQU_DATA_DIR" {
+			return dataDir(t)
+		}
+		return ""
+	}
+	e := &env{getenv: getenv, stdin: strings.NewReader(""), stdout: &out, stderr: &errb, cat: cat, loc: cat.Localizer("en")}
+	err = runBench(context.Background(), e, args)
+	return out.String(), errb.String(), err
+}
+
+// lastLine is the key=value line `shequ bench indicators` ends with.
+var lastLine = regexp.MustCompile(`^root_ms=[0-9]+\.[0-9]{2} county_ms=[0-9]+\.[0-9]{2} update_ms=[0-9]+\.[0-9]{2} groupby_root_ms=[0-9]+\.[0-9]{2} speedup=[0-9]+\.[0-9]$`)
+
+// TestBenchIndicators runs the benchmark small (安吉县, 2000 organizations,
+// 500 workers) on both engines: it generates the data once and reuses it,
+// fails by itself if the engine's root figures differ from GROUP BY's, and
+// ends with the key=value line.
+func TestBenchIndicators(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		args := []string{"indicators", "-db", dsn, "-prefix", "330523", "-orgs", "2000", "-workers", "500", "-quiet"}
+		for run := range 2 {
+			out, errs, err := bench(t, args...)
+			if err != nil {
+				t.Fatalf("run %d: %v\n%s%s", run, err, out, errs)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if last := lines[len(lines)-1]; !lastLine.MatchString(last) {
+				t.Errorf("run %d: last line %q", run, last)
+			}
+			t.Logf("run %d:\n%s", run, out)
+			if !strings.Contains(out, "330523") || !strings.Contains(lines[0], "groupby_root_ms") {
+				t.Errorf("run %d: table\n%s", run, out)
+			}
+			if reused := strings.Contains(errs, "cli.bench.reused") || strings.Contains(errs, "reus"); reused != (run == 1) {
+				t.Errorf("run %d: reused = %v\n%s", run, reused, errs)
+			}
+		}
+	})
+}
+
+func TestBenchUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"bogus"}, {"gen", "extra"}, {"gen", "-orgs", "-1"}} {
+		if _, _, err := bench(t, args...); err != errUsage {
+			t.Errorf("%q: %v, want usage", args, err)
+		}
+	}
+}
+
+// TestBenchCommand runs `shequ bench` with the arguments in SHEQU_BENCH_ARGS
+// (space-separated) and its output on the terminal, for full-size runs
+// before the command is in the table:
+//
+//	SHEQU_BENCH_ARGS='indicators -db /tmp/bench/shequ.db' go test -run TestBenchCommand -v -timeout 2h ./cmd/shequ/
+func TestBenchCommand(t *testing.T) {
+	args := strings.Fields(os.Getenv("SHEQU_BENCH_ARGS"))
+	if len(args) == 0 {
+		t.Skip("SHEQU_BENCH_ARGS not set")
+	}
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{getenv: os.Getenv, stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stderr, cat: cat, loc: cat.Localizer("en")}
+	if err := runBench(context.Background(), e, args); err != nil {
+		t.Fatal(err)
+	}
+}

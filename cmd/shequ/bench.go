@@ -116,15 +116,24 @@ func benchGen(ctx context.Context, e *env, db *sqlstore.DB, f benchFlags) error 
 		}
 		bar.Done()
 	}
-	src := sqlstore.NewIndicatorSource(db)
-	have, err := src.CountRows(ctx, "social_orgs")
+	// A completed generation leaves an import run of kind benchRunKind: the
+	// marker that the data is whole and can be reused.
+	src, runs := sqlstore.NewIndicatorSource(db), sqlstore.NewImportRunService(db)
+	done, err := runs.FindImportRuns(ctx, benchRunKind, 1)
 	if err != nil {
 		return err
 	}
-	if have > 0 {
-		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.reused", map[string]any{"Orgs": have}))
+	if len(done) > 0 {
+		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.reused", map[string]any{"Orgs": done[0].Written}))
 		return nil
 	}
+	if have, err := src.CountRows(ctx, "social_orgs"); err != nil {
+		return err
+	} else if have > 0 {
+		return shequ.Errorf(shequ.EConflict, "cli.bench.partial",
+			"The database holds organizations but no completed synthetic generation; use a fresh database.")
+	}
+	started := time.Now()
 	var comms []string
 	if err := src.LoadDivisions(ctx, func(d indicator.DivisionRow) error {
 		if len(d.Code) == 12 && strings.HasPrefix(d.Code, f.prefix) {
@@ -140,11 +149,21 @@ func benchGen(ctx context.Context, e *env, db *sqlstore.DB, f benchFlags) error 
 	}
 	g := &generator{r: rand.New(rand.NewPCG(f.seed, 0x5e9)), comms: comms, src: src, quiet: f.quiet, e: e,
 		now: time.Now().UTC().Truncate(time.Second)}
-	if err := g.orgs(ctx, f.orgs); err != nil {
+	orgs, err := g.orgs(ctx, f.orgs)
+	if err != nil {
 		return err
 	}
-	return g.workers(ctx, f.workers)
+	workers, err := g.workers(ctx, f.workers)
+	if err != nil {
+		return err
+	}
+	return runs.CreateImportRun(ctx, &shequ.ImportRun{Kind: benchRunKind, Source: fmt.Sprintf("seed=%d prefix=%s", f.seed, f.prefix),
+		Atomic: false, Status: shequ.ImportCompleted, Total: orgs + workers, Written: orgs,
+		StartedAt: started, FinishedAt: time.Now()})
 }
+
+// benchRunKind is the import run kind that marks completed synthetic data.
+const benchRunKind = "bench.registers"
 
 // generator writes synthetic registers with the plan's imbalances: the east
 // denser than the centre, the west and the northeast; urban communities with
@@ -238,11 +257,14 @@ type writer struct {
 	rows  [][]any
 	bar   *progress
 	n     int64
+	// follow is flushed right after this writer: rows that refer to this
+	// writer's rows, which must be written after them.
+	follow *writer
 }
 
 func (w *writer) add(ctx context.Context, row ...any) error {
 	w.rows = append(w.rows, row)
-	if len(w.rows) >= batchRows {
+	if len(w.rows) >= batchRows && w.bar != nil {
 		return w.flush(ctx)
 	}
 	return nil
@@ -257,6 +279,9 @@ func (w *writer) flush(ctx context.Context) error {
 		w.bar.Set(w.n)
 	}
 	w.rows = w.rows[:0]
+	if w.follow != nil {
+		return w.follow.flush(ctx)
+	}
 	return nil
 }
 
@@ -265,15 +290,15 @@ var orgColumns = []string{"id", "name", "kind", "community", "legal_status", "cr
 	"incubator", "founded_on", "leader", "members", "grade", "graded_on", "status", "status_since",
 	"created_at", "updated_at"}
 
-func (g *generator) orgs(ctx context.Context, total int) error {
+func (g *generator) orgs(ctx context.Context, total int) (int, error) {
 	per := g.counts(total, 2.0, 1.0)
 	sum := 0
 	for _, n := range per {
 		sum += n
 	}
 	bar := newProgress(g.e.stderr, g.e.loc.T("cli.bench.orgs"), g.e.loc.T("cli.import.rows"), int64(sum), g.quiet)
-	w := &writer{src: g.src, table: "social_orgs", cols: orgColumns, bar: bar}
 	sv := &writer{src: g.src, table: "social_org_serves", cols: []string{"org_id", "community"}}
+	w := &writer{src: g.src, table: "social_orgs", cols: orgColumns, bar: bar, follow: sv}
 	for i, c := range g.comms {
 		region := shequ.ProvinceRegion(c)
 		rural := shequ.DivisionKind(c) == shequ.KindRural
@@ -308,26 +333,22 @@ func (g *generator) orgs(ctx context.Context, total int) error {
 			err := w.add(ctx, id, fmt.Sprintf("合成组织%08d", g.seq), string(kind), c, string(legal), credit, filed,
 				incubator, founded, "", 5+g.r.IntN(60), grade, graded, string(status), founded, g.now, g.now)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if g.r.IntN(10) == 0 {
 				if nb, ok := g.neighbour(i); ok {
 					if err := sv.add(ctx, id, nb); err != nil {
-						return err
+						return 0, err
 					}
 				}
 			}
 		}
 	}
-	// Organizations first: the served rows refer to them.
 	if err := w.flush(ctx); err != nil {
-		return err
-	}
-	if err := sv.flush(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	bar.Done()
-	return nil
+	return sum, nil
 }
 
 // workerColumns are the columns of social_workers (migration 0004) the generator fills.
@@ -340,15 +361,15 @@ var workerColumns = []string{"id", "name", "id_number_enc", "id_number_idx", "bi
 // it and no personal data is in the benchmark database.
 const benchSealed = "v1:bench:synthetic-no-personal-data"
 
-func (g *generator) workers(ctx context.Context, total int) error {
+func (g *generator) workers(ctx context.Context, total int) (int, error) {
 	per := g.counts(total, 1.4, 1.0)
 	sum := 0
 	for _, n := range per {
 		sum += n
 	}
 	bar := newProgress(g.e.stderr, g.e.loc.T("cli.bench.workers"), g.e.loc.T("cli.import.rows"), int64(sum), g.quiet)
-	w := &writer{src: g.src, table: "social_workers", cols: workerColumns, bar: bar}
 	sv := &writer{src: g.src, table: "social_worker_serves", cols: []string{"worker_id", "community"}}
+	w := &writer{src: g.src, table: "social_workers", cols: workerColumns, bar: bar, follow: sv}
 	for i, c := range g.comms {
 		east := shequ.ProvinceRegion(c) == shequ.RegionEast
 		west := shequ.ProvinceRegion(c) == shequ.RegionWest
@@ -376,25 +397,22 @@ func (g *generator) workers(ctx context.Context, total int) error {
 			err := w.add(ctx, id, fmt.Sprintf("合成社工%08d", g.seq), benchSealed, "bench:"+id, birth,
 				[]string{"male", "female"}[g.r.IntN(2)], string(q), certNo, certYear, edu, "community", c, g.now, g.now)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if g.r.IntN(10) < 3 {
 				if nb, ok := g.neighbour(i); ok {
 					if err := sv.add(ctx, id, nb); err != nil {
-						return err
+						return 0, err
 					}
 				}
 			}
 		}
 	}
 	if err := w.flush(ctx); err != nil {
-		return err
-	}
-	if err := sv.flush(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	bar.Done()
-	return nil
+	return sum, nil
 }
 
 // median runs fn n times and returns the median duration.

@@ -36,7 +36,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.1") || doc.Info.Version != testVersion {
 		t.Errorf("openapi %q, version %q", doc.OpenAPI, doc.Info.Version)
 	}
-	for _, name := range []string{"Division", "Error"} {
+	for _, name := range []string{"Division", "Error", "SocialOrg", "SocialWorker", "IndicatorReport"} {
 		if _, ok := doc.Components.Schemas[name]; !ok {
 			t.Errorf("schema %s missing", name)
 		}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
@@ -320,5 +319,4 @@ func TestTargetsPage(t *testing.T) {
 	if w := s.get(t, "/targets", "Cookie", id.session("worker")); strings.Contains(w.Body.String(), `id="target-form"`) {
 		t.Error("form shown to a worker")
 	}
-	_ = time.Now
 }

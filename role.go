@@ -68,7 +68,8 @@ const (
 
 // Actions lists every action, for the authorization test matrix.
 var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentReveal, ActionResidentImport,
-	ActionResidentVerify, ActionUserRead, ActionUserManage, ActionSecurityManage, ActionAuditRead, ActionDivisionImport}
+	ActionResidentVerify, ActionUserRead, ActionUserManage, ActionSecurityManage, ActionAuditRead, ActionDivisionImport,
+	ActionOrgRead, ActionOrgWrite, ActionWorkerRead, ActionWorkerWrite, ActionTargetWrite, ActionIndicatorRead}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {

@@ -118,6 +118,14 @@ type authzFixture struct {
 	hhIn, hhOut    *shequ.Household
 	// Target accounts, in (安吉县 递铺街道) and out of scope (长兴县).
 	userIn, userOut *shequ.User
+	// The registers (issue 4): an organization owned by the org_member
+	// actor, another of the same community, one out of scope; a social
+	// worker linked to the social_worker actor, another, one out of scope.
+	orgs                    *OrgService
+	workers                 *SocialWorkerService
+	orgOwn, orgPeer, orgOut *shequ.SocialOrg
+	swOwn, swPeer, swOut    *shequ.SocialWorker
+	targets                 *TargetService
 
 	n int // sequence for fresh ID numbers and names
 }
@@ -229,7 +237,80 @@ func seedAuthz(t *testing.T, db *DB) *authzFixture {
 	}
 	fx.userIn = fx.createdUser(t, authzInTownship)
 	fx.userOut = fx.createdUser(t, authzOtherCounty)
+
+	fx.orgs, fx.workers = NewOrgService(db, testSealer(t)), NewSocialWorkerService(db, testSealer(t))
+	fx.targets = NewTargetService(db)
+	fx.orgOwn = fx.freshOrg(authzInCommunity)
+	fx.orgOwn.OwnerUserIDs = []string{fx.actors[shequ.RoleOrgMember].ID}
+	mustCreateOrg(t, fx.orgs, fx.orgOwn)
+	fx.orgPeer = fx.createdOrg(t, authzInCommunity)
+	fx.orgOut = fx.createdOrg(t, authzOtherCommunity)
+	fx.swOwn = fx.freshWorker(authzInCommunity)
+	fx.swOwn.UserID = fx.actors[shequ.RoleSocialWorker].ID
+	mustCreateWorker(t, fx.workers, fx.swOwn)
+	fx.swPeer = fx.createdWorker(t, authzInCommunity)
+	fx.swOut = fx.createdWorker(t, authzOtherCommunity)
 	return fx
+}
+
+// freshOrg returns a new, unsaved organization of community, filed with
+// its township.
+func (fx *authzFixture) freshOrg(community string) *shequ.SocialOrg {
+	return anOrg(fmt.Sprintf("协会%d", fx.next()), community)
+}
+
+// createdOrg stores a fresh organization of community from the console.
+func (fx *authzFixture) createdOrg(t *testing.T, community string) *shequ.SocialOrg {
+	t.Helper()
+	return mustCreateOrg(t, fx.orgs, fx.freshOrg(community))
+}
+
+// freshWorker returns a new, unsaved social worker of community with a
+// unique ID number.
+func (fx *authzFixture) freshWorker(community string) *shequ.SocialWorker {
+	w := aWorker(fmt.Sprintf("社工%d", fx.next()), community, fx.n)
+	w.Community = community
+	return w
+}
+
+// createdWorker stores a fresh social worker of community from the console.
+func (fx *authzFixture) createdWorker(t *testing.T, community string) *shequ.SocialWorker {
+	t.Helper()
+	return mustCreateWorker(t, fx.workers, fx.freshWorker(community))
+}
+
+// orgFor picks the organization of a column of ownPeerOut (own: the
+// org_member actor's); fresh ones for writes, except the own one.
+func (fx *authzFixture) orgFor(t *testing.T, col string, fresh bool) *shequ.SocialOrg {
+	t.Helper()
+	switch {
+	case col == colOwn:
+		return fx.orgOwn
+	case fresh && col == colPeer:
+		return fx.createdOrg(t, authzInCommunity)
+	case fresh:
+		return fx.createdOrg(t, authzOtherCommunity)
+	case col == colPeer:
+		return fx.orgPeer
+	}
+	return fx.orgOut
+}
+
+// workerFor picks the social worker of a column of ownPeerOut (own: the
+// social_worker actor's record); fresh ones for writes, except the own one.
+func (fx *authzFixture) workerFor(t *testing.T, col string, fresh bool) *shequ.SocialWorker {
+	t.Helper()
+	switch {
+	case col == colOwn:
+		return fx.swOwn
+	case fresh && col == colPeer:
+		return fx.createdWorker(t, authzInCommunity)
+	case fresh:
+		return fx.createdWorker(t, authzOtherCommunity)
+	case col == colPeer:
+		return fx.swPeer
+	}
+	return fx.swOut
 }
 
 // authzCase is one attempt: an actor of a role on the object of a column.
@@ -540,6 +621,170 @@ var authzOps = []authzOp{
 			return err
 		},
 	},
+	// The registers of issue 4. Columns own, peer, out: for organizations
+	// "own" is the one the org_member actor keeps, for social workers the
+	// record linked to the social_worker actor; both are in every staff
+	// scope. Reading the registers: every role that works with them.
+	{
+		name: "org.read", action: shequ.ActionOrgRead, cols: ownPeerOut,
+		want: perRole{"FFF", "AAN", "AAN", "AAN", "FFF", "AAN", "FFF", "FFF", "FFF"},
+		run: func(c *authzCase) error {
+			want := c.fx.orgFor(c.t, c.col, false)
+			got, err := c.fx.orgs.FindOrgByID(c.ctx, want.ID)
+			if err == nil && (got == nil || got.ID != want.ID) {
+				return fmt.Errorf("read %s returned %+v", want.ID, got)
+			}
+			return err
+		},
+	},
+	{
+		name: "org.list", action: shequ.ActionOrgRead, cols: ownPeerOut,
+		want: perRole{"FFF", "AAH", "AAH", "AAH", "FFF", "AAH", "FFF", "FFF", "FFF"},
+		run: func(c *authzCase) error {
+			want := c.fx.orgFor(c.t, c.col, false)
+			os, _, err := c.fx.orgs.FindOrgs(c.ctx, shequ.OrgFilter{Community: want.Community, Query: want.Name})
+			if err != nil {
+				return err
+			}
+			all, _, err := c.fx.orgs.FindOrgs(c.ctx, shequ.OrgFilter{Limit: 500})
+			if err != nil {
+				return fmt.Errorf("unfiltered list: %w", err)
+			}
+			for _, o := range append(os, all...) {
+				if !inScope(o.Community) {
+					return fmt.Errorf("leak: list shows organization %s of %s", o.ID, o.Community)
+				}
+			}
+			for _, o := range os {
+				if o.ID == want.ID {
+					return nil
+				}
+			}
+			return errHidden
+		},
+	},
+	{
+		// An org_member keeps only the organization they own.
+		name: "org.update", action: shequ.ActionOrgWrite, write: true, cols: ownPeerOut,
+		want: perRole{"FFF", "AAN", "ANN", "FFF", "FFF", "AAN", "FFF", "FFF", "FFF"},
+		run: func(c *authzCase) error {
+			o := *c.fx.orgFor(c.t, c.col, true)
+			o.Members = c.fx.next()
+			err := c.fx.orgs.UpdateOrg(c.ctx, &o)
+			if err == nil && o.Members != c.fx.n {
+				return fmt.Errorf("update returned %+v", o)
+			}
+			return err
+		},
+	},
+	{
+		// Adding to the register is for its keepers, not for org members.
+		name: "org.create", action: shequ.ActionOrgWrite, write: true, cols: inOut,
+		want: perRole{"FF", "AN", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			return c.fx.orgs.CreateOrg(c.ctx, c.fx.freshOrg(communityFor(c.col)))
+		},
+	},
+	{
+		name: "org.import", action: shequ.ActionOrgWrite, write: true, cols: inOut,
+		want: perRole{"FF", "AN", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			return c.fx.orgs.ImportOrgs(c.ctx, []*shequ.SocialOrg{c.fx.freshOrg(authzInCommunity),
+				c.fx.freshOrg(communityFor(c.col))})
+		},
+	},
+	{
+		name: "worker.read", action: shequ.ActionWorkerRead, cols: ownPeerOut,
+		want: perRole{"FFF", "AAN", "AAN", "AAN", "FFF", "AAN", "FFF", "FFF", "FFF"},
+		run: func(c *authzCase) error {
+			want := c.fx.workerFor(c.t, c.col, false)
+			got, err := c.fx.workers.FindWorkerByID(c.ctx, want.ID, false)
+			if err == nil && (got == nil || got.ID != want.ID) {
+				return fmt.Errorf("read %s returned %+v", want.ID, got)
+			}
+			return err
+		},
+	},
+	{
+		// Reveal needs the write permission on the record: the keepers of
+		// the register, and a social worker on their own. The read check
+		// comes first, so out of scope is not found for every reader.
+		name: "worker.reveal", action: shequ.ActionWorkerWrite, write: true, cols: ownPeerOut,
+		want: perRole{"FFF", "AAN", "FFN", "ANN", "FFF", "AAN", "FFF", "FFF", "FFF"},
+		run: func(c *authzCase) error {
+			want := c.fx.workerFor(c.t, c.col, false)
+			got, err := c.fx.workers.FindWorkerByID(c.ctx, want.ID, true)
+			if err == nil && (got == nil || got.ID != want.ID || got.IDNumber != want.IDNumber) {
+				return fmt.Errorf("reveal %s returned %+v", want.ID, got)
+			}
+			return err
+		},
+	},
+	{
+		name: "worker.list", action: shequ.ActionWorkerRead, cols: ownPeerOut,
+		want: perRole{"FFF", "AAH", "AAH", "AAH", "FFF", "AAH", "FFF", "FFF", "FFF"},
+		run: func(c *authzCase) error {
+			want := c.fx.workerFor(c.t, c.col, false)
+			ws, _, err := c.fx.workers.FindWorkers(c.ctx, shequ.WorkerFilter{Community: want.Community, Query: want.Name})
+			if err != nil {
+				return err
+			}
+			all, _, err := c.fx.workers.FindWorkers(c.ctx, shequ.WorkerFilter{Limit: 500})
+			if err != nil {
+				return fmt.Errorf("unfiltered list: %w", err)
+			}
+			for _, w := range append(ws, all...) {
+				if !inScope(w.Community) {
+					return fmt.Errorf("leak: list shows social worker %s of %s", w.ID, w.Community)
+				}
+			}
+			for _, w := range ws {
+				if w.ID == want.ID {
+					return nil
+				}
+			}
+			return errHidden
+		},
+	},
+	{
+		// A social worker keeps only their own record.
+		name: "worker.update", action: shequ.ActionWorkerWrite, write: true, cols: ownPeerOut,
+		want: perRole{"FFF", "AAN", "FFF", "ANN", "FFF", "AAN", "FFF", "FFF", "FFF"},
+		run: func(c *authzCase) error {
+			// The employer changes, not the name, which the list rows search.
+			w := *c.fx.workerFor(c.t, c.col, true)
+			w.EmployerKind, w.EmployerName = shequ.EmployerOther, fmt.Sprintf("单位%d", c.fx.next())
+			err := c.fx.workers.UpdateWorker(c.ctx, &w)
+			if err == nil && w.EmployerName != fmt.Sprintf("单位%d", c.fx.n) {
+				return fmt.Errorf("update returned %+v", w)
+			}
+			return err
+		},
+	},
+	{
+		name: "worker.create", action: shequ.ActionWorkerWrite, write: true, cols: inOut,
+		want: perRole{"FF", "AN", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			return c.fx.workers.CreateWorker(c.ctx, c.fx.freshWorker(communityFor(c.col)))
+		},
+	},
+	{
+		name: "worker.import", action: shequ.ActionWorkerWrite, write: true, cols: inOut,
+		want: perRole{"FF", "AN", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			return c.fx.workers.ImportWorkers(c.ctx, []*shequ.SocialWorker{c.fx.freshWorker(authzInCommunity),
+				c.fx.freshWorker(communityFor(c.col))})
+		},
+	},
+	{
+		// Local plan targets: officials, over their scope.
+		name: "target.set", action: shequ.ActionTargetWrite, write: true, cols: inOut,
+		want: perRole{"FF", "FF", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			return c.fx.targets.SetTarget(c.ctx, &shequ.Target{Scope: communityFor(c.col),
+				Key: shequ.TargetOrgsPerUrban, Value: float64(10 + c.fx.next())})
+		},
+	},
 	{
 		// Re-sealing after a key rotation covers the whole register: it
 		// shows nothing, and only the security administrator runs it.
@@ -582,8 +827,10 @@ func auditRows(t *testing.T, db *DB, requestID string, result shequ.AuditResult)
 func TestAuthorizationMatrix(t *testing.T) {
 	// The matrix itself: every role has a column, every action a row
 	// (division.import is not guarded by the store: only the console
-	// imports division files), and every cell one outcome per column.
-	covered := map[shequ.Action]bool{shequ.ActionDivisionImport: true}
+	// imports division files; indicator.read is guarded by the indicator
+	// engine, internal/indicator, whose TestAuthorization covers it), and
+	// every cell one outcome per column.
+	covered := map[shequ.Action]bool{shequ.ActionDivisionImport: true, shequ.ActionIndicatorRead: true}
 	for _, op := range authzOps {
 		covered[op.action] = true
 		for _, r := range shequ.Roles {

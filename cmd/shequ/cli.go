@@ -56,6 +56,7 @@ func commands() []command {
 		{"token", "cli.token.summary", runToken},
 		{"audit", "cli.audit.summary", runAudit},
 		{"keys", "cli.keys.summary", runKeys},
+		{"bench", "cli.bench.summary", runBench},
 		{"version", "cli.version.summary", runVersion},
 		{"help", "cli.help.summary", runHelp},
 	}

@@ -44,6 +44,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return runImportDivisions(ctx, e, args[1:])
 	case "residents":
 		return runImportResidents(ctx, e, args[1:])
+	case "orgs", "workers":
+		return runImportRegister(ctx, e, args[0], args[1:])
 	}
 	fmt.Fprintln(e.stderr, e.loc.T("cli.import.unknown_kind", map[string]any{"Kind": args[0]}))
 	fmt.Fprintln(e.stderr, e.loc.T("cli.import.usage"))

@@ -45,6 +45,15 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		// The registers hold sealed numbers too: leaders' phones, workers'
+		// ID and phone numbers.
+		for _, reseal := range []func(context.Context, func(int)) (int, error){s.orgs.Reseal, s.workers.Reseal} {
+			k, err := reseal(ctx, nil)
+			if err != nil {
+				return err
+			}
+			n += k
+		}
 		bar.Done()
 		if retire {
 			for _, k := range old {

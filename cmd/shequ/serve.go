@@ -70,7 +70,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Config.Demo {
 		loaded, err := demo.Load(cliContext(ctx), demo.Services{
 			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
-			Hasher: s.hasher, Now: s.db.Now,
+			Hasher: s.hasher, Now: s.db.Now, Orgs: s.orgs, Workers: s.workers,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -80,6 +80,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
+	started := time.Now()
+	if err := s.indicators.Load(ctx); err != nil {
+		return fmt.Errorf("load indicators: %w", err)
+	}
+	m.Logger.Info("indicators loaded", "seconds", time.Since(started).Seconds())
 	h, err := web.NewServer(web.Config{
 		Version:         version,
 		Logger:          m.Logger,
@@ -97,6 +102,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Security:        m.Config.Security,
 		Now:             s.db.Now,
 		ImportResidents: m.importResidents,
+		Orgs:            s.orgs,
+		Workers:         s.workers,
+		Targets:         s.targets,
+		Indicators:      s.indicators,
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"shequ"
 	"shequ/internal/auth"
 	"shequ/internal/config"
+	"shequ/internal/indicator"
 	"shequ/internal/pii"
 	"shequ/internal/sqlstore"
 )
@@ -27,6 +28,12 @@ type services struct {
 	tokens    *sqlstore.TokenService
 	audit     *sqlstore.AuditService
 	residents *sqlstore.ResidentService
+	orgs      *sqlstore.OrgService
+	workers   *sqlstore.SocialWorkerService
+	targets   *sqlstore.TargetService
+	// indicators answers the dashboards; Load it before serving. Register
+	// and target writes refresh it as they commit.
+	indicators *indicator.Engine
 }
 
 // openServices opens the database (see openStore for the policy) and the
@@ -44,12 +51,12 @@ func openServices(ctx context.Context, getenv func(string) string, cfg *config.C
 		db.Close()
 		return nil, err
 	}
-	return newServices(db, keys), nil
+	return newServices(db, keys, log), nil
 }
 
 // newServices builds the services on an open database.
-func newServices(db *sqlstore.DB, keys *pii.KeyRing) *services {
-	return &services{
+func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services {
+	s := &services{
 		db:        db,
 		keys:      keys,
 		hasher:    auth.Default(),
@@ -60,7 +67,26 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing) *services {
 		tokens:    sqlstore.NewTokenService(db),
 		audit:     sqlstore.NewAuditService(db),
 		residents: sqlstore.NewResidentService(db, keys),
+		orgs:      sqlstore.NewOrgService(db, keys),
+		workers:   sqlstore.NewSocialWorkerService(db, keys),
+		targets:   sqlstore.NewTargetService(db),
 	}
+	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets)
+	// The engine follows every committed change of the registers and targets.
+	// Before Load (command-line work) it has nothing to refresh and says so
+	// with EUnavailable, which is not worth a log line.
+	refresh := func(communities ...string) {
+		if err := s.indicators.Refresh(context.Background(), communities...); err != nil && shequ.ErrorCode(err) != shequ.EUnavailable {
+			log.Error("refresh indicators", "communities", communities, "err", err)
+		}
+	}
+	s.orgs.OnChange, s.workers.OnChange = refresh, refresh
+	s.targets.OnChange = func() {
+		if err := s.indicators.RefreshTargets(context.Background()); err != nil && shequ.ErrorCode(err) != shequ.EUnavailable {
+			log.Error("refresh indicator targets", "err", err)
+		}
+	}
+	return s
 }
 
 // Close closes the database.

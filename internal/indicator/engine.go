@@ -49,6 +49,8 @@ type data struct {
 	// The divisions above the communities, sorted by code, and all names.
 	upper     []string
 	upperName map[string]string
+	// The townships of the communities, in code order.
+	townships []township
 	// Targets stored for Period, by scope.
 	targets map[string]shequ.Targets
 	asOf    time.Time
@@ -108,6 +110,7 @@ func (e *Engine) Load(ctx context.Context) error {
 		return err
 	}
 	d.applyTargets(0, n)
+	d.buildTownships()
 	d.asOf = e.Now()
 	e.mu.Lock()
 	e.data = d
@@ -381,7 +384,9 @@ func (e *Engine) Refresh(ctx context.Context, communities ...string) error {
 	}
 	d.apply(c)
 	for _, code := range known {
-		d.flag(d.find(code, -1))
+		i := d.find(code, -1)
+		d.flag(i)
+		d.aggregate(d.townshipOf(i))
 	}
 	d.asOf = e.Now()
 	return nil
@@ -407,6 +412,7 @@ func (e *Engine) RefreshTargets(ctx context.Context) error {
 	defer e.mu.Unlock()
 	d.targets = t
 	d.applyTargets(0, len(d.codes))
+	d.buildTownships()
 	d.asOf = e.Now()
 	return nil
 }

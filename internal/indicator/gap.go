@@ -109,7 +109,7 @@ func (e *Engine) Trend(ctx context.Context, code string, months int) ([]*shequ.I
 // every province, city and county (about 3,350 nodes), replacing those of
 // the same month. It is a job of the operator (run at each month's end) and
 // checks no permission. From memory it costs four passes over the
-// communities, one per level.
+// townships' aggregates, one per level.
 func (e *Engine) Snapshot(ctx context.Context, month string) error {
 	if !monthPattern.MatchString(month) {
 		return shequ.Errorf(shequ.EInvalid, "indicator.month.invalid", "A month is written YYYY-MM.")
@@ -128,10 +128,12 @@ func (e *Engine) Snapshot(ctx context.Context, month string) error {
 	}
 	snaps := make([]*shequ.IndicatorSnapshot, len(nodes))
 	for k, code := range nodes {
-		lo, hi := d.span(code)
+		lo, hi := d.townshipSpan(code)
 		var v vec
-		for i := lo; i < hi; i++ {
-			v.add(&d.vecs[i])
+		for t := lo; t < hi; t++ {
+			for k := range d.townships[t].vecs {
+				v.add(&d.townships[t].vecs[k])
+			}
 		}
 		snaps[k] = &shequ.IndicatorSnapshot{Division: code, Month: month, Stats: v.stats()}
 	}

@@ -116,16 +116,32 @@ func (e *Engine) IndicatorReport(ctx context.Context, code string) (*shequ.Indic
 			child = vec{}
 		}
 	}
-	for i := lo; i < hi; i++ {
-		v := &d.vecs[i]
-		if hasChildren {
-			if c := d.codes[i][:cl]; c != cur {
+	if len(code) < 9 {
+		// Above the townships: one vector per township and cell.
+		tlo, thi := d.townshipSpan(code)
+		for t := tlo; t < thi; t++ {
+			tw := &d.townships[t]
+			if c := tw.code[:cl]; c != cur {
 				flush()
 				cur = c
 			}
-			child.add(v)
+			for k := range tw.cells {
+				child.add(&tw.vecs[k])
+				cells[tw.cells[k]].add(&tw.vecs[k])
+			}
 		}
-		cells[d.cells[i]].add(v)
+	} else {
+		for i := lo; i < hi; i++ {
+			v := &d.vecs[i]
+			if hasChildren {
+				if c := d.codes[i][:cl]; c != cur {
+					flush()
+					cur = c
+				}
+				child.add(v)
+			}
+			cells[d.cells[i]].add(v)
+		}
 	}
 	flush()
 	if hasChildren {

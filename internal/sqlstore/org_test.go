@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"shequ"
-	"shequ/internal/pii"
 )
 
 // creditCode builds a valid unified social credit code of a social
@@ -494,79 +492,6 @@ func TestOrgOnChangeAfterCommit(t *testing.T) {
 		}
 		if len(seen) != 2 {
 			t.Errorf("failed write told the hook: %v", seen)
-		}
-	})
-}
-
-func TestOrgPhoneSealed(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, db *DB) {
-		s := newOrgs(t, db)
-		o := anOrg("甲", tiaoxiu)
-		o.LeaderPhone = "13800138000"
-		mustCreateOrg(t, s, o)
-		var enc string
-		if err := db.db.QueryRow(db.rebind(`SELECT leader_phone_enc FROM social_orgs WHERE id = ?`), o.ID).Scan(&enc); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.HasPrefix(enc, "v1:1:") || strings.Contains(enc, "13800138000") {
-			t.Errorf("stored phone %q", enc)
-		}
-		// Bound to its row: moved to another, it does not open.
-		other := mustCreateOrg(t, s, anOrg("乙", tiaoxiu))
-		if _, err := db.db.Exec(db.rebind(`UPDATE social_orgs SET leader_phone_enc = ? WHERE id = ?`), enc, other.ID); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.FindOrgByID(cliContext(), other.ID); shequ.ErrorCode(err) != shequ.EInternal {
-			t.Errorf("moved ciphertext: err = %v, want an internal error", err)
-		}
-	})
-}
-
-func TestResealOrgs(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, db *DB) {
-		mustImport(t, db, divisionsOf(fixture...))
-		ring, err := pii.GenerateKeyRing()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := NewOrgService(db, ring)
-		for i := range resealBatch + 2 {
-			o := anOrg(fmt.Sprintf("协会%d", i), tiaoxiu)
-			if i%2 == 0 {
-				o.LeaderPhone = shequ.Phone(fmt.Sprintf("139%08d", i))
-			}
-			mustCreateOrg(t, s, o)
-		}
-		_, err = s.Reseal(worker(tiaoxiu), nil)
-		wantError(t, err, shequ.EForbidden, "error.forbidden")
-		if _, err := ring.Rotate(); err != nil {
-			t.Fatal(err)
-		}
-		var steps []int
-		n, err := s.Reseal(asActor(shequ.RoleSecadmin, ""), func(done int) { steps = append(steps, done) })
-		if err != nil || n != resealBatch+2 || !slices.Equal(steps, []int{resealBatch, resealBatch + 2}) {
-			t.Fatalf("Reseal = %d, %v; progress %v", n, err, steps)
-		}
-		if err := ring.Retire(1); err != nil {
-			t.Fatal(err)
-		}
-		phones := 0
-		for offset := 0; offset < resealBatch+2; offset += maxRegisterLimit {
-			os, _, err := s.FindOrgs(cliContext(), shequ.OrgFilter{Offset: offset, Limit: maxRegisterLimit})
-			if err != nil {
-				t.Fatalf("read after re-seal and retire: %v", err)
-			}
-			for _, o := range os {
-				if o.LeaderPhone != "" {
-					phones++
-				}
-			}
-		}
-		if phones != (resealBatch+3)/2 {
-			t.Errorf("%d phones after re-seal, want %d", phones, (resealBatch+3)/2)
-		}
-		if n := auditCount(t, db, "org.reseal", shequ.AuditAllowed, ""); n != 2 {
-			t.Errorf("re-seal records = %d, want 2", n)
 		}
 	})
 }

@@ -20,8 +20,11 @@ func bench(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	}
 	var out, errb bytes.Buffer
 	getenv := func(k string) string {
-		if k == "SHEQU_DATA_DIR" {
+		switch k {
+		case "SHEQU_DATA_DIR":
 			return dataDir(t)
+		case "SHEQU_LANG":
+			return "en"
 		}
 		return ""
 	}

@@ -44,14 +44,23 @@ func runImportResidents(ctx context.Context, e *env, args []string) error {
 	})
 }
 
-// residentRowError renders a rejected row in the operator's language.
+// residentRowError renders a rejected resident row in the operator's language.
 func (e *env) residentRowError(re residentimport.RowError) string {
-	if re.Err != nil {
-		return e.loc.T("cli.import.row_error", map[string]any{"Line": re.Line, "Code": "", "Reason": e.loc.Error(re.Err)})
+	return e.rowError(re.Line, re.Fields, re.Err)
+}
+
+// rowError renders a rejected row of any import: its field errors, or the
+// row-level error when it has none.
+func (e *env) rowError(line int, fields []shequ.FieldError, err *shequ.Error) string {
+	reason := ""
+	if len(fields) > 0 {
+		parts := make([]string, len(fields))
+		for i, f := range fields {
+			parts[i] = e.loc.T("cli.import.field_error", map[string]any{"Field": e.loc.T("field." + f.Field), "Message": e.loc.FieldError(f)})
+		}
+		reason = strings.Join(parts, "; ")
+	} else if err != nil {
+		reason = e.loc.Error(err)
 	}
-	parts := make([]string, len(re.Fields))
-	for i, f := range re.Fields {
-		parts[i] = e.loc.T("cli.import.field_error", map[string]any{"Field": e.loc.T("field." + f.Field), "Message": e.loc.FieldError(f)})
-	}
-	return e.loc.T("cli.import.row_error", map[string]any{"Line": re.Line, "Code": "", "Reason": strings.Join(parts, "; ")})
+	return e.loc.T("cli.import.row_error", map[string]any{"Line": line, "Code": "", "Reason": reason})
 }

@@ -42,11 +42,11 @@ func (e *Engine) GapList(ctx context.Context, code string, target shequ.TargetKe
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 
-	type gap struct {
-		i     int
-		short float64
-	}
-	var gaps []gap
+	// Communities are visited in code order and bucketed by shortfall; the
+	// shortfalls take few distinct values (targets are small whole numbers
+	// mostly), so ordering the buckets instead of sorting the gaps keeps the
+	// whole country at one pass.
+	buckets := map[float64][]int32{}
 	for i := lo; i < hi; i++ {
 		var have, want float64
 		switch kind := kindValues[d.kinds[i]]; target {
@@ -60,26 +60,33 @@ func (e *Engine) GapList(ctx context.Context, code string, target shequ.TargetKe
 			have, want = float64(d.cover[i]), d.wantWorkers[i]
 		}
 		if have < want {
-			gaps = append(gaps, gap{i, want - have})
+			buckets[want-have] = append(buckets[want-have], int32(i))
 		}
 	}
-	// The range is in code order already, so a stable sort on the
-	// shortfall alone orders equals by code.
-	slices.SortStableFunc(gaps, func(a, b gap) int { return cmp.Compare(b.short, a.short) })
+	shorts := make([]float64, 0, len(buckets))
+	for s := range buckets {
+		shorts = append(shorts, s)
+	}
+	slices.SortFunc(shorts, func(a, b float64) int { return cmp.Compare(b, a) })
+	var gaps []int32
+	for _, s := range shorts {
+		gaps = append(gaps, buckets[s]...)
+	}
 	total := len(gaps)
 	out := []*shequ.GapRow{}
-	for _, g := range gaps[min(offset, total):min(offset+limit, total)] {
-		c := d.codes[g.i]
+	for _, g32 := range gaps[min(offset, total):min(offset+limit, total)] {
+		g := int(g32)
+		c := d.codes[g]
 		row := &shequ.GapRow{
-			Community: shequ.DivisionRef{Code: c, Name: d.names[g.i]},
+			Community: shequ.DivisionRef{Code: c, Name: d.names[g]},
 			Path:      d.path(c),
-			Kind:      kindValues[d.kinds[g.i]],
+			Kind:      kindValues[d.kinds[g]],
 			Target:    target,
 		}
 		if target == shequ.TargetWorkersPerCommu {
-			row.Want, row.Have = d.wantWorkers[g.i], int(d.cover[g.i])
+			row.Want, row.Have = d.wantWorkers[g], int(d.cover[g])
 		} else {
-			row.Want, row.Have = d.wantOrgs[g.i], int(d.vecs[g.i][cOrgsActive])
+			row.Want, row.Have = d.wantOrgs[g], int(d.vecs[g][cOrgsActive])
 		}
 		out = append(out, row)
 	}

@@ -36,6 +36,8 @@ type Main struct {
 	DemoProgress demo.Progress
 
 	svc  *services
+	stop context.CancelFunc // ends background work (indicator snapshots)
+	bg   chan struct{}      // closed when background work has ended
 	ln   net.Listener
 	http *http.Server
 	done chan error
@@ -85,6 +87,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("load indicators: %w", err)
 	}
 	m.Logger.Info("indicators loaded", "seconds", time.Since(started).Seconds())
+	bgctx, stop := context.WithCancel(context.Background())
+	m.stop, m.bg = stop, make(chan struct{})
+	go m.snapshots(bgctx, 6*time.Hour)
 	h, err := web.NewServer(web.Config{
 		Version:         version,
 		Logger:          m.Logger,
@@ -129,6 +134,25 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go func() { done <- srv.Serve(ln) }()
 	m.Logger.Info("serving", "url", "http://"+m.ln.Addr().String(), "engine", s.db.Engine(), "version", version)
 	return nil
+}
+
+// snapshots records this month's indicator figures for the trend lines now
+// and every interval: the last record of a month stands for that month.
+func (m *Main) snapshots(ctx context.Context, interval time.Duration) {
+	defer close(m.bg)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		month := m.svc.db.Now().In(shequ.Shanghai).Format("2006-01")
+		if err := m.svc.indicators.Snapshot(ctx, month); err != nil && ctx.Err() == nil {
+			m.Logger.Error("indicator snapshot", "month", month, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // bootstrapAdmin creates the first system administrator, "admin", when the
@@ -198,6 +222,11 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
 		m.http = nil
+	}
+	if m.stop != nil {
+		m.stop()
+		<-m.bg
+		m.stop = nil
 	}
 	if m.svc != nil {
 		if err := m.svc.Close(); err != nil {

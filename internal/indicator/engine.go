@@ -365,8 +365,10 @@ func (e *Engine) Refresh(ctx context.Context, communities ...string) error {
 		return errNotLoaded
 	}
 	var known []string
+	seen := make(map[string]bool, len(communities))
 	for _, c := range communities {
-		if d.find(c, -1) >= 0 && !slices.Contains(known, c) {
+		if !seen[c] && d.find(c, -1) >= 0 {
+			seen[c] = true
 			known = append(known, c)
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -68,25 +67,5 @@ func TestBenchUsage(t *testing.T) {
 		if _, _, err := bench(t, args...); err != errUsage {
 			t.Errorf("%q: %v, want usage", args, err)
 		}
-	}
-}
-
-// TestBenchCommand runs `shequ bench` with the arguments in SHEQU_BENCH_ARGS
-// (space-separated) and its output on the terminal, for full-size runs
-// before the command is in the table:
-//
-//	SHEQU_BENCH_ARGS='indicators -db /tmp/bench/shequ.db' go test -run TestBenchCommand -v -timeout 2h ./cmd/shequ/
-func TestBenchCommand(t *testing.T) {
-	args := strings.Fields(os.Getenv("SHEQU_BENCH_ARGS"))
-	if len(args) == 0 {
-		t.Skip("SHEQU_BENCH_ARGS not set")
-	}
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{getenv: os.Getenv, stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stderr, cat: cat, loc: cat.Localizer("en")}
-	if err := runBench(context.Background(), e, args); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -57,6 +57,51 @@ func Rate(part, whole int) float64 {
 	return float64(part) / float64(whole)
 }
 
+// UrbanAttainment is the share of urban communities that meet their
+// organization target (the plan's 达标率).
+func (s *IndicatorStats) UrbanAttainment() float64 { return Rate(s.UrbanMeetingOrgTarget, s.Urban) }
+
+// RuralAttainment is the share of rural communities that meet theirs.
+func (s *IndicatorStats) RuralAttainment() float64 { return Rate(s.RuralMeetingOrgTarget, s.Rural) }
+
+// WorkerCoverage is the share of communities with their social workers.
+func (s *IndicatorStats) WorkerCoverage() float64 {
+	return Rate(s.CommunitiesWithWorkers, s.Communities)
+}
+
+// CertifiedShare is the share of social workers holding a certificate.
+func (s *IndicatorStats) CertifiedShare() float64 { return Rate(s.WorkersCertified, s.Workers) }
+
+// IndicatorDef defines one figure of the indicator reports: either a count
+// or a rate of IndicatorStats, with the plan target it measures, if any.
+type IndicatorDef struct {
+	Key    string                        // identifier; its label is the catalogue entry "ind.col.<Key>"
+	Count  func(*IndicatorStats) int     // a count, or
+	Rate   func(*IndicatorStats) float64 // a fraction 0–1, shown as a percentage
+	Target TargetKey                     // the target it measures, "" for none
+}
+
+// IndicatorDefs is the indicator registry: the dashboard tables, the API's
+// breakdown rows and the XLSX/CSV exports all take their figures from it, in
+// this order, so a module adds an indicator in one place — its counter in
+// IndicatorStats (filled by the engine) and its entry here.
+var IndicatorDefs = []IndicatorDef{
+	{Key: "communities", Count: func(s *IndicatorStats) int { return s.Communities }},
+	{Key: "urban", Count: func(s *IndicatorStats) int { return s.Urban }},
+	{Key: "rural", Count: func(s *IndicatorStats) int { return s.Rural }},
+	{Key: "orgs", Count: func(s *IndicatorStats) int { return s.Orgs }},
+	{Key: "orgs_active", Count: func(s *IndicatorStats) int { return s.OrgsActive }},
+	{Key: "urban_meeting", Count: func(s *IndicatorStats) int { return s.UrbanMeetingOrgTarget }, Target: TargetOrgsPerUrban},
+	{Key: "urban_rate", Rate: (*IndicatorStats).UrbanAttainment, Target: TargetOrgsPerUrban},
+	{Key: "rural_meeting", Count: func(s *IndicatorStats) int { return s.RuralMeetingOrgTarget }, Target: TargetOrgsPerRural},
+	{Key: "rural_rate", Rate: (*IndicatorStats).RuralAttainment, Target: TargetOrgsPerRural},
+	{Key: "workers", Count: func(s *IndicatorStats) int { return s.Workers }},
+	{Key: "certified", Count: func(s *IndicatorStats) int { return s.WorkersCertified }},
+	{Key: "certified_share", Rate: (*IndicatorStats).CertifiedShare},
+	{Key: "covered", Count: func(s *IndicatorStats) int { return s.CommunitiesWithWorkers }, Target: TargetWorkersPerCommu},
+	{Key: "coverage", Rate: (*IndicatorStats).WorkerCoverage, Target: TargetWorkersPerCommu},
+}
+
 // IndicatorReport is everything a dashboard shows for one node.
 type IndicatorReport struct {
 	Division   DivisionRef

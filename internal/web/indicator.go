@@ -13,28 +13,23 @@ import (
 
 // indicatorColumn is one figure of an indicator row. The page tables, the
 // XLSX and the CSV exports all take their columns from indicatorColumns,
-// so the three cannot disagree.
+// so the three cannot disagree; the figures come from the domain's indicator
+// registry, shequ.IndicatorDefs.
 type indicatorColumn struct {
 	Key  string                              // catalogue key of the header
 	Int  func(*shequ.IndicatorStats) int     // a count, or
 	Rate func(*shequ.IndicatorStats) float64 // a fraction 0–1, shown as a percentage
 }
 
-var indicatorColumns = []indicatorColumn{
-	{Key: "ind.col.communities", Int: func(s *shequ.IndicatorStats) int { return s.Communities }},
-	{Key: "ind.col.urban", Int: func(s *shequ.IndicatorStats) int { return s.Urban }},
-	{Key: "ind.col.rural", Int: func(s *shequ.IndicatorStats) int { return s.Rural }},
-	{Key: "ind.col.orgs", Int: func(s *shequ.IndicatorStats) int { return s.Orgs }},
-	{Key: "ind.col.orgs_active", Int: func(s *shequ.IndicatorStats) int { return s.OrgsActive }},
-	{Key: "ind.col.urban_meeting", Int: func(s *shequ.IndicatorStats) int { return s.UrbanMeetingOrgTarget }},
-	{Key: "ind.col.urban_rate", Rate: orgRateUrban},
-	{Key: "ind.col.rural_meeting", Int: func(s *shequ.IndicatorStats) int { return s.RuralMeetingOrgTarget }},
-	{Key: "ind.col.rural_rate", Rate: orgRateRural},
-	{Key: "ind.col.workers", Int: func(s *shequ.IndicatorStats) int { return s.Workers }},
-	{Key: "ind.col.certified", Int: func(s *shequ.IndicatorStats) int { return s.WorkersCertified }},
-	{Key: "ind.col.certified_share", Rate: certifiedShare},
-	{Key: "ind.col.covered", Int: func(s *shequ.IndicatorStats) int { return s.CommunitiesWithWorkers }},
-	{Key: "ind.col.coverage", Rate: workerCoverage},
+var indicatorColumns = columnsOf(shequ.IndicatorDefs)
+
+// columnsOf turns the registry into table columns.
+func columnsOf(defs []shequ.IndicatorDef) []indicatorColumn {
+	cols := make([]indicatorColumn, len(defs))
+	for i, d := range defs {
+		cols[i] = indicatorColumn{Key: "ind.col." + d.Key, Int: d.Count, Rate: d.Rate}
+	}
+	return cols
 }
 
 // percent shows a fraction as a percentage with one decimal: 0.8333 → 83.3%.

@@ -83,24 +83,16 @@ type indicatorJSON struct {
 // Rates derived from the counts, shared by the API, the page and the
 // exports so that all three show the same numbers.
 
-func orgRateUrban(st *shequ.IndicatorStats) float64 {
-	return shequ.Rate(st.UrbanMeetingOrgTarget, st.Urban)
-}
-func orgRateRural(st *shequ.IndicatorStats) float64 {
-	return shequ.Rate(st.RuralMeetingOrgTarget, st.Rural)
-}
+func orgRateUrban(st *shequ.IndicatorStats) float64 { return st.UrbanAttainment() }
+func orgRateRural(st *shequ.IndicatorStats) float64 { return st.RuralAttainment() }
 
 // orgRateTotal is the attainment over urban and rural communities (others
 // have no org target).
 func orgRateTotal(st *shequ.IndicatorStats) float64 {
 	return shequ.Rate(st.UrbanMeetingOrgTarget+st.RuralMeetingOrgTarget, st.Urban+st.Rural)
 }
-func workerCoverage(st *shequ.IndicatorStats) float64 {
-	return shequ.Rate(st.CommunitiesWithWorkers, st.Communities)
-}
-func certifiedShare(st *shequ.IndicatorStats) float64 {
-	return shequ.Rate(st.WorkersCertified, st.Workers)
-}
+func workerCoverage(st *shequ.IndicatorStats) float64 { return st.WorkerCoverage() }
+func certifiedShare(st *shequ.IndicatorStats) float64 { return st.CertifiedShare() }
 
 func countMap[K ~string](m map[K]int, all []K) map[string]int {
 	out := make(map[string]int, len(all))

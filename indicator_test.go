@@ -1,0 +1,43 @@
+package shequ_test
+
+import (
+	"testing"
+
+	"shequ"
+)
+
+// TestIndicatorRegistry checks every registered indicator: a unique key, one
+// of count or rate, a known target, and rates between 0 and 1.
+func TestIndicatorRegistry(t *testing.T) {
+	st := &shequ.IndicatorStats{Communities: 10, Urban: 4, Rural: 6, UrbanMeetingOrgTarget: 1, RuralMeetingOrgTarget: 3,
+		Workers: 5, WorkersCertified: 2, CommunitiesWithWorkers: 7}
+	seen := map[string]bool{}
+	for _, d := range shequ.IndicatorDefs {
+		if seen[d.Key] || d.Key == "" {
+			t.Errorf("key %q empty or repeated", d.Key)
+		}
+		seen[d.Key] = true
+		if (d.Count == nil) == (d.Rate == nil) {
+			t.Errorf("%s: want exactly one of Count and Rate", d.Key)
+		}
+		if _, ok := shequ.PlanTargets[d.Target]; d.Target != "" && !ok {
+			t.Errorf("%s: unknown target %s", d.Key, d.Target)
+		}
+		if d.Rate != nil {
+			if r := d.Rate(st); r < 0 || r > 1 {
+				t.Errorf("%s: rate %v", d.Key, r)
+			}
+		}
+	}
+	for name, got := range map[string][2]float64{
+		"urban": {st.UrbanAttainment(), 0.25}, "rural": {st.RuralAttainment(), 0.5},
+		"coverage": {st.WorkerCoverage(), 0.7}, "certified": {st.CertifiedShare(), 0.4},
+	} {
+		if got[0] != got[1] {
+			t.Errorf("%s = %v, want %v", name, got[0], got[1])
+		}
+	}
+	if (&shequ.IndicatorStats{}).WorkerCoverage() != 0 {
+		t.Error("empty stats give a rate")
+	}
+}

@@ -128,7 +128,7 @@ func BenchmarkMoveFacility(b *testing.B) {
 	}
 }
 
-// BenchmarkSuggestCounty sites K=50 facilities of radius 3 km for a county
+// BenchmarkSuggestCounty sites K=50 facilities of radius 1 km for a county
 // of about 250 communities planned from scratch (no facility yet, the case
 // with the most steps), candidates being the county's communities
 // (budget: < 1 s).
@@ -141,7 +141,7 @@ func BenchmarkSuggestCounty(b *testing.B) {
 	county := NewCoverage(NewIndex(), comms)
 	var steps []Step
 	for b.Loop() {
-		steps = county.Suggest(nil, 3000, 50, nil)
+		steps = county.Suggest(nil, 1000, 50, nil)
 	}
 	b.ReportMetric(float64(len(comms)), "communities")
 	b.ReportMetric(float64(len(steps)), "steps")

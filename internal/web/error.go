@@ -136,3 +136,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.SetEscapeHTML(false) // keep "<" in names readable; the content type forbids sniffing as HTML
 	_ = enc.Encode(v)
 }
+
+// pageJSON is the answer of the register and gap list endpoints: one page
+// of items and the total that matches the filters.
+type pageJSON[J any] struct {
+	Items []J `json:"items"`
+	Total int `json:"total"`
+}
+
+// writeList answers a list request with the page converted by conv; an empty
+// page is [] rather than null. Lists depend on who asks: never cached.
+func writeList[T, J any](w http.ResponseWriter, items []T, total int, conv func(T) J) {
+	out := pageJSON[J]{Items: make([]J, 0, len(items)), Total: total}
+	for _, it := range items {
+		out.Items = append(out.Items, conv(it))
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, out)
+}

@@ -249,11 +249,6 @@ type gapJSON struct {
 	Shortfall float64   `json:"shortfall"`
 }
 
-type gapListJSON struct {
-	Items []gapJSON `json:"items"`
-	Total int       `json:"total"`
-}
-
 func newGapJSON(g *shequ.GapRow) gapJSON {
 	j := gapJSON{Community: refJSON{g.Community.Code, g.Community.Name}, Path: []refJSON{}, Kind: string(g.Kind),
 		Target: string(g.Target), Want: g.Want, Have: g.Have, Shortfall: g.Want - float64(g.Have)}
@@ -296,10 +291,5 @@ func (s *Server) handleAPIIndicatorGaps(w http.ResponseWriter, r *http.Request) 
 		s.error(w, r, err)
 		return
 	}
-	out := gapListJSON{Items: []gapJSON{}, Total: total}
-	for _, g := range rows {
-		out.Items = append(out.Items, newGapJSON(g))
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, out)
+	writeList(w, rows, total, newGapJSON)
 }

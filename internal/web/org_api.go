@@ -196,12 +196,6 @@ func newOrgJSON(o *shequ.SocialOrg) orgJSON {
 	return j
 }
 
-// orgListJSON is the answer of GET /api/v1/orgs.
-type orgListJSON struct {
-	Items []orgJSON `json:"items"`
-	Total int       `json:"total"`
-}
-
 // Page sizes of the register lists in the API.
 const (
 	registerAPIDefaultLimit = 50
@@ -283,12 +277,7 @@ func (s *Server) handleAPIOrgList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out := orgListJSON{Items: []orgJSON{}, Total: total}
-	for _, o := range list {
-		out.Items = append(out.Items, newOrgJSON(o))
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, out)
+	writeList(w, list, total, newOrgJSON)
 }
 
 // handleAPIOrgPatch serves PATCH /api/v1/orgs/{id}: the body is merged

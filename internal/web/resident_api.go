@@ -23,12 +23,6 @@ func (req residentRequest) input() shequ.ResidentInput {
 		HouseholdID: req.HouseholdID, Relation: req.Relation, Tags: req.Tags}
 }
 
-// residentListJSON is the answer of GET /api/v1/residents.
-type residentListJSON struct {
-	Items []residentJSON `json:"items"`
-	Total int            `json:"total"`
-}
-
 // residentAPILimit bounds the page size of the resident list.
 const (
 	residentAPIDefaultLimit = 50
@@ -117,12 +111,7 @@ func (s *Server) handleAPIResidentList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out := residentListJSON{Items: []residentJSON{}, Total: total}
-	for _, res := range list {
-		out.Items = append(out.Items, newResidentJSON(res, false, now))
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, out)
+	writeList(w, list, total, func(res *shequ.Resident) residentJSON { return newResidentJSON(res, false, now) })
 }
 
 // handleAPIResidentPatch serves PATCH /api/v1/residents/{id}.

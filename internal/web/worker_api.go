@@ -146,12 +146,6 @@ func newWorkerJSON(w *shequ.SocialWorker, revealed bool) workerJSON {
 	return j
 }
 
-// workerListJSON is the answer of GET /api/v1/social-workers.
-type workerListJSON struct {
-	Items []workerJSON `json:"items"`
-	Total int          `json:"total"`
-}
-
 // canRevealWorker reports whether the actor may see a worker's numbers in
 // clear: those who keep the register (the service checks scope and
 // ownership, and audits the read).
@@ -243,12 +237,7 @@ func (s *Server) handleAPIWorkerList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out := workerListJSON{Items: []workerJSON{}, Total: total}
-	for _, sw := range list {
-		out.Items = append(out.Items, newWorkerJSON(sw, false))
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, out)
+	writeList(w, list, total, func(sw *shequ.SocialWorker) workerJSON { return newWorkerJSON(sw, false) })
 }
 
 // handleAPIWorkerPatch serves PATCH /api/v1/social-workers/{id}.

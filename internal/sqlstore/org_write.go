@@ -164,20 +164,9 @@ func (s *OrgService) ImportOrgs(ctx context.Context, orgs []*shequ.SocialOrg) er
 		return s.db.recordDenied(ctx, err, auditOrgImport, objOrg, "", "")
 	}
 	now := s.db.now()
-	first := map[shequ.CreditCode]int{}
-	for i, o := range orgs {
-		if err := prepareNewOrg(o, now); err != nil {
-			return rowError(i, err)
-		}
-		if o.CreditCode == "" {
-			continue
-		}
-		if j, ok := first[o.CreditCode]; ok {
-			return shequ.Errorf(shequ.EConflict, "org.import.duplicate",
-				"Row %d has the same credit code as row %d.", i+1, j+1).
-				With(map[string]any{"Row": i + 1, "FirstRow": j + 1})
-		}
-		first[o.CreditCode] = i
+	if err := prepareRows(orgs, func(o *shequ.SocialOrg) error { return prepareNewOrg(o, now) },
+		func(o *shequ.SocialOrg) string { return string(o.CreditCode) }, "org.import.duplicate", "credit code"); err != nil {
+		return err
 	}
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		cc := newCommunityChecker(s.db)

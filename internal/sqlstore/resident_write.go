@@ -182,17 +182,9 @@ func (s *ResidentService) ImportResidents(ctx context.Context, rs []*shequ.Resid
 		return s.db.recordDenied(ctx, err, auditResidentImport, objResident, "", "")
 	}
 	now := s.db.now()
-	first := map[shequ.IDNumber]int{}
-	for i, r := range rs {
-		if err := prepareNewResident(r, now); err != nil {
-			return rowError(i, err)
-		}
-		if j, ok := first[r.IDNumber]; ok {
-			return shequ.Errorf(shequ.EConflict, "resident.import.duplicate",
-				"Row %d has the same ID number as row %d.", i+1, j+1).
-				With(map[string]any{"Row": i + 1, "FirstRow": j + 1})
-		}
-		first[r.IDNumber] = i
+	if err := prepareRows(rs, func(r *shequ.Resident) error { return prepareNewResident(r, now) },
+		func(r *shequ.Resident) string { return string(r.IDNumber) }, "resident.import.duplicate", "ID number"); err != nil {
+		return err
 	}
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		communities := map[string]bool{}
@@ -214,6 +206,30 @@ func (s *ResidentService) ImportResidents(ctx context.Context, rs []*shequ.Resid
 		return nil
 	})
 	return s.settle(ctx, err)
+}
+
+// prepareRows readies every row of an all-or-nothing import with prepare,
+// and refuses the first row whose key (rows with an empty key are skipped)
+// repeats an earlier row's: EConflict errKey with both 1-based rows in Data.
+// what names the key in the English message.
+func prepareRows[T any](rows []T, prepare func(T) error, key func(T) string, errKey, what string) error {
+	first := make(map[string]int, len(rows))
+	for i, r := range rows {
+		if err := prepare(r); err != nil {
+			return rowError(i, err)
+		}
+		k := key(r)
+		if k == "" {
+			continue
+		}
+		if j, ok := first[k]; ok {
+			return &shequ.Error{Code: shequ.EConflict, Key: errKey,
+				Message: fmt.Sprintf("Row %d has the same %s as row %d.", i+1, what, j+1),
+				Data:    map[string]any{"Row": i + 1, "FirstRow": j + 1}}
+		}
+		first[k] = i
+	}
+	return nil
 }
 
 // rowError adds the row number i+1 to an application error of an import

@@ -179,17 +179,9 @@ func (s *SocialWorkerService) ImportWorkers(ctx context.Context, ws []*shequ.Soc
 		return s.db.recordDenied(ctx, err, auditWorkerImport, objWorker, "", "")
 	}
 	now := s.db.now()
-	first := map[shequ.IDNumber]int{}
-	for i, w := range ws {
-		if err := prepareNewWorker(w, now); err != nil {
-			return rowError(i, err)
-		}
-		if j, ok := first[w.IDNumber]; ok {
-			return shequ.Errorf(shequ.EConflict, "worker.import.duplicate",
-				"Row %d has the same ID number as row %d.", i+1, j+1).
-				With(map[string]any{"Row": i + 1, "FirstRow": j + 1})
-		}
-		first[w.IDNumber] = i
+	if err := prepareRows(ws, func(w *shequ.SocialWorker) error { return prepareNewWorker(w, now) },
+		func(w *shequ.SocialWorker) string { return string(w.IDNumber) }, "worker.import.duplicate", "ID number"); err != nil {
+		return err
 	}
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		cc := newCommunityChecker(s.db)

@@ -64,12 +64,15 @@ const (
 	ActionWorkerWrite    Action = "worker.write"    // add and edit social workers (social_worker: their own)
 	ActionTargetWrite    Action = "target.write"    // set local plan targets
 	ActionIndicatorRead  Action = "indicator.read"  // see the indicator dashboards
+	ActionFacilityRead   Action = "facility.read"   // see service facilities, coverage, the gap map and siting
+	ActionFacilityWrite  Action = "facility.write"  // add and edit facilities and community locations
 )
 
 // Actions lists every action, for the authorization test matrix.
 var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentReveal, ActionResidentImport,
 	ActionResidentVerify, ActionUserRead, ActionUserManage, ActionSecurityManage, ActionAuditRead, ActionDivisionImport,
-	ActionOrgRead, ActionOrgWrite, ActionWorkerRead, ActionWorkerWrite, ActionTargetWrite, ActionIndicatorRead}
+	ActionOrgRead, ActionOrgWrite, ActionWorkerRead, ActionWorkerWrite, ActionTargetWrite, ActionIndicatorRead,
+	ActionFacilityRead, ActionFacilityWrite}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -86,11 +89,12 @@ var permissions = map[Role]map[Action]grant{
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
 		ActionResidentImport: {}, ActionResidentVerify: {},
 		ActionOrgRead: {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {}, ActionIndicatorRead: {},
+		ActionFacilityRead: {}, ActionFacilityWrite: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
 		ActionOrgRead:      {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {},
-		ActionTargetWrite: {}, ActionIndicatorRead: {},
+		ActionTargetWrite: {}, ActionIndicatorRead: {}, ActionFacilityRead: {}, ActionFacilityWrite: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},

@@ -150,9 +150,10 @@ func TestAuthorizeMatrix(t *testing.T) {
 	allowed := map[shequ.Role][]shequ.Action{
 		shequ.RoleResident: {shequ.ActionResidentRead},
 		shequ.RoleCommunityWorker: {shequ.ActionResidentRead, shequ.ActionResidentWrite, shequ.ActionResidentReveal, shequ.ActionResidentImport, shequ.ActionResidentVerify,
-			shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead, shequ.ActionWorkerWrite, shequ.ActionIndicatorRead},
+			shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead, shequ.ActionWorkerWrite, shequ.ActionIndicatorRead,
+			shequ.ActionFacilityRead, shequ.ActionFacilityWrite},
 		shequ.RoleOfficial: {shequ.ActionResidentRead, shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead, shequ.ActionWorkerWrite,
-			shequ.ActionTargetWrite, shequ.ActionIndicatorRead},
+			shequ.ActionTargetWrite, shequ.ActionIndicatorRead, shequ.ActionFacilityRead, shequ.ActionFacilityWrite},
 		shequ.RoleOrgMember:    {shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead},
 		shequ.RoleSocialWorker: {shequ.ActionOrgRead, shequ.ActionWorkerRead, shequ.ActionWorkerWrite},
 		shequ.RoleSysadmin:     {shequ.ActionUserRead, shequ.ActionUserManage, shequ.ActionDivisionImport},

@@ -83,6 +83,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	started := time.Now()
+	if err := s.coverage.Load(ctx); err != nil {
+		return fmt.Errorf("load coverage: %w", err)
+	}
 	if err := s.indicators.Load(ctx); err != nil {
 		return fmt.Errorf("load indicators: %w", err)
 	}
@@ -111,6 +114,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Workers:         s.workers,
 		Targets:         s.targets,
 		Indicators:      s.indicators,
+		Facilities:      s.facilities,
+		Locations:       s.locations,
+		Coverage:        s.coverage,
 	})
 	if err != nil {
 		return err

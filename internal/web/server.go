@@ -52,6 +52,10 @@ type Config struct {
 	Workers    shequ.SocialWorkerService
 	Targets    shequ.TargetService
 	Indicators shequ.IndicatorService
+	// Service facilities, community locations and coverage (issue 7).
+	Facilities shequ.FacilityService
+	Locations  shequ.LocationService
+	Coverage   shequ.CoverageService
 	// Security bounds logins and sessions; the zero value means
 	// shequ.DefaultSecurityPolicy.
 	Security shequ.SecurityPolicy

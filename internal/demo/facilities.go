@@ -12,9 +12,9 @@ import (
 // Facilities gives the demo county service facilities at the
 // approximate community locations of the demo attributes: a comprehensive
 // service centre in each town or street (at the community nearest the
-// township's centre), comprehensive stations in about a third of the other
-// communities, and elderly-care, health and culture facilities here and
-// there; two mountain villages are tagged relocation resettlement areas.
+// township's centre), comprehensive stations in about one community in twelve, and day-care
+// and culture facilities about as often, so that many villages remain out of
+// reach as the plan describes; two mountain villages are tagged relocation resettlement areas.
 // None of them is real. Facilities are placed deterministically, so a fresh
 // demo always shows the same gaps and the same siting suggestions.
 // It needs Divisions, Facilities and Locations of s.
@@ -60,14 +60,12 @@ func Facilities(ctx context.Context, s Services) error {
 		if c.Lat == nil || centre[c.Code] {
 			continue
 		}
-		switch spread(c.Code+"f", 9) {
-		case 0, 1, 2:
+		switch spread(c.Code+"f", 12) {
+		case 0:
 			add(c, c.Name+"综合服务站", shequ.FacilityStation, 150+float64(spread(c.Code, 250)))
-		case 3:
+		case 1:
 			add(c, c.Name+"居家养老服务照料中心", shequ.FacilityDayCare, 120+float64(spread(c.Code, 200)))
-		case 4:
-			add(c, c.Name+"卫生服务站", shequ.FacilityHealth, 80+float64(spread(c.Code, 120)))
-		case 5:
+		case 2:
 			add(c, c.Name+"文体活动中心", shequ.FacilityCulture, 200+float64(spread(c.Code, 400)))
 		}
 		if relocated < 2 && c.Terrain == shequ.TerrainMountain && spread(c.Code+"r", 4) == 0 {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"net/url"
@@ -175,11 +174,18 @@ func coverageGeoJSON(m *shequ.CoverageMap) geoJSON {
 	return g
 }
 
+// mapData is what the map script reads.
+type mapData struct {
+	GeoJSON geoJSON           `json:"geojson"`
+	Tiles   string            `json:"tiles"`
+	Labels  map[string]string `json:"labels"`
+}
+
 // mapPage is the data of templates/coverage_map.html.
 type mapPage struct {
 	Code, Name  string
 	Base        string
-	Data        string // GeoJSON and labels, for the script
+	Data        mapData // embedded as JSON for the script
 	Communities int
 	Covered     int
 	Facilities  int
@@ -212,16 +218,10 @@ func (s *Server) handleCoverageMap(w http.ResponseWriter, r *http.Request) {
 			p.Covered++
 		}
 	}
-	data := map[string]any{"geojson": coverageGeoJSON(m), "tiles": s.cfg.MapTiles, "labels": map[string]string{
+	p.Data = mapData{GeoJSON: coverageGeoJSON(m), Tiles: s.cfg.MapTiles, Labels: map[string]string{
 		"covered": l.T("coverage.map.covered"), "uncovered": l.T("coverage.map.uncovered"),
 		"planned": l.T("facility.status.planned"), "in_use": l.T("facility.status.in_use"),
 		"population": l.T("location.population"), "radius": l.T("facility.radius"), "m": l.T("unit.m")}}
-	b, err := json.Marshal(data)
-	if err != nil {
-		s.error(w, r, shequ.Wrap(err, "map data"))
-		return
-	}
-	p.Data = string(b)
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, "coverage_map", l.T("coverage.map.title", map[string]any{"Name": p.Name}), p)
 }

@@ -63,6 +63,29 @@ func TestBrowserCoverage(t *testing.T) {
 		t.Fatalf("gap list: %d rows, %v", len(gaps), err)
 	}
 	t.Logf("screenshot: %s", screenshot(t, ctx, "coverage.png"))
+	rural, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#cov-rural-comprehensive .kpi-value"), "data-value"))
+	if err != nil || !rural.Exists {
+		t.Fatalf("rural rate: %v", err)
+	}
+	// The indicator dashboard's facilities group shows the same rate.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("coverage-indicators")),
+		chromedp.WaitVisible(chromedp.ID("summary-table")),
+	); err != nil {
+		t.Fatalf("indicators: %v", err)
+	}
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const h = [...document.querySelectorAll("#summary-table thead th")].map(e => e.textContent);
+		const c = [...document.querySelectorAll("#summary-table tbody td")].map(e => e.textContent);
+		const i = h.indexOf("农村社区综合服务设施覆盖率") - 1;
+		return i < 0 ? h : [c[i]];
+	})()`))
+	if err != nil || len(cells) != 1 || cells[0] != rural.Value {
+		t.Errorf("dashboard rural facility coverage %v, coverage page %q (%v)", cells, rural.Value, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/coverage/330523"), chromedp.WaitVisible(chromedp.ID("cov-population"))); err != nil {
+		t.Fatal(err)
+	}
 
 	// Siting: three service stations.
 	if err := chromedp.Do(ctx,

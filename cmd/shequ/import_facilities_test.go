@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 
 	"shequ"
+	"shequ/internal/config"
 	"shequ/internal/geo"
 	"shequ/internal/sqlstore"
 )
@@ -100,4 +104,70 @@ func TestImportDivisionsGCJ02(t *testing.T) {
 	if d := geo.Distance(geo.Point{Lat: *locs[0].Lat, Lng: *locs[0].Lng}, wgs); d > 1 {
 		t.Errorf("stored %v,%v is %.1f m from the WGS-84 point", *locs[0].Lat, *locs[0].Lng, d)
 	}
+}
+
+// TestFacilityAPIEndToEnd runs the platform on both engines: locations and
+// a facility through the API move the coverage figures, and the upload
+// page's importer (Config.ImportFacilities) writes all or nothing into the
+// same store and engine.
+func TestFacilityAPIEndToEnd(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+			t.Fatalf("import: %d %s%s", code, out, errs)
+		}
+		api := apiClient{t: t, token: token(t, dsn, "anji-official", "official", "330523")}
+		cfg := config.Default()
+		cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
+		m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		t.Cleanup(func() { m.Close() })
+		api.base = "http://" + m.Addr()
+
+		gcj := geo.WGSToGCJ(geo.Point{Lat: 30.6420, Lng: 119.6900})
+		for _, c := range []struct {
+			code string
+			body map[string]any
+		}{
+			{"330523001002", map[string]any{"lat": 30.6380, "lng": 119.6800, "population": 5000}},
+			{"330523001012", map[string]any{"lat": gcj.Lat, "lng": gcj.Lng, "population": 4000, "coordinate_system": "gcj02"}},
+		} {
+			if code, res := api.do(http.MethodPut, "/api/v1/communities/"+c.code+"/location", c.body); code != http.StatusOK {
+				t.Fatalf("location %s: %d %v", c.code, code, res)
+			}
+		}
+		code, res := api.do(http.MethodPost, "/api/v1/facilities", map[string]any{"name": "苕秀社区综合服务中心",
+			"kind": "service_center", "community_code": "330523001002", "lat": 30.6381, "lng": 119.6801})
+		if code != http.StatusCreated || res["radius"] != 3000.0 {
+			t.Fatalf("create: %d %v", code, res)
+		}
+		code, res = api.do(http.MethodGet, "/api/v1/coverage/330523001", nil)
+		fig, _ := res["figures"].(map[string]any)
+		if code != http.StatusOK || fig["located"] != 2.0 || fig["covered"] != 2.0 || fig["covered_population"] != 9000.0 ||
+			fig["urban_with_comprehensive"] != 1.0 {
+			t.Errorf("coverage: %d %v", code, res)
+		}
+
+		// The upload page's importer: a bad line writes nothing.
+		ctx := cliContext(context.Background())
+		bad := "名称,社区代码,类型\n桃城社区服务站,330523001012,社区综合服务站\n长乐社区服务站,330523001018,游泳馆\n"
+		rep, err := m.importFacilities(ctx, strings.NewReader(bad), "f.csv", false)
+		if err != nil || rep.Written != 0 || rep.Total != 2 || len(rep.Errors) != 1 || rep.Errors[0].Line != 3 ||
+			!strings.Contains(rep.Errors[0].Message, "未知的设施类型") {
+			t.Fatalf("bad file: %v %+v", err, rep)
+		}
+		good := fmt.Sprintf("名称,社区代码,类型,纬度,经度,状态\n桃城社区服务站,330523001012,社区综合服务站,%v,%v,在用\n", gcj.Lat, gcj.Lng)
+		if rep, err = m.importFacilities(ctx, strings.NewReader(good), "f.csv", true); err != nil || rep.Written != 1 || len(rep.Errors) != 0 {
+			t.Fatalf("good file: %v %+v", err, rep)
+		}
+		code, res = api.do(http.MethodGet, "/api/v1/facilities?community_code=330523001", nil)
+		if code != http.StatusOK || res["total"] != 2.0 {
+			t.Errorf("facilities: %d %v", code, res)
+		}
+		code, res = api.do(http.MethodGet, "/api/v1/coverage/330523001", nil)
+		if fig, _ := res["figures"].(map[string]any); code != http.StatusOK || fig["in_use"] != 2.0 || fig["p90_nearest"].(float64) > 50 {
+			t.Errorf("coverage after the import: %d %v", code, res)
+		}
+	})
 }

@@ -15,10 +15,10 @@ import (
 	"shequ/internal/geo"
 )
 
-// facilityStore is an in-memory stand-in for the facility and location
+// apiFacilityStore is an in-memory stand-in for the facility and location
 // stores that also feeds the real coverage engine (as the SQL store does
 // through OnChange), so that the API tests see coverage move.
-type facilityStore struct {
+type apiFacilityStore struct {
 	mu      sync.Mutex
 	facs    map[string]*shequ.Facility
 	locs    map[string]*shequ.CommunityLocation
@@ -28,15 +28,15 @@ type facilityStore struct {
 	engine  *coverage.Engine
 }
 
-// anjiFacilities builds a county (安吉县) with three townships, five
+// newAPIFacilityStore builds a county (安吉县) with three townships, five
 // communities (two without a location) and three facilities, plus a
 // facility in another province, and loads the coverage engine over it.
-func anjiFacilities(t *testing.T) *facilityStore {
+func newAPIFacilityStore(t *testing.T) *apiFacilityStore {
 	t.Helper()
 	loc := func(code, name string, lat, lng float64, pop int64) *shequ.CommunityLocation {
 		return &shequ.CommunityLocation{Code: code, Name: name, Lat: ptr(lat), Lng: ptr(lng), Population: ptr(pop)}
 	}
-	st := &facilityStore{facs: map[string]*shequ.Facility{}, locs: map[string]*shequ.CommunityLocation{},
+	st := &apiFacilityStore{facs: map[string]*shequ.Facility{}, locs: map[string]*shequ.CommunityLocation{},
 		names: map[string]string{"33": "浙江省", "3305": "湖州市", "330523": "安吉县", "330523001": "递铺街道",
 			"330523100": "孝丰镇", "330523101": "天荒坪镇", "11": "北京市", "1101": "市辖区", "110105": "朝阳区", "110105001": "建外街道"}}
 	for _, c := range []*shequ.CommunityLocation{
@@ -69,13 +69,13 @@ func anjiFacilities(t *testing.T) *facilityStore {
 	return st
 }
 
-func cloneFacility(f *shequ.Facility) *shequ.Facility {
+func copyAPIFacility(f *shequ.Facility) *shequ.Facility {
 	c := *f
 	return &c
 }
 
 // LoadCommunities implements coverage.Source.
-func (st *facilityStore) LoadCommunities(_ context.Context, fn func(*shequ.CommunityLocation) error) error {
+func (st *apiFacilityStore) LoadCommunities(_ context.Context, fn func(*shequ.CommunityLocation) error) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	codes := make([]string, 0, len(st.locs))
@@ -93,11 +93,11 @@ func (st *facilityStore) LoadCommunities(_ context.Context, fn func(*shequ.Commu
 }
 
 // LoadFacilities implements coverage.Source.
-func (st *facilityStore) LoadFacilities(_ context.Context, fn func(*shequ.Facility) error) error {
+func (st *apiFacilityStore) LoadFacilities(_ context.Context, fn func(*shequ.Facility) error) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for _, f := range st.facs {
-		if err := fn(cloneFacility(f)); err != nil {
+		if err := fn(copyAPIFacility(f)); err != nil {
 			return err
 		}
 	}
@@ -105,7 +105,7 @@ func (st *facilityStore) LoadFacilities(_ context.Context, fn func(*shequ.Facili
 }
 
 // LoadDivisionNames implements coverage.Source.
-func (st *facilityStore) LoadDivisionNames(_ context.Context, fn func(code, name string) error) error {
+func (st *apiFacilityStore) LoadDivisionNames(_ context.Context, fn func(code, name string) error) error {
 	for c, n := range st.names {
 		if err := fn(c, n); err != nil {
 			return err
@@ -114,35 +114,35 @@ func (st *facilityStore) LoadDivisionNames(_ context.Context, fn func(code, name
 	return nil
 }
 
-func (st *facilityStore) CreateFacility(_ context.Context, f *shequ.Facility) error {
+func (st *apiFacilityStore) CreateFacility(_ context.Context, f *shequ.Facility) error {
 	st.mu.Lock()
 	st.next++
 	st.created++
 	f.ID, f.CreatedAt, f.UpdatedAt = fmt.Sprintf("n%d", st.next), testNow, testNow
-	st.facs[f.ID] = cloneFacility(f)
+	st.facs[f.ID] = copyAPIFacility(f)
 	st.mu.Unlock()
-	st.engine.FacilityChanged(cloneFacility(f), nil)
+	st.engine.FacilityChanged(copyAPIFacility(f), nil)
 	return nil
 }
 
-func (st *facilityStore) FindFacilityByID(_ context.Context, id string) (*shequ.Facility, error) {
+func (st *apiFacilityStore) FindFacilityByID(_ context.Context, id string) (*shequ.Facility, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	f, ok := st.facs[id]
 	if !ok {
 		return nil, shequ.ErrNotFound
 	}
-	return cloneFacility(f), nil
+	return copyAPIFacility(f), nil
 }
 
-func (st *facilityStore) FindFacilities(_ context.Context, fl shequ.FacilityFilter) ([]*shequ.Facility, int, error) {
+func (st *apiFacilityStore) FindFacilities(_ context.Context, fl shequ.FacilityFilter) ([]*shequ.Facility, int, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var all []*shequ.Facility
 	for _, f := range st.facs {
 		if strings.HasPrefix(f.Community, fl.Community) && (fl.Kind == "" || f.Kind == fl.Kind) &&
 			(fl.Status == "" || f.Status == fl.Status) && strings.Contains(f.Name, fl.Query) {
-			all = append(all, cloneFacility(f))
+			all = append(all, copyAPIFacility(f))
 		}
 	}
 	slices.SortFunc(all, func(a, b *shequ.Facility) int { return strings.Compare(a.ID, b.ID) })
@@ -151,36 +151,36 @@ func (st *facilityStore) FindFacilities(_ context.Context, fl shequ.FacilityFilt
 	return all, total, nil
 }
 
-func (st *facilityStore) UpdateFacility(_ context.Context, f *shequ.Facility) error {
+func (st *apiFacilityStore) UpdateFacility(_ context.Context, f *shequ.Facility) error {
 	st.mu.Lock()
 	before, ok := st.facs[f.ID]
 	if !ok {
 		st.mu.Unlock()
 		return shequ.ErrNotFound
 	}
-	st.facs[f.ID] = cloneFacility(f)
+	st.facs[f.ID] = copyAPIFacility(f)
 	st.mu.Unlock()
-	st.engine.FacilityChanged(cloneFacility(f), before)
+	st.engine.FacilityChanged(copyAPIFacility(f), before)
 	return nil
 }
 
-func (st *facilityStore) ImportFacilities(context.Context, []*shequ.Facility) error {
+func (st *apiFacilityStore) ImportFacilities(context.Context, []*shequ.Facility) error {
 	panic("not used by the API")
 }
 
-func (st *facilityStore) AddFacilityPhoto(context.Context, *shequ.FacilityPhoto) error {
+func (st *apiFacilityStore) AddFacilityPhoto(context.Context, *shequ.FacilityPhoto) error {
 	panic("not used by the API")
 }
 
-func (st *facilityStore) FindFacilityPhotos(context.Context, string) ([]*shequ.FacilityPhoto, error) {
+func (st *apiFacilityStore) FindFacilityPhotos(context.Context, string) ([]*shequ.FacilityPhoto, error) {
 	panic("not used by the API")
 }
 
-func (st *facilityStore) FindCommunityLocations(context.Context, string) ([]*shequ.CommunityLocation, error) {
+func (st *apiFacilityStore) FindCommunityLocations(context.Context, string) ([]*shequ.CommunityLocation, error) {
 	panic("not used by the API")
 }
 
-func (st *facilityStore) UpdateCommunityLocation(_ context.Context, c *shequ.CommunityLocation) error {
+func (st *apiFacilityStore) UpdateCommunityLocation(_ context.Context, c *shequ.CommunityLocation) error {
 	st.mu.Lock()
 	old, ok := st.locs[c.Code]
 	if !ok {
@@ -195,7 +195,7 @@ func (st *facilityStore) UpdateCommunityLocation(_ context.Context, c *shequ.Com
 	return nil
 }
 
-func (st *facilityStore) get(id string) *shequ.Facility {
+func (st *apiFacilityStore) get(id string) *shequ.Facility {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.facs[id]
@@ -203,20 +203,20 @@ func (st *facilityStore) get(id string) *shequ.Facility {
 
 // newFacilityAPIServer is an identity server with the facility services
 // and the coverage engine over st.
-func newFacilityAPIServer(t *testing.T, st *facilityStore) (*testServer, *identity) {
+func newFacilityAPIServer(t *testing.T, st *apiFacilityStore) (*testServer, *identity) {
 	t.Helper()
 	return newIdentityServer(t, nil, func(c *Config) { c.Facilities, c.Locations, c.Coverage = st, st, st.engine })
 }
 
-// fieldsOf returns the field errors of an error answer.
-func fieldsOf(m map[string]any) map[string]any {
+// apiFieldErrs returns the field errors of an error answer.
+func apiFieldErrs(m map[string]any) map[string]any {
 	e, _ := m["error"].(map[string]any)
 	f, _ := e["fields"].(map[string]any)
 	return f
 }
 
 func TestAPIFacilityCreateGCJ(t *testing.T) {
-	st := anjiFacilities(t)
+	st := newAPIFacilityStore(t)
 	s, id := newFacilityAPIServer(t, st)
 	// A GCJ-02 point as a web map gives it, 20 m from 横溪坞村.
 	gcj := geo.WGSToGCJ(geo.Point{Lat: 30.5502, Lng: 119.5202})
@@ -250,7 +250,7 @@ func TestAPIFacilityCreateGCJ(t *testing.T) {
 }
 
 func TestAPIFacilityCreateInvalid(t *testing.T) {
-	st := anjiFacilities(t)
+	st := newAPIFacilityStore(t)
 	s, id := newFacilityAPIServer(t, st)
 	base := `"name":"甲","kind":"service_center","community_code":"330523001002"`
 	tests := []struct {
@@ -269,7 +269,7 @@ func TestAPIFacilityCreateInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := s.json(t, http.MethodPost, "/api/v1/facilities", tt.body, "Cookie", id.session("official"))
-			if m["_status"] != tt.status || fieldsOf(m)[tt.field] == nil {
+			if m["_status"] != tt.status || apiFieldErrs(m)[tt.field] == nil {
 				t.Errorf("%v", m)
 			}
 		})
@@ -283,7 +283,7 @@ func TestAPIFacilityCreateInvalid(t *testing.T) {
 }
 
 func TestAPIFacilityAuth(t *testing.T) {
-	st := anjiFacilities(t)
+	st := newAPIFacilityStore(t)
 	s, id := newFacilityAPIServer(t, st)
 	id.tokens["tok-official"] = "u-official"
 	for _, target := range []string{"/api/v1/facilities", "/api/v1/facilities/f1", "/api/v1/coverage/330523",
@@ -324,13 +324,13 @@ func TestAPIFacilityAuth(t *testing.T) {
 		}
 	}
 	m := s.json(t, http.MethodPatch, "/api/v1/facilities/f1", `{"community_code":"110105001001"}`, "Cookie", id.session("official"))
-	if m["_status"] != 404.0 || fieldsOf(m)["community_code"] == nil || st.get("f1").Community != "330523001002" {
+	if m["_status"] != 404.0 || apiFieldErrs(m)["community_code"] == nil || st.get("f1").Community != "330523001002" {
 		t.Errorf("moving a facility out of scope: %v", m)
 	}
 }
 
 func TestAPIFacilityListAndPatch(t *testing.T) {
-	st := anjiFacilities(t)
+	st := newAPIFacilityStore(t)
 	s, id := newFacilityAPIServer(t, st)
 	list := func(q string) map[string]any {
 		return s.json(t, http.MethodGet, "/api/v1/facilities"+q, "", "Cookie", id.session("official"))
@@ -356,7 +356,7 @@ func TestAPIFacilityListAndPatch(t *testing.T) {
 		t.Errorf("health (no location, lat null): %v", m)
 	}
 	m = list("?kind=school&limit=500&community_code=33x")
-	if f := fieldsOf(m); m["_status"] != 400.0 || f["kind"] == nil || f["limit"] == nil || f["community_code"] == nil {
+	if f := apiFieldErrs(m); m["_status"] != 400.0 || f["kind"] == nil || f["limit"] == nil || f["community_code"] == nil {
 		t.Errorf("bad filters: %v", m)
 	}
 
@@ -370,7 +370,7 @@ func TestAPIFacilityListAndPatch(t *testing.T) {
 		t.Errorf("clear location: %v", m)
 	}
 	m = s.json(t, http.MethodPatch, "/api/v1/facilities/f1", `{"lat":30.7,"coordinate_system":"gcj02"}`, "Cookie", id.session("official"))
-	if m["_status"] != 400.0 || fieldsOf(m)["location"] == nil {
+	if m["_status"] != 400.0 || apiFieldErrs(m)["location"] == nil {
 		t.Errorf("half a GCJ-02 location: %v", m)
 	}
 	// The only in-use facility of the county with a location is gone:
@@ -383,7 +383,7 @@ func TestAPIFacilityListAndPatch(t *testing.T) {
 }
 
 func TestAPILocationPut(t *testing.T) {
-	st := anjiFacilities(t)
+	st := newAPIFacilityStore(t)
 	s, id := newFacilityAPIServer(t, st)
 	gcj := geo.WGSToGCJ(geo.Point{Lat: 30.5601, Lng: 119.5301})
 	body := fmt.Sprintf(`{"lat":%v,"lng":%v,"population":800,"terrain":"mountain","relocation":true,"coordinate_system":"gcj02"}`, gcj.Lat, gcj.Lng)
@@ -411,14 +411,14 @@ func TestAPILocationPut(t *testing.T) {
 		{"worker", "/api/v1/communities/330523100202/location", `{"lat":30.5,"lng":119.5}`, "community_code", 404},
 	} {
 		m := s.json(t, http.MethodPut, c.target, c.body, "Cookie", id.session(c.user))
-		if m["_status"] != c.status || fieldsOf(m)[c.field] == nil {
+		if m["_status"] != c.status || apiFieldErrs(m)[c.field] == nil {
 			t.Errorf("%s %s: %v", c.target, c.body, m)
 		}
 	}
 }
 
 func TestAPICoverage(t *testing.T) {
-	st := anjiFacilities(t)
+	st := newAPIFacilityStore(t)
 	s, id := newFacilityAPIServer(t, st)
 	cookie := id.session("official")
 	m := s.json(t, http.MethodGet, "/api/v1/coverage/330523", "", "Cookie", cookie)
@@ -441,7 +441,7 @@ func TestAPICoverage(t *testing.T) {
 	if wf := w["figures"].(map[string]any); wf["covered"] != 3.0 || len(w["what_if"].([]any)) != 1 {
 		t.Errorf("what if: %v", w)
 	}
-	if b := s.json(t, http.MethodGet, "/api/v1/coverage/330523?what_if=yes", "", "Cookie", cookie); b["_status"] != 400.0 || fieldsOf(b)["what_if"] == nil {
+	if b := s.json(t, http.MethodGet, "/api/v1/coverage/330523?what_if=yes", "", "Cookie", cookie); b["_status"] != 400.0 || apiFieldErrs(b)["what_if"] == nil {
 		t.Errorf("bad what_if: %v", b)
 	}
 	if b := s.json(t, http.MethodGet, "/api/v1/coverage/33052", "", "Cookie", cookie); b["_status"] != 400.0 {
@@ -472,7 +472,7 @@ func TestAPICoverage(t *testing.T) {
 }
 
 func TestAPICoverageMapGeoJSON(t *testing.T) {
-	st := anjiFacilities(t)
+	st := newAPIFacilityStore(t)
 	s, id := newFacilityAPIServer(t, st)
 	w := s.get(t, "/api/v1/coverage/330523/map", "Cookie", id.session("official"))
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/geo+json" {
@@ -515,7 +515,7 @@ func TestAPICoverageMapGeoJSON(t *testing.T) {
 }
 
 func TestAPICoverageSiting(t *testing.T) {
-	st := anjiFacilities(t)
+	st := newAPIFacilityStore(t)
 	s, id := newFacilityAPIServer(t, st)
 	cookie := id.session("official")
 	m := s.json(t, http.MethodPost, "/api/v1/coverage/330523/siting", `{"kind":"service_station","k":2}`, "Cookie", cookie)
@@ -549,7 +549,7 @@ func TestAPICoverageSiting(t *testing.T) {
 	}
 
 	m = s.json(t, http.MethodPost, "/api/v1/coverage/330523/siting", `{"kind":"tower","k":0,"radius":10,"coordinate_system":"x"}`, "Cookie", cookie)
-	f := fieldsOf(m)
+	f := apiFieldErrs(m)
 	if m["_status"] != 400.0 || f["kind"] == nil || f["k"] == nil || f["coordinate_system"] == nil {
 		t.Errorf("invalid siting: %v", m)
 	}

@@ -74,6 +74,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		loaded, err := demo.Load(cliContext(ctx), demo.Services{
 			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
 			Hasher: s.hasher, Now: s.db.Now, Orgs: s.orgs, Workers: s.workers,
+			Facilities: s.facilities, Locations: s.locations,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -118,6 +119,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Facilities:      s.facilities,
 		Locations:       s.locations,
 		Coverage:        s.coverage,
+		MapTiles:        m.Config.MapTiles,
+		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
 		ImportFacilities: m.importFacilities,

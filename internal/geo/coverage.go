@@ -45,7 +45,7 @@ type CoverageStats struct {
 	// distance: the base of the two percentiles.
 	Reached       int
 	MedianNearest float64
-	P90Nearest        float64
+	P90Nearest    float64
 }
 
 // blockDeg is the side of the coarse blocks that bound nearest distances.

@@ -167,50 +167,12 @@ func (s *Server) handleAPICoverageGaps(w http.ResponseWriter, r *http.Request) {
 	writeList(w, rows, total, newCoverageGapJSON)
 }
 
-// GeoJSON (RFC 7946) of the coverage map: positions are [lng, lat] in
-// WGS-84.
-type geoFeature struct {
-	Type       string         `json:"type"`
-	Geometry   geoPoint       `json:"geometry"`
-	Properties map[string]any `json:"properties"`
-}
-
-type geoPoint struct {
-	Type        string     `json:"type"`
-	Coordinates [2]float64 `json:"coordinates"`
-}
-
-// geoCollection is a FeatureCollection; Truncated is a foreign member
-// saying that the node has more communities than the map carries.
-type geoCollection struct {
-	Type      string       `json:"type"`
-	Features  []geoFeature `json:"features"`
-	Truncated bool         `json:"truncated"`
-}
-
-// Layers of the map's features, in properties.layer.
-const (
-	layerCommunity = "community"
-	layerFacility  = "facility"
-)
-
-func newCoverageGeoJSON(m *shequ.CoverageMap) geoCollection {
-	out := geoCollection{Type: "FeatureCollection", Features: []geoFeature{}, Truncated: m.Truncated}
-	point := func(lat, lng float64) geoPoint { return geoPoint{Type: "Point", Coordinates: [2]float64{lng, lat}} }
-	for _, c := range m.Communities {
-		props := map[string]any{"layer": layerCommunity, "code": c.Code, "name": c.Name, "population": nil,
-			"covered": c.Covered}
-		if c.Population > 0 {
-			props["population"] = c.Population
-		}
-		out.Features = append(out.Features, geoFeature{Type: "Feature", Geometry: point(c.Lat, c.Lng), Properties: props})
-	}
-	for _, f := range m.Facilities {
-		out.Features = append(out.Features, geoFeature{Type: "Feature", Geometry: point(f.Lat, f.Lng),
-			Properties: map[string]any{"layer": layerFacility, "id": f.ID, "name": f.Name, "kind": string(f.Kind),
-				"status": string(f.Status), "radius": f.Radius}})
-	}
-	return out
+// coverageMapJSON is the GeoJSON of the map page (coverageGeoJSON) with
+// a foreign member saying that the node has more communities than the
+// map carries.
+type coverageMapJSON struct {
+	geoJSON
+	Truncated bool `json:"truncated"`
 }
 
 // handleAPICoverageMap serves GET /api/v1/coverage/{code}/map as GeoJSON:
@@ -234,7 +196,7 @@ func (s *Server) handleAPICoverageMap(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(newCoverageGeoJSON(m))
+	_ = enc.Encode(coverageMapJSON{geoJSON: coverageGeoJSON(m), Truncated: m.Truncated})
 }
 
 // sitingRequestJSON is the body of POST /api/v1/coverage/{code}/siting.

@@ -135,19 +135,6 @@ func (req *facilityRequest) apply(f *shequ.Facility, fe *shequ.FieldErrors) {
 	}
 }
 
-// validateFacility checks f after apply, with the parse errors in fe, and
-// that its community lies in the actor's scope (404 naming the field
-// otherwise, as for organizations).
-func validateFacility(a *shequ.Actor, f *shequ.Facility, fe shequ.FieldErrors) error {
-	if err := f.Validate(); err != nil {
-		fe = append(fe, shequ.AsError(err).Fields...)
-	}
-	if err := fe.Err(); err != nil {
-		return err
-	}
-	return outOfScope(a, "community_code", f.Community)
-}
-
 // facilityJSON is the API form of a facility. Lat and lng are WGS-84, null
 // when the location is unknown; photos is the number stored.
 type facilityJSON struct {
@@ -201,9 +188,9 @@ func (s *Server) handleAPIFacilityCreate(w http.ResponseWriter, r *http.Request)
 	writeJSON(w, http.StatusCreated, newFacilityJSON(f))
 }
 
-// findFacility loads the facility named by the path's id; one outside the
-// actor's scope is not found, whatever the store says.
-func (s *Server) findFacility(r *http.Request, a *shequ.Actor) (*shequ.Facility, error) {
+// findFacilityInScope loads the facility named by the path's id; one
+// outside the actor's scope is not found, whatever the store says.
+func (s *Server) findFacilityInScope(r *http.Request, a *shequ.Actor) (*shequ.Facility, error) {
 	id := r.PathValue("id")
 	if id == "" || len(id) > maxIDLen {
 		return nil, shequ.ErrNotFound
@@ -224,7 +211,7 @@ func (s *Server) handleAPIFacilityGet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, err := s.findFacility(r, a)
+	f, err := s.findFacilityInScope(r, a)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -294,7 +281,7 @@ func (s *Server) handleAPIFacilityPatch(w http.ResponseWriter, r *http.Request) 
 		s.error(w, r, err)
 		return
 	}
-	f, err := s.findFacility(r, a)
+	f, err := s.findFacilityInScope(r, a)
 	if err != nil {
 		s.error(w, r, err)
 		return

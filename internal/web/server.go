@@ -56,6 +56,10 @@ type Config struct {
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
 	Coverage   shequ.CoverageService
+	// MapTiles is the tile URL template of the map pages, "" none (the
+	// default: deployments are often offline); MapTilesOrigin its scheme
+	// and host, allowed as an image source.
+	MapTiles, MapTilesOrigin string
 	// Security bounds logins and sessions; the zero value means
 	// shequ.DefaultSecurityPolicy.
 	Security shequ.SecurityPolicy

@@ -143,6 +143,19 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/api/v1/indicators/{code}", s.handleAPIIndicators},
 		{http.MethodGet, "/api/v1/indicators/{code}/children", s.handleAPIIndicatorChildren},
 		{http.MethodGet, "/api/v1/indicators/{code}/gaps", s.handleAPIIndicatorGaps},
+
+		// Facilities and coverage (API). "/api/v1/coverage" is the whole
+		// country, like "/api/v1/indicators".
+		{http.MethodGet, "/api/v1/facilities", s.handleAPIFacilityList},
+		{http.MethodPost, "/api/v1/facilities", s.handleAPIFacilityCreate},
+		{http.MethodGet, "/api/v1/facilities/{id}", s.handleAPIFacilityGet},
+		{http.MethodPatch, "/api/v1/facilities/{id}", s.handleAPIFacilityPatch},
+		{http.MethodPut, "/api/v1/communities/{code}/location", s.handleAPILocationPut},
+		{http.MethodGet, "/api/v1/coverage", s.handleAPICoverage},
+		{http.MethodGet, "/api/v1/coverage/{code}", s.handleAPICoverage},
+		{http.MethodGet, "/api/v1/coverage/{code}/gaps", s.handleAPICoverageGaps},
+		{http.MethodGet, "/api/v1/coverage/{code}/map", s.handleAPICoverageMap},
+		{http.MethodPost, "/api/v1/coverage/{code}/siting", s.handleAPICoverageSiting},
 	}
 }
 
@@ -161,7 +174,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 // allowedMethods lists the methods that some route serves for r's path.
 func (s *Server) allowedMethods(r *http.Request) []string {
 	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if m == r.Method || (m == http.MethodGet && r.Method == http.MethodHead) {
 			continue
 		}

@@ -160,4 +160,44 @@ func TestBrowserCoverage(t *testing.T) {
 	if v, _ := strconv.ParseFloat(lat, 64); v-30.6581 < 0.001 || v-30.6581 > 0.004 {
 		t.Errorf("stored latitude %q: not converted from GCJ-02", lat)
 	}
+
+	// The register's upload page: a file with a bad line writes nothing and
+	// names the line; the corrected file is imported.
+	bad := writeFile(t, "bad.csv", "名称,社区代码,类型,纬度,经度,状态\n"+
+		"递铺便民服务点,330523001002,便民服务点,30.66,119.70,在用\n"+
+		"无名村服务站,330523999999,社区综合服务站,30.60,119.60,在用\n")
+	good := writeFile(t, "good.csv", "名称,社区代码,类型,纬度,经度,状态\n"+
+		"递铺便民服务点,330523001002,便民服务点,30.66,119.70,在用\n")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/facilities/import"),
+		chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{bad}),
+		chromedp.Click(chromedp.ID("import-submit")),
+		chromedp.WaitVisible(chromedp.ID("import-errors")),
+	); err != nil {
+		t.Fatalf("bad upload: %v", err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("import-errors")))
+	if err != nil || !strings.Contains(msg, "3") {
+		t.Errorf("the bad line is not named: %q %v", msg, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/facilities/import"),
+		chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{good}),
+		chromedp.Click(chromedp.ID("import-submit")),
+		chromedp.WaitVisible(chromedp.ID("import-report")),
+	); err != nil {
+		t.Fatalf("good upload: %v", err)
+	}
+	rep, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("import-report-heading")))
+	if err != nil || !strings.Contains(rep, "写入 1 行") {
+		t.Errorf("report %q %v", rep, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/facilities?q="+"递铺便民服务点"),
+		chromedp.WaitVisible(chromedp.ID("facilities-table")),
+	); err != nil {
+		t.Fatalf("the imported facility is not listed: %v", err)
+	}
 }

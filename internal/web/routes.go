@@ -77,6 +77,8 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/facilities", s.handleFacilityList},
 		{http.MethodPost, "/facilities", s.handleFacilityCreate},
 		{http.MethodGet, "/facilities/new", s.handleFacilityNew},
+		{http.MethodGet, "/facilities/import", s.handleFacilityImportForm},
+		{http.MethodPost, "/facilities/import", s.handleFacilityImport},
 		{http.MethodGet, "/facilities/{id}", s.handleFacilityShow},
 		{http.MethodGet, "/facilities/{id}/edit", s.handleFacilityEdit},
 		{http.MethodPost, "/facilities/{id}/edit", s.handleFacilityUpdate},

@@ -152,3 +152,20 @@ func mapValues(m map[string]Facility) []Facility {
 	}
 	return vs
 }
+
+// The trigonometry-free ring bound must never exceed the exact one, and
+// differ from it only by rounding.
+func TestRingBoundChord2(t *testing.T) {
+	for _, lat := range []float64{0, 18.5, 30, 45.7, 53.5, 80, 89.9} {
+		p := Point{Lat: lat, Lng: 100}
+		for _, deg := range levelDeg {
+			for k := range int32(40) {
+				exact := chord2For(ringBound(p, k, deg))
+				got := ringBoundChord2(math.Cos(lat*degToRad), k, deg)
+				if got > exact || exact-got > 1e-8*exact+1e-300 {
+					t.Errorf("lat %v deg %v k %d: %g, exact %g", lat, deg, k, got, exact)
+				}
+			}
+		}
+	}
+}

@@ -124,10 +124,7 @@ func benchCoverage(ctx context.Context, e *env, f coverageFlags) (*coverageResul
 	res.shequ = medianOf(f.runs, func() {
 		cov = nil // let the previous run's memory go before timing the next
 		x := geo.NewIndex()
-		x.Grow(len(d.facs))
-		for _, fc := range d.facs {
-			x.Add(fc)
-		}
+		x.AddAll(d.facs)
 		cov = geo.NewCoverage(x, d.comms)
 	})
 	res.compute = medianOf(f.runs, cov.Compute)

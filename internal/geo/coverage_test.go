@@ -52,6 +52,9 @@ func TestCoverageMatchesBruteForce(t *testing.T) {
 		fs[f.ID] = f
 	}
 	c := NewCoverage(x, randCommunities(rng, 800))
+	if c.cells.dense == nil {
+		t.Fatal("the communities' cells were not made dense")
+	}
 	checkCoverage(t, c, fs)
 	next := 0
 	for round := range 3 {
@@ -178,5 +181,8 @@ func TestCoverageWideExtent(t *testing.T) {
 	comms := randCommunities(rng, 600)
 	comms = append(comms, Community{Code: "990000000001", Point: Point{-60.01, -150}})
 	c := NewCoverage(x, comms)
+	if c.cells.dense != nil {
+		t.Fatal("the communities' cells were made dense despite their extent")
+	}
 	checkCoverage(t, c, fs)
 }

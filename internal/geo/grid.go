@@ -1,5 +1,10 @@
 package geo
 
+import (
+	"math"
+	"slices"
+)
+
 // grid is a read-only snapshot of one index level as a dense array over its
 // occupied extent, in compressed-row form: the entries of cell (r, c) are
 // ents[start[k]:start[k+1]] with k = (r-row0)·cols + (c-col0). A full
@@ -89,4 +94,83 @@ func (x *Index) cells(s *snapshot, l int, r, c int32) []entry {
 		return s[l].cell(r, c)
 	}
 	return x.levels[l].cells[cellKey(r, c)]
+}
+
+// cellLookup maps the grid cells of communities to their positions in
+// Coverage.cellList: a dense array over the occupied extent when it is small
+// enough (China's is about 0.9 million cells), else a map.
+type cellLookup struct {
+	row0, col0, rows, cols int32
+	dense                  []int32 // position + 1; 0 for an empty cell
+	m                      map[int64]int32
+}
+
+// group numbers the distinct cells of keys in key order, which is (row,
+// col) order, so that work order never varies by run, and returns them and
+// each key's cell number. The dense path counts instead of probing a map per
+// community, which took grouping 620k communities from about 60 ms to 10 ms.
+func (cl *cellLookup) group(keys []int64) (uniq []int64, cellID []int32) {
+	cellID = make([]int32, len(keys))
+	if len(keys) == 0 {
+		cl.m = map[int64]int32{}
+		return nil, cellID
+	}
+	r0, r1 := int32(math.MaxInt32), int32(math.MinInt32)
+	c0, c1 := r0, r1
+	for _, k := range keys {
+		r, c := int32(k>>32), int32(uint32(k))
+		r0, r1, c0, c1 = min(r0, r), max(r1, r), min(c0, c), max(c1, c)
+	}
+	rows, cols := int64(r1-r0+1), int64(c1-c0+1)
+	if rows*cols > maxGridCells {
+		cl.m = make(map[int64]int32)
+		for i, k := range keys {
+			id, ok := cl.m[k]
+			if !ok {
+				id = int32(len(uniq))
+				cl.m[k] = id
+				uniq = append(uniq, k)
+			}
+			cellID[i] = id
+		}
+		slices.Sort(uniq)
+		rank := make([]int32, len(uniq))
+		for j, k := range uniq {
+			rank[cl.m[k]] = int32(j)
+			cl.m[k] = int32(j)
+		}
+		for i := range cellID {
+			cellID[i] = rank[cellID[i]]
+		}
+		return uniq, cellID
+	}
+	cl.row0, cl.col0, cl.rows, cl.cols = r0, c0, int32(rows), int32(cols)
+	cl.dense = make([]int32, rows*cols)
+	pos := func(k int64) int64 { return int64(int32(k>>32)-r0)*cols + int64(int32(uint32(k))-c0) }
+	for _, k := range keys {
+		cl.dense[pos(k)] = 1
+	}
+	for p, v := range cl.dense {
+		if v != 0 {
+			uniq = append(uniq, cellKey(r0+int32(int64(p)/cols), c0+int32(int64(p)%cols)))
+			cl.dense[p] = int32(len(uniq))
+		}
+	}
+	for i, k := range keys {
+		cellID[i] = cl.dense[pos(k)] - 1
+	}
+	return uniq, cellID
+}
+
+// get returns the position of cell (r, c), if it holds communities.
+func (cl *cellLookup) get(r, c int32) (int32, bool) {
+	if cl.dense == nil {
+		j, ok := cl.m[cellKey(r, c)]
+		return j, ok
+	}
+	if r < cl.row0 || r >= cl.row0+cl.rows || c < cl.col0 || c >= cl.col0+cl.cols {
+		return 0, false
+	}
+	j := cl.dense[int(r-cl.row0)*int(cl.cols)+int(c-cl.col0)]
+	return j - 1, j > 0
 }

@@ -169,6 +169,89 @@ func (x *Index) Grow(n int) {
 	}
 }
 
+// AddAll adds fs as Add would one at a time. Into an empty index and with
+// distinct IDs, it builds the cells in bulk: the trigonometry in parallel,
+// each level's cells counted and laid out in one array, one map store per
+// cell instead of an append per facility and level. That builds 100k
+// facilities about twice as fast, which matters because a server loads
+// them all at start and the benchmark times coverage from raw points.
+func (x *Index) AddAll(fs []Facility) {
+	if x.n > 0 || len(x.slots) > 0 {
+		for _, f := range fs {
+			x.Add(f)
+		}
+		return
+	}
+	x.Grow(len(fs))
+	for i, f := range fs {
+		if _, dup := x.byID[f.ID]; dup {
+			clear(x.byID)
+			for _, f := range fs {
+				x.Add(f)
+			}
+			return
+		}
+		x.byID[f.ID] = int32(i)
+	}
+	x.slots = x.slots[:len(fs)]
+	parallel(len(fs), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			sl := &x.slots[i]
+			*sl = slot{f: fs[i], v: toVec(fs[i].Point), rc2: chord2For(fs[i].Radius), placed: fs[i].Active}
+			for l := range x.levels {
+				if sl.placed {
+					sl.key[l] = cellKey(cellAt(sl.f.Point, levelDeg[l]))
+				}
+			}
+		}
+	})
+	for _, f := range fs {
+		x.maxRadius = max(x.maxRadius, f.Radius)
+	}
+	x.n = len(fs)
+	var keys []int64
+	var placed []int32
+	for s := range x.slots {
+		if x.slots[s].placed {
+			placed = append(placed, int32(s))
+		}
+	}
+	for l := range x.levels {
+		lv := &x.levels[l]
+		keys = keys[:0]
+		for _, s := range placed {
+			k := x.slots[s].key[l]
+			keys = append(keys, k)
+			row, col := int32(k>>32), int32(uint32(k))
+			lv.minRow, lv.maxRow = min(lv.minRow, row), max(lv.maxRow, row)
+			lv.minCol, lv.maxCol = min(lv.minCol, col), max(lv.maxCol, col)
+		}
+		var cl cellLookup
+		uniq, cellID := cl.group(keys)
+		start := make([]int32, len(uniq)+1)
+		for _, j := range cellID {
+			start[j+1]++
+		}
+		for j := 1; j < len(start); j++ {
+			start[j] += start[j-1]
+		}
+		ents := make([]entry, len(keys))
+		next := slices.Clone(start[:len(uniq)])
+		for n, j := range cellID {
+			s := placed[n]
+			sl := &x.slots[s]
+			ents[next[j]] = entry{sl.v, sl.rc2, s}
+			sl.pos[l] = next[j] - start[j]
+			next[j]++
+		}
+		for j, k := range uniq {
+			// Capacity ends at the cell's own share, so that a later Add
+			// to this cell copies it instead of overwriting the next.
+			lv.cells[k] = ents[start[j]:start[j+1]:start[j+1]]
+		}
+	}
+}
+
 // Len returns the number of facilities, active or not.
 func (x *Index) Len() int { return x.n }
 

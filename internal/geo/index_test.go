@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -167,5 +168,51 @@ func TestRingBoundChord2(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// AddAll must build exactly the index that Add builds one by one, and an
+// index that then behaves the same under mutation; with a repeated ID it
+// falls back to Add, where the later facility replaces the earlier.
+func TestAddAllEqualsAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	fs := randFacilities(rng, 400)
+	for i := range fs {
+		fs[i].Active = i%7 != 0
+	}
+	for _, tc := range []struct {
+		name string
+		fs   []Facility
+	}{
+		{"distinct", fs},
+		{"repeated", append(slices.Clone(fs), Facility{ID: fs[3].ID, Point: Point{31, 120}, Radius: 2500, Active: true})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			one, bulk := NewIndex(), NewIndex()
+			for _, f := range tc.fs {
+				one.Add(f)
+			}
+			bulk.AddAll(tc.fs)
+			if !reflect.DeepEqual(one, bulk) {
+				t.Fatal("AddAll built a different index than Add")
+			}
+			// Mutations after a bulk load must not disturb neighbouring cells.
+			for i := range 100 {
+				f := randFacilities(rng, 1)[0]
+				f.ID = fmt.Sprint("m", i)
+				p := randPoint(rng)
+				id := tc.fs[rng.IntN(len(tc.fs))].ID
+				for _, x := range []*Index{one, bulk} {
+					x.Add(f)
+					x.Move(id, p)
+				}
+			}
+			for _, x := range []*Index{one, bulk} {
+				x.Remove(tc.fs[0].ID)
+			}
+			if !reflect.DeepEqual(one, bulk) {
+				t.Fatal("after mutations the bulk-loaded index differs")
+			}
+		})
 	}
 }

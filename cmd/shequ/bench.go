@@ -32,12 +32,15 @@ type benchFlags struct {
 	quiet         bool
 }
 
-// runBench dispatches `shequ bench gen|indicators`.
+// runBench dispatches `shequ bench gen|indicators|coverage`.
 //
 // The synthetic registers contain no personal data: names are numbered
 // labels, leaders are empty, and the sealed columns (ID numbers) hold a fixed
 // dummy string that is not a ciphertext of anything.
 func runBench(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "coverage" {
+		return runBenchCoverage(ctx, e, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "gen" && args[0] != "indicators") {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.usage"))
 		if len(args) > 0 && isHelpFlag(args[0]) {

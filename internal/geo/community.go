@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"cmp"
 	"math"
 	"slices"
 )
@@ -51,7 +50,7 @@ func (c *Coverage) SetCommunity(cm Community) int {
 	var n int32
 	c.idx.covering(cm.Point, c.vecs[i], func(int32) { n++ })
 	c.count[i] = n
-	c.nearSlot[i], c.near[i] = c.idx.nearest(cm.Point, c.vecs[i], 0)
+	c.nearSlot[i], c.near[i] = c.idx.nearest(nil, cm.Point, c.vecs[i], 0)
 	b := c.blockOf[blockKey(cm.Point)]
 	c.blocks[b].maxNear = max(c.blocks[b].maxNear, c.near[i])
 	return int(i)
@@ -74,19 +73,22 @@ func blockKey(p Point) int64 {
 	return cellKey(int32(math.Floor(p.Lat/blockDeg)), int32(math.Floor(p.Lng/blockDeg)))
 }
 
-// placeCommunity adds community i to its grid cell and block.
+// placeCommunity adds community i to its grid cell and block. A new cell
+// goes to the end of the cell list: Compute's result for a community does
+// not depend on the order in which cells are worked through.
 func (c *Coverage) placeCommunity(i int32) {
 	p := c.comms[i].Point
 	row, col := cellOf(p)
-	k := cellKey(row, col)
-	if _, ok := c.cells[k]; !ok {
+	j, ok := c.cells.get(row, col)
+	if !ok {
+		j = int32(len(c.cellList))
 		c.cellList = append(c.cellList, commCell{row: row, col: col})
-		slices.SortFunc(c.cellList, func(a, b commCell) int {
-			return cmp.Or(cmp.Compare(a.row, b.row), cmp.Compare(a.col, b.col))
-		})
+		c.cells.set(row, col, j)
 	}
-	c.cells[k] = append(c.cells[k], i)
-	c.syncCell(row, col)
+	cl := &c.cellList[j]
+	cl.members = append(cl.members, i)
+	cl.vecs = append(cl.vecs, c.vecs[i])
+	cl.pts = append(cl.pts, p)
 	bk := blockKey(p)
 	b, ok := c.blockOf[bk]
 	if !ok {
@@ -99,25 +101,22 @@ func (c *Coverage) placeCommunity(i int32) {
 	c.blocks[b].members = append(c.blocks[b].members, i)
 }
 
-// unplaceCommunity removes community i from its grid cell and block.
+// unplaceCommunity removes community i from its grid cell and block. The
+// cell's slices are its own (their capacity ends where the next cell's
+// begin), so deleting in place touches no other cell.
 func (c *Coverage) unplaceCommunity(i int32) {
 	p := c.comms[i].Point
 	row, col := cellOf(p)
-	k := cellKey(row, col)
-	c.cells[k] = slices.DeleteFunc(c.cells[k], func(j int32) bool { return j == i })
-	c.syncCell(row, col)
+	if j, ok := c.cells.get(row, col); ok {
+		cl := &c.cellList[j]
+		if k := slices.Index(cl.members, i); k >= 0 {
+			cl.members = slices.Delete(cl.members, k, k+1)
+			cl.vecs = slices.Delete(cl.vecs, k, k+1)
+			cl.pts = slices.Delete(cl.pts, k, k+1)
+		}
+	}
 	b := c.blockOf[blockKey(p)]
 	blk := &c.blocks[b]
 	blk.members = slices.DeleteFunc(blk.members, func(j int32) bool { return j == i })
 	c.refreshBlock(int(b))
-}
-
-// syncCell gives Compute's cell list the current members of a cell.
-func (c *Coverage) syncCell(row, col int32) {
-	j, ok := slices.BinarySearchFunc(c.cellList, commCell{row: row, col: col}, func(a, b commCell) int {
-		return cmp.Or(cmp.Compare(a.row, b.row), cmp.Compare(a.col, b.col))
-	})
-	if ok {
-		c.cellList[j].members = c.cells[cellKey(row, col)]
-	}
 }

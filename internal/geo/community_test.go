@@ -115,3 +115,34 @@ func TestStatsWithEqualsAdding(t *testing.T) {
 		t.Errorf("coverage fell: %d → %d", before.Covered, with.Covered)
 	}
 }
+
+// A community moved outside the grid extent the coverage was built with
+// (a county's communities, then one corrected to a far place) is still
+// found by facilities there.
+func TestSetCommunityOutsideTheExtent(t *testing.T) {
+	x := NewIndex()
+	far := Point{45.75, 126.65} // Harbin, far outside a Zhejiang county
+	x.Add(Facility{ID: "far", Point: far, Radius: 2000, Active: true})
+	comms := []Community{
+		{Code: "330523001001", Point: Point{30.60, 119.60}, Population: 10},
+		{Code: "330523001002", Point: Point{30.62, 119.62}, Population: 20},
+	}
+	c := NewCoverage(x, comms)
+	if c.Covered(0) || c.Covered(1) {
+		t.Fatal("covered from Harbin")
+	}
+	moved := comms[1]
+	moved.Point = Point{45.751, 126.651}
+	c.SetCommunity(moved)
+	if !c.Covered(1) {
+		t.Fatal("the moved community is not covered by the facility beside it")
+	}
+	c.RemoveFacility("far")
+	if c.Covered(1) {
+		t.Fatal("still covered after the facility went")
+	}
+	c.AddFacility(Facility{ID: "again", Point: far, Radius: 2000, Active: true})
+	if !c.Covered(1) || c.Stats("").Covered != 1 {
+		t.Fatalf("a facility added later does not find the moved community: %+v", c.Stats(""))
+	}
+}

@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"cmp"
 	"math"
 	"runtime"
 	"slices"
@@ -71,8 +70,9 @@ type Coverage struct {
 	idx   *Index
 	comms []Community
 	vecs  []vec
-	cells map[int64][]int32
-	// cellList holds the same cells as a slice, the unit of work of Compute.
+	// cells finds a grid cell's position in cellList, which holds the
+	// cells in (row, col) order, the unit of work of Compute.
+	cells    cellLookup
 	cellList []commCell
 	blocks   []block
 	// count is the number of active facilities covering each community; a
@@ -90,28 +90,73 @@ type Coverage struct {
 
 // NewCoverage indexes communities against idx and computes full coverage.
 func NewCoverage(idx *Index, comms []Community) *Coverage {
+	n := len(comms)
 	c := &Coverage{
 		idx:      idx,
 		comms:    comms,
-		vecs:     make([]vec, len(comms)),
-		cells:    make(map[int64][]int32),
-		count:    make([]int32, len(comms)),
-		near:     make([]float64, len(comms)),
-		nearSlot: make([]int32, len(comms)),
-		byCode:   make(map[string]int32, len(comms)),
-		blockOf:  make(map[int64]int32),
-		hidden:   make([]bool, len(comms)),
+		vecs:     make([]vec, n),
+		count:    make([]int32, n),
+		near:     make([]float64, n),
+		nearSlot: make([]int32, n),
+		byCode:   make(map[string]int32, n),
+		hidden:   make([]bool, n),
 	}
-	blockOf := c.blockOf
 	for i, cm := range comms {
 		c.byCode[cm.Code] = int32(i)
-		c.vecs[i] = toVec(cm.Point)
-		row, col := cellOf(cm.Point)
-		k := cellKey(row, col)
-		c.cells[k] = append(c.cells[k], int32(i))
-		br, bc := math.Floor(cm.Point.Lat/blockDeg), math.Floor(cm.Point.Lng/blockDeg)
+	}
+	// The trigonometry, in parallel.
+	keys := make([]int64, n)
+	parallel(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			c.vecs[i] = toVec(comms[i].Point)
+			keys[i] = cellKey(cellOf(comms[i].Point))
+		}
+	})
+	uniq, cellID := c.cells.group(keys)
+	start := make([]int32, len(uniq)+1)
+	for _, j := range cellID {
+		start[j+1]++
+	}
+	for j := 1; j < len(start); j++ {
+		start[j] += start[j-1]
+	}
+	members := make([]int32, n)
+	next := slices.Clone(start[:len(uniq)])
+	for i, j := range cellID {
+		members[next[j]] = int32(i)
+		next[j]++
+	}
+	// Copies of the members' vectors and points in cell order: Compute
+	// reads them cell by cell, and gathering them from community order was
+	// a cache miss per community.
+	vecs, pts := make([]vec, n), make([]Point, n)
+	parallel(n, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			vecs[j], pts[j] = c.vecs[members[j]], comms[members[j]].Point
+		}
+	})
+	c.cellList = make([]commCell, len(uniq))
+	for j, k := range uniq {
+		a, b := start[j], start[j+1]
+		c.cellList[j] = commCell{row: int32(k >> 32), col: int32(uint32(k)),
+			members: members[a:b:b], vecs: vecs[a:b:b], pts: pts[a:b:b]}
+	}
+	// In cell order, consecutive communities mostly share a block, so the
+	// last block found saves most map probes.
+	blockOf := make(map[int64]int32)
+	c.blockOf = blockOf
+	lastKey, b := int64(math.MinInt64), int32(-1)
+	for j, i := range members {
+		p := pts[j]
+		br, bc := math.Floor(p.Lat/blockDeg), math.Floor(p.Lng/blockDeg)
 		bk := cellKey(int32(br), int32(bc))
-		b, ok := blockOf[bk]
+		if bk == lastKey {
+			c.blocks[b].members = append(c.blocks[b].members, i)
+			continue
+		}
+		lastKey = bk
+		var ok bool
+		b, ok = blockOf[bk]
 		if !ok {
 			b = int32(len(c.blocks))
 			blockOf[bk] = b
@@ -120,23 +165,29 @@ func NewCoverage(idx *Index, comms []Community) *Coverage {
 				lngMin: bc * blockDeg, lngMax: (bc + 1) * blockDeg,
 			})
 		}
-		c.blocks[b].members = append(c.blocks[b].members, int32(i))
+		c.blocks[b].members = append(c.blocks[b].members, i)
 	}
-	for k, members := range c.cells {
-		c.cellList = append(c.cellList, commCell{row: int32(k >> 32), col: int32(uint32(k)), members: members})
-	}
-	// Sorted so that work order, and so float results, never vary by run.
-	slices.SortFunc(c.cellList, func(a, b commCell) int {
-		return cmp.Or(cmp.Compare(a.row, b.row), cmp.Compare(a.col, b.col))
-	})
 	c.Compute()
 	return c
+}
+
+// parallel splits [0, n) into one contiguous share per GOMAXPROCS and runs
+// fn on each share concurrently.
+func parallel(n int, fn func(lo, hi int)) {
+	w := max(1, min(runtime.GOMAXPROCS(0), n/4096))
+	var wg sync.WaitGroup
+	for k := range w {
+		wg.Go(func() { fn(k*n/w, (k+1)*n/w) })
+	}
+	wg.Wait()
 }
 
 // commCell is one grid cell of communities.
 type commCell struct {
 	row, col int32
 	members  []int32
+	vecs     []vec   // vecs[j] belongs to members[j]
+	pts      []Point // pts[j] belongs to members[j]
 }
 
 // Index returns the facility index; read it, but mutate through Coverage.
@@ -172,6 +223,8 @@ func (c *Coverage) Nearest(i int) (id string, dist float64, ok bool) {
 // the dense east makes equal static shares very unequal in work.
 func (c *Coverage) Compute() {
 	const chunk = 64
+	// A dense snapshot of the index replaces millions of map probes.
+	snap := c.idx.snapshot()
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -183,7 +236,7 @@ func (c *Coverage) Compute() {
 					return
 				}
 				for j := lo; j < min(lo+chunk, len(c.cellList)); j++ {
-					buf = c.computeCell(&c.cellList[j], buf[:0])
+					buf = c.computeCell(snap, &c.cellList[j], buf[:0])
 				}
 			}
 		})
@@ -194,20 +247,46 @@ func (c *Coverage) Compute() {
 	}
 }
 
+// cellHalfDiag bounds, in metres, the distance from a cell's centre to any
+// point of the cell: half the diagonal of a cell at the equator, where
+// cells are widest, plus a metre for rounding at the edges.
+const cellHalfDiag = EarthRadius*degToRad*cellDeg*math.Sqrt2/2 + 1
+
 // computeCell sets count and nearest for the communities of one cell, using
 // buf as scratch space, and returns it for reuse.
-func (c *Coverage) computeCell(cl *commCell, buf []entry) []entry {
+func (c *Coverage) computeCell(snap *snapshot, cl *commCell, buf []entry) []entry {
 	x := c.idx
 	cells := x.levels[0].cells
 	r0, r1, c0, c1 := cellWindow(cl.row, cl.col, x.maxRadius)
 	for r := r0; r <= r1; r++ {
+		if g := snap[0]; g != nil {
+			buf = g.appendRow(buf, r, c0, c1)
+			continue
+		}
 		for col := c0; col <= c1; col++ {
 			buf = append(buf, cells[cellKey(r, col)]...)
 		}
 	}
 	lim := chord2For(x.maxRadius)
-	for _, i := range cl.members {
-		v := c.vecs[i]
+	if len(cl.members) > 2 {
+		// Every member is within cellHalfDiag of the cell's centre, so a
+		// facility farther than maxRadius + cellHalfDiag from the centre
+		// neither covers a member nor is its nearest within maxRadius. The
+		// window is a rectangle about twice the area of that circle, and
+		// dropping the rest once per cell spares every member the scan.
+		centre := toVec(Point{Lat: (float64(cl.row)+0.5)*cellDeg - 90, Lng: (float64(cl.col)+0.5)*cellDeg - 180})
+		keep := chord2For(x.maxRadius + cellHalfDiag)
+		n := 0
+		for _, e := range buf {
+			if chord2(centre, e.v) <= keep {
+				buf[n] = e
+				n++
+			}
+		}
+		buf = buf[:n]
+	}
+	for j, i := range cl.members {
+		v := cl.vecs[j]
 		var cnt int32
 		best, bestC2 := int32(-1), math.Inf(1)
 		for _, e := range buf {
@@ -215,7 +294,9 @@ func (c *Coverage) computeCell(cl *commCell, buf []entry) []entry {
 			if d <= e.rc2 {
 				cnt++
 			}
-			if d < bestC2 || d == bestC2 && e.s < best {
+			// Ties go to the lower slot; the first test alone is false
+			// for most entries.
+			if d <= bestC2 && (d < bestC2 || e.s < best) {
 				best, bestC2 = e.s, d
 			}
 		}
@@ -223,7 +304,7 @@ func (c *Coverage) computeCell(cl *commCell, buf []entry) []entry {
 		// one found within maxRadius is exact; otherwise the nearest may lie
 		// outside it and the index searches outwards.
 		if bestC2 > lim {
-			best, bestC2 = x.nearest(c.comms[i].Point, v, 0)
+			best, bestC2 = x.nearest(snap, cl.pts[j], v, 0)
 		}
 		c.count[i] = cnt
 		c.nearSlot[i], c.near[i] = best, bestC2
@@ -326,7 +407,7 @@ func (c *Coverage) RemoveFacility(id string) {
 		changed := false
 		for _, i := range blk.members {
 			if c.nearSlot[i] == s {
-				c.nearSlot[i], c.near[i] = c.idx.nearest(c.comms[i].Point, c.vecs[i], 0)
+				c.nearSlot[i], c.near[i] = c.idx.nearest(nil, c.comms[i].Point, c.vecs[i], 0)
 				changed = true
 			}
 		}
@@ -341,7 +422,11 @@ func (c *Coverage) forWithin(p Point, v vec, rc2 float64, fn func(i int32)) {
 	r0, r1, c0, c1 := window(p, arcFromChord2(rc2))
 	for r := r0; r <= r1; r++ {
 		for col := c0; col <= c1; col++ {
-			for _, i := range c.cells[cellKey(r, col)] {
+			j, ok := c.cells.get(r, col)
+			if !ok {
+				continue
+			}
+			for _, i := range c.cellList[j].members {
 				if chord2(c.vecs[i], v) <= rc2 {
 					fn(i)
 				}

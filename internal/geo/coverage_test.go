@@ -58,6 +58,9 @@ func TestCoverageMatchesBruteForce(t *testing.T) {
 		fs[f.ID] = f
 	}
 	c := NewCoverage(x, randCommunities(rng, 800))
+	if c.cells.dense == nil {
+		t.Fatal("the communities' cells were not made dense")
+	}
 	checkCoverage(t, c, fs)
 	next := 0
 	for round := range 3 {
@@ -163,4 +166,30 @@ func TestStats(t *testing.T) {
 	if !slices.Equal([]int{rural.Communities, rural.Covered}, []int{2, 0}) {
 		t.Errorf("rural stats = %+v", rural)
 	}
+}
+
+// A facility on another continent stretches the index's extent beyond what
+// a dense snapshot may hold, so Compute reads the maps: both paths must give
+// the brute-force answer.
+func TestCoverageWideExtent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	x := NewIndex()
+	fs := make(map[string]Facility)
+	for _, f := range append(randFacilities(rng, 120), Facility{ID: "far", Point: Point{-60, -150}, Radius: 3000, Active: true}) {
+		x.Add(f)
+		fs[f.ID] = f
+	}
+	if x.freeze(0) != nil {
+		t.Fatal("the finest level was frozen despite its extent")
+	}
+	if x.freeze(2) == nil {
+		t.Fatal("the coarsest level was not frozen")
+	}
+	comms := randCommunities(rng, 600)
+	comms = append(comms, Community{Code: "990000000001", Point: Point{-60.01, -150}})
+	c := NewCoverage(x, comms)
+	if c.cells.dense != nil {
+		t.Fatal("the communities' cells were made dense despite their extent")
+	}
+	checkCoverage(t, c, fs)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -151,4 +152,67 @@ func mapValues(m map[string]Facility) []Facility {
 		vs = append(vs, m[k])
 	}
 	return vs
+}
+
+// The trigonometry-free ring bound must never exceed the exact one, and
+// differ from it only by rounding.
+func TestRingBoundChord2(t *testing.T) {
+	for _, lat := range []float64{0, 18.5, 30, 45.7, 53.5, 80, 89.9} {
+		p := Point{Lat: lat, Lng: 100}
+		for _, deg := range levelDeg {
+			for k := range int32(40) {
+				exact := chord2For(ringBound(p, k, deg))
+				got := ringBoundChord2(math.Cos(lat*degToRad), k, deg)
+				if got > exact || exact-got > 1e-8*exact+1e-300 {
+					t.Errorf("lat %v deg %v k %d: %g, exact %g", lat, deg, k, got, exact)
+				}
+			}
+		}
+	}
+}
+
+// AddAll must build exactly the index that Add builds one by one, and an
+// index that then behaves the same under mutation; with a repeated ID it
+// falls back to Add, where the later facility replaces the earlier.
+func TestAddAllEqualsAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	fs := randFacilities(rng, 400)
+	for i := range fs {
+		fs[i].Active = i%7 != 0
+	}
+	for _, tc := range []struct {
+		name string
+		fs   []Facility
+	}{
+		{"distinct", fs},
+		{"repeated", append(slices.Clone(fs), Facility{ID: fs[3].ID, Point: Point{31, 120}, Radius: 2500, Active: true})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			one, bulk := NewIndex(), NewIndex()
+			for _, f := range tc.fs {
+				one.Add(f)
+			}
+			bulk.AddAll(tc.fs)
+			if !reflect.DeepEqual(one, bulk) {
+				t.Fatal("AddAll built a different index than Add")
+			}
+			// Mutations after a bulk load must not disturb neighbouring cells.
+			for i := range 100 {
+				f := randFacilities(rng, 1)[0]
+				f.ID = fmt.Sprint("m", i)
+				p := randPoint(rng)
+				id := tc.fs[rng.IntN(len(tc.fs))].ID
+				for _, x := range []*Index{one, bulk} {
+					x.Add(f)
+					x.Move(id, p)
+				}
+			}
+			for _, x := range []*Index{one, bulk} {
+				x.Remove(tc.fs[0].ID)
+			}
+			if !reflect.DeepEqual(one, bulk) {
+				t.Fatal("after mutations the bulk-loaded index differs")
+			}
+		})
+	}
 }

@@ -64,7 +64,7 @@ func (s *LinkageService) RecordActivity(ctx context.Context, act *shequ.Activity
 		}
 		for _, rid := range act.ResidentIDs {
 			var comm string
-			if err := c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT community FROM residents WHERE id = ?`), rid).Scan(&comm); err != nil ||
+			if !validID(rid) || c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT community FROM residents WHERE id = ?`), rid).Scan(&comm) != nil ||
 				!strings.HasPrefix(comm, p.Community[:9]) {
 				return "", "", fieldError("resident_ids", "activity.resident.invalid", "Every participant named is a resident of the register near the project.")
 			}

@@ -11,12 +11,13 @@ import (
 // Audited actions of the needs pool.
 const (
 	auditNeedCreate     = "need.create"
+	auditNeedRead       = "need.read"
 	auditNeedSupport    = "need.support"
 	auditNeedTransition = "need.transition"
 )
 
-const needColumns = `id, community, category, title, description, channel, author_id, COALESCE(resident_id, ''),
-	status, reason, COALESCE(merged_into, ''), COALESCE(project_id, ''), supports, created_at, updated_at`
+const needColumns = `id, community, category, title, description, channel, author_id, COALESCE(CAST(resident_id AS TEXT), ''),
+	status, reason, COALESCE(CAST(merged_into AS TEXT), ''), COALESCE(CAST(project_id AS TEXT), ''), supports, created_at, updated_at`
 
 func scanNeed(row interface{ Scan(...any) error }) (*shequ.Need, error) {
 	n := &shequ.Need{}
@@ -70,7 +71,10 @@ func (s *LinkageService) CreateNeed(ctx context.Context, n *shequ.Need) error {
 		}
 		if n.ResidentID != "" {
 			var comm string
-			err := c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT community FROM residents WHERE id = ?`), n.ResidentID).Scan(&comm)
+			err := sql.ErrNoRows
+			if validID(n.ResidentID) {
+				err = c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT community FROM residents WHERE id = ?`), n.ResidentID).Scan(&comm)
+			}
 			if err != nil || comm != n.Community {
 				return "", "", fieldError("resident_id", "need.resident.invalid", "The resident is not one of this community.")
 			}
@@ -99,14 +103,14 @@ func fieldError(field, key, msg string) error {
 // FindNeedByID implements shequ.NeedService.
 func (s *LinkageService) FindNeedByID(ctx context.Context, id string) (*shequ.Need, error) {
 	if err := authorizeResident(ctx, shequ.ActionNeedRead, nil); err != nil {
-		return nil, err
+		return nil, s.db.recordDenied(ctx, err, auditNeedRead, objNeed, clipID(id), "")
 	}
 	n, err := s.loadNeed(ctx, s.db.db, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := authorizeResident(ctx, shequ.ActionNeedRead, &shequ.Object{Division: n.Community}); err != nil {
-		return nil, err
+		return nil, s.db.recordDenied(ctx, err, auditNeedRead, objNeed, n.ID, n.Community)
 	}
 	return n, nil
 }
@@ -349,23 +353,4 @@ func (s *LinkageService) NeedHeat(ctx context.Context, scope string) ([]shequ.Ca
 		out = append(out, h)
 	}
 	return out, nil
-}
-
-// needSupporters returns the authors and supporters of needs.
-func (s *LinkageService) needPeople(ctx context.Context, tx *sql.Tx, projectID string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, s.db.rebind(`SELECT author_id FROM needs WHERE project_id = ?
-		UNION SELECT ns.user_id FROM need_supports ns JOIN needs n ON n.id = ns.need_id WHERE n.project_id = ?`), projectID, projectID)
-	if err != nil {
-		return nil, translateError(err, "read supporters")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, translateError(err, "read supporters")
-		}
-		out = append(out, u)
-	}
-	return out, translateError(rows.Err(), "read supporters")
 }

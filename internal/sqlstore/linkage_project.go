@@ -15,6 +15,7 @@ import (
 // Audited actions of projects.
 const (
 	auditProjectCreate     = "project.create"
+	auditProjectRead       = "project.read"
 	auditProjectTransition = "project.transition"
 	auditProjectReviewers  = "project.reviewers"
 	auditObjectionLodge    = "objection.lodge"
@@ -23,7 +24,7 @@ const (
 
 const projectColumns = `id, community, title, target_group, objectives, indicators, criteria, budget_fen, period_start,
 	period_end, org_kinds, bid_deadline, require_certified, weight_residents, weight_community, weight_third,
-	objection_days, status, comment, COALESCE(winner_bid_id, ''), awarded_at, objection_ends, created_by, created_at, updated_at`
+	objection_days, status, comment, COALESCE(CAST(winner_bid_id AS TEXT), ''), awarded_at, objection_ends, created_by, created_at, updated_at`
 
 // indicatorJSON and criterionJSON are the stored JSON forms.
 type indicatorJSON struct {
@@ -220,14 +221,14 @@ func projectJSON(p *shequ.Project) (string, string) {
 // FindProjectByID implements shequ.ProjectService.
 func (s *LinkageService) FindProjectByID(ctx context.Context, id string) (*shequ.Project, error) {
 	if err := authorizeResident(ctx, shequ.ActionProjectRead, nil); err != nil {
-		return nil, err
+		return nil, s.db.recordDenied(ctx, err, auditProjectRead, objProject, clipID(id), "")
 	}
 	p, err := s.loadProject(ctx, s.db.db, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := authorizeResident(ctx, shequ.ActionProjectRead, &shequ.Object{Division: p.Community}); err != nil {
-		return nil, err
+		return nil, s.db.recordDenied(ctx, err, auditProjectRead, objProject, p.ID, p.Community)
 	}
 	// Residents and organizations see a project once its call is public.
 	if a := shequ.ActorFrom(ctx); a != nil && !p.Public() && !a.Can(shequ.ActionProjectDesign) && !a.Can(shequ.ActionProjectApprove) {
@@ -342,6 +343,9 @@ func (s *LinkageService) AppointReviewers(ctx context.Context, id string, userID
 			return "", "", fieldError("reviewers", "project.reviewers.few", "Appoint at least three reviewers.")
 		}
 		for _, u := range userIDs {
+			if !validID(u) {
+				return "", "", fieldError("reviewers", "project.reviewer.invalid", "Every reviewer is an account that may score bids in the project's area.")
+			}
 			var role, scope string
 			err := c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT role, scope FROM users WHERE id = ? AND disabled = ?`), u, false).
 				Scan(&role, &scope)

@@ -238,7 +238,7 @@ func (s *LinkageService) AnswerObjection(ctx context.Context, objectionID, answe
 	err := s.write(ctx, auditObjectionAnswer, objObjection, func(c *change) (string, string, error) {
 		var err error
 		if !validID(objectionID) {
-			return "", "", shequ.ErrNotFound
+			return "", "", refuse(shequ.ErrNotFound, auditObjectionAnswer, objObjection, objectionID, "")
 		}
 		o, err = scanObjection(c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT `+objectionColumns+` FROM objections WHERE id = ?`), objectionID))
 		if err != nil {

@@ -6,18 +6,18 @@
 -- Asia/Shanghai; money integer 分. Every row carries its community code.
 
 CREATE TABLE needs (
-    id          text PRIMARY KEY,
+    id          uuid PRIMARY KEY,
     community   text COLLATE "C" NOT NULL REFERENCES divisions (code) CHECK (length(community) = 12),
     category    text NOT NULL CHECK (category <> ''),
     title       text NOT NULL CHECK (title <> ''),
     description text NOT NULL,
     channel     text NOT NULL CHECK (channel = 'online' OR channel = 'front_desk' OR channel = 'visit'),
     author_id   text NOT NULL,
-    resident_id text NULL REFERENCES residents (id),
+    resident_id uuid NULL REFERENCES residents (id),
     status      text NOT NULL,
     reason      text NOT NULL,
-    merged_into text NULL REFERENCES needs (id),
-    project_id  text NULL,
+    merged_into uuid NULL REFERENCES needs (id),
+    project_id  uuid NULL,
     supports    integer NOT NULL CHECK (supports >= 0),
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL
@@ -30,14 +30,14 @@ CREATE INDEX needs_project_idx ON needs (project_id);
 
 -- One support (附议) per account and need.
 CREATE TABLE need_supports (
-    need_id    text NOT NULL REFERENCES needs (id),
+    need_id    uuid NOT NULL REFERENCES needs (id),
     user_id    text NOT NULL,
     created_at timestamptz NOT NULL,
     PRIMARY KEY (need_id, user_id)
 );
 
 CREATE TABLE projects (
-    id                text PRIMARY KEY,
+    id                uuid PRIMARY KEY,
     community         text COLLATE "C" NOT NULL REFERENCES divisions (code) CHECK (length(community) = 12),
     title             text NOT NULL CHECK (title <> ''),
     target_group      text NOT NULL,
@@ -58,7 +58,7 @@ CREATE TABLE projects (
     objection_days    integer NOT NULL CHECK (objection_days > 0),
     status            text NOT NULL,
     comment           text NOT NULL,
-    winner_bid_id     text NULL,
+    winner_bid_id     uuid NULL,
     awarded_at        timestamptz NULL,
     objection_ends    timestamptz NULL,
     created_by        text NOT NULL,
@@ -69,16 +69,16 @@ CREATE TABLE projects (
 CREATE INDEX projects_community_status_idx ON projects (community, status);
 
 CREATE TABLE project_reviewers (
-    project_id text NOT NULL REFERENCES projects (id),
-    user_id    text NOT NULL REFERENCES users (id),
+    project_id uuid NOT NULL REFERENCES projects (id),
+    user_id    uuid NOT NULL REFERENCES users (id),
     PRIMARY KEY (project_id, user_id)
 );
 
 -- One bid per organization and project.
 CREATE TABLE bids (
-    id           text PRIMARY KEY,
-    project_id   text NOT NULL REFERENCES projects (id),
-    org_id       text NOT NULL REFERENCES social_orgs (id),
+    id           uuid PRIMARY KEY,
+    project_id   uuid NOT NULL REFERENCES projects (id),
+    org_id       uuid NOT NULL REFERENCES social_orgs (id),
     plan         text NOT NULL,
     price_fen    bigint NOT NULL CHECK (price_fen > 0),
     experience   text NOT NULL,
@@ -90,17 +90,17 @@ CREATE TABLE bids (
 );
 
 CREATE TABLE bid_team (
-    bid_id    text NOT NULL REFERENCES bids (id) ON DELETE CASCADE,
-    worker_id text NOT NULL REFERENCES social_workers (id),
+    bid_id    uuid NOT NULL REFERENCES bids (id) ON DELETE CASCADE,
+    worker_id uuid NOT NULL REFERENCES social_workers (id),
     PRIMARY KEY (bid_id, worker_id)
 );
 
 -- One review per reviewer and bid; scores as JSON {"plan": 35, …}.
 CREATE TABLE reviews (
-    id          text PRIMARY KEY,
-    project_id  text NOT NULL REFERENCES projects (id),
-    bid_id      text NOT NULL REFERENCES bids (id),
-    reviewer_id text NOT NULL REFERENCES users (id),
+    id          uuid PRIMARY KEY,
+    project_id  uuid NOT NULL REFERENCES projects (id),
+    bid_id      uuid NOT NULL REFERENCES bids (id),
+    reviewer_id text NOT NULL,
     scores      text NOT NULL,
     total       integer NOT NULL CHECK (total >= 0),
     created_at  timestamptz NOT NULL,
@@ -110,8 +110,8 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_project_idx ON reviews (project_id);
 
 CREATE TABLE objections (
-    id          text PRIMARY KEY,
-    project_id  text NOT NULL REFERENCES projects (id),
+    id          uuid PRIMARY KEY,
+    project_id  uuid NOT NULL REFERENCES projects (id),
     author_id   text NOT NULL,
     text        text NOT NULL CHECK (text <> ''),
     answer      text NOT NULL,
@@ -123,8 +123,8 @@ CREATE TABLE objections (
 CREATE INDEX objections_project_idx ON objections (project_id);
 
 CREATE TABLE activities (
-    id              text PRIMARY KEY,
-    project_id      text NOT NULL REFERENCES projects (id),
+    id              uuid PRIMARY KEY,
+    project_id      uuid NOT NULL REFERENCES projects (id),
     community       text COLLATE "C" NOT NULL,
     day             text NOT NULL CHECK (length(day) = 10),
     place           text NOT NULL,
@@ -141,14 +141,14 @@ CREATE TABLE activities (
 CREATE INDEX activities_project_idx ON activities (project_id, day);
 
 CREATE TABLE activity_residents (
-    activity_id text NOT NULL REFERENCES activities (id),
-    resident_id text NOT NULL REFERENCES residents (id),
+    activity_id uuid NOT NULL REFERENCES activities (id),
+    resident_id uuid NOT NULL REFERENCES residents (id),
     PRIMARY KEY (activity_id, resident_id)
 );
 
 CREATE TABLE evaluations (
-    id           text PRIMARY KEY,
-    project_id   text NOT NULL REFERENCES projects (id),
+    id           uuid PRIMARY KEY,
+    project_id   uuid NOT NULL REFERENCES projects (id),
     community    text COLLATE "C" NOT NULL,
     kind         text NOT NULL CHECK (kind = 'resident' OR kind = 'community' OR kind = 'third_party'),
     score        integer NOT NULL CHECK (score >= 0 AND score <= 100),
@@ -164,7 +164,7 @@ CREATE UNIQUE INDEX evaluations_resident_once_idx ON evaluations (project_id, ev
 
 -- The history of every object of the chain.
 CREATE TABLE timeline_events (
-    id          text PRIMARY KEY,
+    id          uuid PRIMARY KEY,
     object_type text NOT NULL,
     object_id   text NOT NULL,
     division    text COLLATE "C" NOT NULL,
@@ -180,7 +180,7 @@ CREATE TABLE timeline_events (
 CREATE INDEX timeline_events_object_idx ON timeline_events (object_type, object_id, time);
 
 CREATE TABLE notifications (
-    id          text PRIMARY KEY,
+    id          uuid PRIMARY KEY,
     user_id     text NOT NULL,
     kind        text NOT NULL,
     object_type text NOT NULL,
@@ -195,8 +195,8 @@ CREATE INDEX notifications_user_idx ON notifications (user_id, created_at);
 -- One row per notification and channel; senders of other channels (SMS,
 -- WeChat) take 'pending' rows and mark them 'sent' or 'failed'.
 CREATE TABLE notification_outbox (
-    id              text PRIMARY KEY,
-    notification_id text NOT NULL REFERENCES notifications (id),
+    id              uuid PRIMARY KEY,
+    notification_id uuid NOT NULL REFERENCES notifications (id),
     channel         text NOT NULL,
     status          text NOT NULL CHECK (status = 'pending' OR status = 'sent' OR status = 'failed'),
     created_at      timestamptz NOT NULL,

@@ -100,7 +100,7 @@ CREATE TABLE reviews (
     id          TEXT PRIMARY KEY,
     project_id  TEXT NOT NULL REFERENCES projects (id),
     bid_id      TEXT NOT NULL REFERENCES bids (id),
-    reviewer_id TEXT NOT NULL REFERENCES users (id),
+    reviewer_id TEXT NOT NULL,
     scores      TEXT NOT NULL,
     total       INTEGER NOT NULL CHECK (total >= 0),
     created_at  TEXT NOT NULL,

@@ -75,6 +75,8 @@ const (
 	ActionReviewScore    Action = "review.score"    // score bids when appointed reviewer
 	ActionActivityRecord Action = "activity.record" // record activities of a project (the winning team)
 	ActionEvaluate       Action = "evaluate"        // rate (resident) or score (community, third party) a project
+	ActionFacilityRead   Action = "facility.read"   // see service facilities, coverage, the gap map and siting
+	ActionFacilityWrite  Action = "facility.write"  // add and edit facilities and community locations
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -82,7 +84,8 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionResidentVerify, ActionUserRead, ActionUserManage, ActionSecurityManage, ActionAuditRead, ActionDivisionImport,
 	ActionOrgRead, ActionOrgWrite, ActionWorkerRead, ActionWorkerWrite, ActionTargetWrite, ActionIndicatorRead,
 	ActionNeedRead, ActionNeedRaise, ActionNeedManage, ActionProjectRead, ActionProjectDesign, ActionProjectApprove,
-	ActionBidSubmit, ActionReviewScore, ActionActivityRecord, ActionEvaluate}
+	ActionBidSubmit, ActionReviewScore, ActionActivityRecord, ActionEvaluate,
+	ActionFacilityRead, ActionFacilityWrite}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -102,11 +105,12 @@ var permissions = map[Role]map[Action]grant{
 		ActionOrgRead: {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {}, ActionIndicatorRead: {},
 		ActionNeedRead: {}, ActionNeedRaise: {}, ActionNeedManage: {}, ActionProjectRead: {}, ActionProjectDesign: {},
 		ActionReviewScore: {}, ActionEvaluate: {},
+		ActionFacilityRead: {}, ActionFacilityWrite: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
 		ActionOrgRead:      {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {},
-		ActionTargetWrite: {}, ActionIndicatorRead: {},
+		ActionTargetWrite: {}, ActionIndicatorRead: {}, ActionFacilityRead: {}, ActionFacilityWrite: {},
 		ActionNeedRead: {}, ActionNeedManage: {}, ActionProjectRead: {}, ActionProjectApprove: {},
 		ActionReviewScore: {}, ActionEvaluate: {},
 	},

@@ -78,6 +78,11 @@ type Coverage struct {
 	count    []int32
 	near     []float64 // squared chord to the nearest active facility; +Inf if none
 	nearSlot []int32   // index slot of that facility, -1 if none
+	// byCode finds a community; blockOf a block by its key; hidden marks
+	// the communities taken out of every figure (see community.go).
+	byCode  map[string]int32
+	blockOf map[int64]int32
+	hidden  []bool
 }
 
 // NewCoverage indexes communities against idx and computes full coverage.
@@ -90,9 +95,13 @@ func NewCoverage(idx *Index, comms []Community) *Coverage {
 		count:    make([]int32, len(comms)),
 		near:     make([]float64, len(comms)),
 		nearSlot: make([]int32, len(comms)),
+		byCode:   make(map[string]int32, len(comms)),
+		blockOf:  make(map[int64]int32),
+		hidden:   make([]bool, len(comms)),
 	}
-	blockOf := make(map[int64]int32)
+	blockOf := c.blockOf
 	for i, cm := range comms {
+		c.byCode[cm.Code] = int32(i)
 		c.vecs[i] = toVec(cm.Point)
 		row, col := cellOf(cm.Point)
 		k := cellKey(row, col)
@@ -352,7 +361,7 @@ func (c *Coverage) StatsFunc(keep func(*Community) bool) CoverageStats {
 	var dists []float64
 	for i := range c.comms {
 		cm := &c.comms[i]
-		if !keep(cm) {
+		if c.hidden[i] || !keep(cm) {
 			continue
 		}
 		st.Communities++

@@ -278,3 +278,9 @@ type ProjectService interface {
 	AnswerObjection(ctx context.Context, objectionID, answer string) (*Objection, error)
 	FindObjections(ctx context.Context, projectID string) ([]*Objection, error)
 }
+
+// NextStates lists the states the project may go to from its current one.
+func (p *Project) NextStates() []ProjectStatus { return projectTransitions[p.Status] }
+
+// NextStates lists the states the need may go to from its current one.
+func (n *Need) NextStates() []NeedStatus { return needTransitions[n.Status] }

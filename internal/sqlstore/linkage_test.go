@@ -260,7 +260,7 @@ func TestLinkageChain(t *testing.T) {
 		if p.WinnerBidID != b1.ID || p.ObjectionEnds == nil {
 			t.Fatalf("awarded = %+v", p)
 		}
-		wantError(t, fx.move(t, fx.off, p, shequ.ProjectInProgress), shequ.EConflict, "project.objection_period")
+		wantError(t, fx.move(t, fx.off, p, shequ.ProjectInProgress), shequ.EConflict, "project.objection_period.running")
 		obj := must(s.LodgeObjection(ctxRes2, p.ID, "中标机构人员不足，请核实"))(t)
 		fx.clock.Add(10 * 24 * time.Hour)
 		wantError(t, fx.move(t, fx.off, p, shequ.ProjectInProgress), shequ.EConflict, "project.objections_open")

@@ -141,7 +141,7 @@ func (s *LinkageService) transitionEffects(c *change, p *shequ.Project, t shequ.
 		}
 	case shequ.ProjectInProgress:
 		if p.ObjectionEnds == nil || !c.now.After(*p.ObjectionEnds) {
-			return shequ.Errorf(shequ.EConflict, "project.objection_period", "The objection period has not ended yet.")
+			return shequ.Errorf(shequ.EConflict, "project.objection_period.running", "The objection period has not ended yet.")
 		}
 		var open int
 		if err := c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM objections WHERE project_id = ? AND answered_at IS NULL`),

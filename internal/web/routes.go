@@ -90,6 +90,26 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/indicators.csv", s.handleIndicatorCountryCSV},
 		{http.MethodGet, "/indicators/{code}", s.handleIndicatorShow},
 
+		// 三社联动: the needs pool, projects and their calls, public
+		// pages (no account needed) and notifications. "/needs/similar"
+		// and "/projects/new" win over "{id}" as more specific.
+		{http.MethodGet, "/needs", s.handleNeedList},
+		{http.MethodPost, "/needs", s.handleNeedCreate},
+		{http.MethodGet, "/needs/similar", s.handleNeedSimilar},
+		{http.MethodGet, "/needs/{id}", s.handleNeedShow},
+		{http.MethodPost, "/needs/{id}/support", s.handleNeedSupport},
+		{http.MethodPost, "/needs/{id}/transitions", s.handleNeedTransition},
+		{http.MethodGet, "/projects", s.handleProjectList},
+		{http.MethodPost, "/projects", s.handleProjectCreate},
+		{http.MethodGet, "/projects/new", s.handleProjectNew},
+		{http.MethodGet, "/projects/{id}", s.handleProjectShow},
+		{http.MethodPost, "/projects/{id}/{step}", s.handleProjectStep},
+		{http.MethodPost, "/objections/{id}/answer", s.handleObjectionAnswer},
+		{http.MethodGet, "/public/projects", s.handlePublicProjects},
+		{http.MethodGet, "/public/projects/{id}", s.handlePublicProject},
+		{http.MethodGet, "/notifications", s.handleNotifications},
+		{http.MethodPost, "/notifications/read", s.handleNotificationsRead},
+
 		// Audit trail (auditors only).
 		{http.MethodGet, "/audit", s.handleAudit},
 		{http.MethodGet, "/audit.csv", s.handleAuditCSV},
@@ -125,6 +145,29 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/api/v1/indicators/{code}", s.handleAPIIndicators},
 		{http.MethodGet, "/api/v1/indicators/{code}/children", s.handleAPIIndicatorChildren},
 		{http.MethodGet, "/api/v1/indicators/{code}/gaps", s.handleAPIIndicatorGaps},
+		{http.MethodGet, "/api/v1/needs", s.handleAPINeedList},
+		{http.MethodPost, "/api/v1/needs", s.handleAPINeedCreate},
+		{http.MethodGet, "/api/v1/needs/{id}", s.handleAPINeedGet},
+		{http.MethodPost, "/api/v1/needs/{id}/support", s.handleAPINeedSupport},
+		{http.MethodPost, "/api/v1/needs/{id}/transitions", s.handleAPINeedTransition},
+		{http.MethodGet, "/api/v1/projects", s.handleAPIProjectList},
+		{http.MethodPost, "/api/v1/projects", s.handleAPIProjectCreate},
+		{http.MethodGet, "/api/v1/projects/{id}", s.handleAPIProjectGet},
+		{http.MethodPost, "/api/v1/projects/{id}/transitions", s.handleAPIProjectTransition},
+		{http.MethodPost, "/api/v1/projects/{id}/reviewers", s.handleAPIProjectReviewers},
+		{http.MethodGet, "/api/v1/projects/{id}/bids", s.handleAPIBidList},
+		{http.MethodPost, "/api/v1/projects/{id}/bids", s.handleAPIBidSubmit},
+		{http.MethodPost, "/api/v1/bids/{id}/withdraw", s.handleAPIBidWithdraw},
+		{http.MethodGet, "/api/v1/projects/{id}/reviews", s.handleAPIReviewList},
+		{http.MethodPost, "/api/v1/projects/{id}/reviews", s.handleAPIReviewSubmit},
+		{http.MethodGet, "/api/v1/projects/{id}/objections", s.handleAPIObjectionList},
+		{http.MethodPost, "/api/v1/projects/{id}/objections", s.handleAPIObjectionLodge},
+		{http.MethodPost, "/api/v1/objections/{id}/answer", s.handleAPIObjectionAnswer},
+		{http.MethodGet, "/api/v1/projects/{id}/activities", s.handleAPIActivityList},
+		{http.MethodPost, "/api/v1/projects/{id}/activities", s.handleAPIActivityRecord},
+		{http.MethodGet, "/api/v1/projects/{id}/evaluations", s.handleAPIEvaluationList},
+		{http.MethodPost, "/api/v1/projects/{id}/evaluations", s.handleAPIEvaluationSubmit},
+		{http.MethodGet, "/api/v1/notifications", s.handleAPINotifications},
 	}
 }
 

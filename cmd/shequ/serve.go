@@ -111,6 +111,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Workers:         s.workers,
 		Targets:         s.targets,
 		Indicators:      s.indicators,
+		Linkage:         s.linkage,
 	})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"shequ"
+	"shequ/data"
 	"shequ/internal/auth"
 	"shequ/internal/config"
 	"shequ/internal/indicator"
@@ -31,6 +32,9 @@ type services struct {
 	orgs      *sqlstore.OrgService
 	workers   *sqlstore.SocialWorkerService
 	targets   *sqlstore.TargetService
+	// linkage runs the 三社联动 chain; its objection periods count working
+	// days on the embedded 2026 holiday table.
+	linkage *sqlstore.LinkageService
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
@@ -70,6 +74,12 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		orgs:      sqlstore.NewOrgService(db, keys),
 		workers:   sqlstore.NewSocialWorkerService(db, keys),
 		targets:   sqlstore.NewTargetService(db),
+		linkage:   sqlstore.NewLinkageService(db),
+	}
+	if days, err := shequ.ParseCalendar(data.Holidays2026()); err != nil {
+		log.Error("holiday table: objection periods count weekends only", "err", err)
+	} else {
+		s.linkage.Calendar = shequ.NewCalendar(days)
 	}
 	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets)
 	// The engine follows every committed change of the registers and targets.
@@ -80,7 +90,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 			log.Error("refresh indicators", "communities", communities, "err", err)
 		}
 	}
-	s.orgs.OnChange, s.workers.OnChange = refresh, refresh
+	s.orgs.OnChange, s.workers.OnChange, s.linkage.OnChange = refresh, refresh, refresh
 	s.targets.OnChange = func() {
 		if err := s.indicators.RefreshTargets(context.Background()); err != nil && shequ.ErrorCode(err) != shequ.EUnavailable {
 			log.Error("refresh indicator targets", "err", err)

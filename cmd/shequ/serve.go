@@ -73,6 +73,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		loaded, err := demo.Load(cliContext(ctx), demo.Services{
 			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
 			Hasher: s.hasher, Now: s.db.Now, Orgs: s.orgs, Workers: s.workers,
+			Linkage: s.linkage, LinkageClock: func(now func() time.Time) { s.linkage.Now = now },
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)

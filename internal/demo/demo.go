@@ -28,6 +28,12 @@ type Services struct {
 	// Orgs and Workers, when set, get synthetic registers for the county.
 	Orgs    shequ.OrgService
 	Workers shequ.SocialWorkerService
+	// Linkage, when set with LinkageClock, gets the 三社联动 demo: needs, a
+	// closed project and an open call. LinkageClock sets the service's
+	// workflow clock (nil: back to the database's) so that the demo replays
+	// months of history through the real rules.
+	Linkage      shequ.LinkageService
+	LinkageClock func(now func() time.Time)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -64,6 +70,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := loadRegisters(ctx, s); err != nil {
+		return false, err
+	}
+	if err := loadLinkage(ctx, s); err != nil {
 		return false, err
 	}
 	return true, nil

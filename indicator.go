@@ -47,6 +47,10 @@ type IndicatorStats struct {
 	WorkersByEdu     map[Education]int
 	// Communities with at least their target of social workers.
 	CommunitiesWithWorkers int
+
+	// Facilities are the facility-coverage figures (indicator module
+	// "facilities"); distances to within a bucket of its histogram.
+	Facilities CoverageFigures
 }
 
 // Rate returns part/whole, 0 for an empty whole.
@@ -127,6 +131,23 @@ var IndicatorDefs = []IndicatorDef{
 	{Key: "certified_share", Rate: (*IndicatorStats).CertifiedShare},
 	{Key: "covered", Count: func(s *IndicatorStats) int { return s.CommunitiesWithWorkers }, Target: TargetWorkersPerCommu},
 	{Key: "coverage", Rate: (*IndicatorStats).WorkerCoverage, Target: TargetWorkersPerCommu},
+
+	{Key: "fac_in_use", Count: func(s *IndicatorStats) int { return s.Facilities.InUse }, Group: "facilities"},
+	{Key: "fac_planned", Count: func(s *IndicatorStats) int { return s.Facilities.Planned }, Group: "facilities"},
+	{Key: "fac_urban_comprehensive", Rate: func(s *IndicatorStats) float64 { return s.Facilities.UrbanComprehensiveRate() },
+		Group: "facilities"},
+	{Key: "fac_rural_comprehensive", Rate: func(s *IndicatorStats) float64 { return s.Facilities.RuralComprehensiveRate() },
+		Target: TargetRuralFacilityCoverage, Group: "facilities"},
+	{Key: "fac_located", Count: func(s *IndicatorStats) int { return s.Facilities.Located }, Group: "facilities"},
+	{Key: "fac_covered", Count: func(s *IndicatorStats) int { return s.Facilities.Covered }, Group: "facilities"},
+	{Key: "fac_radius_coverage", Rate: func(s *IndicatorStats) float64 { return s.Facilities.RadiusCoverage() },
+		Group: "facilities"},
+	{Key: "fac_population_coverage", Rate: func(s *IndicatorStats) float64 { return s.Facilities.PopulationCoverage() },
+		Group: "facilities"},
+	{Key: "fac_median_km", Value: func(s *IndicatorStats) float64 { return s.Facilities.MedianNearest / 1000 },
+		Unit: "unit.km", Group: "facilities"},
+	{Key: "fac_p90_km", Value: func(s *IndicatorStats) float64 { return s.Facilities.P90Nearest / 1000 },
+		Unit: "unit.km", Group: "facilities"},
 }
 
 // IndicatorReport is everything a dashboard shows for one node.

@@ -67,7 +67,7 @@ func TestLinkageAPI(t *testing.T) {
 		}
 		code, body = worker.do("POST", "/api/v1/projects", map[string]any{"community_code": community, "title": "银龄陪伴",
 			"target_group": "独居老人", "objectives": "每周探访", "budget_fen": 5000000, "need_ids": []string{id},
-			"indicators": []map[string]any{{"measure": "participants", "target": 300}},
+			"indicators":   []map[string]any{{"measure": "participants", "target": 300}},
 			"period_start": "2099-01-01", "period_end": "2099-06-30", "bid_deadline": "2098-12-20T17:00:00+08:00"})
 		if code != http.StatusCreated || body["status"] != "draft" || body["budget_fen"] != float64(5000000) {
 			t.Fatalf("create project: %d %v", code, body)

@@ -74,6 +74,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
 			Hasher: s.hasher, Now: s.db.Now, Orgs: s.orgs, Workers: s.workers,
 			Linkage: s.linkage, LinkageClock: func(now func() time.Time) { s.linkage.Now = now },
+			Facilities: s.facilities, Locations: s.locations,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -84,6 +85,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	started := time.Now()
+	if err := s.coverage.Load(ctx); err != nil {
+		return fmt.Errorf("load coverage: %w", err)
+	}
 	if err := s.indicators.Load(ctx); err != nil {
 		return fmt.Errorf("load indicators: %w", err)
 	}
@@ -113,6 +117,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Targets:         s.targets,
 		Indicators:      s.indicators,
 		Linkage:         s.linkage,
+		Facilities:      s.facilities,
+		Locations:       s.locations,
+		Coverage:        s.coverage,
+		MapTiles:        m.Config.MapTiles,
+		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 	})
 	if err != nil {
 		return err

@@ -34,6 +34,10 @@ type Services struct {
 	// months of history through the real rules.
 	Linkage      shequ.LinkageService
 	LinkageClock func(now func() time.Time)
+	// Facilities and Locations, when set, get the demo service facilities
+	// and relocation-area tags.
+	Facilities shequ.FacilityService
+	Locations  shequ.LocationService
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -70,6 +74,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := loadRegisters(ctx, s); err != nil {
+		return false, err
+	}
+	if err := Facilities(ctx, s); err != nil {
 		return false, err
 	}
 	if err := loadLinkage(ctx, s); err != nil {

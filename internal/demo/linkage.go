@@ -242,7 +242,7 @@ func (d *linkageDemo) closedProject(ctx context.Context, start time.Time) error 
 	for i, c := range contents {
 		d.at(day(25 + 24*i))
 		a := &shequ.Activity{ProjectID: p.ID, Date: *dayStart(d.now), Place: places[i%len(places)], Content: c,
-			Functions: []shequ.ServiceFunction{shequ.ServiceFunctions[i%len(shequ.ServiceFunctions)], shequ.FuncComfort},
+			Functions:    []shequ.ServiceFunction{shequ.ServiceFunctions[i%len(shequ.ServiceFunctions)], shequ.FuncComfort},
 			Participants: 40 + 7*i, Volunteers: 4 + i%3, VolunteerHours: 8 + 2*i}
 		if err := l.RecordActivity(d.as(ctx, "demo-social"), a); err != nil {
 			return err
@@ -301,7 +301,7 @@ func (d *linkageDemo) openProject(ctx context.Context, start time.Time) error {
 	p := &shequ.Project{Community: Community, Title: "苕秀社区“四点半课堂”项目", TargetGroup: "辖区小学生",
 		Objectives: "工作日放学后提供作业辅导、安全教育和兴趣活动，缓解双职工家庭看护难。",
 		Indicators: []shequ.ProjectIndicator{{Measure: shequ.MeasureParticipants, Target: 1200}, {Measure: shequ.MeasureActivities, Target: 80}},
-		BudgetFen: 12_000_000, PeriodStart: ps, PeriodEnd: ps.AddDate(0, 10, 0), BidDeadline: start.AddDate(0, 0, 16),
+		BudgetFen:  12_000_000, PeriodStart: ps, PeriodEnd: ps.AddDate(0, 10, 0), BidDeadline: start.AddDate(0, 0, 16),
 		RequireCertified: true, NeedIDs: []string{n1.ID}}
 	if err := d.design(ctx, p); err != nil {
 		return err

@@ -85,3 +85,33 @@ func TestSetCommunityMatchesBruteForce(t *testing.T) {
 		t.Error("Find of an unknown code")
 	}
 }
+
+// StatsWith must equal the stats after actually adding the facilities, and
+// leave the coverage unchanged.
+func TestStatsWithEqualsAdding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	x := NewIndex()
+	for _, f := range randFacilities(rng, 60) {
+		x.Add(f)
+	}
+	c := NewCoverage(x, randCommunities(rng, 700))
+	extra := randFacilities(rng, 5)
+	for k := range extra {
+		extra[k].ID, extra[k].Active = fmt.Sprintf("plan%d", k), true
+	}
+	all := func(*Community) bool { return true }
+	before := c.Stats("")
+	with := c.StatsWith(extra, all)
+	if c.Stats("") != before {
+		t.Fatal("StatsWith changed the coverage")
+	}
+	for _, f := range extra {
+		c.AddFacility(f)
+	}
+	if after := c.Stats(""); after != with {
+		t.Errorf("StatsWith %+v, after adding %+v", with, after)
+	}
+	if with.Covered < before.Covered {
+		t.Errorf("coverage fell: %d → %d", before.Covered, with.Covered)
+	}
+}

@@ -41,8 +41,11 @@ type CoverageStats struct {
 	Covered           int
 	Population        int64
 	CoveredPopulation int64
-	MedianNearest     float64
-	P90Nearest        float64
+	// Reached counts the communities with an active facility at any
+	// distance: the base of the two percentiles.
+	Reached       int
+	MedianNearest float64
+	P90Nearest    float64
 }
 
 // blockDeg is the side of the coarse blocks that bound nearest distances.
@@ -374,6 +377,7 @@ func (c *Coverage) StatsFunc(keep func(*Community) bool) CoverageStats {
 			dists = append(dists, c.near[i])
 		}
 	}
+	st.Reached = len(dists)
 	if len(dists) > 0 {
 		// Chords sort like arcs, so convert only the two picked values.
 		slices.Sort(dists)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"shequ"
 )
@@ -119,4 +120,59 @@ func Quantile(hist []int32, upper []float64, q float64) float64 {
 		}
 	}
 	return upper[len(upper)-1]
+}
+
+// RefreshModule reloads the counters of one module for the given
+// communities, without reading the core counters again: for a module whose
+// data changed alone (a facility moved). Unknown codes are ignored; an
+// unknown key is an error.
+func (e *Engine) RefreshModule(ctx context.Context, key string, communities ...string) error {
+	e.refreshMu.Lock()
+	defer e.refreshMu.Unlock()
+	e.mu.RLock()
+	d := e.data
+	e.mu.RUnlock()
+	if d == nil {
+		return errNotLoaded
+	}
+	k := slices.IndexFunc(d.modules, func(m placed) bool { return m.Key() == key })
+	if k < 0 {
+		return fmt.Errorf("indicator module %q is not registered", key)
+	}
+	m := d.modules[k]
+	var known []string
+	for _, c := range communities {
+		if d.find(c, -1) >= 0 {
+			known = append(known, c)
+		}
+	}
+	slices.Sort(known)
+	known = slices.Compact(known)
+	if len(known) == 0 {
+		return nil
+	}
+	var rows []moduleRow
+	if err := loadModule(ctx, m, known, func(r moduleRow) {
+		r.counters = slices.Clone(r.counters)
+		rows = append(rows, r)
+	}); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	townships := map[int]bool{}
+	for _, code := range known {
+		i := d.find(code, -1)
+		clear(d.vecs[i][m.off : m.off+m.width])
+		townships[d.townshipOf(i)] = true
+	}
+	hint := 0
+	for _, r := range rows {
+		d.addModule(m, r, &hint)
+	}
+	for t := range townships {
+		d.aggregate(t)
+	}
+	d.asOf = e.Now()
+	return nil
 }

@@ -124,6 +124,18 @@ func TestModuleCountersAddUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after removal")
+
+	// RefreshModule reloads just the module.
+	p.mu.Lock()
+	p.values[c] = 77
+	p.mu.Unlock()
+	if err := e.RefreshModule(context.Background(), "probe", c, "999999999999"); err != nil {
+		t.Fatal(err)
+	}
+	check("after RefreshModule")
+	if err := e.RefreshModule(context.Background(), "nope", c); err == nil {
+		t.Error("RefreshModule of an unknown module")
+	}
 	_ = had
 
 	// Snapshots carry the module's figures too.

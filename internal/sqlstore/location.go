@@ -177,3 +177,23 @@ func (s *CoverageSource) LoadFacilities(ctx context.Context, fn func(*shequ.Faci
 	}
 	return translateError(rows.Err(), "load facilities")
 }
+
+// LoadDivisionNames streams the code and name of every division above the
+// communities.
+func (s *CoverageSource) LoadDivisionNames(ctx context.Context, fn func(code, name string) error) error {
+	rows, err := s.db.db.QueryContext(ctx, `SELECT code, name FROM divisions WHERE level <> 'community'`)
+	if err != nil {
+		return translateError(err, "load division names")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code, name string
+		if err := rows.Scan(&code, &name); err != nil {
+			return translateError(err, "load division names")
+		}
+		if err := fn(code, name); err != nil {
+			return err
+		}
+	}
+	return translateError(rows.Err(), "load division names")
+}

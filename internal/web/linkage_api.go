@@ -223,21 +223,21 @@ func (s *Server) handleAPINeedTransition(w http.ResponseWriter, r *http.Request)
 // fills it too. Money is integer 分; the bid deadline an RFC 3339 instant;
 // the period dates YYYY-MM-DD.
 type projectRequest struct {
-	CommunityCode    string          `json:"community_code"`
-	Title            string          `json:"title"`
-	TargetGroup      string          `json:"target_group"`
-	Objectives       string          `json:"objectives"`
+	CommunityCode    string                 `json:"community_code"`
+	Title            string                 `json:"title"`
+	TargetGroup      string                 `json:"target_group"`
+	Objectives       string                 `json:"objectives"`
 	Indicators       []projectIndicatorJSON `json:"indicators"`
-	BudgetFen        int64           `json:"budget_fen"`
-	PeriodStart      string          `json:"period_start"`
-	PeriodEnd        string          `json:"period_end"`
-	OrgKinds         []string        `json:"org_kinds"`
-	BidDeadline      string          `json:"bid_deadline"`
-	RequireCertified bool            `json:"require_certified"`
-	Criteria         []criterionJSON `json:"criteria"`
-	Weights          *weightsJSON    `json:"weights"`
-	ObjectionDays    int             `json:"objection_days"`
-	NeedIDs          []string        `json:"need_ids"`
+	BudgetFen        int64                  `json:"budget_fen"`
+	PeriodStart      string                 `json:"period_start"`
+	PeriodEnd        string                 `json:"period_end"`
+	OrgKinds         []string               `json:"org_kinds"`
+	BidDeadline      string                 `json:"bid_deadline"`
+	RequireCertified bool                   `json:"require_certified"`
+	Criteria         []criterionJSON        `json:"criteria"`
+	Weights          *weightsJSON           `json:"weights"`
+	ObjectionDays    int                    `json:"objection_days"`
+	NeedIDs          []string               `json:"need_ids"`
 }
 
 type projectIndicatorJSON struct {
@@ -318,32 +318,32 @@ func validateProject(a *shequ.Actor, p *shequ.Project, fe shequ.FieldErrors) err
 // projectJSON is the API form of a project, with what is computed from its
 // activities and evaluations.
 type projectJSON struct {
-	ID               string          `json:"id"`
-	CommunityCode    string          `json:"community_code"`
-	Title            string          `json:"title"`
-	TargetGroup      string          `json:"target_group"`
-	Objectives       string          `json:"objectives"`
+	ID               string                 `json:"id"`
+	CommunityCode    string                 `json:"community_code"`
+	Title            string                 `json:"title"`
+	TargetGroup      string                 `json:"target_group"`
+	Objectives       string                 `json:"objectives"`
 	Indicators       []projectIndicatorJSON `json:"indicators"`
-	BudgetFen        int64           `json:"budget_fen"`
-	PeriodStart      string          `json:"period_start"`
-	PeriodEnd        string          `json:"period_end"`
-	OrgKinds         []string        `json:"org_kinds"`
-	BidDeadline      string          `json:"bid_deadline"`
-	RequireCertified bool            `json:"require_certified"`
-	Criteria         []criterionJSON `json:"criteria"`
-	Weights          weightsJSON     `json:"weights"`
-	ObjectionDays    int             `json:"objection_days"`
-	NeedIDs          []string        `json:"need_ids"`
-	Status           string          `json:"status"`
-	Comment          string          `json:"comment"`
-	WinnerBidID      string          `json:"winner_bid_id"`
-	AwardedAt        *string         `json:"awarded_at"`
-	ObjectionEnds    *string         `json:"objection_ends"`
-	Reviewers        int             `json:"reviewers"`
-	Evaluation       *evaluationSum  `json:"evaluation,omitempty"`
-	Timeline         []timelineJSON  `json:"timeline,omitempty"`
-	CreatedAt        string          `json:"created_at"`
-	UpdatedAt        string          `json:"updated_at"`
+	BudgetFen        int64                  `json:"budget_fen"`
+	PeriodStart      string                 `json:"period_start"`
+	PeriodEnd        string                 `json:"period_end"`
+	OrgKinds         []string               `json:"org_kinds"`
+	BidDeadline      string                 `json:"bid_deadline"`
+	RequireCertified bool                   `json:"require_certified"`
+	Criteria         []criterionJSON        `json:"criteria"`
+	Weights          weightsJSON            `json:"weights"`
+	ObjectionDays    int                    `json:"objection_days"`
+	NeedIDs          []string               `json:"need_ids"`
+	Status           string                 `json:"status"`
+	Comment          string                 `json:"comment"`
+	WinnerBidID      string                 `json:"winner_bid_id"`
+	AwardedAt        *string                `json:"awarded_at"`
+	ObjectionEnds    *string                `json:"objection_ends"`
+	Reviewers        int                    `json:"reviewers"`
+	Evaluation       *evaluationSum         `json:"evaluation,omitempty"`
+	Timeline         []timelineJSON         `json:"timeline,omitempty"`
+	CreatedAt        string                 `json:"created_at"`
+	UpdatedAt        string                 `json:"updated_at"`
 }
 
 // evaluationSum is the weighted result of the evaluations.

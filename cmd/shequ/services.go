@@ -91,7 +91,8 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		s.linkage.Calendar = shequ.NewCalendar(days)
 	}
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
-	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets, s.coverage.Module())
+	src := sqlstore.NewIndicatorSource(db)
+	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src))
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so
 	// with EUnavailable, which is not worth a log line.

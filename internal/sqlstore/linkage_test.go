@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"shequ"
+	"shequ/internal/indicator"
 )
 
 // testClock is a workflow clock that tests move forward.
@@ -312,6 +313,29 @@ func TestLinkageChain(t *testing.T) {
 		}
 		if n := auditCount(t, db, auditProjectTransition, shequ.AuditAllowed, p.ID); n != 8 {
 			t.Errorf("project transitions audited = %d, want 8", n)
+		}
+
+		// The indicator module sums the chain: one need raised, accepted,
+		// supported once and fulfilled; one project of 50,000.00 yuan made
+		// the same day (median in the first bucket, ≤ 7 days); one rating
+		// of 5.
+		src := NewIndicatorSource(db)
+		eng := indicator.New(src, NewTargetService(db), indicator.LinkageModule(src))
+		mustDo(t, eng.Load(t.Context()))
+		official := asActor(shequ.RoleOfficial, "330523")
+		f := must(eng.IndicatorReport(official, "330523"))(t).Stats.Linkage
+		if f.NeedsRaised != 1 || f.NeedsAccepted != 1 || f.NeedsFulfilled != 1 || f.Supports != 1 || f.FulfilmentRate() != 1 ||
+			f.Projects != 1 || f.BudgetFen != 5_000_000 || f.Ratings != 1 || f.Satisfaction() != 1 || f.MeanRating() != 5 ||
+			f.NeedsToProject != 1 || f.MedianDays() != 7 || f.ProjectsByCategory[shequ.NeedElderly] != 1 ||
+			f.NeedsByCategory[shequ.NeedElderly] != 1 || f.BudgetByCategory[shequ.NeedElderly] != 5_000_000 {
+			t.Errorf("linkage figures = %+v", f)
+		}
+		// A new need in another community refreshes that community alone.
+		mustDo(t, s.CreateNeed(userContext(fx.worker), &shequ.Need{Community: tiaoxiu, Category: shequ.NeedHealth, Title: "社区义诊"}))
+		mustDo(t, eng.Refresh(t.Context(), tiaoxiu))
+		f = must(eng.IndicatorReport(official, "330523"))(t).Stats.Linkage
+		if f.NeedsRaised != 2 || f.NeedsByCategory[shequ.NeedHealth] != 1 || f.FulfilmentRate() != 1 {
+			t.Errorf("after refresh = %+v", f)
 		}
 	})
 }

@@ -318,32 +318,18 @@ func validateProject(a *shequ.Actor, p *shequ.Project, fe shequ.FieldErrors) err
 // projectJSON is the API form of a project, with what is computed from its
 // activities and evaluations.
 type projectJSON struct {
-	ID               string                 `json:"id"`
-	CommunityCode    string                 `json:"community_code"`
-	Title            string                 `json:"title"`
-	TargetGroup      string                 `json:"target_group"`
-	Objectives       string                 `json:"objectives"`
-	Indicators       []projectIndicatorJSON `json:"indicators"`
-	BudgetFen        int64                  `json:"budget_fen"`
-	PeriodStart      string                 `json:"period_start"`
-	PeriodEnd        string                 `json:"period_end"`
-	OrgKinds         []string               `json:"org_kinds"`
-	BidDeadline      string                 `json:"bid_deadline"`
-	RequireCertified bool                   `json:"require_certified"`
-	Criteria         []criterionJSON        `json:"criteria"`
-	Weights          weightsJSON            `json:"weights"`
-	ObjectionDays    int                    `json:"objection_days"`
-	NeedIDs          []string               `json:"need_ids"`
-	Status           string                 `json:"status"`
-	Comment          string                 `json:"comment"`
-	WinnerBidID      string                 `json:"winner_bid_id"`
-	AwardedAt        *string                `json:"awarded_at"`
-	ObjectionEnds    *string                `json:"objection_ends"`
-	Reviewers        int                    `json:"reviewers"`
-	Evaluation       *evaluationSum         `json:"evaluation,omitempty"`
-	Timeline         []timelineJSON         `json:"timeline,omitempty"`
-	CreatedAt        string                 `json:"created_at"`
-	UpdatedAt        string                 `json:"updated_at"`
+	ID string `json:"id"`
+	projectRequest
+	Status        string         `json:"status"`
+	Comment       string         `json:"comment"`
+	WinnerBidID   string         `json:"winner_bid_id"`
+	AwardedAt     *string        `json:"awarded_at"`
+	ObjectionEnds *string        `json:"objection_ends"`
+	Reviewers     int            `json:"reviewers"`
+	Evaluation    *evaluationSum `json:"evaluation,omitempty"`
+	Timeline      []timelineJSON `json:"timeline,omitempty"`
+	CreatedAt     string         `json:"created_at"`
+	UpdatedAt     string         `json:"updated_at"`
 }
 
 // evaluationSum is the weighted result of the evaluations.
@@ -366,13 +352,15 @@ func optAPITime(t *time.Time) *string {
 }
 
 func newProjectJSON(p *shequ.Project) projectJSON {
-	j := projectJSON{ID: p.ID, CommunityCode: p.Community, Title: p.Title, TargetGroup: p.TargetGroup, Objectives: p.Objectives,
-		BudgetFen: p.BudgetFen, PeriodStart: p.PeriodStart.In(shequ.Shanghai).Format(time.DateOnly),
-		PeriodEnd: p.PeriodEnd.In(shequ.Shanghai).Format(time.DateOnly), OrgKinds: []string{}, BidDeadline: apiTime(p.BidDeadline),
-		RequireCertified: p.RequireCertified, Weights: weightsJSON{p.Weights.Residents, p.Weights.Community, p.Weights.ThirdParty},
-		ObjectionDays: p.ObjectionDays, NeedIDs: append([]string{}, p.NeedIDs...), Status: string(p.Status), Comment: p.Comment,
-		WinnerBidID: p.WinnerBidID, AwardedAt: optAPITime(p.AwardedAt), ObjectionEnds: optAPITime(p.ObjectionEnds),
-		Reviewers: len(p.Reviewers), CreatedAt: apiTime(p.CreatedAt), UpdatedAt: apiTime(p.UpdatedAt)}
+	j := projectJSON{ID: p.ID, projectRequest: projectRequest{CommunityCode: p.Community, Title: p.Title,
+		TargetGroup: p.TargetGroup, Objectives: p.Objectives, BudgetFen: p.BudgetFen,
+		PeriodStart: p.PeriodStart.In(shequ.Shanghai).Format(time.DateOnly), PeriodEnd: p.PeriodEnd.In(shequ.Shanghai).Format(time.DateOnly),
+		OrgKinds: []string{}, BidDeadline: apiTime(p.BidDeadline), RequireCertified: p.RequireCertified,
+		Weights:       &weightsJSON{p.Weights.Residents, p.Weights.Community, p.Weights.ThirdParty},
+		ObjectionDays: p.ObjectionDays, NeedIDs: append([]string{}, p.NeedIDs...)},
+		Status: string(p.Status), Comment: p.Comment, WinnerBidID: p.WinnerBidID, AwardedAt: optAPITime(p.AwardedAt),
+		ObjectionEnds: optAPITime(p.ObjectionEnds), Reviewers: len(p.Reviewers), CreatedAt: apiTime(p.CreatedAt),
+		UpdatedAt: apiTime(p.UpdatedAt)}
 	for _, in := range p.Indicators {
 		j.Indicators = append(j.Indicators, projectIndicatorJSON{Measure: string(in.Measure), Target: in.Target})
 	}

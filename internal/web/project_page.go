@@ -171,6 +171,7 @@ type projectPage struct {
 	CanAppoint    bool
 	CanBid        bool
 	MyOrgs        []*shequ.SocialOrg
+	MyOrgIDs      map[string]bool
 	MyWorkers     []*shequ.SocialWorker
 	IsReviewer    bool
 	CanObject     bool
@@ -311,6 +312,10 @@ func (s *Server) projectActions(r *http.Request, pg *projectPage) {
 			}
 		}
 		pg.CanBid = len(pg.MyOrgs) > 0
+		pg.MyOrgIDs = map[string]bool{}
+		for _, o := range pg.MyOrgs {
+			pg.MyOrgIDs[o.ID] = true
+		}
 	}
 }
 
@@ -346,8 +351,8 @@ func (s *Server) handlePublicProject(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleProjectStep serves the forms of a project's page: POST
-// /projects/{id}/{step} with step transition, reviewers, bid, review,
-// objection, activity or evaluation. Errors show the page again with the
+// /projects/{id}/{step} with step transition, reviewers, bid, withdraw,
+// review, objection, activity or evaluation. Errors show the page again with the
 // message.
 func (s *Server) handleProjectStep(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.signedIn(w, r); !ok || !s.linkage(w, r) {
@@ -402,6 +407,8 @@ func (s *Server) handleProjectStep(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		err = l.SubmitReview(ctx, &shequ.Review{ProjectID: id, BidID: g("bid_id"), Scores: sc})
+	case "withdraw":
+		_, err = l.WithdrawBid(ctx, g("bid_id"))
 	case "objection":
 		_, err = l.LodgeObjection(ctx, id, pf.Get("text"))
 	case "activity":

@@ -81,6 +81,7 @@ type LinkageService interface {
 	ProjectService
 	BidService
 	ExecutionService
+	PhotoService
 
 	// Timeline returns the history of an object, oldest first.
 	Timeline(ctx context.Context, objectType, id string) ([]*TimelineEvent, error)
@@ -92,4 +93,22 @@ type LinkageService interface {
 	CountUnread(ctx context.Context) (int, error)
 	// MarkNotificationsRead marks all of the account's notifications read.
 	MarkNotificationsRead(ctx context.Context) error
+}
+
+// LinkagePhoto is a photo of a need or of an activity.
+type LinkagePhoto struct {
+	ID          string
+	ObjectType  string // "need" or "activity"
+	ObjectID    string
+	ContentType string // image/jpeg, image/png or image/webp
+	Data        []byte
+	CreatedAt   time.Time
+}
+
+// PhotoService keeps the photos of needs (added by their author or a
+// worker who manages needs) and of activities (added by the winning team).
+type PhotoService interface {
+	AddPhoto(ctx context.Context, p *LinkagePhoto) error
+	// FindPhotos returns the photos of an object the actor may read.
+	FindPhotos(ctx context.Context, objectType, objectID string) ([]*LinkagePhoto, error)
 }

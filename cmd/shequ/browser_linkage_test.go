@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -157,6 +158,14 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("need-description"), "小区里独居老人多，希望有人每周上门看看"),
 		chromedp.Click(chromedp.ID("need-submit")), chromedp.WaitVisible(chromedp.ID("need-status")))
 	needID := idFrom("/needs/")
+	// …with a photo.
+	photo := filepath.Join(t.TempDir(), "need.png")
+	if err := os.WriteFile(photo, []byte("\x89PNG\r\n\x1a\n not really an image"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do("photo of the need", chromedp.SetUploadFiles(chromedp.CSS(`input[name="photo"]`), []string{photo}),
+		chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`ul.photos img`)))
 
 	// Another finds it while typing and supports it instead of duplicating.
 	as("res2")

@@ -277,6 +277,14 @@ func TestLinkageChain(t *testing.T) {
 		act2 := *act
 		act2.Participants = 15
 		mustDo(t, s.RecordActivity(userContext(fx.om1), &act2))
+		// Photos of the activity: the winning team adds them, others may not.
+		png := []byte("\x89PNG\r\n\x1a\nfake image body")
+		mustDo(t, s.AddPhoto(userContext(fx.sw1), &shequ.LinkagePhoto{ObjectType: objActivity, ObjectID: act.ID, Data: png}))
+		wantError(t, s.AddPhoto(userContext(fx.om2), &shequ.LinkagePhoto{ObjectType: objActivity, ObjectID: act.ID, Data: png}),
+			shequ.EForbidden, "activity.not_team")
+		if ph := must(s.FindPhotos(ctxRes1, objActivity, act.ID))(t); len(ph) != 1 || ph[0].ContentType != "image/png" || string(ph[0].Data) != string(png) {
+			t.Errorf("activity photos = %v", ph)
+		}
 		acts := must(s.FindActivities(ctxRes1, p.ID))(t)
 		prog := shequ.ComputeProgress(p, acts)
 		if prog[0].Achieved != 35 || !prog[0].Met() || prog[1].Achieved != 2 {
@@ -400,6 +408,18 @@ func TestNeedWorkflow(t *testing.T) {
 		notes, _ := must2(t)(s.FindNotifications(userContext(fx.res2), 10))
 		if len(notes) != 1 || notes[0].Kind != "need_rejected" {
 			t.Errorf("author notifications = %+v", notes)
+		}
+		// Photos of a need: its author and the workers; images only.
+		png := []byte("\x89PNG\r\n\x1a\nfake image body")
+		mustDo(t, s.AddPhoto(userContext(fx.res2), &shequ.LinkagePhoto{ObjectType: objNeed, ObjectID: b.ID, Data: png}))
+		mustDo(t, s.AddPhoto(w, &shequ.LinkagePhoto{ObjectType: objNeed, ObjectID: b.ID, Data: png}))
+		wantError(t, s.AddPhoto(userContext(fx.res1), &shequ.LinkagePhoto{ObjectType: objNeed, ObjectID: b.ID, Data: png}),
+			shequ.EForbidden, "error.forbidden")
+		if f, k := fieldOf(s.AddPhoto(w, &shequ.LinkagePhoto{ObjectType: objNeed, ObjectID: b.ID, Data: []byte("GIF89a")})); f != "photo" || k != "facility.photo.type" {
+			t.Errorf("not an image: %s %s", f, k)
+		}
+		if ph := must(s.FindPhotos(userContext(fx.res1), objNeed, b.ID))(t); len(ph) != 2 {
+			t.Errorf("need photos = %d", len(ph))
 		}
 		heat := must(s.NeedHeat(w, tiaoxiu))(t)
 		if len(heat) != len(shequ.NeedCategories) {

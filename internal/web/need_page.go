@@ -145,6 +145,8 @@ func (s *Server) handleNeedSimilar(w http.ResponseWriter, r *http.Request) {
 type needPage struct {
 	N         *shequ.Need
 	Timeline  []*shequ.TimelineEvent
+	Photos    []*shequ.LinkagePhoto
+	CanPhoto  bool
 	CanRaise  bool
 	CanManage bool
 	Mine      bool
@@ -168,6 +170,8 @@ func (s *Server) handleNeedShow(w http.ResponseWriter, r *http.Request) {
 		p.Notice = s.localizer(r).T("need.supported")
 	case "saved":
 		p.Notice = s.localizer(r).T("need.saved")
+	case "photo":
+		p.Notice = s.localizer(r).T("facility.photo.added")
 	}
 	s.renderNeed(w, r, a, p, http.StatusOK)
 }
@@ -182,7 +186,12 @@ func (s *Server) renderNeed(w http.ResponseWriter, r *http.Request, a *shequ.Act
 		s.error(w, r, err)
 		return
 	}
+	if p.Photos, err = s.cfg.Linkage.FindPhotos(r.Context(), "need", n.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	p.N, p.Mine = n, n.AuthorID == a.UserID
+	p.CanPhoto = p.Mine || a.Can(shequ.ActionNeedManage)
 	p.CanRaise = a.Can(shequ.ActionNeedRaise) && n.Open() && !p.Mine
 	p.CanManage = a.Can(shequ.ActionNeedManage)
 	for _, to := range n.NextStates() {

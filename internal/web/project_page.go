@@ -177,6 +177,7 @@ type projectPage struct {
 	CanObject     bool
 	CanAnswer     bool
 	CanRecord     bool
+	Photos        map[string][]*shequ.LinkagePhoto // by activity, signed-in pages only
 	EvalKind      shequ.EvaluationKind
 	Functions     []shequ.ServiceFunction
 	Ratings       []int
@@ -282,6 +283,12 @@ func (s *Server) projectActions(r *http.Request, pg *projectPage) {
 	pg.CanObject = pg.ObjectionOpen
 	pg.CanAnswer = a.Can(shequ.ActionProjectApprove)
 	pg.CanRecord = a.Can(shequ.ActionActivityRecord) && p.Status == shequ.ProjectInProgress
+	pg.Photos = map[string][]*shequ.LinkagePhoto{}
+	for _, act := range pg.Activities {
+		if ph, err := s.cfg.Linkage.FindPhotos(r.Context(), "activity", act.ID); err == nil {
+			pg.Photos[act.ID] = ph
+		}
+	}
 	if a.Can(shequ.ActionEvaluate) && p.Status == shequ.ProjectFinalEvaluation {
 		switch a.Role {
 		case shequ.RoleResident:

@@ -205,7 +205,22 @@ CREATE TABLE notification_outbox (
 
 CREATE INDEX notification_outbox_pending_idx ON notification_outbox (channel, status);
 
+-- Photos of needs and activities, kept in the database with the record they
+-- show (object_type 'need' or 'activity').
+CREATE TABLE linkage_photos (
+    id           TEXT PRIMARY KEY,
+    object_type  TEXT NOT NULL CHECK (object_type = 'need' OR object_type = 'activity'),
+    object_id    TEXT NOT NULL,
+    content_type TEXT NOT NULL
+                 CHECK (content_type = 'image/jpeg' OR content_type = 'image/png' OR content_type = 'image/webp'),
+    data         BLOB NOT NULL,
+    created_at   TEXT NOT NULL
+);
+
+CREATE INDEX linkage_photos_object_idx ON linkage_photos (object_type, object_id, created_at);
+
 -- +goose Down
+DROP TABLE linkage_photos;
 DROP TABLE notification_outbox;
 DROP TABLE notifications;
 DROP TABLE timeline_events;

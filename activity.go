@@ -98,6 +98,34 @@ func ComputeProgress(p *Project, acts []*Activity) []IndicatorProgress {
 	return out
 }
 
+// MilestoneProgress is a milestone with what the activities up to its day
+// achieved.
+type MilestoneProgress struct {
+	Milestone
+	Achieved int
+	Met      bool
+	Overdue  bool // its day has passed without reaching the target
+}
+
+// ComputeMilestones sums the activities dated on or before each milestone's
+// day against its target, as of now.
+func ComputeMilestones(p *Project, acts []*Activity, now time.Time) []MilestoneProgress {
+	out := make([]MilestoneProgress, len(p.Milestones))
+	for i, m := range p.Milestones {
+		var upTo []*Activity
+		for _, a := range acts {
+			if !a.Date.After(m.Due) {
+				upTo = append(upTo, a)
+			}
+		}
+		q := &Project{Indicators: []ProjectIndicator{{Measure: m.Measure, Target: m.Target}}}
+		out[i] = MilestoneProgress{Milestone: m, Achieved: ComputeProgress(q, upTo)[0].Achieved}
+		out[i].Met = out[i].Achieved >= m.Target
+		out[i].Overdue = !out[i].Met && now.In(Shanghai).After(m.Due.AddDate(0, 0, 1))
+	}
+	return out
+}
+
 // EvaluationKind is who evaluates.
 type EvaluationKind string
 

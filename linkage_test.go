@@ -369,3 +369,34 @@ func FuzzNeedValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestMilestones(t *testing.T) {
+	p := validProject()
+	day := func(d int) time.Time { return p.PeriodStart.AddDate(0, 0, d) }
+	p.Milestones = []Milestone{{"中期", day(30), MeasureParticipants, 50}, {"末期", day(150), MeasureActivities, 3}}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	acts := []*Activity{{Date: day(10), Participants: 30}, {Date: day(30), Participants: 25}, {Date: day(40), Participants: 5}}
+	got := ComputeMilestones(p, acts, day(60))
+	if got[0].Achieved != 55 || !got[0].Met || got[0].Overdue || got[1].Achieved != 3 || !got[1].Met {
+		t.Errorf("milestones = %+v", got)
+	}
+	got = ComputeMilestones(p, acts[:1], day(60))
+	if got[0].Met || !got[0].Overdue || got[1].Overdue {
+		t.Errorf("late milestone = %+v", got)
+	}
+	for name, m := range map[string]Milestone{
+		"no name":      {"", day(1), MeasureActivities, 1},
+		"before start": {"早", day(-1), MeasureActivities, 1},
+		"after end":    {"晚", p.PeriodEnd.AddDate(0, 0, 1), MeasureActivities, 1},
+		"measure":      {"x", day(1), "smiles", 1},
+		"target":       {"x", day(1), MeasureActivities, 0},
+	} {
+		q := validProject()
+		q.Milestones = []Milestone{m}
+		if got := fieldsOf(q.Validate()); got != "milestones:project.milestone.invalid" {
+			t.Errorf("%s: %q", name, got)
+		}
+	}
+}

@@ -95,6 +95,15 @@ type ProjectIndicator struct {
 	Target  int
 }
 
+// Milestone is a target to reach by a day of the period (e.g. 中期: 服务人次
+// ≥ 150 by 2027年3月31日).
+type Milestone struct {
+	Name    string
+	Due     time.Time // a day, Asia/Shanghai
+	Measure Measure
+	Target  int
+}
+
 // Criterion is a scoring criterion of the bid review with its weight: a
 // reviewer gives each criterion 0 to its weight points.
 type Criterion struct {
@@ -129,6 +138,7 @@ type Project struct {
 	TargetGroup      string
 	Objectives       string
 	Indicators       []ProjectIndicator
+	Milestones       []Milestone
 	BudgetFen        int64
 	PeriodStart      time.Time // a day, Asia/Shanghai
 	PeriodEnd        time.Time
@@ -184,6 +194,16 @@ func (p *Project) Validate() error {
 			break
 		}
 		seen[in.Measure] = true
+	}
+	for _, m := range p.Milestones {
+		if c := utf8.RuneCountInString(strings.TrimSpace(m.Name)); c < 1 || c > 50 || !oneOf(m.Measure, Measures) ||
+			m.Target <= 0 || m.Target > 1_000_000 || m.Due.Before(p.PeriodStart) || m.Due.After(p.PeriodEnd) {
+			fe.Add("milestones", "project.milestone.invalid", "Each milestone has a name, a day in the period, a measure and a target.", nil)
+			break
+		}
+	}
+	if len(p.Milestones) > 20 {
+		fe.Add("milestones", "project.milestone.invalid", "Each milestone has a name, a day in the period, a measure and a target.", nil)
 	}
 	if p.BudgetFen <= 0 || p.BudgetFen > MaxBudgetFen {
 		fe.Add("budget", "project.budget.invalid", "The budget is more than 0 and at most 1000000000.00 yuan.", nil)

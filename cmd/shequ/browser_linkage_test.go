@@ -190,6 +190,10 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("project-participants"), "20"),
 		chromedp.SendKeys(chromedp.ID("project-activities"), "1"),
 		chromedp.SendKeys(chromedp.ID("project-budget"), "50000"),
+		chromedp.SendKeys(chromedp.ID("milestone-name"), "中期"),
+		chromedp.SetValue(chromedp.ID("milestone-due"), now.AddDate(0, 1, 0).Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("milestone-measure"), "participants"),
+		chromedp.SendKeys(chromedp.ID("milestone-target"), "10"),
 		chromedp.SetValue(chromedp.ID("project-period-start"), now.AddDate(0, 0, 5).Format(time.DateOnly)),
 		chromedp.SetValue(chromedp.ID("project-period-end"), now.AddDate(0, 3, 0).Format(time.DateOnly)),
 		chromedp.SetValue(chromedp.ID("project-bid-deadline"), now.AddDate(0, 0, 2).Format("2006-01-02T15:04")),
@@ -270,6 +274,9 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.Click(chromedp.ID("activity-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
 	if got := text(`#progress-table tr[data-measure="participants"]`); !strings.Contains(got, "100%") {
 		t.Errorf("participants progress = %q", got)
+	}
+	if got := text(`#milestones-table tbody`); !strings.Contains(got, "中期") || !strings.Contains(got, "已达成") {
+		t.Errorf("milestone = %q", got)
 	}
 
 	as("official")

@@ -196,7 +196,8 @@ func (d *linkageDemo) closedProject(ctx context.Context, start time.Time) error 
 		Objectives: "每周上门探访，每月一次健康讲座，建立独居老人关爱档案，链接志愿者结对帮扶。",
 		Indicators: []shequ.ProjectIndicator{{Measure: shequ.MeasureParticipants, Target: 300}, {Measure: shequ.MeasureActivities, Target: 6},
 			{Measure: shequ.MeasureVolunteerHours, Target: 60}},
-		BudgetFen: 8_000_000, PeriodStart: ps, PeriodEnd: ps.AddDate(0, 6, 0), BidDeadline: day(10), RequireCertified: true,
+		Milestones: []shequ.Milestone{{Name: "中期评估", Due: ps.AddDate(0, 3, 0), Measure: shequ.MeasureParticipants, Target: 150}},
+		BudgetFen:  8_000_000, PeriodStart: ps, PeriodEnd: ps.AddDate(0, 6, 0), BidDeadline: day(10), RequireCertified: true,
 		OrgKinds: []shequ.OrgKind{shequ.OrgElderlyCare, shequ.OrgResidentService}, NeedIDs: []string{n1.ID}}
 	if err := d.design(ctx, p); err != nil {
 		return err

@@ -22,12 +22,19 @@ const (
 	auditObjectionAnswer   = "objection.answer"
 )
 
-const projectColumns = `id, community, title, target_group, objectives, indicators, criteria, budget_fen, period_start,
+const projectColumns = `id, community, title, target_group, objectives, indicators, criteria, milestones, budget_fen, period_start,
 	period_end, org_kinds, bid_deadline, require_certified, weight_residents, weight_community, weight_third,
 	objection_days, status, comment, COALESCE(CAST(winner_bid_id AS TEXT), ''), awarded_at, objection_ends, created_by, created_at, updated_at`
 
 // indicatorJSON and criterionJSON are the stored JSON forms.
 type indicatorJSON struct {
+	Measure string `json:"measure"`
+	Target  int    `json:"target"`
+}
+
+type milestoneJSON struct {
+	Name    string `json:"name"`
+	Due     string `json:"due"`
 	Measure string `json:"measure"`
 	Target  int    `json:"target"`
 }
@@ -39,9 +46,9 @@ type criterionJSON struct {
 
 func (s *LinkageService) scanProject(row interface{ Scan(...any) error }) (*shequ.Project, error) {
 	p := &shequ.Project{}
-	var inds, crit, kinds, status, start, end string
+	var inds, crit, miles, kinds, status, start, end string
 	var awarded, ends time.Time
-	err := row.Scan(&p.ID, &p.Community, &p.Title, &p.TargetGroup, &p.Objectives, &inds, &crit, &p.BudgetFen, &start,
+	err := row.Scan(&p.ID, &p.Community, &p.Title, &p.TargetGroup, &p.Objectives, &inds, &crit, &miles, &p.BudgetFen, &start,
 		&end, &kinds, scanTime(&p.BidDeadline), &p.RequireCertified, &p.Weights.Residents, &p.Weights.Community,
 		&p.Weights.ThirdParty, &p.ObjectionDays, &status, &p.Comment, &p.WinnerBidID, scanTime(&awarded), scanTime(&ends),
 		&p.CreatedBy, scanTime(&p.CreatedAt), scanTime(&p.UpdatedAt))
@@ -63,6 +70,17 @@ func (s *LinkageService) scanProject(row interface{ Scan(...any) error }) (*sheq
 	}
 	for _, c := range cj {
 		p.Criteria = append(p.Criteria, shequ.Criterion{Key: c.Key, Weight: c.Weight})
+	}
+	var mj []milestoneJSON
+	if err := json.Unmarshal([]byte(miles), &mj); err != nil {
+		return nil, fmt.Errorf("scan milestones: %w", err)
+	}
+	for _, m := range mj {
+		due, err := scanDate(sql.NullString{String: m.Due, Valid: true})
+		if err != nil {
+			return nil, err
+		}
+		p.Milestones = append(p.Milestones, shequ.Milestone{Name: m.Name, Due: *due, Measure: shequ.Measure(m.Measure), Target: m.Target})
 	}
 	for _, k := range strings.Split(kinds, ",") {
 		if k != "" {
@@ -143,17 +161,17 @@ func (s *LinkageService) CreateProject(ctx context.Context, p *shequ.Project) er
 			needs = append(needs, n)
 		}
 		p.CreatedBy, p.CreatedAt, p.UpdatedAt = actorID(ctx), c.now, c.now
-		inds, crit := projectJSON(p)
+		inds, crit, miles := projectJSON(p)
 		kinds := make([]string, len(p.OrgKinds))
 		for i, k := range p.OrgKinds {
 			kinds[i] = string(k)
 		}
 		_, err := c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO projects (id, community, title, target_group,
-			objectives, indicators, criteria, budget_fen, period_start, period_end, org_kinds, bid_deadline,
+			objectives, indicators, criteria, milestones, budget_fen, period_start, period_end, org_kinds, bid_deadline,
 			require_certified, weight_residents, weight_community, weight_third, objection_days, status, comment,
 			winner_bid_id, awarded_at, objection_ends, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, NULL, NULL, ?, ?, ?)`),
-			p.ID, p.Community, p.Title, p.TargetGroup, p.Objectives, inds, crit, p.BudgetFen, dateArg(&p.PeriodStart),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, NULL, NULL, ?, ?, ?)`),
+			p.ID, p.Community, p.Title, p.TargetGroup, p.Objectives, inds, crit, miles, p.BudgetFen, dateArg(&p.PeriodStart),
 			dateArg(&p.PeriodEnd), strings.Join(kinds, ","), s.db.dialect.timeArg(p.BidDeadline), p.RequireCertified,
 			p.Weights.Residents, p.Weights.Community, p.Weights.ThirdParty, p.ObjectionDays, string(p.Status),
 			p.CreatedBy, s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
@@ -203,8 +221,9 @@ func (s *LinkageService) setNeedStatus(c *change, n *shequ.Need, to shequ.NeedSt
 	return nil
 }
 
-// projectJSON is the stored form of the indicators and criteria.
-func projectJSON(p *shequ.Project) (string, string) {
+// projectJSON is the stored form of the indicators, criteria and
+// milestones.
+func projectJSON(p *shequ.Project) (string, string, string) {
 	ij := make([]indicatorJSON, len(p.Indicators))
 	for i, in := range p.Indicators {
 		ij[i] = indicatorJSON{string(in.Measure), in.Target}
@@ -213,9 +232,14 @@ func projectJSON(p *shequ.Project) (string, string) {
 	for i, c := range p.Criteria {
 		cj[i] = criterionJSON{c.Key, c.Weight}
 	}
+	mj := make([]milestoneJSON, len(p.Milestones))
+	for i, m := range p.Milestones {
+		mj[i] = milestoneJSON{strings.TrimSpace(m.Name), m.Due.In(shequ.Shanghai).Format(time.DateOnly), string(m.Measure), m.Target}
+	}
 	a, _ := json.Marshal(ij)
 	b, _ := json.Marshal(cj)
-	return string(a), string(b)
+	c, _ := json.Marshal(mj)
+	return string(a), string(b), string(c)
 }
 
 // FindProjectByID implements shequ.ProjectService.

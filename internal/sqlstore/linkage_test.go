@@ -97,7 +97,8 @@ func (fx *linkFx) aProject(needs ...string) *shequ.Project {
 	return &shequ.Project{Community: tiaoxiu, Title: "银龄陪伴计划", TargetGroup: "独居老人", Objectives: "每周上门探访，开展健康讲座",
 		Indicators: []shequ.ProjectIndicator{{Measure: shequ.MeasureParticipants, Target: 30}, {Measure: shequ.MeasureActivities, Target: 2}},
 		BudgetFen:  5_000_000, PeriodStart: start, PeriodEnd: start.AddDate(0, 3, 0), BidDeadline: now.AddDate(0, 0, 7),
-		RequireCertified: true, NeedIDs: needs}
+		RequireCertified: true, NeedIDs: needs,
+		Milestones: []shequ.Milestone{{Name: "中期", Due: start.AddDate(0, 1, 0), Measure: shequ.MeasureParticipants, Target: 10}}}
 }
 
 // aBid is a valid bid of org with its worker.
@@ -211,7 +212,8 @@ func TestLinkageChain(t *testing.T) {
 		}
 		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectApproved))
 		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectOpenForBids))
-		if pub := must(s.PublicProject(context.Background(), p.ID))(t); pub.Title != p.Title {
+		if pub := must(s.PublicProject(context.Background(), p.ID))(t); pub.Title != p.Title || len(pub.Milestones) != 1 ||
+			!pub.Milestones[0].Due.Equal(p.Milestones[0].Due) || pub.Milestones[0].Name != "中期" {
 			t.Fatalf("public = %+v", pub)
 		}
 

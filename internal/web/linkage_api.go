@@ -228,6 +228,7 @@ type projectRequest struct {
 	TargetGroup      string                 `json:"target_group"`
 	Objectives       string                 `json:"objectives"`
 	Indicators       []projectIndicatorJSON `json:"indicators"`
+	Milestones       []milestoneJSON        `json:"milestones"`
 	BudgetFen        int64                  `json:"budget_fen"`
 	PeriodStart      string                 `json:"period_start"`
 	PeriodEnd        string                 `json:"period_end"`
@@ -244,6 +245,17 @@ type projectIndicatorJSON struct {
 	Measure  string `json:"measure"`
 	Target   int    `json:"target"`
 	Achieved *int   `json:"achieved,omitempty"`
+}
+
+// milestoneJSON is a milestone: a target to reach by a day; Achieved and
+// Met are computed from the activities on answers.
+type milestoneJSON struct {
+	Name     string `json:"name"`
+	Due      string `json:"due"`
+	Measure  string `json:"measure"`
+	Target   int    `json:"target"`
+	Achieved *int   `json:"achieved,omitempty"`
+	Met      *bool  `json:"met,omitempty"`
 }
 
 type criterionJSON struct {
@@ -267,6 +279,13 @@ func (req *projectRequest) project(fe *shequ.FieldErrors) *shequ.Project {
 	}
 	for _, c := range req.Criteria {
 		p.Criteria = append(p.Criteria, shequ.Criterion{Key: strings.TrimSpace(c.Key), Weight: c.Weight})
+	}
+	for _, m := range req.Milestones {
+		ms := shequ.Milestone{Name: strings.TrimSpace(m.Name), Measure: shequ.Measure(m.Measure), Target: m.Target}
+		if d := parseDateField(fe, "milestones", m.Due); d != nil {
+			ms.Due = *d
+		}
+		p.Milestones = append(p.Milestones, ms)
 	}
 	for _, k := range cleanCodes(req.OrgKinds) {
 		p.OrgKinds = append(p.OrgKinds, shequ.OrgKind(k))
@@ -366,6 +385,11 @@ func newProjectJSON(p *shequ.Project) projectJSON {
 	}
 	for _, c := range p.Criteria {
 		j.Criteria = append(j.Criteria, criterionJSON{c.Key, c.Weight})
+	}
+	j.Milestones = []milestoneJSON{}
+	for _, m := range p.Milestones {
+		j.Milestones = append(j.Milestones, milestoneJSON{Name: m.Name, Due: m.Due.In(shequ.Shanghai).Format(time.DateOnly),
+			Measure: string(m.Measure), Target: m.Target})
 	}
 	for _, k := range p.OrgKinds {
 		j.OrgKinds = append(j.OrgKinds, string(k))
@@ -469,6 +493,10 @@ func (s *Server) handleAPIProjectGet(w http.ResponseWriter, r *http.Request) {
 	for i, pr := range shequ.ComputeProgress(p, acts) {
 		v := pr.Achieved
 		j.Indicators[i].Achieved = &v
+	}
+	for i, mp := range shequ.ComputeMilestones(p, acts, s.now()) {
+		v, met := mp.Achieved, mp.Met
+		j.Milestones[i].Achieved, j.Milestones[i].Met = &v, &met
 	}
 	res := shequ.Evaluate(p, evs)
 	j.Evaluation = &evaluationSum{Ratings: res.Ratings, RatingMean: res.RatingMean, Community: res.Community,

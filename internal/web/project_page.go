@@ -61,6 +61,9 @@ func (s *Server) handlePublicProjects(w http.ResponseWriter, r *http.Request) {
 type projectForm struct {
 	Community, Title, TargetGroup, Objectives, Needs string
 	Participants, Activities, VolunteerHours         string
+	MilestoneName, MilestoneDue, MilestoneMeasure    string
+	MilestoneTarget                                  string
+	Measures                                         []shequ.Measure
 	Budget, PeriodStart, PeriodEnd, BidDeadline      string
 	OrgKinds                                         []string
 	RequireCertified                                 bool
@@ -76,7 +79,7 @@ func (s *Server) handleProjectNew(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := &projectForm{Kinds: shequ.OrgKinds, ObjectionDays: strconv.Itoa(shequ.DefaultObjectionDays)}
+	f := &projectForm{Kinds: shequ.OrgKinds, Measures: shequ.Measures, ObjectionDays: strconv.Itoa(shequ.DefaultObjectionDays)}
 	if len(a.Scope) == 12 {
 		f.Community = a.Scope
 	}
@@ -107,6 +110,13 @@ func (f *projectForm) request(fe *shequ.FieldErrors) *projectRequest {
 		}
 		req.Indicators = append(req.Indicators, projectIndicatorJSON{Measure: string(m.measure), Target: n})
 	}
+	if f.MilestoneName != "" || f.MilestoneDue != "" || f.MilestoneTarget != "" {
+		n, err := strconv.Atoi(f.MilestoneTarget)
+		if err != nil {
+			n = -1
+		}
+		req.Milestones = append(req.Milestones, milestoneJSON{Name: f.MilestoneName, Due: f.MilestoneDue, Measure: f.MilestoneMeasure, Target: n})
+	}
 	if f.Budget != "" {
 		fen, err := shequ.ParseYuan(f.Budget)
 		if err != nil {
@@ -132,7 +142,9 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }
-	f := &projectForm{Kinds: shequ.OrgKinds, Community: g("community_code"), Title: g("title"), TargetGroup: g("target_group"),
+	f := &projectForm{Kinds: shequ.OrgKinds, Measures: shequ.Measures, MilestoneName: g("milestone_name"),
+		MilestoneDue: g("milestone_due"), MilestoneMeasure: g("milestone_measure"), MilestoneTarget: g("milestone_target"),
+		Community: g("community_code"), Title: g("title"), TargetGroup: g("target_group"),
 		Objectives: g("objectives"), Needs: g("need_ids"), Participants: g("participants"), Activities: g("activities"),
 		VolunteerHours: g("volunteer_hours"), Budget: g("budget"), PeriodStart: g("period_start"), PeriodEnd: g("period_end"),
 		BidDeadline: g("bid_deadline"), OrgKinds: r.PostForm["org_kinds"], RequireCertified: g("require_certified") != "",
@@ -156,6 +168,7 @@ type projectPage struct {
 	P           *shequ.Project
 	Public      bool
 	Progress    []shequ.IndicatorProgress
+	Milestones  []shequ.MilestoneProgress
 	Needs       []*shequ.Need
 	Bids        []*shequ.Bid
 	BidByID     map[string]*shequ.Bid
@@ -242,12 +255,10 @@ func (s *Server) loadProjectPage(r *http.Request, public bool) (*projectPage, er
 			}
 		}
 	}
+	now := s.now()
 	pg.Progress = shequ.ComputeProgress(p, pg.Activities)
+	pg.Milestones = shequ.ComputeMilestones(p, pg.Activities, now)
 	pg.Result = shequ.Evaluate(p, pg.Evaluations)
-	now := time.Now()
-	if s.cfg.Now != nil {
-		now = s.cfg.Now()
-	}
 	pg.Today = now.In(shequ.Shanghai).Format(time.DateOnly)
 	pg.ObjectionOpen = p.Status == shequ.ProjectAwarded && p.ObjectionEnds != nil
 	if !public {

@@ -45,6 +45,8 @@ CREATE TABLE projects (
     -- JSON arrays: [{"measure":…,"target":…}], [{"key":…,"weight":…}].
     indicators        text NOT NULL,
     criteria          text NOT NULL,
+    -- [{"name":…,"due":"YYYY-MM-DD","measure":…,"target":…}]
+    milestones        text NOT NULL,
     budget_fen        bigint NOT NULL CHECK (budget_fen > 0),
     period_start      text NOT NULL CHECK (length(period_start) = 10),
     period_end        text NOT NULL CHECK (length(period_end) = 10),

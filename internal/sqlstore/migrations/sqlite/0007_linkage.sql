@@ -45,6 +45,8 @@ CREATE TABLE projects (
     -- JSON arrays: [{"measure":…,"target":…}], [{"key":…,"weight":…}].
     indicators        TEXT NOT NULL,
     criteria          TEXT NOT NULL,
+    -- [{"name":…,"due":"YYYY-MM-DD","measure":…,"target":…}]
+    milestones        TEXT NOT NULL,
     budget_fen        INTEGER NOT NULL CHECK (budget_fen > 0),
     period_start      TEXT NOT NULL CHECK (length(period_start) = 10),
     period_end        TEXT NOT NULL CHECK (length(period_end) = 10),

@@ -328,4 +328,3 @@ func distance(lat1, lng1, lat2, lng2 float64) float64 {
 	h := math.Sin(dφ/2)*math.Sin(dφ/2) + math.Cos(φ1)*math.Cos(φ2)*math.Sin(dλ/2)*math.Sin(dλ/2)
 	return 2 * r * math.Asin(math.Sqrt(math.Min(h, 1)))
 }
-

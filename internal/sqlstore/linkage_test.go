@@ -535,6 +535,7 @@ func TestBidsRacingDeadline(t *testing.T) {
 		var late int
 		mustDo(t, db.db.QueryRow(db.rebind(`SELECT COUNT(*) FROM bids WHERE project_id = ? AND submitted_at >= ?`),
 			p.ID, db.dialect.timeArg(p.BidDeadline)).Scan(&late))
+		t.Logf("%d bids stored before the deadline, %d refused after it", stored, refused)
 		if late != 0 || stored == 0 || refused == 0 || stored+refused != n {
 			t.Errorf("stored %d, refused %d, late %d", stored, refused, late)
 		}

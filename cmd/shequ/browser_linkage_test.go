@@ -27,14 +27,14 @@ func (c *movableClock) Now() time.Time { return time.Now().Add(time.Duration(c.o
 
 func (c *movableClock) Add(d time.Duration) { c.offset.Add(int64(d)) }
 
-// startLinkageServer runs the platform on dsn like startServer and returns
-// the running Main, so that the test can move the workflow clock and seed
-// the registers through the services.
-func startLinkageServer(t *testing.T, dsn string) (string, *Main) {
+// startLinkageServer runs the platform on dsn like startServer, with the
+// workflow clock of the linkage service on clock, and returns the running
+// Main, so that the test can seed the registers through the services.
+func startLinkageServer(t *testing.T, dsn string, clock *movableClock) (string, *Main) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard, LinkageNow: clock.Now}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -73,9 +73,8 @@ func TestBrowserLinkageChain(t *testing.T) {
 			t.Fatalf("user add %s: %d %s%s", u[0], code, out, errs)
 		}
 	}
-	base, m := startLinkageServer(t, dsn)
 	clock := &movableClock{}
-	m.svc.linkage.Now = clock.Now
+	base, m := startLinkageServer(t, dsn, clock)
 
 	// The registers: two organizations with their keepers and social workers.
 	cctx := cliContext(context.Background())

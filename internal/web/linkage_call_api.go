@@ -22,17 +22,18 @@ type bidRequest struct {
 
 // bidJSON is the API form of a bid.
 type bidJSON struct {
-	ID          string   `json:"id"`
-	ProjectID   string   `json:"project_id"`
-	OrgID       string   `json:"org_id"`
-	OrgName     string   `json:"org_name"`
-	Plan        string   `json:"plan"`
-	PriceFen    int64    `json:"price_fen"`
-	Team        []string `json:"team"`
-	Experience  string   `json:"experience"`
-	Status      string   `json:"status"`
-	SubmittedAt string   `json:"submitted_at"`
-	UpdatedAt   string   `json:"updated_at"`
+	ID          string         `json:"id"`
+	ProjectID   string         `json:"project_id"`
+	OrgID       string         `json:"org_id"`
+	OrgName     string         `json:"org_name"`
+	Plan        string         `json:"plan"`
+	PriceFen    int64          `json:"price_fen"`
+	Team        []string       `json:"team"`
+	Experience  string         `json:"experience"`
+	Status      string         `json:"status"`
+	SubmittedAt string         `json:"submitted_at"`
+	UpdatedAt   string         `json:"updated_at"`
+	Timeline    []timelineJSON `json:"timeline,omitempty"`
 }
 
 func newBidJSON(b *shequ.Bid) bidJSON {
@@ -72,6 +73,27 @@ func (s *Server) handleAPIBidList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeList(w, bids, len(bids), newBidJSON)
+}
+
+// handleAPIBidGet serves GET /api/v1/bids/{id} with its timeline.
+func (s *Server) handleAPIBidGet(w http.ResponseWriter, r *http.Request) {
+	if !s.linkage(w, r) {
+		return
+	}
+	b, err := s.cfg.Linkage.FindBidByID(r.Context(), pathID(r, "id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	tl, err := s.cfg.Linkage.Timeline(r.Context(), "bid", b.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	j := newBidJSON(b)
+	j.Timeline = newTimelineJSON(tl, shequ.ActorFrom(r.Context()) == nil)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, j)
 }
 
 // handleAPIBidWithdraw serves POST /api/v1/bids/{id}/withdraw.

@@ -181,6 +181,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/api/v1/projects/{id}/reviewers", s.handleAPIProjectReviewers},
 		{http.MethodGet, "/api/v1/projects/{id}/bids", s.handleAPIBidList},
 		{http.MethodPost, "/api/v1/projects/{id}/bids", s.handleAPIBidSubmit},
+		{http.MethodGet, "/api/v1/bids/{id}", s.handleAPIBidGet},
 		{http.MethodPost, "/api/v1/bids/{id}/withdraw", s.handleAPIBidWithdraw},
 		{http.MethodGet, "/api/v1/projects/{id}/reviews", s.handleAPIReviewList},
 		{http.MethodPost, "/api/v1/projects/{id}/reviews", s.handleAPIReviewSubmit},

@@ -297,6 +297,9 @@ type ProjectService interface {
 	LodgeObjection(ctx context.Context, projectID, text string) (*Objection, error)
 	AnswerObjection(ctx context.Context, objectionID, answer string) (*Objection, error)
 	FindObjections(ctx context.Context, projectID string) ([]*Objection, error)
+	// ProjectNeeds returns the needs a project came from, to whoever may
+	// read the project (public ones to anyone), without who raised them.
+	ProjectNeeds(ctx context.Context, projectID string) ([]*Need, error)
 }
 
 // NextStates lists the states the project may go to from its current one.

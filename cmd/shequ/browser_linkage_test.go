@@ -313,8 +313,9 @@ func TestBrowserLinkageChain(t *testing.T) {
 		t.Errorf("final score = %q", got)
 	}
 	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-	if err != nil || !strings.Contains(html, "苕秀社区活动室") || !strings.Contains(html, "苕秀为老服务社") {
-		t.Errorf("public page misses the activity or the winner (%v)", err)
+	if err != nil || !strings.Contains(html, "苕秀社区活动室") || !strings.Contains(html, "苕秀为老服务社") ||
+		!strings.Contains(html, "独居老人需要定期探访") {
+		t.Errorf("public page misses the need, the activity or the winner (%v)", err)
 	}
 	for _, personal := range []string{"res1", "res2", "sw1", "李社工"} {
 		if strings.Contains(html, personal) {

@@ -388,3 +388,16 @@ func (s *LinkageService) AppointReviewers(ctx context.Context, id string, userID
 	})
 	return p, err
 }
+
+// ProjectNeeds implements shequ.ProjectService.
+func (s *LinkageService) ProjectNeeds(ctx context.Context, projectID string) ([]*shequ.Need, error) {
+	p, err := s.readableProject(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	needs, err := s.queryNeeds(ctx, `SELECT `+needColumns+` FROM needs WHERE project_id = ? ORDER BY supports DESC, created_at`, p.ID)
+	for _, n := range needs {
+		n.AuthorID, n.ResidentID = "", ""
+	}
+	return needs, err
+}

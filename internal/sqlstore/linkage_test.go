@@ -217,6 +217,9 @@ func TestLinkageChain(t *testing.T) {
 			t.Fatalf("public = %+v", pub)
 		}
 
+		if ns := must(s.ProjectNeeds(context.Background(), p.ID))(t); len(ns) != 1 || ns[0].ID != need.ID || ns[0].AuthorID != "" {
+			t.Errorf("public needs of the project = %+v", ns)
+		}
 		b1 := aBid(p.ID, fx.org1, fx.w1, 4_800_000)
 		mustDo(t, s.SubmitBid(userContext(fx.om1), b1))
 		b2 := aBid(p.ID, fx.org2, fx.w2, 4_500_000)

@@ -248,12 +248,9 @@ func (s *Server) loadProjectPage(r *http.Request, public bool) (*projectPage, er
 		for _, e := range pg.Timeline {
 			e.ActorName = ""
 		}
-	} else {
-		for _, id := range p.NeedIDs {
-			if n, err := l.FindNeedByID(ctx, id); err == nil {
-				pg.Needs = append(pg.Needs, n)
-			}
-		}
+	}
+	if pg.Needs, err = l.ProjectNeeds(ctx, p.ID); err != nil {
+		return nil, err
 	}
 	now := s.now()
 	pg.Progress = shequ.ComputeProgress(p, pg.Activities)

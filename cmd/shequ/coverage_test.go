@@ -142,6 +142,20 @@ func TestCoverageAnji(t *testing.T) {
 			f.RuralWithComprehensive != built.RuralWithComprehensive || f.Located != built.Located {
 			t.Errorf("indicator module %+v, coverage %+v", f, built.CoverageFigures)
 		}
+		// The rural coverage target: the plan's 50% unless the county sets
+		// its own, a percentage.
+		if before.TargetRural != 50 {
+			t.Errorf("default rural target %v", before.TargetRural)
+		}
+		if err := s.targets.SetTarget(official, &shequ.Target{Scope: "330523", Key: shequ.TargetRuralFacilityCoverage, Value: 120}); shequ.ErrorCode(err) != shequ.EInvalid {
+			t.Errorf("a target of 120%%: %v", err)
+		}
+		if err := s.targets.SetTarget(official, &shequ.Target{Scope: "330523", Key: shequ.TargetRuralFacilityCoverage, Value: 60}); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := s.coverage.CoverageReport(official, "330523104"); r.TargetRural != 60 {
+			t.Errorf("local rural target %v, want 60", r.TargetRural)
+		}
 		// Out of scope is not found; a resident may not look.
 		if _, err := s.coverage.CoverageReport(official, "330522"); shequ.ErrorCode(err) != shequ.ENotFound {
 			t.Errorf("out of scope: %v", err)

@@ -375,7 +375,7 @@ func (e *Engine) report(ctx context.Context, code string, whatIf bool) (*shequ.C
 	}
 	rep.TargetRural = shequ.PlanTargets[shequ.TargetRuralFacilityCoverage]
 	if e.targets != nil {
-		if t, err := e.targets.EffectiveTargets(ctx, code, ""); err == nil {
+		if t, err := e.targets.EffectiveTargets(ctx, code, shequ.DefaultPeriod); err == nil {
 			rep.TargetRural = t[shequ.TargetRuralFacilityCoverage]
 		}
 	}

@@ -8,6 +8,10 @@ import (
 	"shequ"
 )
 
+// targetKeys are the targets the page lists and sets: the per-community
+// ones of the gap lists, and the rural facility coverage rate (percent).
+var targetKeys = append(append([]shequ.TargetKey{}, gapTargets...), shequ.TargetRuralFacilityCoverage)
+
 // targetView is one target as the targets page lists it.
 type targetView struct {
 	Scope string
@@ -51,14 +55,14 @@ func (s *Server) handleTargets(w http.ResponseWriter, r *http.Request) {
 func (s *Server) targetsPage(w http.ResponseWriter, r *http.Request, a *shequ.Actor, p *targetsPage, status int) {
 	l := s.localizer(r)
 	ctx := r.Context()
-	p.Scope, p.Period, p.CanWrite, p.Keys = a.Scope, shequ.DefaultPeriod, a.Can(shequ.ActionTargetWrite), gapTargets
+	p.Scope, p.Period, p.CanWrite, p.Keys = a.Scope, shequ.DefaultPeriod, a.Can(shequ.ActionTargetWrite), targetKeys
 	eff, err := s.cfg.Targets.EffectiveTargets(ctx, a.Scope, p.Period)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	p.Effective = nil
-	for _, k := range gapTargets {
+	for _, k := range targetKeys {
 		if v, ok := eff[k]; ok {
 			p.Effective = append(p.Effective, newTargetView(s, r, &shequ.Target{Scope: a.Scope, Key: k, Value: v, Period: p.Period}))
 		}
@@ -105,7 +109,7 @@ func (s *Server) handleTargetSet(w http.ResponseWriter, r *http.Request) {
 		fe.Add("scope", "scope.outside", "This division is outside your area.", nil)
 	}
 	key := shequ.TargetKey(p.FormKey)
-	if !oneOfStr(p.FormKey, gapTargets) {
+	if !oneOfStr(p.FormKey, targetKeys) {
 		fe.Add("key", "target.key.invalid", "Unknown target.", nil)
 	}
 	v, err := strconv.ParseFloat(p.FormValue, 64)

@@ -148,17 +148,24 @@ func TestAuthorizeMatrix(t *testing.T) {
 	// Which role may do what at all (deny by default): the table in role.go,
 	// restated here so that a change to it is a deliberate one.
 	allowed := map[shequ.Role][]shequ.Action{
-		shequ.RoleResident: {shequ.ActionResidentRead},
+		shequ.RoleResident: {shequ.ActionResidentRead,
+			shequ.ActionNeedRead, shequ.ActionNeedRaise, shequ.ActionProjectRead, shequ.ActionEvaluate},
 		shequ.RoleCommunityWorker: {shequ.ActionResidentRead, shequ.ActionResidentWrite, shequ.ActionResidentReveal, shequ.ActionResidentImport, shequ.ActionResidentVerify,
 			shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead, shequ.ActionWorkerWrite, shequ.ActionIndicatorRead,
-			shequ.ActionFacilityRead, shequ.ActionFacilityWrite},
+			shequ.ActionFacilityRead, shequ.ActionFacilityWrite,
+			shequ.ActionNeedRead, shequ.ActionNeedRaise, shequ.ActionNeedManage, shequ.ActionProjectRead, shequ.ActionProjectDesign,
+			shequ.ActionReviewScore, shequ.ActionEvaluate},
 		shequ.RoleOfficial: {shequ.ActionResidentRead, shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead, shequ.ActionWorkerWrite,
-			shequ.ActionTargetWrite, shequ.ActionIndicatorRead, shequ.ActionFacilityRead, shequ.ActionFacilityWrite},
-		shequ.RoleOrgMember:    {shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead},
-		shequ.RoleSocialWorker: {shequ.ActionOrgRead, shequ.ActionWorkerRead, shequ.ActionWorkerWrite},
-		shequ.RoleSysadmin:     {shequ.ActionUserRead, shequ.ActionUserManage, shequ.ActionDivisionImport},
-		shequ.RoleSecadmin:     {shequ.ActionUserRead, shequ.ActionSecurityManage},
-		shequ.RoleAuditor:      {shequ.ActionAuditRead},
+			shequ.ActionTargetWrite, shequ.ActionIndicatorRead, shequ.ActionFacilityRead, shequ.ActionFacilityWrite,
+			shequ.ActionNeedRead, shequ.ActionNeedManage, shequ.ActionProjectRead, shequ.ActionProjectApprove,
+			shequ.ActionReviewScore, shequ.ActionEvaluate},
+		shequ.RoleOrgMember: {shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead,
+			shequ.ActionNeedRead, shequ.ActionProjectRead, shequ.ActionBidSubmit, shequ.ActionActivityRecord},
+		shequ.RoleSocialWorker: {shequ.ActionOrgRead, shequ.ActionWorkerRead, shequ.ActionWorkerWrite,
+			shequ.ActionNeedRead, shequ.ActionProjectRead, shequ.ActionReviewScore, shequ.ActionActivityRecord},
+		shequ.RoleSysadmin: {shequ.ActionUserRead, shequ.ActionUserManage, shequ.ActionDivisionImport},
+		shequ.RoleSecadmin: {shequ.ActionUserRead, shequ.ActionSecurityManage},
+		shequ.RoleAuditor:  {shequ.ActionAuditRead},
 	}
 	const scope, inside, outside = "330523", "330523001001", "330522001001"
 	for _, role := range shequ.Roles {

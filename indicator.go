@@ -51,6 +51,8 @@ type IndicatorStats struct {
 	// Facilities are the facility-coverage figures (indicator module
 	// "facilities"); distances to within a bucket of its histogram.
 	Facilities CoverageFigures
+	// Linkage are the 三社联动 figures (indicator module "linkage").
+	Linkage LinkageFigures
 }
 
 // Rate returns part/whole, 0 for an empty whole.
@@ -116,7 +118,7 @@ func IndicatorGroups() []string {
 // breakdown rows and the XLSX/CSV exports all take their figures from it, in
 // this order, so a module adds an indicator in one place — its counter in
 // IndicatorStats (filled by the engine) and its entry here.
-var IndicatorDefs = []IndicatorDef{
+var IndicatorDefs = append([]IndicatorDef{
 	{Key: "communities", Count: func(s *IndicatorStats) int { return s.Communities }},
 	{Key: "urban", Count: func(s *IndicatorStats) int { return s.Urban }},
 	{Key: "rural", Count: func(s *IndicatorStats) int { return s.Rural }},
@@ -148,7 +150,7 @@ var IndicatorDefs = []IndicatorDef{
 		Unit: "unit.km", Group: "facilities"},
 	{Key: "fac_p90_km", Value: func(s *IndicatorStats) float64 { return s.Facilities.P90Nearest / 1000 },
 		Unit: "unit.km", Group: "facilities"},
-}
+}, linkageDefs()...)
 
 // IndicatorReport is everything a dashboard shows for one node.
 type IndicatorReport struct {

@@ -64,6 +64,17 @@ const (
 	ActionWorkerWrite    Action = "worker.write"    // add and edit social workers (social_worker: their own)
 	ActionTargetWrite    Action = "target.write"    // set local plan targets
 	ActionIndicatorRead  Action = "indicator.read"  // see the indicator dashboards
+	// 三社联动 (issue 5).
+	ActionNeedRead       Action = "need.read"       // see the needs pool
+	ActionNeedRaise      Action = "need.raise"      // raise or record a need, support one (附议)
+	ActionNeedManage     Action = "need.manage"     // accept, reject, merge needs
+	ActionProjectRead    Action = "project.read"    // see projects, bids after the award, activities
+	ActionProjectDesign  Action = "project.design"  // design a project from needs, submit it for approval
+	ActionProjectApprove Action = "project.approve" // approve or return, run the call, award, answer objections, close
+	ActionBidSubmit      Action = "bid.submit"      // bid for a project (org_member: for their organization)
+	ActionReviewScore    Action = "review.score"    // score bids when appointed reviewer
+	ActionActivityRecord Action = "activity.record" // record activities of a project (the winning team)
+	ActionEvaluate       Action = "evaluate"        // rate (resident) or score (community, third party) a project
 	ActionFacilityRead   Action = "facility.read"   // see service facilities, coverage, the gap map and siting
 	ActionFacilityWrite  Action = "facility.write"  // add and edit facilities and community locations
 )
@@ -72,6 +83,8 @@ const (
 var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentReveal, ActionResidentImport,
 	ActionResidentVerify, ActionUserRead, ActionUserManage, ActionSecurityManage, ActionAuditRead, ActionDivisionImport,
 	ActionOrgRead, ActionOrgWrite, ActionWorkerRead, ActionWorkerWrite, ActionTargetWrite, ActionIndicatorRead,
+	ActionNeedRead, ActionNeedRaise, ActionNeedManage, ActionProjectRead, ActionProjectDesign, ActionProjectApprove,
+	ActionBidSubmit, ActionReviewScore, ActionActivityRecord, ActionEvaluate,
 	ActionFacilityRead, ActionFacilityWrite}
 
 // own marks a permission that holds only for objects the actor owns.
@@ -84,17 +97,22 @@ type grant struct {
 var permissions = map[Role]map[Action]grant{
 	RoleResident: {
 		ActionResidentRead: {own: true},
+		ActionNeedRead:     {}, ActionNeedRaise: {}, ActionProjectRead: {}, ActionEvaluate: {},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
 		ActionResidentImport: {}, ActionResidentVerify: {},
 		ActionOrgRead: {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {}, ActionIndicatorRead: {},
+		ActionNeedRead: {}, ActionNeedRaise: {}, ActionNeedManage: {}, ActionProjectRead: {}, ActionProjectDesign: {},
+		ActionReviewScore: {}, ActionEvaluate: {},
 		ActionFacilityRead: {}, ActionFacilityWrite: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
 		ActionOrgRead:      {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {},
 		ActionTargetWrite: {}, ActionIndicatorRead: {}, ActionFacilityRead: {}, ActionFacilityWrite: {},
+		ActionNeedRead: {}, ActionNeedManage: {}, ActionProjectRead: {}, ActionProjectApprove: {},
+		ActionReviewScore: {}, ActionEvaluate: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
@@ -107,9 +125,11 @@ var permissions = map[Role]map[Action]grant{
 	},
 	RoleOrgMember: {
 		ActionOrgRead: {}, ActionOrgWrite: {own: true}, ActionWorkerRead: {},
+		ActionNeedRead: {}, ActionProjectRead: {}, ActionBidSubmit: {}, ActionActivityRecord: {},
 	},
 	RoleSocialWorker: {
 		ActionOrgRead: {}, ActionWorkerRead: {}, ActionWorkerWrite: {own: true},
+		ActionNeedRead: {}, ActionProjectRead: {}, ActionReviewScore: {}, ActionActivityRecord: {},
 	},
 	RolePropertyStaff: {},
 }

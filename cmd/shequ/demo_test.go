@@ -54,6 +54,23 @@ func TestServeDemo(t *testing.T) {
 			t.Errorf("demo account %s: sign-in answered %d", a.Username, resp.StatusCode)
 		}
 	}
+	// 三社联动: a closed project and an open call are public; the needs
+	// pool holds needs of several states, the first one fulfilled.
+	if code, list, _ := get(t, base+"/api/v1/projects"); code != 200 || list["total"].(float64) != 2 {
+		t.Errorf("demo projects: %d %v", code, list)
+	} else {
+		statuses := map[any]bool{}
+		for _, p := range list["items"].([]any) {
+			statuses[p.(map[string]any)["status"]] = true
+		}
+		if !statuses["closed"] || !statuses["open_for_bids"] {
+			t.Errorf("demo project states = %v", statuses)
+		}
+	}
+	resident := apiClient{t: t, base: base, token: token(t, cfg.DB, "demo-check-res", "resident", demo.Community)}
+	if code, m := resident.do("GET", "/api/v1/needs?status=fulfilled", nil); code != 200 || m["total"].(float64) != 1 {
+		t.Errorf("demo fulfilled needs: %d %v", code, m)
+	}
 	// The demo worker sees the ten synthetic residents of the demo community.
 	worker := apiClient{t: t, base: base, token: token(t, cfg.DB, "demo-check", "community_worker", demo.Community)}
 	if code, m := worker.do("GET", "/api/v1/residents?community="+demo.Community, nil); code != 200 || m["total"].(float64) != 10 {

@@ -35,6 +35,10 @@ type Main struct {
 	Catalog *i18n.Catalog
 	// DemoProgress, if set, reports the demo load.
 	DemoProgress demo.Progress
+	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
+	// deadlines, objection periods): a hook for tests that move time on,
+	// set before Run; nil is the database's clock.
+	LinkageNow func() time.Time
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)
@@ -70,10 +74,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	s := m.svc
+	s.linkage.Now = m.LinkageNow
 	if m.Config.Demo {
 		loaded, err := demo.Load(cliContext(ctx), demo.Services{
 			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
 			Hasher: s.hasher, Now: s.db.Now, Orgs: s.orgs, Workers: s.workers,
+			Linkage: s.linkage, LinkageClock: func(now func() time.Time) {
+				if now == nil {
+					now = m.LinkageNow
+				}
+				s.linkage.Now = now
+			},
 			Facilities: s.facilities, Locations: s.locations,
 		}, m.DemoProgress)
 		if err != nil {
@@ -116,6 +127,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Workers:         s.workers,
 		Targets:         s.targets,
 		Indicators:      s.indicators,
+		Linkage:         s.linkage,
 		Facilities:      s.facilities,
 		Locations:       s.locations,
 		Coverage:        s.coverage,

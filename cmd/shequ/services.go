@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"shequ"
+	"shequ/data"
 	"shequ/internal/auth"
 	"shequ/internal/config"
 	"shequ/internal/coverage"
@@ -32,6 +33,9 @@ type services struct {
 	orgs      *sqlstore.OrgService
 	workers   *sqlstore.SocialWorkerService
 	targets   *sqlstore.TargetService
+	// linkage runs the 三社联动 chain; its objection periods count working
+	// days on the embedded 2026 holiday table.
+	linkage *sqlstore.LinkageService
 	// The facility register, community locations and the coverage engine
 	// that follows them; Load coverage before the indicators, whose
 	// "facilities" figures come from it.
@@ -79,9 +83,16 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		targets:    sqlstore.NewTargetService(db),
 		facilities: sqlstore.NewFacilityService(db),
 		locations:  sqlstore.NewLocationService(db),
+		linkage:    sqlstore.NewLinkageService(db),
+	}
+	if days, err := shequ.ParseCalendar(data.Holidays2026()); err != nil {
+		log.Error("holiday table: objection periods count weekends only", "err", err)
+	} else {
+		s.linkage.Calendar = shequ.NewCalendar(days)
 	}
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
-	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets, s.coverage.Module())
+	src := sqlstore.NewIndicatorSource(db)
+	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src))
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so
 	// with EUnavailable, which is not worth a log line.
@@ -90,7 +101,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 			log.Error("refresh indicators", "communities", communities, "err", err)
 		}
 	}
-	s.orgs.OnChange, s.workers.OnChange = refresh, refresh
+	s.orgs.OnChange, s.workers.OnChange, s.linkage.OnChange = refresh, refresh, refresh
 	// Facility and location edits update coverage incrementally, and
 	// coverage hands the communities whose figures moved to the indicators.
 	s.facilities.OnChange, s.locations.OnChange = s.coverage.FacilityChanged, s.coverage.CommunityChanged

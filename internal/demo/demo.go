@@ -28,6 +28,12 @@ type Services struct {
 	// Orgs and Workers, when set, get synthetic registers for the county.
 	Orgs    shequ.OrgService
 	Workers shequ.SocialWorkerService
+	// Linkage, when set with LinkageClock, gets the 三社联动 demo: needs, a
+	// closed project and an open call. LinkageClock sets the service's
+	// workflow clock (nil: back to the database's) so that the demo replays
+	// months of history through the real rules.
+	Linkage      shequ.LinkageService
+	LinkageClock func(now func() time.Time)
 	// Facilities and Locations, when set, get the demo service facilities
 	// and relocation-area tags.
 	Facilities shequ.FacilityService
@@ -71,6 +77,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := Facilities(ctx, s); err != nil {
+		return false, err
+	}
+	if err := loadLinkage(ctx, s); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -59,6 +59,13 @@ var pageFiles = map[string]string{
 	"worker_form":     "templates/worker_form.html",
 	"indicators":      "templates/indicators.html",
 	"targets":         "templates/targets.html",
+	"needs":           "templates/needs.html",
+	"need":            "templates/need.html",
+	"projects":        "templates/projects.html",
+	"project":         "templates/project.html",
+	"project_form":    "templates/project_form.html",
+	"public_project":  "templates/public_project.html",
+	"notifications":   "templates/notifications.html",
 }
 
 // templates holds one parsed set per language and page. Parsing per
@@ -82,6 +89,9 @@ var navItems = []navItem{
 	{ID: "nav-residents", Key: "nav.residents", Href: "/residents", Action: shequ.ActionResidentRead},
 	{ID: "nav-orgs", Key: "nav.orgs", Href: "/orgs", Action: shequ.ActionOrgRead},
 	{ID: "nav-workers", Key: "nav.workers", Href: "/social-workers", Action: shequ.ActionWorkerRead},
+	{ID: "nav-needs", Key: "nav.needs", Href: "/needs", Action: shequ.ActionNeedRead},
+	{ID: "nav-projects", Key: "nav.projects", Href: "/projects", Action: shequ.ActionProjectRead},
+	{ID: "nav-public", Key: "nav.public", Href: "/public/projects"},
 	{ID: "nav-indicators", Key: "nav.indicators", Href: "/indicators", Action: shequ.ActionIndicatorRead},
 	{ID: "nav-coverage", Key: "nav.coverage", Href: "/coverage", Action: shequ.ActionFacilityRead},
 	{ID: "nav-targets", Key: "nav.targets", Href: "/targets", Action: shequ.ActionTargetWrite},
@@ -105,6 +115,7 @@ type view struct {
 	Return  string      // this page's path and query, for the preference forms
 	Q       string      // the search box's value
 	User    *shequ.User // signed in, nil when anonymous
+	Unread  int         // unread notifications of the signed-in account
 	Data    any
 }
 
@@ -161,6 +172,9 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 			return m, nil
 		},
 		"num": formatNumber,
+		// yuan shows an amount of 分 in 元 with two decimals.
+		"yuan": shequ.FormatYuan,
+		"add":  func(a, b int) int { return a + b },
 		// pct shows a fraction 0–1 as a percentage with one decimal.
 		"pct": percent,
 		"km":  km,
@@ -225,6 +239,10 @@ func (s *Server) newView(r *http.Request, title string, data any) *view {
 		Data:    data,
 	}
 	actor := shequ.ActorFrom(r.Context())
+	if v.User != nil && s.cfg.Linkage != nil {
+		// A failed count is not worth failing the page for.
+		v.Unread, _ = s.cfg.Linkage.CountUnread(r.Context())
+	}
 	for _, it := range navItems {
 		if it.Action != "" && !actor.Can(it.Action) {
 			continue

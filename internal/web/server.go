@@ -52,6 +52,9 @@ type Config struct {
 	Workers    shequ.SocialWorkerService
 	Targets    shequ.TargetService
 	Indicators shequ.IndicatorService
+	// Linkage runs the 三社联动 chain (needs, projects, bids, reviews,
+	// activities, evaluations, notifications); nil answers 503.
+	Linkage shequ.LinkageService
 	// Service facilities, community locations and coverage (issue 7).
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService

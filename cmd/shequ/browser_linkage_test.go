@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"shequ"
+	"shequ/internal/config"
+)
+
+// movableClock is the workflow clock of the linkage service in the
+// browser test: real time plus an offset the test moves forward (the
+// sessions keep the real clock).
+type movableClock struct{ offset atomic.Int64 }
+
+func (c *movableClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+func (c *movableClock) Add(d time.Duration) { c.offset.Add(int64(d)) }
+
+// startLinkageServer runs the platform on dsn like startServer, with the
+// workflow clock of the linkage service on clock, and returns the running
+// Main, so that the test can seed the registers through the services.
+func startLinkageServer(t *testing.T, dsn string, clock *movableClock) (string, *Main) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard, LinkageNow: clock.Now}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return "http://" + m.Addr(), m
+}
+
+// TestBrowserLinkageChain walks the whole 三社联动 chain in the browser with
+// different roles: a resident raises a need, another finds it while typing
+// and supports it, a worker accepts it and designs a project, an official
+// approves it and opens the call (readable without an account), two
+// organizations bid, three reviewers score, the award and its objection
+// period pass (the workflow clock moves), the winning team's social worker
+// records an activity, the parties evaluate, the project closes, the
+// author sees the need fulfilled and the public page shows it all.
+func TestBrowserLinkageChain(t *testing.T) {
+	// Sixteen sign-ins (argon2id) and some forty pages: more than the usual
+	// minute and a half on a loaded machine.
+	ctx := browserFor(t, 4*time.Minute)
+	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+		t.Fatalf("import: %d %s%s", code, out, errs)
+	}
+	const pass = "correct horse battery staple"
+	const community = "330523001002"
+	for _, u := range [][3]string{{"res1", "resident", community}, {"res2", "resident", community},
+		{"worker", "community_worker", community}, {"official", "official", "330523"},
+		{"om1", "org_member", "330523"}, {"om2", "org_member", "330523"}, {"sw1", "social_worker", "330523"},
+		{"rev1", "community_worker", "330523001"}, {"rev2", "community_worker", "330523001"}, {"rev3", "official", "330523"}} {
+		if code, out, errs := cli(t, nil, "user", "add", "-username", u[0], "-password", pass, "-role", u[1], "-scope", u[2],
+			"-db", dsn); code != exitOK {
+			t.Fatalf("user add %s: %d %s%s", u[0], code, out, errs)
+		}
+	}
+	clock := &movableClock{}
+	base, m := startLinkageServer(t, dsn, clock)
+
+	// The registers: two organizations with their keepers and social workers.
+	cctx := cliContext(context.Background())
+	userID := func(name string) string {
+		u, err := m.svc.users.FindUserByUsername(cctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	orgs := map[string]*shequ.SocialOrg{}
+	for i, o := range []struct{ name, owner, worker, sw string }{
+		{"苕秀为老服务社", "om1", "李社工", "sw1"}, {"递铺公益协会", "om2", "王社工", ""}} {
+		org := &shequ.SocialOrg{Name: o.name, Kind: shequ.OrgElderlyCare, Community: community, LegalStatus: shequ.LegalFiled,
+			FiledWith: community[:9], Status: shequ.OrgActive, Members: 10, OwnerUserIDs: []string{userID(o.owner)}}
+		if err := m.svc.orgs.CreateOrg(cctx, org); err != nil {
+			t.Fatal(err)
+		}
+		orgs[o.owner] = org
+		w := &shequ.SocialWorker{Name: o.worker, Community: community, Qualification: shequ.QualSocial, CertNumber: "S00000" + string(rune('1'+i)),
+			CertYear: 2020, EmployerKind: shequ.EmployerOrg, EmployerOrgID: org.ID, IDNumber: shequ.IDNumber(validID("33052319850101" + string(rune('1'+i)) + "23"))}
+		if o.sw != "" {
+			w.UserID = userID(o.sw)
+		}
+		if err := m.svc.workers.CreateWorker(cctx, w); err != nil {
+			t.Fatalf("worker: %v", err)
+		}
+	}
+
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Logf("screenshot: %s", screenshot(t, ctx, "linkage-failed.png"))
+			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+			t.Fatalf("%s: %v\n%s", what, err, html)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	signedIn := false
+	as := func(user string) {
+		t.Helper()
+		if signedIn {
+			do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
+		}
+		do("sign in as "+user, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("login-form")),
+			chromedp.SendKeys(chromedp.ID("login-username"), user), chromedp.SendKeys(chromedp.ID("login-password"), pass),
+			chromedp.Click(chromedp.ID("login-submit")), chromedp.WaitVisible(chromedp.ID("logout")))
+		signedIn = true
+	}
+	idFrom := func(prefix string) string {
+		t.Helper()
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rest, ok := strings.Cut(loc, prefix)
+		id, _, _ := strings.Cut(rest, "?")
+		if !ok || id == "" {
+			t.Fatalf("no id in %s", loc)
+		}
+		return id
+	}
+	step := func(to string) {
+		t.Helper()
+		do("step "+to, chromedp.Click(chromedp.ID("step-"+to)), chromedp.WaitVisible(chromedp.CSS(`#project-status[data-status="`+to+`"]`)))
+	}
+
+	// A resident raises a need.
+	as("res1")
+	do("raise a need", chromedp.Navigate(base+"/needs"), chromedp.WaitVisible(chromedp.ID("need-form")),
+		chromedp.SetValue(chromedp.ID("need-category"), "elderly"),
+		chromedp.SendKeys(chromedp.ID("need-title"), "独居老人需要定期探访"),
+		chromedp.SendKeys(chromedp.ID("need-description"), "小区里独居老人多，希望有人每周上门看看"),
+		chromedp.Click(chromedp.ID("need-submit")), chromedp.WaitVisible(chromedp.ID("need-status")))
+	needID := idFrom("/needs/")
+	// …with a photo.
+	photo := filepath.Join(t.TempDir(), "need.png")
+	if err := os.WriteFile(photo, []byte("\x89PNG\r\n\x1a\n not really an image"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do("photo of the need", chromedp.SetUploadFiles(chromedp.CSS(`input[name="photo"]`), []string{photo}),
+		chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`ul.photos img`)))
+
+	// Another finds it while typing and supports it instead of duplicating.
+	as("res2")
+	do("similar needs while typing", chromedp.Navigate(base+"/needs"), chromedp.WaitVisible(chromedp.ID("need-form")),
+		chromedp.SendKeys(chromedp.ID("need-title"), "老人探访"), chromedp.WaitVisible(chromedp.ID("similar-list")))
+	t.Logf("screenshot: %s", screenshot(t, ctx, "linkage-similar.png"))
+	do("support", chromedp.Click(chromedp.CSS(`#similar-list a[href="/needs/`+needID+`"]`)),
+		chromedp.WaitVisible(chromedp.ID("need-support")), chromedp.Click(chromedp.ID("need-support")),
+		chromedp.WaitVisible(chromedp.ID("notice")))
+	if got := text("#need-supports"); got != "1" {
+		t.Errorf("supports = %q", got)
+	}
+
+	// A worker accepts it and designs a project from it.
+	as("worker")
+	now := clock.Now().In(shequ.Shanghai)
+	do("accept and design", chromedp.Navigate(base+"/needs/"+needID), chromedp.Click(chromedp.ID("need-accept")),
+		chromedp.WaitVisible(chromedp.ID("need-design")), chromedp.Click(chromedp.ID("need-design")),
+		chromedp.WaitVisible(chromedp.ID("project-form")),
+		chromedp.SendKeys(chromedp.ID("project-target-group"), "独居老人"),
+		chromedp.SendKeys(chromedp.ID("project-objectives"), "每周上门探访，每月一次健康讲座"),
+		chromedp.SendKeys(chromedp.ID("project-participants"), "20"),
+		chromedp.SendKeys(chromedp.ID("project-activities"), "1"),
+		chromedp.SendKeys(chromedp.ID("project-budget"), "50000"),
+		chromedp.SendKeys(chromedp.ID("milestone-name"), "中期"),
+		chromedp.SetValue(chromedp.ID("milestone-due"), now.AddDate(0, 1, 0).Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("milestone-measure"), "participants"),
+		chromedp.SendKeys(chromedp.ID("milestone-target"), "10"),
+		chromedp.SetValue(chromedp.ID("project-period-start"), now.AddDate(0, 0, 5).Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("project-period-end"), now.AddDate(0, 3, 0).Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("project-bid-deadline"), now.AddDate(0, 0, 2).Format("2006-01-02T15:04")),
+		chromedp.Click(chromedp.ID("project-certified")),
+		chromedp.Click(chromedp.ID("project-submit")), chromedp.WaitVisible(chromedp.ID("project-status")))
+	projectID := idFrom("/projects/")
+	project := base + "/projects/" + projectID
+	step("under_review")
+
+	// The official approves it, opens the call and appoints three reviewers.
+	as("official")
+	do("open the project", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("project-status")))
+	step("approved")
+	step("open_for_bids")
+	do("appoint reviewers", chromedp.SendKeys(chromedp.ID("reviewers-input"), "rev1, rev2, rev3"),
+		chromedp.Click(chromedp.ID("reviewers-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+
+	// The call is public: readable without an account.
+	do("sign out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
+	signedIn = false
+	do("public call", chromedp.Navigate(base+"/public/projects/"+projectID), chromedp.WaitVisible(chromedp.ID("public-notice")))
+	if got := text("#public-notice"); !strings.Contains(got, "招募公告") {
+		t.Errorf("public notice = %q", got)
+	}
+
+	// Two organizations bid.
+	for _, b := range []struct{ user, price string }{{"om1", "48000"}, {"om2", "45000"}} {
+		as(b.user)
+		do("bid "+b.user, chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("bid-form")),
+			chromedp.SendKeys(chromedp.ID("bid-plan"), "每周两次上门探访，每月一次健康讲座，建立独居老人档案。"),
+			chromedp.SendKeys(chromedp.ID("bid-price"), b.price),
+			chromedp.Click(chromedp.CSS(`#bid-form input[name="team"]`)),
+			chromedp.SendKeys(chromedp.ID("bid-experience"), "三年为老服务经验"),
+			chromedp.Click(chromedp.ID("bid-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+	}
+
+	// The deadline passes; the official closes the call.
+	clock.Add(3 * 24 * time.Hour)
+	as("official")
+	do("open the project", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("project-status")))
+	step("bid_review")
+
+	// Three reviewers score both bids: the first organization scores higher.
+	for _, rev := range []string{"rev1", "rev2", "rev3"} {
+		as(rev)
+		for i, pct := range []int{90, 70} {
+			var acts []chromedp.Action[chromedp.Void]
+			acts = append(acts, chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("review-heading")))
+			for key, weight := range map[string]int{"plan": 40, "team": 25, "experience": 15, "price": 20} {
+				acts = append(acts, chromedp.SendKeys(chromedp.ID("score-"+string(rune('0'+i))+"-"+key), strconv.Itoa(weight*pct/100)))
+			}
+			acts = append(acts, chromedp.Click(chromedp.ID("review-submit-"+string(rune('0'+i)))), chromedp.WaitVisible(chromedp.ID("notice")))
+			do(rev+" scores bid "+string(rune('0'+i)), acts...)
+		}
+	}
+
+	// The award, then the objection period of five working days.
+	as("official")
+	do("open the project", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("ranking-table")))
+	step("awarded")
+	if got := text("#project-winner"); !strings.Contains(got, "苕秀为老服务社") {
+		t.Errorf("winner = %q", got)
+	}
+	t.Logf("screenshot: %s", screenshot(t, ctx, "linkage-awarded.png"))
+	clock.Add(10 * 24 * time.Hour)
+	step("in_progress")
+
+	// The winning team's social worker records an activity; progress is
+	// computed from it.
+	as("sw1")
+	do("record an activity", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("activity-form")),
+		chromedp.SetValue(chromedp.ID("activity-date"), clock.Now().In(shequ.Shanghai).Format(time.DateOnly)),
+		chromedp.SendKeys(chromedp.ID("activity-place"), "苕秀社区活动室"),
+		chromedp.SendKeys(chromedp.ID("activity-content"), "健康讲座和血压测量"),
+		chromedp.Click(chromedp.ID("function-comfort")),
+		chromedp.SendKeys(chromedp.ID("activity-participants"), "25"),
+		chromedp.SendKeys(chromedp.ID("activity-volunteer-hours"), "6"),
+		chromedp.Click(chromedp.ID("activity-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+	if got := text(`#progress-table tr[data-measure="participants"]`); !strings.Contains(got, "100%") {
+		t.Errorf("participants progress = %q", got)
+	}
+	if got := text(`#milestones-table tbody`); !strings.Contains(got, "中期") || !strings.Contains(got, "已达成") {
+		t.Errorf("milestone = %q", got)
+	}
+
+	as("official")
+	do("open the project", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("project-status")))
+	step("final_evaluation")
+
+	// Residents rate, the community and the third party score.
+	as("res1")
+	do("resident rates", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("evaluation-form")),
+		chromedp.Click(chromedp.ID("rating-5")), chromedp.SendKeys(chromedp.ID("evaluation-comment"), "很满意"),
+		chromedp.Click(chromedp.ID("evaluation-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+	as("worker")
+	do("community scores", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("evaluation-form")),
+		chromedp.SendKeys(chromedp.ID("evaluation-score"), "90"),
+		chromedp.Click(chromedp.ID("evaluation-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+	as("official")
+	do("third party scores", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("evaluation-form")),
+		chromedp.SendKeys(chromedp.ID("evaluation-score"), "85"),
+		chromedp.SendKeys(chromedp.ID("evaluation-assessor"), "湖州市社会工作评估中心"),
+		chromedp.Click(chromedp.ID("evaluation-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+	step("closed")
+
+	// The author sees the need fulfilled, and a notification says so.
+	as("res1")
+	do("notified", chromedp.WaitVisible(chromedp.ID("unread-count")), chromedp.Navigate(base+"/needs/"+needID),
+		chromedp.WaitVisible(chromedp.CSS(`#need-status[data-status="fulfilled"]`)),
+		chromedp.Navigate(base+"/notifications"), chromedp.WaitVisible(chromedp.CSS(`#notifications li[data-kind="need_fulfilled"]`)))
+
+	// The public accountability page shows the whole story, no personal data.
+	do("sign out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
+	do("public page", chromedp.Navigate(base+"/public/projects/"+projectID),
+		chromedp.WaitVisible(chromedp.CSS(`#project-status[data-status="closed"]`)), chromedp.WaitVisible(chromedp.ID("evaluation-final")))
+	// residents 5 → 100 × 40% + 90 × 30% + 85 × 30% = 92.5
+	if got := text("#evaluation-final"); got != "92.50" {
+		t.Errorf("final score = %q", got)
+	}
+	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+	if err != nil || !strings.Contains(html, "苕秀社区活动室") || !strings.Contains(html, "苕秀为老服务社") ||
+		!strings.Contains(html, "独居老人需要定期探访") {
+		t.Errorf("public page misses the need, the activity or the winner (%v)", err)
+	}
+	for _, personal := range []string{"res1", "res2", "sw1", "李社工"} {
+		if strings.Contains(html, personal) {
+			t.Errorf("public page shows %q", personal)
+		}
+	}
+	t.Logf("screenshot: %s", screenshot(t, ctx, "linkage-public.png"))
+}

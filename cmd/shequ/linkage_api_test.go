@@ -1,0 +1,89 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestLinkageAPI drives the needs and projects endpoints on both engines:
+// JSON shapes (status, support_count), field errors, and the 409 of an
+// illegal transition naming the current state and the allowed ones.
+func TestLinkageAPI(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+			t.Fatalf("import: %d %s%s", code, out, errs)
+		}
+		const community = "330523001002"
+		res1 := apiClient{t: t, token: token(t, dsn, "res1", "resident", community)}
+		res2 := apiClient{t: t, token: token(t, dsn, "res2", "resident", community)}
+		worker := apiClient{t: t, token: token(t, dsn, "worker", "community_worker", community)}
+		org := apiClient{t: t, token: token(t, dsn, "orgm", "org_member", "330523")}
+		base := startServer(t, dsn, "")
+		res1.base, res2.base, worker.base, org.base = base, base, base, base
+
+		code, body := res1.do("POST", "/api/v1/needs", map[string]any{"community_code": community, "category": "food", "title": "x"})
+		fields, _ := body["error"].(map[string]any)["fields"].(map[string]any)
+		if code != http.StatusBadRequest || fields["category"] == nil || fields["title"] == nil {
+			t.Fatalf("bad need: %d %v", code, body)
+		}
+		code, body = res1.do("POST", "/api/v1/needs", map[string]any{"community_code": community, "category": "elderly",
+			"title": "独居老人需要定期探访", "description": "希望每周有人上门"})
+		if code != http.StatusCreated || body["status"] != "submitted" || body["support_count"] != float64(0) || body["channel"] != "online" {
+			t.Fatalf("create need: %d %v", code, body)
+		}
+		id := body["id"].(string)
+		if code, body = res2.do("POST", "/api/v1/needs/"+id+"/support", nil); code != http.StatusOK || body["support_count"] != float64(1) {
+			t.Fatalf("support: %d %v", code, body)
+		}
+		if code, body = res2.do("POST", "/api/v1/needs/"+id+"/support", nil); code != http.StatusConflict {
+			t.Fatalf("second support: %d %v", code, body)
+		}
+		if code, _ = res1.do("POST", "/api/v1/needs/"+id+"/transitions", map[string]any{"to": "accepted"}); code != http.StatusForbidden {
+			t.Errorf("resident decides: %d", code)
+		}
+		if code, body = worker.do("POST", "/api/v1/needs/"+id+"/transitions", map[string]any{"to": "rejected"}); code != http.StatusBadRequest {
+			t.Errorf("reject without reason: %d %v", code, body)
+		}
+		if code, body = worker.do("POST", "/api/v1/needs/"+id+"/transitions", map[string]any{"to": "accepted"}); code != http.StatusOK || body["status"] != "accepted" {
+			t.Fatalf("accept: %d %v", code, body)
+		}
+		code, body = worker.do("POST", "/api/v1/needs/"+id+"/transitions", map[string]any{"to": "accepted"})
+		msg, _ := body["error"].(map[string]any)["message"].(string)
+		if code != http.StatusConflict || !strings.Contains(msg, "已受理") && !strings.Contains(msg, "accepted") || !strings.Contains(msg, "planned, merged") {
+			t.Errorf("illegal transition: %d %q", code, msg)
+		}
+		code, body = res1.do("GET", "/api/v1/needs/"+id, nil)
+		if tl, _ := body["timeline"].([]any); code != http.StatusOK || len(tl) != 3 {
+			t.Errorf("need with timeline: %d %v", code, body)
+		}
+
+		// A project: bad fields first, then a good one, then a skipped step.
+		code, body = worker.do("POST", "/api/v1/projects", map[string]any{"community_code": community, "title": "银龄陪伴",
+			"budget_fen": 0, "need_ids": []string{id}})
+		fields, _ = body["error"].(map[string]any)["fields"].(map[string]any)
+		if code != http.StatusBadRequest || fields["budget"] == nil || fields["indicators"] == nil || fields["period_end"] == nil {
+			t.Fatalf("bad project: %d %v", code, body)
+		}
+		code, body = worker.do("POST", "/api/v1/projects", map[string]any{"community_code": community, "title": "银龄陪伴",
+			"target_group": "独居老人", "objectives": "每周探访", "budget_fen": 5000000, "need_ids": []string{id},
+			"indicators":   []map[string]any{{"measure": "participants", "target": 300}},
+			"period_start": "2099-01-01", "period_end": "2099-06-30", "bid_deadline": "2098-12-20T17:00:00+08:00"})
+		if code != http.StatusCreated || body["status"] != "draft" || body["budget_fen"] != float64(5000000) {
+			t.Fatalf("create project: %d %v", code, body)
+		}
+		pid := body["id"].(string)
+		code, body = worker.do("POST", "/api/v1/projects/"+pid+"/transitions", map[string]any{"to": "draft"})
+		msg, _ = body["error"].(map[string]any)["message"].(string)
+		if code != http.StatusConflict || !strings.Contains(msg, "draft") || !strings.Contains(msg, "under_review, cancelled") {
+			t.Errorf("skipped step: %d %q", code, msg)
+		}
+		// Not public yet: an anonymous reader and an organization see nothing.
+		if code, _, _ := get(t, base+"/api/v1/projects/"+pid); code != http.StatusNotFound {
+			t.Errorf("anonymous read of a draft: %d", code)
+		}
+		if code, _ = org.do("GET", "/api/v1/projects/"+pid, nil); code != http.StatusNotFound {
+			t.Errorf("org_member read of a draft: %d", code)
+		}
+	})
+}

@@ -1,0 +1,522 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"shequ"
+)
+
+// The pages of service projects: the list, the design form, one project
+// with every step of its call that the signed-in account may take, the
+// public call and accountability pages (no account needed) and the
+// notifications.
+
+// projectsPage is the data of templates/projects.html and of the public
+// list.
+type projectsPage struct {
+	Projects  []*shequ.Project
+	Total     int
+	CanDesign bool
+	Public    bool
+}
+
+// handleProjectList serves GET /projects.
+func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guardService(w, r, shequ.ActionProjectRead, s.cfg.Linkage != nil)
+	if !ok {
+		return
+	}
+	list, total, err := s.cfg.Linkage.FindProjects(r.Context(), shequ.ProjectFilter{Limit: 200})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "projects", s.localizer(r).T("project.list.title"),
+		&projectsPage{Projects: list, Total: total, CanDesign: a.Can(shequ.ActionProjectDesign)})
+}
+
+// handlePublicProjects serves GET /public/projects: the open calls and
+// the projects under way, for everyone.
+func (s *Server) handlePublicProjects(w http.ResponseWriter, r *http.Request) {
+	if !s.linkage(w, r) {
+		return
+	}
+	ctx := shequ.WithActor(r.Context(), nil)
+	list, total, err := s.cfg.Linkage.FindProjects(ctx, shequ.ProjectFilter{Public: true, Limit: 200})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "projects", s.localizer(r).T("project.public.list_title"),
+		&projectsPage{Projects: list, Total: total, Public: true})
+}
+
+// projectForm is the data of templates/project_form.html, kept as typed.
+type projectForm struct {
+	Community, Title, TargetGroup, Objectives, Needs string
+	Participants, Activities, VolunteerHours         string
+	MilestoneName, MilestoneDue, MilestoneMeasure    string
+	MilestoneTarget                                  string
+	Measures                                         []shequ.Measure
+	Budget, PeriodStart, PeriodEnd, BidDeadline      string
+	OrgKinds                                         []string
+	RequireCertified                                 bool
+	ObjectionDays                                    string
+	Kinds                                            []shequ.OrgKind
+	Errors                                           map[string]string
+	Error                                            string
+}
+
+// handleProjectNew serves GET /projects/new?need=….
+func (s *Server) handleProjectNew(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guardService(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
+	if !ok {
+		return
+	}
+	f := &projectForm{Kinds: shequ.OrgKinds, Measures: shequ.Measures, ObjectionDays: strconv.Itoa(shequ.DefaultObjectionDays)}
+	if len(a.Scope) == 12 {
+		f.Community = a.Scope
+	}
+	if id := r.URL.Query().Get("need"); id != "" {
+		if n, err := s.cfg.Linkage.FindNeedByID(r.Context(), id); err == nil {
+			f.Needs, f.Community, f.Title = n.ID, n.Community, n.Title
+		}
+	}
+	s.render(w, r, http.StatusOK, "project_form", s.localizer(r).T("project.new.title"), f)
+}
+
+// request turns the form into the API's request; the budget is in 元.
+func (f *projectForm) request(fe *shequ.FieldErrors) *projectRequest {
+	req := &projectRequest{CommunityCode: f.Community, Title: f.Title, TargetGroup: f.TargetGroup, Objectives: f.Objectives,
+		PeriodStart: f.PeriodStart, PeriodEnd: f.PeriodEnd, BidDeadline: f.BidDeadline, OrgKinds: f.OrgKinds,
+		RequireCertified: f.RequireCertified, NeedIDs: splitList(f.Needs)}
+	for _, m := range []struct {
+		measure shequ.Measure
+		value   string
+	}{{shequ.MeasureParticipants, f.Participants}, {shequ.MeasureActivities, f.Activities}, {shequ.MeasureVolunteerHours, f.VolunteerHours}} {
+		if m.value == "" {
+			continue
+		}
+		n, err := strconv.Atoi(m.value)
+		if err != nil {
+			fe.Add("indicators", "project.indicator.invalid", "Each indicator is activities, participants or volunteer_hours, once, with a target from 1 to 1000000.", nil)
+			continue
+		}
+		req.Indicators = append(req.Indicators, projectIndicatorJSON{Measure: string(m.measure), Target: n})
+	}
+	if f.MilestoneName != "" || f.MilestoneDue != "" || f.MilestoneTarget != "" {
+		n, err := strconv.Atoi(f.MilestoneTarget)
+		if err != nil {
+			n = -1
+		}
+		req.Milestones = append(req.Milestones, milestoneJSON{Name: f.MilestoneName, Due: f.MilestoneDue, Measure: f.MilestoneMeasure, Target: n})
+	}
+	if f.Budget != "" {
+		fen, err := shequ.ParseYuan(f.Budget)
+		if err != nil {
+			fe.Add("budget", "money.invalid", shequ.ErrYuan.Message, nil)
+		}
+		req.BudgetFen = fen
+	}
+	if f.ObjectionDays != "" {
+		req.ObjectionDays, _ = strconv.Atoi(f.ObjectionDays)
+	}
+	return req
+}
+
+// handleProjectCreate serves POST /projects.
+func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guardService(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.error(w, r, errBadForm)
+		return
+	}
+	g := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }
+	f := &projectForm{Kinds: shequ.OrgKinds, Measures: shequ.Measures, MilestoneName: g("milestone_name"),
+		MilestoneDue: g("milestone_due"), MilestoneMeasure: g("milestone_measure"), MilestoneTarget: g("milestone_target"),
+		Community: g("community_code"), Title: g("title"), TargetGroup: g("target_group"),
+		Objectives: g("objectives"), Needs: g("need_ids"), Participants: g("participants"), Activities: g("activities"),
+		VolunteerHours: g("volunteer_hours"), Budget: g("budget"), PeriodStart: g("period_start"), PeriodEnd: g("period_end"),
+		BidDeadline: g("bid_deadline"), OrgKinds: r.PostForm["org_kinds"], RequireCertified: g("require_certified") != "",
+		ObjectionDays: g("objection_days")}
+	var fe shequ.FieldErrors
+	p := f.request(&fe).project(&fe)
+	err := validateProject(a, p, fe)
+	if err == nil {
+		err = s.cfg.Linkage.CreateProject(r.Context(), p)
+	}
+	if err != nil {
+		s.formFailed(w, r, "project_form", "project.new.title", f, &f.Errors, &f.Error, err)
+		return
+	}
+	http.Redirect(w, r, "/projects/"+url.PathEscape(p.ID)+"?notice=created", http.StatusSeeOther)
+}
+
+// projectPage is the data of templates/project.html and
+// templates/public_project.html.
+type projectPage struct {
+	P           *shequ.Project
+	Public      bool
+	Progress    []shequ.IndicatorProgress
+	Milestones  []shequ.MilestoneProgress
+	Needs       []*shequ.Need
+	Bids        []*shequ.Bid
+	BidByID     map[string]*shequ.Bid
+	Ranking     []shequ.BidRank
+	Reviewed    map[string]bool // bids the signed-in reviewer scored
+	Objections  []*shequ.Objection
+	Activities  []*shequ.Activity
+	Evaluations []*shequ.Evaluation
+	Result      shequ.EvaluationResult
+	Timeline    []*shequ.TimelineEvent
+	// What the signed-in account may do now.
+	Steps         []shequ.ProjectStatus
+	CanAppoint    bool
+	CanBid        bool
+	MyOrgs        []*shequ.SocialOrg
+	MyOrgIDs      map[string]bool
+	MyWorkers     []*shequ.SocialWorker
+	IsReviewer    bool
+	CanObject     bool
+	CanAnswer     bool
+	CanRecord     bool
+	Photos        map[string][]*shequ.LinkagePhoto // by activity, signed-in pages only
+	EvalKind      shequ.EvaluationKind
+	Functions     []shequ.ServiceFunction
+	Ratings       []int
+	Today         string
+	ObjectionOpen bool
+	Notice        string
+	Error         string
+	Errors        map[string]string
+}
+
+// loadProjectPage gathers a project and everything around it for the
+// caller (public: nothing personal, no actions).
+func (s *Server) loadProjectPage(r *http.Request, public bool) (*projectPage, error) {
+	ctx := r.Context()
+	if public {
+		ctx = shequ.WithActor(ctx, nil)
+	}
+	id := pathID(r, "id")
+	var p *shequ.Project
+	var err error
+	if public {
+		p, err = s.cfg.Linkage.PublicProject(ctx, id)
+	} else {
+		p, err = s.cfg.Linkage.FindProjectByID(ctx, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pg := &projectPage{P: p, Public: public, BidByID: map[string]*shequ.Bid{}, Reviewed: map[string]bool{}, Functions: shequ.ServiceFunctions,
+		Ratings: []int{1, 2, 3, 4, 5}}
+	l := s.cfg.Linkage
+	if pg.Bids, err = l.FindBids(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	for _, b := range pg.Bids {
+		pg.BidByID[b.ID] = b
+	}
+	if pg.Ranking, err = l.Ranking(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	if pg.Objections, err = l.FindObjections(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	if pg.Activities, err = l.FindActivities(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	if pg.Evaluations, err = l.FindEvaluations(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	if pg.Timeline, err = l.Timeline(ctx, "project", p.ID); err != nil {
+		return nil, err
+	}
+	if public {
+		// The public sees what happened, not who did it.
+		for _, e := range pg.Timeline {
+			e.ActorName = ""
+		}
+	}
+	if pg.Needs, err = l.ProjectNeeds(ctx, p.ID); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	pg.Progress = shequ.ComputeProgress(p, pg.Activities)
+	pg.Milestones = shequ.ComputeMilestones(p, pg.Activities, now)
+	pg.Result = shequ.Evaluate(p, pg.Evaluations)
+	pg.Today = now.In(shequ.Shanghai).Format(time.DateOnly)
+	pg.ObjectionOpen = p.Status == shequ.ProjectAwarded && p.ObjectionEnds != nil
+	if !public {
+		s.projectActions(r, pg)
+	}
+	return pg, nil
+}
+
+// projectActions fills what the signed-in account may do on the page; the
+// service still makes every real check.
+func (s *Server) projectActions(r *http.Request, pg *projectPage) {
+	a := shequ.ActorFrom(r.Context())
+	if a == nil {
+		return
+	}
+	p := pg.P
+	for _, to := range p.NextStates() {
+		if a.Can(shequ.TransitionActor(to, p.Status)) {
+			pg.Steps = append(pg.Steps, to)
+		}
+	}
+	pg.CanAppoint = a.Can(shequ.ActionProjectApprove) && (p.Status == shequ.ProjectOpenForBids || p.Status == shequ.ProjectBidReview)
+	pg.IsReviewer = p.Status == shequ.ProjectBidReview && slices.Contains(p.Reviewers, a.UserID)
+	if pg.IsReviewer {
+		if reviews, err := s.cfg.Linkage.FindReviews(r.Context(), p.ID); err == nil {
+			for _, rv := range reviews {
+				if rv.ReviewerID == a.UserID {
+					pg.Reviewed[rv.BidID] = true
+				}
+			}
+		}
+	}
+	pg.CanObject = pg.ObjectionOpen
+	pg.CanAnswer = a.Can(shequ.ActionProjectApprove)
+	pg.CanRecord = a.Can(shequ.ActionActivityRecord) && p.Status == shequ.ProjectInProgress
+	pg.Photos = map[string][]*shequ.LinkagePhoto{}
+	for _, act := range pg.Activities {
+		if ph, err := s.cfg.Linkage.FindPhotos(r.Context(), "activity", act.ID); err == nil {
+			pg.Photos[act.ID] = ph
+		}
+	}
+	if a.Can(shequ.ActionEvaluate) && p.Status == shequ.ProjectFinalEvaluation {
+		switch a.Role {
+		case shequ.RoleResident:
+			pg.EvalKind = shequ.EvalResident
+		case shequ.RoleCommunityWorker:
+			pg.EvalKind = shequ.EvalCommunity
+		case shequ.RoleOfficial:
+			pg.EvalKind = shequ.EvalThirdParty
+		}
+	}
+	if a.Can(shequ.ActionBidSubmit) && p.Status == shequ.ProjectOpenForBids && s.cfg.Orgs != nil {
+		orgs, _, err := s.cfg.Orgs.FindOrgs(r.Context(), shequ.OrgFilter{Limit: 500})
+		if err == nil {
+			for _, o := range orgs {
+				if slices.Contains(o.OwnerUserIDs, a.UserID) {
+					pg.MyOrgs = append(pg.MyOrgs, o)
+				}
+			}
+		}
+		if s.cfg.Workers != nil && len(pg.MyOrgs) > 0 {
+			ws, _, err := s.cfg.Workers.FindWorkers(r.Context(), shequ.WorkerFilter{Limit: 500})
+			if err == nil {
+				for _, w := range ws {
+					if slices.ContainsFunc(pg.MyOrgs, func(o *shequ.SocialOrg) bool { return o.ID == w.EmployerOrgID }) {
+						pg.MyWorkers = append(pg.MyWorkers, w)
+					}
+				}
+			}
+		}
+		pg.CanBid = len(pg.MyOrgs) > 0
+		pg.MyOrgIDs = map[string]bool{}
+		for _, o := range pg.MyOrgs {
+			pg.MyOrgIDs[o.ID] = true
+		}
+	}
+}
+
+// handleProjectShow serves GET /projects/{id}.
+func (s *Server) handleProjectShow(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionProjectRead, s.cfg.Linkage != nil); !ok {
+		return
+	}
+	pg, err := s.loadProjectPage(r, false)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if n := r.URL.Query().Get("notice"); n != "" && len(n) < 40 {
+		pg.Notice = s.localizer(r).T("project.notice." + n)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "project", pg.P.Title, pg)
+}
+
+// handlePublicProject serves GET /public/projects/{id}: the call (招募公告)
+// and the accountability page, readable without an account.
+func (s *Server) handlePublicProject(w http.ResponseWriter, r *http.Request) {
+	if !s.linkage(w, r) {
+		return
+	}
+	pg, err := s.loadProjectPage(r, true)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "public_project", pg.P.Title, pg)
+}
+
+// handleProjectStep serves the forms of a project's page: POST
+// /projects/{id}/{step} with step transition, reviewers, bid, withdraw,
+// review, objection, activity or evaluation. Errors show the page again with the
+// message.
+func (s *Server) handleProjectStep(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.signedIn(w, r); !ok || !s.linkage(w, r) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.error(w, r, errBadForm)
+		return
+	}
+	ctx, id, pf := r.Context(), pathID(r, "id"), r.PostForm
+	g := func(k string) string { return strings.TrimSpace(pf.Get(k)) }
+	atoi := func(k string) int { n, _ := strconv.Atoi(g(k)); return n }
+	l := s.cfg.Linkage
+	var err error
+	var fe shequ.FieldErrors
+	step := r.PathValue("step")
+	switch step {
+	case "transition":
+		_, err = l.TransitionProject(ctx, id, shequ.ProjectTransition{To: shequ.ProjectStatus(g("to")), Comment: g("comment")})
+	case "reviewers":
+		var ids []string
+		for _, name := range splitList(g("reviewers")) {
+			u, uerr := s.cfg.Users.FindUserByUsername(ctx, name)
+			if uerr != nil {
+				fe.Add("reviewers", "project.reviewer.invalid", "Every reviewer is an account that may score bids in the project's area.", nil)
+				break
+			}
+			ids = append(ids, u.ID)
+		}
+		if err = fe.Err(); err == nil {
+			_, err = l.AppointReviewers(ctx, id, ids)
+		}
+	case "bid":
+		var price int64
+		if price, err = shequ.ParseYuan(g("price")); err != nil {
+			fe.Add("price", "money.invalid", shequ.ErrYuan.Message, nil)
+			err = fe.Err()
+			break
+		}
+		err = l.SubmitBid(ctx, &shequ.Bid{ProjectID: id, OrgID: g("org_id"), Plan: pf.Get("plan"), PriceFen: price,
+			Team: cleanCodes(pf["team"]), Experience: pf.Get("experience")})
+	case "review":
+		sc := map[string]int{}
+		for k, v := range pf {
+			if c, ok := strings.CutPrefix(k, "score_"); ok && len(v) > 0 {
+				n, aerr := strconv.Atoi(strings.TrimSpace(v[0]))
+				if aerr != nil {
+					n = -1
+				}
+				sc[c] = n
+			}
+		}
+		err = l.SubmitReview(ctx, &shequ.Review{ProjectID: id, BidID: g("bid_id"), Scores: sc})
+	case "withdraw":
+		_, err = l.WithdrawBid(ctx, g("bid_id"))
+	case "objection":
+		_, err = l.LodgeObjection(ctx, id, pf.Get("text"))
+	case "activity":
+		req := activityRequest{Date: g("date"), Place: pf.Get("place"), Content: pf.Get("content"), Functions: pf["functions"],
+			Participants: atoi("participants"), Volunteers: atoi("volunteers"), VolunteerHours: atoi("volunteer_hours")}
+		act := req.activity(id, &fe)
+		if err = fe.Err(); err == nil {
+			err = l.RecordActivity(ctx, act)
+		}
+	case "evaluation":
+		err = l.SubmitEvaluation(ctx, &shequ.Evaluation{ProjectID: id, Kind: shequ.EvaluationKind(g("kind")), Score: atoi("score"),
+			Comment: pf.Get("comment"), Assessor: pf.Get("assessor")})
+	default:
+		s.error(w, r, errNotFound)
+		return
+	}
+	if err != nil {
+		s.projectFailed(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/projects/"+url.PathEscape(id)+"?notice="+step, http.StatusSeeOther)
+}
+
+// projectFailed shows the project again with the error of a step.
+func (s *Server) projectFailed(w http.ResponseWriter, r *http.Request, err error) {
+	e := shequ.AsError(err)
+	if e.Code != shequ.EInvalid && e.Code != shequ.EConflict && e.Code != shequ.EForbidden {
+		s.error(w, r, err)
+		return
+	}
+	pg, lerr := s.loadProjectPage(r, false)
+	if lerr != nil {
+		s.error(w, r, lerr)
+		return
+	}
+	l := s.localizer(r)
+	pg.Errors, pg.Error = fieldMessages(l, err), l.Error(e)
+	if len(pg.Errors) > 0 {
+		pg.Error = l.T("form.has_errors")
+		for _, f := range e.Fields {
+			pg.Error += " " + l.FieldError(f)
+			break
+		}
+	}
+	s.render(w, r, statusByCode[e.Code], "project", pg.P.Title, pg)
+}
+
+// handleObjectionAnswer serves POST /objections/{id}/answer.
+func (s *Server) handleObjectionAnswer(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionProjectApprove, s.cfg.Linkage != nil); !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.error(w, r, errBadForm)
+		return
+	}
+	o, err := s.cfg.Linkage.AnswerObjection(r.Context(), pathID(r, "id"), r.PostForm.Get("answer"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/projects/"+url.PathEscape(o.ProjectID)+"?notice=answer", http.StatusSeeOther)
+}
+
+// notificationsPage is the data of templates/notifications.html.
+type notificationsPage struct {
+	Items  []*shequ.Notification
+	Unread int
+}
+
+// handleNotifications serves GET /notifications.
+func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.signedIn(w, r); !ok || !s.linkage(w, r) {
+		return
+	}
+	list, unread, err := s.cfg.Linkage.FindNotifications(r.Context(), 100)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "notifications", s.localizer(r).T("notify.title"), &notificationsPage{Items: list, Unread: unread})
+}
+
+// handleNotificationsRead serves POST /notifications/read.
+func (s *Server) handleNotificationsRead(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.signedIn(w, r); !ok || !s.linkage(w, r) {
+		return
+	}
+	if err := s.cfg.Linkage.MarkNotificationsRead(r.Context()); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+}

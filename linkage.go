@@ -1,0 +1,114 @@
+package shequ
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// 三社联动 (DESIGN §1, module 5): residents raise needs, a community designs a
+// project from them, social organizations bid for it, reviewers score the
+// bids, the winner's social workers carry it out with residents, and the
+// parties evaluate it in the open. The types of each step live in need.go,
+// project.go, bid.go and activity.go; this file holds what they share: the
+// transition check, the timeline, notifications and the service interface.
+
+// transitionError is the EConflict answer to an illegal transition: it names
+// the current state and the states allowed from it (DESIGN §6).
+func transitionError[S ~string](object string, from, to S, allowed []S) error {
+	names := make([]string, len(allowed))
+	for i, s := range allowed {
+		names[i] = string(s)
+	}
+	list := strings.Join(names, ", ")
+	if list == "" {
+		list = "none"
+	}
+	return Errorf(EConflict, "transition.illegal",
+		"A %s in state %s cannot go to %s; allowed: %s.", object, from, to, list).
+		With(map[string]any{"Object": object, "From": string(from), "To": string(to), "Allowed": list})
+}
+
+// checkTransition checks to against a transition table.
+func checkTransition[S ~string](object string, table map[S][]S, from, to S) error {
+	if slices.Contains(table[from], to) {
+		return nil
+	}
+	return transitionError(object, from, to, table[from])
+}
+
+// TimelineEvent is one entry of an object's history: who did what, when,
+// and from which state to which (states empty when the event changed none).
+type TimelineEvent struct {
+	ID         string
+	ObjectType string // "need", "project", "bid"
+	ObjectID   string
+	Division   string
+	ActorID    string
+	ActorName  string
+	Action     string // e.g. "need.create", "project.transition"
+	From, To   string
+	Note       string
+	Time       time.Time
+}
+
+// Notification is an in-app message to one account. Its text is the
+// catalogue entry "notify.<Kind>" filled with Subject; each one is also
+// queued in an outbox per channel so that SMS or WeChat senders can plug in.
+type Notification struct {
+	ID         string
+	UserID     string
+	Kind       string // "need_accepted", "need_fulfilled", "bid_won", …
+	ObjectType string
+	ObjectID   string
+	Subject    string // the title of the object, shown in the message
+	CreatedAt  time.Time
+	ReadAt     *time.Time
+}
+
+// Notification channels of the outbox. Only in-app is delivered today.
+const (
+	ChannelInApp = "in_app"
+)
+
+// LinkageService runs the 三社联动 chain. Every write is authorized
+// (Authorize with the linkage actions, scope = the community), validated,
+// and commits the change, its timeline event, its notifications and its
+// audit record in one transaction.
+type LinkageService interface {
+	NeedService
+	ProjectService
+	BidService
+	ExecutionService
+	PhotoService
+
+	// Timeline returns the history of an object, oldest first.
+	Timeline(ctx context.Context, objectType, id string) ([]*TimelineEvent, error)
+	// FindNotifications returns the signed-in account's latest
+	// notifications and the number still unread.
+	FindNotifications(ctx context.Context, limit int) ([]*Notification, int, error)
+	// CountUnread returns the number of unread notifications of the
+	// signed-in account (0 when nobody is signed in).
+	CountUnread(ctx context.Context) (int, error)
+	// MarkNotificationsRead marks all of the account's notifications read.
+	MarkNotificationsRead(ctx context.Context) error
+}
+
+// LinkagePhoto is a photo of a need or of an activity.
+type LinkagePhoto struct {
+	ID          string
+	ObjectType  string // "need" or "activity"
+	ObjectID    string
+	ContentType string // image/jpeg, image/png or image/webp
+	Data        []byte
+	CreatedAt   time.Time
+}
+
+// PhotoService keeps the photos of needs (added by their author or a
+// worker who manages needs) and of activities (added by the winning team).
+type PhotoService interface {
+	AddPhoto(ctx context.Context, p *LinkagePhoto) error
+	// FindPhotos returns the photos of an object the actor may read.
+	FindPhotos(ctx context.Context, objectType, objectID string) ([]*LinkagePhoto, error)
+}

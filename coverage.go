@@ -1,6 +1,10 @@
 package shequ
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"math"
+)
 
 // CoverageFigures are the facility-coverage figures of a set of
 // communities (the plan's 覆盖率 and 服务半径). Distances are metres; a
@@ -185,4 +189,46 @@ type CoverageService interface {
 	CoverageGaps(ctx context.Context, code string, offset, limit int) ([]*CoverageGap, int, error)
 	SuggestSites(ctx context.Context, r SitingRequest) (*SitingResult, error)
 	CoverageMap(ctx context.Context, code string) (*CoverageMap, error)
+}
+
+// coverageFiguresJSON is CoverageFigures with the distances that may be NaN
+// (nothing to measure) as pointers: JSON has no NaN, and the indicator
+// snapshots store the figures as JSON.
+type coverageFiguresJSON struct {
+	coverageFiguresAlias
+	MedianNearest *float64
+	P90Nearest    *float64
+}
+
+type coverageFiguresAlias CoverageFigures
+
+func nanToNil(f float64) *float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return &f
+}
+
+func nilToNaN(f *float64) float64 {
+	if f == nil {
+		return math.NaN()
+	}
+	return *f
+}
+
+// MarshalJSON writes NaN distances as null.
+func (f CoverageFigures) MarshalJSON() ([]byte, error) {
+	return json.Marshal(coverageFiguresJSON{coverageFiguresAlias: coverageFiguresAlias(f),
+		MedianNearest: nanToNil(f.MedianNearest), P90Nearest: nanToNil(f.P90Nearest)})
+}
+
+// UnmarshalJSON reads null distances as NaN.
+func (f *CoverageFigures) UnmarshalJSON(b []byte) error {
+	var j coverageFiguresJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*f = CoverageFigures(j.coverageFiguresAlias)
+	f.MedianNearest, f.P90Nearest = nilToNaN(j.MedianNearest), nilToNaN(j.P90Nearest)
+	return nil
 }

@@ -156,6 +156,10 @@ func TestCoverageAnji(t *testing.T) {
 		if r, _ := s.coverage.CoverageReport(official, "330523104"); r.TargetRural != 60 {
 			t.Errorf("local rural target %v, want 60", r.TargetRural)
 		}
+		// The monthly snapshot stores every module's figures, NaN included.
+		if err := s.indicators.Snapshot(cliContext(context.Background()), "2026-11"); err != nil {
+			t.Errorf("snapshot: %v", err)
+		}
 		// Out of scope is not found; a resident may not look.
 		if _, err := s.coverage.CoverageReport(official, "330522"); shequ.ErrorCode(err) != shequ.ENotFound {
 			t.Errorf("out of scope: %v", err)

@@ -48,28 +48,37 @@ type Action string
 // Actions. Reads of lists are scoped by the caller's division; reads of one
 // object also check ownership where the role needs it.
 const (
-	ActionResidentRead   Action = "resident.read"   // see a resident's record (masked)
-	ActionResidentWrite  Action = "resident.write"  // create and edit residents and households
-	ActionResidentReveal Action = "resident.reveal" // see ID and phone numbers unmasked (audited)
-	ActionResidentImport Action = "resident.import" // bulk import
-	ActionResidentVerify Action = "resident.verify" // 实名核验 at the front desk
-	ActionUserRead       Action = "user.read"       // list accounts
-	ActionUserManage     Action = "user.manage"     // create, disable accounts, reset passwords, tokens
-	ActionSecurityManage Action = "security.manage" // password policy, unlock accounts, key rotation
-	ActionAuditRead      Action = "audit.read"      // read and export the audit trail
-	ActionDivisionImport Action = "division.import" // import division files
-	ActionOrgRead        Action = "org.read"        // see the register of social organizations
-	ActionOrgWrite       Action = "org.write"       // add and edit organizations (org_member: their own)
-	ActionWorkerRead     Action = "worker.read"     // see the register of social workers
-	ActionWorkerWrite    Action = "worker.write"    // add and edit social workers (social_worker: their own)
-	ActionTargetWrite    Action = "target.write"    // set local plan targets
-	ActionIndicatorRead  Action = "indicator.read"  // see the indicator dashboards
+	ActionResidentRead    Action = "resident.read"    // see a resident's record (masked)
+	ActionResidentWrite   Action = "resident.write"   // create and edit residents and households
+	ActionResidentReveal  Action = "resident.reveal"  // see ID and phone numbers unmasked (audited)
+	ActionResidentImport  Action = "resident.import"  // bulk import
+	ActionResidentVerify  Action = "resident.verify"  // 实名核验 at the front desk
+	ActionUserRead        Action = "user.read"        // list accounts
+	ActionUserManage      Action = "user.manage"      // create, disable accounts, reset passwords, tokens
+	ActionSecurityManage  Action = "security.manage"  // password policy, unlock accounts, key rotation
+	ActionAuditRead       Action = "audit.read"       // read and export the audit trail
+	ActionDivisionImport  Action = "division.import"  // import division files
+	ActionOrgRead         Action = "org.read"         // see the register of social organizations
+	ActionOrgWrite        Action = "org.write"        // add and edit organizations (org_member: their own)
+	ActionWorkerRead      Action = "worker.read"      // see the register of social workers
+	ActionWorkerWrite     Action = "worker.write"     // add and edit social workers (social_worker: their own)
+	ActionTargetWrite     Action = "target.write"     // set local plan targets
+	ActionIndicatorRead   Action = "indicator.read"   // see the indicator dashboards
+	ActionServiceManage   Action = "service.manage"   // edit the catalogue of service items and the holiday table
+	ActionRequestSubmit   Action = "request.submit"   // file a request (resident: for themself)
+	ActionRequestRead     Action = "request.read"     // see requests (resident: their own)
+	ActionRequestHandle   Action = "request.handle"   // accept, refuse, transfer, complete requests; front desk
+	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
+	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
+	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
 )
 
 // Actions lists every action, for the authorization test matrix.
 var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentReveal, ActionResidentImport,
 	ActionResidentVerify, ActionUserRead, ActionUserManage, ActionSecurityManage, ActionAuditRead, ActionDivisionImport,
-	ActionOrgRead, ActionOrgWrite, ActionWorkerRead, ActionWorkerWrite, ActionTargetWrite, ActionIndicatorRead}
+	ActionOrgRead, ActionOrgWrite, ActionWorkerRead, ActionWorkerWrite, ActionTargetWrite, ActionIndicatorRead,
+	ActionServiceManage, ActionRequestSubmit, ActionRequestRead, ActionRequestHandle, ActionRequestRate,
+	ActionDelegationRead, ActionDelegationWrite}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -80,17 +89,21 @@ type grant struct {
 // action's map is denied (deny by default).
 var permissions = map[Role]map[Action]grant{
 	RoleResident: {
-		ActionResidentRead: {own: true},
+		ActionResidentRead: {own: true}, ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
+		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
 		ActionResidentImport: {}, ActionResidentVerify: {},
 		ActionOrgRead: {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {}, ActionIndicatorRead: {},
+		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
+		ActionDelegationRead: {}, ActionDelegationWrite: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
 		ActionOrgRead:      {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {},
 		ActionTargetWrite: {}, ActionIndicatorRead: {},
+		ActionServiceManage: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},

@@ -108,11 +108,11 @@ type ServiceRequest struct {
 	Lat, Lng     *float64            // WGS-84, optional
 	Address      string
 	State        RequestState
-	Department   string // the department handling it now (承办部门, or the one transferred to)
-	DelegationID string // agency: the delegation it was filed under
-	AgentID      string // agency: the agent's user id
-	SubmittedBy  string // user id of whoever filed it ("" for a public report)
-	IdentityNote string // window/phone: how the resident's identity was checked
+	Department   string   // the department handling it now (承办部门, or the one transferred to)
+	DelegationID string   // agency: the delegation it was filed under
+	AgentID      string   // agency: the agent's user id
+	SubmittedBy  string   // user id of whoever filed it ("" for a public report)
+	IdentityNote string   // window/phone: how the resident's identity was checked
 	Materials    []string // materials handed over at intake
 	Missing      []string // awaiting_materials: exactly what is missing
 	Result       string   // completed: the result

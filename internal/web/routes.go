@@ -94,6 +94,15 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/audit", s.handleAudit},
 		{http.MethodGet, "/audit.csv", s.handleAuditCSV},
 
+		// Open311 GeoReport v2. Each resource is "name.xml" or "name.json"
+		// (a wildcard must be a whole segment, so the format is split off
+		// by the handlers).
+		{http.MethodGet, "/open311/v2/{file}", s.handleOpen311Get},
+		{http.MethodPost, "/open311/v2/{file}", s.handleOpen311Post},
+		{http.MethodGet, "/open311/v2/services/{file}", s.handleOpen311Service},
+		{http.MethodGet, "/open311/v2/requests/{file}", s.handleOpen311Request},
+		{http.MethodGet, "/open311/v2/tokens/{file}", s.handleOpen311Token},
+
 		// Operations.
 		{http.MethodGet, "/healthz", s.handleHealthz},
 		{http.MethodGet, "/readyz", s.handleReadyz},

@@ -52,6 +52,10 @@ type Config struct {
 	Workers    shequ.SocialWorkerService
 	Targets    shequ.TargetService
 	Indicators shequ.IndicatorService
+	// The catalogue of service items and the requests (办件). When one is
+	// nil its pages answer 503, and so does Open311.
+	ServiceItems shequ.ServiceItemService
+	Requests     shequ.RequestService
 	// Security bounds logins and sessions; the zero value means
 	// shequ.DefaultSecurityPolicy.
 	Security shequ.SecurityPolicy

@@ -111,6 +111,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Workers:         s.workers,
 		Targets:         s.targets,
 		Indicators:      s.indicators,
+		ServiceItems:    s.items,
+		Requests:        s.requests,
 	})
 	if err != nil {
 		return err

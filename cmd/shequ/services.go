@@ -31,6 +31,9 @@ type services struct {
 	orgs      *sqlstore.OrgService
 	workers   *sqlstore.SocialWorkerService
 	targets   *sqlstore.TargetService
+	// The catalogue of service items and the requests (办件).
+	items    *sqlstore.ServiceItemService
+	requests *sqlstore.RequestService
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
@@ -70,7 +73,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		orgs:      sqlstore.NewOrgService(db, keys),
 		workers:   sqlstore.NewSocialWorkerService(db, keys),
 		targets:   sqlstore.NewTargetService(db),
+		items:     sqlstore.NewServiceItemService(db),
 	}
+	s.requests = sqlstore.NewRequestService(db, s.items)
 	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets)
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so

@@ -107,7 +107,8 @@ func (s *Server) handleOpen311Post(w http.ResponseWriter, r *http.Request) {
 }
 
 // open311Authenticate puts the account of the api_key parameter into the
-// request's context, as the bearer token would. Without api_key the
+// request's context, as the bearer token would; on error it returns r
+// unchanged with the error. Without api_key the
 // request keeps whoever the middleware found (a bearer token, or nobody).
 // The same account rules hold as for bearer tokens: unknown, revoked,
 // expired tokens and disabled accounts are refused, and an account that must
@@ -118,18 +119,18 @@ func (s *Server) open311Authenticate(r *http.Request) (*http.Request, error) {
 		return r, nil
 	}
 	if len(key) > maxTokenLen || s.cfg.Tokens == nil {
-		return nil, errOpen311BadKey
+		return r, errOpen311BadKey
 	}
 	u, _, err := s.cfg.Tokens.FindTokenUser(r.Context(), key)
 	switch {
 	case shequ.ErrorCode(err) == shequ.EUnauthorized || shequ.ErrorCode(err) == shequ.ENotFound:
-		return nil, errOpen311BadKey
+		return r, errOpen311BadKey
 	case err != nil:
-		return nil, err
+		return r, err
 	case u.Disabled:
-		return nil, errOpen311BadKey
+		return r, errOpen311BadKey
 	case u.MustChangePassword:
-		return nil, errMustChangePassword
+		return r, errMustChangePassword
 	}
 	ctx := shequ.WithActor(r.Context(), u.Actor())
 	ctx = context.WithValue(ctx, ctxUser, u)

@@ -148,11 +148,13 @@ func TestAuthorizeMatrix(t *testing.T) {
 	// Which role may do what at all (deny by default): the table in role.go,
 	// restated here so that a change to it is a deliberate one.
 	allowed := map[shequ.Role][]shequ.Action{
-		shequ.RoleResident: {shequ.ActionResidentRead},
+		shequ.RoleResident: {shequ.ActionResidentRead, shequ.ActionRequestSubmit, shequ.ActionRequestRead, shequ.ActionRequestRate,
+			shequ.ActionDelegationRead, shequ.ActionDelegationWrite},
 		shequ.RoleCommunityWorker: {shequ.ActionResidentRead, shequ.ActionResidentWrite, shequ.ActionResidentReveal, shequ.ActionResidentImport, shequ.ActionResidentVerify,
-			shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead, shequ.ActionWorkerWrite, shequ.ActionIndicatorRead},
+			shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead, shequ.ActionWorkerWrite, shequ.ActionIndicatorRead,
+			shequ.ActionRequestSubmit, shequ.ActionRequestRead, shequ.ActionRequestHandle, shequ.ActionDelegationRead, shequ.ActionDelegationWrite},
 		shequ.RoleOfficial: {shequ.ActionResidentRead, shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead, shequ.ActionWorkerWrite,
-			shequ.ActionTargetWrite, shequ.ActionIndicatorRead},
+			shequ.ActionTargetWrite, shequ.ActionIndicatorRead, shequ.ActionServiceManage, shequ.ActionRequestRead, shequ.ActionRequestHandle},
 		shequ.RoleOrgMember:    {shequ.ActionOrgRead, shequ.ActionOrgWrite, shequ.ActionWorkerRead},
 		shequ.RoleSocialWorker: {shequ.ActionOrgRead, shequ.ActionWorkerRead, shequ.ActionWorkerWrite},
 		shequ.RoleSysadmin:     {shequ.ActionUserRead, shequ.ActionUserManage, shequ.ActionDivisionImport},

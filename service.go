@@ -297,7 +297,9 @@ func normalizeValue(f FormField, vals []string) ([]string, bool) {
 			} else {
 				t, err = time.ParseInLocation(layout, v, Shanghai)
 			}
-			if err == nil {
+			// Years outside 1900–2200 are typing errors, and years
+			// before 1 would not survive RFC 3339.
+			if err == nil && t.Year() >= 1900 && t.Year() <= 2200 {
 				return []string{t.UTC().Format(time.RFC3339)}, true
 			}
 		}

@@ -194,6 +194,11 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 		if ref, err = s.findResidentRef(ctx, s.db.db, a.UserID, true); err != nil {
 			return nil, s.db.recordDenied(ctx, shequ.ErrForbidden, auditRequestSubmit, objRequest, "", "")
 		}
+		// A resident files only for themself: naming someone else is as
+		// if that resident did not exist.
+		if in.ResidentID != "" && in.ResidentID != ref.id {
+			return nil, s.db.recordDenied(ctx, shequ.ErrNotFound, auditRequestSubmit, objRequest, "", "")
+		}
 	case in.Channel == shequ.ChannelAgency:
 		d, err := loadDelegation(ctx, s.db, s.db.db, in.DelegationID)
 		if err != nil || a == nil || d.AgentID != a.UserID || !d.Covers(item.Code, now) {

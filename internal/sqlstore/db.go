@@ -41,9 +41,14 @@ type DB struct {
 //   - synchronous(NORMAL): safe with WAL, fsync at checkpoints only;
 //   - _txlock=immediate: BEGIN IMMEDIATE takes the write lock at the start,
 //     so a read-then-write transaction cannot fail halfway with SQLITE_BUSY
-//     when it upgrades its lock.
+//     when it upgrades its lock;
+//   - cache_size(-65536): up to 64 MiB of page cache per connection instead
+//     of SQLite's 2 MiB, taken only as pages are used. With tables of
+//     millions of rows (requests) the default cache spills dirty pages in
+//     the middle of a write transaction and re-reads index pages on every
+//     insert (measured with `shequ bench requests`).
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate"
 
 // Open opens a database from a DSN. "postgres://…" and "postgresql://…" mean
 // PostgreSQL through pgx; anything else is the path of a SQLite file, whose

@@ -326,3 +326,27 @@ type RequestService interface {
 	// Timeline returns the request's events, oldest first.
 	Timeline(ctx context.Context, id string) ([]*RequestEvent, error)
 }
+
+// RequestDesk is the front desk's and the queue's side of the requests,
+// beside RequestService.
+type RequestDesk interface {
+	// Queue returns a page of the worker queue by due date (keyset after
+	// f.AfterDue/AfterID) with the counts per state of the scope, in a
+	// fixed number of queries whatever the page size.
+	Queue(ctx context.Context, f RequestFilter) ([]*ServiceRequest, QueueCounts, error)
+	// BulkTransfer transfers requests to a department, all or nothing.
+	BulkTransfer(ctx context.Context, ids []string, department, note string) (int, error)
+	// TimelineByToken is the public timeline of a tracked request.
+	TimelineByToken(ctx context.Context, token string) ([]*RequestEvent, error)
+	// AddAttachment stores a file of a "request" or a "delegation";
+	// contentType is sniffed by the caller, CheckAttachment sets limits.
+	AddAttachment(ctx context.Context, objectType, objectID, name, contentType string, data []byte) (*Attachment, error)
+	Attachments(ctx context.Context, objectType, objectID string) ([]*Attachment, error)
+	OpenAttachment(ctx context.Context, id string) (*Attachment, []byte, error)
+}
+
+// HolidayCalendar gives the working-day calendar of the holiday table; a
+// page says when a year is not covered (weekends alone then).
+type HolidayCalendar interface {
+	Calendar(ctx context.Context) (*Calendar, error)
+}

@@ -248,7 +248,9 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 		return nil, err
 	}
 	r.DueAt = shequ.DueDate(cal, now, item.TimeLimitDays).UTC().Truncate(time.Microsecond)
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+	// Group commit: concurrent submissions share a transaction, each with
+	// its row, event, count and audit record (tx_batch.go).
+	err = s.db.withBatchTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		seq, err := s.db.dialect.nextRequestSeq(ctx, tx)
 		if err != nil {
 			return translateError(err, "number request")
@@ -381,3 +383,7 @@ func (s *RequestService) TimelineByToken(ctx context.Context, token string) ([]*
 	}
 	return s.timeline(ctx, r.ID)
 }
+
+var _ shequ.RequestDesk = (*RequestService)(nil)
+
+var _ shequ.HolidayCalendar = (*ServiceItemService)(nil)

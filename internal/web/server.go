@@ -56,6 +56,12 @@ type Config struct {
 	// nil its pages answer 503, and so does Open311.
 	ServiceItems shequ.ServiceItemService
 	Requests     shequ.RequestService
+	// The front desk's side of the requests (queue, bulk transfer,
+	// attachments, public timeline), the delegations (委托代理) and the
+	// holiday calendar of the due dates. Nil: their pages answer 503.
+	RequestDesk shequ.RequestDesk
+	Delegations shequ.DelegationService
+	Holidays    shequ.HolidayCalendar
 	// Security bounds logins and sessions; the zero value means
 	// shequ.DefaultSecurityPolicy.
 	Security shequ.SecurityPolicy

@@ -82,6 +82,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
+	if err := seedServiceDefaults(ctx, s); err != nil {
+		return err
+	}
 	started := time.Now()
 	if err := s.indicators.Load(ctx); err != nil {
 		return fmt.Errorf("load indicators: %w", err)
@@ -113,6 +116,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Indicators:      s.indicators,
 		ServiceItems:    s.items,
 		Requests:        s.requests,
+		RequestDesk:     s.requests,
+		Delegations:     s.delegations,
+		Holidays:        s.items,
 	})
 	if err != nil {
 		return err

@@ -32,8 +32,9 @@ type services struct {
 	workers   *sqlstore.SocialWorkerService
 	targets   *sqlstore.TargetService
 	// The catalogue of service items and the requests (办件).
-	items    *sqlstore.ServiceItemService
-	requests *sqlstore.RequestService
+	items       *sqlstore.ServiceItemService
+	requests    *sqlstore.RequestService
+	delegations *sqlstore.DelegationService
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
@@ -76,6 +77,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		items:     sqlstore.NewServiceItemService(db),
 	}
 	s.requests = sqlstore.NewRequestService(db, s.items)
+	s.delegations = sqlstore.NewDelegationService(db)
 	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets)
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so

@@ -32,7 +32,7 @@ var (
 
 // Form fields used by many items.
 var (
-	fPhone   = shequ.FormField{Code: "contact_phone", Label: "联系电话", Type: shequ.FieldString, Required: true, Order: 1}
+	fPhone   = shequ.FormField{Code: "contact_phone", Label: "联系电话（可填家属或社区电话）", Type: shequ.FieldString, Order: 1}
 	fMembers = shequ.FormField{Code: "household_size", Label: "家庭人口数", Type: shequ.FieldNumber, Required: true, Order: 2}
 	fReason  = shequ.FormField{Code: "reason", Label: "申请事由", Type: shequ.FieldText, Required: true, Order: 9}
 	fVisit   = shequ.FormField{Code: "visit_time", Label: "希望上门或办理时间", Type: shequ.FieldDatetime, Order: 5}

@@ -47,6 +47,10 @@ type IndicatorStats struct {
 	WorkersByEdu     map[Education]int
 	// Communities with at least their target of social workers.
 	CommunitiesWithWorkers int
+
+	// Facilities are the facility-coverage figures (indicator module
+	// "facilities"); distances to within a bucket of its histogram.
+	Facilities CoverageFigures
 }
 
 // Rate returns part/whole, 0 for an empty whole.
@@ -72,13 +76,40 @@ func (s *IndicatorStats) WorkerCoverage() float64 {
 // CertifiedShare is the share of social workers holding a certificate.
 func (s *IndicatorStats) CertifiedShare() float64 { return Rate(s.WorkersCertified, s.Workers) }
 
-// IndicatorDef defines one figure of the indicator reports: either a count
-// or a rate of IndicatorStats, with the plan target it measures, if any.
+// IndicatorDef defines one figure of the indicator reports: a count, a rate
+// or another value of IndicatorStats, with the plan target it measures, if
+// any.
 type IndicatorDef struct {
-	Key    string                        // identifier; its label is the catalogue entry "ind.col.<Key>"
-	Count  func(*IndicatorStats) int     // a count, or
-	Rate   func(*IndicatorStats) float64 // a fraction 0–1, shown as a percentage
-	Target TargetKey                     // the target it measures, "" for none
+	Key   string                        // identifier; its label is the catalogue entry "ind.col.<Key>"
+	Count func(*IndicatorStats) int     // a count, or
+	Rate  func(*IndicatorStats) float64 // a fraction 0–1, shown as a percentage, or
+	// Value is any other figure (a median in days, a mean score); NaN when
+	// there is nothing to measure, shown as "—".
+	Value func(*IndicatorStats) float64
+	// Unit is the catalogue key of Value's unit ("unit.days"), "" none.
+	Unit   string
+	Target TargetKey // the target it measures, "" for none
+	// Group is the module the figure belongs to: "" the registers of
+	// organizations and workers, else the indicator module's key
+	// ("linkage", "services", "facilities"). The dashboard shows one group
+	// at a time; its label is the catalogue entry "ind.group.<Group>".
+	Group string
+}
+
+// IndicatorGroups lists the groups of IndicatorDefs in registry order, ""
+// first.
+func IndicatorGroups() []string {
+	out := []string{""}
+	for _, d := range IndicatorDefs {
+		found := false
+		for _, g := range out {
+			found = found || g == d.Group
+		}
+		if !found {
+			out = append(out, d.Group)
+		}
+	}
+	return out
 }
 
 // IndicatorDefs is the indicator registry: the dashboard tables, the API's
@@ -100,6 +131,23 @@ var IndicatorDefs = []IndicatorDef{
 	{Key: "certified_share", Rate: (*IndicatorStats).CertifiedShare},
 	{Key: "covered", Count: func(s *IndicatorStats) int { return s.CommunitiesWithWorkers }, Target: TargetWorkersPerCommu},
 	{Key: "coverage", Rate: (*IndicatorStats).WorkerCoverage, Target: TargetWorkersPerCommu},
+
+	{Key: "fac_in_use", Count: func(s *IndicatorStats) int { return s.Facilities.InUse }, Group: "facilities"},
+	{Key: "fac_planned", Count: func(s *IndicatorStats) int { return s.Facilities.Planned }, Group: "facilities"},
+	{Key: "fac_urban_comprehensive", Rate: func(s *IndicatorStats) float64 { return s.Facilities.UrbanComprehensiveRate() },
+		Group: "facilities"},
+	{Key: "fac_rural_comprehensive", Rate: func(s *IndicatorStats) float64 { return s.Facilities.RuralComprehensiveRate() },
+		Target: TargetRuralFacilityCoverage, Group: "facilities"},
+	{Key: "fac_located", Count: func(s *IndicatorStats) int { return s.Facilities.Located }, Group: "facilities"},
+	{Key: "fac_covered", Count: func(s *IndicatorStats) int { return s.Facilities.Covered }, Group: "facilities"},
+	{Key: "fac_radius_coverage", Rate: func(s *IndicatorStats) float64 { return s.Facilities.RadiusCoverage() },
+		Group: "facilities"},
+	{Key: "fac_population_coverage", Rate: func(s *IndicatorStats) float64 { return s.Facilities.PopulationCoverage() },
+		Group: "facilities"},
+	{Key: "fac_median_km", Value: func(s *IndicatorStats) float64 { return s.Facilities.MedianNearest / 1000 },
+		Unit: "unit.km", Group: "facilities"},
+	{Key: "fac_p90_km", Value: func(s *IndicatorStats) float64 { return s.Facilities.P90Nearest / 1000 },
+		Unit: "unit.km", Group: "facilities"},
 }
 
 // IndicatorReport is everything a dashboard shows for one node.

@@ -17,8 +17,11 @@ func TestIndicatorRegistry(t *testing.T) {
 			t.Errorf("key %q empty or repeated", d.Key)
 		}
 		seen[d.Key] = true
-		if (d.Count == nil) == (d.Rate == nil) {
-			t.Errorf("%s: want exactly one of Count and Rate", d.Key)
+		if n := btoi(d.Count != nil) + btoi(d.Rate != nil) + btoi(d.Value != nil); n != 1 {
+			t.Errorf("%s: want exactly one of Count, Rate and Value, have %d", d.Key, n)
+		}
+		if (d.Unit != "") && d.Value == nil {
+			t.Errorf("%s: a unit for a count or rate", d.Key)
 		}
 		if _, ok := shequ.PlanTargets[d.Target]; d.Target != "" && !ok {
 			t.Errorf("%s: unknown target %s", d.Key, d.Target)
@@ -40,4 +43,11 @@ func TestIndicatorRegistry(t *testing.T) {
 	if (&shequ.IndicatorStats{}).WorkerCoverage() != 0 {
 		t.Error("empty stats give a rate")
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -71,6 +71,8 @@ const (
 	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
 	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
 	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
+	ActionFacilityRead    Action = "facility.read"    // see service facilities, coverage, the gap map and siting
+	ActionFacilityWrite   Action = "facility.write"   // add and edit facilities and community locations
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -78,7 +80,8 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionResidentVerify, ActionUserRead, ActionUserManage, ActionSecurityManage, ActionAuditRead, ActionDivisionImport,
 	ActionOrgRead, ActionOrgWrite, ActionWorkerRead, ActionWorkerWrite, ActionTargetWrite, ActionIndicatorRead,
 	ActionServiceManage, ActionRequestSubmit, ActionRequestRead, ActionRequestHandle, ActionRequestRate,
-	ActionDelegationRead, ActionDelegationWrite}
+	ActionDelegationRead, ActionDelegationWrite,
+	ActionFacilityRead, ActionFacilityWrite}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -98,11 +101,12 @@ var permissions = map[Role]map[Action]grant{
 		ActionOrgRead: {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {}, ActionIndicatorRead: {},
 		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionDelegationRead: {}, ActionDelegationWrite: {},
+		ActionFacilityRead: {}, ActionFacilityWrite: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
 		ActionOrgRead:      {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {},
-		ActionTargetWrite: {}, ActionIndicatorRead: {},
+		ActionTargetWrite: {}, ActionIndicatorRead: {}, ActionFacilityRead: {}, ActionFacilityWrite: {},
 		ActionServiceManage: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 	},
 	RoleSysadmin: {

@@ -2,6 +2,7 @@ package shequ
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -13,6 +14,10 @@ const (
 	TargetOrgsPerUrban    TargetKey = "orgs_per_urban_community" // 城市社区平均不少于 10 个社区社会组织
 	TargetOrgsPerRural    TargetKey = "orgs_per_rural_community" // 农村社区平均不少于 5 个
 	TargetWorkersPerCommu TargetKey = "workers_per_community"    // 每个城乡社区至少 1 名社会工作者
+	// 农村社区综合服务设施覆盖率, percent. The plan asks for "a large
+	// increase" from 12.3% (2015) without a number; 50% is the figure of the
+	// 13th five-year plan for civil affairs, and a local target may raise it.
+	TargetRuralFacilityCoverage TargetKey = "rural_facility_coverage_pct"
 )
 
 // DefaultPeriod is the plan period of the national plan the platform implements.
@@ -23,7 +28,13 @@ var PlanTargets = map[TargetKey]float64{
 	TargetOrgsPerUrban:    10,
 	TargetOrgsPerRural:    5,
 	TargetWorkersPerCommu: 1,
+	// percent
+	TargetRuralFacilityCoverage: 50,
 }
+
+// TargetIsPercent reports whether a target is a percentage (0–100) rather
+// than a number per community.
+func TargetIsPercent(k TargetKey) bool { return strings.HasSuffix(string(k), "_pct") }
 
 // Target is a target set for a division and everything below it, for one plan
 // period. The most specific one (longest scope) applies to a community.

@@ -73,6 +73,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		loaded, err := demo.Load(cliContext(ctx), demo.Services{
 			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
 			Hasher: s.hasher, Now: s.db.Now, Orgs: s.orgs, Workers: s.workers,
+			Facilities: s.facilities, Locations: s.locations,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -86,6 +87,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	started := time.Now()
+	if err := s.coverage.Load(ctx); err != nil {
+		return fmt.Errorf("load coverage: %w", err)
+	}
 	if err := s.indicators.Load(ctx); err != nil {
 		return fmt.Errorf("load indicators: %w", err)
 	}
@@ -119,6 +123,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		RequestDesk:     s.requests,
 		Delegations:     s.delegations,
 		Holidays:        s.items,
+		Facilities:      s.facilities,
+		Locations:       s.locations,
+		Coverage:        s.coverage,
+		MapTiles:        m.Config.MapTiles,
+		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"shequ"
 	"shequ/internal/auth"
 	"shequ/internal/config"
+	"shequ/internal/coverage"
 	"shequ/internal/indicator"
 	"shequ/internal/pii"
 	"shequ/internal/sqlstore"
@@ -35,6 +36,12 @@ type services struct {
 	items       *sqlstore.ServiceItemService
 	requests    *sqlstore.RequestService
 	delegations *sqlstore.DelegationService
+	// The facility register, community locations and the coverage engine
+	// that follows them; Load coverage before the indicators, whose
+	// "facilities" figures come from it.
+	facilities *sqlstore.FacilityService
+	locations  *sqlstore.LocationService
+	coverage   *coverage.Engine
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
@@ -61,24 +68,27 @@ func openServices(ctx context.Context, getenv func(string) string, cfg *config.C
 // newServices builds the services on an open database.
 func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services {
 	s := &services{
-		db:        db,
-		keys:      keys,
-		hasher:    auth.Default(),
-		divisions: sqlstore.NewDivisionService(db),
-		runs:      sqlstore.NewImportRunService(db),
-		users:     sqlstore.NewUserService(db),
-		sessions:  sqlstore.NewSessionService(db),
-		tokens:    sqlstore.NewTokenService(db),
-		audit:     sqlstore.NewAuditService(db),
-		residents: sqlstore.NewResidentService(db, keys),
-		orgs:      sqlstore.NewOrgService(db, keys),
-		workers:   sqlstore.NewSocialWorkerService(db, keys),
-		targets:   sqlstore.NewTargetService(db),
-		items:     sqlstore.NewServiceItemService(db),
+		db:         db,
+		keys:       keys,
+		hasher:     auth.Default(),
+		divisions:  sqlstore.NewDivisionService(db),
+		runs:       sqlstore.NewImportRunService(db),
+		users:      sqlstore.NewUserService(db),
+		sessions:   sqlstore.NewSessionService(db),
+		tokens:     sqlstore.NewTokenService(db),
+		audit:      sqlstore.NewAuditService(db),
+		residents:  sqlstore.NewResidentService(db, keys),
+		orgs:       sqlstore.NewOrgService(db, keys),
+		workers:    sqlstore.NewSocialWorkerService(db, keys),
+		targets:    sqlstore.NewTargetService(db),
+		facilities: sqlstore.NewFacilityService(db),
+		locations:  sqlstore.NewLocationService(db),
+		items:      sqlstore.NewServiceItemService(db),
 	}
 	s.requests = sqlstore.NewRequestService(db, s.items)
 	s.delegations = sqlstore.NewDelegationService(db)
-	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets)
+	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
+	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets, s.coverage.Module())
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so
 	// with EUnavailable, which is not worth a log line.
@@ -88,6 +98,15 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		}
 	}
 	s.orgs.OnChange, s.workers.OnChange = refresh, refresh
+	// Facility and location edits update coverage incrementally, and
+	// coverage hands the communities whose figures moved to the indicators.
+	s.facilities.OnChange, s.locations.OnChange = s.coverage.FacilityChanged, s.coverage.CommunityChanged
+	s.coverage.OnChange = func(communities ...string) {
+		if err := s.indicators.RefreshModule(context.Background(), "facilities", communities...); err != nil &&
+			shequ.ErrorCode(err) != shequ.EUnavailable {
+			log.Error("refresh facility indicators", "communities", len(communities), "err", err)
+		}
+	}
 	s.targets.OnChange = func() {
 		if err := s.indicators.RefreshTargets(context.Background()); err != nil && shequ.ErrorCode(err) != shequ.EUnavailable {
 			log.Error("refresh indicator targets", "err", err)

@@ -39,6 +39,10 @@ type Config struct {
 	// DataDir holds files beside the database, such as the personal-data key
 	// file; "" means the SQLite file's folder, or shequ-data for PostgreSQL.
 	DataDir string
+	// MapTiles is the tile URL template of the map pages
+	// (https://host/{z}/{x}/{y}.png); "" draws no base map, which suits the
+	// offline deployments of community offices.
+	MapTiles string
 }
 
 // Default returns the built-in defaults.
@@ -84,7 +88,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	for _, s := range []struct {
 		name string
 		dst  *string
-	}{{"SHEQU_ADDR", &c.Addr}, {"SHEQU_LOG_FORMAT", &c.LogFormat}, {"SHEQU_LOG_LEVEL", &c.LogLevel}, {"SHEQU_LANG", &c.Lang}, {"SHEQU_DATA_DIR", &c.DataDir}} {
+	}{{"SHEQU_ADDR", &c.Addr}, {"SHEQU_LOG_FORMAT", &c.LogFormat}, {"SHEQU_LOG_LEVEL", &c.LogLevel}, {"SHEQU_LANG", &c.Lang}, {"SHEQU_DATA_DIR", &c.DataDir}, {"SHEQU_MAP_TILES", &c.MapTiles}} {
 		if v := getenv(s.name); v != "" {
 			*s.dst = v
 		}
@@ -156,6 +160,7 @@ func (c *Config) BindServe(fs *flag.FlagSet) {
 	fs.IntVar(&c.Security.LoginsPerMinute, "login-rate", c.Security.LoginsPerMinute, "sign-in attempts a minute allowed from one client address (env SHEQU_LOGIN_RATE)")
 	fs.DurationVar(&c.Security.Session.Idle, "session-idle", c.Security.Session.Idle, "a session ends after this long without a request (env SHEQU_SESSION_IDLE)")
 	fs.DurationVar(&c.Security.Session.Absolute, "session-max", c.Security.Session.Absolute, "a session ends this long after sign-in (env SHEQU_SESSION_MAX)")
+	fs.StringVar(&c.MapTiles, "map-tiles", c.MapTiles, "tile URL template of the maps, https://host/{z}/{x}/{y}.png; empty: no base map (env SHEQU_MAP_TILES)")
 }
 
 // IsPostgres reports whether DB is a PostgreSQL URL.
@@ -203,6 +208,9 @@ func (c Config) Validate() error {
 	if sp.Session.Idle < time.Minute || sp.Session.Absolute < sp.Session.Idle || sp.Session.Absolute > 7*24*time.Hour {
 		fe.Add("session", "config.session", "-session-idle and -session-max: want at least 1m, idle no longer than max, max at most 168h", nil)
 	}
+	if c.MapTiles != "" && !validTileURL(c.MapTiles) {
+		fe.Add("map_tiles", "config.map_tiles", "-map-tiles: want an http(s) URL with {z}, {x} and {y}", nil)
+	}
 	if c.Lang != "zh-CN" && c.Lang != "en" {
 		fe.Add("lang", "config.lang", fmt.Sprintf("-lang %q: want zh-CN or en", c.Lang), map[string]any{"Value": c.Lang})
 	}
@@ -221,4 +229,28 @@ func (c Config) Redacted() Config {
 		}
 	}
 	return c
+}
+
+// validTileURL checks a tile URL template: http or https, a host, and the
+// {z}, {x} and {y} placeholders.
+func validTileURL(s string) bool {
+	u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0", "{s}", "a").Replace(s))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		strings.Contains(s, "{z}") && strings.Contains(s, "{x}") && strings.Contains(s, "{y}")
+}
+
+// MapTilesOrigin is the scheme and host of the tile URL, for the content
+// security policy; "" without tiles.
+func (c Config) MapTilesOrigin() string {
+	if c.MapTiles == "" {
+		return ""
+	}
+	u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0", "{s}", "sub").Replace(c.MapTiles))
+	if err != nil {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(u.Host, "sub."); ok && strings.Contains(c.MapTiles, "{s}.") {
+		return u.Scheme + "://*." + rest
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -28,6 +28,10 @@ type Services struct {
 	// Orgs and Workers, when set, get synthetic registers for the county.
 	Orgs    shequ.OrgService
 	Workers shequ.SocialWorkerService
+	// Facilities and Locations, when set, get the demo service facilities
+	// and relocation-area tags.
+	Facilities shequ.FacilityService
+	Locations  shequ.LocationService
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -64,6 +68,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := loadRegisters(ctx, s); err != nil {
+		return false, err
+	}
+	if err := Facilities(ctx, s); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -41,8 +41,11 @@ type CoverageStats struct {
 	Covered           int
 	Population        int64
 	CoveredPopulation int64
-	MedianNearest     float64
-	P90Nearest        float64
+	// Reached counts the communities with an active facility at any
+	// distance: the base of the two percentiles.
+	Reached       int
+	MedianNearest float64
+	P90Nearest    float64
 }
 
 // blockDeg is the side of the coarse blocks that bound nearest distances.
@@ -78,6 +81,11 @@ type Coverage struct {
 	count    []int32
 	near     []float64 // squared chord to the nearest active facility; +Inf if none
 	nearSlot []int32   // index slot of that facility, -1 if none
+	// byCode finds a community; blockOf a block by its key; hidden marks
+	// the communities taken out of every figure (see community.go).
+	byCode  map[string]int32
+	blockOf map[int64]int32
+	hidden  []bool
 }
 
 // NewCoverage indexes communities against idx and computes full coverage.
@@ -90,9 +98,13 @@ func NewCoverage(idx *Index, comms []Community) *Coverage {
 		count:    make([]int32, len(comms)),
 		near:     make([]float64, len(comms)),
 		nearSlot: make([]int32, len(comms)),
+		byCode:   make(map[string]int32, len(comms)),
+		blockOf:  make(map[int64]int32),
+		hidden:   make([]bool, len(comms)),
 	}
-	blockOf := make(map[int64]int32)
+	blockOf := c.blockOf
 	for i, cm := range comms {
+		c.byCode[cm.Code] = int32(i)
 		c.vecs[i] = toVec(cm.Point)
 		row, col := cellOf(cm.Point)
 		k := cellKey(row, col)
@@ -352,7 +364,7 @@ func (c *Coverage) StatsFunc(keep func(*Community) bool) CoverageStats {
 	var dists []float64
 	for i := range c.comms {
 		cm := &c.comms[i]
-		if !keep(cm) {
+		if c.hidden[i] || !keep(cm) {
 			continue
 		}
 		st.Communities++
@@ -365,6 +377,7 @@ func (c *Coverage) StatsFunc(keep func(*Community) bool) CoverageStats {
 			dists = append(dists, c.near[i])
 		}
 	}
+	st.Reached = len(dists)
 	if len(dists) > 0 {
 		// Chords sort like arcs, so convert only the two picked values.
 		slices.Sort(dists)

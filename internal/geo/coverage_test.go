@@ -27,6 +27,12 @@ func checkCoverage(t *testing.T, c *Coverage, fs map[string]Facility) {
 	t.Helper()
 	all := mapValues(fs)
 	for i := range c.Len() {
+		if c.Hidden(i) {
+			if c.Covered(i) {
+				t.Fatalf("hidden community %d counts as covered", i)
+			}
+			continue
+		}
 		p := c.Community(i).Point
 		cov := bruteCovering(all, p)
 		if c.CoveringCount(i) != len(cov) || c.Covered(i) != (len(cov) > 0) {

@@ -40,7 +40,7 @@ func (c *Coverage) Suggest(candidates []Candidate, radius float64, k int, weight
 	}
 	if candidates == nil {
 		for i, cm := range c.comms {
-			if c.count[i] == 0 && weight(cm) > 0 {
+			if c.count[i] == 0 && !c.hidden[i] && weight(cm) > 0 {
 				candidates = append(candidates, Candidate{ID: cm.Code, Point: cm.Point})
 			}
 		}

@@ -20,6 +20,7 @@ import (
 type Engine struct {
 	src     Source
 	targets shequ.TargetService
+	modules []Module
 	// Period is the plan period whose targets apply (shequ.DefaultPeriod).
 	Period string
 	// Now is the clock of AsOf; time.Now by default.
@@ -40,7 +41,10 @@ type data struct {
 	kinds []uint8  // index in kindValues
 	cells []uint16 // cellOf the community's attributes
 	vecs  []vec
-	cover []int32 // distinct workers homed or serving there
+	// The width of every vec and where each module's counters sit in it.
+	width   int
+	modules []placed
+	cover   []int32 // distinct workers homed or serving there
 	// Effective targets per community: the organizations an urban or rural
 	// community needs (NaN for "other" communities, which have none) and
 	// the workers any community needs.
@@ -58,9 +62,10 @@ type data struct {
 
 var _ shequ.IndicatorService = (*Engine)(nil)
 
-// New returns an engine reading from src and targets. Call Load before use.
-func New(src Source, targets shequ.TargetService) *Engine {
-	return &Engine{src: src, targets: targets, Period: shequ.DefaultPeriod, Now: time.Now}
+// New returns an engine reading from src and targets, with the figures of
+// the given modules besides its own. Call Load before use.
+func New(src Source, targets shequ.TargetService, modules ...Module) *Engine {
+	return &Engine{src: src, targets: targets, modules: modules, Period: shequ.DefaultPeriod, Now: time.Now}
 }
 
 // Load reads every division and all counters from the Source and replaces
@@ -70,9 +75,13 @@ func (e *Engine) Load(ctx context.Context) error {
 	e.refreshMu.Lock()
 	defer e.refreshMu.Unlock()
 	d := &data{upperName: map[string]string{}}
+	var err error
+	if d.modules, d.width, err = place(e.modules); err != nil {
+		return err
+	}
 	type comm struct{ code, name, ur, terrain string }
 	var comms []comm
-	err := e.src.LoadDivisions(ctx, func(r DivisionRow) error {
+	err = e.src.LoadDivisions(ctx, func(r DivisionRow) error {
 		if len(r.Code) == 12 {
 			comms = append(comms, comm{r.Code, r.Name, string(r.UrbanRural), string(r.Terrain)})
 		} else {
@@ -89,7 +98,7 @@ func (e *Engine) Load(ctx context.Context) error {
 	n := len(comms)
 	d.codes, d.names = make([]string, n), make([]string, n)
 	d.kinds, d.cells = make([]uint8, n), make([]uint16, n)
-	d.vecs, d.cover = make([]vec, n), make([]int32, n)
+	d.vecs, d.cover = vecs(n, d.width), make([]int32, n)
 	d.wantOrgs, d.wantWorkers = make([]float64, n), make([]float64, n)
 	for i, c := range comms {
 		d.codes[i], d.names[i] = c.code, c.name
@@ -105,6 +114,12 @@ func (e *Engine) Load(ctx context.Context) error {
 	}
 	if err := e.loadCounts(ctx, d); err != nil {
 		return err
+	}
+	for _, m := range d.modules {
+		hint := 0
+		if err := loadModule(ctx, m, nil, func(r moduleRow) { d.addModule(m, r, &hint) }); err != nil {
+			return err
+		}
 	}
 	if d.targets, err = e.loadTargets(ctx); err != nil {
 		return err
@@ -123,6 +138,7 @@ type counts struct {
 	orgs    []OrgCount
 	workers []WorkerCount
 	cover   []CoverCount
+	modules [][]moduleRow // per placed module
 }
 
 // readCounts reads the counters of communities (nil: all).
@@ -145,6 +161,18 @@ func (e *Engine) readCounts(ctx context.Context, communities []string) (*counts,
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("load coverage counts: %w", err)
+	}
+	e.mu.RLock()
+	mods := e.data.modules
+	e.mu.RUnlock()
+	c.modules = make([][]moduleRow, len(mods))
+	for k, m := range mods {
+		if err := loadModule(ctx, m, communities, func(r moduleRow) {
+			r.counters = slices.Clone(r.counters)
+			c.modules[k] = append(c.modules[k], r)
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return &c, nil
 }
@@ -205,6 +233,12 @@ func (d *data) apply(c *counts) {
 	for _, r := range c.cover {
 		d.addCover(r, &hint)
 	}
+	for k, rows := range c.modules {
+		hint = 0
+		for _, r := range rows {
+			d.addModule(d.modules[k], r, &hint)
+		}
+	}
 }
 
 // addOrg adds an organization count. Rows of unknown communities (none,
@@ -217,7 +251,7 @@ func (d *data) addOrg(r OrgCount, hint *int) {
 		return
 	}
 	*hint = i
-	v, n := &d.vecs[i], int32(r.N)
+	v, n := d.vecs[i], int32(r.N)
 	v[cOrgs] += n
 	v[cStatus+s] += n
 	if r.Status == shequ.OrgActive {
@@ -235,7 +269,7 @@ func (d *data) addWorker(r WorkerCount, hint *int) {
 		return
 	}
 	*hint = i
-	v, n := &d.vecs[i], int32(r.N)
+	v, n := d.vecs[i], int32(r.N)
 	v[cWorkers] += n
 	v[cQual+q] += n
 	if r.Qualification.Certified() {
@@ -254,11 +288,11 @@ func (d *data) addCover(r CoverCount, hint *int) {
 	}
 }
 
-// clearCounts zeroes the counters of community i read from the Source,
-// keeping the community's own counts (cCommunities…cOther).
+// clearCounts zeroes the counters of community i read from the Source and
+// the modules, keeping the community's own counts (cCommunities…cOther).
 func (d *data) clearCounts(i int) {
-	v := &d.vecs[i]
-	for j := cOrgs; j < nCounters; j++ {
+	v := d.vecs[i]
+	for j := cOrgs; j < len(v); j++ {
 		v[j] = 0
 	}
 	d.cover[i] = 0
@@ -336,7 +370,7 @@ func (d *data) applyTargets(lo, hi int) {
 // flag recomputes the attainment flags of community i from its counters and
 // targets. A NaN target (none) is never met.
 func (d *data) flag(i int) {
-	v := &d.vecs[i]
+	v := d.vecs[i]
 	v[cUrbanMeet], v[cRuralMeet], v[cWithWorker] = 0, 0, 0
 	if float64(v[cOrgsActive]) >= d.wantOrgs[i] {
 		switch kindValues[d.kinds[i]] {

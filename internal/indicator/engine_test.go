@@ -295,7 +295,7 @@ func brute(s *memSource, ts *memTargets, code string) shequ.IndicatorStats {
 
 // sumStats adds figures, for checking that breakdowns add up.
 func sumStats(rows []shequ.IndicatorRow) shequ.IndicatorStats {
-	var v vec
+	v := make(vec, nCounters)
 	for _, r := range rows {
 		s := r.Stats
 		v[cCommunities] += int32(s.Communities)
@@ -322,7 +322,7 @@ func sumStats(rows []shequ.IndicatorRow) shequ.IndicatorStats {
 		}
 		v[cWithWorker] += int32(s.CommunitiesWithWorkers)
 	}
-	return v.stats()
+	return v.coreStats()
 }
 
 // cliCtx is console work, which reads everything.

@@ -136,13 +136,13 @@ func (e *Engine) Snapshot(ctx context.Context, month string) error {
 	snaps := make([]*shequ.IndicatorSnapshot, len(nodes))
 	for k, code := range nodes {
 		lo, hi := d.townshipSpan(code)
-		var v vec
+		v := make(vec, d.width)
 		for t := lo; t < hi; t++ {
 			for k := range d.townships[t].vecs {
-				v.add(&d.townships[t].vecs[k])
+				v.add(d.townships[t].vecs[k])
 			}
 		}
-		snaps[k] = &shequ.IndicatorSnapshot{Division: code, Month: month, Stats: v.stats()}
+		snaps[k] = &shequ.IndicatorSnapshot{Division: code, Month: month, Stats: d.stats(v)}
 	}
 	e.mu.RUnlock()
 	if err := e.src.SaveSnapshots(ctx, snaps); err != nil {

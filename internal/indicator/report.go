@@ -105,15 +105,15 @@ func (e *Engine) IndicatorReport(ctx context.Context, code string) (*shequ.Indic
 
 	// One pass: each community is added to its child's vector and to its
 	// cell; the total and the other breakdowns come from the cells.
-	cells := make([]vec, nCells)
+	cells := vecs(nCells, d.width)
 	cl, hasChildren := childLength[len(code)]
 	var children []shequ.IndicatorRow
-	var child vec
+	child := make(vec, d.width)
 	cur := ""
 	flush := func() {
 		if cur != "" {
-			children = append(children, d.childRow(cur, &child))
-			child = vec{}
+			children = append(children, d.childRow(cur, child))
+			clear(child)
 		}
 	}
 	if len(code) < 9 {
@@ -126,13 +126,13 @@ func (e *Engine) IndicatorReport(ctx context.Context, code string) (*shequ.Indic
 				cur = c
 			}
 			for k := range tw.cells {
-				child.add(&tw.vecs[k])
-				cells[tw.cells[k]].add(&tw.vecs[k])
+				child.add(tw.vecs[k])
+				cells[tw.cells[k]].add(tw.vecs[k])
 			}
 		}
 	} else {
 		for i := lo; i < hi; i++ {
-			v := &d.vecs[i]
+			v := d.vecs[i]
 			if hasChildren {
 				if c := d.codes[i][:cl]; c != cur {
 					flush()
@@ -149,26 +149,26 @@ func (e *Engine) IndicatorReport(ctx context.Context, code string) (*shequ.Indic
 	} else {
 		rep.Breakdowns[shequ.ByChild] = []shequ.IndicatorRow{}
 	}
-	var total vec
+	total := make(vec, d.width)
 	for i := range cells {
-		total.add(&cells[i])
+		total.add(cells[i])
 	}
-	rep.Stats = total.stats()
+	rep.Stats = d.stats(total)
 	for _, b := range shequ.Breakdowns[1:] {
-		rep.Breakdowns[b] = breakdown(b, cells)
+		rep.Breakdowns[b] = d.breakdown(b, cells)
 	}
 	return rep, nil
 }
 
 // childRow names a child's figures. A child of a township is a community.
-func (d *data) childRow(code string, v *vec) shequ.IndicatorRow {
+func (d *data) childRow(code string, v vec) shequ.IndicatorRow {
 	name := d.upperName[code]
 	if len(code) == 12 {
 		if i := d.find(code, -1); i >= 0 {
 			name = d.names[i]
 		}
 	}
-	return shequ.IndicatorRow{Key: code, Name: name, Stats: v.stats()}
+	return shequ.IndicatorRow{Key: code, Name: name, Stats: d.stats(v)}
 }
 
 // withEmptyChildren adds the children above the communities that have no
@@ -187,10 +187,10 @@ func (d *data) withEmptyChildren(code string, cl int, rows []shequ.IndicatorRow)
 		have[r.Key] = true
 	}
 	added := false
-	var zero vec
+	zero := make(vec, d.width)
 	for _, c := range d.upper[lo:hi] {
 		if len(c) == cl && !have[c] {
-			rows = append(rows, d.childRow(c, &zero))
+			rows = append(rows, d.childRow(c, zero))
 			added = true
 		}
 	}
@@ -205,7 +205,7 @@ func (d *data) withEmptyChildren(code string, cl int, rows []shequ.IndicatorRow)
 
 // breakdown projects the cells on one attribute: one row per value that has
 // communities, in the attribute's order, unknown ("") last.
-func breakdown(b shequ.Breakdown, cells []vec) []shequ.IndicatorRow {
+func (d *data) breakdown(b shequ.Breakdown, cells []vec) []shequ.IndicatorRow {
 	var keys []string
 	var keyOf func(c int) int
 	switch b {
@@ -233,16 +233,16 @@ func breakdown(b shequ.Breakdown, cells []vec) []shequ.IndicatorRow {
 	default:
 		return []shequ.IndicatorRow{}
 	}
-	sums := make([]vec, len(keys))
+	sums := vecs(len(keys), d.width)
 	for c := range cells {
 		if cells[c][cCommunities] != 0 {
-			sums[keyOf(c)].add(&cells[c])
+			sums[keyOf(c)].add(cells[c])
 		}
 	}
 	out := []shequ.IndicatorRow{}
 	for i, k := range keys {
 		if sums[i][cCommunities] != 0 {
-			out = append(out, shequ.IndicatorRow{Key: k, Stats: sums[i].stats()})
+			out = append(out, shequ.IndicatorRow{Key: k, Stats: d.stats(sums[i])})
 		}
 	}
 	return out

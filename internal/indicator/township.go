@@ -41,10 +41,10 @@ func (d *data) aggregate(t int) {
 		k := slices.Index(tw.cells, d.cells[i])
 		if k < 0 {
 			tw.cells = append(tw.cells, d.cells[i])
-			tw.vecs = append(tw.vecs, vec{})
+			tw.vecs = append(tw.vecs, make(vec, d.width))
 			k = len(tw.cells) - 1
 		}
-		tw.vecs[k].add(&d.vecs[i])
+		tw.vecs[k].add(d.vecs[i])
 	}
 }
 

@@ -24,15 +24,27 @@ const (
 	nCounters   = cWithWorker + 1
 )
 
-// vec is the counters of one community or of a set of them. int32 keeps a
-// vector at 124 bytes; national totals stay far below 2³¹.
-type vec [nCounters]int32
+// vec is the counters of one community or of a set of them: the nCounters
+// of the core figures, then the counters of each Module at its offset.
+// int32 keeps the core at 124 bytes; national totals stay far below 2³¹.
+type vec []int32
 
-// add adds o to v.
-func (v *vec) add(o *vec) {
+// add adds o to v; both have the engine's width.
+func (v vec) add(o vec) {
 	for i := range v {
 		v[i] += o[i]
 	}
+}
+
+// vecs returns n zero vectors of the given width, carved from one
+// allocation.
+func vecs(n, width int) []vec {
+	arena := make([]int32, n*width)
+	out := make([]vec, n)
+	for i := range out {
+		out[i] = arena[i*width : (i+1)*width : (i+1)*width]
+	}
+	return out
 }
 
 // index positions of the enums in a vec.
@@ -51,9 +63,20 @@ func indexOf[T comparable](list []T) map[T]int {
 	return m
 }
 
-// stats converts a vector to the domain figures. The maps list every value,
-// zeros included, so that the shape of a report never depends on the data.
-func (v *vec) stats() shequ.IndicatorStats {
+// stats converts a vector to the domain figures: the core ones, then each
+// module's from its counters.
+func (d *data) stats(v vec) shequ.IndicatorStats {
+	s := v.coreStats()
+	for _, m := range d.modules {
+		m.Stats(v[m.off:m.off+m.width], &s)
+	}
+	return s
+}
+
+// coreStats converts the core counters to the domain figures. The maps list
+// every value, zeros included, so that the shape of a report never depends
+// on the data.
+func (v vec) coreStats() shequ.IndicatorStats {
 	s := shequ.IndicatorStats{
 		Communities: int(v[cCommunities]), Urban: int(v[cUrban]), Rural: int(v[cRural]), Other: int(v[cOther]),
 		Orgs: int(v[cOrgs]), OrgsActive: int(v[cOrgsActive]),

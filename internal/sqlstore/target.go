@@ -149,6 +149,9 @@ func (s *TargetService) SetTarget(ctx context.Context, t *shequ.Target) error {
 	if math.IsNaN(t.Value) || math.IsInf(t.Value, 0) || t.Value < 0 || t.Value > 1e6 {
 		fe.Add("value", "target.value.invalid", "The target is a number from 0 to 1000000.", nil)
 	}
+	if shequ.TargetIsPercent(t.Key) && t.Value > 100 {
+		fe.Add("value", "target.value.percent", "This target is a percentage from 0 to 100.", nil)
+	}
 	if err := fe.Err(); err != nil {
 		return err
 	}

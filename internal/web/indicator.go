@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,9 +17,12 @@ import (
 // so the three cannot disagree; the figures come from the domain's indicator
 // registry, shequ.IndicatorDefs.
 type indicatorColumn struct {
-	Key  string                              // catalogue key of the header
-	Int  func(*shequ.IndicatorStats) int     // a count, or
-	Rate func(*shequ.IndicatorStats) float64 // a fraction 0–1, shown as a percentage
+	Key   string                              // catalogue key of the header
+	Int   func(*shequ.IndicatorStats) int     // a count, or
+	Rate  func(*shequ.IndicatorStats) float64 // a fraction 0–1, shown as a percentage, or
+	Value func(*shequ.IndicatorStats) float64 // another value, NaN for none
+	Unit  string                              // catalogue key of Value's unit
+	Group string                              // the module, "" the registers
 }
 
 var indicatorColumns = columnsOf(shequ.IndicatorDefs)
@@ -27,9 +31,43 @@ var indicatorColumns = columnsOf(shequ.IndicatorDefs)
 func columnsOf(defs []shequ.IndicatorDef) []indicatorColumn {
 	cols := make([]indicatorColumn, len(defs))
 	for i, d := range defs {
-		cols[i] = indicatorColumn{Key: "ind.col." + d.Key, Int: d.Count, Rate: d.Rate}
+		cols[i] = indicatorColumn{Key: "ind.col." + d.Key, Int: d.Count, Rate: d.Rate, Value: d.Value, Unit: d.Unit, Group: d.Group}
 	}
 	return cols
+}
+
+// groupColumns returns the columns of one group.
+func groupColumns(group string) []indicatorColumn {
+	var out []indicatorColumn
+	for _, c := range indicatorColumns {
+		if c.Group == group {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// header is the column's heading, with its unit.
+func (c indicatorColumn) header(l *i18n.Localizer) string {
+	if c.Unit != "" {
+		return l.T(c.Key) + l.T("ind.unit", map[string]any{"Unit": l.T(c.Unit)})
+	}
+	return l.T(c.Key)
+}
+
+// number is the column's value for a spreadsheet: int, fraction, or value
+// (nil when there is none).
+func (c indicatorColumn) number(st *shequ.IndicatorStats) any {
+	switch {
+	case c.Rate != nil:
+		return c.Rate(st)
+	case c.Value != nil:
+		if v := c.Value(st); !math.IsNaN(v) {
+			return v
+		}
+		return nil
+	}
+	return c.Int(st)
 }
 
 // percent shows a fraction as a percentage with one decimal: 0.8333 → 83.3%.
@@ -39,6 +77,12 @@ func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) +
 func (c indicatorColumn) cellText(st *shequ.IndicatorStats, grouped bool) string {
 	if c.Rate != nil {
 		return percent(c.Rate(st))
+	}
+	if c.Value != nil {
+		if v := c.Value(st); !math.IsNaN(v) {
+			return strconv.FormatFloat(v, 'f', 1, 64)
+		}
+		return "—"
 	}
 	if grouped {
 		return formatNumber(c.Int(st))
@@ -116,6 +160,8 @@ type indicatorPage struct {
 	Period     string
 	AsOf       time.Time
 	Headers    []string
+	Group      string      // the group of figures shown ("" the registers)
+	Groups     []groupLink // the groups there are, to switch
 	Summary    indicatorRowView
 	KPIs       []kpiView
 	Targets    []kpiView // the targets stated: Label and Value
@@ -161,12 +207,18 @@ func breakdownRowLabel(l *i18n.Localizer, b shequ.Breakdown, row *shequ.Indicato
 	return row.Key
 }
 
-func newRowView(l *i18n.Localizer, b shequ.Breakdown, row *shequ.IndicatorRow) indicatorRowView {
+// groupLink switches the dashboard to one group of figures.
+type groupLink struct {
+	Label, Href string
+	Current     bool
+}
+
+func newRowView(l *i18n.Localizer, cols []indicatorColumn, b shequ.Breakdown, row *shequ.IndicatorRow) indicatorRowView {
 	v := indicatorRowView{Key: row.Key, Label: breakdownRowLabel(l, b, row), Stats: &row.Stats}
 	if b == shequ.ByChild && shequ.ValidateDivisionCode(row.Key) == nil {
 		v.Href = "/indicators/" + row.Key
 	}
-	for _, c := range indicatorColumns {
+	for _, c := range cols {
 		v.Cells = append(v.Cells, c.cellText(&row.Stats, true))
 	}
 	return v
@@ -179,6 +231,8 @@ func targetText(l *i18n.Localizer, k shequ.TargetKey, v float64) string {
 
 // buildIndicatorPage turns one report (and its gaps and trend) into what
 // the dashboard and the exports show.
+// The page shows the figures of one group (the query's "group"), the
+// exports all of them.
 func (s *Server) buildIndicatorPage(r *http.Request, rep *shequ.IndicatorReport, withExtras bool) (*indicatorPage, error) {
 	l := s.localizer(r)
 	ctx := r.Context()
@@ -192,11 +246,26 @@ func (s *Server) buildIndicatorPage(r *http.Request, rep *shequ.IndicatorReport,
 	} else {
 		p.ExportXLSX, p.ExportCSV = "/indicators/"+code+".xlsx", "/indicators/"+code+".csv"
 	}
-	for _, c := range indicatorColumns {
-		p.Headers = append(p.Headers, l.T(c.Key))
+	cols := indicatorColumns
+	if withExtras {
+		p.Group = r.URL.Query().Get("group")
+		if cols = groupColumns(p.Group); cols == nil {
+			p.Group, cols = "", groupColumns("")
+		}
+		base := r.URL.Path
+		for _, g := range shequ.IndicatorGroups() {
+			href := base
+			if g != "" {
+				href += "?group=" + g
+			}
+			p.Groups = append(p.Groups, groupLink{Label: l.T("ind.group." + groupName(g)), Href: href, Current: g == p.Group})
+		}
+	}
+	for _, c := range cols {
+		p.Headers = append(p.Headers, c.header(l))
 	}
 	st := &rep.Stats
-	p.Summary = newRowView(l, "", &shequ.IndicatorRow{Key: code, Name: p.Name, Stats: rep.Stats})
+	p.Summary = newRowView(l, cols, "", &shequ.IndicatorRow{Key: code, Name: p.Name, Stats: rep.Stats})
 	p.Summary.Label = p.Name
 	for _, k := range gapTargets {
 		if v, ok := rep.Targets[k]; ok {
@@ -228,7 +297,7 @@ func (s *Server) buildIndicatorPage(r *http.Request, rep *shequ.IndicatorReport,
 			rows = rankedChildren(rep)
 		}
 		for i := range rows {
-			bv.Rows = append(bv.Rows, newRowView(l, b, &rows[i]))
+			bv.Rows = append(bv.Rows, newRowView(l, cols, b, &rows[i]))
 		}
 		p.Breakdowns = append(p.Breakdowns, bv)
 		if b == shequ.ByChild {
@@ -270,6 +339,14 @@ func (s *Server) buildIndicatorPage(r *http.Request, rep *shequ.IndicatorReport,
 		}
 	}
 	return p, nil
+}
+
+// groupName is the catalogue suffix of a group: "registers" for "".
+func groupName(g string) string {
+	if g == "" {
+		return "registers"
+	}
+	return g
 }
 
 // round1 turns a fraction into a percentage with one decimal, for charts.

@@ -54,6 +54,10 @@ type statsJSON struct {
 	Communities   communitiesJSON `json:"communities"`
 	SocialOrgs    orgStatsJSON    `json:"social_orgs"`
 	SocialWorkers workerStatsJSON `json:"social_workers"`
+	// Figures holds the figures of the indicator modules (三社联动, 办件,
+	// 设施覆盖…) by their registry key: a number, or null when there is
+	// nothing to measure.
+	Figures map[string]any `json:"figures"`
 }
 
 // rowJSON is one row of a breakdown: a child division or a group.
@@ -117,7 +121,20 @@ func newStatsJSON(st *shequ.IndicatorStats) statsJSON {
 			ByQualification:    countMap(st.WorkersByQual, shequ.Qualifications),
 			ByEducation:        countMap(st.WorkersByEdu, shequ.Educations),
 			CommunitiesCovered: st.CommunitiesWithWorkers, CoverageRate: workerCoverage(st)},
+		Figures: moduleFigures(st),
 	}
+}
+
+// moduleFigures lists the registry's module figures (those outside the
+// registers' group, which the fields above already carry).
+func moduleFigures(st *shequ.IndicatorStats) map[string]any {
+	out := map[string]any{}
+	for i, c := range indicatorColumns {
+		if c.Group != "" {
+			out[shequ.IndicatorDefs[i].Key] = c.number(st)
+		}
+	}
+	return out
 }
 
 func newRowJSON(row *shequ.IndicatorRow) rowJSON {

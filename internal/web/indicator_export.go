@@ -82,11 +82,7 @@ func (s *Server) writeIndicatorXLSX(w http.ResponseWriter, r *http.Request, p *i
 	heading(summary, row, l.T("ind.export.figure"), l.T("ind.export.value"))
 	for _, c := range indicatorColumns {
 		row++
-		if c.Rate != nil {
-			set(summary, row, l.T(c.Key), c.Rate(st))
-		} else {
-			set(summary, row, l.T(c.Key), c.Int(st))
-		}
+		set(summary, row, c.header(l), c.number(st))
 	}
 	// Counts by kind, status, qualification and education.
 	groups := []struct {
@@ -126,11 +122,7 @@ func (s *Server) writeIndicatorXLSX(w http.ResponseWriter, r *http.Request, p *i
 		for i, rv := range b.Rows {
 			vals := []any{rv.Label, rv.Key}
 			for _, c := range indicatorColumns {
-				if c.Rate != nil {
-					vals = append(vals, c.Rate(rv.Stats))
-				} else {
-					vals = append(vals, c.Int(rv.Stats))
-				}
+				vals = append(vals, c.number(rv.Stats))
 			}
 			set(name, i+2, vals...)
 		}

@@ -41,7 +41,7 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 	}))
 	h = s.authenticate(h)
 	h = cop.Handler(h)
-	h = securityHeaders(h)
+	h = securityHeaders(h, contentSecurityPolicy(s.cfg.MapTilesOrigin))
 	h = s.recoverPanics(h)
 	h = s.observe(h)
 	return withRequestID(h)
@@ -182,14 +182,21 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // contentSecurityPolicy allows only the platform's own origin: no inline
 // script or style, no framing. htmx is told not to inject its indicator
 // style (see the htmx-config meta tag) so it lives with style-src 'self'.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+// Map tiles, when configured, are the one image source allowed besides.
+func contentSecurityPolicy(tileOrigin string) string {
+	img := "img-src 'self' data:"
+	if tileOrigin != "" {
+		img += " " + tileOrigin
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; " + img + "; " +
+		"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+}
 
 // securityHeaders sets the headers every response carries.
-func securityHeaders(next http.Handler) http.Handler {
+func securityHeaders(next http.Handler, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("X-Frame-Options", "DENY") // for browsers that predate frame-ancestors

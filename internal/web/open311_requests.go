@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -276,7 +277,7 @@ func (s *Server) open311RequestList(w http.ResponseWriter, r *http.Request, form
 // per service code asked for (the store filters on one code at a time).
 func open311Filters(q url.Values, now time.Time) ([]shequ.RequestFilter, error) {
 	base := shequ.RequestFilter{Limit: open311MaxRequests, OrderByCreated: true}
-	if ids := splitList(q.Get("service_request_id")); len(ids) > 0 {
+	if ids := uniqueList(q.Get("service_request_id")); len(ids) > 0 {
 		if len(ids) > open311MaxRequests {
 			ids = ids[:open311MaxRequests]
 		}
@@ -323,7 +324,7 @@ func open311Filters(q url.Values, now time.Time) ([]shequ.RequestFilter, error) 
 	case base.From.IsZero():
 		base.From = base.To.Add(-open311Window)
 	}
-	codes := splitList(q.Get("service_code"))
+	codes := uniqueList(q.Get("service_code"))
 	if len(codes) == 0 {
 		return []shequ.RequestFilter{base}, nil
 	}
@@ -334,6 +335,14 @@ func open311Filters(q url.Values, now time.Time) ([]shequ.RequestFilter, error) 
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// uniqueList is a comma-separated parameter's values, each once: a code
+// or id named twice must not list its requests twice.
+func uniqueList(v string) []string {
+	out := splitList(v)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // handleOpen311Request answers requests/{id}.xml|json: one request the

@@ -26,6 +26,14 @@ var layoutFiles = []string{"templates/layout.html", "templates/partials.html", "
 // the layout wraps. A test checks that every file under
 // templates/ is listed here or in layoutFiles.
 var pageFiles = map[string]string{
+	"facilities":    "templates/facilities.html",
+	"facility":      "templates/facility.html",
+	"facility_form": "templates/facility_form.html",
+	"coverage":      "templates/coverage.html",
+	"coverage_map":  "templates/coverage_map.html",
+	"siting":        "templates/siting.html",
+	"location_form": "templates/location_form.html",
+
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",
 	"search":    "templates/search.html",
@@ -89,6 +97,7 @@ var navItems = []navItem{
 	{ID: "nav-requests", Key: "nav.requests", Href: "/requests", Action: shequ.ActionRequestRead},
 	{ID: "nav-delegations", Key: "nav.delegations", Href: "/delegations", Action: shequ.ActionDelegationRead},
 	{ID: "nav-indicators", Key: "nav.indicators", Href: "/indicators", Action: shequ.ActionIndicatorRead},
+	{ID: "nav-coverage", Key: "nav.coverage", Href: "/coverage", Action: shequ.ActionFacilityRead},
 	{ID: "nav-targets", Key: "nav.targets", Href: "/targets", Action: shequ.ActionTargetWrite},
 	{ID: "nav-audit", Key: "nav.audit", Href: "/audit", Action: shequ.ActionAuditRead},
 	{ID: "nav-users", Key: "nav.users", Href: "/users", Action: shequ.ActionUserRead},
@@ -168,6 +177,7 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 		"num": formatNumber,
 		// pct shows a fraction 0–1 as a percentage with one decimal.
 		"pct": percent,
+		"km":  km,
 		// enum labels an enum value: {{enum "level" .Level}} → 省级.
 		"enum": func(prefix string, v any) string {
 			str := fmt.Sprint(v)

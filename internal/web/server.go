@@ -62,6 +62,14 @@ type Config struct {
 	RequestDesk shequ.RequestDesk
 	Delegations shequ.DelegationService
 	Holidays    shequ.HolidayCalendar
+	// Service facilities, community locations and coverage (issue 7).
+	Facilities shequ.FacilityService
+	Locations  shequ.LocationService
+	Coverage   shequ.CoverageService
+	// MapTiles is the tile URL template of the map pages, "" none (the
+	// default: deployments are often offline); MapTilesOrigin its scheme
+	// and host, allowed as an image source.
+	MapTiles, MapTilesOrigin string
 	// Security bounds logins and sessions; the zero value means
 	// shequ.DefaultSecurityPolicy.
 	Security shequ.SecurityPolicy

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// peopleCovered reads "覆盖 X 人，共 Y 人" of the population figure.
+var peopleCovered = regexp.MustCompile(`覆盖 ([\d,]+) 人`)
+
+func coveredPeople(t *testing.T, text string) int {
+	t.Helper()
+	m := peopleCovered.FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no covered population in %q", text)
+	}
+	n, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestBrowserCoverage: the official of 安吉县 opens the coverage page, asks
+// for siting suggestions, adds the first as a planned facility and sees the
+// "what if" raise the covered population by exactly what the suggestion
+// promised; the map draws every located community and the facilities; a
+// community's location typed in GCJ-02 is stored converted.
+func TestBrowserCoverage(t *testing.T) {
+	ctx := browser(t)
+	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	s := anjiServices(t, dsn)
+	s.Close()
+	if code, out, errs := cli(t, nil, "user", "add", "-username", "official", "-password", "correct horse battery staple",
+		"-role", "official", "-scope", "330523", "-db", dsn); code != exitOK {
+		t.Fatalf("user add: %d %s%s", code, out, errs)
+	}
+	base := startServer(t, dsn, "")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("login-username"), "official"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "correct horse battery staple"),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("nav-coverage")),
+		chromedp.Click(chromedp.ID("nav-coverage")),
+		chromedp.WaitVisible(chromedp.ID("cov-population")),
+	); err != nil {
+		t.Fatalf("open the coverage page: %v", err)
+	}
+	detail, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#cov-population .kpi-detail")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := coveredPeople(t, detail)
+	gaps, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("#gap-table tr[data-code]")))
+	if err != nil || len(gaps) == 0 {
+		t.Fatalf("gap list: %d rows, %v", len(gaps), err)
+	}
+	t.Logf("screenshot: %s", screenshot(t, ctx, "coverage.png"))
+
+	// Siting: three service stations.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("coverage-siting")),
+		chromedp.WaitVisible(chromedp.ID("siting-form")),
+		chromedp.SetValue(chromedp.ID("siting-k"), "3"),
+		chromedp.Click(chromedp.ID("siting-submit")),
+		chromedp.WaitVisible(chromedp.ID("siting-steps")),
+	); err != nil {
+		t.Fatalf("siting: %v", err)
+	}
+	steps, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("#siting-steps tr[data-rank]")))
+	if err != nil || len(steps) != 3 {
+		t.Fatalf("siting steps: %d, %v", len(steps), err)
+	}
+	promised, err := strconv.Atoi(steps[0].AttributeValue("data-new-population"))
+	if err != nil || promised <= 0 {
+		t.Fatalf("first step promises %q", steps[0].AttributeValue("data-new-population"))
+	}
+	t.Logf("screenshot: %s", screenshot(t, ctx, "siting.png"))
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("adopt-1")),
+		chromedp.WaitVisible(chromedp.ID("what-if-on")),
+	); err != nil {
+		t.Fatalf("adopt: %v", err)
+	}
+	detail, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#cov-population .kpi-detail")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := coveredPeople(t, detail); after != before+promised {
+		t.Errorf("what if: %d people covered, want %d + %d", after, before, promised)
+	}
+
+	// The map draws every located community and the facilities.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/coverage/330523/map"),
+		chromedp.WaitVisible(chromedp.CSS(`#coverage-map-view[data-ready="1"]`)),
+	); err != nil {
+		t.Fatalf("map: %v", err)
+	}
+	n, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.ID("coverage-map-view"), "data-communities"))
+	if err != nil || n.Value != "218" {
+		t.Errorf("map communities %q, %v", n.Value, err)
+	}
+	fs, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.ID("coverage-map-view"), "data-facilities"))
+	if nf, _ := strconv.Atoi(fs.Value); err != nil || nf < 20 {
+		t.Errorf("map facilities %q, %v", fs.Value, err)
+	}
+	t.Logf("screenshot: %s", screenshot(t, ctx, "map.png"))
+
+	// A location typed from a Chinese web map (GCJ-02) is stored in WGS-84.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/communities/330523001002/location"),
+		chromedp.WaitVisible(chromedp.ID("location-form")),
+		chromedp.SetValue(chromedp.ID("location-lat"), "30.65810"),
+		chromedp.SetValue(chromedp.ID("location-lng"), "119.70560"),
+		chromedp.Click(chromedp.ID("location-gcj02")),
+		chromedp.Click(chromedp.ID("location-submit")),
+		chromedp.WaitVisible(chromedp.ID("coverage-figures")),
+		chromedp.Navigate(base+"/communities/330523001002/location"),
+		chromedp.WaitVisible(chromedp.ID("location-form")),
+	); err != nil {
+		t.Fatalf("location: %v", err)
+	}
+	lat, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("location-lat")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// GCJ-02 shifts this part of Zhejiang about 250 m south: WGS-84 is
+	// about 0.0024° further north.
+	if v, _ := strconv.ParseFloat(lat, 64); v-30.6581 < 0.001 || v-30.6581 > 0.004 {
+		t.Errorf("stored latitude %q: not converted from GCJ-02", lat)
+	}
+}

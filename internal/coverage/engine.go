@@ -1,0 +1,406 @@
+// Package coverage keeps the facility coverage of every community in memory
+// (internal/geo) and answers the coverage questions of shequ: figures for
+// any node, the gap list, the map, siting suggestions and "what if". It
+// loads from a Source (the store) once and is then told of every change to
+// a facility or a community, which it applies incrementally. It also
+// contributes the "facilities" figures to the indicator engine as an
+// indicator.Module.
+package coverage
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"shequ"
+	"shequ/internal/geo"
+)
+
+// Source is where the engine loads from: sqlstore.CoverageSource.
+type Source interface {
+	LoadCommunities(ctx context.Context, fn func(*shequ.CommunityLocation) error) error
+	LoadFacilities(ctx context.Context, fn func(*shequ.Facility) error) error
+	LoadDivisionNames(ctx context.Context, fn func(code, name string) error) error
+}
+
+// community is what the engine keeps of every community, located or not.
+type community struct {
+	code, name string
+	kind       shequ.Kind
+	loc        *shequ.CommunityLocation
+	// Facilities registered in the community: all, in use, planned, and
+	// comprehensive ones in use.
+	all, inUse, planned, comprehensive int
+}
+
+// Engine implements shequ.CoverageService.
+type Engine struct {
+	src     Source
+	targets shequ.TargetService
+
+	mu     sync.RWMutex
+	cov    *geo.Coverage
+	comms  map[string]*community
+	codes  []string // community codes, sorted
+	names  map[string]string
+	facs   map[string]*shequ.Facility
+	loaded bool
+
+	// OnChange, when set, is called after a change with the communities
+	// whose figures moved: wire it to the indicator engine's RefreshModule.
+	OnChange func(communities ...string)
+}
+
+var _ shequ.CoverageService = (*Engine)(nil)
+
+// New returns an engine reading from src; targets gives the rural coverage
+// target (may be nil: the plan's default). Call Load before use.
+func New(src Source, targets shequ.TargetService) *Engine {
+	return &Engine{src: src, targets: targets}
+}
+
+// errNotLoaded answers reads before Load.
+var errNotLoaded = shequ.Errorf(shequ.EUnavailable, "coverage.not_loaded",
+	"Coverage is still loading; try again in a moment.")
+
+// Load reads every community and facility and computes full coverage.
+func (e *Engine) Load(ctx context.Context) error {
+	comms := map[string]*community{}
+	var codes []string
+	names := map[string]string{}
+	var geoComms []geo.Community
+	err := e.src.LoadCommunities(ctx, func(c *shequ.CommunityLocation) error {
+		cm := &community{code: c.Code, name: c.Name, kind: shequ.DivisionKind(c.Code), loc: c}
+		comms[c.Code] = cm
+		codes = append(codes, c.Code)
+		if g, ok := geoCommunity(cm); ok {
+			geoComms = append(geoComms, g)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load communities: %w", err)
+	}
+	if err := e.src.LoadDivisionNames(ctx, func(code, name string) error {
+		names[code] = name
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load division names: %w", err)
+	}
+	facs := map[string]*shequ.Facility{}
+	idx := geo.NewIndex()
+	if err := e.src.LoadFacilities(ctx, func(f *shequ.Facility) error {
+		facs[f.ID] = f
+		if cm := comms[f.Community]; cm != nil {
+			cm.count(f, 1)
+		}
+		if g, ok := geoFacility(f); ok {
+			idx.Add(g)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load facilities: %w", err)
+	}
+	slices.Sort(codes)
+	cov := geo.NewCoverage(idx, geoComms)
+	e.mu.Lock()
+	e.cov, e.comms, e.codes, e.names, e.facs, e.loaded = cov, comms, codes, names, facs, true
+	e.mu.Unlock()
+	return nil
+}
+
+// count adds (d = 1) or removes (d = -1) a facility from the community's
+// counts.
+func (c *community) count(f *shequ.Facility, d int) {
+	c.all += d
+	switch f.Status {
+	case shequ.FacilityInUse:
+		c.inUse += d
+		if f.Kind.Comprehensive() {
+			c.comprehensive += d
+		}
+	case shequ.FacilityPlanned:
+		c.planned += d
+	}
+}
+
+func (c *community) population() int64 {
+	if c.loc == nil || c.loc.Population == nil {
+		return 0
+	}
+	return *c.loc.Population
+}
+
+// geoCommunity is the spatial form of a located community.
+func geoCommunity(c *community) (geo.Community, bool) {
+	if c.loc == nil || c.loc.Lat == nil || c.loc.Lng == nil {
+		return geo.Community{}, false
+	}
+	g := geo.Community{Code: c.code, Point: geo.Point{Lat: *c.loc.Lat, Lng: *c.loc.Lng}, Population: c.population(),
+		Mountainous: c.loc.Terrain == shequ.TerrainMountain, Relocation: c.loc.Relocation}
+	switch c.kind {
+	case shequ.KindUrban:
+		g.Kind = geo.KindUrban
+	case shequ.KindRural:
+		g.Kind = geo.KindRural
+	}
+	return g, true
+}
+
+// geoFacility is the spatial form of a located facility; only those in use
+// are active.
+func geoFacility(f *shequ.Facility) (geo.Facility, bool) {
+	if !f.Located() {
+		return geo.Facility{}, false
+	}
+	return geo.Facility{ID: f.ID, Point: geo.Point{Lat: *f.Lat, Lng: *f.Lng}, Radius: float64(f.Radius),
+		Active: f.Status == shequ.FacilityInUse}, true
+}
+
+// FacilityChanged applies a stored change: now is the facility as it is,
+// before as it was (nil for a new one). Wire it to
+// sqlstore.FacilityService.OnChange.
+func (e *Engine) FacilityChanged(now, before *shequ.Facility) {
+	e.mu.Lock()
+	if !e.loaded {
+		e.mu.Unlock()
+		return
+	}
+	touched := e.reached(before)
+	if before != nil {
+		if cm := e.comms[before.Community]; cm != nil {
+			cm.count(before, -1)
+		}
+		touched = append(touched, before.Community)
+	}
+	if cm := e.comms[now.Community]; cm != nil {
+		cm.count(now, 1)
+	}
+	cp := *now
+	e.facs[now.ID] = &cp
+	if g, ok := geoFacility(now); ok {
+		e.cov.AddFacility(g) // replaces the same id
+	} else {
+		e.cov.RemoveFacility(now.ID)
+	}
+	touched = append(touched, now.Community)
+	touched = append(touched, e.reached(now)...)
+	e.mu.Unlock()
+	e.notify(touched)
+}
+
+// reached lists the located communities within the radius of f (its
+// coverage changes when f does) and, since nearest distances change too,
+// those whose nearest facility is within twice the radius: the indicator
+// figures of both are recomputed. Farther communities whose nearest
+// facility this was get theirs at the next full load; their coverage does
+// not change.
+func (e *Engine) reached(f *shequ.Facility) []string {
+	if f == nil || !f.Located() {
+		return nil
+	}
+	p := geo.Point{Lat: *f.Lat, Lng: *f.Lng}
+	var out []string
+	for i := range e.cov.Len() {
+		if e.cov.Hidden(i) {
+			continue
+		}
+		cm := e.cov.Community(i)
+		if geo.Distance(p, cm.Point) <= 2*float64(f.Radius) {
+			out = append(out, cm.Code)
+		}
+	}
+	return out
+}
+
+// CommunityChanged applies an edit of a community's location, population,
+// terrain or tag. Wire it to sqlstore.LocationService.OnChange.
+func (e *Engine) CommunityChanged(c *shequ.CommunityLocation) {
+	e.mu.Lock()
+	cm := e.comms[c.Code]
+	if !e.loaded || cm == nil {
+		e.mu.Unlock()
+		return
+	}
+	cp := *c
+	cm.loc = &cp
+	if g, ok := geoCommunity(cm); ok {
+		e.cov.SetCommunity(g)
+	} else {
+		e.cov.HideCommunity(c.Code)
+	}
+	e.mu.Unlock()
+	e.notify([]string{c.Code})
+}
+
+func (e *Engine) notify(codes []string) {
+	if e.OnChange == nil || len(codes) == 0 {
+		return
+	}
+	slices.Sort(codes)
+	e.OnChange(slices.Compact(codes)...)
+}
+
+// consoleAddr marks trusted command-line work, as in the stores.
+const consoleAddr = "cli"
+
+// authorize checks that the context may read coverage at code.
+func authorize(ctx context.Context, code string) error {
+	if shequ.ActorFrom(ctx) == nil && shequ.RequestMetaFrom(ctx).ClientAddr == consoleAddr {
+		return nil
+	}
+	return shequ.Authorize(shequ.ActorFrom(ctx), shequ.ActionFacilityRead, &shequ.Object{Division: code})
+}
+
+// node checks code and the caller, and returns the range of community codes
+// under it. Call with e.mu held for reading.
+func (e *Engine) node(ctx context.Context, code string) (int, int, error) {
+	if code != "" {
+		if err := shequ.ValidateDivisionCode(code); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := authorize(ctx, code); err != nil {
+		return 0, 0, err
+	}
+	if !e.loaded {
+		return 0, 0, errNotLoaded
+	}
+	if _, ok := e.names[code]; code != "" && !ok && e.comms[code] == nil {
+		return 0, 0, shequ.Errorf(shequ.ENotFound, "division.not_found", "Division %s not found.", code).
+			With(map[string]any{"Code": code})
+	}
+	lo, _ := slices.BinarySearch(e.codes, code)
+	hi := len(e.codes)
+	if code != "" {
+		hi, _ = slices.BinarySearch(e.codes, code+":")
+	}
+	return lo, hi, nil
+}
+
+// ref names a division.
+func (e *Engine) ref(code string) shequ.DivisionRef {
+	if cm := e.comms[code]; cm != nil {
+		return shequ.DivisionRef{Code: code, Name: cm.name}
+	}
+	return shequ.DivisionRef{Code: code, Name: e.names[code]}
+}
+
+func (e *Engine) path(code string) []shequ.DivisionRef {
+	out := []shequ.DivisionRef{}
+	for _, a := range shequ.AncestorCodes(code) {
+		out = append(out, e.ref(a))
+	}
+	return out
+}
+
+// figures sums the figures of the communities [lo, hi), with the radius
+// figures from st.
+func (e *Engine) figures(lo, hi int, st geo.CoverageStats) shequ.CoverageFigures {
+	var f shequ.CoverageFigures
+	for _, code := range e.codes[lo:hi] {
+		cm := e.comms[code]
+		f.Communities++
+		switch cm.kind {
+		case shequ.KindUrban:
+			f.Urban++
+			if cm.comprehensive > 0 {
+				f.UrbanWithComprehensive++
+			}
+		case shequ.KindRural:
+			f.Rural++
+			if cm.comprehensive > 0 {
+				f.RuralWithComprehensive++
+			}
+		}
+		f.Facilities += cm.all
+		f.InUse += cm.inUse
+		f.Planned += cm.planned
+	}
+	f.Located, f.Covered = st.Communities, st.Covered
+	f.Population, f.CoveredPopulation = st.Population, st.CoveredPopulation
+	f.MedianNearest, f.P90Nearest = math.NaN(), math.NaN()
+	if st.Reached > 0 {
+		f.MedianNearest, f.P90Nearest = st.MedianNearest, st.P90Nearest
+	}
+	return f
+}
+
+// under is the geo filter of the communities under code.
+func under(code string) func(*geo.Community) bool {
+	return func(c *geo.Community) bool { return strings.HasPrefix(c.Code, code) }
+}
+
+// report builds the report of code, with the extra facilities counted as
+// in use when whatIf is set.
+func (e *Engine) report(ctx context.Context, code string, whatIf bool) (*shequ.CoverageReport, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	lo, hi, err := e.node(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	rep := &shequ.CoverageReport{Division: e.ref(code), Path: e.path(code), WhatIf: []string{}}
+	var st geo.CoverageStats
+	if whatIf {
+		var extra []geo.Facility
+		for _, f := range e.planned(code) {
+			g, _ := geoFacility(f)
+			g.Active = true
+			extra = append(extra, g)
+			rep.WhatIf = append(rep.WhatIf, f.ID)
+		}
+		st = e.cov.StatsWith(extra, under(code))
+	} else {
+		st = e.cov.StatsFunc(under(code))
+	}
+	rep.CoverageFigures = e.figures(lo, hi, st)
+	if whatIf {
+		// A planned comprehensive facility gives its community one.
+		gains := map[string]bool{}
+		for _, f := range e.planned(code) {
+			if cm := e.comms[f.Community]; cm != nil && f.Kind.Comprehensive() && cm.comprehensive == 0 && !gains[cm.code] {
+				gains[cm.code] = true
+				switch cm.kind {
+				case shequ.KindUrban:
+					rep.UrbanWithComprehensive++
+				case shequ.KindRural:
+					rep.RuralWithComprehensive++
+				}
+			}
+		}
+	}
+	rep.TargetRural = shequ.PlanTargets[shequ.TargetRuralFacilityCoverage]
+	if e.targets != nil {
+		if t, err := e.targets.EffectiveTargets(ctx, code, ""); err == nil {
+			rep.TargetRural = t[shequ.TargetRuralFacilityCoverage]
+		}
+	}
+	return rep, nil
+}
+
+// planned lists the located planned facilities under code, in id order.
+func (e *Engine) planned(code string) []*shequ.Facility {
+	var out []*shequ.Facility
+	for _, f := range e.facs {
+		if f.Status == shequ.FacilityPlanned && f.Located() && strings.HasPrefix(f.Community, code) {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b *shequ.Facility) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// CoverageReport returns the coverage figures of code ("" the country).
+func (e *Engine) CoverageReport(ctx context.Context, code string) (*shequ.CoverageReport, error) {
+	return e.report(ctx, code, false)
+}
+
+// WhatIf returns the figures as if the planned facilities under code were
+// in use.
+func (e *Engine) WhatIf(ctx context.Context, code string) (*shequ.CoverageReport, error) {
+	return e.report(ctx, code, true)
+}

@@ -112,9 +112,10 @@ func statusNotes(l *i18n.Localizer, sr *shequ.ServiceRequest) string {
 
 // open311Create answers POST requests.xml|json: service_code, a location
 // (lat/long, address_string or address_id), attribute[CODE] values checked
-// against the item's form, and api_key. A resident's key files the request
-// online for that resident; a worker's key files it as a phone report with
-// no resident named.
+// against the item's form, and api_key. Open311 is an online channel (网上申请):
+// a resident's key files the request for that resident; a worker's key
+// files a report with no resident named (an app at a community service
+// point, a 12345-style hotline system).
 func (s *Server) open311Create(w http.ResponseWriter, r *http.Request, format string) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxOpen311Body)
 	if err := r.ParseForm(); err != nil {
@@ -159,10 +160,7 @@ func open311Input(form url.Values, a *shequ.Actor) (*shequ.RequestInput, error) 
 		Description: form.Get("description"),
 		Address:     form.Get("address_string"),
 		Values:      open311Attributes(form),
-		Channel:     shequ.ChannelPhone,
-	}
-	if a.Role == shequ.RoleResident {
-		in.Channel = shequ.ChannelOnline
+		Channel:     shequ.ChannelOnline,
 	}
 	if in.ItemCode == "" {
 		fe.Add("service_code", "open311.service_code.required", "Give a service_code.", nil)

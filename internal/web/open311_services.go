@@ -70,7 +70,8 @@ type open311Service struct {
 }
 
 // open311Services answers services.xml|json: the active items of the
-// catalogue, the public 办事指南, so no api_key is needed.
+// catalogue that take online applications (Open311 is an online channel),
+// the public 办事指南, so no api_key is needed.
 func (s *Server) open311Services(w http.ResponseWriter, r *http.Request, format string) {
 	items, err := s.cfg.ServiceItems.ListItems(r.Context(), "")
 	if err != nil {
@@ -79,6 +80,9 @@ func (s *Server) open311Services(w http.ResponseWriter, r *http.Request, format 
 	}
 	out := make([]open311Service, 0, len(items))
 	for _, it := range items {
+		if !it.Allows(shequ.ChannelOnline) {
+			continue
+		}
 		out = append(out, open311Service{
 			ServiceCode: it.Code,
 			ServiceName: it.Name,
@@ -139,6 +143,10 @@ func (s *Server) handleOpen311Service(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	it, err := s.cfg.ServiceItems.GetItem(r.Context(), code)
+	if err == nil && !it.Allows(shequ.ChannelOnline) {
+		// Not offered through Open311, as services.xml says.
+		err = errOpen311Resource
+	}
 	if err != nil {
 		s.open311Error(w, r, format, err)
 		return

@@ -14,18 +14,20 @@ import (
 	"shequ/internal/mock"
 )
 
-// fakeItems is a catalogue of one item for the Open311 handler tests.
-type fakeItems struct{ item *shequ.ServiceItem }
+// fakeItems is a catalogue of a few items for the Open311 handler tests.
+type fakeItems struct{ items []*shequ.ServiceItem }
 
 func (f *fakeItems) ListItems(context.Context, string) ([]*shequ.ServiceItem, error) {
-	return []*shequ.ServiceItem{f.item}, nil
+	return f.items, nil
 }
 
 func (f *fakeItems) GetItem(_ context.Context, code string) (*shequ.ServiceItem, error) {
-	if code != f.item.Code {
-		return nil, shequ.Errorf(shequ.ENotFound, "service.not_found", "No such item.")
+	for _, it := range f.items {
+		if it.Code == code {
+			return it, nil
+		}
 	}
-	return f.item, nil
+	return nil, shequ.Errorf(shequ.ENotFound, "service.not_found", "No such item.")
 }
 
 func (f *fakeItems) SaveItems(context.Context, []*shequ.ServiceItem) error { return shequ.ErrForbidden }
@@ -99,7 +101,9 @@ func newOpen311Server(t *testing.T) (*testServer, *fakeRequests) {
 		}}
 	worker := &shequ.User{ID: "u1", Username: "worker", Role: shequ.RoleCommunityWorker, Scope: "330523001002"}
 	s := newTestServer(t, nil, func(c *Config) {
-		c.ServiceItems = &fakeItems{item: item}
+		// MZ-009 takes no online applications: not in Open311.
+		c.ServiceItems = &fakeItems{items: []*shequ.ServiceItem{item, {Code: "MZ-009", Name: "窗口事项",
+			Channels: []shequ.Channel{shequ.ChannelWindow}, Active: true}}}
 		c.Requests = reqs
 		c.Tokens = &mock.TokenService{FindTokenUserFn: func(_ context.Context, secret string) (*shequ.User, *shequ.APIToken, error) {
 			if secret != "good-key" {
@@ -141,7 +145,7 @@ func TestOpen311Services(t *testing.T) {
 	}
 	for path, status := range map[string]int{
 		"/open311/v2/services/NOPE.xml": 404, "/open311/v2/services.txt": 404, "/open311/v2/nothing.json": 404,
-		"/open311/v2/services/MZ-001": 404,
+		"/open311/v2/services/MZ-001": 404, "/open311/v2/services/MZ-009.xml": 404,
 	} {
 		w := s.get(t, path)
 		if w.Code != status || !strings.Contains(w.Body.String(), "<errors><error><code>404</code>") && !strings.Contains(w.Body.String(), `"code":404`) {
@@ -165,7 +169,7 @@ func TestOpen311Post(t *testing.T) {
 		t.Fatalf("POST: %d\n%s", code, body)
 	}
 	in, a := reqs.submitted[0], reqs.actors[0]
-	if in.Channel != shequ.ChannelPhone || in.Community != "330523001002" || *in.Lat != 30.5 || *in.Lng != 119.5 ||
+	if in.Channel != shequ.ChannelOnline || in.Community != "330523001002" || *in.Lat != 30.5 || *in.Lng != 119.5 ||
 		!slices.Equal(in.Values["days"], []string{"mon", "wed"}) || in.Values["kind"][0] != "a" || a == nil || a.UserID != "u1" {
 		t.Errorf("input %+v, actor %+v", in, a)
 	}

@@ -122,6 +122,7 @@ type ServiceRequest struct {
 	DueAt        time.Time  // end of the last working day of the time limit, moved on by paused days
 	PausedAt     *time.Time // set while awaiting_materials
 	CompletedAt  *time.Time
+	HandlingDays int // working days from filing to completion, once completed
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

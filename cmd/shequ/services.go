@@ -88,7 +88,8 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	s.requests = sqlstore.NewRequestService(db, s.items)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
-	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets, s.coverage.Module())
+	s.indicators = indicator.New(sqlstore.NewIndicatorSource(db), s.targets, s.coverage.Module(),
+		indicator.ServicesModule(s.requests.ServiceCounts))
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so
 	// with EUnavailable, which is not worth a log line.
@@ -98,6 +99,8 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		}
 	}
 	s.orgs.OnChange, s.workers.OnChange = refresh, refresh
+	// Every committed request change refreshes its community's figures.
+	s.requests.OnChange = refresh
 	// Facility and location edits update coverage incrementally, and
 	// coverage hands the communities whose figures moved to the indicators.
 	s.facilities.OnChange, s.locations.OnChange = s.coverage.FacilityChanged, s.coverage.CommunityChanged

@@ -64,7 +64,7 @@ const (
 const requestColumns = `r.id, r.number, r.token, r.item_code, r.community, r.resident_id, res.user_id, r.channel,
 	r.description, r.attrs, r.lat, r.lng, r.address, r.state, r.department, r.delegation_id, r.agent_id,
 	r.submitted_by, r.identity_note, r.materials, r.missing, r.result, r.reason, r.rating, r.rating_note,
-	r.due_at, r.paused_at, r.completed_at, r.created_at, r.updated_at`
+	r.due_at, r.paused_at, r.completed_at, r.handling_days, r.created_at, r.updated_at`
 
 // requestFrom is the FROM clause of requestColumns.
 const requestFrom = ` FROM service_requests r LEFT JOIN residents res ON res.id = r.resident_id `
@@ -76,15 +76,17 @@ func (s *RequestService) scanRequest(row rowScanner) (*shequ.ServiceRequest, err
 	var lat, lng sql.NullFloat64
 	var channel, state, attrs, materials, missing string
 	var paused, completed time.Time
+	var days sql.NullInt64
 	if err := row.Scan(&r.ID, &r.Number, &r.Token, &r.ItemCode, &r.Community, &resident, &owner, &channel,
 		&r.Description, &attrs, &lat, &lng, &r.Address, &state, &r.Department, &deleg, &agent,
 		&r.SubmittedBy, &r.IdentityNote, &materials, &missing, &r.Result, &r.Reason, &r.Rating, &r.RatingNote,
-		scanTime(&r.DueAt), scanTime(&paused), scanTime(&completed), scanTime(&r.CreatedAt),
+		scanTime(&r.DueAt), scanTime(&paused), scanTime(&completed), &days, scanTime(&r.CreatedAt),
 		scanTime(&r.UpdatedAt)); err != nil {
 		return nil, err
 	}
 	r.ResidentID, r.OwnerUserID, r.DelegationID, r.AgentID = resident.String, owner.String, deleg.String, agent.String
 	r.Channel, r.State = shequ.Channel(channel), shequ.RequestState(state)
+	r.HandlingDays = int(days.Int64)
 	if lat.Valid && lng.Valid {
 		r.Lat, r.Lng = &lat.Float64, &lng.Float64
 	}
@@ -281,6 +283,9 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 			return err
 		}
 		if err := s.count(ctx, tx, r.Community, "", r.State); err != nil {
+			return err
+		}
+		if err := s.tally(ctx, tx, r, 1); err != nil {
 			return err
 		}
 		return auditAllowed(ctx, s.db, tx, auditRequestSubmit, objRequest, r.ID, r.Community, string(r.Channel))

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -425,6 +426,59 @@ func TestHolidaysAndAttachments(t *testing.T) {
 		list, err := fx.reqs.Attachments(wctx, "request", r.ID)
 		if err != nil || len(list) != 1 {
 			t.Errorf("list %v %v", list, err)
+		}
+	})
+}
+
+// TestServiceCounts checks that the indicator counts kept with every
+// change agree with a GROUP BY over the requests themselves.
+func TestServiceCounts(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newRequestFixture(t, db)
+		ctx := actorOf(fx.worker)
+		var ids []string
+		for range 4 {
+			r, err := fx.reqs.Submit(ctx, windowInput(fx, "MZ-001"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, r.ID)
+		}
+		for _, path := range [][]shequ.RequestState{
+			{shequ.RequestAccepted, shequ.RequestInProcess, shequ.RequestCompleted},
+			{shequ.RequestAccepted, shequ.RequestInProcess, shequ.RequestCompleted, shequ.RequestClosed},
+			{shequ.RequestRefused, shequ.RequestClosed},
+		} {
+			id := ids[0]
+			ids = ids[1:]
+			for _, to := range path {
+				if _, err := fx.reqs.Transition(ctx, id, to, shequ.TransitionInput{Result: "办结", Reason: "不符合条件"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		got := map[string]int{}
+		err := fx.reqs.ServiceCounts(t.Context(), nil, func(r shequ.ServiceCountRow) {
+			got[fmt.Sprintf("%s %s done=%v ontime=%v", r.Community, r.Channel, r.Done, r.OnTime)] += r.N
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{
+			tiaoxiu + " window done=true ontime=true":   2,
+			tiaoxiu + " window done=false ontime=false": 2,
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("counts %v, want %v", got, want)
+		}
+		var byTable int
+		if err := db.db.QueryRow(`SELECT COUNT(*) FROM service_requests WHERE handling_days IS NOT NULL`).Scan(&byTable); err != nil || byTable != 2 {
+			t.Errorf("%d requests with handling days (%v)", byTable, err)
+		}
+		// Only the asked communities.
+		n := 0
+		if err := fx.reqs.ServiceCounts(t.Context(), []string{kangshan}, func(shequ.ServiceCountRow) { n++ }); err != nil || n != 0 {
+			t.Errorf("other community: %d rows (%v)", n, err)
 		}
 	})
 }

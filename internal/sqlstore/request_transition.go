@@ -90,6 +90,11 @@ func (s *RequestService) Transition(ctx context.Context, id string, to shequ.Req
 func (s *RequestService) apply(ctx context.Context, tx *sql.Tx, r *shequ.ServiceRequest, to shequ.RequestState, in shequ.TransitionInput, cal *shequ.Calendar) error {
 	now := s.db.now()
 	from := r.State
+	// The request leaves its group of the indicator counts, and joins
+	// its new one below.
+	if err := s.tally(ctx, tx, r, -1); err != nil {
+		return err
+	}
 	switch to {
 	case shequ.RequestRefused:
 		r.Reason = in.Reason
@@ -127,6 +132,17 @@ func (s *RequestService) apply(ctx context.Context, tx *sql.Tx, r *shequ.Service
 		return translateError(err, "update request")
 	} else if n != 1 {
 		return shequ.Errorf(shequ.EConflict, "request.changed", "The request was changed by someone else; reload it.")
+	}
+	if to == shequ.RequestCompleted {
+		// Working days from filing to completion, for the median of the
+		// indicators (paused days included: the resident waited too).
+		r.HandlingDays = cal.WorkdaysBetween(r.CreatedAt, now)
+		if _, err := tx.ExecContext(ctx, s.db.rebind(`UPDATE service_requests SET handling_days = ? WHERE id = ?`), r.HandlingDays, r.ID); err != nil {
+			return translateError(err, "update request")
+		}
+	}
+	if err := s.tally(ctx, tx, r, 1); err != nil {
+		return err
 	}
 	if err := s.addEvent(ctx, tx, r, "state", from, to, transitionNote(to, in)); err != nil {
 		return err

@@ -70,6 +70,8 @@ CREATE TABLE service_requests (
     due_at        timestamptz NOT NULL,
     paused_at     timestamptz NULL,
     completed_at  timestamptz NULL,
+    -- Working days from filing to completion, set on completion (indicators).
+    handling_days integer NULL,
     created_at    timestamptz NOT NULL,
     updated_at    timestamptz NOT NULL
 );
@@ -92,6 +94,21 @@ CREATE TABLE request_state_counts (
     state     text NOT NULL,
     n         bigint NOT NULL,
     PRIMARY KEY (community, state)
+);
+
+-- Requests per community, channel, outcome (completed, on time, working
+-- days to completion) and rating, kept in the transaction of every change:
+-- the indicator module "services" reads these few rows instead of
+-- grouping millions of requests.
+CREATE TABLE request_indicator_counts (
+    community text COLLATE "C" NOT NULL,
+    channel   text NOT NULL,
+    done      integer NOT NULL,
+    on_time   integer NOT NULL,
+    days      integer NOT NULL,
+    rating    integer NOT NULL,
+    n         bigint NOT NULL,
+    PRIMARY KEY (community, channel, done, on_time, days, rating)
 );
 
 -- The timeline of a request.
@@ -163,6 +180,7 @@ DROP TABLE delegation_custody;
 DROP TABLE delegations;
 DROP TABLE attachments;
 DROP TABLE request_events;
+DROP TABLE request_indicator_counts;
 DROP TABLE request_state_counts;
 DROP TABLE service_requests;
 DROP SEQUENCE request_seq;

@@ -74,6 +74,8 @@ CREATE TABLE service_requests (
     due_at        TEXT NOT NULL,
     paused_at     TEXT NULL,
     completed_at  TEXT NULL,
+    -- Working days from filing to completion, set on completion (indicators).
+    handling_days INTEGER NULL,
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
 );
@@ -96,6 +98,21 @@ CREATE TABLE request_state_counts (
     state     TEXT NOT NULL,
     n         INTEGER NOT NULL,
     PRIMARY KEY (community, state)
+);
+
+-- Requests per community, channel, outcome (completed, on time, working
+-- days to completion) and rating, kept in the transaction of every change:
+-- the indicator module "services" reads these few rows instead of
+-- grouping millions of requests.
+CREATE TABLE request_indicator_counts (
+    community TEXT NOT NULL,
+    channel   TEXT NOT NULL,
+    done      INTEGER NOT NULL,
+    on_time   INTEGER NOT NULL,
+    days      INTEGER NOT NULL,
+    rating    INTEGER NOT NULL,
+    n         INTEGER NOT NULL,
+    PRIMARY KEY (community, channel, done, on_time, days, rating)
 );
 
 -- The timeline of a request.
@@ -167,6 +184,7 @@ DROP TABLE delegation_custody;
 DROP TABLE delegations;
 DROP TABLE attachments;
 DROP TABLE request_events;
+DROP TABLE request_indicator_counts;
 DROP TABLE request_state_counts;
 DROP TABLE service_requests;
 DROP TABLE request_seq;

@@ -63,6 +63,10 @@ type dialect struct {
 	// anyway), a sequence on PostgreSQL (nextval takes no lock held to
 	// commit, so concurrent submissions do not queue on it).
 	nextRequestSeq func(ctx context.Context, tx *sql.Tx) (int64, error)
+	// batchWorkers is how many group commits run at once (tx_batch.go):
+	// one on SQLite, whose writers hold one lock in turn; a few on
+	// PostgreSQL, whose groups overlap but for the audit chain's head.
+	batchWorkers int
 }
 
 // sqliteTimeLayout is RFC 3339 in UTC with a fixed six-digit fraction:
@@ -86,6 +90,7 @@ var sqliteDialect = &dialect{
 	tableExists:     `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
 	gooseAppliedAt:  `tstamp`,
 	importDivisions: importDivisionsSQLite,
+	batchWorkers:    1,
 	nextRequestSeq: func(ctx context.Context, tx *sql.Tx) (int64, error) {
 		var n int64
 		err := tx.QueryRowContext(ctx, `UPDATE request_seq SET n = n + 1 WHERE id = 1 RETURNING n`).Scan(&n)
@@ -111,6 +116,7 @@ var postgresDialect = &dialect{
 	tableExists:     `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?`,
 	gooseAppliedAt:  `tstamp AT TIME ZONE current_setting('TimeZone')`,
 	importDivisions: importDivisionsPostgres,
+	batchWorkers:    4,
 	nextRequestSeq: func(ctx context.Context, tx *sql.Tx) (int64, error) {
 		var n int64
 		err := tx.QueryRowContext(ctx, `SELECT nextval('request_seq')`).Scan(&n)

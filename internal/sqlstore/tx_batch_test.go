@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"shequ"
 )
 
 // TestBatchTxIsolatesFailures runs many writers at once through the group
@@ -27,6 +29,10 @@ func TestBatchTxIsolatesFailures(t *testing.T) {
 			wg.Go(func() {
 				errs[i] = db.withBatchTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 					if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO batch_probe (id, n) VALUES (?, ?)`), fmt.Sprint(i), i); err != nil {
+						return err
+					}
+					// Each member's audit record, in the group's chain.
+					if err := auditAllowed(ctx, db, tx, "batch.probe", "probe", fmt.Sprint(i), "330523001002", ""); err != nil {
 						return err
 					}
 					if i%7 == 3 {
@@ -62,6 +68,19 @@ func TestBatchTxIsolatesFailures(t *testing.T) {
 		}
 		if n != want || sum != wantSum {
 			t.Errorf("%d rows summing to %d, want %d rows summing to %d", n, sum, want, wantSum)
+		}
+		// One audit record per committed writer, none for the failed ones,
+		// and the hash chain intact.
+		var audited int
+		if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'batch.probe'`).Scan(&audited); err != nil {
+			t.Fatal(err)
+		}
+		if audited != want {
+			t.Errorf("%d audit records, want %d", audited, want)
+		}
+		v, err := NewAuditService(db).VerifyAudit(asActor(shequ.RoleAuditor, ""))
+		if err != nil || v.BadSeq != 0 || v.Checked < int64(want) {
+			t.Errorf("audit chain: %+v, %v", v, err)
 		}
 	})
 }

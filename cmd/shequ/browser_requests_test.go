@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -177,7 +178,7 @@ func TestBrowserFrontDeskAndDelegation(t *testing.T) {
 	}
 	t.Logf("screenshot: %s", screenshot(t, ctx, "rated.png"))
 	run("consent", chromedp.Navigate(delegationURL), chromedp.WaitVisible(chromedp.ID("consent-submit")),
-		chromedp.Click(chromedp.ID("consent-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+		chromedp.Click(chromedp.ID("consent-submit")), chromedp.WaitVisible(chromedp.CSS(`#delegation-state[data-state="active"]`)))
 	if st := text("#delegation-state"); st != "生效中" {
 		t.Errorf("state after consent = %q", st)
 	}
@@ -202,7 +203,7 @@ func TestBrowserFrontDeskAndDelegation(t *testing.T) {
 	if got := text("#delegation-requests"); !strings.Contains(got, agentNumber) {
 		t.Errorf("the delegation's requests %q lack the agent's %s", got, agentNumber)
 	}
-	run("revoke", chromedp.Click(chromedp.ID("revoke-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+	run("revoke", chromedp.Click(chromedp.ID("revoke-submit")), chromedp.WaitVisible(chromedp.CSS(`#delegation-state[data-state="revoked"]`)))
 	if st := text("#delegation-state"); st != "已撤销" {
 		t.Errorf("state after revocation = %q", st)
 	}
@@ -216,4 +217,28 @@ func TestBrowserFrontDeskAndDelegation(t *testing.T) {
 		t.Errorf("agent after revocation sees %q", msg)
 	}
 	t.Logf("screenshot: %s", screenshot(t, ctx, "agent-refused.png"))
+
+	// The indicators count both requests: one at the window, rated 5 and
+	// completed on time, and one by the agent (figures follow within
+	// 200 ms of a change).
+	var figures struct {
+		Figures map[string]any `json:"figures"`
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		run("indicators", chromedp.Navigate(base+"/api/v1/indicators/330523001002"), chromedp.WaitReady(chromedp.CSS("body")))
+		if err := json.Unmarshal([]byte(text("body")), &figures); err != nil {
+			t.Fatalf("indicators: %v", err)
+		}
+		if figures.Figures["svc_requests"] == 2.0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for key, want := range map[string]float64{"svc_requests": 2, "svc_window": 1, "svc_agency": 1, "svc_completed": 1,
+		"svc_on_time": 1, "svc_satisfaction": 5} {
+		if got, _ := figures.Figures[key].(float64); got != want {
+			t.Errorf("indicator %s = %v, want %v (all: %v)", key, figures.Figures[key], want, figures.Figures)
+		}
+	}
 }

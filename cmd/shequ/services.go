@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -36,6 +37,9 @@ type services struct {
 	items       *sqlstore.ServiceItemService
 	requests    *sqlstore.RequestService
 	delegations *sqlstore.DelegationService
+	// requestChanges gathers the communities of request changes for the
+	// indicators.
+	requestChanges *coalescer
 	// The facility register, community locations and the coverage engine
 	// that follows them; Load coverage before the indicators, whose
 	// "facilities" figures come from it.
@@ -99,8 +103,15 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		}
 	}
 	s.orgs.OnChange, s.workers.OnChange = refresh, refresh
-	// Every committed request change refreshes its community's figures.
-	s.requests.OnChange = refresh
+	// Request changes refresh the "services" figures of their communities,
+	// gathered over 200 ms (see coalescer).
+	s.requestChanges = newCoalescer(200*time.Millisecond, func(communities ...string) {
+		if err := s.indicators.RefreshModule(context.Background(), "services", communities...); err != nil &&
+			shequ.ErrorCode(err) != shequ.EUnavailable {
+			log.Error("refresh request indicators", "communities", len(communities), "err", err)
+		}
+	})
+	s.requests.OnChange = s.requestChanges.Add
 	// Facility and location edits update coverage incrementally, and
 	// coverage hands the communities whose figures moved to the indicators.
 	s.facilities.OnChange, s.locations.OnChange = s.coverage.FacilityChanged, s.coverage.CommunityChanged
@@ -119,7 +130,10 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 }
 
 // Close closes the database.
-func (s *services) Close() error { return s.db.Close() }
+func (s *services) Close() error {
+	s.requestChanges.Stop()
+	return s.db.Close()
+}
 
 // cliContext marks work done by an operator at the console: the services
 // trust it (the operator holds the database) and audit it with actor "cli".

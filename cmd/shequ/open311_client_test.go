@@ -85,14 +85,15 @@ func TestOpen311Client(t *testing.T) {
 	})
 }
 
-// TestOpen311ClientFailsOnBadServer makes sure the client can fail: against
-// a server whose catalogue is empty it must exit non-zero.
-func TestOpen311ClientFailsOnBadServer(t *testing.T) {
+// TestOpen311ClientFails makes sure the client can fail: with a key the
+// server does not know, its first submission is refused and it must exit
+// non-zero, naming the check.
+func TestOpen311ClientFails(t *testing.T) {
 	nodeBin := node(t)
 	client := filepath.Join("..", "..", "scripts", "open311-client", "client.mjs")
-	base := startServer(t, filepath.Join(t.TempDir(), "data", "shequ.db"), "")
-	out, err := exec.Command(nodeBin, client, base, "no-key").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "FAILED") {
-		t.Fatalf("the client passed against an empty catalogue: %v\n%s", err, out)
+	base := startServer(t, filepath.Join(t.TempDir(), "data", "shequ.db"), "330523")
+	out, err := exec.Command(nodeBin, client, base, "shq_not-a-key").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "FAILED") || !strings.Contains(string(out), "HTTP 200 or 201") {
+		t.Fatalf("the client passed with an unknown key: %v\n%s", err, out)
 	}
 }

@@ -164,8 +164,8 @@ func (s *RequestService) Find(ctx context.Context, f shequ.RequestFilter) ([]*sh
 	if f.OrderByCreated {
 		order = "r.created_at DESC, r.id DESC"
 	} else if f.AfterDue != nil {
-		where += " AND (r.due_at > ? OR (r.due_at = ? AND r.id > ?))"
-		args = append(args, s.db.dialect.timeArg(*f.AfterDue), s.db.dialect.timeArg(*f.AfterDue), f.AfterID)
+		where += " AND (r.due_at, r.id) > (?, ?)"
+		args = append(args, s.db.dialect.timeArg(*f.AfterDue), f.AfterID)
 	}
 	limit := clamp(f.Limit, defaultRequestLimit, maxRequestLimit)
 	out, err := s.scanRequests(ctx, q, `SELECT `+requestColumns+requestFrom+`WHERE `+where+` ORDER BY `+order+
@@ -209,8 +209,11 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 	}
 	d := s.db.dialect
 	if f.AfterDue != nil {
-		conds = append(conds, "(r.due_at > ? OR (r.due_at = ? AND r.id > ?))")
-		args = append(args, d.timeArg(*f.AfterDue), d.timeArg(*f.AfterDue), f.AfterID)
+		// A row comparison, which both engines take as a range of the
+		// index (…, due_at, id): the page starts right after the cursor
+		// however deep it is.
+		conds = append(conds, "(r.due_at, r.id) > (?, ?)")
+		args = append(args, d.timeArg(*f.AfterDue), f.AfterID)
 	}
 	states := f.States
 	if len(states) == 0 {

@@ -97,3 +97,13 @@ func TestOpen311ClientFails(t *testing.T) {
 		t.Fatalf("the client passed with an unknown key: %v\n%s", err, out)
 	}
 }
+
+// TestOpen311ClientParser runs the tests of the client's own XML parser
+// (node --test).
+func TestOpen311ClientParser(t *testing.T) {
+	nodeBin := node(t)
+	out, err := exec.Command(nodeBin, "--test", filepath.Join("..", "..", "scripts", "open311-client", "xml.test.mjs")).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "# fail 0") {
+		t.Fatalf("node --test: %v\n%s", err, out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -169,6 +170,12 @@ func benchRequestsOn(ctx context.Context, e *env, cfg config.Config, f benchReqF
 	}
 	if err := client.queuePages(ctx, e, f, &res); err != nil {
 		return res, err
+	}
+	// The figures depend on what else runs on the machine: say how busy it
+	// was (Linux; nothing elsewhere).
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.load", map[string]any{"Engine": res.engine,
+			"Load": strings.Join(strings.Fields(string(b))[:3], " ")}))
 	}
 	return res, nil
 }

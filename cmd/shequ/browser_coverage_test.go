@@ -63,6 +63,29 @@ func TestBrowserCoverage(t *testing.T) {
 		t.Fatalf("gap list: %d rows, %v", len(gaps), err)
 	}
 	t.Logf("screenshot: %s", screenshot(t, ctx, "coverage.png"))
+	rural, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#cov-rural-comprehensive .kpi-value"), "data-value"))
+	if err != nil || !rural.Exists {
+		t.Fatalf("rural rate: %v", err)
+	}
+	// The indicator dashboard's facilities group shows the same rate.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("coverage-indicators")),
+		chromedp.WaitVisible(chromedp.ID("summary-table")),
+	); err != nil {
+		t.Fatalf("indicators: %v", err)
+	}
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const h = [...document.querySelectorAll("#summary-table thead th")].map(e => e.textContent);
+		const c = [...document.querySelectorAll("#summary-table tbody td")].map(e => e.textContent);
+		const i = h.indexOf("农村社区综合服务设施覆盖率") - 1;
+		return i < 0 ? h : [c[i]];
+	})()`))
+	if err != nil || len(cells) != 1 || cells[0] != rural.Value {
+		t.Errorf("dashboard rural facility coverage %v, coverage page %q (%v)", cells, rural.Value, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/coverage/330523"), chromedp.WaitVisible(chromedp.ID("cov-population"))); err != nil {
+		t.Fatal(err)
+	}
 
 	// Siting: three service stations.
 	if err := chromedp.Do(ctx,
@@ -136,5 +159,45 @@ func TestBrowserCoverage(t *testing.T) {
 	// about 0.0024° further north.
 	if v, _ := strconv.ParseFloat(lat, 64); v-30.6581 < 0.001 || v-30.6581 > 0.004 {
 		t.Errorf("stored latitude %q: not converted from GCJ-02", lat)
+	}
+
+	// The register's upload page: a file with a bad line writes nothing and
+	// names the line; the corrected file is imported.
+	bad := writeFile(t, "bad.csv", "名称,社区代码,类型,纬度,经度,状态\n"+
+		"递铺便民服务点,330523001002,便民服务点,30.66,119.70,在用\n"+
+		"无名村服务站,330523999999,社区综合服务站,30.60,119.60,在用\n")
+	good := writeFile(t, "good.csv", "名称,社区代码,类型,纬度,经度,状态\n"+
+		"递铺便民服务点,330523001002,便民服务点,30.66,119.70,在用\n")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/facilities/import"),
+		chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{bad}),
+		chromedp.Click(chromedp.ID("import-submit")),
+		chromedp.WaitVisible(chromedp.ID("import-errors")),
+	); err != nil {
+		t.Fatalf("bad upload: %v", err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("import-errors")))
+	if err != nil || !strings.Contains(msg, "3") {
+		t.Errorf("the bad line is not named: %q %v", msg, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/facilities/import"),
+		chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{good}),
+		chromedp.Click(chromedp.ID("import-submit")),
+		chromedp.WaitVisible(chromedp.ID("import-report")),
+	); err != nil {
+		t.Fatalf("good upload: %v", err)
+	}
+	rep, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("import-report-heading")))
+	if err != nil || !strings.Contains(rep, "写入 1 行") {
+		t.Errorf("report %q %v", rep, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/facilities?q="+"递铺便民服务点"),
+		chromedp.WaitVisible(chromedp.ID("facilities-table")),
+	); err != nil {
+		t.Fatalf("the imported facility is not listed: %v", err)
 	}
 }

@@ -27,6 +27,7 @@ type importFlags struct {
 	quiet        bool
 	errorsFile   string
 	maxErrors    int
+	gcj02        bool
 }
 
 // runImport dispatches `shequ import KIND`.
@@ -50,6 +51,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return runImportHolidays(ctx, e, args[1:])
 	case "services":
 		return runImportServices(ctx, e, args[1:])
+	case "facilities":
+		return runImportFacilities(ctx, e, args[1:])
 	}
 	fmt.Fprintln(e.stderr, e.loc.T("cli.import.unknown_kind", map[string]any{"Kind": args[0]}))
 	fmt.Fprintln(e.stderr, e.loc.T("cli.import.usage"))
@@ -68,6 +71,7 @@ func runImportDivisions(ctx context.Context, e *env, args []string) error {
 		fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
 		fs.StringVar(&f.errorsFile, "errors", "", "write every rejected row to this CSV file (line,code,reason)")
 		fs.IntVar(&f.maxErrors, "max-errors", 100, "print at most this many rejected rows")
+		fs.BoolVar(&f.gcj02, "gcj02", false, "the lat/lng columns are GCJ-02 (from a Chinese web map): convert them to WGS-84")
 	})
 	if err != nil {
 		return err
@@ -100,7 +104,7 @@ func runImportDivisions(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	parsed, err := divimport.Parse(r, divimport.ParseOptions{Prefix: f.prefix})
+	parsed, err := divimport.Parse(r, divimport.ParseOptions{Prefix: f.prefix, GCJ02: f.gcj02})
 	bar.Done()
 	if err != nil {
 		return err

@@ -62,5 +62,5 @@ func (e *env) rowError(line int, fields []shequ.FieldError, err *shequ.Error) st
 	} else if err != nil {
 		reason = e.loc.Error(err)
 	}
-	return e.loc.T("cli.import.row_error", map[string]any{"Line": line, "Code": "", "Reason": reason})
+	return e.loc.T("cli.import.line_error", map[string]any{"Line": line, "Reason": reason})
 }

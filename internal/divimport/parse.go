@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"shequ"
+	"shequ/internal/geo"
 )
 
 // Column names, with the Chinese headers accepted for them.
@@ -78,6 +79,9 @@ type ParseOptions struct {
 	// Prefix keeps only the rows at or below this division and its ancestors
 	// ("" keeps all): a county can load just its own part of the country.
 	Prefix string
+	// GCJ02 says the lat and lng columns are GCJ-02 (what Chinese web maps
+	// give); they are converted to WGS-84, in which locations are stored.
+	GCJ02 bool
 }
 
 // Parse reads a CSV file with a header row. The header must name a code
@@ -122,6 +126,10 @@ func Parse(r io.Reader, opt ParseOptions) (*File, error) {
 			rerr.Line = line
 			f.Errors = append(f.Errors, *rerr)
 			continue
+		}
+		if opt.GCJ02 && d.Lat != nil && d.Lng != nil {
+			p := geo.GCJToWGS(geo.Point{Lat: *d.Lat, Lng: *d.Lng})
+			d.Lat, d.Lng = &p.Lat, &p.Lng
 		}
 		if opt.Prefix != "" && !strings.HasPrefix(d.Code, opt.Prefix) && !strings.HasPrefix(opt.Prefix, d.Code) {
 			f.Filtered++

@@ -135,9 +135,9 @@ func TestStats(t *testing.T) {
 		prefix string
 		want   CoverageStats
 	}{
-		{"330523001", CoverageStats{2, 2, 300, 300, 0, 0.01 * m}},
-		{"330523", CoverageStats{4, 2, 1000, 300, 0.01 * m, 0.05 * m}},
-		{"33", CoverageStats{5, 2, 2000, 300, 0.03 * m, Distance(Point{30, 120}, Point{30, 121.001})}},
+		{"330523001", CoverageStats{2, 2, 300, 300, 2, 0, 0.01 * m}},
+		{"330523", CoverageStats{4, 2, 1000, 300, 4, 0.01 * m, 0.05 * m}},
+		{"33", CoverageStats{5, 2, 2000, 300, 5, 0.03 * m, Distance(Point{30, 120}, Point{30, 121.001})}},
 		{"11", CoverageStats{}},
 	}
 	for _, tt := range tests {
@@ -146,6 +146,7 @@ func TestStats(t *testing.T) {
 			near := func(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
 			if got.Communities != tt.want.Communities || got.Covered != tt.want.Covered ||
 				got.Population != tt.want.Population || got.CoveredPopulation != tt.want.CoveredPopulation ||
+				got.Reached != tt.want.Reached ||
 				!near(got.MedianNearest, tt.want.MedianNearest) || !near(got.P90Nearest, tt.want.P90Nearest) {
 				t.Errorf("Stats(%q) = %+v, want %+v", tt.prefix, got, tt.want)
 			}

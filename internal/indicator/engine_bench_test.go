@@ -184,3 +184,46 @@ func BenchmarkReportRootCells(b *testing.B) {
 		}
 	}
 }
+
+// wideModule is a module of 40 counters (the width of the facilities
+// module) set for every community, to measure what modules cost a report.
+type wideModule struct{ codes []string }
+
+func (w wideModule) Key() string { return "wide" }
+func (w wideModule) Width() int  { return 40 }
+func (w wideModule) Load(_ context.Context, cs []string, add func(string, []int32)) error {
+	c := make([]int32, 40)
+	for i := range c {
+		c[i] = int32(i)
+	}
+	if cs == nil {
+		cs = w.codes
+	}
+	for _, code := range cs {
+		add(code, c)
+	}
+	return nil
+}
+func (w wideModule) Stats(c []int32, s *shequ.IndicatorStats) { s.Facilities.Covered = int(c[1]) }
+
+// BenchmarkReportRootWithModule is BenchmarkReportRoot with a 40-counter
+// module on every community beside the core counters.
+func BenchmarkReportRootWithModule(b *testing.B) {
+	s := national()
+	var codes []string
+	for _, d := range s.divs {
+		if len(d.Code) == 12 {
+			codes = append(codes, d.Code)
+		}
+	}
+	e := New(s, &memTargets{}, wideModule{codes})
+	if err := e.Load(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.IndicatorReport(cliCtx, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

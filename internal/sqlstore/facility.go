@@ -134,7 +134,18 @@ func (s *FacilityService) insertFacility(ctx context.Context, tx *sql.Tx, f *she
 		f.ID, f.Community, f.Name, string(f.Kind), f.FloorArea, floatArg(f.Lat), floatArg(f.Lng), f.Radius,
 		nullString(string(f.Source)), dateArg(f.OpenedOn), string(f.Status), f.Hours,
 		d.timeArg(f.CreatedAt), d.timeArg(f.UpdatedAt))
-	return translateError(err, "create facility")
+	return facilityNameConflict(translateError(err, "create facility"))
+}
+
+// facilityNameConflict turns the unique violation of (community, name) into
+// a field error on the name.
+func facilityNameConflict(err error) error {
+	if shequ.AsError(err).Key != "db.duplicate" {
+		return err
+	}
+	const msg = "The community already has a facility of this name."
+	return &shequ.Error{Code: shequ.EConflict, Key: "facility.name.taken", Message: msg,
+		Fields: []shequ.FieldError{{Field: "name", Key: "facility.name.taken", Message: msg}}}
 }
 
 // floatArg is a nullable float column's argument.
@@ -307,7 +318,7 @@ func (s *FacilityService) UpdateFacility(ctx context.Context, f *shequ.Facility)
 			nullString(string(f.Source)), dateArg(f.OpenedOn), string(f.Status), f.Hours,
 			s.db.dialect.timeArg(f.UpdatedAt), f.ID)
 		if err != nil {
-			return translateError(err, "update facility")
+			return facilityNameConflict(translateError(err, "update facility"))
 		}
 		return auditAllowed(ctx, s.db, tx, auditFacilityUpdate, objFacility, f.ID, f.Community,
 			"fields="+strings.Join(changed, ","))

@@ -149,6 +149,15 @@ func TestFacilityListScopeAndImport(t *testing.T) {
 		if e := shequ.AsError(s.ImportFacilities(cliContext(), dup)); e.Code != shequ.EConflict || e.Key != "facility.import.duplicate" {
 			t.Errorf("duplicate rows: %v", e)
 		}
+		// The same file again: refused, nothing doubled.
+		again := []*shequ.Facility{aFacility("甲站", tiaoxiu)}
+		if e := shequ.AsError(s.ImportFacilities(cliContext(), again)); e.Code != shequ.EConflict || e.Data["Row"] != 1 {
+			t.Errorf("second import: %v %+v", e, e.Data)
+		}
+		if e := shequ.AsError(s.CreateFacility(cliContext(), aFacility("甲站", tiaoxiu))); e.Key != "facility.name.taken" ||
+			len(e.Fields) != 1 || e.Fields[0].Field != "name" {
+			t.Errorf("same name again: %v", e)
+		}
 		list, n, err := s.FindFacilities(cliContext(), shequ.FacilityFilter{})
 		if err != nil || n != 3 || len(list) != 3 {
 			t.Fatalf("after failed imports: %d %v", n, err)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -77,7 +78,13 @@ func readCSV(r io.Reader, maxRows int) ([][]string, error) {
 		if len(rows) > maxRows+1 {
 			return nil, TooMany(maxRows)
 		}
-		rows = append(rows, rec)
+		// The reader skips empty lines; empty rows stand in for them so
+		// that row i is line i+1 of the file, as importers report it.
+		line, _ := cr.FieldPos(0)
+		for len(rows) < line-1 {
+			rows = append(rows, []string{})
+		}
+		rows = append(rows, slices.Clone(rec))
 	}
 }
 

@@ -345,9 +345,7 @@ func (s *Server) handleSitingAdopt(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readForm(w, r) {
 		return
 	}
 	l := s.localizer(r)
@@ -419,9 +417,7 @@ func (s *Server) handleLocationUpdate(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guardService(w, r, shequ.ActionFacilityWrite, s.cfg.Locations != nil); !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readForm(w, r) {
 		return
 	}
 	g := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }

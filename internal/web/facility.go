@@ -274,9 +274,7 @@ func (s *Server) handleFacilityCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readForm(w, r) {
 		return
 	}
 	f := newFacilityForm()
@@ -318,9 +316,7 @@ func (s *Server) handleFacilityUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readForm(w, r) {
 		return
 	}
 	x, err := s.findFacility(r)

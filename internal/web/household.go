@@ -69,9 +69,7 @@ func (s *Server) handleHouseholdCreate(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guard(w, r, shequ.ActionResidentWrite); !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readForm(w, r) {
 		return
 	}
 	f := &householdForm{Community: strings.TrimSpace(r.PostForm.Get("community_code")),

@@ -45,6 +45,17 @@ func (s *Server) handlePrefs(w http.ResponseWriter, r *http.Request) {
 // errBadForm answers a form body that cannot be parsed (or is too large).
 var errBadForm = shequ.Errorf(shequ.EInvalid, "error.bad_form", "The form could not be read.")
 
+// readForm reads a posted form of at most maxFormBytes into r.PostForm; on
+// failure it answers errBadForm and returns false.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.error(w, r, errBadForm)
+		return false
+	}
+	return true
+}
+
 func (s *Server) setPref(w http.ResponseWriter, name, value string) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     name,

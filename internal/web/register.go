@@ -28,9 +28,7 @@ func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) {
 // against the same per-address throttle as logins, so the form cannot be
 // used to test ID numbers.
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readForm(w, r) {
 		return
 	}
 	l := s.localizer(r)

@@ -245,9 +245,7 @@ func (s *Server) handleResidentCreate(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guard(w, r, shequ.ActionResidentWrite); !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readForm(w, r) {
 		return
 	}
 	f := newResidentForm()
@@ -332,9 +330,7 @@ func (s *Server) handleResidentUpdate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, shequ.ErrNotFound)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readForm(w, r) {
 		return
 	}
 	f := newResidentForm()

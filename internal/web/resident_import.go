@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"strings"
 
@@ -22,41 +23,110 @@ type RowError struct {
 	Message string
 }
 
-// maxImportBytes bounds an uploaded resident file.
+// maxImportBytes bounds an uploaded file.
 const maxImportBytes = 32 << 20
 
-// importPage is the data of templates/resident_import.html.
+// importPage is the data of templates/resident_import.html, the upload page
+// of the residents and of the facilities.
 type importPage struct {
-	Enabled   bool
-	Community string
-	Report    *ResidentImportReport
-	Errors    map[string]string
-	Error     string
+	Enabled      bool
+	Action       string // where the form posts
+	Intro        string // catalogue key of the page's explanation
+	Community    string // residents: the community they are imported into
+	AskCommunity bool
+	AskGCJ02     bool // facilities: the file's coordinates are GCJ-02
+	GCJ02        bool
+	Report       *ResidentImportReport
+	Errors       map[string]string
+	Error        string
+}
+
+// importKind is one kind of upload: its page and what runs the import.
+type importKind struct {
+	act      shequ.Action
+	titleKey string
+	page     func(a *shequ.Actor) *importPage
+	// run imports file; fe collects the form's field errors first.
+	run func(r *http.Request, p *importPage, fe *shequ.FieldErrors, file io.Reader, name string) (*ResidentImportReport, error)
+}
+
+func (s *Server) residentImport() importKind {
+	return importKind{act: shequ.ActionResidentImport, titleKey: "import.title",
+		page: func(a *shequ.Actor) *importPage {
+			p := &importPage{Enabled: s.cfg.ImportResidents != nil, Action: "/residents/import", Intro: "import.intro", AskCommunity: true}
+			if a != nil && len(a.Scope) == 12 {
+				p.Community = a.Scope
+			}
+			return p
+		},
+		run: func(r *http.Request, p *importPage, fe *shequ.FieldErrors, file io.Reader, name string) (*ResidentImportReport, error) {
+			p.Community = strings.TrimSpace(r.FormValue("community_code"))
+			if shequ.ValidateDivisionCode(p.Community) != nil || len(p.Community) != 12 {
+				fe.Add("community_code", "resident.community.invalid", "Give the 12-digit code of a community.", nil)
+			}
+			if err := fe.Err(); err != nil {
+				return nil, err
+			}
+			return s.cfg.ImportResidents(r.Context(), p.Community, file, name)
+		}}
+}
+
+func (s *Server) facilityImport() importKind {
+	return importKind{act: shequ.ActionFacilityWrite, titleKey: "facility.import.title",
+		page: func(*shequ.Actor) *importPage {
+			return &importPage{Enabled: s.cfg.ImportFacilities != nil, Action: "/facilities/import",
+				Intro: "facility.import.intro", AskGCJ02: true}
+		},
+		run: func(r *http.Request, p *importPage, fe *shequ.FieldErrors, file io.Reader, name string) (*ResidentImportReport, error) {
+			p.GCJ02 = r.FormValue("gcj02") != ""
+			if err := fe.Err(); err != nil {
+				return nil, err
+			}
+			return s.cfg.ImportFacilities(r.Context(), file, name, p.GCJ02)
+		}}
 }
 
 // handleResidentImportForm serves GET /residents/import.
 func (s *Server) handleResidentImportForm(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guard(w, r, shequ.ActionResidentImport)
+	s.importForm(w, r, s.residentImport())
+}
+
+// handleResidentImport serves POST /residents/import.
+func (s *Server) handleResidentImport(w http.ResponseWriter, r *http.Request) {
+	s.importUpload(w, r, s.residentImport())
+}
+
+// handleFacilityImportForm serves GET /facilities/import.
+func (s *Server) handleFacilityImportForm(w http.ResponseWriter, r *http.Request) {
+	s.importForm(w, r, s.facilityImport())
+}
+
+// handleFacilityImport serves POST /facilities/import.
+func (s *Server) handleFacilityImport(w http.ResponseWriter, r *http.Request) {
+	s.importUpload(w, r, s.facilityImport())
+}
+
+func (s *Server) importForm(w http.ResponseWriter, r *http.Request, k importKind) {
+	a, ok := s.guard(w, r, k.act)
 	if !ok {
 		return
 	}
-	p := &importPage{Enabled: s.cfg.ImportResidents != nil}
-	if len(a.Scope) == 12 {
-		p.Community = a.Scope
-	}
-	s.render(w, r, http.StatusOK, "resident_import", s.localizer(r).T("import.title"), p)
+	s.render(w, r, http.StatusOK, "resident_import", s.localizer(r).T(k.titleKey), k.page(a))
 }
 
-// handleResidentImport serves POST /residents/import: a multipart upload
-// handed to Config.ImportResidents, whose report is shown as it is.
-func (s *Server) handleResidentImport(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guard(w, r, shequ.ActionResidentImport); !ok {
+// importUpload takes a multipart upload and hands it to the kind's import,
+// whose report is shown as it is: an import is all or nothing, so a file
+// with a bad line writes nothing and lists every bad line.
+func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, k importKind) {
+	a, ok := s.guard(w, r, k.act)
+	if !ok {
 		return
 	}
 	l := s.localizer(r)
-	p := &importPage{Enabled: s.cfg.ImportResidents != nil}
+	title := l.T(k.titleKey)
+	p := k.page(a)
 	if !p.Enabled {
-		s.render(w, r, http.StatusServiceUnavailable, "resident_import", l.T("import.title"), p)
+		s.render(w, r, http.StatusServiceUnavailable, "resident_import", title, p)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
@@ -65,31 +135,32 @@ func (s *Server) handleResidentImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
-	p.Community = strings.TrimSpace(r.FormValue("community_code"))
 	var fe shequ.FieldErrors
-	if shequ.ValidateDivisionCode(p.Community) != nil || len(p.Community) != 12 {
-		fe.Add("community_code", "resident.community.invalid", "Give the 12-digit code of a community.", nil)
-	}
 	file, hdr, err := r.FormFile("file")
+	name := ""
 	if err != nil {
 		fe.Add("file", "import.file.missing", "Choose a file to upload.", nil)
+		file = nil
 	} else {
 		defer file.Close()
+		name = hdr.Filename
 	}
-	if err := fe.Err(); err != nil {
-		p.Errors = fieldMessages(l, err)
-		p.Error = l.T("form.has_errors")
-		s.render(w, r, http.StatusBadRequest, "resident_import", l.T("import.title"), p)
-		return
+	var in io.Reader
+	if file != nil {
+		in = file
 	}
-	rep, err := s.cfg.ImportResidents(r.Context(), p.Community, file, hdr.Filename)
+	rep, err := k.run(r, p, &fe, in, name)
 	if err != nil && rep == nil {
-		if c := shequ.ErrorCode(err); c == shequ.EInvalid {
+		switch {
+		case len(shequ.AsError(err).Fields) > 0:
+			p.Errors, p.Error = fieldMessages(l, err), l.T("form.has_errors")
+		case shequ.ErrorCode(err) == shequ.EInvalid:
 			p.Error = l.Error(shequ.AsError(err))
-			s.render(w, r, http.StatusBadRequest, "resident_import", l.T("import.title"), p)
+		default:
+			s.error(w, r, err)
 			return
 		}
-		s.error(w, r, err)
+		s.render(w, r, http.StatusBadRequest, "resident_import", title, p)
 		return
 	}
 	p.Report = rep
@@ -100,5 +171,5 @@ func (s *Server) handleResidentImport(w http.ResponseWriter, r *http.Request) {
 			p.Error = l.Error(shequ.AsError(err))
 		}
 	}
-	s.render(w, r, status, "resident_import", l.T("import.title"), p)
+	s.render(w, r, status, "resident_import", title, p)
 }

@@ -77,6 +77,8 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/facilities", s.handleFacilityList},
 		{http.MethodPost, "/facilities", s.handleFacilityCreate},
 		{http.MethodGet, "/facilities/new", s.handleFacilityNew},
+		{http.MethodGet, "/facilities/import", s.handleFacilityImportForm},
+		{http.MethodPost, "/facilities/import", s.handleFacilityImport},
 		{http.MethodGet, "/facilities/{id}", s.handleFacilityShow},
 		{http.MethodGet, "/facilities/{id}/edit", s.handleFacilityEdit},
 		{http.MethodPost, "/facilities/{id}/edit", s.handleFacilityUpdate},
@@ -193,6 +195,19 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/api/v1/delegations/{id}/end", s.handleAPIDelegationEnd},
 		{http.MethodGet, "/api/v1/delegations/{id}/custody", s.handleAPICustodyList},
 		{http.MethodPost, "/api/v1/delegations/{id}/custody", s.handleAPICustodyAdd},
+
+		// Facilities and coverage (API). "/api/v1/coverage" is the whole
+		// country, like "/api/v1/indicators".
+		{http.MethodGet, "/api/v1/facilities", s.handleAPIFacilityList},
+		{http.MethodPost, "/api/v1/facilities", s.handleAPIFacilityCreate},
+		{http.MethodGet, "/api/v1/facilities/{id}", s.handleAPIFacilityGet},
+		{http.MethodPatch, "/api/v1/facilities/{id}", s.handleAPIFacilityPatch},
+		{http.MethodPut, "/api/v1/communities/{code}/location", s.handleAPILocationPut},
+		{http.MethodGet, "/api/v1/coverage", s.handleAPICoverage},
+		{http.MethodGet, "/api/v1/coverage/{code}", s.handleAPICoverage},
+		{http.MethodGet, "/api/v1/coverage/{code}/gaps", s.handleAPICoverageGaps},
+		{http.MethodGet, "/api/v1/coverage/{code}/map", s.handleAPICoverageMap},
+		{http.MethodPost, "/api/v1/coverage/{code}/siting", s.handleAPICoverageSiting},
 	}
 }
 
@@ -211,7 +226,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 // allowedMethods lists the methods that some route serves for r's path.
 func (s *Server) allowedMethods(r *http.Request) []string {
 	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if m == r.Method || (m == http.MethodGet && r.Method == http.MethodHead) {
 			continue
 		}

@@ -78,6 +78,11 @@ type Config struct {
 	// ImportResidents, if set, imports a CSV (or XLSX) file of residents
 	// into a community for the upload page; nil shows the page as 未启用.
 	ImportResidents func(ctx context.Context, community string, r io.Reader, filename string) (*ResidentImportReport, error)
+	// ImportFacilities, if set, imports a CSV (or XLSX) facility register
+	// all or nothing, converting GCJ-02 coordinates to WGS-84 when gcj02 is
+	// set, for the upload page; nil shows the page as 未启用. Bad lines come
+	// back in the report, not as an error.
+	ImportFacilities func(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*ResidentImportReport, error)
 }
 
 // Server is the http.Handler of the whole platform. Build it with NewServer.

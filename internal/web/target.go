@@ -93,9 +93,7 @@ func (s *Server) handleTargetSet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readForm(w, r) {
 		return
 	}
 	p := &targetsPage{FormScope: strings.TrimSpace(r.PostForm.Get("scope")), FormKey: strings.TrimSpace(r.PostForm.Get("key")),

@@ -30,6 +30,9 @@ CREATE TABLE facilities (
 
 CREATE INDEX facilities_community_idx ON facilities (community, status, kind);
 CREATE INDEX facilities_name_idx ON facilities (name);
+-- One name per community: a second import of the same file is refused
+-- instead of doubling the register.
+CREATE UNIQUE INDEX facilities_community_name_idx ON facilities (community, name);
 
 CREATE TABLE facility_photos (
     id           uuid PRIMARY KEY,

@@ -30,6 +30,9 @@ CREATE TABLE facilities (
 -- Lists in a scope (prefix range on community) and per-community counts.
 CREATE INDEX facilities_community_idx ON facilities (community, status, kind);
 CREATE INDEX facilities_name_idx ON facilities (name);
+-- One name per community: a second import of the same file is refused
+-- instead of doubling the register.
+CREATE UNIQUE INDEX facilities_community_name_idx ON facilities (community, name);
 
 -- Photos of a facility, kept in the database with the record they show.
 CREATE TABLE facility_photos (

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,7 +20,7 @@ func TestRequestsAPI(t *testing.T) {
 		other := apiClient{t: t, token: token(t, dsn, "cx-worker", "community_worker", "330522001001")}
 		base := startServer(t, dsn, "")
 		w.base, other.base = base, base
-		anon := anonClient{t: t, base: base}
+		anon := apiClient{t: t, base: base} // no token
 
 		code, m := anon.do("GET", "/api/v1/services?division=330523001002", nil)
 		if items, _ := m["items"].([]any); code != 200 || len(items) < 20 {
@@ -128,32 +125,6 @@ func TestRequestsAPI(t *testing.T) {
 			t.Errorf("transferred queue: %d %v", code, m)
 		}
 	})
-}
-
-// anonClient calls the API without any credentials.
-type anonClient struct {
-	t    *testing.T
-	base string
-}
-
-func (c anonClient) do(method, path string, body any) (int, map[string]any) {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&m)
-	return resp.StatusCode, m
 }
 
 func stringOf(m map[string]any) string {

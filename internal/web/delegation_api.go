@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -135,24 +136,21 @@ type delegationChange struct {
 
 // handleAPIDelegationConsent serves POST /api/v1/delegations/{id}/consent.
 func (s *Server) handleAPIDelegationConsent(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil); !ok {
-		return
-	}
-	var in delegationChange
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	d, err := s.cfg.Delegations.Consent(r.Context(), r.PathValue("id"), shequ.ConsentMethod(in.Method), in.FileID)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.delegationJSONer()(d))
+	s.changeDelegation(w, r, func(ctx context.Context, id string, in delegationChange) (*shequ.Delegation, error) {
+		return s.cfg.Delegations.Consent(ctx, id, shequ.ConsentMethod(in.Method), in.FileID)
+	})
 }
 
 // handleAPIDelegationEnd serves POST /api/v1/delegations/{id}/end.
 func (s *Server) handleAPIDelegationEnd(w http.ResponseWriter, r *http.Request) {
+	s.changeDelegation(w, r, func(ctx context.Context, id string, in delegationChange) (*shequ.Delegation, error) {
+		return s.cfg.Delegations.EndDelegation(ctx, id, shequ.DelegationState(in.State))
+	})
+}
+
+// changeDelegation reads a delegationChange, applies it with change and
+// answers the delegation.
+func (s *Server) changeDelegation(w http.ResponseWriter, r *http.Request, change func(context.Context, string, delegationChange) (*shequ.Delegation, error)) {
 	if _, ok := s.guardService(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil); !ok {
 		return
 	}
@@ -161,7 +159,7 @@ func (s *Server) handleAPIDelegationEnd(w http.ResponseWriter, r *http.Request) 
 		s.error(w, r, err)
 		return
 	}
-	d, err := s.cfg.Delegations.EndDelegation(r.Context(), r.PathValue("id"), shequ.DelegationState(in.State))
+	d, err := change(r.Context(), r.PathValue("id"), in)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -90,13 +90,8 @@ func (s *Server) handleDelegationNew(w http.ResponseWriter, r *http.Request) {
 
 // handleDelegationCreate serves POST /delegations.
 func (s *Server) handleDelegationCreate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil && s.cfg.Residents != nil && s.cfg.ServiceItems != nil)
+	a, ok := s.guardForm(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil && s.cfg.Residents != nil && s.cfg.ServiceItems != nil)
 	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
 		return
 	}
 	pf := r.PostForm
@@ -238,12 +233,7 @@ func (s *Server) handleDelegationConsent(w http.ResponseWriter, r *http.Request)
 // handleDelegationEnd serves POST /delegations/{id}/end (state=revoked or
 // completed).
 func (s *Server) handleDelegationEnd(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil); !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if _, ok := s.guardForm(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil); !ok {
 		return
 	}
 	to := shequ.DelegationState(r.PostForm.Get("state"))
@@ -257,12 +247,7 @@ func (s *Server) handleDelegationEnd(w http.ResponseWriter, r *http.Request) {
 
 // handleCustodyAdd serves POST /delegations/{id}/custody.
 func (s *Server) handleCustodyAdd(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil); !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if _, ok := s.guardForm(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil); !ok {
 		return
 	}
 	pf, id := r.PostForm, r.PathValue("id")

@@ -109,12 +109,7 @@ func (s *Server) fillDesk(r *http.Request, p *deskPage, residentID, code, delega
 // handleDeskSubmit serves POST /desk: files the request and shows the
 // receipt; errors come back beside their fields with what was typed.
 func (s *Server) handleDeskSubmit(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionRequestSubmit, s.cfg.Requests != nil && s.cfg.ServiceItems != nil && s.cfg.Residents != nil); !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if _, ok := s.guardForm(w, r, shequ.ActionRequestSubmit, s.cfg.Requests != nil && s.cfg.ServiceItems != nil && s.cfg.Residents != nil); !ok {
 		return
 	}
 	pf := r.PostForm

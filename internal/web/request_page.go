@@ -125,14 +125,24 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// handleRequestBulkTransfer serves POST /requests/bulk-transfer.
-func (s *Server) handleRequestBulkTransfer(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionRequestHandle, s.cfg.RequestDesk != nil); !ok {
-		return
+// guardForm is guardService for a form post: it also reads the posted
+// form, bounded by maxFormBytes.
+func (s *Server) guardForm(w http.ResponseWriter, r *http.Request, act shequ.Action, wired bool) (*shequ.Actor, bool) {
+	a, ok := s.guardService(w, r, act, wired)
+	if !ok {
+		return nil, false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		s.error(w, r, errBadForm)
+		return nil, false
+	}
+	return a, true
+}
+
+// handleRequestBulkTransfer serves POST /requests/bulk-transfer.
+func (s *Server) handleRequestBulkTransfer(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardForm(w, r, shequ.ActionRequestHandle, s.cfg.RequestDesk != nil); !ok {
 		return
 	}
 	n, err := s.cfg.RequestDesk.BulkTransfer(r.Context(), r.PostForm["id"], r.PostForm.Get("department"), r.PostForm.Get("note"))
@@ -216,12 +226,7 @@ func (s *Server) loadRequestPage(r *http.Request) (*requestPage, error) {
 // worker's move (to, with note, reason, missing (one per line),
 // department, result) or the resident's rating.
 func (s *Server) handleRequestTransition(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionRequestRead, s.cfg.Requests != nil); !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if _, ok := s.guardForm(w, r, shequ.ActionRequestRead, s.cfg.Requests != nil); !ok {
 		return
 	}
 	pf := r.PostForm

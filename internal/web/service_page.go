@@ -111,12 +111,7 @@ func formValues(it *shequ.ServiceItem, pf url.Values) map[string][]string {
 // handleServiceApply serves POST /services/{code}/apply: a resident's
 // online request.
 func (s *Server) handleServiceApply(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionRequestSubmit, s.cfg.Requests != nil && s.cfg.ServiceItems != nil); !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if _, ok := s.guardForm(w, r, shequ.ActionRequestSubmit, s.cfg.Requests != nil && s.cfg.ServiceItems != nil); !ok {
 		return
 	}
 	it, err := s.cfg.ServiceItems.GetItem(r.Context(), r.PathValue("code"))

@@ -68,6 +68,10 @@ func TestRequestsAPI(t *testing.T) {
 			t.Errorf("second page: %d %v", code, m)
 		}
 
+		if code, _ := w.do("GET", "/api/v1/requests/queue?after=2026-11-29T00:00:00Z%7Cnot-an-id", nil); code != http.StatusBadRequest {
+			t.Errorf("malformed cursor: %d", code)
+		}
+
 		// The workflow, with the clock paused.
 		id := ids[0]
 		for _, step := range []map[string]any{

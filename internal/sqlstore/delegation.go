@@ -221,9 +221,11 @@ func (s *DelegationService) Consent(ctx context.Context, id string, method shequ
 			return nil, s.db.recordDenied(ctx, shequ.ErrForbidden, auditDelegationConsent, objDelegation, id, d.Community)
 		}
 		var n int
-		if err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM attachments
-			WHERE id = ? AND object_type = 'delegation' AND object_id = ?`), fileID, id).Scan(&n); err != nil {
-			return nil, translateError(err, "find signed form")
+		if _, err := uuid.Parse(fileID); err == nil {
+			if err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM attachments
+				WHERE id = ? AND object_type = 'delegation' AND object_id = ?`), fileID, id).Scan(&n); err != nil {
+				return nil, translateError(err, "find signed form")
+			}
 		}
 		if n == 0 {
 			var fe shequ.FieldErrors

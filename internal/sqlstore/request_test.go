@@ -482,3 +482,45 @@ func TestServiceCounts(t *testing.T) {
 		}
 	})
 }
+
+// TestDelegationSignedForm: a worker activates a delegation by uploading
+// the signed form; without the form, or with a file of another object, it
+// stays requested.
+func TestDelegationSignedForm(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newRequestFixture(t, db)
+		wctx := actorOf(fx.worker)
+		d := &shequ.Delegation{ResidentID: fx.resident.ID, AgentID: fx.worker.ID, Items: []string{"MZ-001"},
+			ValidFrom: testNow, ValidUntil: testNow.AddDate(0, 1, 0)}
+		if err := fx.dels.CreateDelegation(wctx, d); err != nil {
+			t.Fatal(err)
+		}
+		r, err := fx.reqs.Submit(wctx, windowInput(fx, "MZ-001"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := fx.reqs.AddAttachment(wctx, "request", r.ID, "a.pdf", "application/pdf", []byte("%PDF-1.4"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"", other.ID} {
+			if _, err := fx.dels.Consent(wctx, d.ID, shequ.ConsentSignedForm, id); shequ.ErrorCode(err) != shequ.EInvalid {
+				t.Errorf("consent with file %q: %v", id, err)
+			}
+		}
+		form, err := fx.reqs.AddAttachment(wctx, "delegation", d.ID, "授权委托书.jpg", "image/jpeg", []byte{0xff, 0xd8, 0xff, 0xe0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := fx.dels.Consent(wctx, d.ID, shequ.ConsentSignedForm, form.ID)
+		if err != nil || got.State != shequ.DelegationActive || got.ConsentMethod != shequ.ConsentSignedForm || got.ConsentFileID != form.ID {
+			t.Fatalf("consent: %+v %v", got, err)
+		}
+		if _, err := fx.dels.Consent(wctx, d.ID, shequ.ConsentSignedForm, form.ID); shequ.ErrorCode(err) != shequ.EConflict {
+			t.Errorf("second consent: %v", err)
+		}
+		if n := auditCount(t, db, auditDelegationConsent, shequ.AuditAllowed, d.ID); n != 1 {
+			t.Errorf("%d consent audit records", n)
+		}
+	})
+}

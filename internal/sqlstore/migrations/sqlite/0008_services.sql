@@ -85,10 +85,12 @@ CREATE TABLE service_requests (
 CREATE INDEX service_requests_queue_idx ON service_requests (community, state, due_at, id);
 -- The same across communities, for county-wide queues.
 CREATE INDEX service_requests_state_due_idx ON service_requests (state, due_at, id);
--- A resident's own requests; Open311 lists by creation time.
-CREATE INDEX service_requests_resident_idx ON service_requests (resident_id, created_at);
+-- A resident's own requests (partial: Open311 reports have none, and an
+-- index entry per NULL would only slow submissions); Open311 lists by
+-- creation time.
+CREATE INDEX service_requests_resident_idx ON service_requests (resident_id, created_at) WHERE resident_id IS NOT NULL;
 CREATE INDEX service_requests_created_idx ON service_requests (created_at);
-CREATE INDEX service_requests_delegation_idx ON service_requests (delegation_id);
+CREATE INDEX service_requests_delegation_idx ON service_requests (delegation_id) WHERE delegation_id IS NOT NULL;
 
 -- Requests per community and state, kept in the transaction of every
 -- change, so that the queue's counts per state read a few rows instead of

@@ -6,13 +6,15 @@ import "math"
 // (indicator module "services"). Every figure is a sum over communities;
 // the median comes from a summed histogram of handling days.
 type ServiceStats struct {
-	Requests                      int     // filed
-	Online, Window, Agency, Phone int     // by channel
-	Completed                     int     // completed (then maybe rated or closed), refusals not counted
-	OnTime                        int     // completed by their due date
-	Rated, RatingSum, Satisfied   int     // rated; sum of stars; rated 4 or 5
-	RuralRequests, RuralAgency    int     // filed in rural communities (村); by an agent there
-	MedianDays                    float64 // median working days from filing to completion; NaN when none
+	Requests                      int // filed
+	Online, Window, Agency, Phone int // by channel
+	Completed                     int // completed (then maybe rated or closed), refusals not counted
+	OnTime                        int // completed by their due date
+	Rated, RatingSum, Satisfied   int // rated; sum of stars; rated 4 or 5
+	RuralRequests, RuralAgency    int // filed in rural communities (村); by an agent there
+	// MedianDays is the median of working days from filing to completion,
+	// NaN when none; left out of the JSON of snapshots, which has no NaN.
+	MedianDays float64 `json:"-"`
 }
 
 // OnTimeRate is the share of completed requests completed by their due date.

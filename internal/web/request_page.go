@@ -129,12 +129,7 @@ func cloneValues(v url.Values) url.Values {
 // form, bounded by maxFormBytes.
 func (s *Server) guardForm(w http.ResponseWriter, r *http.Request, act shequ.Action, wired bool) (*shequ.Actor, bool) {
 	a, ok := s.guardService(w, r, act, wired)
-	if !ok {
-		return nil, false
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !ok || !s.readForm(w, r) {
 		return nil, false
 	}
 	return a, true

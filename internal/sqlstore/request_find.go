@@ -199,7 +199,8 @@ func (s *RequestService) scanRequests(ctx context.Context, q querier, query stri
 // after the keyset (AfterDue, AfterID), with the counts per state of the
 // scope. It costs two queries whatever the page size: one page query (a
 // UNION ALL of one index range per state, each already in due order and
-// limited, merged and limited again) and one read of the per-state counts.
+// limited, merged and limited again, then the rows of the page's ids) and
+// one read of the per-state counts.
 func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*shequ.ServiceRequest, shequ.QueueCounts, error) {
 	counts := shequ.QueueCounts{}
 	prefix, ok, err := s.listScope(ctx, shequ.ActionRequestHandle, &f)
@@ -223,17 +224,21 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 		states = OpenStates
 	}
 	limit := clamp(f.Limit, defaultRequestLimit, maxRequestLimit)
+	// Each state's part reads only (due_at, id) from the index
+	// (community, state, due_at, id) when no other filter is set; the
+	// merged page's ids then fetch the full rows: limit rows read, not
+	// limit per state.
 	var parts []string
 	var all []any
 	for i, st := range states {
 		where := append([]string{"r.state = ?"}, conds...)
-		parts = append(parts, `SELECT * FROM (SELECT `+requestColumns+requestFrom+`WHERE `+strings.Join(where, " AND ")+
+		parts = append(parts, `SELECT * FROM (SELECT r.due_at, r.id FROM service_requests r WHERE `+strings.Join(where, " AND ")+
 			` ORDER BY r.due_at, r.id LIMIT ?) s`+strconv.Itoa(i))
 		all = append(append(append(all, string(st)), args...), limit)
 	}
 	q := s.reader()
-	out, err := s.scanRequests(ctx, q, `SELECT * FROM (`+strings.Join(parts, " UNION ALL ")+`) page
-		ORDER BY due_at, id LIMIT ?`, append(all, limit)...)
+	out, err := s.scanRequests(ctx, q, `SELECT `+requestColumns+requestFrom+`WHERE r.id IN (SELECT id FROM (`+
+		strings.Join(parts, " UNION ALL ")+`) page ORDER BY due_at, id LIMIT ?) ORDER BY r.due_at, r.id`, append(all, limit)...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -344,6 +344,9 @@ type RequestDesk interface {
 	AddAttachment(ctx context.Context, objectType, objectID, name, contentType string, data []byte) (*Attachment, error)
 	Attachments(ctx context.Context, objectType, objectID string) ([]*Attachment, error)
 	OpenAttachment(ctx context.Context, id string) (*Attachment, []byte, error)
+	// CountByItem counts the requests of a division (within the actor's
+	// scope) by item and channel, most requested first.
+	CountByItem(ctx context.Context, division string) ([]*ItemRequestCount, error)
 }
 
 // HolidayCalendar gives the working-day calendar of the holiday table; a

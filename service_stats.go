@@ -40,10 +40,20 @@ func (s ServiceStats) SatisfiedRate() float64 { return Rate(s.Satisfied, s.Rated
 // "services" loads.
 type ServiceCountRow struct {
 	Community string
+	ItemCode  string
 	Channel   Channel
 	Done      bool // completed (refusals are not)
 	OnTime    bool // completed by the due date
 	Days      int  // working days from filing to completion, when Done
 	Rating    int  // 0 unrated
 	N         int
+}
+
+// ItemRequestCount is the number of requests of one item in a division,
+// by channel: the breakdown "requests by item and channel".
+type ItemRequestCount struct {
+	ItemCode  string
+	ItemName  string
+	Total     int
+	ByChannel map[Channel]int
 }

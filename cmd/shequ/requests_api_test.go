@@ -110,6 +110,13 @@ func TestRequestsAPI(t *testing.T) {
 			t.Errorf("transition by another county: %d", code)
 		}
 
+		code, m = w.do("GET", "/api/v1/requests/by-item", nil)
+		if items, _ := m["items"].([]any); code != 200 || len(items) != 1 || !strings.Contains(toString(m["items"]), "文体场地预约") {
+			t.Errorf("by item: %d %v", code, m)
+		} else if row := items[0].(map[string]any); row["total"] != 3.0 || row["by_channel"].(map[string]any)["phone"] != 3.0 {
+			t.Errorf("by item row: %v", row)
+		}
+
 		// Bulk transfer of the other two: refused while one is not yet
 		// accepted (all or nothing), done once both are.
 		if code, m = w.do("POST", "/api/v1/requests/bulk-transfer", map[string]any{"ids": ids[1:], "department": "县文体中心"}); code != http.StatusConflict {

@@ -475,6 +475,16 @@ func TestServiceCounts(t *testing.T) {
 		if err := db.db.QueryRow(`SELECT COUNT(*) FROM service_requests WHERE handling_days IS NOT NULL`).Scan(&byTable); err != nil || byTable != 2 {
 			t.Errorf("%d requests with handling days (%v)", byTable, err)
 		}
+		// By item and channel, within the scope.
+		byItem, err := fx.reqs.CountByItem(ctx, "")
+		if err != nil || len(byItem) != 1 || byItem[0].ItemCode != "MZ-001" || byItem[0].Total != 4 ||
+			byItem[0].ByChannel[shequ.ChannelWindow] != 4 || byItem[0].ItemName == "" {
+			t.Errorf("by item: %+v %v", byItem, err)
+		}
+		other := mustCreateUser(t, db, "worker-o", shequ.RoleCommunityWorker, kangshan)
+		if byItem, err := fx.reqs.CountByItem(actorOf(other), ""); err != nil || len(byItem) != 0 {
+			t.Errorf("another community by item: %+v %v", byItem, err)
+		}
 		// Only the asked communities.
 		n := 0
 		if err := fx.reqs.ServiceCounts(t.Context(), []string{kangshan}, func(shequ.ServiceCountRow) { n++ }); err != nil || n != 0 {

@@ -442,3 +442,36 @@ func (s *Server) track(r *http.Request) (*shequ.ServiceRequest, []*shequ.Request
 	ev, err := s.cfg.RequestDesk.TimelineByToken(r.Context(), token)
 	return q, ev, err
 }
+
+// itemCountJSON is one row of the requests by item and channel.
+type itemCountJSON struct {
+	ServiceCode string                `json:"service_code"`
+	ServiceName string                `json:"service_name"`
+	Total       int                   `json:"total"`
+	ByChannel   map[shequ.Channel]int `json:"by_channel"`
+}
+
+func newItemCountJSON(c *shequ.ItemRequestCount) itemCountJSON {
+	return itemCountJSON{ServiceCode: c.ItemCode, ServiceName: c.ItemName, Total: c.Total, ByChannel: c.ByChannel}
+}
+
+// handleAPIRequestsByItem serves GET /api/v1/requests/by-item?division=:
+// the requests of a division by item and channel.
+func (s *Server) handleAPIRequestsByItem(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionRequestRead, s.cfg.RequestDesk != nil); !ok {
+		return
+	}
+	division := strings.TrimSpace(r.URL.Query().Get("division"))
+	var fe shequ.FieldErrors
+	checkCommunityFilter(&fe, division)
+	if err := fe.Err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	list, err := s.cfg.RequestDesk.CountByItem(r.Context(), division)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeList(w, list, len(list), newItemCountJSON)
+}

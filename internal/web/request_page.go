@@ -46,6 +46,8 @@ type requestsPage struct {
 	Notice    string
 	Error     string
 	CanHandle bool
+	ByItem    []*shequ.ItemRequestCount
+	Channels  []shequ.Channel
 }
 
 // handleRequestList serves GET /requests: the queue by due date for
@@ -89,6 +91,11 @@ func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Rows = s.rows(r, list)
+	if p.ByItem, err = s.cfg.RequestDesk.CountByItem(r.Context(), f.Division); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p.Channels = shequ.Channels
 	if s.cfg.ServiceItems != nil {
 		p.Items, _ = s.cfg.ServiceItems.ListItems(r.Context(), a.Scope)
 	}

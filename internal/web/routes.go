@@ -183,6 +183,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/api/v1/requests", s.handleAPIRequestList},
 		{http.MethodPost, "/api/v1/requests", s.handleAPIRequestCreate},
 		{http.MethodGet, "/api/v1/requests/queue", s.handleAPIRequestQueue},
+		{http.MethodGet, "/api/v1/requests/by-item", s.handleAPIRequestsByItem},
 		{http.MethodPost, "/api/v1/requests/bulk-transfer", s.handleAPIRequestBulkTransfer},
 		{http.MethodGet, "/api/v1/requests/{id}", s.handleAPIRequestGet},
 		{http.MethodGet, "/api/v1/requests/{id}/timeline", s.handleAPIRequestTimeline},

@@ -98,19 +98,20 @@ CREATE TABLE request_state_counts (
     PRIMARY KEY (community, state)
 );
 
--- Requests per community, channel, outcome (completed, on time, working
+-- Requests per community, item, channel, outcome (completed, on time, working
 -- days to completion) and rating, kept in the transaction of every change:
 -- the indicator module "services" reads these few rows instead of
 -- grouping millions of requests.
 CREATE TABLE request_indicator_counts (
     community text COLLATE "C" NOT NULL,
+    item_code text COLLATE "C" NOT NULL,
     channel   text NOT NULL,
     done      integer NOT NULL,
     on_time   integer NOT NULL,
     days      integer NOT NULL,
     rating    integer NOT NULL,
     n         bigint NOT NULL,
-    PRIMARY KEY (community, channel, done, on_time, days, rating)
+    PRIMARY KEY (community, item_code, channel, done, on_time, days, rating)
 );
 
 -- The timeline of a request.

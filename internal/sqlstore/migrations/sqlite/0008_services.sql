@@ -102,19 +102,20 @@ CREATE TABLE request_state_counts (
     PRIMARY KEY (community, state)
 );
 
--- Requests per community, channel, outcome (completed, on time, working
+-- Requests per community, item, channel, outcome (completed, on time, working
 -- days to completion) and rating, kept in the transaction of every change:
 -- the indicator module "services" reads these few rows instead of
 -- grouping millions of requests.
 CREATE TABLE request_indicator_counts (
     community TEXT NOT NULL,
+    item_code TEXT NOT NULL,
     channel   TEXT NOT NULL,
     done      INTEGER NOT NULL,
     on_time   INTEGER NOT NULL,
     days      INTEGER NOT NULL,
     rating    INTEGER NOT NULL,
     n         INTEGER NOT NULL,
-    PRIMARY KEY (community, channel, done, on_time, days, rating)
+    PRIMARY KEY (community, item_code, channel, done, on_time, days, rating)
 );
 
 -- The timeline of a request.

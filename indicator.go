@@ -53,6 +53,8 @@ type IndicatorStats struct {
 	Facilities CoverageFigures
 	// Linkage are the 三社联动 figures (indicator module "linkage").
 	Linkage LinkageFigures
+	// Services are the request (办件) figures (indicator module "services").
+	Services ServiceStats
 }
 
 // Rate returns part/whole, 0 for an empty whole.
@@ -150,6 +152,20 @@ var IndicatorDefs = append([]IndicatorDef{
 		Unit: "unit.km", Group: "facilities"},
 	{Key: "fac_p90_km", Value: func(s *IndicatorStats) float64 { return s.Facilities.P90Nearest / 1000 },
 		Unit: "unit.km", Group: "facilities"},
+	{Key: "svc_requests", Count: func(s *IndicatorStats) int { return s.Services.Requests }, Group: "services"},
+	{Key: "svc_online", Count: func(s *IndicatorStats) int { return s.Services.Online }, Group: "services"},
+	{Key: "svc_window", Count: func(s *IndicatorStats) int { return s.Services.Window }, Group: "services"},
+	{Key: "svc_agency", Count: func(s *IndicatorStats) int { return s.Services.Agency }, Group: "services"},
+	{Key: "svc_phone", Count: func(s *IndicatorStats) int { return s.Services.Phone }, Group: "services"},
+	{Key: "svc_completed", Count: func(s *IndicatorStats) int { return s.Services.Completed }, Group: "services"},
+	{Key: "svc_on_time", Rate: func(s *IndicatorStats) float64 { return s.Services.OnTimeRate() }, Group: "services"},
+	{Key: "svc_median_days", Value: func(s *IndicatorStats) float64 { return s.Services.MedianDays },
+		Unit: "unit.days", Group: "services"},
+	{Key: "svc_rural_agency", Rate: func(s *IndicatorStats) float64 { return s.Services.RuralAgencyShare() },
+		Group: "services"},
+	{Key: "svc_satisfaction", Value: func(s *IndicatorStats) float64 { return s.Services.MeanRating() },
+		Unit: "unit.stars", Group: "services"},
+	{Key: "svc_satisfied", Rate: func(s *IndicatorStats) float64 { return s.Services.SatisfiedRate() }, Group: "services"},
 }, linkageDefs()...)
 
 // IndicatorReport is everything a dashboard shows for one node.

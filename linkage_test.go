@@ -115,7 +115,7 @@ func fieldsOf(err error) string {
 
 func TestNeedValidate(t *testing.T) {
 	ok := func() *Need {
-		return &Need{Community: "330523001002", Category: NeedElderly, Title: "独居老人陪伴", Channel: ChannelOnline}
+		return &Need{Community: "330523001002", Category: NeedElderly, Title: "独居老人陪伴", Channel: NeedOnline}
 	}
 	tests := []struct {
 		name string
@@ -363,7 +363,7 @@ func FuzzSimilarityTerms(f *testing.F) {
 func FuzzNeedValidate(f *testing.F) {
 	f.Add("独居老人陪伴", "描述", "elderly", "330523001002")
 	f.Fuzz(func(t *testing.T, title, desc, cat, comm string) {
-		n := &Need{Title: title, Description: desc, Category: NeedCategory(cat), Community: comm, Channel: ChannelOnline}
+		n := &Need{Title: title, Description: desc, Category: NeedCategory(cat), Community: comm, Channel: NeedOnline}
 		if err := n.Validate(); err != nil && ErrorCode(err) != EInvalid {
 			t.Fatalf("error code %s", ErrorCode(err))
 		}

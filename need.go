@@ -33,13 +33,13 @@ type NeedChannel string
 
 // Need channels.
 const (
-	ChannelOnline    NeedChannel = "online"     // raised by the resident online
-	ChannelFrontDesk NeedChannel = "front_desk" // recorded at the front desk (线下)
-	ChannelVisit     NeedChannel = "visit"      // recorded on a home visit (走访)
+	NeedOnline    NeedChannel = "online"     // raised by the resident online
+	NeedFrontDesk NeedChannel = "front_desk" // recorded at the front desk (线下)
+	NeedVisit     NeedChannel = "visit"      // recorded on a home visit (走访)
 )
 
 // NeedChannels lists the channels.
-var NeedChannels = []NeedChannel{ChannelOnline, ChannelFrontDesk, ChannelVisit}
+var NeedChannels = []NeedChannel{NeedOnline, NeedFrontDesk, NeedVisit}
 
 // NeedStatus is the state of a need (DESIGN §6).
 type NeedStatus string

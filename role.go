@@ -65,18 +65,25 @@ const (
 	ActionTargetWrite    Action = "target.write"    // set local plan targets
 	ActionIndicatorRead  Action = "indicator.read"  // see the indicator dashboards
 	// 三社联动 (issue 5).
-	ActionNeedRead       Action = "need.read"       // see the needs pool
-	ActionNeedRaise      Action = "need.raise"      // raise or record a need, support one (附议)
-	ActionNeedManage     Action = "need.manage"     // accept, reject, merge needs
-	ActionProjectRead    Action = "project.read"    // see projects, bids after the award, activities
-	ActionProjectDesign  Action = "project.design"  // design a project from needs, submit it for approval
-	ActionProjectApprove Action = "project.approve" // approve or return, run the call, award, answer objections, close
-	ActionBidSubmit      Action = "bid.submit"      // bid for a project (org_member: for their organization)
-	ActionReviewScore    Action = "review.score"    // score bids when appointed reviewer
-	ActionActivityRecord Action = "activity.record" // record activities of a project (the winning team)
-	ActionEvaluate       Action = "evaluate"        // rate (resident) or score (community, third party) a project
-	ActionFacilityRead   Action = "facility.read"   // see service facilities, coverage, the gap map and siting
-	ActionFacilityWrite  Action = "facility.write"  // add and edit facilities and community locations
+	ActionNeedRead        Action = "need.read"        // see the needs pool
+	ActionNeedRaise       Action = "need.raise"       // raise or record a need, support one (附议)
+	ActionNeedManage      Action = "need.manage"      // accept, reject, merge needs
+	ActionProjectRead     Action = "project.read"     // see projects, bids after the award, activities
+	ActionProjectDesign   Action = "project.design"   // design a project from needs, submit it for approval
+	ActionProjectApprove  Action = "project.approve"  // approve or return, run the call, award, answer objections, close
+	ActionBidSubmit       Action = "bid.submit"       // bid for a project (org_member: for their organization)
+	ActionReviewScore     Action = "review.score"     // score bids when appointed reviewer
+	ActionActivityRecord  Action = "activity.record"  // record activities of a project (the winning team)
+	ActionEvaluate        Action = "evaluate"         // rate (resident) or score (community, third party) a project
+	ActionFacilityRead    Action = "facility.read"    // see service facilities, coverage, the gap map and siting
+	ActionFacilityWrite   Action = "facility.write"   // add and edit facilities and community locations
+	ActionServiceManage   Action = "service.manage"   // edit the catalogue of service items and the holiday table
+	ActionRequestSubmit   Action = "request.submit"   // file a request (resident: for themself)
+	ActionRequestRead     Action = "request.read"     // see requests (resident: their own)
+	ActionRequestHandle   Action = "request.handle"   // accept, refuse, transfer, complete requests; front desk
+	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
+	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
+	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -85,6 +92,8 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionOrgRead, ActionOrgWrite, ActionWorkerRead, ActionWorkerWrite, ActionTargetWrite, ActionIndicatorRead,
 	ActionNeedRead, ActionNeedRaise, ActionNeedManage, ActionProjectRead, ActionProjectDesign, ActionProjectApprove,
 	ActionBidSubmit, ActionReviewScore, ActionActivityRecord, ActionEvaluate,
+	ActionServiceManage, ActionRequestSubmit, ActionRequestRead, ActionRequestHandle, ActionRequestRate,
+	ActionDelegationRead, ActionDelegationWrite,
 	ActionFacilityRead, ActionFacilityWrite}
 
 // own marks a permission that holds only for objects the actor owns.
@@ -98,6 +107,8 @@ var permissions = map[Role]map[Action]grant{
 	RoleResident: {
 		ActionResidentRead: {own: true},
 		ActionNeedRead:     {}, ActionNeedRaise: {}, ActionProjectRead: {}, ActionEvaluate: {},
+		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
+		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -105,6 +116,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionOrgRead: {}, ActionOrgWrite: {}, ActionWorkerRead: {}, ActionWorkerWrite: {}, ActionIndicatorRead: {},
 		ActionNeedRead: {}, ActionNeedRaise: {}, ActionNeedManage: {}, ActionProjectRead: {}, ActionProjectDesign: {},
 		ActionReviewScore: {}, ActionEvaluate: {},
+		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
+		ActionDelegationRead: {}, ActionDelegationWrite: {},
 		ActionFacilityRead: {}, ActionFacilityWrite: {},
 	},
 	RoleOfficial: {
@@ -113,6 +126,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionTargetWrite: {}, ActionIndicatorRead: {}, ActionFacilityRead: {}, ActionFacilityWrite: {},
 		ActionNeedRead: {}, ActionNeedManage: {}, ActionProjectRead: {}, ActionProjectApprove: {},
 		ActionReviewScore: {}, ActionEvaluate: {},
+		ActionServiceManage: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},

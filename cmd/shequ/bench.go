@@ -32,7 +32,7 @@ type benchFlags struct {
 	quiet         bool
 }
 
-// runBench dispatches `shequ bench gen|indicators|coverage`.
+// runBench dispatches `shequ bench gen|indicators|coverage|requests`.
 //
 // The synthetic registers contain no personal data: names are numbered
 // labels, leaders are empty, and the sealed columns (ID numbers) hold a fixed
@@ -40,6 +40,9 @@ type benchFlags struct {
 func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "coverage" {
 		return runBenchCoverage(ctx, e, args[1:])
+	}
+	if len(args) > 0 && args[0] == "requests" {
+		return runBenchRequests(ctx, e, args[1:])
 	}
 	if len(args) == 0 || (args[0] != "gen" && args[0] != "indicators") {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.usage"))
@@ -97,27 +100,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 // benchGen imports the shipped division tree if the database has none and
 // generates the synthetic registers unless they are there already.
 func benchGen(ctx context.Context, e *env, db *sqlstore.DB, f benchFlags) error {
-	divs := sqlstore.NewDivisionService(db)
-	n, err := divs.CountDivisions(ctx)
-	if err != nil {
+	if err := ensureDivisions(ctx, e, db, f.prefix, f.quiet); err != nil {
 		return err
-	}
-	if n[shequ.LevelCommunity] == 0 {
-		r, err := data.Divisions()
-		if err != nil {
-			return err
-		}
-		parsed, err := divimport.Parse(r, divimport.ParseOptions{Prefix: f.prefix})
-		r.Close()
-		if err != nil {
-			return err
-		}
-		bar := newProgress(e.stderr, e.loc.T("cli.import.writing"), e.loc.T("cli.import.rows"), int64(len(parsed.Rows)), f.quiet)
-		if _, err := divimport.Import(ctx, divs, parsed, divimport.Options{AllOrNothing: true,
-			Progress: func(n, _ int) { bar.Set(int64(n)) }}); err != nil {
-			return err
-		}
-		bar.Done()
 	}
 	// A completed generation leaves an import run of kind benchRunKind: the
 	// marker that the data is whole and can be reused.
@@ -163,6 +147,32 @@ func benchGen(ctx context.Context, e *env, db *sqlstore.DB, f benchFlags) error 
 	return runs.CreateImportRun(ctx, &shequ.ImportRun{Kind: benchRunKind, Source: fmt.Sprintf("seed=%d prefix=%s", f.seed, f.prefix),
 		Atomic: false, Status: shequ.ImportCompleted, Total: orgs + workers, Written: orgs,
 		StartedAt: started, FinishedAt: time.Now()})
+}
+
+// ensureDivisions imports the shipped division tree under prefix ("" the
+// whole country) when the database has no community yet.
+func ensureDivisions(ctx context.Context, e *env, db *sqlstore.DB, prefix string, quiet bool) error {
+	divs := sqlstore.NewDivisionService(db)
+	n, err := divs.CountDivisions(ctx)
+	if err != nil || n[shequ.LevelCommunity] > 0 {
+		return err
+	}
+	r, err := data.Divisions()
+	if err != nil {
+		return err
+	}
+	parsed, err := divimport.Parse(r, divimport.ParseOptions{Prefix: prefix})
+	r.Close()
+	if err != nil {
+		return err
+	}
+	bar := newProgress(e.stderr, e.loc.T("cli.import.writing"), e.loc.T("cli.import.rows"), int64(len(parsed.Rows)), quiet)
+	if _, err := divimport.Import(ctx, divs, parsed, divimport.Options{AllOrNothing: true,
+		Progress: func(n, _ int) { bar.Set(int64(n)) }}); err != nil {
+		return err
+	}
+	bar.Done()
+	return nil
 }
 
 // benchRunKind is the import run kind that marks completed synthetic data.

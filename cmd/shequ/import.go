@@ -47,6 +47,10 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return runImportResidents(ctx, e, args[1:])
 	case "orgs", "workers":
 		return runImportRegister(ctx, e, args[0], args[1:])
+	case "holidays":
+		return runImportHolidays(ctx, e, args[1:])
+	case "services":
+		return runImportServices(ctx, e, args[1:])
 	case "facilities":
 		return runImportFacilities(ctx, e, args[1:])
 	}

@@ -95,6 +95,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
+	if err := seedServiceDefaults(ctx, s); err != nil {
+		return err
+	}
 	started := time.Now()
 	if err := s.coverage.Load(ctx); err != nil {
 		return fmt.Errorf("load coverage: %w", err)
@@ -128,6 +131,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Targets:         s.targets,
 		Indicators:      s.indicators,
 		Linkage:         s.linkage,
+		ServiceItems:    s.items,
+		Requests:        s.requests,
+		RequestDesk:     s.requests,
+		Delegations:     s.delegations,
+		Holidays:        s.items,
 		Facilities:      s.facilities,
 		Locations:       s.locations,
 		Coverage:        s.coverage,

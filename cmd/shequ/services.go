@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -36,6 +37,13 @@ type services struct {
 	// linkage runs the 三社联动 chain; its objection periods count working
 	// days on the embedded 2026 holiday table.
 	linkage *sqlstore.LinkageService
+	// The catalogue of service items and the requests (办件).
+	items       *sqlstore.ServiceItemService
+	requests    *sqlstore.RequestService
+	delegations *sqlstore.DelegationService
+	// requestChanges gathers the communities of request changes for the
+	// indicators.
+	requestChanges *coalescer
 	// The facility register, community locations and the coverage engine
 	// that follows them; Load coverage before the indicators, whose
 	// "facilities" figures come from it.
@@ -84,15 +92,19 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		facilities: sqlstore.NewFacilityService(db),
 		locations:  sqlstore.NewLocationService(db),
 		linkage:    sqlstore.NewLinkageService(db),
+		items:      sqlstore.NewServiceItemService(db),
 	}
 	if days, err := shequ.ParseCalendar(data.Holidays2026()); err != nil {
 		log.Error("holiday table: objection periods count weekends only", "err", err)
 	} else {
 		s.linkage.Calendar = shequ.NewCalendar(days)
 	}
+	s.requests = sqlstore.NewRequestService(db, s.items)
+	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)
-	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src))
+	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src),
+		indicator.ServicesModule(s.requests.ServiceCounts))
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so
 	// with EUnavailable, which is not worth a log line.
@@ -102,6 +114,15 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		}
 	}
 	s.orgs.OnChange, s.workers.OnChange, s.linkage.OnChange = refresh, refresh, refresh
+	// Request changes refresh the "services" figures of their communities,
+	// gathered over 200 ms (see coalescer).
+	s.requestChanges = newCoalescer(200*time.Millisecond, func(communities ...string) {
+		if err := s.indicators.RefreshModule(context.Background(), "services", communities...); err != nil &&
+			shequ.ErrorCode(err) != shequ.EUnavailable {
+			log.Error("refresh request indicators", "communities", len(communities), "err", err)
+		}
+	})
+	s.requests.OnChange = s.requestChanges.Add
 	// Facility and location edits update coverage incrementally, and
 	// coverage hands the communities whose figures moved to the indicators.
 	s.facilities.OnChange, s.locations.OnChange = s.coverage.FacilityChanged, s.coverage.CommunityChanged
@@ -120,7 +141,10 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 }
 
 // Close closes the database.
-func (s *services) Close() error { return s.db.Close() }
+func (s *services) Close() error {
+	s.requestChanges.Stop()
+	return s.db.Close()
+}
 
 // cliContext marks work done by an operator at the console: the services
 // trust it (the operator holds the database) and audit it with actor "cli".

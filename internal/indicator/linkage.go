@@ -10,7 +10,7 @@ import (
 // The indicator module "linkage" (三社联动): per community, the counters
 // below, read by a LinkageSource (the store) and summed by the engine over
 // any node and breakdown. Days from a need to its project go into a
-// histogram whose buckets have the upper bounds of dayEdges, so a node's
+// histogram whose buckets have the upper bounds of projectDayEdges, so a node's
 // median is read from its summed histogram to within a bucket.
 
 // LinkageKind is what a LinkageRow counts.
@@ -54,11 +54,11 @@ const (
 	lkProjCat   = lkNeedsCat + 10  // projects by category
 	lkBudgetCat = lkProjCat + 10   // budget by category, 千元
 	lkHist      = lkBudgetCat + 10 // first bucket of days to project
-	lkWidth     = lkHist + 9       // len(dayEdges)
+	lkWidth     = lkHist + 9       // len(projectDayEdges)
 )
 
-// dayEdges are the upper bounds, in days, of the histogram buckets.
-var dayEdges = []float64{7, 14, 30, 60, 90, 120, 180, 365, math.Inf(1)}
+// projectDayEdges are the upper bounds, in days, of the histogram buckets.
+var projectDayEdges = []float64{7, 14, 30, 60, 90, 120, 180, 365, math.Inf(1)}
 
 // linkageModule is the module over its source.
 type linkageModule struct{ src LinkageSource }
@@ -129,7 +129,7 @@ func (m linkageModule) Load(ctx context.Context, communities []string, add func(
 			}
 		case LinkToProject:
 			b := 0
-			for b < len(dayEdges)-1 && float64(r.Sum) > dayEdges[b] {
+			for b < len(projectDayEdges)-1 && float64(r.Sum) > projectDayEdges[b] {
 				b++
 			}
 			c[lkHist+b] = n
@@ -153,12 +153,12 @@ func (linkageModule) Stats(c []int32, s *shequ.IndicatorStats) {
 		f.ProjectsByCategory[cat] = int(c[lkProjCat+i])
 		f.BudgetByCategory[cat] = int64(c[lkBudgetCat+i]) * 100_000
 	}
-	hist := c[lkHist : lkHist+len(dayEdges)]
+	hist := c[lkHist : lkHist+len(projectDayEdges)]
 	f.NeedsToProject, f.MedianDaysToProject = 0, 0
 	for _, n := range hist {
 		f.NeedsToProject += int(n)
 	}
 	if f.NeedsToProject > 0 {
-		f.MedianDaysToProject = Quantile(hist, dayEdges, 0.5)
+		f.MedianDaysToProject = Quantile(hist, projectDayEdges, 0.5)
 	}
 }

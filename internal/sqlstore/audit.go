@@ -51,6 +51,11 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, rec *shequ.AuditRecor
 		rec.ID = newUUID7()
 	}
 	rec.Time = storedTime(rec.Time, db.now())
+	if db.batch.deferAudit(tx, rec) {
+		// Part of a group commit: appended with the group's records at
+		// its end, in this order (tx_batch.go).
+		return nil
+	}
 	var seq int64
 	var prev string
 	err := tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).

@@ -70,7 +70,7 @@ func (fx *authzFixture) link(t *testing.T) *linkAuthz {
 // need records a need from the console, accepted when asked.
 func (l *linkAuthz) need(t *testing.T, community string, accepted bool) *shequ.Need {
 	t.Helper()
-	n := &shequ.Need{Community: community, Category: shequ.NeedHealth, Title: "社区义诊服务", Channel: shequ.ChannelVisit}
+	n := &shequ.Need{Community: community, Category: shequ.NeedHealth, Title: "社区义诊服务", Channel: shequ.NeedVisit}
 	mustDo(t, l.s.CreateNeed(cliContext(), n))
 	if accepted {
 		n = must(l.s.TransitionNeed(cliContext(), n.ID, shequ.NeedTransition{To: shequ.NeedAccepted}))(t)
@@ -148,7 +148,7 @@ var authzLinkageOps = []authzOp{
 		want: perRole{"AN", "AN", "FF", "FF", "FF", "FF", "FF", "FF", "FF"},
 		run: func(c *authzCase) error {
 			return c.fx.link(c.t).s.CreateNeed(c.ctx, &shequ.Need{Community: communityFor(c.col), Category: shequ.NeedOther,
-				Title: fmt.Sprintf("需求%d", c.fx.next()), Channel: shequ.ChannelFrontDesk})
+				Title: fmt.Sprintf("需求%d", c.fx.next()), Channel: shequ.NeedFrontDesk})
 		},
 	},
 	{

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,15 @@ type dialect struct {
 	// prepared statements, PostgreSQL COPY into a staging table (see
 	// division_import.go and division_import_postgres.go).
 	importDivisions func(ctx context.Context, db *DB, p *importPlan) error
+	// nextRequestSeq advances the counter of readable request numbers
+	// inside tx: a counter row on SQLite (its single writer holds the lock
+	// anyway), a sequence on PostgreSQL (nextval takes no lock held to
+	// commit, so concurrent submissions do not queue on it).
+	nextRequestSeq func(ctx context.Context, tx *sql.Tx) (int64, error)
+	// batchWorkers is how many group commits run at once (tx_batch.go):
+	// one on SQLite, whose writers hold one lock in turn; a few on
+	// PostgreSQL, whose groups overlap but for the audit chain's head.
+	batchWorkers int
 }
 
 // sqliteTimeLayout is RFC 3339 in UTC with a fixed six-digit fraction:
@@ -80,6 +90,12 @@ var sqliteDialect = &dialect{
 	tableExists:     `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
 	gooseAppliedAt:  `tstamp`,
 	importDivisions: importDivisionsSQLite,
+	batchWorkers:    1,
+	nextRequestSeq: func(ctx context.Context, tx *sql.Tx) (int64, error) {
+		var n int64
+		err := tx.QueryRowContext(ctx, `UPDATE request_seq SET n = n + 1 WHERE id = 1 RETURNING n`).Scan(&n)
+		return n, err
+	},
 }
 
 // postgresDialect is the dialect of PostgreSQL through pgx.
@@ -100,6 +116,12 @@ var postgresDialect = &dialect{
 	tableExists:     `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?`,
 	gooseAppliedAt:  `tstamp AT TIME ZONE current_setting('TimeZone')`,
 	importDivisions: importDivisionsPostgres,
+	batchWorkers:    4,
+	nextRequestSeq: func(ctx context.Context, tx *sql.Tx) (int64, error) {
+		var n int64
+		err := tx.QueryRowContext(ctx, `SELECT nextval('request_seq')`).Scan(&n)
+		return n, err
+	},
 }
 
 // rebind rewrites ? placeholders into $1, $2 … for PostgreSQL and returns

@@ -50,9 +50,9 @@ func (s *LinkageService) CreateNeed(ctx context.Context, n *shequ.Need) error {
 	}
 	a := shequ.ActorFrom(ctx)
 	if a != nil && a.Role == shequ.RoleResident {
-		n.Channel, n.ResidentID = shequ.ChannelOnline, ""
+		n.Channel, n.ResidentID = shequ.NeedOnline, ""
 	} else if n.Channel == "" {
-		n.Channel = shequ.ChannelFrontDesk
+		n.Channel = shequ.NeedFrontDesk
 	}
 	n.Status, n.Supports, n.Reason, n.MergedInto, n.ProjectID = shequ.NeedSubmitted, 0, "", "", ""
 	if err := n.Validate(); err != nil {

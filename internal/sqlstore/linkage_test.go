@@ -173,7 +173,7 @@ func TestLinkageChain(t *testing.T) {
 
 		need := &shequ.Need{Community: tiaoxiu, Category: shequ.NeedElderly, Title: "独居老人需要陪伴", Description: "小区里独居老人多"}
 		mustDo(t, s.CreateNeed(ctxRes1, need))
-		if need.Channel != shequ.ChannelOnline || need.Status != shequ.NeedSubmitted {
+		if need.Channel != shequ.NeedOnline || need.Status != shequ.NeedSubmitted {
 			t.Fatalf("need = %+v", need)
 		}
 		similar := must(s.SimilarNeeds(ctxRes2, tiaoxiu, "老人陪伴", 5))(t)

@@ -31,18 +31,27 @@ const codeTooManyRequests = "too_many_requests"
 // id, and the client sees only a generic message and that id: their text
 // may hold SQL, paths or personal data.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
-	e := shequ.AsError(err)
-	code := e.Code
-	status, ok := statusByCode[code]
-	if !ok {
-		code, status = shequ.EInternal, http.StatusInternalServerError
-	}
-	if code == shequ.EUnauthorized && !wantsJSON(r) {
+	if shequ.ErrorCode(err) == shequ.EUnauthorized && !wantsJSON(r) {
 		// A page that needs an account: go and sign in first.
 		loginRedirect(w, r)
 		return
 	}
-	rid := requestID(r.Context())
+	status, code, msg, fields, rid := s.describeError(r, err)
+	s.writeError(w, r, status, code, msg, fields, rid)
+}
+
+// describeError logs err when it is internal (once, with the request id)
+// and returns what a client may see of it: the HTTP status, the error code,
+// the message and field messages in the user's language, and the request
+// id for internal errors only.
+func (s *Server) describeError(r *http.Request, err error) (status int, code, msg string, fields map[string]string, rid string) {
+	e := shequ.AsError(err)
+	code = e.Code
+	status, ok := statusByCode[code]
+	if !ok {
+		code, status = shequ.EInternal, http.StatusInternalServerError
+	}
+	rid = requestID(r.Context())
 	l := s.localizer(r)
 	switch {
 	case code == shequ.EInternal && isAbort(err):
@@ -59,8 +68,6 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 			slog.String("request_id", rid), slog.String("err", err.Error()))
 	}
 
-	var msg string
-	var fields map[string]string
 	if code == shequ.EInternal {
 		msg = l.T("error.internal")
 	} else {
@@ -77,7 +84,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		rid = ""
 	}
-	s.writeError(w, r, status, code, msg, fields, rid)
+	return status, code, msg, fields, rid
 }
 
 // errorBody is the JSON shape of every API error.

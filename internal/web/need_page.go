@@ -34,7 +34,7 @@ type needsPage struct {
 
 func (s *Server) newNeedsPage(a *shequ.Actor) *needsPage {
 	p := &needsPage{CanRaise: a.Can(shequ.ActionNeedRaise), Worker: a.Can(shequ.ActionNeedManage),
-		Categories: shequ.NeedCategories, Statuses: shequ.NeedStatuses, Channels: []shequ.NeedChannel{shequ.ChannelFrontDesk, shequ.ChannelVisit}}
+		Categories: shequ.NeedCategories, Statuses: shequ.NeedStatuses, Channels: []shequ.NeedChannel{shequ.NeedFrontDesk, shequ.NeedVisit}}
 	if len(a.Scope) == 12 {
 		p.Form.CommunityCode = a.Scope
 	}

@@ -20,7 +20,7 @@ import (
 var templateFS embed.FS
 
 // layoutFiles are parsed into every page: the layout and shared partials.
-var layoutFiles = []string{"templates/layout.html", "templates/partials.html"}
+var layoutFiles = []string{"templates/layout.html", "templates/partials.html", "templates/request_partials.html"}
 
 // pageFiles maps a page name to its file. Each defines "content", which
 // the layout wraps. A test checks that every file under
@@ -66,6 +66,16 @@ var pageFiles = map[string]string{
 	"project_form":    "templates/project_form.html",
 	"public_project":  "templates/public_project.html",
 	"notifications":   "templates/notifications.html",
+	"services":        "templates/services.html",
+	"service":         "templates/service.html",
+	"desk":            "templates/desk.html",
+	"requests":        "templates/requests.html",
+	"request":         "templates/request.html",
+	"receipt":         "templates/receipt.html",
+	"track":           "templates/track.html",
+	"delegations":     "templates/delegations.html",
+	"delegation":      "templates/delegation.html",
+	"delegation_form": "templates/delegation_form.html",
 }
 
 // templates holds one parsed set per language and page. Parsing per
@@ -92,6 +102,10 @@ var navItems = []navItem{
 	{ID: "nav-needs", Key: "nav.needs", Href: "/needs", Action: shequ.ActionNeedRead},
 	{ID: "nav-projects", Key: "nav.projects", Href: "/projects", Action: shequ.ActionProjectRead},
 	{ID: "nav-public", Key: "nav.public", Href: "/public/projects"},
+	{ID: "nav-services", Key: "nav.services", Href: "/services"},
+	{ID: "nav-desk", Key: "nav.desk", Href: "/desk", Action: shequ.ActionRequestHandle},
+	{ID: "nav-requests", Key: "nav.requests", Href: "/requests", Action: shequ.ActionRequestRead},
+	{ID: "nav-delegations", Key: "nav.delegations", Href: "/delegations", Action: shequ.ActionDelegationRead},
 	{ID: "nav-indicators", Key: "nav.indicators", Href: "/indicators", Action: shequ.ActionIndicatorRead},
 	{ID: "nav-coverage", Key: "nav.coverage", Href: "/coverage", Action: shequ.ActionFacilityRead},
 	{ID: "nav-targets", Key: "nav.targets", Href: "/targets", Action: shequ.ActionTargetWrite},

@@ -138,6 +138,39 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/audit", s.handleAudit},
 		{http.MethodGet, "/audit.csv", s.handleAuditCSV},
 
+		// Service items, requests (办件), the front desk and delegations
+		// (委托代理). "/requests/bulk-transfer" and "/delegations/new" win
+		// over the {id} patterns as more specific.
+		{http.MethodGet, "/services", s.handleServiceList},
+		{http.MethodGet, "/services/{code}", s.handleServiceShow},
+		{http.MethodPost, "/services/{code}/apply", s.handleServiceApply},
+		{http.MethodGet, "/desk", s.handleDesk},
+		{http.MethodPost, "/desk", s.handleDeskSubmit},
+		{http.MethodGet, "/requests", s.handleRequestList},
+		{http.MethodPost, "/requests/bulk-transfer", s.handleRequestBulkTransfer},
+		{http.MethodGet, "/requests/{id}", s.handleRequestShow},
+		{http.MethodGet, "/requests/{id}/receipt", s.handleRequestReceipt},
+		{http.MethodPost, "/requests/{id}/transition", s.handleRequestTransition},
+		{http.MethodPost, "/requests/{id}/attachments", s.handleRequestAttach},
+		{http.MethodGet, "/attachments/{id}", s.handleAttachment},
+		{http.MethodGet, "/track/{token}", s.handleTrack},
+		{http.MethodGet, "/delegations", s.handleDelegationList},
+		{http.MethodPost, "/delegations", s.handleDelegationCreate},
+		{http.MethodGet, "/delegations/new", s.handleDelegationNew},
+		{http.MethodGet, "/delegations/{id}", s.handleDelegationShow},
+		{http.MethodPost, "/delegations/{id}/consent", s.handleDelegationConsent},
+		{http.MethodPost, "/delegations/{id}/end", s.handleDelegationEnd},
+		{http.MethodPost, "/delegations/{id}/custody", s.handleCustodyAdd},
+
+		// Open311 GeoReport v2. Each resource is "name.xml" or "name.json"
+		// (a wildcard must be a whole segment, so the format is split off
+		// by the handlers).
+		{http.MethodGet, "/open311/v2/{file}", s.handleOpen311Get},
+		{http.MethodPost, "/open311/v2/{file}", s.handleOpen311Post},
+		{http.MethodGet, "/open311/v2/services/{file}", s.handleOpen311Service},
+		{http.MethodGet, "/open311/v2/requests/{file}", s.handleOpen311Request},
+		{http.MethodGet, "/open311/v2/tokens/{file}", s.handleOpen311Token},
+
 		// Operations.
 		{http.MethodGet, "/healthz", s.handleHealthz},
 		{http.MethodGet, "/readyz", s.handleReadyz},
@@ -193,6 +226,24 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/api/v1/projects/{id}/evaluations", s.handleAPIEvaluationList},
 		{http.MethodPost, "/api/v1/projects/{id}/evaluations", s.handleAPIEvaluationSubmit},
 		{http.MethodGet, "/api/v1/notifications", s.handleAPINotifications},
+		{http.MethodGet, "/api/v1/services", s.handleAPIServiceList},
+		{http.MethodGet, "/api/v1/services/{code}", s.handleAPIServiceGet},
+		{http.MethodGet, "/api/v1/requests", s.handleAPIRequestList},
+		{http.MethodPost, "/api/v1/requests", s.handleAPIRequestCreate},
+		{http.MethodGet, "/api/v1/requests/queue", s.handleAPIRequestQueue},
+		{http.MethodGet, "/api/v1/requests/by-item", s.handleAPIRequestsByItem},
+		{http.MethodPost, "/api/v1/requests/bulk-transfer", s.handleAPIRequestBulkTransfer},
+		{http.MethodGet, "/api/v1/requests/{id}", s.handleAPIRequestGet},
+		{http.MethodGet, "/api/v1/requests/{id}/timeline", s.handleAPIRequestTimeline},
+		{http.MethodPost, "/api/v1/requests/{id}/transition", s.handleAPIRequestTransition},
+		{http.MethodGet, "/api/v1/track/{token}", s.handleAPITrack},
+		{http.MethodGet, "/api/v1/delegations", s.handleAPIDelegationList},
+		{http.MethodPost, "/api/v1/delegations", s.handleAPIDelegationCreate},
+		{http.MethodGet, "/api/v1/delegations/{id}", s.handleAPIDelegationGet},
+		{http.MethodPost, "/api/v1/delegations/{id}/consent", s.handleAPIDelegationConsent},
+		{http.MethodPost, "/api/v1/delegations/{id}/end", s.handleAPIDelegationEnd},
+		{http.MethodGet, "/api/v1/delegations/{id}/custody", s.handleAPICustodyList},
+		{http.MethodPost, "/api/v1/delegations/{id}/custody", s.handleAPICustodyAdd},
 
 		// Facilities and coverage (API). "/api/v1/coverage" is the whole
 		// country, like "/api/v1/indicators".

@@ -55,6 +55,16 @@ type Config struct {
 	// Linkage runs the 三社联动 chain (needs, projects, bids, reviews,
 	// activities, evaluations, notifications); nil answers 503.
 	Linkage shequ.LinkageService
+	// The catalogue of service items and the requests (办件). When one is
+	// nil its pages answer 503, and so does Open311.
+	ServiceItems shequ.ServiceItemService
+	Requests     shequ.RequestService
+	// The front desk's side of the requests (queue, bulk transfer,
+	// attachments, public timeline), the delegations (委托代理) and the
+	// holiday calendar of the due dates. Nil: their pages answer 503.
+	RequestDesk shequ.RequestDesk
+	Delegations shequ.DelegationService
+	Holidays    shequ.HolidayCalendar
 	// Service facilities, community locations and coverage (issue 7).
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService

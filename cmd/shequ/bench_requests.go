@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"shequ"
+	"shequ/internal/config"
+)
+
+// benchReqFlags are the flags of `shequ bench requests`.
+type benchReqFlags struct {
+	requests     int           // stored requests to generate before measuring
+	submit       int           // submissions to make at most
+	duration     time.Duration // and for at most this long
+	clients      int           // concurrent HTTP clients submitting
+	queue        int           // queue pages fetched for the latency figures
+	county       string        // the county whose communities get the requests
+	seed         uint64        // random seed of the synthetic requests
+	postgres     string        // run on this PostgreSQL database too, with pgbench beside
+	pgbench      string        // the pgbench binary
+	pgbenchTime  time.Duration // pgbench TPC-B run time
+	pgbenchScale int           // pgbench -i scale factor
+	quiet        bool
+}
+
+// bindBenchRequests registers the flags of `shequ bench requests`.
+func bindBenchRequests(fs *flag.FlagSet, f *benchReqFlags) {
+	fs.IntVar(&f.requests, "requests", 10_000_000, "stored requests to generate before measuring (reused when already there)")
+	fs.IntVar(&f.submit, "submit", 100_000, "submissions through HTTP at most, per engine")
+	fs.DurationVar(&f.duration, "duration", 20*time.Second, "submissions for at most this long, per engine")
+	fs.IntVar(&f.clients, "clients", 32, "concurrent HTTP clients submitting")
+	fs.IntVar(&f.queue, "queue", 5000, "worker queue pages fetched for the p99, per engine")
+	fs.StringVar(&f.county, "county", "330523", "county whose communities get the requests")
+	fs.Uint64Var(&f.seed, "seed", 1, "random seed of the synthetic requests")
+	fs.StringVar(&f.postgres, "postgres", "", "run on this PostgreSQL database too (postgres://…), with pgbench TPC-B on the same server")
+	fs.StringVar(&f.pgbench, "pgbench", defaultPgbench(), "the pgbench binary")
+	fs.DurationVar(&f.pgbenchTime, "pgbench-time", 20*time.Second, "pgbench TPC-B run time")
+	fs.IntVar(&f.pgbenchScale, "pgbench-scale", 10, "pgbench -i scale factor")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bars")
+}
+
+// valid reports whether the flags make sense.
+func (f *benchReqFlags) valid() bool {
+	return f.requests >= 0 && f.submit > 0 && f.duration > 0 && f.clients > 0 && f.clients <= 1024 &&
+		f.queue > 0 && f.pgbenchTime >= time.Second && f.pgbenchScale > 0 &&
+		len(f.county) == 6 && shequ.ValidateDivisionCode(f.county) == nil
+}
+
+// defaultPgbench is PostgreSQL 15's pgbench from Debian's package, or the
+// one on the PATH.
+func defaultPgbench() string {
+	const debian = "/usr/lib/postgresql/15/bin/pgbench"
+	if _, err := exec.LookPath(debian); err == nil {
+		return debian
+	}
+	return "pgbench"
+}
+
+// benchEngineResult is what one engine measured.
+type benchEngineResult struct {
+	engine     string
+	submitted  int
+	submitPerS float64
+	queueP50   time.Duration
+	queueP99   time.Duration
+}
+
+// runBenchRequests runs `shequ bench requests`: on SQLite (-db), and on
+// PostgreSQL too with -postgres, it generates the stored requests, then
+// through HTTP on 127.0.0.1 times submissions (request + event + audit in
+// one transaction) and the worker queue page; with -postgres, pgbench's
+// TPC-B on the same server is the yardstick. Progress goes to stderr; the
+// last line of stdout is the key=value results.
+func runBenchRequests(ctx context.Context, e *env, args []string) error {
+	var f benchReqFlags
+	cfg, fs, err := loadConfig(e, "bench requests", args, func(c *config.Config, fs *flag.FlagSet) {
+		c.BindDB(fs)
+		bindBenchRequests(fs, &f)
+	})
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || !f.valid() {
+		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.usage"))
+		return errUsage
+	}
+	if strings.HasPrefix(cfg.DB, "postgres") {
+		// -db is the SQLite side; PostgreSQL is named by -postgres.
+		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.sqlite_db"))
+		return errUsage
+	}
+	log := newLogger(e.stderr, cfg)
+	var results []benchEngineResult
+	for _, dsn := range []string{cfg.DB, f.postgres} {
+		if dsn == "" {
+			fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.no_postgres"))
+			continue
+		}
+		c := *cfg
+		c.DB = dsn
+		r, err := benchRequestsOn(ctx, e, c, f, log)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	tps := "skipped"
+	if f.postgres != "" {
+		v, err := pgbenchTPCB(ctx, e, f)
+		if err != nil {
+			return err
+		}
+		tps = fmt.Sprintf("%.0f", v)
+	}
+	fmt.Fprint(e.stdout, benchRequestsReport(results, tps))
+	return nil
+}
+
+// benchRequestsReport is a table of the engines' figures and the key=value
+// line: submissions per second per engine, pgbench's tps, and the queue
+// page p99 of the slower engine (the budget holds for both).
+func benchRequestsReport(results []benchEngineResult, tps string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-9s %10s %12s %13s %13s\n", "engine", "submitted", "submit_per_s", "queue_p50_ms", "queue_p99_ms")
+	kv := map[string]string{"sqlite": "skipped", "postgres": "skipped"}
+	var p99 time.Duration
+	for _, r := range results {
+		fmt.Fprintf(&b, "%-9s %10d %12.0f %13s %13s\n", r.engine, r.submitted, r.submitPerS, ms(r.queueP50), ms(r.queueP99))
+		kv[r.engine] = fmt.Sprintf("%.0f", r.submitPerS)
+		p99 = max(p99, r.queueP99)
+	}
+	fmt.Fprintf(&b, "sqlite_submit_per_s=%s postgres_submit_per_s=%s pgbench_tpcb_tps=%s queue_p99_ms=%s\n",
+		kv["sqlite"], kv["postgres"], tps, ms(p99))
+	return b.String()
+}
+
+// benchRequestsOn measures one engine: prepare the database, start the
+// platform on 127.0.0.1, submit, fetch the queue, stop.
+func benchRequestsOn(ctx context.Context, e *env, cfg config.Config, f benchReqFlags, log *slog.Logger) (benchEngineResult, error) {
+	var res benchEngineResult
+	if err := benchRequestsPrepare(ctx, e, cfg.DB, f, log); err != nil {
+		return res, err
+	}
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Demo = false
+	// The access log of every submission would cost more than the
+	// submission: warnings and errors only.
+	quiet := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	m := &Main{Config: cfg, Logger: quiet, Getenv: e.getenv, Stdout: io.Discard, Catalog: e.cat}
+	if err := m.Run(ctx); err != nil {
+		return res, err
+	}
+	defer m.Close()
+	res.engine = m.svc.db.Engine()
+	fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.serving", map[string]any{"Engine": res.engine, "Addr": m.Addr()}))
+	client, err := benchClientFor(ctx, m, f)
+	if err != nil {
+		return res, err
+	}
+	if err := client.submitAll(ctx, e, f, &res); err != nil {
+		return res, err
+	}
+	if err := client.queuePages(ctx, e, f, &res); err != nil {
+		return res, err
+	}
+	// The figures depend on what else runs on the machine: say how busy it
+	// was (Linux; nothing elsewhere).
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.load", map[string]any{"Engine": res.engine,
+			"Load": strings.Join(strings.Fields(string(b))[:3], " ")}))
+	}
+	return res, nil
+}

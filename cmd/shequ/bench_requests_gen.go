@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"shequ"
+	"shequ/internal/indicator"
+	"shequ/internal/sqlstore"
+)
+
+// benchRequestsKind is the import run kind that marks completed synthetic
+// requests, so a second run reuses them.
+const benchRequestsKind = "bench.requests"
+
+// benchItemCode is the service item the benchmark files its requests for.
+const benchItemCode = "BENCH-001"
+
+// benchItem is the item of the synthetic requests: a form of two fields,
+// like the catalogue's short items, open to every channel.
+func benchItem() *shequ.ServiceItem {
+	return &shequ.ServiceItem{
+		Code: benchItemCode, Name: "基准测试事项", Department: "县民政局", Category: "民政",
+		Audience: "本社区居民", Conditions: "无", Process: "受理、办理、办结",
+		Materials:     []shequ.Material{{Name: "居民身份证", Form: shequ.MaterialOriginal, Copies: 1, Required: true}},
+		TimeLimitDays: 10, Channels: shequ.Channels, Active: true,
+		Form: []shequ.FormField{
+			{Code: "contact_name", Label: "联系人", Type: shequ.FieldString, Required: true, Order: 1},
+			{Code: "urgency", Label: "紧急程度", Type: shequ.FieldSingleChoice, Order: 2,
+				Choices: []shequ.Choice{{Key: "normal", Label: "一般"}, {Key: "urgent", Label: "紧急"}}},
+		},
+	}
+}
+
+// benchRequestColumns are the columns of service_requests (migration 0008)
+// the generator fills.
+var benchRequestColumns = []string{"id", "number", "token", "item_code", "community", "resident_id",
+	"owner_user_id", "channel", "description", "attrs", "lat", "lng", "address", "state", "department",
+	"delegation_id", "agent_id", "submitted_by", "identity_note", "materials", "missing", "result", "reason",
+	"rating", "rating_note", "due_at", "paused_at", "completed_at", "created_at", "updated_at"}
+
+// benchStateWeights spreads the recent synthetic requests over the states
+// (per 1000): the open states first, then the finished ones, whose weights
+// alone apply to older requests.
+var benchStateWeights = []struct {
+	state  shequ.RequestState
+	weight int
+}{
+	{shequ.RequestSubmitted, 150}, {shequ.RequestAccepted, 100}, {shequ.RequestInProcess, 200},
+	{shequ.RequestAwaitingMaterials, 50}, {shequ.RequestTransferred, 50},
+	{shequ.RequestRefused, 30}, {shequ.RequestCompleted, 100}, {shequ.RequestRated, 120}, {shequ.RequestClosed, 200},
+}
+
+// benchOpenWeight is the weight of the open states, the first ones of
+// benchStateWeights.
+const benchOpenWeight = 550
+
+// benchRequestsPrepare opens the database, imports the county's divisions
+// and the bench item when missing, and generates the stored requests unless
+// a completed generation is there.
+func benchRequestsPrepare(ctx context.Context, e *env, dsn string, f benchReqFlags, log *slog.Logger) error {
+	db, err := openStore(ctx, dsn, migrateAlways, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ensureDivisions(ctx, e, db, f.county, f.quiet); err != nil {
+		return err
+	}
+	cctx := cliContext(ctx)
+	items := sqlstore.NewServiceItemService(db)
+	if _, err := items.GetItem(cctx, benchItemCode); err != nil {
+		if err := items.SaveItems(cctx, []*shequ.ServiceItem{benchItem()}); err != nil {
+			return err
+		}
+	}
+	runs := sqlstore.NewImportRunService(db)
+	done, err := runs.FindImportRuns(ctx, benchRequestsKind, 1)
+	if err != nil {
+		return err
+	}
+	if len(done) > 0 {
+		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.reused", map[string]any{"Requests": done[0].Written}))
+		return nil
+	}
+	src := sqlstore.NewIndicatorSource(db)
+	if have, err := src.CountRows(ctx, "service_requests"); err != nil {
+		return err
+	} else if have > 0 {
+		return shequ.Errorf(shequ.EConflict, "cli.bench.requests.partial",
+			"The database holds requests but no completed synthetic generation; use a fresh database.")
+	}
+	var comms []string
+	if err := src.LoadDivisions(ctx, func(d indicator.DivisionRow) error {
+		if len(d.Code) == 12 && strings.HasPrefix(d.Code, f.county) {
+			comms = append(comms, d.Code)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if len(comms) == 0 {
+		return shequ.Errorf(shequ.EInvalid, "cli.bench.no_communities", "No community under %q in the database.", f.county).
+			With(map[string]any{"Prefix": f.county})
+	}
+	started := time.Now()
+	if err := generateRequests(ctx, e, src, comms, f); err != nil {
+		return err
+	}
+	return runs.CreateImportRun(ctx, &shequ.ImportRun{Kind: benchRequestsKind, Source: fmt.Sprintf("seed=%d county=%s", f.seed, f.county),
+		Status: shequ.ImportCompleted, Total: f.requests, Written: f.requests, StartedAt: started, FinishedAt: time.Now()})
+}
+
+// generateRequests writes f.requests synthetic requests spread evenly over
+// comms and their per-state counts. The rows hold no personal data (no
+// resident, numbered descriptions).
+//
+// The rows are written in creation order, over the last three years, so
+// that every index of the table grows at its end or at a few points (one per
+// community and state) instead of at random places: random inserts into
+// indexes of ten million rows cost a page read and a page write each and
+// make the generation ten times slower. So ids (UUIDv7), numbers and tokens
+// increase with the row; tokens of synthetic rows need no secrecy.
+// Requests still open were filed in the last two months.
+func generateRequests(ctx context.Context, e *env, src *sqlstore.IndicatorSource, comms []string, f benchReqFlags) error {
+	r := rand.New(rand.NewPCG(f.seed, 0x0311))
+	now := time.Now().UTC().Truncate(time.Second)
+	span := 3 * 365 * 24 * time.Hour
+	recent := now.Add(-60 * 24 * time.Hour)
+	start := now.Add(-span)
+	step := span / time.Duration(max(f.requests, 1))
+	bar := newProgress(e.stderr, e.loc.T("cli.bench.requests.generating"), e.loc.T("cli.import.rows"), int64(f.requests), f.quiet)
+	w := &writer{src: src, table: "service_requests", cols: benchRequestColumns, bar: bar}
+	counts := map[[2]string]int{}
+	for i := range f.requests {
+		c := comms[i%len(comms)]
+		created := start.Add(time.Duration(i) * step)
+		n := r.IntN(1000)
+		if created.Before(recent) {
+			// Older requests are finished: skip the open states' weights.
+			n = benchOpenWeight + r.IntN(1000-benchOpenWeight)
+		}
+		state := benchStateWeights[len(benchStateWeights)-1].state
+		for _, sw := range benchStateWeights {
+			if n < sw.weight {
+				state = sw.state
+				break
+			}
+			n -= sw.weight
+		}
+		counts[[2]string{c, string(state)}]++
+		due := created.Add(14 * 24 * time.Hour)
+		var completed any
+		if !state.Open() && state != shequ.RequestRefused {
+			completed = created.Add(time.Duration(r.Int64N(int64(20 * 24 * time.Hour))))
+		}
+		rating := 0
+		if state == shequ.RequestRated || (state == shequ.RequestClosed && r.IntN(3) == 0) {
+			rating = 3 + r.IntN(3)
+		}
+		id := uuid.Must(uuid.NewV7()).String()
+		err := w.add(ctx, id, fmt.Sprintf("%s-BENCH-%09d", f.county, i+1), fmt.Sprintf("bench%027d", i+1),
+			benchItemCode, c, nil, nil, string(shequ.Channels[r.IntN(len(shequ.Channels))]),
+			fmt.Sprintf("合成办件%09d", i+1), `{"contact_name":["合成"]}`, nil, nil, "", string(state), "县民政局",
+			nil, nil, "", "", "[]", "[]", "", "", rating, "", due, nil, completed, created, created)
+		if err != nil {
+			return err
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	bar.Done()
+	cw := &writer{src: src, table: "request_state_counts", cols: []string{"community", "state", "n"}}
+	for k, n := range counts {
+		if err := cw.add(ctx, k[0], k[1], n); err != nil {
+			return err
+		}
+	}
+	return cw.flush(ctx)
+}

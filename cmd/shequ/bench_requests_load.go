@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"shequ"
+	"shequ/internal/indicator"
+	"shequ/internal/sqlstore"
+)
+
+// benchQueuePath is the worker queue page: the community's open requests
+// in due-date order, as a worker opens it.
+const benchQueuePath = "/requests"
+
+// benchClient drives the running platform through HTTP as a community
+// worker with an API token.
+type benchClient struct {
+	base, token string
+	http        *http.Client
+}
+
+// benchClientFor creates a community worker of the county's first
+// community and an API token for it, and returns a client that uses it.
+func benchClientFor(ctx context.Context, m *Main, f benchReqFlags) (*benchClient, error) {
+	var community string
+	err := sqlstore.NewIndicatorSource(m.svc.db).LoadDivisions(ctx, func(d indicator.DivisionRow) error {
+		if len(d.Code) == 12 && strings.HasPrefix(d.Code, f.county) && (community == "" || d.Code < community) {
+			community = d.Code
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	secret := hex.EncodeToString(b)
+	hash, err := m.svc.hasher.Hash(secret)
+	if err != nil {
+		return nil, err
+	}
+	cctx := cliContext(ctx)
+	u := &shequ.User{Username: "bench-" + secret[:8], Name: "基准测试", Role: shequ.RoleCommunityWorker, Scope: community}
+	if err := m.svc.users.CreateUser(cctx, u, hash); err != nil {
+		return nil, err
+	}
+	token, _, err := m.svc.tokens.CreateToken(cctx, u.ID, "bench", time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: f.clients, MaxConnsPerHost: f.clients, DisableCompression: true}
+	return &benchClient{base: "http://" + m.Addr(), token: token, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, nil
+}
+
+// submitForm is the body of one submission through Open311: the bench
+// item, a location, the form's values and the key.
+func (c *benchClient) submitForm() []byte {
+	return []byte(url.Values{
+		"api_key":                 {c.token},
+		"service_code":            {benchItemCode},
+		"address_string":          {"基准测试路1号"},
+		"description":             {"基准测试：楼道灯不亮"},
+		"attribute[contact_name]": {"基准测试"},
+		"attribute[urgency]":      {"normal"},
+	}.Encode())
+}
+
+// submit files one request and checks that it was created.
+func (c *benchClient) submit(ctx context.Context, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/open311/v2/requests.json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("submit: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(got))
+	}
+	return nil
+}
+
+// submitAll submits with f.clients concurrent clients until f.submit
+// requests are filed or f.duration has passed, after a short warm-up that
+// is not counted.
+func (c *benchClient) submitAll(ctx context.Context, e *env, f benchReqFlags, res *benchEngineResult) error {
+	body := c.submitForm()
+	for range min(50, f.submit) {
+		if err := c.submit(ctx, body); err != nil {
+			return err
+		}
+	}
+	bar := newProgress(e.stderr, e.loc.T("cli.bench.requests.submitting", map[string]any{"Engine": res.engine}),
+		e.loc.T("cli.bench.requests.unit"), int64(f.submit), f.quiet)
+	var next, done atomic.Int64
+	var firstErr error
+	var once sync.Once
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	started := time.Now()
+	deadline := started.Add(f.duration)
+	var wg sync.WaitGroup
+	for range f.clients {
+		wg.Go(func() {
+			for next.Add(1) <= int64(f.submit) && time.Now().Before(deadline) {
+				if err := c.submit(ctx, body); err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+					return
+				}
+				if n := done.Add(1); n%500 == 0 {
+					bar.Set(n)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(started)
+	bar.Done()
+	if firstErr != nil {
+		return firstErr
+	}
+	res.submitted = int(done.Load())
+	res.submitPerS = float64(done.Load()) / elapsed.Seconds()
+	fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.submitted", map[string]any{"Engine": res.engine,
+		"N": res.submitted, "Seconds": fmt.Sprintf("%.1f", elapsed.Seconds()), "PerS": fmt.Sprintf("%.0f", res.submitPerS)}))
+	return nil
+}
+
+// queuePages fetches the worker queue page f.queue times in a row, after a
+// warm-up, and records the median and the 99th percentile of the time to
+// the whole page.
+func (c *benchClient) queuePages(ctx context.Context, e *env, f benchReqFlags, res *benchEngineResult) error {
+	fetch := func() (time.Duration, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+benchQueuePath, nil)
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		req.Header.Set("Accept", "text/html")
+		t := time.Now()
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		d := time.Since(t)
+		if err != nil {
+			return 0, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("queue page: HTTP %d: %.300s", resp.StatusCode, body)
+		}
+		return d, nil
+	}
+	for range min(100, f.queue) {
+		if _, err := fetch(); err != nil {
+			return err
+		}
+	}
+	bar := newProgress(e.stderr, e.loc.T("cli.bench.requests.queue", map[string]any{"Engine": res.engine}),
+		e.loc.T("cli.bench.requests.pages"), int64(f.queue), f.quiet)
+	lat := make([]time.Duration, 0, f.queue)
+	for i := range f.queue {
+		d, err := fetch()
+		if err != nil {
+			return err
+		}
+		lat = append(lat, d)
+		bar.Set(int64(i + 1))
+	}
+	bar.Done()
+	slices.Sort(lat)
+	res.queueP50 = percentile(lat, 0.50)
+	res.queueP99 = percentile(lat, 0.99)
+	return nil
+}
+
+// percentile returns the q-quantile of sorted durations (nearest rank).
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}

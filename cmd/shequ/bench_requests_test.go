@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"shequ/internal/sqlstore"
+)
+
+// requestsLine is the key=value line `shequ bench requests` ends with.
+var requestsLine = regexp.MustCompile(`^sqlite_submit_per_s=[0-9]+ postgres_submit_per_s=([0-9]+|skipped) pgbench_tpcb_tps=([0-9]+|skipped) queue_p99_ms=[0-9]+\.[0-9]{2}$`)
+
+// benchRequestsShort runs the workload small: a few thousand stored
+// requests, a few hundred submissions, a short pgbench.
+func benchRequestsShort(t *testing.T, sqlite string, extra ...string) (string, string) {
+	t.Helper()
+	args := append([]string{"requests", "-db", sqlite, "-requests", "3000", "-submit", "400", "-duration", "10s",
+		"-clients", "4", "-queue", "60", "-pgbench-time", "1s", "-pgbench-scale", "1", "-quiet"}, extra...)
+	out, errs, err := bench(t, args...)
+	if err != nil {
+		t.Fatalf("bench requests: %v\n%s%s", err, out, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if last := lines[len(lines)-1]; !requestsLine.MatchString(last) {
+		t.Fatalf("last line %q\n%s", last, out)
+	}
+	t.Logf("%s", out)
+	return out, errs
+}
+
+// storedRequests counts the requests of a database.
+func storedRequests(t *testing.T, dsn string) int {
+	t.Helper()
+	n, err := sqlstore.NewIndicatorSource(openTestDB(t, dsn)).CountRows(context.Background(), "service_requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
+}
+
+// TestBenchRequestsSQLite runs the workload on SQLite alone: it says that
+// PostgreSQL is skipped, stores the generated and the submitted requests,
+// and reuses the generated ones on a second run.
+func TestBenchRequestsSQLite(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "bench.db")
+	out, errs := benchRequestsShort(t, db)
+	if !strings.Contains(out, "postgres_submit_per_s=skipped pgbench_tpcb_tps=skipped") ||
+		!strings.Contains(errs, "No -postgres given") {
+		t.Errorf("PostgreSQL not reported as skipped:\n%s\n%s", out, errs)
+	}
+	// 3000 generated, the warm-up and the timed submissions on top.
+	if n := storedRequests(t, db); n < 3000+400 {
+		t.Errorf("%d stored requests, want at least 3400", n)
+	}
+	_, errs = benchRequestsShort(t, db, "-submit", "100")
+	if !strings.Contains(errs, "Reusing the synthetic requests") {
+		t.Errorf("second run did not reuse the requests:\n%s", errs)
+	}
+}
+
+// TestBenchRequestsPostgres runs the workload on both engines with pgbench
+// beside (skipped, or failed under SHEQU_TEST_STRICT=1, without
+// PostgreSQL).
+func TestBenchRequestsPostgres(t *testing.T) {
+	pg := postgresSchemaDSN(t)
+	out, _ := benchRequestsShort(t, filepath.Join(t.TempDir(), "bench.db"), "-postgres", pg)
+	if strings.Contains(out, "skipped") {
+		t.Errorf("a figure was skipped with -postgres:\n%s", out)
+	}
+	if n := storedRequests(t, pg); n < 3000+400 {
+		t.Errorf("%d stored requests on PostgreSQL, want at least 3400", n)
+	}
+}
+
+func TestBenchRequestsUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"requests", "extra"},
+		{"requests", "-submit", "0"},
+		{"requests", "-clients", "0"},
+		{"requests", "-county", "3305"},
+		{"requests", "-pgbench-time", "10ms"},
+		{"requests", "-db", "postgres://x/y"},
+	} {
+		if _, _, err := bench(t, args...); err != errUsage {
+			t.Errorf("%q: %v, want usage", args, err)
+		}
+	}
+}
+
+func TestBenchRequestsParts(t *testing.T) {
+	report := []byte("pgbench (15.10)\nnumber of transactions actually processed: 19342\n" +
+		"latency average = 8.271 ms\ninitial connection time = 14.019 ms\ntps = 1934.571203 (without initial connection time)\n")
+	if tps, err := parsePgbenchTPS(report); err != nil || tps != 1934.571203 {
+		t.Errorf("tps = %v, %v", tps, err)
+	}
+	if _, err := parsePgbenchTPS([]byte("pgbench: error: connection refused")); err == nil {
+		t.Error("no tps accepted")
+	}
+	u, err := libpqURL("postgres://u:p@127.0.0.1:55432/shequ?sslmode=disable&search_path=t_x", "shequ_pgbench_1")
+	if err != nil || u != "postgres://u:p@127.0.0.1:55432/shequ_pgbench_1?sslmode=disable" {
+		t.Errorf("libpqURL = %q, %v", u, err)
+	}
+	if _, err := libpqURL("/tmp/x.db", "y"); err == nil {
+		t.Error("a file path accepted as PostgreSQL")
+	}
+	sum := 0
+	for _, w := range benchStateWeights {
+		if w.state.Open() {
+			sum += w.weight
+		}
+	}
+	total := 0
+	for _, w := range benchStateWeights {
+		total += w.weight
+	}
+	if sum != benchOpenWeight || total != 1000 {
+		t.Errorf("open weights %d (benchOpenWeight %d), all %d (want 1000)", sum, benchOpenWeight, total)
+	}
+	for i, w := range benchStateWeights {
+		if w.state.Open() != (i < 5) {
+			t.Errorf("state %s out of order: the open states come first", w.state)
+		}
+	}
+	lat := []time.Duration{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	for i := range lat {
+		lat[i] *= time.Millisecond
+	}
+	if p := percentile(lat, 0.99); p != 10*time.Millisecond {
+		t.Errorf("p99 = %v", p)
+	}
+	if p := percentile(lat, 0.5); p != 5*time.Millisecond {
+		t.Errorf("p50 = %v", p)
+	}
+	got := benchRequestsReport([]benchEngineResult{
+		{engine: "sqlite", submitted: 100, submitPerS: 5012.4, queueP50: time.Millisecond, queueP99: 2500 * time.Microsecond},
+		{engine: "postgres", submitted: 90, submitPerS: 1600.6, queueP50: time.Millisecond, queueP99: 3100 * time.Microsecond},
+	}, "1934")
+	if !strings.HasSuffix(got, "sqlite_submit_per_s=5012 postgres_submit_per_s=1601 pgbench_tpcb_tps=1934 queue_p99_ms=3.10\n") {
+		t.Errorf("report:\n%s", got)
+	}
+}

@@ -1,0 +1,394 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"shequ"
+)
+
+// RequestService keeps requests (办件). It implements shequ.RequestService.
+//
+// Authorization: ActionRequestSubmit to file, ActionRequestRead to see,
+// ActionRequestHandle for a worker's transitions, ActionRequestRate for the
+// resident's rating, all on the request's community with the resident's
+// account as owner (read at the time of the check, so a resident who opens
+// an account after a front-desk request sees it). An agent files under a
+// delegation that must be active and cover the item at that instant.
+//
+// Every write is the request's row + a timeline event + the per-state count
+// + an audit record, in one transaction. Readable numbers come from one
+// counter (a row on SQLite, whose single writer holds the lock anyway; a
+// sequence on PostgreSQL, which holds no lock to commit), so they never
+// serialize writers beyond what the audit chain already does.
+type RequestService struct {
+	db      *DB
+	catalog *ServiceItemService
+
+	// OnChange, when set, is called after every committed write with the
+	// request's community (for the indicators).
+	OnChange func(communities ...string)
+
+	// countQueries, when set (tests), counts the queries of the reads.
+	countQueries *int
+}
+
+var _ shequ.RequestService = (*RequestService)(nil)
+
+// NewRequestService returns the requests on db, taking items and the
+// holiday calendar from catalog.
+func NewRequestService(db *DB, catalog *ServiceItemService) *RequestService {
+	return &RequestService{db: db, catalog: catalog}
+}
+
+// Audited actions of requests.
+const (
+	auditRequestSubmit     = "request.submit"
+	auditRequestRead       = "request.read"
+	auditRequestList       = "request.list"
+	auditRequestTransition = "request.transition"
+	objRequest             = "service_request"
+)
+
+// requestColumns are read by scanRequest, with the request table aliased r
+// and residents res (LEFT JOIN: the owner is the resident's account now).
+const requestColumns = `r.id, r.number, r.token, r.item_code, r.community, r.resident_id, res.user_id, r.channel,
+	r.description, r.attrs, r.lat, r.lng, r.address, r.state, r.department, r.delegation_id, r.agent_id,
+	r.submitted_by, r.identity_note, r.materials, r.missing, r.result, r.reason, r.rating, r.rating_note,
+	r.due_at, r.paused_at, r.completed_at, r.handling_days, r.created_at, r.updated_at`
+
+// requestFrom is the FROM clause of requestColumns.
+const requestFrom = ` FROM service_requests r LEFT JOIN residents res ON res.id = r.resident_id `
+
+// scanRequest reads requestColumns.
+func (s *RequestService) scanRequest(row rowScanner) (*shequ.ServiceRequest, error) {
+	var r shequ.ServiceRequest
+	var resident, owner, deleg, agent sql.NullString
+	var lat, lng sql.NullFloat64
+	var channel, state, attrs, materials, missing string
+	var paused, completed time.Time
+	var days sql.NullInt64
+	if err := row.Scan(&r.ID, &r.Number, &r.Token, &r.ItemCode, &r.Community, &resident, &owner, &channel,
+		&r.Description, &attrs, &lat, &lng, &r.Address, &state, &r.Department, &deleg, &agent,
+		&r.SubmittedBy, &r.IdentityNote, &materials, &missing, &r.Result, &r.Reason, &r.Rating, &r.RatingNote,
+		scanTime(&r.DueAt), scanTime(&paused), scanTime(&completed), &days, scanTime(&r.CreatedAt),
+		scanTime(&r.UpdatedAt)); err != nil {
+		return nil, err
+	}
+	r.ResidentID, r.OwnerUserID, r.DelegationID, r.AgentID = resident.String, owner.String, deleg.String, agent.String
+	r.Channel, r.State = shequ.Channel(channel), shequ.RequestState(state)
+	r.HandlingDays = int(days.Int64)
+	if lat.Valid && lng.Valid {
+		r.Lat, r.Lng = &lat.Float64, &lng.Float64
+	}
+	if !paused.IsZero() {
+		r.PausedAt = &paused
+	}
+	if !completed.IsZero() {
+		r.CompletedAt = &completed
+	}
+	for _, f := range []struct {
+		src string
+		dst any
+	}{{attrs, &r.Values}, {materials, &r.Materials}, {missing, &r.Missing}} {
+		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
+			return nil, fmt.Errorf("decode request %s: %w", r.ID, err)
+		}
+	}
+	if it, err := s.catalog.GetItem(context.Background(), r.ItemCode); err == nil {
+		r.ItemName = it.Name
+	}
+	return &r, nil
+}
+
+// requestObject is what authorization sees of a request.
+func requestObject(r *shequ.ServiceRequest) *shequ.Object {
+	return &shequ.Object{Division: r.Community, OwnerID: r.OwnerUserID}
+}
+
+// jsonText encodes v as JSON text for a list column.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps and slices of strings are stored
+	}
+	return string(b)
+}
+
+// newToken returns a tracking token: 128 random bits in hex.
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// residentRef is what a request needs of its resident.
+type residentRef struct {
+	id, community, userID string
+}
+
+// findResidentRef reads a resident's community and account; by user id
+// when byUser is set. ENotFound when there is none.
+func (s *RequestService) findResidentRef(ctx context.Context, q querier, key string, byUser bool) (*residentRef, error) {
+	if _, err := uuid.Parse(key); err != nil {
+		return nil, shequ.ErrNotFound
+	}
+	col := "id"
+	if byUser {
+		col = "user_id"
+	}
+	var ref residentRef
+	var user sql.NullString
+	err := q.QueryRowContext(ctx, s.db.rebind(`SELECT id, community, user_id FROM residents WHERE `+col+` = ?`), key).
+		Scan(&ref.id, &ref.community, &user)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, shequ.ErrNotFound
+	}
+	if err != nil {
+		return nil, translateError(err, "find resident")
+	}
+	ref.userID = user.String
+	return &ref, nil
+}
+
+// Submit files a request (see shequ.RequestService). The input's own
+// fields, the item (active, offered in the community, open to the
+// channel), the form's values and the materials handed over are checked
+// before anything is written; every field error comes back at once.
+func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*shequ.ServiceRequest, error) {
+	a := shequ.ActorFrom(ctx)
+	if err := authorizeResident(ctx, shequ.ActionRequestSubmit, nil); err != nil {
+		return nil, s.db.recordDenied(ctx, err, auditRequestSubmit, objRequest, "", in.Community)
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.db.now()
+	item, err := s.catalog.GetItem(ctx, in.ItemCode)
+	if err != nil || !item.Active {
+		var fe shequ.FieldErrors
+		fe.Add("service_code", "request.item.unknown", "No active service item has this code.", nil)
+		return nil, fe.Err()
+	}
+	r := &shequ.ServiceRequest{ID: newUUID7(), Token: newToken(), ItemCode: item.Code, ItemName: item.Name,
+		Community: in.Community, Channel: in.Channel, Description: in.Description, Address: in.Address,
+		Lat: in.Lat, Lng: in.Lng, State: shequ.RequestSubmitted, Department: item.Department,
+		IdentityNote: in.IdentityNote, Missing: []string{}, CreatedAt: now, UpdatedAt: now}
+	if a != nil {
+		r.SubmittedBy = a.UserID
+	}
+	// Who the request is for.
+	var ref *residentRef
+	switch {
+	case a != nil && a.Role == shequ.RoleResident:
+		if in.Channel != shequ.ChannelOnline {
+			return nil, channelError()
+		}
+		if ref, err = s.findResidentRef(ctx, s.db.db, a.UserID, true); err != nil {
+			return nil, s.db.recordDenied(ctx, shequ.ErrForbidden, auditRequestSubmit, objRequest, "", "")
+		}
+		// A resident files only for themself: naming someone else is as
+		// if that resident did not exist.
+		if in.ResidentID != "" && in.ResidentID != ref.id {
+			return nil, s.db.recordDenied(ctx, shequ.ErrNotFound, auditRequestSubmit, objRequest, "", "")
+		}
+	case in.Channel == shequ.ChannelAgency:
+		d, err := loadDelegation(ctx, s.db, s.db.db, in.DelegationID)
+		if err != nil || a == nil || d.AgentID != a.UserID || !d.Covers(item.Code, now) {
+			return nil, s.db.recordDenied(ctx, shequ.ErrDelegationInactive, auditRequestSubmit, objRequest, clipID(in.DelegationID), "")
+		}
+		r.DelegationID, r.AgentID = d.ID, d.AgentID
+		in.ResidentID = d.ResidentID
+		fallthrough
+	default:
+		if in.ResidentID != "" {
+			if ref, err = s.findResidentRef(ctx, s.db.db, in.ResidentID, false); err != nil {
+				var fe shequ.FieldErrors
+				fe.Add("resident_id", "request.resident.unknown", "No resident has this id.", nil)
+				return nil, fe.Err()
+			}
+		}
+	}
+	if ref != nil {
+		r.ResidentID, r.OwnerUserID, r.Community = ref.id, ref.userID, ref.community
+	}
+	var fe shequ.FieldErrors
+	if r.Community == "" {
+		fe.Add("community_code", "resident.community.invalid", "Give the 12-digit code of a community.", nil)
+	} else if !item.Offers(r.Community) {
+		fe.Add("service_code", "request.item.not_offered", "This item is not offered in the community.", nil)
+	}
+	if !item.Allows(in.Channel) {
+		fe.Add("channel", "request.channel.not_allowed", "This item does not take requests through this channel.", nil)
+	}
+	values, verr := item.CheckValues(in.Values)
+	r.Values = values
+	for _, m := range in.Materials {
+		if !slices.ContainsFunc(item.Materials, func(x shequ.Material) bool { return x.Name == m }) {
+			fe.Add("materials", "request.material.unknown", "A material handed over is not on the item's checklist.", nil)
+			break
+		}
+	}
+	r.Materials = append([]string{}, in.Materials...)
+	if err := mergeFieldErrors(verr, fe); err != nil {
+		return nil, err
+	}
+	if err := authorizeResident(ctx, shequ.ActionRequestSubmit, requestObject(r)); err != nil {
+		return nil, s.db.recordDenied(ctx, err, auditRequestSubmit, objRequest, r.ID, r.Community)
+	}
+	cal, err := s.catalog.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.DueAt = shequ.DueDate(cal, now, item.TimeLimitDays).UTC().Truncate(time.Microsecond)
+	// Group commit: concurrent submissions share a transaction, each with
+	// its row, event, count and audit record (tx_batch.go).
+	err = s.db.withBatchTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		seq, err := s.db.dialect.nextRequestSeq(ctx, tx)
+		if err != nil {
+			return translateError(err, "number request")
+		}
+		r.Number = fmt.Sprintf("%s-%s-%06d", r.Community[:6], now.In(shequ.Shanghai).Format("20060102"), seq)
+		d := s.db.dialect
+		var lat, lng any
+		if r.Lat != nil {
+			lat, lng = *r.Lat, *r.Lng
+		}
+		_, err = tx.ExecContext(ctx, s.db.rebind(`INSERT INTO service_requests (id, number, token, item_code,
+			community, resident_id, owner_user_id, channel, description, attrs, lat, lng, address, state, department,
+			delegation_id, agent_id, submitted_by, identity_note, materials, missing, result, reason, rating,
+			rating_note, due_at, paused_at, completed_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', '', '', 0, '', ?, NULL, NULL, ?, ?)`),
+			r.ID, r.Number, r.Token, r.ItemCode, r.Community, nullString(r.ResidentID), nullString(r.OwnerUserID),
+			string(r.Channel), r.Description, jsonText(r.Values), lat, lng, r.Address, string(r.State),
+			r.Department, nullString(r.DelegationID), nullString(r.AgentID), r.SubmittedBy, r.IdentityNote,
+			jsonText(r.Materials), d.timeArg(r.DueAt), d.timeArg(now), d.timeArg(now))
+		if err != nil {
+			return translateError(err, "file request")
+		}
+		note := ""
+		if r.Channel == shequ.ChannelWindow {
+			note = r.IdentityNote
+		}
+		if err := s.addEvent(ctx, tx, r, "state", "", r.State, note); err != nil {
+			return err
+		}
+		if err := s.count(ctx, tx, r.Community, "", r.State); err != nil {
+			return err
+		}
+		if err := s.tally(ctx, tx, r, 1); err != nil {
+			return err
+		}
+		return auditAllowed(ctx, s.db, tx, auditRequestSubmit, objRequest, r.ID, r.Community, string(r.Channel))
+	})
+	if err != nil {
+		return nil, err
+	}
+	notifyChange(s.OnChange, []string{r.Community})
+	return r, nil
+}
+
+func channelError() error {
+	var fe shequ.FieldErrors
+	fe.Add("channel", "request.channel.not_allowed", "This item does not take requests through this channel.", nil)
+	return fe.Err()
+}
+
+// addEvent appends an event to the request's timeline inside tx.
+func (s *RequestService) addEvent(ctx context.Context, tx *sql.Tx, r *shequ.ServiceRequest, kind string, from, to shequ.RequestState, note string) error {
+	id, name := "", ""
+	if a := shequ.ActorFrom(ctx); a != nil {
+		id, name = a.UserID, a.Username
+	} else if isConsole(ctx) {
+		name = cliActor
+	}
+	_, err := tx.ExecContext(ctx, s.db.rebind(`INSERT INTO request_events
+		(id, request_id, at, actor_id, actor_name, kind, from_state, to_state, note, on_behalf)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		newUUID7(), r.ID, s.db.dialect.timeArg(s.db.now()), id, name, kind, string(from), string(to), note,
+		r.DelegationID)
+	return translateError(err, "add timeline event")
+}
+
+// count moves one request of community from state from ("" none) to state
+// to in the per-state counts.
+func (s *RequestService) count(ctx context.Context, tx *sql.Tx, community string, from, to shequ.RequestState) error {
+	for _, c := range []struct {
+		state shequ.RequestState
+		delta int
+	}{{from, -1}, {to, 1}} {
+		if c.state == "" {
+			continue
+		}
+		_, err := tx.ExecContext(ctx, s.db.rebind(`INSERT INTO request_state_counts (community, state, n) VALUES (?, ?, ?)
+			ON CONFLICT (community, state) DO UPDATE SET n = request_state_counts.n + excluded.n`),
+			community, string(c.state), c.delta)
+		if err != nil {
+			return translateError(err, "count requests")
+		}
+	}
+	return nil
+}
+
+// load reads one request; ENotFound when there is none.
+func (s *RequestService) load(ctx context.Context, q querier, col, key string) (*shequ.ServiceRequest, error) {
+	r, err := s.scanRequest(q.QueryRowContext(ctx, s.db.rebind(`SELECT `+requestColumns+requestFrom+`WHERE r.`+col+` = ?`), key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, shequ.ErrNotFound
+	}
+	if err != nil {
+		return nil, translateError(err, "find request")
+	}
+	return r, nil
+}
+
+// Get returns a request the actor may see; out of scope (or not the
+// resident's own, or not filed by the agent) answers ENotFound, recorded.
+func (s *RequestService) Get(ctx context.Context, id string) (*shequ.ServiceRequest, error) {
+	if err := authorizeResident(ctx, shequ.ActionRequestRead, nil); err != nil {
+		return nil, s.db.recordDenied(ctx, err, auditRequestRead, objRequest, clipID(id), "")
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, s.db.recordDenied(ctx, shequ.ErrNotFound, auditRequestRead, objRequest, clipID(id), "")
+	}
+	r, err := s.load(ctx, s.db.db, "id", id)
+	if err != nil {
+		return nil, s.db.recordDenied(ctx, err, auditRequestRead, objRequest, clipID(id), "")
+	}
+	if err := authorizeResident(ctx, shequ.ActionRequestRead, requestObject(r)); err != nil {
+		return nil, s.db.recordDenied(ctx, err, auditRequestRead, objRequest, id, r.Community)
+	}
+	return r, nil
+}
+
+// GetByToken returns a request by its tracking token, without sign-in. The
+// token is the secret: a wrong one answers ENotFound.
+func (s *RequestService) GetByToken(ctx context.Context, token string) (*shequ.ServiceRequest, error) {
+	if len(token) != 32 {
+		return nil, shequ.ErrNotFound
+	}
+	return s.load(ctx, s.db.db, "token", token)
+}
+
+// TimelineByToken returns the timeline of the request with this tracking
+// token, for the public tracking page.
+func (s *RequestService) TimelineByToken(ctx context.Context, token string) ([]*shequ.RequestEvent, error) {
+	r, err := s.GetByToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return s.timeline(ctx, r.ID)
+}
+
+var _ shequ.RequestDesk = (*RequestService)(nil)
+
+var _ shequ.HolidayCalendar = (*ServiceItemService)(nil)

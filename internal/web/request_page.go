@@ -1,0 +1,377 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"shequ"
+)
+
+// requestRow is a request as a page shows it, with its flags.
+type requestRow struct {
+	R                        *shequ.ServiceRequest
+	Overdue, DueSoon, Paused bool
+}
+
+func (s *Server) rows(r *http.Request, list []*shequ.ServiceRequest) []requestRow {
+	cal, now := s.calendar(r), s.now()
+	out := make([]requestRow, 0, len(list))
+	for _, q := range list {
+		out = append(out, requestRow{R: q, Overdue: q.Overdue(now), DueSoon: q.DueSoon(cal, now), Paused: q.PausedAt != nil})
+	}
+	return out
+}
+
+// queueTab is a state tab of the queue with its count.
+type queueTab struct {
+	State   shequ.RequestState
+	Count   int
+	URL     string
+	Current bool
+}
+
+// requestsPage is the data of templates/requests.html: the worker queue,
+// or a resident's own requests.
+type requestsPage struct {
+	Queue     bool
+	Tabs      []queueTab
+	Rows      []requestRow
+	Items     []*shequ.ServiceItem
+	Item      string
+	Overdue   bool
+	NextURL   string
+	Notice    string
+	Error     string
+	CanHandle bool
+	ByItem    []*shequ.ItemRequestCount
+	Channels  []shequ.Channel
+}
+
+// handleRequestList serves GET /requests: the queue by due date for
+// workers (tabs per state with counts, filters by item and overdue, keyset
+// paging, bulk transfer), the resident's own requests otherwise.
+func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guardService(w, r, shequ.ActionRequestRead, s.cfg.Requests != nil)
+	if !ok {
+		return
+	}
+	l := s.localizer(r)
+	f, err := requestFilter(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p := &requestsPage{CanHandle: a.Can(shequ.ActionRequestHandle) && s.cfg.RequestDesk != nil, Item: f.ItemCode, Overdue: f.Overdue}
+	switch r.URL.Query().Get("notice") {
+	case "transferred":
+		p.Notice = l.T("request.bulk.done", map[string]any{"Count": r.URL.Query().Get("n")})
+	}
+	if !p.CanHandle {
+		f.OrderByCreated = true
+		list, _, err := s.cfg.Requests.Find(r.Context(), f)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		p.Rows = s.rows(r, list)
+		w.Header().Set("Cache-Control", "no-store")
+		s.render(w, r, http.StatusOK, "requests", l.T("request.mine.title"), p)
+		return
+	}
+	p.Queue = true
+	if f.Limit == 50 && r.URL.Query().Get("limit") == "" {
+		f.Limit = 20
+	}
+	list, counts, err := s.cfg.RequestDesk.Queue(r.Context(), f)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p.Rows = s.rows(r, list)
+	if p.ByItem, err = s.cfg.RequestDesk.CountByItem(r.Context(), f.Division); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p.Channels = shequ.Channels
+	if s.cfg.ServiceItems != nil {
+		p.Items, _ = s.cfg.ServiceItems.ListItems(r.Context(), a.Scope)
+	}
+	base := url.Values{}
+	if f.ItemCode != "" {
+		base.Set("service_code", f.ItemCode)
+	}
+	if f.Overdue {
+		base.Set("overdue", "1")
+	}
+	current := ""
+	if len(f.States) == 1 {
+		current = string(f.States[0])
+	}
+	for _, st := range shequ.RequestStates {
+		v := cloneValues(base)
+		v.Set("state", string(st))
+		p.Tabs = append(p.Tabs, queueTab{State: st, Count: counts[st], URL: "/requests?" + v.Encode(), Current: current == string(st)})
+	}
+	if len(list) == f.Limit {
+		v := cloneValues(r.URL.Query())
+		v.Set("after", cursorOf(list[len(list)-1]))
+		p.NextURL = "/requests?" + v.Encode()
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "requests", l.T("request.queue.title"), p)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// guardForm is guardService for a form post: it also reads the posted
+// form, bounded by maxFormBytes.
+func (s *Server) guardForm(w http.ResponseWriter, r *http.Request, act shequ.Action, wired bool) (*shequ.Actor, bool) {
+	a, ok := s.guardService(w, r, act, wired)
+	if !ok || !s.readForm(w, r) {
+		return nil, false
+	}
+	return a, true
+}
+
+// handleRequestBulkTransfer serves POST /requests/bulk-transfer.
+func (s *Server) handleRequestBulkTransfer(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardForm(w, r, shequ.ActionRequestHandle, s.cfg.RequestDesk != nil); !ok {
+		return
+	}
+	n, err := s.cfg.RequestDesk.BulkTransfer(r.Context(), r.PostForm["id"], r.PostForm.Get("department"), r.PostForm.Get("note"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/requests?notice=transferred&n="+strconv.Itoa(n), http.StatusSeeOther)
+}
+
+// requestPage is the data of templates/request.html.
+type requestPage struct {
+	requestRow
+	Item        *shequ.ServiceItem
+	Events      []*shequ.RequestEvent
+	Attachments []*shequ.Attachment
+	Next        []shequ.RequestState // the transitions a worker may make
+	CanHandle   bool
+	CanRate     bool
+	Notice      string
+	Errors      map[string]string
+	Error       string
+	Form        []shequ.FormField
+	Stars       []int
+}
+
+// handleRequestShow serves GET /requests/{id}: the request, its whole
+// timeline, its files and the actions the actor may take.
+func (s *Server) handleRequestShow(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionRequestRead, s.cfg.Requests != nil); !ok {
+		return
+	}
+	p, err := s.loadRequestPage(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	l := s.localizer(r)
+	if n := r.URL.Query().Get("notice"); n != "" && shequ.RequestState(n).Valid() {
+		p.Notice = l.T("request.moved", map[string]any{"State": l.T("request.state." + n)})
+	} else if n == "attached" {
+		p.Notice = l.T("request.attached")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "request", l.T("request.title", map[string]any{"Number": p.R.Number}), p)
+}
+
+func (s *Server) loadRequestPage(r *http.Request) (*requestPage, error) {
+	a := shequ.ActorFrom(r.Context())
+	q, err := s.cfg.Requests.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.cfg.Requests.Timeline(r.Context(), q.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &requestPage{requestRow: s.rows(r, []*shequ.ServiceRequest{q})[0], Events: ev,
+		Stars: []int{5, 4, 3, 2, 1}, CanHandle: a.Can(shequ.ActionRequestHandle), CanRate: a.Can(shequ.ActionRequestRate) && q.State == shequ.RequestCompleted}
+	if s.cfg.ServiceItems != nil {
+		if it, err := s.cfg.ServiceItems.GetItem(r.Context(), q.ItemCode); err == nil {
+			p.Item, p.Form = it, it.SortedForm()
+		}
+	}
+	if s.cfg.RequestDesk != nil {
+		if p.Attachments, err = s.cfg.RequestDesk.Attachments(r.Context(), "request", q.ID); err != nil {
+			return nil, err
+		}
+	}
+	if p.CanHandle {
+		for _, st := range shequ.NextStates(q.State) {
+			if st != shequ.RequestRated {
+				p.Next = append(p.Next, st)
+			}
+		}
+	}
+	return p, nil
+}
+
+// handleRequestTransition serves POST /requests/{id}/transition: a
+// worker's move (to, with note, reason, missing (one per line),
+// department, result) or the resident's rating.
+func (s *Server) handleRequestTransition(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardForm(w, r, shequ.ActionRequestRead, s.cfg.Requests != nil); !ok {
+		return
+	}
+	pf := r.PostForm
+	to := shequ.RequestState(pf.Get("to"))
+	rating, _ := strconv.Atoi(pf.Get("rating"))
+	in := shequ.TransitionInput{Note: pf.Get("note"), Reason: pf.Get("reason"), Department: pf.Get("department"),
+		Result: pf.Get("result"), Rating: rating, Missing: strings.Split(pf.Get("missing"), "\n")}
+	_, err := s.cfg.Requests.Transition(r.Context(), r.PathValue("id"), to, in)
+	if err != nil {
+		e := shequ.AsError(err)
+		if e.Code != shequ.EInvalid && e.Code != shequ.EConflict {
+			s.error(w, r, err)
+			return
+		}
+		p, lerr := s.loadRequestPage(r)
+		if lerr != nil {
+			s.error(w, r, lerr)
+			return
+		}
+		l := s.localizer(r)
+		p.Errors, p.Error = fieldMessages(l, err), l.Error(e)
+		if len(p.Errors) > 0 {
+			p.Error = l.T("form.has_errors")
+		}
+		s.render(w, r, statusByCode[e.Code], "request", l.T("request.title", map[string]any{"Number": p.R.Number}), p)
+		return
+	}
+	http.Redirect(w, r, "/requests/"+url.PathEscape(r.PathValue("id"))+"?notice="+string(to), http.StatusSeeOther)
+}
+
+// handleRequestAttach serves POST /requests/{id}/attachments (multipart,
+// field "file"): the type is sniffed from the content, never trusted from
+// the client.
+func (s *Server) handleRequestAttach(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionRequestRead, s.cfg.RequestDesk != nil); !ok {
+		return
+	}
+	name, ctype, data, err := readUpload(w, r)
+	if err == nil {
+		_, err = s.cfg.RequestDesk.AddAttachment(r.Context(), "request", r.PathValue("id"), name, ctype, data)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/requests/"+url.PathEscape(r.PathValue("id"))+"?notice=attached", http.StatusSeeOther)
+}
+
+// readUpload reads the multipart field "file", bounded by
+// shequ.MaxAttachmentSize, and sniffs its type.
+func readUpload(w http.ResponseWriter, r *http.Request) (string, string, []byte, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, shequ.MaxAttachmentSize+64<<10)
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		var fe shequ.FieldErrors
+		fe.Add("file", "attachment.size.invalid", "A file is at most 5 MB and not empty.", nil)
+		return "", "", nil, fe.Err()
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, shequ.MaxAttachmentSize+1))
+	if err != nil {
+		return "", "", nil, errBadForm
+	}
+	ctype := http.DetectContentType(data)
+	if i := strings.IndexByte(ctype, ';'); i >= 0 {
+		ctype = ctype[:i]
+	}
+	return hdr.Filename, ctype, data, nil
+}
+
+// handleAttachment serves GET /attachments/{id}: the file, as a download.
+func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.RequestDesk == nil {
+		s.error(w, r, errNoService)
+		return
+	}
+	if shequ.ActorFrom(r.Context()) == nil {
+		s.error(w, r, shequ.ErrUnauthorized)
+		return
+	}
+	at, data, err := s.cfg.RequestDesk.OpenAttachment(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", at.ContentType)
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(at.Name))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(data)
+}
+
+// receiptPage is the data of templates/receipt.html (受理回执).
+type receiptPage struct {
+	R       *shequ.ServiceRequest
+	Item    *shequ.ServiceItem
+	Covered bool
+	Track   string
+}
+
+// handleRequestReceipt serves GET /requests/{id}/receipt: the printable
+// receipt with the number, the date, the handling body, what happens next
+// and the tracking link.
+func (s *Server) handleRequestReceipt(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionRequestRead, s.cfg.Requests != nil); !ok {
+		return
+	}
+	q, err := s.cfg.Requests.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p := &receiptPage{R: q, Covered: s.calendar(r).Covers(q.CreatedAt.In(shequ.Shanghai).Year()), Track: "/track/" + q.Token}
+	if s.cfg.ServiceItems != nil {
+		p.Item, _ = s.cfg.ServiceItems.GetItem(r.Context(), q.ItemCode)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "receipt", s.localizer(r).T("request.receipt.title"), p)
+}
+
+// trackPage is the data of templates/track.html.
+type trackPage struct {
+	requestRow
+	Events []*shequ.RequestEvent
+}
+
+// handleTrack serves GET /track/{token}: a request's state and timeline
+// without sign-in, staff names left out.
+func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Requests == nil || s.cfg.RequestDesk == nil {
+		s.error(w, r, errNoService)
+		return
+	}
+	q, ev, err := s.track(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	for _, e := range ev {
+		e.ActorName = ""
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, http.StatusOK, "track", s.localizer(r).T("request.track.title"),
+		&trackPage{requestRow: s.rows(r, []*shequ.ServiceRequest{q})[0], Events: ev})
+}

@@ -159,3 +159,39 @@ func TestNavMarksCurrent(t *testing.T) {
 		t.Error("the divisions entry is the current one")
 	}
 }
+
+// TestTemplateNamesUnique: html/template lets a later {{define}} replace an
+// earlier one of the same name without a word, so two shared partials of
+// one name (or a page redefining a shared one) would silently render the
+// wrong markup. Every name defined in the shared files is defined once, and
+// no page defines it again.
+func TestTemplateNamesUnique(t *testing.T) {
+	define := regexp.MustCompile(`{{-?\s*define\s+"([^"]+)"`)
+	names := func(file string) []string {
+		b, err := templateFS.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range define.FindAllStringSubmatch(string(b), -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	shared := map[string]string{}
+	for _, f := range layoutFiles {
+		for _, n := range names(f) {
+			if prev, ok := shared[n]; ok {
+				t.Errorf("template %q is defined in %s and in %s", n, prev, f)
+			}
+			shared[n] = f
+		}
+	}
+	for _, f := range pageFiles {
+		for _, n := range names(f) {
+			if prev, ok := shared[n]; ok && n != "content" {
+				t.Errorf("page %s redefines %q of %s", f, n, prev)
+			}
+		}
+	}
+}

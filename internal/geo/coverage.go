@@ -83,9 +83,10 @@ type Coverage struct {
 	nearSlot []int32   // index slot of that facility, -1 if none
 	// byCode finds a community; blockOf a block by its key; hidden marks
 	// the communities taken out of every figure (see community.go).
-	byCode  map[string]int32
-	blockOf map[int64]int32
-	hidden  []bool
+	byCode     map[string]int32 // built on first use: see codes
+	byCodeOnce sync.Once
+	blockOf    map[int64]int32
+	hidden     []bool
 }
 
 // NewCoverage indexes communities against idx and computes full coverage.
@@ -98,11 +99,7 @@ func NewCoverage(idx *Index, comms []Community) *Coverage {
 		count:    make([]int32, n),
 		near:     make([]float64, n),
 		nearSlot: make([]int32, n),
-		byCode:   make(map[string]int32, n),
 		hidden:   make([]bool, n),
-	}
-	for i, cm := range comms {
-		c.byCode[cm.Code] = int32(i)
 	}
 	// The trigonometry, in parallel.
 	keys := make([]int64, n)

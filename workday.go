@@ -134,10 +134,16 @@ func ParseCalendar(r io.Reader) ([]CalendarDay, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, calendarLineError(line, fmt.Sprint(err))
+			// FieldPos is only defined after a record was read.
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			return nil, calendarLineError(line, "not valid CSV")
 		}
+		line, _ := cr.FieldPos(0)
 		field := func(k string) string {
 			if i, ok := col[k]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])

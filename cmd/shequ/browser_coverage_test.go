@@ -41,15 +41,10 @@ func TestBrowserCoverage(t *testing.T) {
 		t.Fatalf("user add: %d %s%s", code, out, errs)
 	}
 	base := startServer(t, dsn, "")
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("login-username"), "official"),
-		chromedp.SendKeys(chromedp.ID("login-password"), "correct horse battery staple"),
-		chromedp.Click(chromedp.ID("login-submit")),
+	if err := chromedp.Do(ctx, append(signIn(base, "official", "correct horse battery staple"),
 		chromedp.WaitVisible(chromedp.ID("nav-coverage")),
 		chromedp.Click(chromedp.ID("nav-coverage")),
-		chromedp.WaitVisible(chromedp.ID("cov-population")),
+		chromedp.WaitVisible(chromedp.ID("cov-population")))...,
 	); err != nil {
 		t.Fatalf("open the coverage page: %v", err)
 	}

@@ -28,13 +28,7 @@ func TestBrowserLoginAndResidents(t *testing.T) {
 
 	login := func(password string) {
 		t.Helper()
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(base+"/login"),
-			chromedp.WaitVisible(chromedp.ID("login-form")),
-			chromedp.SendKeys(chromedp.ID("login-username"), user),
-			chromedp.SendKeys(chromedp.ID("login-password"), password),
-			chromedp.Click(chromedp.ID("login-submit")),
-		); err != nil {
+		if err := chromedp.Do(ctx, signIn(base, user, password)...); err != nil {
 			t.Fatalf("login: %v", err)
 		}
 	}

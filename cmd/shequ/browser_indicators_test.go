@@ -47,15 +47,10 @@ func TestBrowserIndicatorDashboard(t *testing.T) {
 		}
 	}
 	base := startServer(t, dsn, "")
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("login-username"), "official"),
-		chromedp.SendKeys(chromedp.ID("login-password"), "correct horse battery staple"),
-		chromedp.Click(chromedp.ID("login-submit")),
+	if err := chromedp.Do(ctx, append(signIn(base, "official", "correct horse battery staple"),
 		chromedp.WaitVisible(chromedp.ID("nav-indicators")),
 		chromedp.Click(chromedp.ID("nav-indicators")),
-		chromedp.WaitVisible(chromedp.ID("kpi-org-urban")),
+		chromedp.WaitVisible(chromedp.ID("kpi-org-urban")))...,
 	); err != nil {
 		t.Fatalf("open the dashboard: %v", err)
 	}

@@ -126,9 +126,7 @@ func TestBrowserLinkageChain(t *testing.T) {
 		if signedIn {
 			do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
 		}
-		do("sign in as "+user, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("login-form")),
-			chromedp.SendKeys(chromedp.ID("login-username"), user), chromedp.SendKeys(chromedp.ID("login-password"), pass),
-			chromedp.Click(chromedp.ID("login-submit")), chromedp.WaitVisible(chromedp.ID("logout")))
+		do("sign in as "+user, append(signIn(base, user, pass), chromedp.WaitVisible(chromedp.ID("logout")))...)
 		signedIn = true
 	}
 	idFrom := func(prefix string) string {

@@ -55,9 +55,7 @@ func TestBrowserFrontDeskAndDelegation(t *testing.T) {
 	}
 	login := func(user, password string) {
 		t.Helper()
-		run("login "+user, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("login-form")),
-			chromedp.SendKeys(chromedp.ID("login-username"), user), chromedp.SendKeys(chromedp.ID("login-password"), password),
-			chromedp.Click(chromedp.ID("login-submit")), chromedp.WaitVisible(chromedp.ID("logout")))
+		run("login "+user, append(signIn(base, user, password), chromedp.WaitVisible(chromedp.ID("logout")))...)
 	}
 	logout := func() {
 		t.Helper()

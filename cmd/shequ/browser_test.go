@@ -120,3 +120,15 @@ func TestBrowserDrillDown(t *testing.T) {
 	}
 	t.Logf("screenshot: %s", screenshot(t, ctx, "dipu.png"))
 }
+
+// signIn is the actions that sign user in through the login page of base
+// (up to the click on 登录); callers wait for what the next page shows.
+func signIn(base, user, password string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/login"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("login-username"), user),
+		chromedp.SendKeys(chromedp.ID("login-password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+	}
+}

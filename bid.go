@@ -31,6 +31,9 @@ var bidTransitions = map[BidStatus][]BidStatus{
 	BidShortlisted: {BidWon, BidLost},
 }
 
+// Label names the state in messages (the catalogue entry bid.status.<state>).
+func (s BidStatus) Label() Label { return Label{"bid.status", string(s)} }
+
 // CanTransition returns nil when the bid may go to state to.
 func (b *Bid) CanTransition(to BidStatus) error {
 	return checkTransition("bid", bidTransitions, b.Status, to)

@@ -3,6 +3,7 @@ package shequ
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Application error codes. The web layer maps each to one HTTP status.
@@ -103,4 +104,36 @@ func (fe FieldErrors) Err() error {
 		return nil
 	}
 	return &Error{Code: EInvalid, Key: "error.invalid_fields", Message: "Some fields are invalid.", Fields: fe}
+}
+
+// Label is a placeholder value of an error that names an enum value, e.g.
+// a state: the message catalogue shows it by its label (the entry
+// Prefix + "." + Value, such as project.status.returned → 已退回), the
+// English message and the JSON API by its identifier.
+type Label struct {
+	Prefix string // the catalogue prefix, e.g. "project.status"
+	Value  string // the identifier, e.g. "returned"
+}
+
+// String returns the identifier.
+func (l Label) String() string { return l.Value }
+
+// Labels is a list of labels, shown as one list in messages.
+type Labels []Label
+
+// String returns the identifiers separated by ", ", or "none".
+func (ls Labels) String() string {
+	if len(ls) == 0 {
+		return "none"
+	}
+	return strings.Join(ls.Values(), ", ")
+}
+
+// Values returns the identifiers.
+func (ls Labels) Values() []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.Value
+	}
+	return out
 }

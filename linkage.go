@@ -2,8 +2,8 @@ package shequ
 
 import (
 	"context"
+	"errors"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -15,19 +15,32 @@ import (
 // transition check, the timeline, notifications and the service interface.
 
 // transitionError is the EConflict answer to an illegal transition: it names
-// the current state and the states allowed from it (DESIGN §6).
+// the current state and the states allowed from it (DESIGN §6), as labels
+// of the catalogue entries object + ".status.<state>", so that the message
+// reads 当前状态为“已退回” while the API keeps the identifiers
+// (TransitionDetail).
 func transitionError[S ~string](object string, from, to S, allowed []S) error {
-	names := make([]string, len(allowed))
+	prefix := object + ".status"
+	labels := make(Labels, len(allowed))
 	for i, s := range allowed {
-		names[i] = string(s)
-	}
-	list := strings.Join(names, ", ")
-	if list == "" {
-		list = "none"
+		labels[i] = Label{prefix, string(s)}
 	}
 	return Errorf(EConflict, "transition.illegal",
-		"A %s in state %s cannot go to %s; allowed: %s.", object, from, to, list).
-		With(map[string]any{"Object": object, "From": string(from), "To": string(to), "Allowed": list})
+		"A %s in state %s cannot go to %s; allowed: %s.", object, from, to, labels).
+		With(map[string]any{"Object": object, "From": Label{prefix, string(from)}, "To": Label{prefix, string(to)},
+			"Allowed": labels})
+}
+
+// TransitionDetail returns the current state and the allowed ones of an
+// illegal transition error, as identifiers; ok is false for other errors.
+func TransitionDetail(err error) (current string, allowed []string, ok bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.Key != "transition.illegal" {
+		return "", nil, false
+	}
+	from, _ := e.Data["From"].(Label)
+	list, _ := e.Data["Allowed"].(Labels)
+	return from.Value, list.Values(), true
 }
 
 // checkTransition checks to against a transition table.

@@ -1,6 +1,7 @@
 package shequ
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func TestNeedTransitions(t *testing.T) {
 		}
 		if err != nil {
 			e := AsError(err)
-			if e.Code != EConflict || e.Key != "transition.illegal" || e.Data["From"] != string(tt.from) || e.Data["Allowed"] != tt.allowed {
+			if e.Code != EConflict || e.Key != "transition.illegal" || fmt.Sprint(e.Data["From"]) != string(tt.from) || fmt.Sprint(e.Data["Allowed"]) != tt.allowed {
 				t.Errorf("%s → %s: %s %s %v", tt.from, tt.to, e.Code, e.Key, e.Data)
 			}
 		}

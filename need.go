@@ -67,6 +67,9 @@ var needTransitions = map[NeedStatus][]NeedStatus{
 	NeedPlanned:   {NeedFulfilled, NeedClosed},
 }
 
+// Label names the state in messages (the catalogue entry need.status.<state>).
+func (s NeedStatus) Label() Label { return Label{"need.status", string(s)} }
+
 // CanTransition returns nil when the need may go to state to, else an
 // EConflict naming the current state and the allowed ones.
 func (n *Need) CanTransition(to NeedStatus) error {

@@ -45,6 +45,9 @@ var projectTransitions = map[ProjectStatus][]ProjectStatus{
 	ProjectFinalEvaluation: {ProjectClosed},
 }
 
+// Label names the state in messages (the catalogue entry project.status.<state>).
+func (s ProjectStatus) Label() Label { return Label{"project.status", string(s)} }
+
 // CanTransition returns nil when the project may go to state to, else an
 // EConflict naming the current state and the allowed ones.
 func (p *Project) CanTransition(to ProjectStatus) error {

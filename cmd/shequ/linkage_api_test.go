@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,9 +50,11 @@ func TestLinkageAPI(t *testing.T) {
 			t.Fatalf("accept: %d %v", code, body)
 		}
 		code, body = worker.do("POST", "/api/v1/needs/"+id+"/transitions", map[string]any{"to": "accepted"})
-		msg, _ := body["error"].(map[string]any)["message"].(string)
-		if code != http.StatusConflict || !strings.Contains(msg, "已受理") && !strings.Contains(msg, "accepted") || !strings.Contains(msg, "planned, merged") {
-			t.Errorf("illegal transition: %d %q", code, msg)
+		errBody, _ := body["error"].(map[string]any)
+		msg, _ := errBody["message"].(string)
+		if code != http.StatusConflict || msg != "当前状态为“已受理”，不能变为“已受理”；可变为：已立项、已合并。" ||
+			errBody["current"] != "accepted" || fmt.Sprint(errBody["allowed"]) != "[planned merged]" {
+			t.Errorf("illegal transition: %d %v", code, errBody)
 		}
 		code, body = res1.do("GET", "/api/v1/needs/"+id, nil)
 		if tl, _ := body["timeline"].([]any); code != http.StatusOK || len(tl) != 3 {
@@ -74,9 +77,11 @@ func TestLinkageAPI(t *testing.T) {
 		}
 		pid := body["id"].(string)
 		code, body = worker.do("POST", "/api/v1/projects/"+pid+"/transitions", map[string]any{"to": "draft"})
-		msg, _ = body["error"].(map[string]any)["message"].(string)
-		if code != http.StatusConflict || !strings.Contains(msg, "draft") || !strings.Contains(msg, "under_review, cancelled") {
-			t.Errorf("skipped step: %d %q", code, msg)
+		errBody, _ = body["error"].(map[string]any)
+		msg, _ = errBody["message"].(string)
+		if code != http.StatusConflict || !strings.Contains(msg, "当前状态为“草稿”") || !strings.Contains(msg, "可变为：待审批、已撤销") ||
+			errBody["current"] != "draft" || fmt.Sprint(errBody["allowed"]) != "[under_review cancelled]" {
+			t.Errorf("skipped step: %d %v", code, errBody)
 		}
 		// Not public yet: an anonymous reader and an organization see nothing.
 		if code, _, _ := get(t, base+"/api/v1/projects/"+pid); code != http.StatusNotFound {

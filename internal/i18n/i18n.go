@@ -145,7 +145,7 @@ func (l *Localizer) FieldError(f shequ.FieldError) string {
 
 func (l *Localizer) translate(key string, data map[string]any, fallback string) string {
 	if key != "" {
-		if msg := l.T(key, data); msg != key {
+		if msg := l.T(key, l.labels(data)); msg != key {
 			return msg
 		}
 	}
@@ -153,4 +153,51 @@ func (l *Localizer) translate(key string, data map[string]any, fallback string) 
 		return key
 	}
 	return fallback
+}
+
+// labels returns data with every shequ.Label (or shequ.Labels) value
+// replaced by its label in the localizer's language, e.g. the state
+// "returned" of a project by 已退回; data itself is not changed.
+func (l *Localizer) labels(data map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range data {
+		var text string
+		switch v := v.(type) {
+		case shequ.Label:
+			text = l.label(v)
+		case shequ.Labels:
+			if len(v) == 0 {
+				text = l.T("list.none")
+				break
+			}
+			names := make([]string, len(v))
+			for i, x := range v {
+				names[i] = l.label(x)
+			}
+			text = strings.Join(names, l.T("list.separator"))
+		default:
+			continue
+		}
+		if out == nil {
+			out = make(map[string]any, len(data))
+			for k2, v2 := range data {
+				out[k2] = v2
+			}
+		}
+		out[k] = text
+	}
+	if out == nil {
+		return data
+	}
+	return out
+}
+
+// label is the catalogue's name of one enum value, its identifier when the
+// catalogue has none.
+func (l *Localizer) label(v shequ.Label) string {
+	key := v.Prefix + "." + v.Value
+	if t := l.T(key); t != key {
+		return t
+	}
+	return v.Value
 }

@@ -137,7 +137,7 @@ func (s *LinkageService) SubmitBid(ctx context.Context, b *shequ.Bid) error {
 			c.event(objBid, b.ID, p.Community, "bid.edit", "", "", "")
 		default:
 			return "", "", shequ.Errorf(shequ.EConflict, "bid.exists", "This organization's bid is %s; it cannot be submitted again.", old[0].Status).
-				With(map[string]any{"From": string(old[0].Status)})
+				With(map[string]any{"From": old[0].Status.Label()})
 		}
 		if err := replacePairs(ctx, s.db, c.tx, "bid_team", "bid_id", "worker_id", b.ID, b.Team); err != nil {
 			return "", "", err
@@ -354,7 +354,7 @@ func (s *LinkageService) SubmitReview(ctx context.Context, r *shequ.Review) erro
 		}
 		if p.Status != shequ.ProjectBidReview {
 			return "", "", shequ.Errorf(shequ.EConflict, "review.state", "Bids are scored while the project is in review; it is %s.", p.Status).
-				With(map[string]any{"From": string(p.Status)})
+				With(map[string]any{"From": p.Status.Label()})
 		}
 		if !validID(r.BidID) {
 			return "", "", fieldError("bid_id", "review.bid.invalid", "Score a shortlisted bid of this project.")

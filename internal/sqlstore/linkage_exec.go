@@ -57,7 +57,7 @@ func (s *LinkageService) RecordActivity(ctx context.Context, act *shequ.Activity
 		}
 		if p.Status != shequ.ProjectInProgress {
 			return "", "", shequ.Errorf(shequ.EConflict, "activity.state", "Activities are recorded while the project is in progress; it is %s.", p.Status).
-				With(map[string]any{"From": string(p.Status)})
+				With(map[string]any{"From": p.Status.Label()})
 		}
 		if err := act.Validate(p, c.now); err != nil {
 			return "", "", err
@@ -154,7 +154,7 @@ func (s *LinkageService) SubmitEvaluation(ctx context.Context, e *shequ.Evaluati
 		}
 		if p.Status != shequ.ProjectFinalEvaluation {
 			return "", "", shequ.Errorf(shequ.EConflict, "evaluation.state", "The project is evaluated in its final evaluation; it is %s.", p.Status).
-				With(map[string]any{"From": string(p.Status)})
+				With(map[string]any{"From": p.Status.Label()})
 		}
 		e.ID, e.EvaluatorID, e.CreatedAt = newUUID7(), actorID(ctx), c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO evaluations (id, project_id, community, kind, score, comment,

@@ -220,7 +220,7 @@ func (s *LinkageService) SupportNeed(ctx context.Context, id string) (*shequ.Nee
 		switch {
 		case !n.Open():
 			return "", "", shequ.Errorf(shequ.EConflict, "need.support.closed", "Only an open need can be supported; this one is %s.", n.Status).
-				With(map[string]any{"From": string(n.Status)})
+				With(map[string]any{"From": n.Status.Label()})
 		case me == n.AuthorID:
 			return "", "", shequ.Errorf(shequ.EConflict, "need.support.own", "You raised this need yourself.")
 		}

@@ -361,7 +361,7 @@ func (s *LinkageService) AppointReviewers(ctx context.Context, id string, userID
 		if p.Status != shequ.ProjectOpenForBids && p.Status != shequ.ProjectBidReview {
 			return "", "", shequ.Errorf(shequ.EConflict, "project.reviewers.state",
 				"Reviewers are appointed while the call is open or in review; the project is %s.", p.Status).
-				With(map[string]any{"From": string(p.Status)})
+				With(map[string]any{"From": p.Status.Label()})
 		}
 		if len(userIDs) < shequ.MinReviewers {
 			return "", "", fieldError("reviewers", "project.reviewers.few", "Appoint at least three reviewers.")

@@ -207,7 +207,7 @@ func TestLinkageChain(t *testing.T) {
 		wantError(t, fx.move(t, fx.worker, p, shequ.ProjectApproved), shequ.EForbidden, "error.forbidden")
 		err = fx.move(t, fx.off, p, shequ.ProjectOpenForBids)
 		wantError(t, err, shequ.EConflict, "transition.illegal")
-		if d := shequ.AsError(err).Data; d["From"] != "under_review" || d["Allowed"] != "returned, approved, cancelled" {
+		if d := shequ.AsError(err).Data; fmt.Sprint(d["From"]) != "under_review" || fmt.Sprint(d["Allowed"]) != "returned, approved, cancelled" {
 			t.Errorf("illegal transition data = %v", d)
 		}
 		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectApproved))

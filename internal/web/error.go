@@ -37,6 +37,13 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status, code, msg, fields, rid := s.describeError(r, err)
+	if cur, allowed, ok := shequ.TransitionDetail(err); ok && wantsJSON(r) {
+		// An illegal transition: the message names the states by their
+		// labels, the body keeps their identifiers for programs.
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, status, errorBody{errorJSON{Code: code, Message: msg, Current: cur, Allowed: allowed}})
+		return
+	}
 	s.writeError(w, r, status, code, msg, fields, rid)
 }
 
@@ -97,6 +104,10 @@ type errorJSON struct {
 	Message   string            `json:"message"`
 	Fields    map[string]string `json:"fields,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
+	// Current and Allowed name the states of an illegal transition by
+	// their identifiers (Allowed left out when there is none).
+	Current string   `json:"current,omitempty"`
+	Allowed []string `json:"allowed,omitempty"`
 }
 
 // errorView is what templates/error.html shows.

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"shequ"
-	"shequ/data"
 	"shequ/internal/auth"
 	"shequ/internal/config"
 	"shequ/internal/coverage"
@@ -35,7 +34,7 @@ type services struct {
 	workers   *sqlstore.SocialWorkerService
 	targets   *sqlstore.TargetService
 	// linkage runs the 三社联动 chain; its objection periods count working
-	// days on the embedded 2026 holiday table.
+	// days on the holiday table of the database (items.Calendar).
 	linkage *sqlstore.LinkageService
 	// The catalogue of service items and the requests (办件).
 	items       *sqlstore.ServiceItemService
@@ -94,11 +93,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		linkage:    sqlstore.NewLinkageService(db),
 		items:      sqlstore.NewServiceItemService(db),
 	}
-	if days, err := shequ.ParseCalendar(data.Holidays2026()); err != nil {
-		log.Error("holiday table: objection periods count weekends only", "err", err)
-	} else {
-		s.linkage.Calendar = shequ.NewCalendar(days)
-	}
+	// The objection periods count working days on the holiday table of
+	// the database, as the requests' due dates do.
+	s.linkage.Holidays = s.items
 	s.requests = sqlstore.NewRequestService(db, s.items)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)

@@ -28,9 +28,10 @@ type LinkageService struct {
 	// Now is the clock of the workflow (bid deadlines, 公示期); nil means
 	// the database's. Tests and the browser test move it forward.
 	Now func() time.Time
-	// Calendar answers working days for the objection period; nil means
-	// weekends alone.
-	Calendar *shequ.Calendar
+	// Holidays gives the working-day calendar of the objection period
+	// (公示期): the holiday table of the database, the one the requests'
+	// due dates count on. Nil means weekends alone.
+	Holidays shequ.HolidayCalendar
 	// OnChange, when set, is called after every committed write with the
 	// community concerned, for the indicator engine.
 	OnChange func(communities ...string)
@@ -58,6 +59,15 @@ func (s *LinkageService) now() time.Time {
 		return s.Now().UTC().Truncate(time.Microsecond)
 	}
 	return s.db.now()
+}
+
+// calendar is the working-day calendar of the objection period, the
+// weekends-only one without a holiday table.
+func (s *LinkageService) calendar(ctx context.Context) (*shequ.Calendar, error) {
+	if s.Holidays == nil {
+		return nil, nil
+	}
+	return s.Holidays.Calendar(ctx)
 }
 
 // validID reports whether id can name a row (a UUID); others are simply

@@ -125,7 +125,11 @@ func (s *LinkageService) transitionEffects(c *change, p *shequ.Project, t shequ.
 		}
 		p.WinnerBidID = ranking[0].BidID
 		now := c.now
-		ends := s.Calendar.AddWorkdays(now, p.ObjectionDays).UTC().Truncate(time.Microsecond)
+		cal, err := s.calendar(ctx)
+		if err != nil {
+			return err
+		}
+		ends := cal.AddWorkdays(now, p.ObjectionDays).UTC().Truncate(time.Microsecond)
 		p.AwardedAt, p.ObjectionEnds = &now, &ends
 		for _, b := range bids {
 			if b.Status != shequ.BidShortlisted {

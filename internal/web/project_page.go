@@ -196,9 +196,12 @@ type projectPage struct {
 	Ratings       []int
 	Today         string
 	ObjectionOpen bool
-	Notice        string
-	Error         string
-	Errors        map[string]string
+	// CalendarCovered: the holiday table covers the year of the objection
+	// period; otherwise it counts weekends alone and the page says so.
+	CalendarCovered bool
+	Notice          string
+	Error           string
+	Errors          map[string]string
 }
 
 // loadProjectPage gathers a project and everything around it for the
@@ -258,6 +261,11 @@ func (s *Server) loadProjectPage(r *http.Request, public bool) (*projectPage, er
 	pg.Result = shequ.Evaluate(p, pg.Evaluations)
 	pg.Today = now.In(shequ.Shanghai).Format(time.DateOnly)
 	pg.ObjectionOpen = p.Status == shequ.ProjectAwarded && p.ObjectionEnds != nil
+	year := now.In(shequ.Shanghai).Year()
+	if p.AwardedAt != nil {
+		year = p.AwardedAt.In(shequ.Shanghai).Year()
+	}
+	pg.CalendarCovered = s.calendar(r).Covers(year)
 	if !public {
 		s.projectActions(r, pg)
 	}

@@ -2,6 +2,7 @@ package shequ
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -136,6 +137,7 @@ const DefaultObjectionDays = 5
 // organization (政府购买服务).
 type Project struct {
 	ID               string
+	Number           string // 项目编号, e.g. XM330523-2026-0001 (ProjectNumber)
 	Community        string
 	Title            string
 	TargetGroup      string
@@ -161,6 +163,13 @@ type Project struct {
 	CreatedBy        string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+// ProjectNumber is the readable number (项目编号) of the seq-th project
+// created in county (6 digits) in year (Asia/Shanghai):
+// XM330523-2026-0001. Numbers are unique per county and year.
+func ProjectNumber(county string, year int, seq int64) string {
+	return fmt.Sprintf("XM%s-%d-%04d", county, year, seq)
 }
 
 // MaxBudgetFen bounds a budget (10 亿元).
@@ -278,6 +287,7 @@ type Objection struct {
 type ProjectFilter struct {
 	Community string // at or below
 	Status    ProjectStatus
+	Query     string // part of the number (项目编号) or of the title
 	Public    bool // only projects whose call is public
 	Offset    int
 	Limit     int
@@ -288,6 +298,11 @@ type ProjectService interface {
 	// CreateProject designs a draft project from accepted needs of its
 	// community.
 	CreateProject(ctx context.Context, p *Project) error
+	// UpdateProject replaces the design of the draft or returned project
+	// p.ID with p (validated as on creation; its community and needs stay
+	// as designed). A returned project goes back to draft, to be
+	// submitted for approval again. p is filled with the stored project.
+	UpdateProject(ctx context.Context, p *Project) error
 	FindProjectByID(ctx context.Context, id string) (*Project, error)
 	FindProjects(ctx context.Context, f ProjectFilter) ([]*Project, int, error)
 	// PublicProject returns a public project without any account (招募公告

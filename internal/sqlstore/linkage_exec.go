@@ -131,8 +131,8 @@ var evaluatorRole = map[shequ.EvaluationKind]shequ.Role{
 	shequ.EvalThirdParty: shequ.RoleOfficial, // the official records the third-party assessor's score
 }
 
-// SubmitEvaluation implements shequ.ExecutionService: residents of the
-// project's community rate once; the community worker and the official
+// SubmitEvaluation implements shequ.ExecutionService: residents recorded
+// as participants of one of the project's activities rate once; the community worker and the official
 // (for the third-party assessor) score, the latest score counting.
 func (s *LinkageService) SubmitEvaluation(ctx context.Context, e *shequ.Evaluation) error {
 	if err := authorizeResident(ctx, shequ.ActionEvaluate, nil); err != nil {
@@ -156,6 +156,15 @@ func (s *LinkageService) SubmitEvaluation(ctx context.Context, e *shequ.Evaluati
 			return "", "", shequ.Errorf(shequ.EConflict, "evaluation.state", "The project is evaluated in its final evaluation; it is %s.", p.Status).
 				With(map[string]any{"From": p.Status.Label()})
 		}
+		if e.Kind == shequ.EvalResident && !isConsole(ctx) {
+			if ok, err := s.participated(ctx, c.tx, p.ID); err != nil {
+				return "", "", err
+			} else if !ok {
+				return "", "", refuse(shequ.Errorf(shequ.EForbidden, "evaluation.not_participant",
+					"Only residents who took part in an activity of this project can rate it."),
+					auditEvaluation, objProject, p.ID, p.Community)
+			}
+		}
 		e.ID, e.EvaluatorID, e.CreatedAt = newUUID7(), actorID(ctx), c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO evaluations (id, project_id, community, kind, score, comment,
 			assessor, evaluator_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), e.ID, p.ID, p.Community, string(e.Kind),
@@ -169,6 +178,22 @@ func (s *LinkageService) SubmitEvaluation(ctx context.Context, e *shequ.Evaluati
 		c.event(objProject, p.ID, p.Community, auditEvaluation, "", "", string(e.Kind))
 		return e.ID, p.Community, nil
 	})
+}
+
+// participated reports whether the signed-in resident took part in an
+// activity of the project: their account is linked to a resident of the
+// register (residents.user_id) recorded among the activity's participants.
+func (s *LinkageService) participated(ctx context.Context, q querier, projectID string) (bool, error) {
+	a := shequ.ActorFrom(ctx)
+	if a == nil {
+		return false, nil
+	}
+	var n int
+	err := q.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM activity_residents ar
+		JOIN activities x ON x.id = ar.activity_id
+		JOIN residents r ON r.id = ar.resident_id
+		WHERE x.project_id = ? AND r.user_id = ?`), projectID, a.UserID).Scan(&n)
+	return n > 0, translateError(err, "check participation")
 }
 
 // loadEvaluations reads a project's evaluations, oldest first.

@@ -15,6 +15,7 @@ import (
 // Audited actions of projects.
 const (
 	auditProjectCreate     = "project.create"
+	auditProjectUpdate     = "project.update"
 	auditProjectRead       = "project.read"
 	auditProjectTransition = "project.transition"
 	auditProjectReviewers  = "project.reviewers"
@@ -22,7 +23,7 @@ const (
 	auditObjectionAnswer   = "objection.answer"
 )
 
-const projectColumns = `id, community, title, target_group, objectives, indicators, criteria, milestones, budget_fen, period_start,
+const projectColumns = `id, number, community, title, target_group, objectives, indicators, criteria, milestones, budget_fen, period_start,
 	period_end, org_kinds, bid_deadline, require_certified, weight_residents, weight_community, weight_third,
 	objection_days, status, comment, COALESCE(CAST(winner_bid_id AS TEXT), ''), awarded_at, objection_ends, created_by, created_at, updated_at`
 
@@ -48,7 +49,7 @@ func (s *LinkageService) scanProject(row interface{ Scan(...any) error }) (*sheq
 	p := &shequ.Project{}
 	var inds, crit, miles, kinds, status, start, end string
 	var awarded, ends time.Time
-	err := row.Scan(&p.ID, &p.Community, &p.Title, &p.TargetGroup, &p.Objectives, &inds, &crit, &miles, &p.BudgetFen, &start,
+	err := row.Scan(&p.ID, &p.Number, &p.Community, &p.Title, &p.TargetGroup, &p.Objectives, &inds, &crit, &miles, &p.BudgetFen, &start,
 		&end, &kinds, scanTime(&p.BidDeadline), &p.RequireCertified, &p.Weights.Residents, &p.Weights.Community,
 		&p.Weights.ThirdParty, &p.ObjectionDays, &status, &p.Comment, &p.WinnerBidID, scanTime(&awarded), scanTime(&ends),
 		&p.CreatedBy, scanTime(&p.CreatedAt), scanTime(&p.UpdatedAt))
@@ -161,18 +162,20 @@ func (s *LinkageService) CreateProject(ctx context.Context, p *shequ.Project) er
 			needs = append(needs, n)
 		}
 		p.CreatedBy, p.CreatedAt, p.UpdatedAt = actorID(ctx), c.now, c.now
-		inds, crit, miles := projectJSON(p)
-		kinds := make([]string, len(p.OrgKinds))
-		for i, k := range p.OrgKinds {
-			kinds[i] = string(k)
+		county, year := p.Community[:6], c.now.In(shequ.Shanghai).Year()
+		seq, err := nextNumber(ctx, s.db, c.tx, fmt.Sprintf("project:%s:%d", county, year))
+		if err != nil {
+			return "", "", err
 		}
-		_, err := c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO projects (id, community, title, target_group,
+		p.Number = shequ.ProjectNumber(county, year, seq)
+		inds, crit, miles := projectJSON(p)
+		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO projects (id, number, community, title, target_group,
 			objectives, indicators, criteria, milestones, budget_fen, period_start, period_end, org_kinds, bid_deadline,
 			require_certified, weight_residents, weight_community, weight_third, objection_days, status, comment,
 			winner_bid_id, awarded_at, objection_ends, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, NULL, NULL, ?, ?, ?)`),
-			p.ID, p.Community, p.Title, p.TargetGroup, p.Objectives, inds, crit, miles, p.BudgetFen, dateArg(&p.PeriodStart),
-			dateArg(&p.PeriodEnd), strings.Join(kinds, ","), s.db.dialect.timeArg(p.BidDeadline), p.RequireCertified,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, NULL, NULL, ?, ?, ?)`),
+			p.ID, p.Number, p.Community, p.Title, p.TargetGroup, p.Objectives, inds, crit, miles, p.BudgetFen, dateArg(&p.PeriodStart),
+			dateArg(&p.PeriodEnd), orgKindsText(p.OrgKinds), s.db.dialect.timeArg(p.BidDeadline), p.RequireCertified,
 			p.Weights.Residents, p.Weights.Community, p.Weights.ThirdParty, p.ObjectionDays, string(p.Status),
 			p.CreatedBy, s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
 		if err != nil {
@@ -184,6 +187,68 @@ func (s *LinkageService) CreateProject(ctx context.Context, p *shequ.Project) er
 			}
 		}
 		c.event(objProject, p.ID, p.Community, auditProjectCreate, "", string(p.Status), "")
+		return p.ID, p.Community, nil
+	})
+}
+
+// UpdateProject implements shequ.ProjectService: the community worker who
+// may design in the project's community edits a draft or a returned
+// project; the edit of a returned one moves it back to draft (DESIGN §6:
+// returned → draft), from where it is submitted again.
+func (s *LinkageService) UpdateProject(ctx context.Context, p *shequ.Project) error {
+	if err := authorizeResident(ctx, shequ.ActionProjectDesign, nil); err != nil {
+		return s.db.recordDenied(ctx, err, auditProjectUpdate, objProject, clipID(p.ID), "")
+	}
+	return s.write(ctx, auditProjectUpdate, objProject, func(c *change) (string, string, error) {
+		old, err := s.loadProject(ctx, c.tx, p.ID)
+		if err != nil {
+			return "", "", refuse(err, auditProjectUpdate, objProject, p.ID, "")
+		}
+		if err := authorizeIn(ctx, shequ.ActionProjectDesign, old.Community, auditProjectUpdate, objProject, old.ID); err != nil {
+			return "", "", err
+		}
+		if old.Status != shequ.ProjectDraft && old.Status != shequ.ProjectReturned {
+			return "", "", shequ.Errorf(shequ.EConflict, "project.update.state",
+				"Only a draft or a returned project can be edited; this one is %s.", old.Status).
+				With(map[string]any{"From": old.Status.Label()})
+		}
+		// The needs were planned in the project when it was designed;
+		// they stay with it.
+		ids := slices.Clone(p.NeedIDs)
+		slices.Sort(ids)
+		if ids = slices.Compact(ids); len(ids) > 0 && !slices.Equal(ids, old.NeedIDs) {
+			return "", "", fieldError("need_ids", "project.needs.fixed", "The needs of a project are fixed when it is designed.")
+		}
+		p.Community, p.NeedIDs = old.Community, old.NeedIDs
+		if err := p.Validate(); err != nil {
+			return "", "", err
+		}
+		if !p.BidDeadline.After(c.now) {
+			return "", "", fieldError("bid_deadline", "project.deadline.past", "The bid deadline lies in the future.")
+		}
+		if err := old.CanTransition(shequ.ProjectDraft); old.Status != shequ.ProjectDraft && err != nil {
+			return "", "", err
+		}
+		p.Number, p.Status, p.Comment, p.Reviewers = old.Number, shequ.ProjectDraft, old.Comment, old.Reviewers
+		p.WinnerBidID, p.AwardedAt, p.ObjectionEnds = "", nil, nil
+		p.CreatedBy, p.CreatedAt, p.UpdatedAt = old.CreatedBy, old.CreatedAt, c.now
+		inds, crit, miles := projectJSON(p)
+		_, err = c.tx.ExecContext(ctx, s.db.rebind(`UPDATE projects SET title = ?, target_group = ?, objectives = ?,
+			indicators = ?, criteria = ?, milestones = ?, budget_fen = ?, period_start = ?, period_end = ?, org_kinds = ?,
+			bid_deadline = ?, require_certified = ?, weight_residents = ?, weight_community = ?, weight_third = ?,
+			objection_days = ?, status = ?, updated_at = ? WHERE id = ?`),
+			p.Title, p.TargetGroup, p.Objectives, inds, crit, miles, p.BudgetFen, dateArg(&p.PeriodStart),
+			dateArg(&p.PeriodEnd), orgKindsText(p.OrgKinds), s.db.dialect.timeArg(p.BidDeadline), p.RequireCertified,
+			p.Weights.Residents, p.Weights.Community, p.Weights.ThirdParty, p.ObjectionDays, string(p.Status),
+			s.db.dialect.timeArg(c.now), p.ID)
+		if err != nil {
+			return "", "", translateError(err, "update project")
+		}
+		from, to := "", ""
+		if old.Status != p.Status {
+			from, to = string(old.Status), string(p.Status)
+		}
+		c.event(objProject, p.ID, p.Community, auditProjectUpdate, from, to, "")
 		return p.ID, p.Community, nil
 	})
 }
@@ -219,6 +284,15 @@ func (s *LinkageService) setNeedStatus(c *change, n *shequ.Need, to shequ.NeedSt
 	c.notify(people, kind, objNeed, n.ID, subject)
 	n.Status = to
 	return nil
+}
+
+// orgKindsText is the stored form of the kinds that may bid.
+func orgKindsText(kinds []shequ.OrgKind) string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = string(k)
+	}
+	return strings.Join(out, ",")
 }
 
 // projectJSON is the stored form of the indicators, criteria and
@@ -304,6 +378,11 @@ func (s *LinkageService) FindProjects(ctx context.Context, f shequ.ProjectFilter
 	args := []any{prefix, prefix + ":"}
 	if f.Status != "" {
 		conds, args = append(conds, "status = ?"), append(args, string(f.Status))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		// A number is matched in capitals (xm330523 finds XM330523-…).
+		conds = append(conds, "("+s.db.dialect.position("number", "?")+" > 0 OR "+s.db.dialect.position("title", "?")+" > 0)")
+		args = append(args, strings.ToUpper(q), q)
 	}
 	if f.Public {
 		conds = append(conds, `status NOT IN ('draft', 'under_review', 'returned', 'approved', 'cancelled')`)

@@ -275,8 +275,10 @@ func TestLinkageChain(t *testing.T) {
 		must(s.AnswerObjection(userContext(fx.off), obj.ID, "经核实，团队配置符合要求"))(t)
 		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectInProgress))
 
+		// res1 takes part (through their register entry), res2 does not.
 		act := &shequ.Activity{ProjectID: p.ID, Date: *dayOf(ptr(fx.clock.Now())), Place: "苕秀社区活动室",
-			Content: "健康讲座", Functions: []shequ.ServiceFunction{shequ.FuncComfort}, Participants: 20, Volunteers: 3, VolunteerHours: 6}
+			Content: "健康讲座", Functions: []shequ.ServiceFunction{shequ.FuncComfort}, Participants: 20, Volunteers: 3, VolunteerHours: 6,
+			ResidentIDs: []string{fx.residentOf(t, fx.res1, 1).ID}}
 		mustDo(t, s.RecordActivity(userContext(fx.sw1), act))
 		wantError(t, s.RecordActivity(userContext(fx.om2), &shequ.Activity{ProjectID: p.ID}), shequ.EForbidden, "activity.not_team")
 		act2 := *act
@@ -298,6 +300,8 @@ func TestLinkageChain(t *testing.T) {
 
 		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectFinalEvaluation))
 		wantError(t, fx.move(t, fx.off, p, shequ.ProjectClosed), shequ.EConflict, "project.evaluation.incomplete")
+		wantError(t, s.SubmitEvaluation(ctxRes2, &shequ.Evaluation{ProjectID: p.ID, Kind: shequ.EvalResident, Score: 5}),
+			shequ.EForbidden, "evaluation.not_participant")
 		mustDo(t, s.SubmitEvaluation(ctxRes1, &shequ.Evaluation{ProjectID: p.ID, Kind: shequ.EvalResident, Score: 5, Comment: "很满意"}))
 		wantError(t, s.SubmitEvaluation(ctxRes1, &shequ.Evaluation{ProjectID: p.ID, Kind: shequ.EvalResident, Score: 4}),
 			shequ.EConflict, "evaluation.duplicate")

@@ -288,7 +288,7 @@ type ProjectFilter struct {
 	Community string // at or below
 	Status    ProjectStatus
 	Query     string // part of the number (项目编号) or of the title
-	Public    bool // only projects whose call is public
+	Public    bool   // only projects whose call is public
 	Offset    int
 	Limit     int
 }

@@ -164,7 +164,7 @@ func TestResidentRatingNeedsParticipation(t *testing.T) {
 		fx := newLinkFx(t, db)
 		s := fx.s
 		r1 := fx.residentOf(t, fx.res1, 1)
-		fx.residentOf(t, fx.res2, 2) // in the register, but took part in nothing
+		fx.residentOf(t, fx.res2, 2)                                           // in the register, but took part in nothing
 		outsider := mustCreateUser(t, db, "res3", shequ.RoleResident, tiaoxiu) // no register entry at all
 		p := fx.reviewedProject(t)
 		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectAwarded))

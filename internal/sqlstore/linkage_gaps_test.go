@@ -194,3 +194,105 @@ func TestResidentRatingNeedsParticipation(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateProject: the designer edits a draft, and a returned project,
+// which goes back to draft and is submitted again; every illegal edit
+// answers its error and leaves the project as it was, with no event.
+func TestUpdateProject(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newLinkFx(t, db)
+		s := fx.s
+		p := fx.aProject(fx.acceptedNeed(t, "独居老人需要陪伴").ID)
+		mustDo(t, s.CreateProject(userContext(fx.worker), p))
+
+		// A draft: the new design replaces the old one, the number stays.
+		edit := fx.aProject()
+		edit.ID, edit.Title, edit.BudgetFen = p.ID, "银龄陪伴计划（修订）", 6_000_000
+		edit.Criteria = []shequ.Criterion{{"plan", 50}, {"team", 20}, {"experience", 10}, {"price", 20}}
+		edit.Weights = shequ.EvalWeights{Residents: 50, Community: 25, ThirdParty: 25}
+		mustDo(t, s.UpdateProject(userContext(fx.worker), edit))
+		got := must(s.FindProjectByID(userContext(fx.worker), p.ID))(t)
+		if got.Title != "银龄陪伴计划（修订）" || got.BudgetFen != 6_000_000 || got.Number != p.Number || got.Status != shequ.ProjectDraft ||
+			got.Criteria[0].Weight != 50 || got.Weights.Residents != 50 || !slices.Equal(got.NeedIDs, p.NeedIDs) {
+			t.Fatalf("after the edit: %+v", got)
+		}
+
+		// Returned: the edit moves it back to draft, then it is submitted.
+		mustDo(t, fx.move(t, fx.worker, p, shequ.ProjectUnderReview))
+		_, err := s.TransitionProject(userContext(fx.off), p.ID, shequ.ProjectTransition{To: shequ.ProjectReturned, Comment: "预算偏高，请压缩"})
+		mustDo(t, err)
+		edit.BudgetFen = 4_500_000
+		mustDo(t, s.UpdateProject(userContext(fx.worker), edit))
+		if edit.Status != shequ.ProjectDraft || edit.Comment != "预算偏高，请压缩" {
+			t.Fatalf("returned project after the edit: %s %q", edit.Status, edit.Comment)
+		}
+		tl := must(s.Timeline(userContext(fx.worker), objProject, p.ID))(t)
+		if last := tl[len(tl)-1]; last.Action != auditProjectUpdate || last.From != "returned" || last.To != "draft" {
+			t.Errorf("last event %+v", last)
+		}
+		if n := auditCount(t, db, auditProjectUpdate, shequ.AuditAllowed, p.ID); n != 2 {
+			t.Errorf("edits audited = %d", n)
+		}
+		mustDo(t, fx.move(t, fx.worker, p, shequ.ProjectUnderReview))
+
+		// Illegal edits.
+		outsider := mustCreateUser(t, db, "worker2", shequ.RoleCommunityWorker, kangshan)
+		open := fx.openProject(t)
+		valid := func(id string) *shequ.Project {
+			e := fx.aProject()
+			e.ID = id
+			return e
+		}
+		tests := []struct {
+			name      string
+			who       *shequ.User
+			p         *shequ.Project
+			code, key string
+			field     string
+		}{
+			{"under review", fx.worker, valid(p.ID), shequ.EConflict, "project.update.state", ""},
+			{"open for bids", fx.worker, valid(open.ID), shequ.EConflict, "project.update.state", ""},
+			{"official", fx.off, valid(p.ID), shequ.EForbidden, "error.forbidden", ""},
+			{"resident", fx.res1, valid(p.ID), shequ.EForbidden, "error.forbidden", ""},
+			{"out of scope", outsider, valid(p.ID), shequ.ENotFound, "error.not_found", ""},
+			{"no such project", fx.worker, valid(newUUID7()), shequ.ENotFound, "error.not_found", ""},
+			{"not an id", fx.worker, valid("x"), shequ.ENotFound, "error.not_found", ""},
+			{"empty title", fx.worker, func() *shequ.Project { e := valid(p.ID); e.Title = " "; return e }(), shequ.EInvalid, "error.invalid_fields", "title"},
+			{"no budget", fx.worker, func() *shequ.Project { e := valid(p.ID); e.BudgetFen = 0; return e }(), shequ.EInvalid, "error.invalid_fields", "budget"},
+			{"criteria not 100", fx.worker, func() *shequ.Project {
+				e := valid(p.ID)
+				e.Criteria = []shequ.Criterion{{"plan", 40}, {"team", 25}}
+				return e
+			}(), shequ.EInvalid, "error.invalid_fields", "criteria"},
+			{"weights not 100", fx.worker, func() *shequ.Project {
+				e := valid(p.ID)
+				e.Weights = shequ.EvalWeights{Residents: 50, Community: 30, ThirdParty: 30}
+				return e
+			}(), shequ.EInvalid, "error.invalid_fields", "weights"},
+			{"other needs", fx.worker, func() *shequ.Project { e := valid(p.ID); e.NeedIDs = []string{open.NeedIDs[0]}; return e }(),
+				shequ.EInvalid, "error.invalid_fields", "need_ids"},
+		}
+		// The draft of the field cases: a fresh one.
+		draft := fx.aProject(fx.acceptedNeed(t, "独居老人需要陪伴二").ID)
+		mustDo(t, s.CreateProject(userContext(fx.worker), draft))
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if tt.field != "" || tt.name == "official" || tt.name == "resident" || tt.name == "out of scope" {
+					tt.p.ID = draft.ID
+				}
+				old, ferr := s.FindProjectByID(cliContext(), tt.p.ID)
+				err := s.UpdateProject(userContext(tt.who), tt.p)
+				wantError(t, err, tt.code, tt.key)
+				if f, _ := fieldOf(err); f != tt.field {
+					t.Errorf("field %q, want %q", f, tt.field)
+				}
+				if ferr == nil {
+					now := must(s.FindProjectByID(cliContext(), old.ID))(t)
+					if now.Title != old.Title || now.BudgetFen != old.BudgetFen || !now.UpdatedAt.Equal(old.UpdatedAt) {
+						t.Errorf("the refused edit changed the project: %+v", now)
+					}
+				}
+			})
+		}
+	})
+}

@@ -27,6 +27,7 @@ type linkAuthz struct {
 	reviewers       map[string][]string // community → reviewer ids
 	orgs            map[string]*shequ.SocialOrg
 	workers         map[string]*shequ.SocialWorker
+	participants    map[string][]string // community → residents recorded on the activity of each project
 }
 
 var (
@@ -61,6 +62,9 @@ func (fx *authzFixture) link(t *testing.T) *linkAuthz {
 	}
 	l.orgs = map[string]*shequ.SocialOrg{authzInCommunity: fx.orgOwn, authzOtherCommunity: fx.orgOut}
 	l.workers = map[string]*shequ.SocialWorker{authzInCommunity: l.wOwn, authzOtherCommunity: l.wOut}
+	// The resident actor (linked to fx.own) takes part in the activities
+	// of in-scope projects, so that they may rate them.
+	l.participants = map[string][]string{authzInCommunity: {fx.own.ID}}
 	linkAuthzOf[fx] = l
 	l.needIn, l.needOut = l.need(t, authzInCommunity, false), l.need(t, authzOtherCommunity, false)
 	l.projIn, l.projOut = l.project(t, authzInCommunity, shequ.ProjectOpenForBids), l.project(t, authzOtherCommunity, shequ.ProjectOpenForBids)
@@ -112,6 +116,10 @@ func (l *linkAuthz) project(t *testing.T, community string, status shequ.Project
 			mustDo(t, l.s.SubmitReview(cli, &shequ.Review{ProjectID: p.ID, BidID: b.ID, Scores: scores(80)}))
 		case shequ.ProjectInProgress:
 			l.clock.Add(10 * 24 * time.Hour)
+		case shequ.ProjectFinalEvaluation:
+			mustDo(t, l.s.RecordActivity(cli, &shequ.Activity{ProjectID: p.ID, Date: *dayOf(ptr(l.clock.Now())), Place: "活动室",
+				Content: "义诊活动", Functions: []shequ.ServiceFunction{shequ.FuncResources}, Participants: 12,
+				ResidentIDs: l.participants[community]}))
 		}
 		if p.Status == status {
 			break
@@ -180,6 +188,18 @@ var authzLinkageOps = []authzOp{
 		run: func(c *authzCase) error {
 			l := c.fx.link(c.t)
 			return l.s.CreateProject(c.ctx, l.design(c.t, communityFor(c.col)))
+		},
+	},
+	{
+		// Editing a draft is design work of the community.
+		name: "project.update", action: shequ.ActionProjectDesign, write: true, cols: inOut,
+		want: perRole{"FF", "AN", "FF", "FF", "FF", "FF", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			l := c.fx.link(c.t)
+			p := c.project(shequ.ProjectDraft)
+			edit := l.design(c.t, p.Community)
+			edit.ID, edit.NeedIDs, edit.Title = p.ID, nil, "健康义诊（修订）"
+			return l.s.UpdateProject(c.ctx, edit)
 		},
 	},
 	{

@@ -238,7 +238,7 @@ func (p *Project) Validate() error {
 	sum := 0
 	keys := map[string]bool{}
 	for _, c := range p.Criteria {
-		if c.Weight <= 0 || c.Key == "" || keys[c.Key] {
+		if c.Weight <= 0 || c.Key == "" || utf8.RuneCountInString(c.Key) > 20 || keys[c.Key] {
 			sum = -1
 			break
 		}

@@ -337,7 +337,8 @@ func validateProject(a *shequ.Actor, p *shequ.Project, fe shequ.FieldErrors) err
 // projectJSON is the API form of a project, with what is computed from its
 // activities and evaluations.
 type projectJSON struct {
-	ID string `json:"id"`
+	ID     string `json:"id"`
+	Number string `json:"number"`
 	projectRequest
 	Status        string         `json:"status"`
 	Comment       string         `json:"comment"`
@@ -371,7 +372,7 @@ func optAPITime(t *time.Time) *string {
 }
 
 func newProjectJSON(p *shequ.Project) projectJSON {
-	j := projectJSON{ID: p.ID, projectRequest: projectRequest{CommunityCode: p.Community, Title: p.Title,
+	j := projectJSON{ID: p.ID, Number: p.Number, projectRequest: projectRequest{CommunityCode: p.Community, Title: p.Title,
 		TargetGroup: p.TargetGroup, Objectives: p.Objectives, BudgetFen: p.BudgetFen,
 		PeriodStart: p.PeriodStart.In(shequ.Shanghai).Format(time.DateOnly), PeriodEnd: p.PeriodEnd.In(shequ.Shanghai).Format(time.DateOnly),
 		OrgKinds: []string{}, BidDeadline: apiTime(p.BidDeadline), RequireCertified: p.RequireCertified,
@@ -422,6 +423,45 @@ func (s *Server) handleAPIProjectCreate(w http.ResponseWriter, r *http.Request) 
 	writeJSON(w, http.StatusCreated, newProjectJSON(p))
 }
 
+// handleAPIProjectUpdate serves PUT /api/v1/projects/{id}: the new design
+// of a draft or returned project, with the fields of POST (its community
+// and needs stay as designed and may be left out).
+func (s *Server) handleAPIProjectUpdate(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guardService(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
+	if !ok {
+		return
+	}
+	var req projectRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	old, err := s.cfg.Linkage.FindProjectByID(r.Context(), pathID(r, "id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var fe shequ.FieldErrors
+	if c := strings.TrimSpace(req.CommunityCode); c != "" && c != old.Community {
+		fe.Add("community_code", "project.community.fixed", "The community of a project is fixed when it is designed.", nil)
+	}
+	req.CommunityCode = old.Community
+	if len(req.NeedIDs) == 0 {
+		req.NeedIDs = old.NeedIDs
+	}
+	p := req.project(&fe)
+	p.ID = old.ID
+	err = validateProject(a, p, fe)
+	if err == nil {
+		err = s.cfg.Linkage.UpdateProject(r.Context(), p)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newProjectJSON(p))
+}
+
 // handleAPIProjectList serves GET /api/v1/projects: public projects to
 // anyone, every project of the scope to designers and officials.
 func (s *Server) handleAPIProjectList(w http.ResponseWriter, r *http.Request) {
@@ -430,7 +470,8 @@ func (s *Server) handleAPIProjectList(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	var fe shequ.FieldErrors
-	f := shequ.ProjectFilter{Community: strings.TrimSpace(q.Get("community")), Status: shequ.ProjectStatus(strings.TrimSpace(q.Get("status")))}
+	f := shequ.ProjectFilter{Community: strings.TrimSpace(q.Get("community")), Status: shequ.ProjectStatus(strings.TrimSpace(q.Get("status"))),
+		Query: strings.TrimSpace(q.Get("q"))}
 	checkCommunityFilter(&fe, f.Community)
 	if f.Status != "" && !oneOfStr(string(f.Status), shequ.ProjectStatuses) {
 		fe.Add("status", "project.status.invalid", "Unknown state of a project.", nil)

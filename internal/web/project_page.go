@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"shequ"
 )
@@ -21,6 +22,7 @@ import (
 type projectsPage struct {
 	Projects  []*shequ.Project
 	Total     int
+	Query     string // the number or title searched for
 	CanDesign bool
 	Public    bool
 }
@@ -31,14 +33,24 @@ func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	list, total, err := s.cfg.Linkage.FindProjects(r.Context(), shequ.ProjectFilter{Limit: 200})
+	q := projectQuery(r)
+	list, total, err := s.cfg.Linkage.FindProjects(r.Context(), shequ.ProjectFilter{Query: q, Limit: 200})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, "projects", s.localizer(r).T("project.list.title"),
-		&projectsPage{Projects: list, Total: total, CanDesign: a.Can(shequ.ActionProjectDesign)})
+		&projectsPage{Projects: list, Total: total, Query: q, CanDesign: a.Can(shequ.ActionProjectDesign)})
+}
+
+// projectQuery is the search of a project list: part of a number or title.
+func projectQuery(r *http.Request) string {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if utf8.RuneCountInString(q) > 100 {
+		q = string([]rune(q)[:100])
+	}
+	return q
 }
 
 // handlePublicProjects serves GET /public/projects: the open calls and
@@ -48,118 +60,14 @@ func (s *Server) handlePublicProjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := shequ.WithActor(r.Context(), nil)
-	list, total, err := s.cfg.Linkage.FindProjects(ctx, shequ.ProjectFilter{Public: true, Limit: 200})
+	q := projectQuery(r)
+	list, total, err := s.cfg.Linkage.FindProjects(ctx, shequ.ProjectFilter{Public: true, Query: q, Limit: 200})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "projects", s.localizer(r).T("project.public.list_title"),
-		&projectsPage{Projects: list, Total: total, Public: true})
-}
-
-// projectForm is the data of templates/project_form.html, kept as typed.
-type projectForm struct {
-	Community, Title, TargetGroup, Objectives, Needs string
-	Participants, Activities, VolunteerHours         string
-	MilestoneName, MilestoneDue, MilestoneMeasure    string
-	MilestoneTarget                                  string
-	Measures                                         []shequ.Measure
-	Budget, PeriodStart, PeriodEnd, BidDeadline      string
-	OrgKinds                                         []string
-	RequireCertified                                 bool
-	ObjectionDays                                    string
-	Kinds                                            []shequ.OrgKind
-	Errors                                           map[string]string
-	Error                                            string
-}
-
-// handleProjectNew serves GET /projects/new?need=….
-func (s *Server) handleProjectNew(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
-	if !ok {
-		return
-	}
-	f := &projectForm{Kinds: shequ.OrgKinds, Measures: shequ.Measures, ObjectionDays: strconv.Itoa(shequ.DefaultObjectionDays)}
-	if len(a.Scope) == 12 {
-		f.Community = a.Scope
-	}
-	if id := r.URL.Query().Get("need"); id != "" {
-		if n, err := s.cfg.Linkage.FindNeedByID(r.Context(), id); err == nil {
-			f.Needs, f.Community, f.Title = n.ID, n.Community, n.Title
-		}
-	}
-	s.render(w, r, http.StatusOK, "project_form", s.localizer(r).T("project.new.title"), f)
-}
-
-// request turns the form into the API's request; the budget is in 元.
-func (f *projectForm) request(fe *shequ.FieldErrors) *projectRequest {
-	req := &projectRequest{CommunityCode: f.Community, Title: f.Title, TargetGroup: f.TargetGroup, Objectives: f.Objectives,
-		PeriodStart: f.PeriodStart, PeriodEnd: f.PeriodEnd, BidDeadline: f.BidDeadline, OrgKinds: f.OrgKinds,
-		RequireCertified: f.RequireCertified, NeedIDs: splitList(f.Needs)}
-	for _, m := range []struct {
-		measure shequ.Measure
-		value   string
-	}{{shequ.MeasureParticipants, f.Participants}, {shequ.MeasureActivities, f.Activities}, {shequ.MeasureVolunteerHours, f.VolunteerHours}} {
-		if m.value == "" {
-			continue
-		}
-		n, err := strconv.Atoi(m.value)
-		if err != nil {
-			fe.Add("indicators", "project.indicator.invalid", "Each indicator is activities, participants or volunteer_hours, once, with a target from 1 to 1000000.", nil)
-			continue
-		}
-		req.Indicators = append(req.Indicators, projectIndicatorJSON{Measure: string(m.measure), Target: n})
-	}
-	if f.MilestoneName != "" || f.MilestoneDue != "" || f.MilestoneTarget != "" {
-		n, err := strconv.Atoi(f.MilestoneTarget)
-		if err != nil {
-			n = -1
-		}
-		req.Milestones = append(req.Milestones, milestoneJSON{Name: f.MilestoneName, Due: f.MilestoneDue, Measure: f.MilestoneMeasure, Target: n})
-	}
-	if f.Budget != "" {
-		fen, err := shequ.ParseYuan(f.Budget)
-		if err != nil {
-			fe.Add("budget", "money.invalid", shequ.ErrYuan.Message, nil)
-		}
-		req.BudgetFen = fen
-	}
-	if f.ObjectionDays != "" {
-		req.ObjectionDays, _ = strconv.Atoi(f.ObjectionDays)
-	}
-	return req
-}
-
-// handleProjectCreate serves POST /projects.
-func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
-	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
-		return
-	}
-	g := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }
-	f := &projectForm{Kinds: shequ.OrgKinds, Measures: shequ.Measures, MilestoneName: g("milestone_name"),
-		MilestoneDue: g("milestone_due"), MilestoneMeasure: g("milestone_measure"), MilestoneTarget: g("milestone_target"),
-		Community: g("community_code"), Title: g("title"), TargetGroup: g("target_group"),
-		Objectives: g("objectives"), Needs: g("need_ids"), Participants: g("participants"), Activities: g("activities"),
-		VolunteerHours: g("volunteer_hours"), Budget: g("budget"), PeriodStart: g("period_start"), PeriodEnd: g("period_end"),
-		BidDeadline: g("bid_deadline"), OrgKinds: r.PostForm["org_kinds"], RequireCertified: g("require_certified") != "",
-		ObjectionDays: g("objection_days")}
-	var fe shequ.FieldErrors
-	p := f.request(&fe).project(&fe)
-	err := validateProject(a, p, fe)
-	if err == nil {
-		err = s.cfg.Linkage.CreateProject(r.Context(), p)
-	}
-	if err != nil {
-		s.formFailed(w, r, "project_form", "project.new.title", f, &f.Errors, &f.Error, err)
-		return
-	}
-	http.Redirect(w, r, "/projects/"+url.PathEscape(p.ID)+"?notice=created", http.StatusSeeOther)
+		&projectsPage{Projects: list, Total: total, Query: q, Public: true})
 }
 
 // projectPage is the data of templates/project.html and
@@ -182,6 +90,7 @@ type projectPage struct {
 	// What the signed-in account may do now.
 	Steps         []shequ.ProjectStatus
 	CanAppoint    bool
+	CanEdit       bool // the design may be edited (draft or returned)
 	CanBid        bool
 	MyOrgs        []*shequ.SocialOrg
 	MyOrgIDs      map[string]bool
@@ -285,6 +194,7 @@ func (s *Server) projectActions(r *http.Request, pg *projectPage) {
 			pg.Steps = append(pg.Steps, to)
 		}
 	}
+	pg.CanEdit = a.Can(shequ.ActionProjectDesign) && (p.Status == shequ.ProjectDraft || p.Status == shequ.ProjectReturned)
 	pg.CanAppoint = a.Can(shequ.ActionProjectApprove) && (p.Status == shequ.ProjectOpenForBids || p.Status == shequ.ProjectBidReview)
 	pg.IsReviewer = p.Status == shequ.ProjectBidReview && slices.Contains(p.Reviewers, a.UserID)
 	if pg.IsReviewer {
@@ -436,6 +346,7 @@ func (s *Server) handleProjectStep(w http.ResponseWriter, r *http.Request) {
 		_, err = l.LodgeObjection(ctx, id, pf.Get("text"))
 	case "activity":
 		req := activityRequest{Date: g("date"), Place: pf.Get("place"), Content: pf.Get("content"), Functions: pf["functions"],
+			ResidentIDs:  splitList(g("resident_ids")),
 			Participants: atoi("participants"), Volunteers: atoi("volunteers"), VolunteerHours: atoi("volunteer_hours")}
 		act := req.activity(id, &fe)
 		if err = fe.Err(); err == nil {

@@ -193,6 +193,9 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 		"pct": percent,
 		"km":  km,
 		// enum labels an enum value: {{enum "level" .Level}} → 省级.
+		// criterion names a scoring criterion: the label of a default
+		// one, the key of the project's own.
+		"criterion": func(key string) string { return criterionName(l, key) },
 		"enum": func(prefix string, v any) string {
 			str := fmt.Sprint(v)
 			if str == "" {

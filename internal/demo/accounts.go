@@ -69,12 +69,12 @@ func loadAccounts(ctx context.Context, s Services) error {
 		now = s.Now
 	}
 	var rs []*shequ.Resident
-	for _, seed := range residentSeeds {
-		first17 := "330523" + seed.birth + seed.seq
-		id, err := shequ.ParseIDNumber(first17+string(shequ.IDCheckChar(first17)), now())
+	for i, seed := range residentSeeds {
+		idNumber, _, err := seedIdentity(i, now)
 		if err != nil {
-			return fmt.Errorf("demo resident %s: %w", seed.name, err)
+			return err
 		}
+		id, _ := shequ.ParseIDNumber(idNumber, now())
 		r := &shequ.Resident{Name: seed.name, IDNumber: id, Phone: shequ.Phone(seed.phone), Community: Community}
 		for _, t := range seed.tags {
 			r.Tags = append(r.Tags, shequ.Tag(t))
@@ -97,4 +97,19 @@ func loadAccounts(ctx context.Context, s Services) error {
 		}
 	}
 	return nil
+}
+
+// seedIdentity returns the ID number and the phone of the i-th synthetic
+// resident, with which an account registers and links to it.
+func seedIdentity(i int, now func() time.Time) (idNumber, phone string, err error) {
+	if now == nil {
+		now = time.Now
+	}
+	seed := residentSeeds[i]
+	first17 := "330523" + seed.birth + seed.seq
+	id, err := shequ.ParseIDNumber(first17+string(shequ.IDCheckChar(first17)), now())
+	if err != nil {
+		return "", "", fmt.Errorf("demo resident %s: %w", seed.name, err)
+	}
+	return string(id), seed.phone, nil
 }

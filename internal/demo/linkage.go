@@ -25,6 +25,8 @@ type linkageDemo struct {
 	orgs  []*shequ.SocialOrg
 	team  []*shequ.SocialWorker
 	now   time.Time // the workflow clock
+	// residents are the register entries of the resident accounts.
+	residents map[string]string
 }
 
 // as is ctx signed in as a demo account.
@@ -52,9 +54,24 @@ func loadLinkage(ctx context.Context, s Services) error {
 	if err != nil {
 		return err
 	}
-	d := &linkageDemo{s: s, users: map[string]*shequ.User{}}
+	d := &linkageDemo{s: s, users: map[string]*shequ.User{}, residents: map[string]string{}}
+	// The resident accounts are linked to the next residents of the
+	// register, as self-registration links them: only residents recorded
+	// as participants of a project's activities may rate it.
+	seed := 1
 	for _, a := range LinkageAccounts {
 		u := &shequ.User{Username: a.Username, Role: a.Role, Scope: a.Scope, Name: a.Username}
+		if a.Role == shequ.RoleResident && s.Residents != nil {
+			id, phone, err := seedIdentity(seed, s.Now)
+			if err != nil {
+				return err
+			}
+			seed++
+			if _, err := s.Residents.RegisterAccount(ctx, id, phone, u, hash); err != nil {
+				return fmt.Errorf("demo account %s: %w", a.Username, err)
+			}
+			continue
+		}
 		if err := s.Users.CreateUser(ctx, u, hash); err != nil {
 			return fmt.Errorf("demo account %s: %w", a.Username, err)
 		}
@@ -65,6 +82,15 @@ func loadLinkage(ctx context.Context, s Services) error {
 			return err
 		}
 		d.users[a.Username] = u
+		if a.Role == shequ.RoleResident && s.Residents != nil {
+			own, _, err := s.Residents.FindResidents(d.as(ctx, a.Username), shequ.ResidentFilter{Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(own) == 1 {
+				d.residents[a.Username] = own[0].ID
+			}
+		}
 	}
 	if err := d.registers(ctx); err != nil {
 		return fmt.Errorf("demo linkage registers: %w", err)
@@ -245,6 +271,15 @@ func (d *linkageDemo) closedProject(ctx context.Context, start time.Time) error 
 		a := &shequ.Activity{ProjectID: p.ID, Date: *dayStart(d.now), Place: places[i%len(places)], Content: c,
 			Functions:    []shequ.ServiceFunction{shequ.ServiceFunctions[i%len(shequ.ServiceFunctions)], shequ.FuncComfort},
 			Participants: 40 + 7*i, Volunteers: 4 + i%3, VolunteerHours: 8 + 2*i}
+		if i == 0 {
+			// The demo residents who rate the project took part in its
+			// first activity.
+			for _, u := range []string{"demo-resident", "demo-resident2", "demo-resident3"} {
+				if id := d.residents[u]; id != "" {
+					a.ResidentIDs = append(a.ResidentIDs, id)
+				}
+			}
+		}
 		if err := l.RecordActivity(d.as(ctx, "demo-social"), a); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -76,6 +77,7 @@ func TestLinkageAPI(t *testing.T) {
 			t.Fatalf("create project: %d %v", code, body)
 		}
 		pid := body["id"].(string)
+		number, _ := body["number"].(string)
 		code, body = worker.do("POST", "/api/v1/projects/"+pid+"/transitions", map[string]any{"to": "draft"})
 		errBody, _ = body["error"].(map[string]any)
 		msg, _ = errBody["message"].(string)
@@ -83,6 +85,62 @@ func TestLinkageAPI(t *testing.T) {
 			errBody["current"] != "draft" || fmt.Sprint(errBody["allowed"]) != "[under_review cancelled]" {
 			t.Errorf("skipped step: %d %v", code, errBody)
 		}
+		if !regexp.MustCompile(`^XM330523-20\d\d-0001$`).MatchString(number) {
+			t.Errorf("project number %q", number)
+		}
+		if code, body = worker.do("GET", "/api/v1/projects?q="+strings.ToLower(number), nil); code != http.StatusOK || body["total"] != float64(1) {
+			t.Errorf("search by number: %d %v", code, body)
+		}
+
+		// Edits of the design (PUT): illegal ones first, each with its
+		// error, then a good one; the community and needs stay.
+		design := map[string]any{"title": "银龄陪伴（修订）", "target_group": "独居老人", "objectives": "每周探访两次",
+			"budget_fen": 4500000, "indicators": []map[string]any{{"measure": "participants", "target": 400}},
+			"criteria":     []map[string]any{{"key": "plan", "weight": 50}, {"key": "服务创新", "weight": 10}, {"key": "price", "weight": 40}},
+			"weights":      map[string]any{"residents": 50, "community": 25, "third_party": 25},
+			"period_start": "2099-01-01", "period_end": "2099-06-30", "bid_deadline": "2098-12-20T17:00:00+08:00"}
+		with := func(k string, v any) map[string]any {
+			m := map[string]any{}
+			for k0, v0 := range design {
+				m[k0] = v0
+			}
+			m[k] = v
+			return m
+		}
+		outsider := apiClient{t: t, token: token(t, dsn, "worker9", "community_worker", "330523001003"), base: base}
+		for _, tt := range []struct {
+			name  string
+			c     apiClient
+			body  map[string]any
+			code  int
+			field string
+		}{
+			{"resident", res1, design, http.StatusForbidden, ""},
+			{"organization", org, design, http.StatusForbidden, ""},
+			{"out of scope", outsider, design, http.StatusNotFound, ""},
+			{"criteria not 100", worker, with("criteria", []map[string]any{{"key": "plan", "weight": 60}}), http.StatusBadRequest, "criteria"},
+			{"weights not 100", worker, with("weights", map[string]any{"residents": 50, "community": 50, "third_party": 50}), http.StatusBadRequest, "weights"},
+			{"no title", worker, with("title", ""), http.StatusBadRequest, "title"},
+			{"other community", worker, with("community_code", "330523001003"), http.StatusBadRequest, "community_code"},
+		} {
+			code, body := tt.c.do("PUT", "/api/v1/projects/"+pid, tt.body)
+			fields, _ := body["error"].(map[string]any)["fields"].(map[string]any)
+			if code != tt.code || (tt.field != "" && fields[tt.field] == nil) {
+				t.Errorf("%s: %d %v", tt.name, code, body)
+			}
+		}
+		code, body = worker.do("PUT", "/api/v1/projects/"+pid, design)
+		if crit, _ := body["criteria"].([]any); code != http.StatusOK || body["title"] != "银龄陪伴（修订）" || body["number"] != number ||
+			body["status"] != "draft" || len(crit) != 3 || body["community_code"] != community {
+			t.Fatalf("edit: %d %v", code, body)
+		}
+		if code, body = worker.do("POST", "/api/v1/projects/"+pid+"/transitions", map[string]any{"to": "under_review"}); code != http.StatusOK {
+			t.Fatalf("submit: %d %v", code, body)
+		}
+		if code, body = worker.do("PUT", "/api/v1/projects/"+pid, design); code != http.StatusConflict {
+			t.Errorf("edit under review: %d %v", code, body)
+		}
+
 		// Not public yet: an anonymous reader and an organization see nothing.
 		if code, _, _ := get(t, base+"/api/v1/projects/"+pid); code != http.StatusNotFound {
 			t.Errorf("anonymous read of a draft: %d", code)

@@ -64,8 +64,7 @@ func TestBrowserLinkageChain(t *testing.T) {
 	}
 	const pass = "correct horse battery staple"
 	const community = "330523001002"
-	for _, u := range [][3]string{{"res1", "resident", community}, {"res2", "resident", community},
-		{"worker", "community_worker", community}, {"official", "official", "330523"},
+	for _, u := range [][3]string{{"worker", "community_worker", community}, {"official", "official", "330523"},
 		{"om1", "org_member", "330523"}, {"om2", "org_member", "330523"}, {"sw1", "social_worker", "330523"},
 		{"rev1", "community_worker", "330523001"}, {"rev2", "community_worker", "330523001"}, {"rev3", "official", "330523"}} {
 		if code, out, errs := cli(t, nil, "user", "add", "-username", u[0], "-password", pass, "-role", u[1], "-scope", u[2],
@@ -84,6 +83,24 @@ func TestBrowserLinkageChain(t *testing.T) {
 			t.Fatal(err)
 		}
 		return u.ID
+	}
+	// The residents are in the register; res1 and res2 registered their
+	// accounts, which links them (only participants may rate).
+	hash, err := m.svc.hasher.Hash(pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	residentOf := map[string]*shequ.Resident{}
+	for i, name := range []string{"res1", "res2"} {
+		r := &shequ.Resident{Name: "居民" + name, Community: community, Phone: shequ.Phone("1385720010" + string(rune('1'+i))),
+			IDNumber: shequ.IDNumber(validID("33052319600101" + string(rune('1'+i)) + "12"))}
+		if err := m.svc.residents.CreateResident(cctx, r); err != nil {
+			t.Fatalf("resident: %v", err)
+		}
+		if _, err := m.svc.residents.RegisterAccount(cctx, string(r.IDNumber), string(r.Phone), &shequ.User{Username: name, Name: name}, hash); err != nil {
+			t.Fatalf("register %s: %v", name, err)
+		}
+		residentOf[name] = r
 	}
 	orgs := map[string]*shequ.SocialOrg{}
 	for i, o := range []struct{ name, owner, worker, sw string }{
@@ -187,18 +204,51 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("project-participants"), "20"),
 		chromedp.SendKeys(chromedp.ID("project-activities"), "1"),
 		chromedp.SendKeys(chromedp.ID("project-budget"), "50000"),
-		chromedp.SendKeys(chromedp.ID("milestone-name"), "中期"),
-		chromedp.SetValue(chromedp.ID("milestone-due"), now.AddDate(0, 1, 0).Format(time.DateOnly)),
-		chromedp.SetValue(chromedp.ID("milestone-measure"), "participants"),
-		chromedp.SendKeys(chromedp.ID("milestone-target"), "10"),
+		chromedp.SendKeys(chromedp.ID("milestone-name-0"), "中期"),
+		chromedp.SetValue(chromedp.ID("milestone-due-0"), now.AddDate(0, 1, 0).Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("milestone-measure-0"), "participants"),
+		chromedp.SendKeys(chromedp.ID("milestone-target-0"), "10"),
+		chromedp.SendKeys(chromedp.ID("milestone-name-1"), "结项前"),
+		chromedp.SetValue(chromedp.ID("milestone-due-1"), now.AddDate(0, 2, 0).Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("milestone-measure-1"), "activities"),
+		chromedp.SendKeys(chromedp.ID("milestone-target-1"), "1"),
+		// A criterion of the project's own: the weights no longer sum to
+		// 100 until the price gives 10 of its 20.
+		chromedp.SendKeys(chromedp.ID("criterion-name-4"), "服务创新"),
+		chromedp.SendKeys(chromedp.ID("criterion-weight-4"), "10"),
 		chromedp.SetValue(chromedp.ID("project-period-start"), now.AddDate(0, 0, 5).Format(time.DateOnly)),
 		chromedp.SetValue(chromedp.ID("project-period-end"), now.AddDate(0, 3, 0).Format(time.DateOnly)),
 		chromedp.SetValue(chromedp.ID("project-bid-deadline"), now.AddDate(0, 0, 2).Format("2006-01-02T15:04")),
 		chromedp.Click(chromedp.ID("project-certified")),
+		chromedp.Click(chromedp.ID("project-submit")), chromedp.WaitVisible(chromedp.ID("project-criteria-error")))
+	do("fix the weights", chromedp.SetValue(chromedp.ID("criterion-weight-3"), "10"),
 		chromedp.Click(chromedp.ID("project-submit")), chromedp.WaitVisible(chromedp.ID("project-status")))
 	projectID := idFrom("/projects/")
 	project := base + "/projects/" + projectID
+	if got := text("#project-number"); !strings.HasPrefix(got, "XM330523-") || !strings.HasSuffix(got, "-0001") {
+		t.Errorf("project number = %q", got)
+	}
+	if got := text("#project-attrs"); !strings.Contains(got, "服务创新 10") || !strings.Contains(got, "报价 10") {
+		t.Errorf("criteria = %q", got)
+	}
 	step("under_review")
+
+	// The official returns it; the worker edits it and submits it again.
+	as("official")
+	do("return the project", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("project-status")),
+		chromedp.SendKeys(chromedp.ID("return-comment"), "请增加志愿服务时长指标"),
+		chromedp.Click(chromedp.ID("step-returned")), chromedp.WaitVisible(chromedp.CSS(`#project-status[data-status="returned"]`)))
+	as("worker")
+	do("edit the returned project", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("project-comment")),
+		chromedp.Click(chromedp.ID("project-edit")), chromedp.WaitVisible(chromedp.ID("project-form")))
+	if v, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("criterion-name-4"))); err != nil || v != "服务创新" {
+		t.Errorf("edit form criterion = %q %v", v, err)
+	}
+	do("resubmit", chromedp.SendKeys(chromedp.ID("project-volunteer-hours"), "6"),
+		chromedp.Click(chromedp.ID("project-resubmit")), chromedp.WaitVisible(chromedp.CSS(`#project-status[data-status="under_review"]`)))
+	if got := text(`#progress-table tr[data-measure="volunteer_hours"]`); !strings.Contains(got, "6") {
+		t.Errorf("volunteer hours indicator = %q", got)
+	}
 
 	// The official approves it, opens the call and appoints three reviewers.
 	as("official")
@@ -239,10 +289,13 @@ func TestBrowserLinkageChain(t *testing.T) {
 		for i, pct := range []int{90, 70} {
 			var acts []chromedp.Action[chromedp.Void]
 			acts = append(acts, chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("review-heading")))
-			for key, weight := range map[string]int{"plan": 40, "team": 25, "experience": 15, "price": 20} {
+			for key, weight := range map[string]int{"plan": 40, "team": 25, "experience": 15, "price": 10, "服务创新": 10} {
 				acts = append(acts, chromedp.SendKeys(chromedp.ID("score-"+string(rune('0'+i))+"-"+key), strconv.Itoa(weight*pct/100)))
 			}
-			acts = append(acts, chromedp.Click(chromedp.ID("review-submit-"+string(rune('0'+i)))), chromedp.WaitVisible(chromedp.ID("notice")))
+			// Wait for the new page: its form of this bid says it is
+			// scored (the notice alone may be the previous page's).
+			acts = append(acts, chromedp.Click(chromedp.ID("review-submit-"+string(rune('0'+i)))),
+				chromedp.WaitVisible(chromedp.CSS("#review-"+string(rune('0'+i))+" p.hint")))
 			do(rev+" scores bid "+string(rune('0'+i)), acts...)
 		}
 	}
@@ -268,6 +321,7 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.Click(chromedp.ID("function-comfort")),
 		chromedp.SendKeys(chromedp.ID("activity-participants"), "25"),
 		chromedp.SendKeys(chromedp.ID("activity-volunteer-hours"), "6"),
+		chromedp.SendKeys(chromedp.ID("activity-residents"), residentOf["res1"].ID),
 		chromedp.Click(chromedp.ID("activity-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
 	if got := text(`#progress-table tr[data-measure="participants"]`); !strings.Contains(got, "100%") {
 		t.Errorf("participants progress = %q", got)
@@ -280,7 +334,15 @@ func TestBrowserLinkageChain(t *testing.T) {
 	do("open the project", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("project-status")))
 	step("final_evaluation")
 
-	// Residents rate, the community and the third party score.
+	// Residents rate, the community and the third party score: res2 did
+	// not take part in an activity and may not rate.
+	as("res2")
+	do("a non-participant rates", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("evaluation-form")),
+		chromedp.Click(chromedp.ID("rating-3")), chromedp.Click(chromedp.ID("evaluation-submit")),
+		chromedp.WaitVisible(chromedp.ID("form-error")))
+	if got := text("#form-error"); !strings.Contains(got, "只有参加过本项目活动的居民可以评价") {
+		t.Errorf("non-participant = %q", got)
+	}
 	as("res1")
 	do("resident rates", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("evaluation-form")),
 		chromedp.Click(chromedp.ID("rating-5")), chromedp.SendKeys(chromedp.ID("evaluation-comment"), "很满意"),

@@ -14,6 +14,7 @@ type apiClient struct {
 	t     *testing.T
 	base  string
 	token string
+	lang  string // Accept-Language, when set
 }
 
 func (c apiClient) do(method, path string, body any) (int, map[string]any) {
@@ -29,6 +30,9 @@ func (c apiClient) do(method, path string, body any) (int, map[string]any) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)

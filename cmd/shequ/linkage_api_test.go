@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"shequ"
 )
 
 // TestLinkageAPI drives the needs and projects endpoints on both engines:
@@ -149,4 +153,117 @@ func TestLinkageAPI(t *testing.T) {
 			t.Errorf("org_member read of a draft: %d", code)
 		}
 	})
+}
+
+// TestLinkageRatingAPI: through the API, a resident who took part in an
+// activity of the project (recorded by their register entry) rates it; a
+// resident who did not answers 403 with the message of the catalogue, in
+// Chinese and in English. The chain up to the final evaluation is driven
+// from the console on both engines.
+func TestLinkageRatingAPI(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+			t.Fatalf("import: %d %s%s", code, out, errs)
+		}
+		const community = "330523001002"
+		clock := &movableClock{}
+		base, m := startLinkageServer(t, dsn, clock)
+		cctx := cliContext(context.Background())
+		hash, err := m.svc.hasher.Hash("correct horse battery staple")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two residents of the register with their accounts and tokens.
+		clients := map[string]apiClient{}
+		residents := map[string]*shequ.Resident{}
+		for i, name := range []string{"took-part", "stayed-home"} {
+			r := &shequ.Resident{Name: "居民" + name, Community: community, Phone: shequ.Phone("1385720020" + string(rune('1'+i))),
+				IDNumber: shequ.IDNumber(validID("33052319700101" + string(rune('1'+i)) + "34"))}
+			if err := m.svc.residents.CreateResident(cctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.svc.residents.RegisterAccount(cctx, string(r.IDNumber), string(r.Phone), &shequ.User{Username: name, Name: name}, hash); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := cli(t, nil, "token", "create", "-username", name, "-db", dsn)
+			if code != exitOK {
+				t.Fatalf("token: %d %s%s", code, out, errs)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			clients[name], residents[name] = apiClient{t: t, token: lines[len(lines)-1], base: base}, r
+		}
+
+		// The chain to the final evaluation, from the console.
+		l := m.svc.linkage
+		org := &shequ.SocialOrg{Name: "苕秀为老服务社", Kind: shequ.OrgElderlyCare, Community: community, LegalStatus: shequ.LegalFiled,
+			FiledWith: community[:9], Status: shequ.OrgActive, Members: 10}
+		mustOK(t, m.svc.orgs.CreateOrg(cctx, org))
+		w := &shequ.SocialWorker{Name: "李社工", Community: community, Qualification: shequ.QualSocial, CertNumber: "S000009", CertYear: 2020,
+			EmployerKind: shequ.EmployerOrg, EmployerOrgID: org.ID, IDNumber: shequ.IDNumber(validID("33052319850101923"))}
+		mustOK(t, m.svc.workers.CreateWorker(cctx, w))
+		need := &shequ.Need{Community: community, Category: shequ.NeedElderly, Title: "独居老人需要探访", Channel: shequ.NeedVisit}
+		mustOK(t, l.CreateNeed(cctx, need))
+		_, err = l.TransitionNeed(cctx, need.ID, shequ.NeedTransition{To: shequ.NeedAccepted})
+		mustOK(t, err)
+		now := clock.Now()
+		start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, shequ.Shanghai).AddDate(0, 0, 2)
+		p := &shequ.Project{Community: community, Title: "银龄陪伴", TargetGroup: "独居老人", Objectives: "每周探访",
+			Indicators: []shequ.ProjectIndicator{{Measure: shequ.MeasureParticipants, Target: 10}}, BudgetFen: 1_000_000,
+			PeriodStart: start, PeriodEnd: start.AddDate(0, 3, 0), BidDeadline: now.Add(time.Hour), NeedIDs: []string{need.ID}}
+		mustOK(t, l.CreateProject(cctx, p))
+		move := func(to shequ.ProjectStatus) {
+			t.Helper()
+			_, err := l.TransitionProject(cctx, p.ID, shequ.ProjectTransition{To: to})
+			mustOK(t, err)
+		}
+		move(shequ.ProjectUnderReview)
+		move(shequ.ProjectApproved)
+		move(shequ.ProjectOpenForBids)
+		bid := &shequ.Bid{ProjectID: p.ID, OrgID: org.ID, Plan: "每周两次上门探访，每月一次健康讲座。", PriceFen: 900_000, Team: []string{w.ID}, Experience: "三年"}
+		mustOK(t, l.SubmitBid(cctx, bid))
+		var reviewers []string
+		for _, name := range []string{"rv1", "rv2", "rv3"} {
+			token(t, dsn, name, "community_worker", community)
+			u, err := m.svc.users.FindUserByUsername(cctx, name)
+			mustOK(t, err)
+			reviewers = append(reviewers, u.ID)
+		}
+		_, err = l.AppointReviewers(cctx, p.ID, reviewers)
+		mustOK(t, err)
+		clock.Add(2 * time.Hour)
+		move(shequ.ProjectBidReview)
+		mustOK(t, l.SubmitReview(cctx, &shequ.Review{ProjectID: p.ID, BidID: bid.ID,
+			Scores: map[string]int{"plan": 30, "team": 20, "experience": 10, "price": 15}}))
+		move(shequ.ProjectAwarded)
+		clock.Add(15 * 24 * time.Hour)
+		move(shequ.ProjectInProgress)
+		mustOK(t, l.RecordActivity(cctx, &shequ.Activity{ProjectID: p.ID, Date: start.AddDate(0, 0, 10), Place: "活动室", Content: "探访老人",
+			Functions: []shequ.ServiceFunction{shequ.FuncComfort}, Participants: 12, ResidentIDs: []string{residents["took-part"].ID}}))
+		move(shequ.ProjectFinalEvaluation)
+
+		rate := map[string]any{"kind": "resident", "score": 5, "comment": "很满意"}
+		code, body := clients["stayed-home"].do("POST", "/api/v1/projects/"+p.ID+"/evaluations", rate)
+		if msg, _ := body["error"].(map[string]any)["message"].(string); code != http.StatusForbidden || msg != "只有参加过本项目活动的居民可以评价。" {
+			t.Errorf("non-participant: %d %v", code, body)
+		}
+		en := clients["stayed-home"]
+		en.lang = "en"
+		code, body = en.do("POST", "/api/v1/projects/"+p.ID+"/evaluations", rate)
+		if msg, _ := body["error"].(map[string]any)["message"].(string); code != http.StatusForbidden || !strings.Contains(msg, "took part") {
+			t.Errorf("non-participant (en): %d %v", code, body)
+		}
+		if code, body = clients["took-part"].do("POST", "/api/v1/projects/"+p.ID+"/evaluations", rate); code != http.StatusCreated || body["score"] != float64(5) {
+			t.Fatalf("participant: %d %v", code, body)
+		}
+		if code, body = clients["took-part"].do("POST", "/api/v1/projects/"+p.ID+"/evaluations", rate); code != http.StatusConflict {
+			t.Errorf("second rating: %d %v", code, body)
+		}
+	})
+}
+
+func mustOK(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%v %+v", err, shequ.AsError(err).Fields)
+	}
 }

@@ -124,6 +124,8 @@ func TestBrowserLinkageChain(t *testing.T) {
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {
+			// Said first: the screenshot fails too once the time is up.
+			t.Logf("%s: %v", what, err)
 			t.Logf("screenshot: %s", screenshot(t, ctx, "linkage-failed.png"))
 			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
 			t.Fatalf("%s: %v\n%s", what, err, html)
@@ -214,6 +216,7 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("milestone-target-1"), "1"),
 		// A criterion of the project's own: the weights no longer sum to
 		// 100 until the price gives 10 of its 20.
+		chromedp.Click(chromedp.CSS("#criterion-rows button.add-row")), chromedp.WaitVisible(chromedp.ID("criterion-name-6")),
 		chromedp.SendKeys(chromedp.ID("criterion-name-4"), "服务创新"),
 		chromedp.SendKeys(chromedp.ID("criterion-weight-4"), "10"),
 		chromedp.SetValue(chromedp.ID("project-period-start"), now.AddDate(0, 0, 5).Format(time.DateOnly)),
@@ -248,6 +251,9 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.Click(chromedp.ID("project-resubmit")), chromedp.WaitVisible(chromedp.CSS(`#project-status[data-status="under_review"]`)))
 	if got := text(`#progress-table tr[data-measure="volunteer_hours"]`); !strings.Contains(got, "6") {
 		t.Errorf("volunteer hours indicator = %q", got)
+	}
+	if got := text("#timeline"); !strings.Contains(got, "修改项目设计 · 已退回 → 草稿") {
+		t.Errorf("timeline = %q", got)
 	}
 
 	// The official approves it, opens the call and appoints three reviewers.

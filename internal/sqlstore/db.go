@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	// Register the database/sql drivers "pgx" and "sqlite".
@@ -32,6 +33,9 @@ type DB struct {
 	dialect *dialect
 	// batch groups concurrent writers into one transaction (tx_batch.go).
 	batch txBatcher
+	// authGen counts the committed changes to accounts and tokens; what
+	// was read before one is stale (token_cache.go).
+	authGen atomic.Uint64
 }
 
 // sqlitePragmas are set through the DSN so that every pooled connection gets
@@ -74,7 +78,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// and its statement cache with it, and its successor pays them
 		// again (with 4, 16 HTTP clients spent a sixth of the time
 		// re-opening connections).
-		sqldb.SetMaxIdleConns(16)
+		sqldb.SetMaxIdleConns(64)
 	} else {
 		sqldb.SetMaxIdleConns(8)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)

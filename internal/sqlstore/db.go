@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -37,8 +36,6 @@ type DB struct {
 	// authGen counts the committed changes to accounts and tokens; what
 	// was read before one is stale (token_cache.go).
 	authGen atomic.Uint64
-	// ckpt runs SQLite's WAL checkpoints in the background (checkpoint.go).
-	ckpt *checkpointer
 }
 
 // sqlitePragmas are set through the DSN so that every pooled connection gets
@@ -56,11 +53,14 @@ type DB struct {
 //     millions of rows (requests) the default cache spills dirty pages in
 //     the middle of a write transaction and re-reads index pages on every
 //     insert (measured with `shequ bench requests`).
-//   - wal_autocheckpoint: checkpoints run in the background
-//     (checkpoint.go); a writer checkpoints only past this many pages.
-var sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate" +
-	"&_pragma=wal_autocheckpoint(" + strconv.Itoa(sqliteAutoCheckpoint) + ")"
+//   - temp_store(MEMORY): statement journals in memory. A multi-row
+//     INSERT inside a transaction keeps the pages it changes in a statement
+//     journal (to undo itself alone on a constraint error), which spilled to
+//     a temporary file past 64 KiB: a third of the group commit's writes
+//     (tx_batch.go). Temporary tables and sorts live in memory too.
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
+	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)" +
+	"&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
 // Open opens a database from a DSN. "postgres://…" and "postgresql://…" mean
 // PostgreSQL through pgx; anything else is the path of a SQLite file, whose
@@ -95,7 +95,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, &shequ.Error{Code: shequ.EUnavailable, Key: "db.unreachable",
 			Message: "The database cannot be reached.", Err: fmt.Errorf("ping %s database: %w", d.name, err)}
 	}
-	db.startCheckpointer()
 	return db, nil
 }
 
@@ -124,7 +123,6 @@ func sqliteURIPath(path string) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	db.stopCheckpointer()
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"runtime"
 	"sync"
 
 	"shequ"
@@ -146,6 +147,12 @@ func (db *DB) withBatchTx(ctx context.Context, fn func(ctx context.Context, tx *
 func (db *DB) runBatches(ch chan *batchItem) {
 	for first := range ch {
 		group := []*batchItem{first}
+		if len(ch) == 0 {
+			// Let the writers that are about to arrive (handlers running
+			// on the other cores) join: a group of one pays a whole
+			// commit for one member.
+			runtime.Gosched()
+		}
 	drain:
 		for len(group) < maxBatch {
 			select {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ type benchReqFlags struct {
 	pgbenchTime  time.Duration // pgbench TPC-B run time
 	pgbenchScale int           // pgbench -i scale factor
 	quiet        bool
+	cpuProfile   string // CPU profile of the submissions and queue pages, per engine
 }
 
 // bindBenchRequests registers the flags of `shequ bench requests`.
@@ -45,6 +47,7 @@ func bindBenchRequests(fs *flag.FlagSet, f *benchReqFlags) {
 	fs.DurationVar(&f.pgbenchTime, "pgbench-time", 20*time.Second, "pgbench TPC-B run time")
 	fs.IntVar(&f.pgbenchScale, "pgbench-scale", 10, "pgbench -i scale factor")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bars")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurements to this file (the engine's name is added: FILE.sqlite, FILE.postgres)")
 }
 
 // valid reports whether the flags make sense.
@@ -62,6 +65,20 @@ func defaultPgbench() string {
 		return debian
 	}
 	return "pgbench"
+}
+
+// startCPUProfile writes a CPU profile to path until the returned func is
+// called.
+func startCPUProfile(path string) (func(), error) {
+	out, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); out.Close() }, nil
 }
 
 // benchEngineResult is what one engine measured.
@@ -164,6 +181,13 @@ func benchRequestsOn(ctx context.Context, e *env, cfg config.Config, f benchReqF
 	client, err := benchClientFor(ctx, m, f)
 	if err != nil {
 		return res, err
+	}
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile + "." + res.engine)
+		if err != nil {
+			return res, err
+		}
+		defer stop()
 	}
 	if err := client.submitAll(ctx, e, f, &res); err != nil {
 		return res, err

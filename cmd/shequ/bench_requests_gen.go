@@ -126,7 +126,8 @@ func benchRequestsPrepare(ctx context.Context, e *env, dsn string, f benchReqFla
 // community and state) instead of at random places: random inserts into
 // indexes of ten million rows cost a page read and a page write each and
 // make the generation ten times slower. So ids (UUIDv7), numbers and tokens
-// increase with the row; tokens of synthetic rows need no secrecy.
+// increase with the row (tokens begin with their second, like real ones,
+// and need no secrecy here).
 // Requests still open were filed in the last two months.
 func generateRequests(ctx context.Context, e *env, src *sqlstore.IndicatorSource, comms []string, f benchReqFlags) error {
 	r := rand.New(rand.NewPCG(f.seed, 0x0311))
@@ -165,7 +166,7 @@ func generateRequests(ctx context.Context, e *env, src *sqlstore.IndicatorSource
 			rating = 3 + r.IntN(3)
 		}
 		id := uuid.Must(uuid.NewV7()).String()
-		err := w.add(ctx, id, fmt.Sprintf("%s-BENCH-%09d", f.county, i+1), fmt.Sprintf("bench%027d", i+1),
+		err := w.add(ctx, id, fmt.Sprintf("%s-BENCH-%09d", f.county, i+1), fmt.Sprintf("%08x%032x", created.Unix(), i+1),
 			benchItemCode, c, nil, nil, string(shequ.Channels[r.IntN(len(shequ.Channels))]),
 			fmt.Sprintf("合成办件%09d", i+1), `{"contact_name":["合成"]}`, nil, nil, "", string(state), "县民政局",
 			nil, nil, "", "", "[]", "[]", "", "", rating, "", due, nil, completed, created, created)

@@ -6,12 +6,13 @@ package i18n
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
 	"strings"
+	"text/template"
 
-	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 
 	"shequ"
@@ -30,36 +31,58 @@ var supported = []string{Default, "en"}
 // Catalog holds the parsed messages of every supported language. It is safe
 // for concurrent use.
 type Catalog struct {
-	bundle  *goi18n.Bundle
 	tags    []language.Tag
 	matcher language.Matcher
-	// locs caches one Localizer per language: a Localizer carries no
+	// locs holds one Localizer per language: a Localizer carries no
 	// request state, so handing out shared ones saves an allocation and a
 	// matcher run per call.
 	locs map[string]*Localizer
 }
 
-// New parses the embedded message files.
+// message is one text of one language: plain, or a template parsed once
+// (a page translates dozens of messages; parsing them on every call was
+// most of the cost of a page's text).
+type message struct {
+	text string
+	tmpl *template.Template // nil for plain text
+}
+
+// New parses the embedded message files: flat key → text objects, one per
+// language, a text being a Go template when it holds "{{". A language
+// missing a key gets the default language's text.
 func New() (*Catalog, error) {
 	tags := make([]language.Tag, len(supported))
 	for i, s := range supported {
 		tags[i] = language.MustParse(s)
 	}
-	b := goi18n.NewBundle(tags[0])
-	for _, s := range supported {
+	texts := make([]map[string]string, len(supported))
+	for i, s := range supported {
 		name := path.Join("locales", s+".json")
 		buf, err := fs.ReadFile(localeFS, name)
 		if err != nil {
 			return nil, fmt.Errorf("read catalogue %s: %w", name, err)
 		}
-		// The file name (zh-CN.json) tells go-i18n the language.
-		if _, err := b.ParseMessageFileBytes(buf, name); err != nil {
+		if err := json.Unmarshal(buf, &texts[i]); err != nil {
 			return nil, fmt.Errorf("parse catalogue %s: %w", name, err)
 		}
 	}
-	c := &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), locs: map[string]*Localizer{}}
-	for _, s := range supported {
-		c.locs[s] = &Localizer{lang: s, loc: goi18n.NewLocalizer(b, s)}
+	c := &Catalog{tags: tags, matcher: language.NewMatcher(tags), locs: map[string]*Localizer{}}
+	for i, s := range supported {
+		msgs := map[string]*message{}
+		for _, m := range []map[string]string{texts[0], texts[i]} {
+			for k, text := range m {
+				msg := &message{text: text}
+				if strings.Contains(text, "{{") {
+					t, err := template.New(k).Parse(text)
+					if err != nil {
+						return nil, fmt.Errorf("parse catalogue %s: message %q: %w", s, k, err)
+					}
+					msg.tmpl = t
+				}
+				msgs[k] = msg
+			}
+		}
+		c.locs[s] = &Localizer{lang: s, msgs: msgs}
 	}
 	return c, nil
 }
@@ -96,7 +119,7 @@ func (c *Catalog) Localizer(langs ...string) *Localizer {
 // Localizer translates messages into one language.
 type Localizer struct {
 	lang string
-	loc  *goi18n.Localizer
+	msgs map[string]*message
 }
 
 // Lang returns the language tag of the localizer: "zh-CN" or "en".
@@ -119,14 +142,18 @@ func (l *Localizer) T(key string, data ...map[string]any) string {
 			}
 		}
 	}
-	// go-i18n returns the default language's text together with a
-	// MessageNotFoundErr when only the fallback has the key; that text is
-	// what we want, so the error is ignored whenever there is a message.
-	msg, _ := l.loc.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: td})
-	if msg == "" {
+	m, ok := l.msgs[key]
+	if !ok || m.text == "" {
 		return key
 	}
-	return msg
+	if m.tmpl == nil {
+		return m.text
+	}
+	var b strings.Builder
+	if err := m.tmpl.Execute(&b, td); err != nil {
+		return key
+	}
+	return b.String()
 }
 
 // Error translates an application error: its Key with its Data, or its

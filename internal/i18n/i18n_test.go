@@ -144,3 +144,20 @@ func TestEnumLabels(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkT translates a plain message and one with placeholders, as a
+// page does dozens of times.
+func BenchmarkT(b *testing.B) {
+	c, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	zh := c.Localizer("zh-CN")
+	data := map[string]any{"Page": 2, "Pages": 9}
+	b.ReportAllocs()
+	for b.Loop() {
+		if zh.T("level.province") == "" || zh.T("paging.status", data) == "" {
+			b.Fatal("empty")
+		}
+	}
+}

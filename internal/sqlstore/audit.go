@@ -56,30 +56,12 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, rec *shequ.AuditRecor
 		// its end, in this order (tx_batch.go).
 		return nil
 	}
-	var seq int64
-	var prev string
-	err := tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).
-		Scan(&seq, &prev)
-	if err != nil {
-		return translateError(err, "advance audit head")
-	}
-	rec.Seq, rec.PrevHash = seq, prev
-	rec.Hash = rec.ComputeHash(prev)
-	_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO audit_log
-		(seq, id, time, actor_id, actor_name, role, action, object_type, object_id, division,
-		 result, client_addr, request_id, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		rec.Seq, rec.ID, db.dialect.timeArg(rec.Time), rec.ActorID, rec.ActorName, string(rec.Role), rec.Action,
-		rec.ObjectType, rec.ObjectID, rec.Division, string(rec.Result), rec.ClientAddr, rec.RequestID, rec.Detail,
-		rec.PrevHash, rec.Hash)
-	if err != nil {
-		return translateError(err, "append audit record")
-	}
-	if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE audit_head SET hash = ? WHERE id = 1`), rec.Hash); err != nil {
-		return translateError(err, "advance audit head")
-	}
-	return nil
+	return db.appendAudits(ctx, tx, []*shequ.AuditRecord{rec})
 }
+
+// auditColumnList is auditColumns as a list: appendAudits gives the values
+// in this order.
+var auditColumnList = strings.Fields(strings.ReplaceAll(auditColumns, ",", " "))
 
 // newAudit returns a record of action on an object, filled from the
 // context: ActorID, ActorName and Role from shequ.ActorFrom(ctx) (empty when

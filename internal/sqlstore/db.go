@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	// Register the database/sql drivers "pgx" and "sqlite".
@@ -32,6 +33,9 @@ type DB struct {
 	dialect *dialect
 	// batch groups concurrent writers into one transaction (tx_batch.go).
 	batch txBatcher
+	// authGen counts the committed changes to accounts and tokens; what
+	// was read before one is stale (token_cache.go).
+	authGen atomic.Uint64
 }
 
 // sqlitePragmas are set through the DSN so that every pooled connection gets
@@ -49,8 +53,14 @@ type DB struct {
 //     millions of rows (requests) the default cache spills dirty pages in
 //     the middle of a write transaction and re-reads index pages on every
 //     insert (measured with `shequ bench requests`).
+//   - temp_store(MEMORY): statement journals in memory. A multi-row
+//     INSERT inside a transaction keeps the pages it changes in a statement
+//     journal (to undo itself alone on a constraint error), which spilled to
+//     a temporary file past 64 KiB: a third of the group commit's writes
+//     (tx_batch.go). Temporary tables and sorts live in memory too.
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate"
+	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)" +
+	"&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
 // Open opens a database from a DSN. "postgres://…" and "postgresql://…" mean
 // PostgreSQL through pgx; anything else is the path of a SQLite file, whose
@@ -73,8 +83,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// a connection closed for lack of an idle slot takes its pragmas
 		// and its statement cache with it, and its successor pays them
 		// again (with 4, 16 HTTP clients spent a sixth of the time
-		// re-opening connections).
-		sqldb.SetMaxIdleConns(16)
+		// re-opening connections; with 16, 32 clients still a tenth).
+		sqldb.SetMaxIdleConns(64)
 	} else {
 		sqldb.SetMaxIdleConns(8)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,11 +60,13 @@ type dialect struct {
 	// prepared statements, PostgreSQL COPY into a staging table (see
 	// division_import.go and division_import_postgres.go).
 	importDivisions func(ctx context.Context, db *DB, p *importPlan) error
-	// nextRequestSeq advances the counter of readable request numbers
-	// inside tx: a counter row on SQLite (its single writer holds the lock
-	// anyway), a sequence on PostgreSQL (nextval takes no lock held to
-	// commit, so concurrent submissions do not queue on it).
-	nextRequestSeq func(ctx context.Context, tx *sql.Tx) (int64, error)
+	// nextRequestSeqs advances the counter of readable request numbers by
+	// n inside tx and returns the n numbers taken, in increasing order: a
+	// counter row on SQLite (its single writer holds the lock anyway), a
+	// sequence on PostgreSQL (nextval takes no lock held to commit, so
+	// concurrent submissions do not queue on it; the numbers of one call
+	// need not be consecutive there).
+	nextRequestSeqs func(ctx context.Context, tx *sql.Tx, n int) ([]int64, error)
 	// batchWorkers is how many group commits run at once (tx_batch.go):
 	// one on SQLite, whose writers hold one lock in turn; a few on
 	// PostgreSQL, whose groups overlap but for the audit chain's head.
@@ -91,10 +95,16 @@ var sqliteDialect = &dialect{
 	gooseAppliedAt:  `tstamp`,
 	importDivisions: importDivisionsSQLite,
 	batchWorkers:    1,
-	nextRequestSeq: func(ctx context.Context, tx *sql.Tx) (int64, error) {
-		var n int64
-		err := tx.QueryRowContext(ctx, `UPDATE request_seq SET n = n + 1 WHERE id = 1 RETURNING n`).Scan(&n)
-		return n, err
+	nextRequestSeqs: func(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `UPDATE request_seq SET n = n + ? WHERE id = 1 RETURNING n`, n).Scan(&last); err != nil {
+			return nil, err
+		}
+		seqs := make([]int64, n)
+		for i := range seqs {
+			seqs[i] = last - int64(n-1-i)
+		}
+		return seqs, nil
 	},
 }
 
@@ -117,10 +127,28 @@ var postgresDialect = &dialect{
 	gooseAppliedAt:  `tstamp AT TIME ZONE current_setting('TimeZone')`,
 	importDivisions: importDivisionsPostgres,
 	batchWorkers:    4,
-	nextRequestSeq: func(ctx context.Context, tx *sql.Tx) (int64, error) {
-		var n int64
-		err := tx.QueryRowContext(ctx, `SELECT nextval('request_seq')`).Scan(&n)
-		return n, err
+	nextRequestSeqs: func(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
+		rows, err := tx.QueryContext(ctx, `SELECT nextval('request_seq') FROM generate_series(1, $1)`, n)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		seqs := make([]int64, 0, n)
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				return nil, err
+			}
+			seqs = append(seqs, v)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(seqs) != n {
+			return nil, fmt.Errorf("request numbers: %d of %d", len(seqs), n)
+		}
+		slices.Sort(seqs)
+		return seqs, nil
 	},
 }
 

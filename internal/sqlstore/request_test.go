@@ -58,7 +58,7 @@ func TestSubmitRequest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Community != tiaoxiu || r.State != shequ.RequestSubmitted || len(r.Token) != 32 || r.Number == "" {
+		if r.Community != tiaoxiu || r.State != shequ.RequestSubmitted || len(r.Token) != 40 || r.Number == "" {
 			t.Fatalf("submitted %+v", r)
 		}
 		// 2026-11-29 is a Sunday: five working days after it end on Friday 12-04.

@@ -25,7 +25,11 @@ func countRow(r *shequ.ServiceRequest) shequ.ServiceCountRow {
 // inside tx: +1 when filed, and -1 from the old group then +1 into the new
 // one on every transition (most leave the group as it was).
 func (s *RequestService) tally(ctx context.Context, tx *sql.Tx, r *shequ.ServiceRequest, delta int) error {
-	g := countRow(r)
+	return s.addTally(ctx, tx, countRow(r), delta)
+}
+
+// addTally adds delta requests to group g in request_indicator_counts.
+func (s *RequestService) addTally(ctx context.Context, tx *sql.Tx, g shequ.ServiceCountRow, delta int) error {
 	b := func(v bool) int {
 		if v {
 			return 1

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
+	"runtime"
 	"sync"
 
 	"shequ"
@@ -45,14 +45,30 @@ type batchItem struct {
 	done chan error
 }
 
-// txBatcher feeds the group goroutines and holds the audit records of the
-// groups being written.
+// txBatcher feeds the group goroutines and holds the work the members of
+// the groups being written leave for their end.
 type txBatcher struct {
 	once sync.Once
 	ch   chan *batchItem
 
-	mu    sync.Mutex
-	audit map[*sql.Tx]*[]*shequ.AuditRecord
+	mu     sync.Mutex
+	groups map[*sql.Tx]*groupWrites
+}
+
+// groupWrites is what the members of one group leave for its end: rows to
+// write together (deferWrite), in the order their kinds first came, and
+// audit records to chain together (deferAudit).
+type groupWrites struct {
+	later  []*deferredRows
+	audits []*shequ.AuditRecord
+}
+
+// deferredRows are the rows of one kind the members handed over, and the
+// function that writes them all.
+type deferredRows struct {
+	key   string
+	rows  []any
+	write func(ctx context.Context, tx *sql.Tx, rows []any) error
 }
 
 // deferAudit keeps rec for the end of its group when tx is a group's
@@ -60,21 +76,44 @@ type txBatcher struct {
 func (b *txBatcher) deferAudit(tx *sql.Tx, rec *shequ.AuditRecord) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	buf, ok := b.audit[tx]
+	g, ok := b.groups[tx]
 	if ok {
-		*buf = append(*buf, rec)
+		g.audits = append(g.audits, rec)
 	}
 	return ok
 }
 
-// track starts (buf non-nil) or ends deferring the audit records of tx.
-func (b *txBatcher) track(tx *sql.Tx, buf *[]*shequ.AuditRecord) {
+// deferWrite keeps row for the end of its group when tx is a group's
+// transaction, where write gets it with the other members' rows of the
+// same key, in their order; it reports whether it did. When it did not,
+// the caller writes row at once (with the same write, so that one code
+// path writes one row or many). A failing write rolls the group back and
+// its members run again alone, as when a member fails.
+func (b *txBatcher) deferWrite(tx *sql.Tx, key string, row any, write func(ctx context.Context, tx *sql.Tx, rows []any) error) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if buf == nil {
-		delete(b.audit, tx)
+	g, ok := b.groups[tx]
+	if !ok {
+		return false
+	}
+	for _, d := range g.later {
+		if d.key == key {
+			d.rows = append(d.rows, row)
+			return true
+		}
+	}
+	g.later = append(g.later, &deferredRows{key: key, rows: []any{row}, write: write})
+	return true
+}
+
+// track starts (g non-nil) or ends deferring the work of tx's members.
+func (b *txBatcher) track(tx *sql.Tx, g *groupWrites) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if g == nil {
+		delete(b.groups, tx)
 	} else {
-		b.audit[tx] = buf
+		b.groups[tx] = g
 	}
 }
 
@@ -89,7 +128,7 @@ func (db *DB) withBatchTx(ctx context.Context, fn func(ctx context.Context, tx *
 	b := &db.batch
 	b.once.Do(func() {
 		b.ch = make(chan *batchItem, maxBatch)
-		b.audit = map[*sql.Tx]*[]*shequ.AuditRecord{}
+		b.groups = map[*sql.Tx]*groupWrites{}
 		for range db.dialect.batchWorkers {
 			go db.runBatches(b.ch)
 		}
@@ -108,6 +147,12 @@ func (db *DB) withBatchTx(ctx context.Context, fn func(ctx context.Context, tx *
 func (db *DB) runBatches(ch chan *batchItem) {
 	for first := range ch {
 		group := []*batchItem{first}
+		if len(ch) == 0 {
+			// Let the writers that are about to arrive (handlers running
+			// on the other cores) join: a group of one pays a whole
+			// commit for one member.
+			runtime.Gosched()
+		}
 	drain:
 		for len(group) < maxBatch {
 			select {
@@ -126,15 +171,21 @@ func (db *DB) runBatches(ch chan *batchItem) {
 func (db *DB) runGroup(group []*batchItem) {
 	if len(group) > 1 {
 		err := db.withTx(context.Background(), func(tx *sql.Tx) error {
-			var records []*shequ.AuditRecord
-			db.batch.track(tx, &records)
+			var g groupWrites
+			db.batch.track(tx, &g)
 			defer db.batch.track(tx, nil)
 			for _, it := range group {
 				if err := it.fn(it.ctx, tx); err != nil {
 					return errGroupMember
 				}
 			}
-			return db.appendAudits(context.Background(), tx, records)
+			ctx := context.Background()
+			for _, d := range g.later {
+				if err := d.write(ctx, tx, d.rows); err != nil {
+					return err
+				}
+			}
+			return db.appendAudits(ctx, tx, g.audits)
 		})
 		if err == nil {
 			for _, it := range group {
@@ -155,7 +206,7 @@ var errGroupMember = errors.New("a member of the group failed")
 
 // appendAudits appends records, in order, to the hash chain inside tx: the
 // head is advanced once by their number, the hashes are chained in Go, the
-// rows are written with one statement per 256 records, and the head's hash
+// rows are written with a few multi-row INSERTs (insertRows), and the head's hash
 // is set once. The result is the chain appendAudit would have built one by
 // one.
 func (db *DB) appendAudits(ctx context.Context, tx *sql.Tx, records []*shequ.AuditRecord) error {
@@ -176,23 +227,14 @@ func (db *DB) appendAudits(ctx context.Context, tx *sql.Tx, records []*shequ.Aud
 		rec.Hash = rec.ComputeHash(prev)
 		prev = rec.Hash
 	}
-	const per = 256
-	for len(records) > 0 {
-		chunk := records[:min(per, len(records))]
-		records = records[len(chunk):]
-		args := make([]any, 0, 16*len(chunk))
-		for _, rec := range chunk {
-			args = append(args, rec.Seq, rec.ID, db.dialect.timeArg(rec.Time), rec.ActorID, rec.ActorName, string(rec.Role),
-				rec.Action, rec.ObjectType, rec.ObjectID, rec.Division, string(rec.Result), rec.ClientAddr, rec.RequestID,
-				rec.Detail, rec.PrevHash, rec.Hash)
-		}
-		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO audit_log
-			(seq, id, time, actor_id, actor_name, role, action, object_type, object_id, division,
-			 result, client_addr, request_id, detail, prev_hash, hash) VALUES `+
-			strings.TrimSuffix(strings.Repeat("("+placeholders(16)+"), ", len(chunk)), ", ")), args...)
-		if err != nil {
-			return translateError(err, "append audit records")
-		}
+	rows := make([][]any, len(records))
+	for i, rec := range records {
+		rows[i] = []any{rec.Seq, rec.ID, db.dialect.timeArg(rec.Time), rec.ActorID, rec.ActorName, string(rec.Role),
+			rec.Action, rec.ObjectType, rec.ObjectID, rec.Division, string(rec.Result), rec.ClientAddr, rec.RequestID,
+			rec.Detail, rec.PrevHash, rec.Hash}
+	}
+	if err := db.insertRows(ctx, tx, "audit_log", auditColumnList, rows); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE audit_head SET hash = ? WHERE id = 1`), prev); err != nil {
 		return translateError(err, "advance audit head")

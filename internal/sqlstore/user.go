@@ -282,6 +282,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd shequ.UserU
 		detail = append(detail, "disabled")
 	}
 	u.UpdatedAt = s.db.now()
+	defer s.db.authChanged()
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.db.rebind(`UPDATE users SET name = ?, disabled = ?, updated_at = ?
 			WHERE id = ?`), u.Name, u.Disabled, s.db.dialect.timeArg(u.UpdatedAt), u.ID); err != nil {

@@ -208,7 +208,7 @@ func TestUpdateProject(t *testing.T) {
 		// A draft: the new design replaces the old one, the number stays.
 		edit := fx.aProject()
 		edit.ID, edit.Title, edit.BudgetFen = p.ID, "银龄陪伴计划（修订）", 6_000_000
-		edit.Criteria = []shequ.Criterion{{"plan", 50}, {"team", 20}, {"experience", 10}, {"price", 20}}
+		edit.Criteria = []shequ.Criterion{{Key: "plan", Weight: 50}, {Key: "team", Weight: 20}, {Key: "experience", Weight: 10}, {Key: "price", Weight: 20}}
 		edit.Weights = shequ.EvalWeights{Residents: 50, Community: 25, ThirdParty: 25}
 		mustDo(t, s.UpdateProject(userContext(fx.worker), edit))
 		got := must(s.FindProjectByID(userContext(fx.worker), p.ID))(t)
@@ -261,7 +261,7 @@ func TestUpdateProject(t *testing.T) {
 			{"no budget", fx.worker, func() *shequ.Project { e := valid(p.ID); e.BudgetFen = 0; return e }(), shequ.EInvalid, "error.invalid_fields", "budget"},
 			{"criteria not 100", fx.worker, func() *shequ.Project {
 				e := valid(p.ID)
-				e.Criteria = []shequ.Criterion{{"plan", 40}, {"team", 25}}
+				e.Criteria = []shequ.Criterion{{Key: "plan", Weight: 40}, {Key: "team", Weight: 25}}
 				return e
 			}(), shequ.EInvalid, "error.invalid_fields", "criteria"},
 			{"weights not 100", fx.worker, func() *shequ.Project {

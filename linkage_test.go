@@ -401,3 +401,19 @@ func TestMilestones(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectEditable: the design is edited as a draft or when returned,
+// never once it is under review or later; the refusal names the state.
+func TestProjectEditable(t *testing.T) {
+	for _, st := range ProjectStatuses {
+		p := &Project{Status: st}
+		want := st == ProjectDraft || st == ProjectReturned
+		if p.Editable() != want {
+			t.Errorf("%s: editable %v, want %v", st, p.Editable(), want)
+		}
+		e := AsError(p.EditError())
+		if e.Code != EConflict || e.Key != "project.update.state" || e.Data["From"] != st.Label() || !strings.Contains(e.Message, string(st)) {
+			t.Errorf("%s: %+v", st, e)
+		}
+	}
+}

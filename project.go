@@ -55,6 +55,21 @@ func (p *Project) CanTransition(to ProjectStatus) error {
 	return checkTransition("project", projectTransitions, p.Status, to)
 }
 
+// Editable reports whether the project's design may still be edited: as
+// a draft, or when returned with the official's comments (the edit then
+// takes it back to draft, to be submitted again).
+func (p *Project) Editable() bool {
+	return p.Status == ProjectDraft || p.Status == ProjectReturned
+}
+
+// EditError is the EConflict answer to editing a project that is not
+// Editable, naming its state.
+func (p *Project) EditError() error {
+	return Errorf(EConflict, "project.update.state",
+		"Only a draft or a returned project can be edited; this one is %s.", p.Status).
+		With(map[string]any{"From": p.Status.Label()})
+}
+
 // Public reports whether the project's call and history are public (公示):
 // from the open call on, and not cancelled before it.
 func (p *Project) Public() bool {

@@ -207,10 +207,8 @@ func (s *LinkageService) UpdateProject(ctx context.Context, p *shequ.Project) er
 		if err := authorizeIn(ctx, shequ.ActionProjectDesign, old.Community, auditProjectUpdate, objProject, old.ID); err != nil {
 			return "", "", err
 		}
-		if old.Status != shequ.ProjectDraft && old.Status != shequ.ProjectReturned {
-			return "", "", shequ.Errorf(shequ.EConflict, "project.update.state",
-				"Only a draft or a returned project can be edited; this one is %s.", old.Status).
-				With(map[string]any{"From": old.Status.Label()})
+		if !old.Editable() {
+			return "", "", old.EditError()
 		}
 		// The needs were planned in the project when it was designed;
 		// they stay with it.

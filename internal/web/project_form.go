@@ -31,7 +31,7 @@ type criterionRow struct{ Name, Weight string }
 // projectForm is the data of templates/project_form.html, kept as typed.
 type projectForm struct {
 	// ID, Number and Status are set when a project is edited.
-	ID, Number                                       string
+	ID, Number, Comment                              string
 	Status                                           shequ.ProjectStatus
 	Community, Title, TargetGroup, Objectives, Needs string
 	Participants, Activities, VolunteerHours         string
@@ -107,7 +107,7 @@ func criterionKey(l *i18n.Localizer, name string) string {
 
 // projectFormOf fills the form with a stored project, to edit it.
 func projectFormOf(l *i18n.Localizer, p *shequ.Project) *projectForm {
-	f := &projectForm{ID: p.ID, Number: p.Number, Status: p.Status, Kinds: shequ.OrgKinds, Measures: shequ.Measures,
+	f := &projectForm{ID: p.ID, Number: p.Number, Comment: p.Comment, Status: p.Status, Kinds: shequ.OrgKinds, Measures: shequ.Measures,
 		Community: p.Community, Title: p.Title, TargetGroup: p.TargetGroup, Objectives: p.Objectives,
 		Needs: strings.Join(p.NeedIDs, ", "), Budget: shequ.FormatYuan(p.BudgetFen),
 		PeriodStart: p.PeriodStart.In(shequ.Shanghai).Format(time.DateOnly), PeriodEnd: p.PeriodEnd.In(shequ.Shanghai).Format(time.DateOnly),
@@ -299,7 +299,8 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := readProjectForm(r)
-	f.ID, f.Number, f.Status, f.Community, f.Needs = old.ID, old.Number, old.Status, old.Community, strings.Join(old.NeedIDs, ", ")
+	f.ID, f.Number, f.Comment, f.Status, f.Community = old.ID, old.Number, old.Comment, old.Status, old.Community
+	f.Needs = strings.Join(old.NeedIDs, ", ")
 	var fe shequ.FieldErrors
 	p := f.request(s.localizer(r), &fe).project(&fe)
 	p.ID = old.ID

@@ -194,7 +194,7 @@ func (s *Server) projectActions(r *http.Request, pg *projectPage) {
 			pg.Steps = append(pg.Steps, to)
 		}
 	}
-	pg.CanEdit = a.Can(shequ.ActionProjectDesign) && (p.Status == shequ.ProjectDraft || p.Status == shequ.ProjectReturned)
+	pg.CanEdit = a.Can(shequ.ActionProjectDesign) && p.Editable()
 	pg.CanAppoint = a.Can(shequ.ActionProjectApprove) && (p.Status == shequ.ProjectOpenForBids || p.Status == shequ.ProjectBidReview)
 	pg.IsReviewer = p.Status == shequ.ProjectBidReview && slices.Contains(p.Reviewers, a.UserID)
 	if pg.IsReviewer {

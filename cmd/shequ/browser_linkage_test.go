@@ -262,7 +262,9 @@ func TestBrowserLinkageChain(t *testing.T) {
 	step("approved")
 	step("open_for_bids")
 	do("appoint reviewers", chromedp.SendKeys(chromedp.ID("reviewers-input"), "rev1, rev2, rev3"),
-		chromedp.Click(chromedp.ID("reviewers-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+		// The page before had a notice too (the call opened): wait for
+		// the count of the new one.
+		chromedp.Click(chromedp.ID("reviewers-submit")), chromedp.WaitVisible(chromedp.CSS(`#reviewers-count[data-count="3"]`)))
 
 	// The call is public: readable without an account.
 	do("sign out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))

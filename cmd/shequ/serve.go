@@ -75,6 +75,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	s := m.svc
 	s.linkage.Now = m.LinkageNow
+	// The holiday table first: the demo's objection periods count on it,
+	// as every later one does.
+	if err := seedServiceDefaults(ctx, s); err != nil {
+		return err
+	}
 	if m.Config.Demo {
 		loaded, err := demo.Load(cliContext(ctx), demo.Services{
 			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
@@ -93,9 +98,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.Logger.Info("demo", "loaded", loaded, "county", demo.County)
 	}
 	if err := m.bootstrapAdmin(ctx); err != nil {
-		return err
-	}
-	if err := seedServiceDefaults(ctx, s); err != nil {
 		return err
 	}
 	started := time.Now()

@@ -248,7 +248,8 @@ func (d *linkageDemo) closedProject(ctx context.Context, start time.Time) error 
 		}
 	}
 	d.at(day(13))
-	if _, err := l.TransitionProject(d.as(ctx, "demo-official"), p.ID, shequ.ProjectTransition{To: shequ.ProjectAwarded}); err != nil {
+	awarded, err := l.TransitionProject(d.as(ctx, "demo-official"), p.ID, shequ.ProjectTransition{To: shequ.ProjectAwarded})
+	if err != nil {
 		return err
 	}
 	d.at(day(14))
@@ -259,7 +260,12 @@ func (d *linkageDemo) closedProject(ctx context.Context, start time.Time) error 
 	if _, err := l.AnswerObjection(d.as(ctx, "demo-official"), o.ID, "中标机构团队含社会工作师 1 名，资质已在公示页公开。"); err != nil {
 		return err
 	}
+	// The project starts when its 公示期 is over: nine days on, or later
+	// when holidays of the holiday table lengthen it.
 	d.at(day(22))
+	if ends := awarded.ObjectionEnds; ends != nil && !d.now.After(*ends) {
+		d.at(ends.Add(time.Hour))
+	}
 	if _, err := l.TransitionProject(d.as(ctx, "demo-official"), p.ID, shequ.ProjectTransition{To: shequ.ProjectInProgress}); err != nil {
 		return err
 	}

@@ -247,6 +247,7 @@ func TestBrowserLinkageChain(t *testing.T) {
 	if v, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("criterion-name-4"))); err != nil || v != "服务创新" {
 		t.Errorf("edit form criterion = %q %v", v, err)
 	}
+	t.Logf("screenshot: %s", screenshot(t, ctx, "linkage-edit.png"))
 	do("resubmit", chromedp.SendKeys(chromedp.ID("project-volunteer-hours"), "6"),
 		chromedp.Click(chromedp.ID("project-resubmit")), chromedp.WaitVisible(chromedp.CSS(`#project-status[data-status="under_review"]`)))
 	if got := text(`#progress-table tr[data-measure="volunteer_hours"]`); !strings.Contains(got, "6") {

@@ -236,4 +236,9 @@ type ExecutionService interface {
 	// evaluation; a resident rates once.
 	SubmitEvaluation(ctx context.Context, e *Evaluation) error
 	FindEvaluations(ctx context.Context, projectID string) ([]*Evaluation, error)
+	// Participated reports whether the signed-in resident is recorded as a
+	// participant of one of the project's activities (through the
+	// register entry linked to the account), which a resident's rating
+	// needs.
+	Participated(ctx context.Context, projectID string) (bool, error)
 }

@@ -180,6 +180,16 @@ func (s *LinkageService) SubmitEvaluation(ctx context.Context, e *shequ.Evaluati
 	})
 }
 
+// Participated implements shequ.ExecutionService, for whoever may read the
+// project.
+func (s *LinkageService) Participated(ctx context.Context, projectID string) (bool, error) {
+	p, err := s.readableProject(ctx, projectID)
+	if err != nil {
+		return false, err
+	}
+	return s.participated(ctx, s.db.db, p.ID)
+}
+
 // participated reports whether the signed-in resident took part in an
 // activity of the project: their account is linked to a resident of the
 // register (residents.user_id) recorded among the activity's participants.

@@ -178,6 +178,11 @@ func TestResidentRatingNeedsParticipation(t *testing.T) {
 		mustDo(t, s.RecordActivity(userContext(fx.om2), act))
 		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectFinalEvaluation))
 
+		for u, want := range map[*shequ.User]bool{fx.res1: true, fx.res2: false, outsider: false} {
+			if got := must(s.Participated(userContext(u), p.ID))(t); got != want {
+				t.Errorf("%s participated = %v", u.Username, got)
+			}
+		}
 		for _, u := range []*shequ.User{fx.res2, outsider} {
 			err := s.SubmitEvaluation(userContext(u), &shequ.Evaluation{ProjectID: p.ID, Kind: shequ.EvalResident, Score: 5})
 			wantError(t, err, shequ.EForbidden, "evaluation.not_participant")

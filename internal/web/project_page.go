@@ -88,23 +88,26 @@ type projectPage struct {
 	Result      shequ.EvaluationResult
 	Timeline    []*shequ.TimelineEvent
 	// What the signed-in account may do now.
-	Steps         []shequ.ProjectStatus
-	CanAppoint    bool
-	CanEdit       bool // the design may be edited (draft or returned)
-	CanBid        bool
-	MyOrgs        []*shequ.SocialOrg
-	MyOrgIDs      map[string]bool
-	MyWorkers     []*shequ.SocialWorker
-	IsReviewer    bool
-	CanObject     bool
-	CanAnswer     bool
-	CanRecord     bool
-	Photos        map[string][]*shequ.LinkagePhoto // by activity, signed-in pages only
-	EvalKind      shequ.EvaluationKind
-	Functions     []shequ.ServiceFunction
-	Ratings       []int
-	Today         string
-	ObjectionOpen bool
+	Steps      []shequ.ProjectStatus
+	CanAppoint bool
+	CanEdit    bool // the design may be edited (draft or returned)
+	CanBid     bool
+	MyOrgs     []*shequ.SocialOrg
+	MyOrgIDs   map[string]bool
+	MyWorkers  []*shequ.SocialWorker
+	IsReviewer bool
+	CanObject  bool
+	CanAnswer  bool
+	CanRecord  bool
+	Photos     map[string][]*shequ.LinkagePhoto // by activity, signed-in pages only
+	EvalKind   shequ.EvaluationKind
+	// NotParticipant: a resident who took part in no activity of the
+	// project, and may not rate it.
+	NotParticipant bool
+	Functions      []shequ.ServiceFunction
+	Ratings        []int
+	Today          string
+	ObjectionOpen  bool
 	// CalendarCovered: the holiday table covers the year of the objection
 	// period; otherwise it counts weekends alone and the page says so.
 	CalendarCovered bool
@@ -218,7 +221,13 @@ func (s *Server) projectActions(r *http.Request, pg *projectPage) {
 	if a.Can(shequ.ActionEvaluate) && p.Status == shequ.ProjectFinalEvaluation {
 		switch a.Role {
 		case shequ.RoleResident:
-			pg.EvalKind = shequ.EvalResident
+			// Only participants rate: the others are told why there is
+			// no form (the service refuses them anyway).
+			if ok, err := s.cfg.Linkage.Participated(r.Context(), p.ID); err == nil && ok {
+				pg.EvalKind = shequ.EvalResident
+			} else {
+				pg.NotParticipant = true
+			}
 		case shequ.RoleCommunityWorker:
 			pg.EvalKind = shequ.EvalCommunity
 		case shequ.RoleOfficial:

@@ -242,14 +242,15 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("return-comment"), "请增加志愿服务时长指标"),
 		chromedp.Click(chromedp.ID("step-returned")), chromedp.WaitVisible(chromedp.CSS(`#project-status[data-status="returned"]`)))
 	as("worker")
+	// The page of a returned project opens with its design form, prefilled.
 	do("edit the returned project", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("project-comment")),
-		chromedp.Click(chromedp.ID("project-edit")), chromedp.WaitVisible(chromedp.ID("project-form")))
-	if v, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("criterion-name-4"))); err != nil || v != "服务创新" {
+		chromedp.WaitVisible(chromedp.ID("edit-project-form")))
+	if v, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("edit-criterion-name-4"))); err != nil || v != "服务创新" {
 		t.Errorf("edit form criterion = %q %v", v, err)
 	}
 	t.Logf("screenshot: %s", screenshot(t, ctx, "linkage-edit.png"))
-	do("resubmit", chromedp.SendKeys(chromedp.ID("project-volunteer-hours"), "6"),
-		chromedp.Click(chromedp.ID("project-resubmit")), chromedp.WaitVisible(chromedp.CSS(`#project-status[data-status="under_review"]`)))
+	do("resubmit", chromedp.SendKeys(chromedp.ID("edit-project-volunteer-hours"), "6"),
+		chromedp.Click(chromedp.ID("edit-project-resubmit")), chromedp.WaitVisible(chromedp.CSS(`#project-status[data-status="under_review"]`)))
 	if got := text(`#progress-table tr[data-measure="volunteer_hours"]`); !strings.Contains(got, "6") {
 		t.Errorf("volunteer hours indicator = %q", got)
 	}

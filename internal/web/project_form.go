@@ -30,6 +30,9 @@ type criterionRow struct{ Name, Weight string }
 
 // projectForm is the data of templates/project_form.html, kept as typed.
 type projectForm struct {
+	// P prefixes the ids of the form's elements (templates/
+	// project_partials.html): "edit-" on the page of the project.
+	P string
 	// ID, Number and Status are set when a project is edited.
 	ID, Number, Comment                              string
 	Status                                           shequ.ProjectStatus

@@ -90,7 +90,8 @@ type projectPage struct {
 	// What the signed-in account may do now.
 	Steps      []shequ.ProjectStatus
 	CanAppoint bool
-	CanEdit    bool // the design may be edited (draft or returned)
+	CanEdit    bool         // the design may be edited (draft or returned)
+	Edit       *projectForm // the design form, prefilled, when CanEdit
 	CanBid     bool
 	MyOrgs     []*shequ.SocialOrg
 	MyOrgIDs   map[string]bool
@@ -198,6 +199,10 @@ func (s *Server) projectActions(r *http.Request, pg *projectPage) {
 		}
 	}
 	pg.CanEdit = a.Can(shequ.ActionProjectDesign) && p.Editable()
+	if pg.CanEdit {
+		pg.Edit = projectFormOf(s.localizer(r), p)
+		pg.Edit.P = "edit-"
+	}
 	pg.CanAppoint = a.Can(shequ.ActionProjectApprove) && (p.Status == shequ.ProjectOpenForBids || p.Status == shequ.ProjectBidReview)
 	pg.IsReviewer = p.Status == shequ.ProjectBidReview && slices.Contains(p.Reviewers, a.UserID)
 	if pg.IsReviewer {

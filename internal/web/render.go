@@ -20,7 +20,8 @@ import (
 var templateFS embed.FS
 
 // layoutFiles are parsed into every page: the layout and shared partials.
-var layoutFiles = []string{"templates/layout.html", "templates/partials.html", "templates/request_partials.html"}
+var layoutFiles = []string{"templates/layout.html", "templates/partials.html", "templates/request_partials.html",
+	"templates/project_partials.html"}
 
 // pageFiles maps a page name to its file. Each defines "content", which
 // the layout wraps. A test checks that every file under

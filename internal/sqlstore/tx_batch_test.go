@@ -107,13 +107,8 @@ func TestBatchTxCanceledCaller(t *testing.T) {
 // run inside a loop over its own rows gets a statement of its own, and
 // scripts are not cached.
 func TestStatementCache(t *testing.T) {
-	db := mustOpenSQLite(t, true)
 	ctx := context.Background()
-	conn, err := db.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := openSQLiteConn(t)
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE cache_probe (n INTEGER); INSERT INTO cache_probe VALUES (1); INSERT INTO cache_probe VALUES (2)`); err != nil {
 		t.Fatal(err)
 	}
@@ -184,13 +179,8 @@ func TestStatementCache(t *testing.T) {
 // than the cache holds keeps caching: the least recently used statement
 // goes, the one in use stays, and a busy one (rows open) is never closed.
 func TestStatementCacheEvicts(t *testing.T) {
-	db := mustOpenSQLite(t, true)
 	ctx := context.Background()
-	conn, err := db.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := openSQLiteConn(t)
 	const hot = `SELECT 'hot' WHERE ? = 1`
 	busy, err := conn.QueryContext(ctx, `SELECT 'busy' UNION ALL SELECT 'busy2'`)
 	if err != nil {
@@ -234,4 +224,16 @@ func TestStatementCacheEvicts(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openSQLiteConn is one connection of a fresh SQLite database, closed at the
+// end of the test.
+func openSQLiteConn(t *testing.T) *sql.Conn {
+	t.Helper()
+	conn, err := mustOpenSQLite(t, true).db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }

@@ -38,7 +38,7 @@ func bindBenchRequests(fs *flag.FlagSet, f *benchReqFlags) {
 	fs.IntVar(&f.requests, "requests", 10_000_000, "stored requests to generate before measuring (reused when already there)")
 	fs.IntVar(&f.submit, "submit", 100_000, "submissions through HTTP at most, per engine")
 	fs.DurationVar(&f.duration, "duration", 20*time.Second, "submissions for at most this long, per engine")
-	fs.IntVar(&f.clients, "clients", 32, "concurrent HTTP clients submitting")
+	fs.IntVar(&f.clients, "clients", 64, "concurrent HTTP clients submitting")
 	fs.IntVar(&f.queue, "queue", 5000, "worker queue pages fetched for the p99, per engine")
 	fs.StringVar(&f.county, "county", "330523", "county whose communities get the requests")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed of the synthetic requests")

@@ -58,7 +58,8 @@ type sqliteConn interface {
 	driver.Validator
 }
 
-// cachedStmt is a cached statement and whether rows of it are open.
+// cachedStmt is a cached statement, whether rows of it are open, and when
+// it was last used (the connection's use counter).
 type cachedStmt struct {
 	stmt interface {
 		driver.Stmt
@@ -66,6 +67,7 @@ type cachedStmt struct {
 		driver.StmtQueryContext
 	}
 	busy bool
+	used uint64
 }
 
 // cachingConn is a connection with its statement cache. database/sql uses a
@@ -73,6 +75,7 @@ type cachedStmt struct {
 type cachingConn struct {
 	driver.Conn
 	stmts map[string]*cachedStmt
+	uses  uint64
 }
 
 func (c *cachingConn) inner() sqliteConn { return c.Conn.(sqliteConn) }
@@ -83,15 +86,24 @@ func cacheable(query string) bool {
 }
 
 // stmt returns the cached statement of query, preparing it when needed;
-// nil when the query is not cached (a script, a full cache, or busy).
+// nil when the query is not cached (a script, or busy). A full cache drops
+// its least recently used statement: a connection that once ran hundreds
+// of other statements (the migrations at start, queries built for one
+// filter) must still cache the ones it runs now — without eviction the
+// worker queue's query was parsed again on every page.
 func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
+	c.uses++
 	if cs, ok := c.stmts[query]; ok {
 		if cs.busy {
 			return nil, nil
 		}
+		cs.used = c.uses
 		return cs, nil
 	}
-	if !cacheable(query) || len(c.stmts) >= maxCachedStmts {
+	if !cacheable(query) {
+		return nil, nil
+	}
+	if len(c.stmts) >= maxCachedStmts && !c.evict() {
 		return nil, nil
 	}
 	ds, err := c.inner().PrepareContext(ctx, query)
@@ -107,9 +119,27 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 		ds.Close()
 		return nil, nil
 	}
-	cs := &cachedStmt{stmt: s}
+	cs := &cachedStmt{stmt: s, used: c.uses}
 	c.stmts[query] = cs
 	return cs, nil
+}
+
+// evict closes and drops the least recently used statement that is not
+// busy, and reports whether there was one.
+func (c *cachingConn) evict() bool {
+	var oldest string
+	var at uint64
+	found := false
+	for q, cs := range c.stmts {
+		if !cs.busy && (!found || cs.used < at) {
+			oldest, at, found = q, cs.used, true
+		}
+	}
+	if found {
+		c.stmts[oldest].stmt.Close()
+		delete(c.stmts, oldest)
+	}
+	return found
 }
 
 // ExecContext implements driver.ExecerContext through the cache.

@@ -107,13 +107,8 @@ func TestBatchTxCanceledCaller(t *testing.T) {
 // run inside a loop over its own rows gets a statement of its own, and
 // scripts are not cached.
 func TestStatementCache(t *testing.T) {
-	db := mustOpenSQLite(t, true)
 	ctx := context.Background()
-	conn, err := db.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := openSQLiteConn(t)
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE cache_probe (n INTEGER); INSERT INTO cache_probe VALUES (1); INSERT INTO cache_probe VALUES (2)`); err != nil {
 		t.Fatal(err)
 	}
@@ -178,4 +173,67 @@ func TestStatementCache(t *testing.T) {
 			t.Errorf("cacheable(%q) = %v", tc.q, !tc.want)
 		}
 	}
+}
+
+// TestStatementCacheEvicts: a connection that ran more distinct statements
+// than the cache holds keeps caching: the least recently used statement
+// goes, the one in use stays, and a busy one (rows open) is never closed.
+func TestStatementCacheEvicts(t *testing.T) {
+	ctx := context.Background()
+	conn := openSQLiteConn(t)
+	const hot = `SELECT 'hot' WHERE ? = 1`
+	busy, err := conn.QueryContext(ctx, `SELECT 'busy' UNION ALL SELECT 'busy2'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !busy.Next() {
+		t.Fatal("no busy row")
+	}
+	for i := range 2 * maxCachedStmts {
+		var s string
+		if err := conn.QueryRowContext(ctx, hot, 1).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT %d", i)).Scan(&n); err != nil || n != i {
+			t.Fatalf("SELECT %d = %d, %v", i, n, err)
+		}
+	}
+	// The busy statement's rows still read after all the evictions.
+	if !busy.Next() {
+		t.Fatal("busy rows cut short")
+	}
+	if err := busy.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Raw(func(dc any) error {
+		c := dc.(*cachingConn)
+		if len(c.stmts) != maxCachedStmts {
+			t.Errorf("%d cached statements, want %d", len(c.stmts), maxCachedStmts)
+		}
+		if _, ok := c.stmts[hot]; !ok {
+			t.Error("the statement used all along was evicted")
+		}
+		if _, ok := c.stmts[fmt.Sprintf("SELECT %d", 2*maxCachedStmts-1)]; !ok {
+			t.Error("the last statement is not cached")
+		}
+		if _, ok := c.stmts["SELECT 0"]; ok {
+			t.Error("the oldest statement was not evicted")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openSQLiteConn is one connection of a fresh SQLite database, closed at the
+// end of the test.
+func openSQLiteConn(t *testing.T) *sql.Conn {
+	t.Helper()
+	conn, err := mustOpenSQLite(t, true).db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }

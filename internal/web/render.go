@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"shequ"
@@ -289,22 +290,41 @@ func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, page, na
 
 func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, page, name string, v *view) {
 	t := s.tmpl[v.Lang][page]
-	var buf bytes.Buffer
 	if t == nil {
 		s.templateFailed(w, r, fmt.Errorf("no template %q", page))
 		return
 	}
-	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer putPageBuffer(buf)
+	if err := t.ExecuteTemplate(buf, name, v); err != nil {
 		s.templateFailed(w, r, err)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", v.Lang)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	// The same URL renders differently by language, text size and htmx.
 	h.Set("Vary", "Accept-Language, Cookie, HX-Request, HX-Target")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// pageBuffers recycles the buffers pages are rendered into: a list page is
+// tens of kilobytes, grown by doubling from nothing on every request
+// otherwise.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledPage is the largest buffer kept for reuse; a rare huge page's
+// buffer goes to the garbage collector instead of staying in the pool.
+const maxPooledPage = 1 << 20
+
+func putPageBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledPage {
+		return
+	}
+	b.Reset()
+	pageBuffers.Put(b)
 }
 
 // templateFailed answers when a page cannot be rendered. It does not go

@@ -85,7 +85,7 @@ func (d *Delegation) CanTransition(to DelegationState, now time.Time) error {
 		return nil
 	}
 	return Errorf(EConflict, "delegation.transition", "A delegation that is %s cannot become %s.", cur, to).
-		With(map[string]any{"From": string(cur), "To": string(to)})
+		With(map[string]any{"From": Label{"delegation.state", string(cur)}, "To": Label{"delegation.state", string(to)}})
 }
 
 // ErrDelegationInactive is the answer to an agent acting under a delegation

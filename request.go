@@ -89,7 +89,7 @@ func (r *ServiceRequest) CanTransition(to RequestState) error {
 		return nil
 	}
 	return Errorf(EConflict, "request.transition", "A request that is %s cannot become %s.", r.State, to).
-		With(map[string]any{"From": string(r.State), "To": string(to)})
+		With(map[string]any{"From": Label{"request.state", string(r.State)}, "To": Label{"request.state", string(to)}})
 }
 
 // ServiceRequest is one request (办件).

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"shequ"
 )
@@ -91,4 +92,53 @@ func strs[S ~string](v []S) []string {
 		out[i] = string(s)
 	}
 	return out
+}
+
+// TestRequestTransitionMessages: an illegal transition of a request or a
+// delegation names both states by their labels in every language, never
+// by their identifiers in Chinese.
+func TestRequestTransitionMessages(t *testing.T) {
+	c := mustNew(t)
+	now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	type table struct {
+		prefix string
+		states []string
+		check  func(from, to string) error
+	}
+	tables := []table{
+		{"request.state", strs(shequ.RequestStates), func(from, to string) error {
+			return (&shequ.ServiceRequest{State: shequ.RequestState(from)}).CanTransition(shequ.RequestState(to))
+		}},
+		{"delegation.state", strs(shequ.DelegationStates), func(from, to string) error {
+			d := &shequ.Delegation{State: shequ.DelegationState(from), ValidUntil: now.AddDate(1, 0, 0)}
+			return d.CanTransition(shequ.DelegationState(to), now)
+		}},
+	}
+	illegal := 0
+	for _, tb := range tables {
+		for _, from := range tb.states {
+			for _, to := range tb.states {
+				err := tb.check(from, to)
+				if err == nil {
+					continue
+				}
+				illegal++
+				for _, lang := range []string{"zh-CN", "en"} {
+					l := c.Localizer(lang)
+					msg := l.Error(shequ.AsError(err))
+					for _, w := range []string{l.T(tb.prefix + "." + from), l.T(tb.prefix + "." + to)} {
+						if !strings.Contains(msg, "“"+w+"”") || strings.Contains(w, tb.prefix) {
+							t.Errorf("%s %s → %s (%s): %q lacks “%s”", tb.prefix, from, to, lang, msg, w)
+						}
+					}
+					if lang == "zh-CN" && strings.ContainsAny(msg, "abcdefghijklmnopqrstuvwxyz_") {
+						t.Errorf("%s %s → %s: identifiers in %q", tb.prefix, from, to, msg)
+					}
+				}
+			}
+		}
+	}
+	if illegal < 50 {
+		t.Errorf("only %d illegal transitions checked", illegal)
+	}
 }

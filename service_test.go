@@ -141,7 +141,7 @@ func TestRequestTransitions(t *testing.T) {
 			if allowed[[2]RequestState{from, to}] != (err == nil) {
 				t.Errorf("%s → %s: %v", from, to, err)
 			}
-			if err != nil && (ErrorCode(err) != EConflict || AsError(err).Data["From"] != string(from)) {
+			if err != nil && (ErrorCode(err) != EConflict || AsError(err).Data["From"] != Label{"request.state", string(from)}) {
 				t.Errorf("%s → %s: error %v does not name the current state", from, to, err)
 			}
 		}

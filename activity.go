@@ -11,14 +11,18 @@ import (
 // Activity is an execution record of a project (活动): what the winning
 // organization's social workers did with residents on one day.
 type Activity struct {
-	ID             string
-	ProjectID      string
-	Date           time.Time // a day, Asia/Shanghai
-	Place          string
-	Content        string
-	Functions      []ServiceFunction
-	Participants   int      // 服务人次
-	ResidentIDs    []string // participants from the register, when known
+	ID           string
+	ProjectID    string
+	Date         time.Time // a day, Asia/Shanghai
+	Place        string
+	Content      string
+	Functions    []ServiceFunction
+	Participants int      // 服务人次
+	ResidentIDs  []string // participants from the register, when known
+	// ParticipantIDs are participants' ID numbers (身份证号), as a sign-in
+	// sheet has them: the store finds each in the register near the
+	// project and adds it to ResidentIDs. The numbers are not stored.
+	ParticipantIDs []string
 	Volunteers     int
 	VolunteerHours int
 	RecordedBy     string
@@ -49,7 +53,16 @@ func (a *Activity) Validate(p *Project, now time.Time) error {
 			break
 		}
 	}
-	if a.Participants < 0 || a.Participants > 100_000 || a.Participants < len(a.ResidentIDs) {
+	for i, raw := range a.ParticipantIDs {
+		id, err := ParseIDNumber(raw, now)
+		if err != nil {
+			fe.Add("participant_id_numbers", "activity.participant_id.invalid",
+				"A participant's ID number is not valid.", map[string]any{"Line": i + 1})
+			break
+		}
+		a.ParticipantIDs[i] = string(id)
+	}
+	if a.Participants < 0 || a.Participants > 100_000 || a.Participants < len(a.ResidentIDs)+len(a.ParticipantIDs) {
 		fe.Add("participants", "activity.participants.invalid", "Participants are 0 to 100000, at least the residents named.", nil)
 	}
 	if a.Volunteers < 0 || a.Volunteers > 10_000 {

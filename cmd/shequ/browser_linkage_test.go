@@ -331,7 +331,8 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.Click(chromedp.ID("function-comfort")),
 		chromedp.SendKeys(chromedp.ID("activity-participants"), "25"),
 		chromedp.SendKeys(chromedp.ID("activity-volunteer-hours"), "6"),
-		chromedp.SendKeys(chromedp.ID("activity-residents"), residentOf["res1"].ID),
+		// res1 from the sign-in sheet, by ID number.
+		chromedp.SendKeys(chromedp.ID("activity-participant-ids"), string(residentOf["res1"].IDNumber)),
 		chromedp.Click(chromedp.ID("activity-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
 	if got := text(`#progress-table tr[data-measure="participants"]`); !strings.Contains(got, "100%") {
 		t.Errorf("participants progress = %q", got)

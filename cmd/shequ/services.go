@@ -96,6 +96,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	// The objection periods count working days on the holiday table of
 	// the database, as the requests' due dates do.
 	s.linkage.Holidays = s.items
+	// Activities name their participants by ID number, found through the
+	// register's blind index.
+	s.linkage.Sealer = keys
 	s.requests = sqlstore.NewRequestService(db, s.items)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)

@@ -35,6 +35,10 @@ type LinkageService struct {
 	// OnChange, when set, is called after every committed write with the
 	// community concerned, for the indicator engine.
 	OnChange func(communities ...string)
+	// Sealer gives the register's blind index of ID numbers, with which an
+	// activity's participants are found by their ID numbers; nil finds
+	// none.
+	Sealer shequ.Sealer
 }
 
 var _ shequ.LinkageService = (*LinkageService)(nil)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 
@@ -62,6 +63,20 @@ func (s *LinkageService) RecordActivity(ctx context.Context, act *shequ.Activity
 		if err := act.Validate(p, c.now); err != nil {
 			return "", "", err
 		}
+		for i, idNumber := range act.ParticipantIDs {
+			rid, err := s.residentByIDNumber(ctx, c.tx, idNumber, p.Community[:9])
+			if err != nil {
+				return "", "", err
+			} else if rid == "" {
+				var fe shequ.FieldErrors
+				fe.Add("participant_id_numbers", "activity.participant_id.unknown",
+					"A participant's ID number is not in the register near the project.", map[string]any{"Line": i + 1})
+				return "", "", fe.Err()
+			}
+			act.ResidentIDs = append(act.ResidentIDs, rid)
+		}
+		slices.Sort(act.ResidentIDs)
+		act.ResidentIDs = slices.Compact(act.ResidentIDs)
 		for _, rid := range act.ResidentIDs {
 			var comm string
 			if !validID(rid) || c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT community FROM residents WHERE id = ?`), rid).Scan(&comm) != nil ||
@@ -88,6 +103,22 @@ func (s *LinkageService) RecordActivity(ctx context.Context, act *shequ.Activity
 		c.event(objProject, p.ID, p.Community, auditActivity, "", "", act.ID)
 		return act.ID, p.Community, nil
 	})
+}
+
+// residentByIDNumber finds the register entry of an ID number (normalized)
+// in the township prefix, through the blind index: its id, or "" when there
+// is none there (or no sealer is set).
+func (s *LinkageService) residentByIDNumber(ctx context.Context, q querier, idNumber, township string) (string, error) {
+	if s.Sealer == nil {
+		return "", nil
+	}
+	var id, community string
+	err := q.QueryRowContext(ctx, s.db.rebind(`SELECT id, community FROM residents WHERE id_number_idx = ?`),
+		s.Sealer.Index(indexIDNumber, idNumber)).Scan(&id, &community)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !strings.HasPrefix(community, township)) {
+		return "", nil
+	}
+	return id, translateError(err, "find participant")
 }
 
 // FindActivities implements shequ.ExecutionService (public with the

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -299,5 +300,67 @@ func TestUpdateProject(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// TestParticipantsByIDNumber: the winning team names an activity's
+// participants by their ID numbers, as a sign-in sheet has them; each is
+// found in the register of the project's township and recorded, so the
+// resident may rate. A malformed number, one not in the register, or one
+// of another township is a field error naming its line, and nothing is
+// written.
+func TestParticipantsByIDNumber(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newLinkFx(t, db)
+		s := fx.s
+		s.Sealer = testSealer(t)
+		r1 := fx.residentOf(t, fx.res1, 1)
+		mustImport(t, db, divisionsOf([2]string{"330523002001", "天荒坪社区居委会"}))
+		elsewhere := mustCreateResident(t, NewResidentService(db, testSealer(t)), &shequ.Resident{Name: "外镇居民",
+			Community: "330523002001", IDNumber: shequ.IDNumber(idNumber("330523", "19520303", "017"))})
+		p := fx.reviewedProject(t)
+		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectAwarded))
+		fx.clock.Add(10 * 24 * time.Hour)
+		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectInProgress))
+		fx.clock.Add(20 * 24 * time.Hour)
+		activity := func(ids ...string) *shequ.Activity {
+			return &shequ.Activity{ProjectID: p.ID, Date: *dayOf(ptr(fx.clock.Now())), Place: "苕秀社区活动室",
+				Content: "健康讲座", Functions: []shequ.ServiceFunction{shequ.FuncComfort}, Participants: 20, ParticipantIDs: ids}
+		}
+		activities := func() int {
+			var n int
+			mustDo(t, db.db.QueryRow(db.rebind(`SELECT COUNT(*) FROM activities WHERE project_id = ?`), p.ID).Scan(&n))
+			return n
+		}
+		for name, tc := range map[string]struct {
+			ids  []string
+			key  string
+			line int
+		}{
+			"malformed":      {[]string{string(r1.IDNumber), "33052319"}, "activity.participant_id.invalid", 2},
+			"not registered": {[]string{idNumber("330523", "19700101", "031")}, "activity.participant_id.unknown", 1},
+			"other township": {[]string{string(r1.IDNumber), string(elsewhere.IDNumber)}, "activity.participant_id.unknown", 2},
+		} {
+			err := s.RecordActivity(userContext(fx.om2), activity(tc.ids...))
+			var e *shequ.Error
+			if !errors.As(err, &e) || e.Code != shequ.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "participant_id_numbers" ||
+				e.Fields[0].Key != tc.key || e.Fields[0].Data["Line"] != tc.line {
+				t.Errorf("%s: %v, want %s at line %d", name, err, tc.key, tc.line)
+			}
+			if n := activities(); n != 0 {
+				t.Fatalf("%s: %d activities written", name, n)
+			}
+		}
+		// Lower-case check character and spaces, as typed.
+		typed := " " + strings.ToLower(string(r1.IDNumber)) + " "
+		mustDo(t, s.RecordActivity(userContext(fx.om2), activity(typed)))
+		if n := activities(); n != 1 {
+			t.Fatalf("%d activities", n)
+		}
+		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectFinalEvaluation))
+		if !must(s.Participated(userContext(fx.res1), p.ID))(t) {
+			t.Error("the resident named by ID number is not a participant")
+		}
+		mustDo(t, s.SubmitEvaluation(userContext(fx.res1), &shequ.Evaluation{ProjectID: p.ID, Kind: shequ.EvalResident, Score: 5}))
 	})
 }

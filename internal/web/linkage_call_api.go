@@ -261,13 +261,15 @@ type activityRequest struct {
 	Functions      []string `json:"functions"`
 	Participants   int      `json:"participants"`
 	ResidentIDs    []string `json:"resident_ids"`
+	ParticipantIDs []string `json:"participant_id_numbers"`
 	Volunteers     int      `json:"volunteers"`
 	VolunteerHours int      `json:"volunteer_hours"`
 }
 
 func (req *activityRequest) activity(projectID string, fe *shequ.FieldErrors) *shequ.Activity {
 	a := &shequ.Activity{ProjectID: projectID, Place: req.Place, Content: req.Content, Participants: req.Participants,
-		ResidentIDs: cleanCodes(req.ResidentIDs), Volunteers: req.Volunteers, VolunteerHours: req.VolunteerHours}
+		ResidentIDs: cleanCodes(req.ResidentIDs), ParticipantIDs: cleanCodes(req.ParticipantIDs), Volunteers: req.Volunteers,
+		VolunteerHours: req.VolunteerHours}
 	for _, f := range cleanCodes(req.Functions) {
 		a.Functions = append(a.Functions, shequ.ServiceFunction(f))
 	}

@@ -360,7 +360,7 @@ func (s *Server) handleProjectStep(w http.ResponseWriter, r *http.Request) {
 		_, err = l.LodgeObjection(ctx, id, pf.Get("text"))
 	case "activity":
 		req := activityRequest{Date: g("date"), Place: pf.Get("place"), Content: pf.Get("content"), Functions: pf["functions"],
-			ResidentIDs:  splitList(g("resident_ids")),
+			ResidentIDs: splitList(g("resident_ids")), ParticipantIDs: splitList(g("participant_id_numbers")),
 			Participants: atoi("participants"), Volunteers: atoi("volunteers"), VolunteerHours: atoi("volunteer_hours")}
 		act := req.activity(id, &fe)
 		if err = fe.Err(); err == nil {

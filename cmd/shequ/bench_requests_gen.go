@@ -64,7 +64,7 @@ const benchOpenWeight = 550
 // benchRequestsPrepare opens the database, imports the county's divisions
 // and the bench item when missing, and generates the stored requests unless
 // a completed generation is there.
-func benchRequestsPrepare(ctx context.Context, e *env, dsn string, f benchReqFlags, log *slog.Logger) error {
+func benchRequestsPrepare(ctx context.Context, e *env, dsn string, f benchReqFlags, log *slog.Logger) (err error) {
 	db, err := openStore(ctx, dsn, migrateAlways, log)
 	if err != nil {
 		return err
@@ -85,11 +85,18 @@ func benchRequestsPrepare(ctx context.Context, e *env, dsn string, f benchReqFla
 	if err != nil {
 		return err
 	}
+	src := sqlstore.NewIndicatorSource(db)
+	// Fresh planner statistics before measuring (PostgreSQL; nothing on
+	// SQLite), whether the rows were just written or are reused.
+	defer func() {
+		if err == nil {
+			err = src.Analyze(ctx, "service_requests")
+		}
+	}()
 	if len(done) > 0 {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.reused", map[string]any{"Requests": done[0].Written}))
 		return nil
 	}
-	src := sqlstore.NewIndicatorSource(db)
 	if have, err := src.CountRows(ctx, "service_requests"); err != nil {
 		return err
 	} else if have > 0 {

@@ -391,6 +391,24 @@ func (s *IndicatorSource) BulkInsert(ctx context.Context, table string, cols []s
 	})
 }
 
+// Analyze refreshes the planner's statistics of one of the bulk tables on
+// PostgreSQL, as autovacuum would some time after a bulk load: a plan made
+// on the statistics of a table loaded halfway can be far off (the worker
+// queue took an index that filtered thousands of rows). On SQLite it does
+// nothing: the platform never runs ANALYZE there, because with its STAT4
+// tables SQLite prepares every query with bound values in an indexed
+// condition again at each run.
+func (s *IndicatorSource) Analyze(ctx context.Context, table string) error {
+	if !slices.Contains(bulkTables, table) {
+		return shequ.Wrap(fmt.Errorf("table %q", table), "analyze")
+	}
+	if s.db.dialect != postgresDialect {
+		return nil
+	}
+	_, err := s.db.db.ExecContext(ctx, `ANALYZE `+table)
+	return translateError(err, "analyze "+table)
+}
+
 // CountRows returns the number of rows of one of the registers' tables.
 func (s *IndicatorSource) CountRows(ctx context.Context, table string) (int, error) {
 	if !slices.Contains(bulkTables, table) {

@@ -22,10 +22,15 @@ func BenchmarkRenderQueue(b *testing.B) {
 	r := httptest.NewRequest("GET", "/requests", nil).WithContext(ctx)
 	due := time.Date(2026, 12, 10, 9, 0, 0, 0, time.UTC)
 	p := &requestsPage{Queue: true, CanHandle: true, Channels: shequ.Channels}
+	var list []*shequ.ServiceRequest
 	for i := range 20 {
-		p.Rows = append(p.Rows, requestRow{R: &shequ.ServiceRequest{ID: fmt.Sprintf("0190a1b2-0000-7000-8000-%012d", i),
+		list = append(list, &shequ.ServiceRequest{ID: fmt.Sprintf("0190a1b2-0000-7000-8000-%012d", i),
 			Number: fmt.Sprintf("330523-20261129-%06d", i), ItemName: "高龄津贴申领", State: shequ.RequestInProcess,
-			Channel: shequ.ChannelWindow, DueAt: due}, Overdue: i%5 == 0})
+			Channel: shequ.ChannelWindow, DueAt: due.AddDate(0, 0, i-10)})
+	}
+	p.Rows = s.rows(r, list)
+	for i := range 24 {
+		p.Items = append(p.Items, itemOption{Code: fmt.Sprintf("MZ-%03d", i), Name: "最低生活保障申请", Selected: i == 3})
 	}
 	for _, st := range shequ.RequestStates {
 		p.Tabs = append(p.Tabs, queueTab{State: st, Count: 1234, URL: "/requests?state=" + string(st)})

@@ -10,19 +10,43 @@ import (
 	"shequ"
 )
 
-// requestRow is a request as a page shows it, with its flags.
+// requestRow is a request as a page shows it, with its flags, and the
+// texts of its state, channel, due date and flag already translated: the
+// worker queue shows twenty of them, and each template function call costs
+// a reflective call (a third of the page's rendering went to them).
 type requestRow struct {
 	R                        *shequ.ServiceRequest
 	Overdue, DueSoon, Paused bool
+	State, Channel, Due      string
+	// Flag is the class of the due date's flag ("paused", "overdue",
+	// "soon"; "" none) and FlagText its text.
+	Flag, FlagText string
 }
 
 func (s *Server) rows(r *http.Request, list []*shequ.ServiceRequest) []requestRow {
-	cal, now := s.calendar(r), s.now()
+	cal, now, l := s.calendar(r), s.now(), s.localizer(r)
 	out := make([]requestRow, 0, len(list))
 	for _, q := range list {
-		out = append(out, requestRow{R: q, Overdue: q.Overdue(now), DueSoon: q.DueSoon(cal, now), Paused: q.PausedAt != nil})
+		row := requestRow{R: q, Overdue: q.Overdue(now), DueSoon: q.DueSoon(cal, now), Paused: q.PausedAt != nil,
+			State: l.T("request.state." + string(q.State)), Channel: l.T("request.channel." + string(q.Channel)),
+			Due: formatDate(l, q.DueAt)}
+		switch {
+		case row.Paused:
+			row.Flag, row.FlagText = "paused", l.T("request.flag.paused")
+		case row.Overdue:
+			row.Flag, row.FlagText = "overdue", l.T("request.flag.overdue")
+		case row.DueSoon:
+			row.Flag, row.FlagText = "soon", l.T("request.flag.due_soon")
+		}
+		out = append(out, row)
 	}
 	return out
+}
+
+// itemOption is a service item of the queue's filter.
+type itemOption struct {
+	Code, Name string
+	Selected   bool
 }
 
 // queueTab is a state tab of the queue with its count.
@@ -39,7 +63,7 @@ type requestsPage struct {
 	Queue     bool
 	Tabs      []queueTab
 	Rows      []requestRow
-	Items     []*shequ.ServiceItem
+	Items     []itemOption
 	Item      string
 	Overdue   bool
 	NextURL   string
@@ -97,7 +121,10 @@ func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Channels = shequ.Channels
 	if s.cfg.ServiceItems != nil {
-		p.Items, _ = s.cfg.ServiceItems.ListItems(r.Context(), a.Scope)
+		items, _ := s.cfg.ServiceItems.ListItems(r.Context(), a.Scope)
+		for _, it := range items {
+			p.Items = append(p.Items, itemOption{Code: it.Code, Name: it.Name, Selected: it.Code == f.ItemCode})
+		}
 	}
 	base := url.Values{}
 	if f.ItemCode != "" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -115,10 +116,40 @@ var navItems = []navItem{
 	{ID: "nav-users", Key: "nav.users", Href: "/users", Action: shequ.ActionUserRead},
 }
 
-// navLink is a navItem as rendered for one request.
-type navLink struct {
-	navItem
-	Current bool
+// navCache holds the rendered navigation per language, items shown and
+// current item (navKey). Every page shows it: through the template its
+// dozen links took a tenth of the worker queue's rendering, each action a
+// reflective call. Its data are constants of this file and catalogue
+// texts, escaped here as html/template escapes them in text and quoted
+// attributes.
+var navCache sync.Map // navKey → template.HTML
+
+// navKey identifies one rendering of the navigation.
+type navKey struct {
+	lang    string
+	shown   uint64 // bit i: navItems[i] is shown
+	current int    // index in navItems, -1 none
+}
+
+// navHTML returns the navigation's links for key.
+func navHTML(l *i18n.Localizer, key navKey) template.HTML {
+	if h, ok := navCache.Load(key); ok {
+		return h.(template.HTML)
+	}
+	var b strings.Builder
+	for i, it := range navItems {
+		if key.shown&(1<<i) == 0 {
+			continue
+		}
+		b.WriteString("\n<li><a id=\"" + html.EscapeString(it.ID) + "\" href=\"" + html.EscapeString(it.Href) + "\"")
+		if i == key.current {
+			b.WriteString(` aria-current="page"`)
+		}
+		b.WriteString(">" + html.EscapeString(l.T(it.Key)) + "</a></li>")
+	}
+	h := template.HTML(b.String())
+	navCache.Store(key, h)
+	return h
 }
 
 // view is the data every page template gets; Data carries the page's own.
@@ -126,12 +157,12 @@ type view struct {
 	Lang    string
 	Large   bool // large-text mode (适老化)
 	Version string
-	Title   string // page title, already translated
-	Nav     []navLink
-	Return  string      // this page's path and query, for the preference forms
-	Q       string      // the search box's value
-	User    *shequ.User // signed in, nil when anonymous
-	Unread  int         // unread notifications of the signed-in account
+	Title   string        // page title, already translated
+	Nav     template.HTML // the navigation's links (navHTML)
+	Return  string        // this page's path and query, for the preference forms
+	Q       string        // the search box's value
+	User    *shequ.User   // signed in, nil when anonymous
+	Unread  int           // unread notifications of the signed-in account
 	Data    any
 }
 
@@ -262,13 +293,17 @@ func (s *Server) newView(r *http.Request, title string, data any) *view {
 		// A failed count is not worth failing the page for.
 		v.Unread, _ = s.cfg.Linkage.CountUnread(r.Context())
 	}
-	for _, it := range navItems {
+	key := navKey{lang: v.Lang, current: -1}
+	for i, it := range navItems {
 		if it.Action != "" && !actor.Can(it.Action) {
 			continue
 		}
-		cur := r.URL.Path == it.Href || (it.Href != "/" && strings.HasPrefix(r.URL.Path, it.Href+"/"))
-		v.Nav = append(v.Nav, navLink{it, cur})
+		key.shown |= 1 << i
+		if r.URL.Path == it.Href || (it.Href != "/" && strings.HasPrefix(r.URL.Path, it.Href+"/")) {
+			key.current = i
+		}
 	}
+	v.Nav = navHTML(l, key)
 	return v
 }
 

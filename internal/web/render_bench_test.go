@@ -33,7 +33,7 @@ func BenchmarkRenderQueue(b *testing.B) {
 		p.Items = append(p.Items, itemOption{Code: fmt.Sprintf("MZ-%03d", i), Name: "最低生活保障申请", Selected: i == 3})
 	}
 	for _, st := range shequ.RequestStates {
-		p.Tabs = append(p.Tabs, queueTab{State: st, Count: 1234, URL: "/requests?state=" + string(st)})
+		p.Tabs = append(p.Tabs, queueTab{State: st, Label: "办理中", Count: 1234, URL: "/requests?state=" + string(st)})
 	}
 	b.ReportAllocs()
 	for b.Loop() {

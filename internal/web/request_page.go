@@ -52,6 +52,7 @@ type itemOption struct {
 // queueTab is a state tab of the queue with its count.
 type queueTab struct {
 	State   shequ.RequestState
+	Label   string // the state's label
 	Count   int
 	URL     string
 	Current bool
@@ -140,7 +141,8 @@ func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
 	for _, st := range shequ.RequestStates {
 		v := cloneValues(base)
 		v.Set("state", string(st))
-		p.Tabs = append(p.Tabs, queueTab{State: st, Count: counts[st], URL: "/requests?" + v.Encode(), Current: current == string(st)})
+		p.Tabs = append(p.Tabs, queueTab{State: st, Label: l.T("request.state." + string(st)), Count: counts[st],
+			URL: "/requests?" + v.Encode(), Current: current == string(st)})
 	}
 	if len(list) == f.Limit {
 		v := cloneValues(r.URL.Query())

@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,7 +103,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // name. For SQLite it creates the parent directory of the file.
 func resolveDSN(dsn string) (*dialect, string, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return postgresDialect, dsn, nil
+		return postgresDialect, withGenericPlans(dsn), nil
 	}
 	if dsn == "" {
 		return nil, "", shequ.Errorf(shequ.EInvalid, "db.dsn.empty", "The database location is empty.")
@@ -113,6 +114,26 @@ func resolveDSN(dsn string) (*dialect, string, error) {
 		}
 	}
 	return sqliteDialect, "file:" + sqliteURIPath(dsn) + "?" + sqlitePragmas, nil
+}
+
+// withGenericPlans adds plan_cache_mode=force_generic_plan to a PostgreSQL
+// URL that does not set it. pgx prepares every statement once per
+// connection; PostgreSQL then plans it again for each set of values (a
+// custom plan) until it trusts a generic plan, and for some statements it
+// never does: the worker queue's UNION of one index range per state spent
+// 1–2.5 ms of every page planning and 0.4 ms running, at 10⁷ requests. The
+// statements of this package select by keys, codes, prefix ranges and
+// states through indexes, which a generic plan serves as well as a custom
+// one. A DSN that names plan_cache_mode keeps its own.
+func withGenericPlans(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Query().Has("plan_cache_mode") {
+		return dsn // pgx reports a malformed URL itself
+	}
+	q := u.Query()
+	q.Set("plan_cache_mode", "force_generic_plan")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // sqliteURIPath escapes the characters that would end or alter the path part

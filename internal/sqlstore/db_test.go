@@ -181,3 +181,27 @@ func TestOpenUnreachable(t *testing.T) {
 	_, err := Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
 	wantError(t, err, shequ.EUnavailable, "db.unreachable")
 }
+
+// TestGenericPlans: PostgreSQL URLs get plan_cache_mode=force_generic_plan
+// unless they name it, other parameters kept; and a PostgreSQL connection
+// opened through Open plans generically.
+func TestGenericPlans(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://u@h:5432/db", "postgres://u@h:5432/db?plan_cache_mode=force_generic_plan"},
+		{"postgres://u@h/db?sslmode=disable", "postgres://u@h/db?plan_cache_mode=force_generic_plan&sslmode=disable"},
+		{"postgresql://u@h/db?plan_cache_mode=auto", "postgresql://u@h/db?plan_cache_mode=auto"},
+	} {
+		if got := withGenericPlans(tc.in); got != tc.want {
+			t.Errorf("withGenericPlans(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		if db.Engine() != enginePostgres {
+			return
+		}
+		var mode string
+		if err := db.db.QueryRow(`SHOW plan_cache_mode`).Scan(&mode); err != nil || mode != "force_generic_plan" {
+			t.Errorf("plan_cache_mode = %q, %v", mode, err)
+		}
+	})
+}

@@ -42,39 +42,10 @@ func (c countingQuerier) QueryRowContext(ctx context.Context, q string, args ...
 // reader is where the read methods run their queries: the database, through
 // a counter when a test set countQueries.
 func (s *RequestService) reader() querier {
-	return s.counted(s.db.db)
-}
-
-// counted is q through the query counter when a test set countQueries.
-func (s *RequestService) counted(q querier) querier {
 	if s.countQueries != nil {
-		return countingQuerier{querier: q, n: s.countQueries}
+		return countingQuerier{querier: s.db.db, n: s.countQueries}
 	}
-	return q
-}
-
-// queueReader is where the worker queue runs its two queries. On
-// PostgreSQL it is a read-only transaction (one snapshot for the page and
-// its counts) that plans them generically: PostgreSQL plans a prepared
-// statement afresh for its values (a custom plan) until it trusts a generic
-// one, and for the queue's UNION of one index range per state it never
-// did: planning took 1–2.5 ms of every page, the execution 0.4 ms, at 10⁷
-// requests. The generic plan takes the index (community, state, due_at,
-// id) for any values. done ends the transaction; SQLite reads outside one
-// (its BEGIN would take the write lock, _txlock=immediate).
-func (s *RequestService) queueReader(ctx context.Context) (q querier, done func(), err error) {
-	if s.db.dialect != postgresDialect {
-		return s.reader(), func() {}, nil
-	}
-	tx, err := s.db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, nil, translateError(err, "begin queue read")
-	}
-	if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
-		_ = tx.Rollback()
-		return nil, nil, translateError(err, "begin queue read")
-	}
-	return s.counted(tx), func() { _ = tx.Rollback() }, nil
+	return s.db.db
 }
 
 // requestWhere builds the conditions of f within prefix (the caller's scope
@@ -265,11 +236,7 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 			` ORDER BY r.due_at, r.id LIMIT ?) s`+strconv.Itoa(i))
 		all = append(append(append(all, string(st)), args...), limit)
 	}
-	q, done, err := s.queueReader(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer done()
+	q := s.reader()
 	out, err := s.scanRequests(ctx, q, `SELECT `+requestColumns+requestFrom+`WHERE r.id IN (SELECT id FROM (`+
 		strings.Join(parts, " UNION ALL ")+`) page ORDER BY due_at, id LIMIT ?) ORDER BY r.due_at, r.id`, append(all, limit)...)
 	if err != nil {

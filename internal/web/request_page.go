@@ -110,16 +110,24 @@ func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
 	if f.Limit == 50 && r.URL.Query().Get("limit") == "" {
 		f.Limit = 20
 	}
+	// The counts by item are read while the page's requests are: the two
+	// reads are independent, and on PostgreSQL each is a round trip.
+	var byItemErr error
+	byItemDone := make(chan struct{})
+	go func() {
+		defer close(byItemDone)
+		p.ByItem, byItemErr = s.cfg.RequestDesk.CountByItem(r.Context(), f.Division)
+	}()
 	list, counts, err := s.cfg.RequestDesk.Queue(r.Context(), f)
+	<-byItemDone
+	if err == nil {
+		err = byItemErr
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	p.Rows = s.rows(r, list)
-	if p.ByItem, err = s.cfg.RequestDesk.CountByItem(r.Context(), f.Division); err != nil {
-		s.error(w, r, err)
-		return
-	}
 	p.Channels = shequ.Channels
 	if s.cfg.ServiceItems != nil {
 		items, _ := s.cfg.ServiceItems.ListItems(r.Context(), a.Scope)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,7 +41,7 @@ type RequestService struct {
 	OnChange func(communities ...string)
 
 	// countQueries, when set (tests), counts the queries of the reads.
-	countQueries *int
+	countQueries *atomic.Int64
 }
 
 var _ shequ.RequestService = (*RequestService)(nil)

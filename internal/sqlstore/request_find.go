@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -26,16 +27,16 @@ var OpenStates = []shequ.RequestState{shequ.RequestSubmitted, shequ.RequestAccep
 // assert that a page costs the same number of queries for 1 row and for 50.
 type countingQuerier struct {
 	querier
-	n *int
+	n *atomic.Int64
 }
 
 func (c countingQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	*c.n++
+	c.n.Add(1)
 	return c.querier.QueryContext(ctx, q, args...)
 }
 
 func (c countingQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	*c.n++
+	c.n.Add(1)
 	return c.querier.QueryRowContext(ctx, q, args...)
 }
 
@@ -237,11 +238,28 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 		all = append(append(append(all, string(st)), args...), limit)
 	}
 	q := s.reader()
+	// The counts per state are read while the page is: two independent
+	// reads, each a round trip on PostgreSQL.
+	var countErr error
+	countsDone := make(chan struct{})
+	go func() {
+		defer close(countsDone)
+		countErr = s.queueCounts(ctx, q, prefix, counts)
+	}()
 	out, err := s.scanRequests(ctx, q, `SELECT `+requestColumns+requestFrom+`WHERE r.id IN (SELECT id FROM (`+
 		strings.Join(parts, " UNION ALL ")+`) page ORDER BY due_at, id LIMIT ?) ORDER BY r.due_at, r.id`, append(all, limit)...)
+	<-countsDone
+	if err == nil {
+		err = countErr
+	}
 	if err != nil {
 		return nil, nil, err
 	}
+	return out, counts, nil
+}
+
+// queueCounts fills counts with the requests per state within prefix.
+func (s *RequestService) queueCounts(ctx context.Context, q querier, prefix string, counts shequ.QueueCounts) error {
 	ccond, cargs := "1 = 1", []any{}
 	switch {
 	case len(prefix) == 12:
@@ -252,18 +270,18 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 	rows, err := q.QueryContext(ctx, s.db.rebind(`SELECT state, SUM(n) FROM request_state_counts WHERE `+ccond+
 		` GROUP BY state`), cargs...)
 	if err != nil {
-		return nil, nil, translateError(err, "count requests")
+		return translateError(err, "count requests")
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var st string
 		var n int
 		if err := rows.Scan(&st, &n); err != nil {
-			return nil, nil, translateError(err, "count requests")
+			return translateError(err, "count requests")
 		}
 		counts[shequ.RequestState(st)] = n
 	}
-	return out, counts, translateError(rows.Err(), "count requests")
+	return translateError(rows.Err(), "count requests")
 }
 
 // Timeline returns the events of a request the actor may see, oldest first.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -233,14 +234,14 @@ func TestQueueConstantQueries(t *testing.T) {
 			}
 		}
 		counted := func(limit int) int {
-			n := 0
+			var n atomic.Int64
 			fx.reqs.countQueries = &n
 			defer func() { fx.reqs.countQueries = nil }()
 			rows, counts, err := fx.reqs.Queue(ctx, shequ.RequestFilter{Limit: limit})
 			if err != nil || len(rows) != limit || counts[shequ.RequestSubmitted] != 40 || counts[shequ.RequestAccepted] != 20 {
 				t.Fatalf("queue(%d): %d rows, counts %v, %v", limit, len(rows), counts, err)
 			}
-			return n
+			return int(n.Load())
 		}
 		if one, fifty := counted(1), counted(50); one != fifty || one > 2 {
 			t.Errorf("queries per page: %d for 1 row, %d for 50", one, fifty)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html"
@@ -289,7 +290,10 @@ func (s *Server) newView(r *http.Request, title string, data any) *view {
 		Data:    data,
 	}
 	actor := shequ.ActorFrom(r.Context())
-	if v.User != nil && s.cfg.Linkage != nil {
+	if u, ok := r.Context().Value(ctxUnread).(*unreadCount); ok {
+		<-u.done
+		v.Unread = u.n
+	} else if v.User != nil && s.cfg.Linkage != nil {
 		// A failed count is not worth failing the page for.
 		v.Unread, _ = s.cfg.Linkage.CountUnread(r.Context())
 	}
@@ -305,6 +309,32 @@ func (s *Server) newView(r *http.Request, title string, data any) *view {
 	}
 	v.Nav = navHTML(l, key)
 	return v
+}
+
+// ctxUnread keys the *unreadCount begun by prefetchUnread.
+const ctxUnread ctxKey = 200
+
+// unreadCount is a count of unread notifications being read: n once done
+// is closed (any number of pages may wait for it).
+type unreadCount struct {
+	done chan struct{}
+	n    int
+}
+
+// prefetchUnread starts counting the signed-in account's unread
+// notifications (the header shows them) while the handler reads its own
+// data, and returns the request whose page will take the count: one round
+// trip less in a row on PostgreSQL. Without an account it changes nothing.
+func (s *Server) prefetchUnread(r *http.Request) *http.Request {
+	if currentUser(r.Context()) == nil || s.cfg.Linkage == nil {
+		return r
+	}
+	u := &unreadCount{done: make(chan struct{})}
+	go func() {
+		defer close(u.done)
+		u.n, _ = s.cfg.Linkage.CountUnread(r.Context()) // a failed count is not worth failing the page for
+	}()
+	return r.WithContext(context.WithValue(r.Context(), ctxUnread, u))
 }
 
 // render executes a full page. The output is buffered so that a template

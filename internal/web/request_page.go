@@ -107,6 +107,7 @@ func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Queue = true
+	r = s.prefetchUnread(r)
 	if f.Limit == 50 && r.URL.Query().Get("limit") == "" {
 		f.Limit = 20
 	}

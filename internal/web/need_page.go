@@ -85,13 +85,8 @@ func (s *Server) renderNeeds(w http.ResponseWriter, r *http.Request, a *shequ.Ac
 
 // handleNeedCreate serves POST /needs.
 func (s *Server) handleNeedCreate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionNeedRaise, s.cfg.Linkage != nil)
+	a, ok := s.guardForm(w, r, shequ.ActionNeedRaise, s.cfg.Linkage != nil)
 	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
 		return
 	}
 	p := s.newNeedsPage(a)
@@ -234,13 +229,8 @@ func (s *Server) handleNeedSupport(w http.ResponseWriter, r *http.Request) {
 
 // handleNeedTransition serves POST /needs/{id}/transitions.
 func (s *Server) handleNeedTransition(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionNeedManage, s.cfg.Linkage != nil)
+	a, ok := s.guardForm(w, r, shequ.ActionNeedManage, s.cfg.Linkage != nil)
 	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
 		return
 	}
 	n, err := s.cfg.Linkage.TransitionNeed(r.Context(), pathID(r, "id"), shequ.NeedTransition{

@@ -243,13 +243,8 @@ func (s *Server) handleProjectNew(w http.ResponseWriter, r *http.Request) {
 
 // handleProjectCreate serves POST /projects.
 func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
+	a, ok := s.guardForm(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
 	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
 		return
 	}
 	f := readProjectForm(r)
@@ -286,13 +281,8 @@ func (s *Server) handleProjectEdit(w http.ResponseWriter, r *http.Request) {
 // resubmit=1 the submission for approval that follows it (a returned
 // project comes back as a draft first).
 func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
+	a, ok := s.guardForm(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
 	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
 		return
 	}
 	ctx, id := r.Context(), pathID(r, "id")

@@ -302,12 +302,7 @@ func (s *Server) handlePublicProject(w http.ResponseWriter, r *http.Request) {
 // review, objection, activity or evaluation. Errors show the page again with the
 // message.
 func (s *Server) handleProjectStep(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.signedIn(w, r); !ok || !s.linkage(w, r) {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if _, ok := s.signedIn(w, r); !ok || !s.linkage(w, r) || !s.readForm(w, r) {
 		return
 	}
 	ctx, id, pf := r.Context(), pathID(r, "id"), r.PostForm
@@ -406,12 +401,7 @@ func (s *Server) projectFailed(w http.ResponseWriter, r *http.Request, err error
 
 // handleObjectionAnswer serves POST /objections/{id}/answer.
 func (s *Server) handleObjectionAnswer(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionProjectApprove, s.cfg.Linkage != nil); !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if _, ok := s.guardForm(w, r, shequ.ActionProjectApprove, s.cfg.Linkage != nil); !ok {
 		return
 	}
 	o, err := s.cfg.Linkage.AnswerObjection(r.Context(), pathID(r, "id"), r.PostForm.Get("answer"))

@@ -31,6 +31,7 @@ type benchReqFlags struct {
 	pgbenchScale int           // pgbench -i scale factor
 	quiet        bool
 	cpuProfile   string // CPU profile of the submissions and queue pages, per engine
+	engines      string // the engines to measure: sqlite, postgres or both
 }
 
 // bindBenchRequests registers the flags of `shequ bench requests`.
@@ -47,6 +48,7 @@ func bindBenchRequests(fs *flag.FlagSet, f *benchReqFlags) {
 	fs.DurationVar(&f.pgbenchTime, "pgbench-time", 20*time.Second, "pgbench TPC-B run time")
 	fs.IntVar(&f.pgbenchScale, "pgbench-scale", 10, "pgbench -i scale factor")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bars")
+	fs.StringVar(&f.engines, "engines", "sqlite,postgres", "the engines to measure, comma-separated: sqlite, postgres (PostgreSQL needs -postgres)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurements to this file (the engine's name is added: FILE.sqlite, FILE.postgres)")
 }
 
@@ -54,7 +56,21 @@ func bindBenchRequests(fs *flag.FlagSet, f *benchReqFlags) {
 func (f *benchReqFlags) valid() bool {
 	return f.requests >= 0 && f.submit > 0 && f.duration > 0 && f.clients > 0 && f.clients <= 1024 &&
 		f.queue > 0 && f.pgbenchTime >= time.Second && f.pgbenchScale > 0 &&
-		len(f.county) == 6 && shequ.ValidateDivisionCode(f.county) == nil
+		len(f.county) == 6 && shequ.ValidateDivisionCode(f.county) == nil && f.measures() != nil
+}
+
+// measures returns the engines of -engines (sqlite, postgres, in this
+// order), nil when it names anything else or nothing.
+func (f *benchReqFlags) measures() map[string]bool {
+	out := map[string]bool{}
+	for _, e := range strings.Split(f.engines, ",") {
+		e = strings.TrimSpace(e)
+		if e != "sqlite" && e != "postgres" {
+			return nil
+		}
+		out[e] = true
+	}
+	return out
 }
 
 // defaultPgbench is PostgreSQL 15's pgbench from Debian's package, or the
@@ -116,9 +132,18 @@ func runBenchRequests(ctx context.Context, e *env, args []string) error {
 	}
 	log := newLogger(e.stderr, cfg)
 	var results []benchEngineResult
+	engines := f.measures()
+	if !engines["postgres"] {
+		f.postgres = "" // not measured: no pgbench either
+	} else if f.postgres == "" {
+		if !engines["sqlite"] {
+			fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.engines_postgres"))
+			return errUsage
+		}
+		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.no_postgres"))
+	}
 	for _, dsn := range []string{cfg.DB, f.postgres} {
-		if dsn == "" {
-			fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.no_postgres"))
+		if dsn == "" || (dsn == cfg.DB && !engines["sqlite"]) {
 			continue
 		}
 		c := *cfg

@@ -62,6 +62,20 @@ func TestBenchRequestsSQLite(t *testing.T) {
 	}
 }
 
+// TestBenchRequestsEngines: -engines sqlite leaves PostgreSQL alone even
+// when -postgres names one (this one does not exist), and says nothing of
+// a missing -postgres.
+func TestBenchRequestsEngines(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "bench.db")
+	out, errs := benchRequestsShort(t, db, "-engines", "sqlite", "-postgres", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	if !strings.Contains(out, "postgres_submit_per_s=skipped pgbench_tpcb_tps=skipped") || strings.Contains(errs, "No -postgres given") {
+		t.Errorf("-engines sqlite:\n%s\n%s", out, errs)
+	}
+	if !strings.Contains(out, "\nsqlite ") {
+		t.Errorf("SQLite not measured:\n%s", out)
+	}
+}
+
 // TestBenchRequestsPostgres runs the workload on both engines with pgbench
 // beside (skipped, or failed under SHEQU_TEST_STRICT=1, without
 // PostgreSQL).
@@ -84,6 +98,10 @@ func TestBenchRequestsUsage(t *testing.T) {
 		{"requests", "-county", "3305"},
 		{"requests", "-pgbench-time", "10ms"},
 		{"requests", "-db", "postgres://x/y"},
+		{"requests", "-engines", "mysql"},
+		{"requests", "-engines", ""},
+		{"requests", "-engines", "sqlite,"},
+		{"requests", "-engines", "postgres"}, // without -postgres
 	} {
 		if _, _, err := bench(t, args...); err != errUsage {
 			t.Errorf("%q: %v, want usage", args, err)

@@ -304,6 +304,11 @@ type RequestFilter struct {
 	// OrderByCreated orders by creation time, newest first, instead of by
 	// due date (Open311 lists).
 	OrderByCreated bool
+	// Brief asks the queue for list rows only: id, number, item, community,
+	// state, channel and the due, paused, completed and created times; no
+	// form values, materials, texts or owner (the worker queue page shows
+	// no more, and has a budget of 5 ms).
+	Brief bool
 }
 
 // QueueCounts is the number of requests per state in a queue's division,

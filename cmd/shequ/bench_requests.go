@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type benchReqFlags struct {
 	pgbenchScale int           // pgbench -i scale factor
 	quiet        bool
 	cpuProfile   string // CPU profile of the submissions and queue pages, per engine
+	memProfile   string // heap profile after the measurements, per engine
 	engines      string // the engines to measure: sqlite, postgres or both
 }
 
@@ -49,6 +51,7 @@ func bindBenchRequests(fs *flag.FlagSet, f *benchReqFlags) {
 	fs.IntVar(&f.pgbenchScale, "pgbench-scale", 10, "pgbench -i scale factor")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bars")
 	fs.StringVar(&f.engines, "engines", "sqlite,postgres", "the engines to measure, comma-separated: sqlite, postgres (PostgreSQL needs -postgres)")
+	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile after the measurements to this file (FILE.sqlite, FILE.postgres): what stays live, and with -sample_index=alloc_space what they allocated")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurements to this file (the engine's name is added: FILE.sqlite, FILE.postgres)")
 }
 
@@ -95,6 +98,21 @@ func startCPUProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); out.Close() }, nil
+}
+
+// writeHeapProfile writes the heap profile to path, after a collection so
+// that what is live is up to date.
+func writeHeapProfile(path string) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(out); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // benchEngineResult is what one engine measured.
@@ -219,6 +237,11 @@ func benchRequestsOn(ctx context.Context, e *env, cfg config.Config, f benchReqF
 	}
 	if err := client.queuePages(ctx, e, f, &res); err != nil {
 		return res, err
+	}
+	if f.memProfile != "" {
+		if err := writeHeapProfile(f.memProfile + "." + res.engine); err != nil {
+			return res, err
+		}
 	}
 	// The figures depend on what else runs on the machine: say how busy it
 	// was (Linux; nothing elsewhere).

@@ -68,6 +68,11 @@ const requestColumns = `r.id, r.number, r.token, r.item_code, r.community, r.res
 	r.submitted_by, r.identity_note, r.materials, r.missing, r.result, r.reason, r.rating, r.rating_note,
 	r.due_at, r.paused_at, r.completed_at, r.handling_days, r.created_at, r.updated_at`
 
+// requestBriefColumns are the columns of a brief list row
+// (RequestFilter.Brief), read by scanRequestBrief from service_requests r.
+const requestBriefColumns = `r.id, r.number, r.item_code, r.community, r.channel, r.state, r.due_at, r.paused_at,
+	r.completed_at, r.created_at`
+
 // requestFrom is the FROM clause of requestColumns.
 const requestFrom = ` FROM service_requests r LEFT JOIN residents res ON res.id = r.resident_id `
 
@@ -105,6 +110,28 @@ func (s *RequestService) scanRequest(row rowScanner) (*shequ.ServiceRequest, err
 		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
 			return nil, fmt.Errorf("decode request %s: %w", r.ID, err)
 		}
+	}
+	if it, err := s.catalog.GetItem(context.Background(), r.ItemCode); err == nil {
+		r.ItemName = it.Name
+	}
+	return &r, nil
+}
+
+// scanRequestBrief reads requestBriefColumns.
+func (s *RequestService) scanRequestBrief(row rowScanner) (*shequ.ServiceRequest, error) {
+	var r shequ.ServiceRequest
+	var channel, state string
+	var paused, completed time.Time
+	if err := row.Scan(&r.ID, &r.Number, &r.ItemCode, &r.Community, &channel, &state, scanTime(&r.DueAt),
+		scanTime(&paused), scanTime(&completed), scanTime(&r.CreatedAt)); err != nil {
+		return nil, err
+	}
+	r.Channel, r.State = shequ.Channel(channel), shequ.RequestState(state)
+	if !paused.IsZero() {
+		r.PausedAt = &paused
+	}
+	if !completed.IsZero() {
+		r.CompletedAt = &completed
 	}
 	if it, err := s.catalog.GetItem(context.Background(), r.ItemCode); err == nil {
 		r.ItemName = it.Name

@@ -179,6 +179,12 @@ func (s *RequestService) Find(ctx context.Context, f shequ.RequestFilter) ([]*sh
 
 // scanRequests runs a query of requestColumns.
 func (s *RequestService) scanRequests(ctx context.Context, q querier, query string, args ...any) ([]*shequ.ServiceRequest, error) {
+	return s.scanRequestsWith(ctx, q, s.scanRequest, query, args...)
+}
+
+// scanRequestsWith runs a query whose rows scan reads.
+func (s *RequestService) scanRequestsWith(ctx context.Context, q querier, scan func(rowScanner) (*shequ.ServiceRequest, error),
+	query string, args ...any) ([]*shequ.ServiceRequest, error) {
 	rows, err := q.QueryContext(ctx, s.db.rebind(query), args...)
 	if err != nil {
 		return nil, translateError(err, "find requests")
@@ -186,7 +192,7 @@ func (s *RequestService) scanRequests(ctx context.Context, q querier, query stri
 	defer rows.Close()
 	out := []*shequ.ServiceRequest{}
 	for rows.Next() {
-		r, err := s.scanRequest(rows)
+		r, err := scan(rows)
 		if err != nil {
 			return nil, translateError(err, "find requests")
 		}
@@ -198,10 +204,11 @@ func (s *RequestService) scanRequests(ctx context.Context, q querier, query stri
 // Queue returns a page of the worker queue: requests in the actor's scope
 // in the states of f (the open states by default), by due date then id,
 // after the keyset (AfterDue, AfterID), with the counts per state of the
-// scope. It costs two queries whatever the page size: one page query (a
-// UNION ALL of one index range per state, each already in due order and
-// limited, merged and limited again, then the rows of the page's ids) and
-// one read of the per-state counts.
+// scope; with f.Brief the rows are list rows only. It costs two queries
+// whatever the page size: one page query (a UNION ALL of one index range
+// per state, each already in due order and limited, merged and limited
+// again, then the rows of the page's ids) and one read of the per-state
+// counts.
 func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*shequ.ServiceRequest, shequ.QueueCounts, error) {
 	counts := shequ.QueueCounts{}
 	prefix, ok, err := s.listScope(ctx, shequ.ActionRequestHandle, &f)
@@ -246,7 +253,11 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 		defer close(countsDone)
 		countErr = s.queueCounts(ctx, q, prefix, counts)
 	}()
-	out, err := s.scanRequests(ctx, q, `SELECT `+requestColumns+requestFrom+`WHERE r.id IN (SELECT id FROM (`+
+	columns, from, scan := requestColumns, requestFrom, s.scanRequest
+	if f.Brief {
+		columns, from, scan = requestBriefColumns, ` FROM service_requests r `, s.scanRequestBrief
+	}
+	out, err := s.scanRequestsWith(ctx, q, scan, `SELECT `+columns+from+`WHERE r.id IN (SELECT id FROM (`+
 		strings.Join(parts, " UNION ALL ")+`) page ORDER BY due_at, id LIMIT ?) ORDER BY r.due_at, r.id`, append(all, limit)...)
 	<-countsDone
 	if err == nil {

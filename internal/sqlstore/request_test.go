@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"shequ"
 )
 
@@ -283,6 +285,65 @@ func TestQueueConstantQueries(t *testing.T) {
 		_, counts, _ = fx.reqs.Queue(ctx, shequ.RequestFilter{})
 		if counts[shequ.RequestTransferred] != 2 {
 			t.Errorf("counts after transfer %v", counts)
+		}
+	})
+}
+
+// TestQueueBrief: the brief rows of the queue are the full rows' list
+// columns, in the same order, and nothing else.
+func TestQueueBrief(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newRequestFixture(t, db)
+		ctx := actorOf(fx.worker)
+		for i := range 6 {
+			r, err := fx.reqs.Submit(ctx, windowInput(fx, []string{"MZ-001", "MZ-002"}[i%2]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps := [][]shequ.RequestState{nil, {shequ.RequestAccepted},
+				{shequ.RequestAccepted, shequ.RequestAwaitingMaterials},
+				{shequ.RequestAccepted, shequ.RequestInProcess, shequ.RequestCompleted}}[i%4]
+			for _, to := range steps {
+				in := shequ.TransitionInput{Missing: []string{"户口簿复印件"}, Result: "已办结"}
+				if _, err := fx.reqs.Transition(ctx, r.ID, to, in); err != nil {
+					t.Fatalf("to %s: %v", to, err)
+				}
+			}
+		}
+		states := []shequ.RequestState{shequ.RequestSubmitted, shequ.RequestAccepted, shequ.RequestAwaitingMaterials,
+			shequ.RequestCompleted}
+		full, fullCounts, err := fx.reqs.Queue(ctx, shequ.RequestFilter{States: states})
+		if err != nil || len(full) != 6 {
+			t.Fatalf("full queue: %d rows, %v", len(full), err)
+		}
+		brief, briefCounts, err := fx.reqs.Queue(ctx, shequ.RequestFilter{States: states, Brief: true})
+		if err != nil || len(brief) != len(full) {
+			t.Fatalf("brief queue: %d rows, %v", len(brief), err)
+		}
+		if diff := cmp.Diff(fullCounts, briefCounts); diff != "" {
+			t.Errorf("counts differ (-full +brief):\n%s", diff)
+		}
+		paused, completed := 0, 0
+		for i, b := range brief {
+			f := full[i]
+			want := shequ.ServiceRequest{ID: f.ID, Number: f.Number, ItemCode: f.ItemCode, ItemName: f.ItemName,
+				Community: f.Community, Channel: f.Channel, State: f.State, DueAt: f.DueAt, PausedAt: f.PausedAt,
+				CompletedAt: f.CompletedAt, CreatedAt: f.CreatedAt}
+			if diff := cmp.Diff(&want, b); diff != "" {
+				t.Errorf("row %d (-want +brief):\n%s", i, diff)
+			}
+			if f.Values == nil || f.Token == "" || f.ItemName == "" {
+				t.Errorf("full row %d lacks what the brief one leaves out: %+v", i, f)
+			}
+			if b.PausedAt != nil {
+				paused++
+			}
+			if b.CompletedAt != nil {
+				completed++
+			}
+		}
+		if paused != 1 || completed != 1 {
+			t.Errorf("%d paused and %d completed rows, want 1 and 1", paused, completed)
 		}
 	})
 }

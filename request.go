@@ -315,6 +315,15 @@ type RequestFilter struct {
 // for the filter tabs.
 type QueueCounts map[RequestState]int
 
+// QueuePage is a page of the worker queue as its page shows it: brief rows
+// (RequestFilter.Brief) by due date, the counts per state and the counts by
+// item and channel of the scope.
+type QueuePage struct {
+	Rows   []*ServiceRequest
+	Counts QueueCounts
+	ByItem []*ItemRequestCount
+}
+
 // RequestService keeps requests (办件).
 type RequestService interface {
 	// Submit files a request: request + timeline event + audit in one
@@ -340,6 +349,9 @@ type RequestDesk interface {
 	// f.AfterDue/AfterID) with the counts per state of the scope, in a
 	// fixed number of queries whatever the page size.
 	Queue(ctx context.Context, f RequestFilter) ([]*ServiceRequest, QueueCounts, error)
+	// QueuePage returns the worker queue page of f: brief rows, the counts
+	// per state and by item of the scope, in one query.
+	QueuePage(ctx context.Context, f RequestFilter) (*QueuePage, error)
 	// BulkTransfer transfers requests to a department, all or nothing.
 	BulkTransfer(ctx context.Context, ids []string, department, note string) (int, error)
 	// TimelineByToken is the public timeline of a tracked request.

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,15 +26,14 @@ import (
 const benchQueuePath = "/requests"
 
 // benchClient drives the running platform through HTTP as a community
-// worker with an API token. Submissions go over plain keep-alive HTTP/1.1
-// connections of its own (benchConn): net/http's client runs two
-// goroutines per connection and hands every request and response between
-// them, which on two cores took a sixth of the CPU time the platform
-// itself needed per submission; the load generator's cost is not the
-// platform's. The queue pages go through net/http's client.
+// worker with an API token. Submissions and queue pages go over plain
+// keep-alive HTTP/1.1 connections of its own (benchConn): net/http's client
+// runs two goroutines per connection and hands every request and response
+// between them, which on two cores took a sixth of the CPU time the
+// platform itself needed per submission; the load generator's cost is not
+// the platform's.
 type benchClient struct {
-	addr, base, token string
-	http              *http.Client
+	addr, token string
 }
 
 // benchClientFor creates a community worker of the county's first
@@ -67,9 +65,7 @@ func benchClientFor(ctx context.Context, m *Main, f benchReqFlags) (*benchClient
 	if err != nil {
 		return nil, err
 	}
-	tr := &http.Transport{MaxIdleConnsPerHost: f.clients, MaxConnsPerHost: f.clients, DisableCompression: true}
-	return &benchClient{addr: m.Addr(), base: "http://" + m.Addr(), token: token,
-		http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, nil
+	return &benchClient{addr: m.Addr(), token: token}, nil
 }
 
 // submitRequest is the whole HTTP/1.1 request of one submission through
@@ -87,15 +83,26 @@ func (c *benchClient) submitRequest() []byte {
 		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", c.addr, len(body), body)
 }
 
-// benchConn is one keep-alive HTTP/1.1 connection of a submitting client.
+// benchConn is one keep-alive HTTP/1.1 connection of a client: the
+// submitting clients and the queue's reader.
 type benchConn struct {
 	conn net.Conn
 	r    *bufio.Reader
+	body bytes.Buffer // the last response's body
 }
 
-// submit files one request over bc (dialled first when needed) and checks
-// that it was created.
+// submit files one request over bc and checks that it was created.
 func (c *benchClient) submit(ctx context.Context, bc *benchConn, req []byte) error {
+	if err := c.roundTrip(ctx, bc, req, http.StatusCreated); err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	return nil
+}
+
+// roundTrip writes the whole HTTP/1.1 request req over bc (dialled first
+// when needed), reads the response's body into bc.body and checks its
+// status.
+func (c *benchClient) roundTrip(ctx context.Context, bc *benchConn, req []byte, want int) error {
 	if bc.conn == nil {
 		var d net.Dialer
 		conn, err := d.DialContext(ctx, "tcp", c.addr)
@@ -112,13 +119,14 @@ func (c *benchClient) submit(ctx context.Context, bc *benchConn, req []byte) err
 	if err != nil {
 		return err
 	}
-	got, err := io.ReadAll(resp.Body)
+	bc.body.Reset()
+	_, err = bc.body.ReadFrom(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("submit: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(got))
+	if resp.StatusCode != want {
+		return fmt.Errorf("HTTP %d: %.300s", resp.StatusCode, bytes.TrimSpace(bc.body.Bytes()))
 	}
 	if resp.Close {
 		bc.close()
@@ -188,32 +196,19 @@ func (c *benchClient) submitAll(ctx context.Context, e *env, f benchReqFlags, re
 // warm-up, and records the median and the 99th percentile of the time to
 // the whole page.
 func (c *benchClient) queuePages(ctx context.Context, e *env, f benchReqFlags, res *benchEngineResult) error {
-	// One buffer for every page: the client runs in the platform's process,
-	// and a fresh one per page was garbage its collector had to clear.
-	var body bytes.Buffer
+	// The same lean keep-alive HTTP/1.1 client as the submissions': the
+	// client runs in the platform's process, and net/http's ran two
+	// goroutines per connection.
+	req := fmt.Appendf(nil, "GET %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nAccept: text/html\r\n\r\n",
+		benchQueuePath, c.addr, c.token)
+	bc := &benchConn{}
+	defer bc.close()
 	fetch := func() (time.Duration, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+benchQueuePath, nil)
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		req.Header.Set("Accept", "text/html")
 		t := time.Now()
-		resp, err := c.http.Do(req)
-		if err != nil {
-			return 0, err
+		if err := c.roundTrip(ctx, bc, req, http.StatusOK); err != nil {
+			return 0, fmt.Errorf("queue page: %w", err)
 		}
-		body.Reset()
-		_, err = body.ReadFrom(resp.Body)
-		resp.Body.Close()
-		d := time.Since(t)
-		if err != nil {
-			return 0, err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return 0, fmt.Errorf("queue page: HTTP %d: %.300s", resp.StatusCode, body.Bytes())
-		}
-		return d, nil
+		return time.Since(t), nil
 	}
 	for range min(100, f.queue) {
 		if _, err := fetch(); err != nil {

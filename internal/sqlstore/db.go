@@ -37,6 +37,9 @@ type DB struct {
 	// authGen counts the committed changes to accounts and tokens; what
 	// was read before one is stale (token_cache.go).
 	authGen atomic.Uint64
+	// notesGen counts the changes to notifications: the cached unread
+	// counts read before one are stale (LinkageService.CountUnread).
+	notesGen atomic.Uint64
 }
 
 // sqlitePragmas are set through the DSN so that every pooled connection gets

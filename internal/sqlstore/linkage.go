@@ -35,6 +35,8 @@ type LinkageService struct {
 	// OnChange, when set, is called after every committed write with the
 	// community concerned, for the indicator engine.
 	OnChange func(communities ...string)
+	// unread caches the accounts' counts of unread notifications.
+	unread *ttlCache[int]
 	// Sealer gives the register's blind index of ID numbers, with which an
 	// activity's participants are found by their ID numbers; nil finds
 	// none.
@@ -44,7 +46,15 @@ type LinkageService struct {
 var _ shequ.LinkageService = (*LinkageService)(nil)
 
 // NewLinkageService returns a LinkageService on db.
-func NewLinkageService(db *DB) *LinkageService { return &LinkageService{db: db} }
+func NewLinkageService(db *DB) *LinkageService {
+	return &LinkageService{db: db, unread: &ttlCache[int]{ttl: unreadCacheTTL, max: 10_000, gen: &db.notesGen}}
+}
+
+// unreadCacheTTL is how long a count of unread notifications is used: every
+// page's header shows it. Reading, marking read and adding notifications in
+// this process make it stale at once; another process's new notification
+// shows at most this late.
+const unreadCacheTTL = time.Second
 
 // Object types of the timeline and the audit trail.
 const (
@@ -134,6 +144,11 @@ func (c *change) flush() error {
 			return translateError(err, "add timeline event")
 		}
 	}
+	if len(c.notes) > 0 {
+		// Stale now, and again once committed (write): a count read in
+		// between is not kept.
+		db.notesGen.Add(1)
+	}
 	for _, n := range c.notes {
 		_, err := c.tx.ExecContext(c.ctx, db.rebind(`INSERT INTO notifications (id, user_id, kind, object_type,
 			object_id, subject, created_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`),
@@ -159,6 +174,7 @@ func (c *change) flush() error {
 // of action follow it. A refusal is recorded after the rollback.
 func (s *LinkageService) write(ctx context.Context, action, objType string, fn func(c *change) (id, community string, err error)) error {
 	var community string
+	defer s.db.notesGen.Add(1) // after the commit: counts read during it are stale
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		c := &change{s: s, ctx: ctx, tx: tx, now: s.now()}
 		id, comm, err := fn(c)
@@ -288,10 +304,19 @@ func (s *LinkageService) CountUnread(ctx context.Context) (int, error) {
 	if a == nil {
 		return 0, nil
 	}
+	now := s.db.now()
+	if n, ok := s.unread.get(a.UserID, now); ok {
+		return n, nil
+	}
+	gen := s.db.notesGen.Load()
 	var n int
 	err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`),
 		a.UserID).Scan(&n)
-	return n, translateError(err, "count notifications")
+	if err != nil {
+		return 0, translateError(err, "count notifications")
+	}
+	s.unread.put(a.UserID, n, now, gen)
+	return n, nil
 }
 
 // MarkNotificationsRead implements shequ.LinkageService.
@@ -302,6 +327,7 @@ func (s *LinkageService) MarkNotificationsRead(ctx context.Context) error {
 	}
 	_, err := s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`),
 		s.db.dialect.timeArg(s.now()), a.UserID)
+	s.db.notesGen.Add(1)
 	return translateError(err, "mark notifications read")
 }
 

@@ -397,6 +397,7 @@ func (s *LinkageService) SubmitReview(ctx context.Context, r *shequ.Review) erro
 		// The refusal itself is history: record it in a transaction of its
 		// own after the rollback.
 		_ = s.db.withTx(ctx, func(tx *sql.Tx) error { conflict.tx = tx; return conflict.flush() })
+		s.db.notesGen.Add(1)
 	}
 	return err
 }

@@ -215,34 +215,9 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 	if err != nil || !ok {
 		return []*shequ.ServiceRequest{}, counts, err
 	}
-	conds, args, err := s.requestWhere(f, prefix)
+	ids, args, err := s.queueIDs(f, prefix)
 	if err != nil {
 		return nil, nil, err
-	}
-	d := s.db.dialect
-	if f.AfterDue != nil {
-		// A row comparison, which both engines take as a range of the
-		// index (…, due_at, id): the page starts right after the cursor
-		// however deep it is.
-		conds = append(conds, "(r.due_at, r.id) > (?, ?)")
-		args = append(args, d.timeArg(*f.AfterDue), f.AfterID)
-	}
-	states := f.States
-	if len(states) == 0 {
-		states = OpenStates
-	}
-	limit := clamp(f.Limit, defaultRequestLimit, maxRequestLimit)
-	// Each state's part reads only (due_at, id) from the index
-	// (community, state, due_at, id) when no other filter is set; the
-	// merged page's ids then fetch the full rows: limit rows read, not
-	// limit per state.
-	var parts []string
-	var all []any
-	for i, st := range states {
-		where := append([]string{"r.state = ?"}, conds...)
-		parts = append(parts, `SELECT * FROM (SELECT r.due_at, r.id FROM service_requests r WHERE `+strings.Join(where, " AND ")+
-			` ORDER BY r.due_at, r.id LIMIT ?) s`+strconv.Itoa(i))
-		all = append(append(append(all, string(st)), args...), limit)
 	}
 	q := s.reader()
 	// The counts per state are read while the page is: two independent
@@ -257,8 +232,7 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 	if f.Brief {
 		columns, from, scan = requestBriefColumns, ` FROM service_requests r `, s.scanRequestBrief
 	}
-	out, err := s.scanRequestsWith(ctx, q, scan, `SELECT `+columns+from+`WHERE r.id IN (SELECT id FROM (`+
-		strings.Join(parts, " UNION ALL ")+`) page ORDER BY due_at, id LIMIT ?) ORDER BY r.due_at, r.id`, append(all, limit)...)
+	out, err := s.scanRequestsWith(ctx, q, scan, `SELECT `+columns+from+`WHERE r.id IN (`+ids+`) ORDER BY r.due_at, r.id`, args...)
 	<-countsDone
 	if err == nil {
 		err = countErr
@@ -269,15 +243,55 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 	return out, counts, nil
 }
 
-// queueCounts fills counts with the requests per state within prefix.
-func (s *RequestService) queueCounts(ctx context.Context, q querier, prefix string, counts shequ.QueueCounts) error {
-	ccond, cargs := "1 = 1", []any{}
+// queueIDs returns the query of the ids of a queue page of f within prefix
+// (already the caller's scope), by due date then id, and its arguments.
+// Each state's part reads only (due_at, id) from the index (community,
+// state, due_at, id) when no other filter is set, in due order and limited;
+// the parts are merged and limited again: limit rows read, not limit per
+// state.
+func (s *RequestService) queueIDs(f shequ.RequestFilter, prefix string) (string, []any, error) {
+	conds, args, err := s.requestWhere(f, prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	if f.AfterDue != nil {
+		// A row comparison, which both engines take as a range of the
+		// index (…, due_at, id): the page starts right after the cursor
+		// however deep it is.
+		conds = append(conds, "(r.due_at, r.id) > (?, ?)")
+		args = append(args, s.db.dialect.timeArg(*f.AfterDue), f.AfterID)
+	}
+	states := f.States
+	if len(states) == 0 {
+		states = OpenStates
+	}
+	limit := clamp(f.Limit, defaultRequestLimit, maxRequestLimit)
+	var parts []string
+	var all []any
+	for i, st := range states {
+		where := append([]string{"r.state = ?"}, conds...)
+		parts = append(parts, `SELECT * FROM (SELECT r.due_at, r.id FROM service_requests r WHERE `+strings.Join(where, " AND ")+
+			` ORDER BY r.due_at, r.id LIMIT ?) s`+strconv.Itoa(i))
+		all = append(append(append(all, string(st)), args...), limit)
+	}
+	return `SELECT id FROM (` + strings.Join(parts, " UNION ALL ") + `) page ORDER BY due_at, id LIMIT ?`, append(all, limit), nil
+}
+
+// prefixCond is the condition on column community of a scope prefix
+// ("" is everywhere), and its arguments.
+func prefixCond(prefix string) (string, []any) {
 	switch {
 	case len(prefix) == 12:
-		ccond, cargs = "community = ?", []any{prefix}
+		return "community = ?", []any{prefix}
 	case prefix != "":
-		ccond, cargs = "community >= ? AND community < ?", []any{prefix, prefix + ":"}
+		return "community >= ? AND community < ?", []any{prefix, prefix + ":"}
 	}
+	return "1 = 1", nil
+}
+
+// queueCounts fills counts with the requests per state within prefix.
+func (s *RequestService) queueCounts(ctx context.Context, q querier, prefix string, counts shequ.QueueCounts) error {
+	ccond, cargs := prefixCond(prefix)
 	rows, err := q.QueryContext(ctx, s.db.rebind(`SELECT state, SUM(n) FROM request_state_counts WHERE `+ccond+
 		` GROUP BY state`), cargs...)
 	if err != nil {

@@ -348,6 +348,78 @@ func TestQueueBrief(t *testing.T) {
 	})
 }
 
+// TestQueuePage: the queue page's one query gives the brief rows of Queue
+// in the same order, its counts per state and CountByItem's counts, for
+// any page size; another community's worker gets nothing.
+func TestQueuePage(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newRequestFixture(t, db)
+		ctx := actorOf(fx.worker)
+		for i := range 9 {
+			in := windowInput(fx, []string{"MZ-001", "MZ-002", "MZ-001"}[i%3])
+			if i%4 == 3 {
+				in.Channel = shequ.ChannelPhone
+			}
+			r, err := fx.reqs.Submit(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i%3 == 1 {
+				if _, err := fx.reqs.Transition(ctx, r.ID, shequ.RequestAccepted, shequ.TransitionInput{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		byItem, err := fx.reqs.CountByItem(ctx, "")
+		if err != nil || len(byItem) != 2 {
+			t.Fatalf("by item: %d items, %v", len(byItem), err)
+		}
+		for _, limit := range []int{1, 4, 50} {
+			var n atomic.Int64
+			fx.reqs.countQueries = &n
+			page, err := fx.reqs.QueuePage(ctx, shequ.RequestFilter{Limit: limit})
+			fx.reqs.countQueries = nil
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Load() != 1 {
+				t.Errorf("limit %d: %d queries, want 1", limit, n.Load())
+			}
+			rows, counts, err := fx.reqs.Queue(ctx, shequ.RequestFilter{Limit: limit, Brief: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(rows, page.Rows); diff != "" {
+				t.Errorf("limit %d: rows (-Queue +QueuePage):\n%s", limit, diff)
+			}
+			if len(page.Rows) != min(limit, 9) {
+				t.Errorf("limit %d: %d rows", limit, len(page.Rows))
+			}
+			if diff := cmp.Diff(counts, page.Counts); diff != "" || counts[shequ.RequestSubmitted] != 6 || counts[shequ.RequestAccepted] != 3 {
+				t.Errorf("limit %d: counts %v (-Queue +QueuePage):\n%s", limit, counts, diff)
+			}
+			if diff := cmp.Diff(byItem, page.ByItem); diff != "" {
+				t.Errorf("limit %d: by item (-CountByItem +QueuePage):\n%s", limit, diff)
+			}
+		}
+		// The next page starts after the cursor.
+		first, err := fx.reqs.QueuePage(ctx, shequ.RequestFilter{Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := first.Rows[4]
+		next, err := fx.reqs.QueuePage(ctx, shequ.RequestFilter{Limit: 5, AfterDue: &last.DueAt, AfterID: last.ID})
+		if err != nil || len(next.Rows) != 4 || next.Rows[0].ID == last.ID {
+			t.Fatalf("next page: %d rows, %v", len(next.Rows), err)
+		}
+		other := mustCreateUser(t, db, "worker-q", shequ.RoleCommunityWorker, kangshan)
+		page, err := fx.reqs.QueuePage(actorOf(other), shequ.RequestFilter{})
+		if err != nil || len(page.Rows) != 0 || len(page.Counts) != 0 || len(page.ByItem) != 0 {
+			t.Errorf("other community: %+v, %v", page, err)
+		}
+	})
+}
+
 // rowsID returns the id of the i-th request of the accepted queue.
 func rowsID(t *testing.T, fx *requestFixture, ctx context.Context, i int) string {
 	t.Helper()

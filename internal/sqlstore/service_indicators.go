@@ -104,29 +104,43 @@ func (s *RequestService) CountByItem(ctx context.Context, division string) ([]*s
 		return nil, translateError(err, "count requests by item")
 	}
 	defer rows.Close()
-	byItem := map[string]*shequ.ItemRequestCount{}
+	byItem := itemCounts{}
 	for rows.Next() {
 		var code, channel string
 		var n int
 		if err := rows.Scan(&code, &channel, &n); err != nil {
 			return nil, translateError(err, "count requests by item")
 		}
-		c := byItem[code]
-		if c == nil {
-			c = &shequ.ItemRequestCount{ItemCode: code, ByChannel: map[shequ.Channel]int{}}
-			if it, err := s.catalog.GetItem(ctx, code); err == nil {
-				c.ItemName = it.Name
-			}
-			byItem[code] = c
-		}
-		c.ByChannel[shequ.Channel(channel)] += n
-		c.Total += n
+		byItem.add(s.catalog, code, channel, n)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, translateError(err, "count requests by item")
 	}
-	out := make([]*shequ.ItemRequestCount, 0, len(byItem))
-	for _, c := range byItem {
+	return byItem.list(), nil
+}
+
+// itemCounts adds up the counts by item and channel of a division.
+type itemCounts map[string]*shequ.ItemRequestCount
+
+// add counts n requests of item code by channel; the item's name comes
+// from the catalogue.
+func (m itemCounts) add(catalog *ServiceItemService, code, channel string, n int) {
+	c := m[code]
+	if c == nil {
+		c = &shequ.ItemRequestCount{ItemCode: code, ByChannel: map[shequ.Channel]int{}}
+		if it, err := catalog.GetItem(context.Background(), code); err == nil {
+			c.ItemName = it.Name
+		}
+		m[code] = c
+	}
+	c.ByChannel[shequ.Channel(channel)] += n
+	c.Total += n
+}
+
+// list returns the items with requests, most requested first.
+func (m itemCounts) list() []*shequ.ItemRequestCount {
+	out := make([]*shequ.ItemRequestCount, 0, len(m))
+	for _, c := range m {
 		if c.Total > 0 {
 			out = append(out, c)
 		}
@@ -137,5 +151,5 @@ func (s *RequestService) CountByItem(ctx context.Context, division string) ([]*s
 		}
 		return out[i].ItemCode < out[j].ItemCode
 	})
-	return out, nil
+	return out
 }

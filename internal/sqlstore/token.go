@@ -19,13 +19,13 @@ import (
 // user.manage (listing: user.read) over the account's scope, or the console.
 type TokenService struct {
 	db    *DB
-	cache tokenCache
+	cache *tokenCache
 }
 
 var _ shequ.TokenService = (*TokenService)(nil)
 
 // NewTokenService returns a TokenService on db.
-func NewTokenService(db *DB) *TokenService { return &TokenService{db: db} }
+func NewTokenService(db *DB) *TokenService { return &TokenService{db: db, cache: newTokenCache(db)} }
 
 // tokenPrefix starts every secret, so that a leaked one is recognisable
 // (secret scanners, logs) and a wrong kind of credential is refused early.
@@ -116,11 +116,11 @@ func (s *TokenService) FindTokenUser(ctx context.Context, secret string) (*shequ
 	}
 	hash := secretHash(secret)
 	now := s.db.now()
-	if u, t, ok := s.cache.get(s.db, hash, now); ok {
-		if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+	if c, ok := s.cache.get(hash, now); ok {
+		if c.token.ExpiresAt != nil && !now.Before(*c.token.ExpiresAt) {
 			return nil, nil, errTokenInvalid
 		}
-		return u, t, nil
+		return &c.user, &c.token, nil
 	}
 	gen := s.db.authGen.Load()
 	var t *shequ.APIToken
@@ -148,7 +148,7 @@ func (s *TokenService) FindTokenUser(ctx context.Context, secret string) (*shequ
 		}
 		t.LastUsedAt = &now
 	}
-	s.cache.put(hash, u, t, now, gen)
+	s.cache.put(hash, cachedToken{user: *u, token: *t}, now, gen)
 	return u, t, nil
 }
 

@@ -99,6 +99,32 @@ func optionsHTML(items []itemOption) template.HTML {
 	return template.HTML(b.String())
 }
 
+// tabsHTML is the queue's state tabs, each with its count.
+func tabsHTML(tabs []queueTab) template.HTML {
+	var b strings.Builder
+	b.Grow(len(tabs) * 160)
+	e := html.EscapeString
+	for _, t := range tabs {
+		b.WriteString("\n<a href=\"")
+		b.WriteString(e(t.URL))
+		b.WriteString(`" id="tab-`)
+		b.WriteString(e(string(t.State)))
+		b.WriteString(`"`)
+		if t.Current {
+			b.WriteString(` aria-current="page"`)
+		}
+		b.WriteString(">")
+		b.WriteString(e(t.Label))
+		b.WriteString(` <span class="count">`)
+		b.WriteString(strconv.Itoa(t.Count))
+		b.WriteString("</span></a>")
+	}
+	return template.HTML(b.String())
+}
+
+// TabsHTML renders the queue's tabs (tabsHTML).
+func (p *requestsPage) TabsHTML() template.HTML { return tabsHTML(p.Tabs) }
+
 // RowsHTML renders the page's rows (rowsHTML).
 func (p *requestsPage) RowsHTML() template.HTML { return rowsHTML(p.Rows, p.Queue) }
 
@@ -163,28 +189,17 @@ func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Queue = true
-	f.Brief = true // the rows show no more than list columns
 	r = s.prefetchUnread(r)
 	if f.Limit == 50 && r.URL.Query().Get("limit") == "" {
 		f.Limit = 20
 	}
-	// The counts by item are read while the page's requests are: the two
-	// reads are independent, and on PostgreSQL each is a round trip.
-	var byItemErr error
-	byItemDone := make(chan struct{})
-	go func() {
-		defer close(byItemDone)
-		p.ByItem, byItemErr = s.cfg.RequestDesk.CountByItem(r.Context(), f.Division)
-	}()
-	list, counts, err := s.cfg.RequestDesk.Queue(r.Context(), f)
-	<-byItemDone
-	if err == nil {
-		err = byItemErr
-	}
+	qp, err := s.cfg.RequestDesk.QueuePage(r.Context(), f)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
+	list, counts := qp.Rows, qp.Counts
+	p.ByItem = qp.ByItem
 	p.Rows = s.rows(r, list)
 	p.Channels = shequ.Channels
 	if s.cfg.ServiceItems != nil {

@@ -8,7 +8,7 @@ import (
 	"shequ"
 )
 
-// TestRowsHTMLEscapes: the request rows and item options written outside
+// TestRowsHTMLEscapes: the request rows, queue tabs and item options written outside
 // the template escape every value as html/template would in element text
 // and double-quoted attributes, and a plain row comes out as the template
 // wrote it.
@@ -30,6 +30,7 @@ func TestRowsHTMLEscapes(t *testing.T) {
 	for name, out := range map[string]string{
 		"rows":    string(rowsHTML([]requestRow{hostile}, true)),
 		"options": string(optionsHTML([]itemOption{{Code: evil, Name: evil, Selected: true}})),
+		"tabs":    string(tabsHTML([]queueTab{{State: shequ.RequestState(evil), Label: evil, URL: "/requests?state=" + evil}})),
 	} {
 		if strings.Contains(out, "<script") || strings.Contains(out, "'x'") || strings.Count(out, `"`)%2 != 0 {
 			t.Errorf("%s: unescaped value in %q", name, out)
@@ -42,6 +43,11 @@ func TestRowsHTMLEscapes(t *testing.T) {
 		if !strings.Contains(out, b.String()) {
 			t.Errorf("%s: %q does not hold the template's escaping %q", name, out, b.String())
 		}
+	}
+	tab := queueTab{State: shequ.RequestAccepted, Label: "已受理", Count: 12, URL: "/requests?service_code=MZ-001&state=accepted", Current: true}
+	if got, want := string(tabsHTML([]queueTab{tab})), "\n<a href=\"/requests?service_code=MZ-001&amp;state=accepted\" id=\"tab-accepted\" "+
+		"aria-current=\"page\">已受理 <span class=\"count\">12</span></a>"; got != want {
+		t.Errorf("tab:\n got %q\nwant %q", got, want)
 	}
 	if got := string(optionsHTML([]itemOption{{Code: "MZ-001", Name: "最低生活保障申请"}, {Code: "MZ-002", Name: "临时救助申请", Selected: true}})); got !=
 		`<option value="MZ-001">最低生活保障申请</option><option value="MZ-002" selected>临时救助申请</option>` {

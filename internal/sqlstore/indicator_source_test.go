@@ -147,3 +147,37 @@ func TestIndicatorSource(t *testing.T) {
 		}
 	})
 }
+
+// TestSettleRequests: on PostgreSQL every table a submission writes is
+// vacuumed and analyzed; on SQLite the WAL is emptied into the database.
+func TestSettleRequests(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newRequestFixture(t, db)
+		if _, err := fx.reqs.Submit(actorOf(fx.worker), windowInput(fx, "MZ-001")); err != nil {
+			t.Fatal(err)
+		}
+		if err := NewIndicatorSource(db).SettleRequests(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if db.Engine() != "postgres" {
+			var busy, frames, done int
+			if err := db.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done); err != nil {
+				t.Fatal(err)
+			}
+			if frames != 0 {
+				t.Errorf("%d frames left in the WAL after settling", frames)
+			}
+			return
+		}
+		for _, table := range requestTables {
+			var vacuumed, analyzed bool
+			if err := db.db.QueryRow(`SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables
+				WHERE relname = $1 AND schemaname = current_schema()`, table).Scan(&vacuumed, &analyzed); err != nil {
+				t.Fatalf("%s: %v", table, err)
+			}
+			if !vacuumed || !analyzed {
+				t.Errorf("%s: vacuumed %v, analyzed %v", table, vacuumed, analyzed)
+			}
+		}
+	})
+}

@@ -258,6 +258,9 @@ func (s *Server) parseTemplates() (templates, error) {
 			if t, err = t.ParseFS(templateFS, file); err != nil {
 				return nil, err
 			}
+			if _, err := foldTranslations(t, l); err != nil {
+				return nil, err
+			}
 			out[lang][name] = t
 		}
 	}

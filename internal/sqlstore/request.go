@@ -126,6 +126,13 @@ func (s *RequestService) scanRequestBrief(row rowScanner) (*shequ.ServiceRequest
 		scanTime(&paused), scanTime(&completed), scanTime(&r.CreatedAt)); err != nil {
 		return nil, err
 	}
+	s.fillBrief(&r, channel, state, paused, completed)
+	return &r, nil
+}
+
+// fillBrief completes a brief row read into r: its channel and state, its
+// optional times (zero when NULL) and its item's name from the catalogue.
+func (s *RequestService) fillBrief(r *shequ.ServiceRequest, channel, state string, paused, completed time.Time) {
 	r.Channel, r.State = shequ.Channel(channel), shequ.RequestState(state)
 	if !paused.IsZero() {
 		r.PausedAt = &paused
@@ -136,7 +143,6 @@ func (s *RequestService) scanRequestBrief(row rowScanner) (*shequ.ServiceRequest
 	if it, err := s.catalog.GetItem(context.Background(), r.ItemCode); err == nil {
 		r.ItemName = it.Name
 	}
-	return &r, nil
 }
 
 // requestObject is what authorization sees of a request.

@@ -44,27 +44,18 @@ func (s *RequestService) QueuePage(ctx context.Context, f shequ.RequestFilter) (
 	for rows.Next() {
 		var kind string
 		var id, number, item, community, channel, state sql.NullString
-		var r shequ.ServiceRequest
-		var paused, completed time.Time
+		var due, paused, completed, created time.Time
 		var n sql.NullInt64
-		if err := rows.Scan(&kind, &id, &number, &item, &community, &channel, &state, scanTime(&r.DueAt),
-			scanTime(&paused), scanTime(&completed), scanTime(&r.CreatedAt), &n); err != nil {
+		if err := rows.Scan(&kind, &id, &number, &item, &community, &channel, &state, scanTime(&due),
+			scanTime(&paused), scanTime(&completed), scanTime(&created), &n); err != nil {
 			return nil, translateError(err, "read queue")
 		}
 		switch kind {
 		case "r":
-			r.ID, r.Number, r.ItemCode, r.Community = id.String, number.String, item.String, community.String
-			r.Channel, r.State = shequ.Channel(channel.String), shequ.RequestState(state.String)
-			if !paused.IsZero() {
-				r.PausedAt = &paused
-			}
-			if !completed.IsZero() {
-				r.CompletedAt = &completed
-			}
-			if it, err := s.catalog.GetItem(ctx, r.ItemCode); err == nil {
-				r.ItemName = it.Name
-			}
-			page.Rows = append(page.Rows, &r)
+			r := &shequ.ServiceRequest{ID: id.String, Number: number.String, ItemCode: item.String,
+				Community: community.String, DueAt: due, CreatedAt: created}
+			s.fillBrief(r, channel.String, state.String, paused, completed)
+			page.Rows = append(page.Rows, r)
 		case "s":
 			page.Counts[shequ.RequestState(state.String)] = int(n.Int64)
 		case "i":

@@ -92,12 +92,8 @@ func (s *Server) handleAPIDelegationList(w http.ResponseWriter, r *http.Request)
 
 // handleAPIDelegationCreate serves POST /api/v1/delegations.
 func (s *Server) handleAPIDelegationCreate(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil); !ok {
-		return
-	}
 	var in delegationInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil, &in); !ok {
 		return
 	}
 	var fe shequ.FieldErrors
@@ -151,12 +147,8 @@ func (s *Server) handleAPIDelegationEnd(w http.ResponseWriter, r *http.Request) 
 // changeDelegation reads a delegationChange, applies it with change and
 // answers the delegation.
 func (s *Server) changeDelegation(w http.ResponseWriter, r *http.Request, change func(context.Context, string, delegationChange) (*shequ.Delegation, error)) {
-	if _, ok := s.guardService(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil); !ok {
-		return
-	}
 	var in delegationChange
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil, &in); !ok {
 		return
 	}
 	d, err := change(r.Context(), r.PathValue("id"), in)
@@ -190,12 +182,8 @@ type custodyInput struct {
 
 // handleAPICustodyAdd serves POST /api/v1/delegations/{id}/custody.
 func (s *Server) handleAPICustodyAdd(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil); !ok {
-		return
-	}
 	var in custodyInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionDelegationWrite, s.cfg.Delegations != nil, &in); !ok {
 		return
 	}
 	c := &shequ.CustodyEntry{DelegationID: r.PathValue("id"), RequestID: strings.TrimSpace(in.RequestID),

@@ -164,13 +164,9 @@ func newFacilityJSON(f *shequ.Facility) facilityJSON {
 
 // handleAPIFacilityCreate serves POST /api/v1/facilities.
 func (s *Server) handleAPIFacilityCreate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionFacilityWrite, s.cfg.Facilities != nil)
-	if !ok {
-		return
-	}
 	var req facilityRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	a, ok := s.guardJSON(w, r, shequ.ActionFacilityWrite, s.cfg.Facilities != nil, &req)
+	if !ok {
 		return
 	}
 	f := &shequ.Facility{Status: shequ.FacilityInUse}
@@ -272,13 +268,9 @@ func (s *Server) handleAPIFacilityList(w http.ResponseWriter, r *http.Request) {
 // handleAPIFacilityPatch serves PATCH /api/v1/facilities/{id}: the body is
 // merged onto the stored facility, which is then saved whole.
 func (s *Server) handleAPIFacilityPatch(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionFacilityWrite, s.cfg.Facilities != nil)
-	if !ok {
-		return
-	}
 	var req facilityRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	a, ok := s.guardJSON(w, r, shequ.ActionFacilityWrite, s.cfg.Facilities != nil, &req)
+	if !ok {
 		return
 	}
 	f, err := s.findFacilityInScope(r, a)
@@ -324,13 +316,9 @@ type locationJSON struct {
 
 // handleAPILocationPut serves PUT /api/v1/communities/{code}/location.
 func (s *Server) handleAPILocationPut(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionFacilityWrite, s.cfg.Locations != nil)
-	if !ok {
-		return
-	}
 	var req locationRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	a, ok := s.guardJSON(w, r, shequ.ActionFacilityWrite, s.cfg.Locations != nil, &req)
+	if !ok {
 		return
 	}
 	var fe shequ.FieldErrors

@@ -106,12 +106,8 @@ func pathID(r *http.Request, name string) string {
 
 // handleAPINeedCreate serves POST /api/v1/needs.
 func (s *Server) handleAPINeedCreate(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionNeedRaise, s.cfg.Linkage != nil); !ok {
-		return
-	}
 	var req needRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionNeedRaise, s.cfg.Linkage != nil, &req); !ok {
 		return
 	}
 	n := req.need()
@@ -202,12 +198,8 @@ func (s *Server) handleAPINeedSupport(w http.ResponseWriter, r *http.Request) {
 
 // handleAPINeedTransition serves POST /api/v1/needs/{id}/transitions.
 func (s *Server) handleAPINeedTransition(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionNeedManage, s.cfg.Linkage != nil); !ok {
-		return
-	}
 	var req transitionRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionNeedManage, s.cfg.Linkage != nil, &req); !ok {
 		return
 	}
 	n, err := s.cfg.Linkage.TransitionNeed(r.Context(), pathID(r, "id"),
@@ -400,13 +392,9 @@ func newProjectJSON(p *shequ.Project) projectJSON {
 
 // handleAPIProjectCreate serves POST /api/v1/projects.
 func (s *Server) handleAPIProjectCreate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
-	if !ok {
-		return
-	}
 	var req projectRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	a, ok := s.guardJSON(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil, &req)
+	if !ok {
 		return
 	}
 	var fe shequ.FieldErrors
@@ -427,13 +415,9 @@ func (s *Server) handleAPIProjectCreate(w http.ResponseWriter, r *http.Request) 
 // of a draft or returned project, with the fields of POST (its community
 // and needs stay as designed and may be left out).
 func (s *Server) handleAPIProjectUpdate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil)
-	if !ok {
-		return
-	}
 	var req projectRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	a, ok := s.guardJSON(w, r, shequ.ActionProjectDesign, s.cfg.Linkage != nil, &req)
+	if !ok {
 		return
 	}
 	old, err := s.cfg.Linkage.FindProjectByID(r.Context(), pathID(r, "id"))
@@ -573,12 +557,8 @@ type reviewersRequest struct {
 
 // handleAPIProjectReviewers serves POST /api/v1/projects/{id}/reviewers.
 func (s *Server) handleAPIProjectReviewers(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionProjectApprove, s.cfg.Linkage != nil); !ok {
-		return
-	}
 	var req reviewersRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionProjectApprove, s.cfg.Linkage != nil, &req); !ok {
 		return
 	}
 	p, err := s.cfg.Linkage.AppointReviewers(r.Context(), pathID(r, "id"), cleanCodes(req.Reviewers))

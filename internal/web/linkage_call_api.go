@@ -45,12 +45,8 @@ func newBidJSON(b *shequ.Bid) bidJSON {
 // handleAPIBidSubmit serves POST /api/v1/projects/{id}/bids: a new bid or
 // an edit of the organization's bid before the deadline.
 func (s *Server) handleAPIBidSubmit(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionBidSubmit, s.cfg.Linkage != nil); !ok {
-		return
-	}
 	var req bidRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionBidSubmit, s.cfg.Linkage != nil, &req); !ok {
 		return
 	}
 	b := &shequ.Bid{ProjectID: pathID(r, "id"), OrgID: strings.TrimSpace(req.OrgID), Plan: req.Plan, PriceFen: req.PriceFen,
@@ -139,12 +135,8 @@ func newReviewJSON(rv *shequ.Review) reviewJSON {
 
 // handleAPIReviewSubmit serves POST /api/v1/projects/{id}/reviews.
 func (s *Server) handleAPIReviewSubmit(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionReviewScore, s.cfg.Linkage != nil); !ok {
-		return
-	}
 	var req reviewRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionReviewScore, s.cfg.Linkage != nil, &req); !ok {
 		return
 	}
 	rv := &shequ.Review{ProjectID: pathID(r, "id"), BidID: strings.TrimSpace(req.BidID), Scores: req.Scores}
@@ -237,12 +229,8 @@ func (s *Server) handleAPIObjectionList(w http.ResponseWriter, r *http.Request) 
 
 // handleAPIObjectionAnswer serves POST /api/v1/objections/{id}/answer.
 func (s *Server) handleAPIObjectionAnswer(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionProjectApprove, s.cfg.Linkage != nil); !ok {
-		return
-	}
 	var req textRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionProjectApprove, s.cfg.Linkage != nil, &req); !ok {
 		return
 	}
 	o, err := s.cfg.Linkage.AnswerObjection(r.Context(), pathID(r, "id"), req.Text)
@@ -302,12 +290,8 @@ func newActivityJSON(a *shequ.Activity) activityJSON {
 
 // handleAPIActivityRecord serves POST /api/v1/projects/{id}/activities.
 func (s *Server) handleAPIActivityRecord(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionActivityRecord, s.cfg.Linkage != nil); !ok {
-		return
-	}
 	var req activityRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionActivityRecord, s.cfg.Linkage != nil, &req); !ok {
 		return
 	}
 	var fe shequ.FieldErrors
@@ -361,12 +345,8 @@ func newEvaluationJSON(e *shequ.Evaluation) evaluationJSON {
 
 // handleAPIEvaluationSubmit serves POST /api/v1/projects/{id}/evaluations.
 func (s *Server) handleAPIEvaluationSubmit(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionEvaluate, s.cfg.Linkage != nil); !ok {
-		return
-	}
 	var req evaluationRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionEvaluate, s.cfg.Linkage != nil, &req); !ok {
 		return
 	}
 	e := &shequ.Evaluation{ProjectID: pathID(r, "id"), Kind: shequ.EvaluationKind(strings.TrimSpace(req.Kind)), Score: req.Score,

@@ -208,13 +208,9 @@ var errNoService = shequ.Errorf(shequ.EUnavailable, "error.unavailable", "The se
 
 // handleAPIOrgCreate serves POST /api/v1/orgs.
 func (s *Server) handleAPIOrgCreate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionOrgWrite, s.cfg.Orgs != nil)
-	if !ok {
-		return
-	}
 	var req orgRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	a, ok := s.guardJSON(w, r, shequ.ActionOrgWrite, s.cfg.Orgs != nil, &req)
+	if !ok {
 		return
 	}
 	o := &shequ.SocialOrg{}
@@ -283,13 +279,9 @@ func (s *Server) handleAPIOrgList(w http.ResponseWriter, r *http.Request) {
 // handleAPIOrgPatch serves PATCH /api/v1/orgs/{id}: the body is merged
 // onto the stored organization, which is then saved whole.
 func (s *Server) handleAPIOrgPatch(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionOrgWrite, s.cfg.Orgs != nil)
-	if !ok {
-		return
-	}
 	var req orgRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	a, ok := s.guardJSON(w, r, shequ.ActionOrgWrite, s.cfg.Orgs != nil, &req)
+	if !ok {
 		return
 	}
 	o, err := s.findOrg(r)
@@ -319,6 +311,21 @@ func (s *Server) guardService(w http.ResponseWriter, r *http.Request, act shequ.
 	}
 	if !wired {
 		s.error(w, r, errNoService)
+		return nil, false
+	}
+	return a, true
+}
+
+// guardJSON is guardService for an endpoint with a JSON body: it also
+// decodes the body into v (decodeJSON's limits), answering the error when
+// it cannot.
+func (s *Server) guardJSON(w http.ResponseWriter, r *http.Request, act shequ.Action, wired bool, v any) (*shequ.Actor, bool) {
+	a, ok := s.guardService(w, r, act, wired)
+	if !ok {
+		return nil, false
+	}
+	if err := decodeJSON(w, r, v); err != nil {
+		s.error(w, r, err)
 		return nil, false
 	}
 	return a, true

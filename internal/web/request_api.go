@@ -215,12 +215,8 @@ func (s *Server) handleAPIServiceGet(w http.ResponseWriter, r *http.Request) {
 
 // handleAPIRequestCreate serves POST /api/v1/requests.
 func (s *Server) handleAPIRequestCreate(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionRequestSubmit, s.cfg.Requests != nil); !ok {
-		return
-	}
 	var in requestInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionRequestSubmit, s.cfg.Requests != nil, &in); !ok {
 		return
 	}
 	q, err := s.cfg.Requests.Submit(r.Context(), in.domain())
@@ -383,12 +379,8 @@ type bulkTransferInput struct {
 
 // handleAPIRequestBulkTransfer serves POST /api/v1/requests/bulk-transfer.
 func (s *Server) handleAPIRequestBulkTransfer(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionRequestHandle, s.cfg.RequestDesk != nil); !ok {
-		return
-	}
 	var in bulkTransferInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
+	if _, ok := s.guardJSON(w, r, shequ.ActionRequestHandle, s.cfg.RequestDesk != nil, &in); !ok {
 		return
 	}
 	n, err := s.cfg.RequestDesk.BulkTransfer(r.Context(), in.IDs, in.Department, in.Note)

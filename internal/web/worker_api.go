@@ -153,13 +153,9 @@ func canRevealWorker(a *shequ.Actor) bool { return a.Can(shequ.ActionWorkerWrite
 
 // handleAPIWorkerCreate serves POST /api/v1/social-workers.
 func (s *Server) handleAPIWorkerCreate(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionWorkerWrite, s.cfg.Workers != nil)
-	if !ok {
-		return
-	}
 	var req workerRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	a, ok := s.guardJSON(w, r, shequ.ActionWorkerWrite, s.cfg.Workers != nil, &req)
+	if !ok {
 		return
 	}
 	now := s.now()
@@ -242,13 +238,9 @@ func (s *Server) handleAPIWorkerList(w http.ResponseWriter, r *http.Request) {
 
 // handleAPIWorkerPatch serves PATCH /api/v1/social-workers/{id}.
 func (s *Server) handleAPIWorkerPatch(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.guardService(w, r, shequ.ActionWorkerWrite, s.cfg.Workers != nil)
-	if !ok {
-		return
-	}
 	var req workerRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
+	a, ok := s.guardJSON(w, r, shequ.ActionWorkerWrite, s.cfg.Workers != nil, &req)
+	if !ok {
 		return
 	}
 	sw, err := s.findWorker(r, false)

@@ -43,7 +43,7 @@ func benchItem() *shequ.ServiceItem {
 var benchRequestColumns = []string{"id", "number", "token", "item_code", "community", "resident_id",
 	"owner_user_id", "channel", "description", "attrs", "lat", "lng", "address", "state", "department",
 	"delegation_id", "agent_id", "submitted_by", "identity_note", "materials", "missing", "result", "reason",
-	"rating", "rating_note", "due_at", "paused_at", "completed_at", "created_at", "updated_at"}
+	"rating", "rating_note", "due_at", "paused_at", "completed_at", "handling_days", "created_at", "updated_at"}
 
 // benchStateWeights spreads the recent synthetic requests over the states
 // (per 1000): the open states first, then the finished ones, whose weights
@@ -125,7 +125,7 @@ func benchRequestsPrepare(ctx context.Context, e *env, dsn string, f benchReqFla
 }
 
 // generateRequests writes f.requests synthetic requests spread evenly over
-// comms and their per-state counts. The rows hold no personal data (no
+// comms, their per-state counts and their indicator counts. The rows hold no personal data (no
 // resident, numbered descriptions).
 //
 // The rows are written in creation order, over the last three years, so
@@ -146,6 +146,10 @@ func generateRequests(ctx context.Context, e *env, src *sqlstore.IndicatorSource
 	bar := newProgress(e.stderr, e.loc.T("cli.bench.requests.generating"), e.loc.T("cli.import.rows"), int64(f.requests), f.quiet)
 	w := &writer{src: src, table: "service_requests", cols: benchRequestColumns, bar: bar}
 	counts := map[[2]string]int{}
+	// The indicator counts of the rows (request_indicator_counts), as the
+	// store keeps them for real requests; weekends alone are the calendar.
+	tallies := map[shequ.ServiceCountRow]int{}
+	var cal *shequ.Calendar
 	for i := range f.requests {
 		c := comms[i%len(comms)]
 		created := start.Add(time.Duration(i) * step)
@@ -164,19 +168,26 @@ func generateRequests(ctx context.Context, e *env, src *sqlstore.IndicatorSource
 		}
 		counts[[2]string{c, string(state)}]++
 		due := created.Add(14 * 24 * time.Hour)
-		var completed any
+		channel := shequ.Channels[r.IntN(len(shequ.Channels))]
+		tally := shequ.ServiceCountRow{Community: c, ItemCode: benchItemCode, Channel: channel}
+		var completed, days any
 		if !state.Open() && state != shequ.RequestRefused {
-			completed = created.Add(time.Duration(r.Int64N(int64(20 * 24 * time.Hour))))
+			at := created.Add(time.Duration(r.Int64N(int64(20 * 24 * time.Hour))))
+			d := cal.WorkdaysBetween(created, at)
+			completed, days = at, d
+			tally.Done, tally.OnTime, tally.Days = true, !at.After(due), d
 		}
 		rating := 0
 		if state == shequ.RequestRated || (state == shequ.RequestClosed && r.IntN(3) == 0) {
 			rating = 3 + r.IntN(3)
 		}
+		tally.Rating = rating
+		tallies[tally]++
 		id := uuid.Must(uuid.NewV7()).String()
 		err := w.add(ctx, id, fmt.Sprintf("%s-BENCH-%09d", f.county, i+1), fmt.Sprintf("%08x%032x", created.Unix(), i+1),
-			benchItemCode, c, nil, nil, string(shequ.Channels[r.IntN(len(shequ.Channels))]),
+			benchItemCode, c, nil, nil, string(channel),
 			fmt.Sprintf("合成办件%09d", i+1), `{"contact_name":["合成"]}`, nil, nil, "", string(state), "县民政局",
-			nil, nil, "", "", "[]", "[]", "", "", rating, "", due, nil, completed, created, created)
+			nil, nil, "", "", "[]", "[]", "", "", rating, "", due, nil, completed, days, created, created)
 		if err != nil {
 			return err
 		}
@@ -191,5 +202,16 @@ func generateRequests(ctx context.Context, e *env, src *sqlstore.IndicatorSource
 			return err
 		}
 	}
-	return cw.flush(ctx)
+	if err := cw.flush(ctx); err != nil {
+		return err
+	}
+	tw := &writer{src: src, table: "request_indicator_counts",
+		cols: []string{"community", "item_code", "channel", "done", "on_time", "days", "rating", "n"}}
+	b := map[bool]int{false: 0, true: 1}
+	for g, n := range tallies {
+		if err := tw.add(ctx, g.Community, g.ItemCode, string(g.Channel), b[g.Done], b[g.OnTime], g.Days, g.Rating, n); err != nil {
+			return err
+		}
+	}
+	return tw.flush(ctx)
 }

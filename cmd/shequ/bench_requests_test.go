@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"shequ"
 	"shequ/internal/sqlstore"
 )
 
@@ -42,6 +43,35 @@ func storedRequests(t *testing.T, dsn string) int {
 	return int(n)
 }
 
+// tallied checks the indicator counts of the stored requests: one per
+// request, by channel over all four channels, and the completed ones with
+// their working days.
+func tallied(t *testing.T, dsn string) {
+	t.Helper()
+	db := openTestDB(t, dsn)
+	total, done, channels := 0, 0, map[shequ.Channel]bool{}
+	err := sqlstore.NewRequestService(db, sqlstore.NewServiceItemService(db)).ServiceCounts(context.Background(), nil,
+		func(r shequ.ServiceCountRow) {
+			total += r.N
+			channels[r.Channel] = true
+			if r.Done {
+				done += r.N
+				if r.Days < 0 || r.Days > 20 {
+					t.Errorf("a completed group has %d working days", r.Days)
+				}
+			}
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := storedRequests(t, dsn); total != n {
+		t.Errorf("indicator counts hold %d requests, the table %d", total, n)
+	}
+	if done == 0 || done == total || len(channels) != len(shequ.Channels) {
+		t.Errorf("indicator counts: %d done of %d, channels %v", done, total, channels)
+	}
+}
+
 // TestBenchRequestsSQLite runs the workload on SQLite alone: it says that
 // PostgreSQL is skipped, stores the generated and the submitted requests,
 // and reuses the generated ones on a second run.
@@ -56,6 +86,7 @@ func TestBenchRequestsSQLite(t *testing.T) {
 	if n := storedRequests(t, db); n < 3000+400 {
 		t.Errorf("%d stored requests, want at least 3400", n)
 	}
+	tallied(t, db)
 	_, errs = benchRequestsShort(t, db, "-submit", "100")
 	if !strings.Contains(errs, "Reusing the synthetic requests") {
 		t.Errorf("second run did not reuse the requests:\n%s", errs)
@@ -88,6 +119,7 @@ func TestBenchRequestsPostgres(t *testing.T) {
 	if n := storedRequests(t, pg); n < 3000+400 {
 		t.Errorf("%d stored requests on PostgreSQL, want at least 3400", n)
 	}
+	tallied(t, pg)
 }
 
 func TestBenchRequestsUsage(t *testing.T) {

@@ -324,7 +324,7 @@ func (s *IndicatorSource) GroupByStats(ctx context.Context, prefix string, t she
 // data: the registers (`shequ bench gen`) and the requests with their
 // per-state counts (`shequ bench requests`).
 var bulkTables = []string{"social_orgs", "social_org_serves", "social_workers", "social_worker_serves",
-	"service_requests", "request_state_counts"}
+	"service_requests", "request_state_counts", "request_indicator_counts"}
 
 // BulkInsert writes rows into one of the registers' tables as fast as the
 // engine allows, for synthetic benchmark data (`shequ bench gen`): COPY on

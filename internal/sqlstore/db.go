@@ -42,6 +42,10 @@ type DB struct {
 	notesGen atomic.Uint64
 }
 
+// maxPostgresConns is the most connections one process opens to
+// PostgreSQL.
+const maxPostgresConns = 40
+
 // sqlitePragmas are set through the DSN so that every pooled connection gets
 // them, not only the first (PRAGMA is per connection):
 //   - foreign_keys: SQLite does not enforce REFERENCES without it;
@@ -90,6 +94,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// re-opening connections; with 16, 32 clients still a tenth).
 		sqldb.SetMaxIdleConns(64)
 	} else {
+		// A bounded pool: beyond it callers wait for a connection instead
+		// of opening more than the server accepts (PostgreSQL's default
+		// max_connections is 100, shared by every client; a burst of
+		// concurrent requests on a cold cache otherwise failed with "too
+		// many clients").
+		sqldb.SetMaxOpenConns(maxPostgresConns)
 		sqldb.SetMaxIdleConns(8)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}

@@ -219,6 +219,9 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 	}
 	now := s.db.now()
 	item, err := s.catalog.GetItem(ctx, in.ItemCode)
+	if err != nil && shequ.ErrorCode(err) != shequ.ENotFound {
+		return nil, err // the catalogue could not be read: not the caller's fault
+	}
 	if err != nil || !item.Active {
 		var fe shequ.FieldErrors
 		fe.Add("service_code", "request.item.unknown", "No active service item has this code.", nil)
@@ -257,6 +260,9 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 	default:
 		if in.ResidentID != "" {
 			if ref, err = s.findResidentRef(ctx, s.db.db, in.ResidentID, false); err != nil {
+				if shequ.ErrorCode(err) != shequ.ENotFound {
+					return nil, err
+				}
 				var fe shequ.FieldErrors
 				fe.Add("resident_id", "request.resident.unknown", "No resident has this id.", nil)
 				return nil, fe.Err()

@@ -304,11 +304,6 @@ type RequestFilter struct {
 	// OrderByCreated orders by creation time, newest first, instead of by
 	// due date (Open311 lists).
 	OrderByCreated bool
-	// Brief asks the queue for list rows only: id, number, item, community,
-	// state, channel and the due, paused, completed and created times; no
-	// form values, materials, texts or owner (the worker queue page shows
-	// no more, and has a budget of 5 ms).
-	Brief bool
 }
 
 // QueueCounts is the number of requests per state in a queue's division,
@@ -316,8 +311,10 @@ type RequestFilter struct {
 type QueueCounts map[RequestState]int
 
 // QueuePage is a page of the worker queue as its page shows it: brief rows
-// (RequestFilter.Brief) by due date, the counts per state and the counts by
-// item and channel of the scope.
+// by due date (id, number, item, community, state, channel and the due,
+// paused, completed and created times; no form values, materials, texts or
+// owner), the counts per state and the counts by item and channel of the
+// scope.
 type QueuePage struct {
 	Rows   []*ServiceRequest
 	Counts QueueCounts

@@ -68,8 +68,8 @@ const requestColumns = `r.id, r.number, r.token, r.item_code, r.community, r.res
 	r.submitted_by, r.identity_note, r.materials, r.missing, r.result, r.reason, r.rating, r.rating_note,
 	r.due_at, r.paused_at, r.completed_at, r.handling_days, r.created_at, r.updated_at`
 
-// requestBriefColumns are the columns of a brief list row
-// (RequestFilter.Brief), read by scanRequestBrief from service_requests r.
+// requestBriefColumns are the columns of a brief list row (QueuePage) of
+// service_requests r.
 const requestBriefColumns = `r.id, r.number, r.item_code, r.community, r.channel, r.state, r.due_at, r.paused_at,
 	r.completed_at, r.created_at`
 
@@ -114,19 +114,6 @@ func (s *RequestService) scanRequest(row rowScanner) (*shequ.ServiceRequest, err
 	if it, err := s.catalog.GetItem(context.Background(), r.ItemCode); err == nil {
 		r.ItemName = it.Name
 	}
-	return &r, nil
-}
-
-// scanRequestBrief reads requestBriefColumns.
-func (s *RequestService) scanRequestBrief(row rowScanner) (*shequ.ServiceRequest, error) {
-	var r shequ.ServiceRequest
-	var channel, state string
-	var paused, completed time.Time
-	if err := row.Scan(&r.ID, &r.Number, &r.ItemCode, &r.Community, &channel, &state, scanTime(&r.DueAt),
-		scanTime(&paused), scanTime(&completed), scanTime(&r.CreatedAt)); err != nil {
-		return nil, err
-	}
-	s.fillBrief(&r, channel, state, paused, completed)
 	return &r, nil
 }
 

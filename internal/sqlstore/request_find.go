@@ -179,12 +179,6 @@ func (s *RequestService) Find(ctx context.Context, f shequ.RequestFilter) ([]*sh
 
 // scanRequests runs a query of requestColumns.
 func (s *RequestService) scanRequests(ctx context.Context, q querier, query string, args ...any) ([]*shequ.ServiceRequest, error) {
-	return s.scanRequestsWith(ctx, q, s.scanRequest, query, args...)
-}
-
-// scanRequestsWith runs a query whose rows scan reads.
-func (s *RequestService) scanRequestsWith(ctx context.Context, q querier, scan func(rowScanner) (*shequ.ServiceRequest, error),
-	query string, args ...any) ([]*shequ.ServiceRequest, error) {
 	rows, err := q.QueryContext(ctx, s.db.rebind(query), args...)
 	if err != nil {
 		return nil, translateError(err, "find requests")
@@ -192,7 +186,7 @@ func (s *RequestService) scanRequestsWith(ctx context.Context, q querier, scan f
 	defer rows.Close()
 	out := []*shequ.ServiceRequest{}
 	for rows.Next() {
-		r, err := scan(rows)
+		r, err := s.scanRequest(rows)
 		if err != nil {
 			return nil, translateError(err, "find requests")
 		}
@@ -204,7 +198,7 @@ func (s *RequestService) scanRequestsWith(ctx context.Context, q querier, scan f
 // Queue returns a page of the worker queue: requests in the actor's scope
 // in the states of f (the open states by default), by due date then id,
 // after the keyset (AfterDue, AfterID), with the counts per state of the
-// scope; with f.Brief the rows are list rows only. It costs two queries
+// scope. It costs two queries
 // whatever the page size: one page query (a UNION ALL of one index range
 // per state, each already in due order and limited, merged and limited
 // again, then the rows of the page's ids) and one read of the per-state
@@ -228,11 +222,7 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 		defer close(countsDone)
 		countErr = s.queueCounts(ctx, q, prefix, counts)
 	}()
-	columns, from, scan := requestColumns, requestFrom, s.scanRequest
-	if f.Brief {
-		columns, from, scan = requestBriefColumns, ` FROM service_requests r `, s.scanRequestBrief
-	}
-	out, err := s.scanRequestsWith(ctx, q, scan, `SELECT `+columns+from+`WHERE r.id IN (`+ids+`) ORDER BY r.due_at, r.id`, args...)
+	out, err := s.scanRequests(ctx, q, `SELECT `+requestColumns+requestFrom+`WHERE r.id IN (`+ids+`) ORDER BY r.due_at, r.id`, args...)
 	<-countsDone
 	if err == nil {
 		err = countErr

@@ -289,9 +289,17 @@ func TestQueueConstantQueries(t *testing.T) {
 	})
 }
 
-// TestQueueBrief: the brief rows of the queue are the full rows' list
-// columns, in the same order, and nothing else.
-func TestQueueBrief(t *testing.T) {
+// briefOf is what a brief row (QueuePage) keeps of a request.
+func briefOf(f *shequ.ServiceRequest) *shequ.ServiceRequest {
+	return &shequ.ServiceRequest{ID: f.ID, Number: f.Number, ItemCode: f.ItemCode, ItemName: f.ItemName,
+		Community: f.Community, Channel: f.Channel, State: f.State, DueAt: f.DueAt, PausedAt: f.PausedAt,
+		CompletedAt: f.CompletedAt, CreatedAt: f.CreatedAt}
+}
+
+// TestQueuePageBriefRows: the queue page's brief rows are the full rows'
+// list columns, in the same order, and nothing else, paused and completed
+// requests included.
+func TestQueuePageBriefRows(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newRequestFixture(t, db)
 		ctx := actorOf(fx.worker)
@@ -316,20 +324,17 @@ func TestQueueBrief(t *testing.T) {
 		if err != nil || len(full) != 6 {
 			t.Fatalf("full queue: %d rows, %v", len(full), err)
 		}
-		brief, briefCounts, err := fx.reqs.Queue(ctx, shequ.RequestFilter{States: states, Brief: true})
-		if err != nil || len(brief) != len(full) {
-			t.Fatalf("brief queue: %d rows, %v", len(brief), err)
+		page, err := fx.reqs.QueuePage(ctx, shequ.RequestFilter{States: states})
+		if err != nil || len(page.Rows) != len(full) {
+			t.Fatalf("queue page: %+v, %v", page, err)
 		}
-		if diff := cmp.Diff(fullCounts, briefCounts); diff != "" {
-			t.Errorf("counts differ (-full +brief):\n%s", diff)
+		if diff := cmp.Diff(fullCounts, page.Counts); diff != "" {
+			t.Errorf("counts differ (-Queue +QueuePage):\n%s", diff)
 		}
 		paused, completed := 0, 0
-		for i, b := range brief {
+		for i, b := range page.Rows {
 			f := full[i]
-			want := shequ.ServiceRequest{ID: f.ID, Number: f.Number, ItemCode: f.ItemCode, ItemName: f.ItemName,
-				Community: f.Community, Channel: f.Channel, State: f.State, DueAt: f.DueAt, PausedAt: f.PausedAt,
-				CompletedAt: f.CompletedAt, CreatedAt: f.CreatedAt}
-			if diff := cmp.Diff(&want, b); diff != "" {
+			if diff := cmp.Diff(briefOf(f), b); diff != "" {
 				t.Errorf("row %d (-want +brief):\n%s", i, diff)
 			}
 			if f.Values == nil || f.Token == "" || f.ItemName == "" {
@@ -385,11 +390,15 @@ func TestQueuePage(t *testing.T) {
 			if n.Load() != 1 {
 				t.Errorf("limit %d: %d queries, want 1", limit, n.Load())
 			}
-			rows, counts, err := fx.reqs.Queue(ctx, shequ.RequestFilter{Limit: limit, Brief: true})
+			rows, counts, err := fx.reqs.Queue(ctx, shequ.RequestFilter{Limit: limit})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(rows, page.Rows); diff != "" {
+			var brief []*shequ.ServiceRequest
+			for _, r := range rows {
+				brief = append(brief, briefOf(r))
+			}
+			if diff := cmp.Diff(brief, page.Rows); diff != "" {
 				t.Errorf("limit %d: rows (-Queue +QueuePage):\n%s", limit, diff)
 			}
 			if len(page.Rows) != min(limit, 9) {

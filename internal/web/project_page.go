@@ -25,6 +25,7 @@ type projectsPage struct {
 	Query     string // the number or title searched for
 	CanDesign bool
 	Public    bool
+	Base      string // the list's own path, which its links extend
 }
 
 // handleProjectList serves GET /projects.
@@ -41,7 +42,7 @@ func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, "projects", s.localizer(r).T("project.list.title"),
-		&projectsPage{Projects: list, Total: total, Query: q, CanDesign: a.Can(shequ.ActionProjectDesign)})
+		&projectsPage{Projects: list, Total: total, Query: q, CanDesign: a.Can(shequ.ActionProjectDesign), Base: "/projects"})
 }
 
 // projectQuery is the search of a project list: part of a number or title.
@@ -67,7 +68,7 @@ func (s *Server) handlePublicProjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "projects", s.localizer(r).T("project.public.list_title"),
-		&projectsPage{Projects: list, Total: total, Query: q, Public: true})
+		&projectsPage{Projects: list, Total: total, Query: q, Public: true, Base: "/public/projects"})
 }
 
 // projectPage is the data of templates/project.html and

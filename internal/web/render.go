@@ -91,12 +91,12 @@ type view struct {
 	Lang    string
 	Large   bool // large-text mode (适老化)
 	Version string
-	Title   string        // page title, already translated
-	Nav     navMarkup     // the navigation (nav.go)
-	Return  string        // this page's path and query, for the preference forms
-	Q       string        // the search box's value
-	User    *shequ.User   // signed in, nil when anonymous
-	Unread  int           // unread notifications of the signed-in account
+	Title   string      // page title, already translated
+	Nav     navMarkup   // the navigation (nav.go)
+	Return  string      // this page's path and query, for the preference forms
+	Q       string      // the search box's value
+	User    *shequ.User // signed in, nil when anonymous
+	Unread  int         // unread notifications of the signed-in account
 	Data    any
 }
 

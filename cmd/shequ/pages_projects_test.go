@@ -62,6 +62,18 @@ func TestProjectListPages(t *testing.T) {
 				t.Errorf("/projects: %d\n%s", code, html)
 			}
 		}
+		// The approval queue: the project once submitted, not among the
+		// closed ones.
+		if code, body := worker.do("POST", "/api/v1/projects/"+id+"/transitions", map[string]any{"to": "under_review"}); code != http.StatusOK {
+			t.Fatalf("submit: %d %v", code, body)
+		}
+		if code, html := official.page("/projects?status=under_review"); code != http.StatusOK || !strings.Contains(html, `href="/projects/`+id+`"`) ||
+			!strings.Contains(html, `<input type="hidden" name="status" value="under_review">`) {
+			t.Errorf("approval queue: %d\n%s", code, html)
+		}
+		if code, html := official.page("/projects?status=closed"); code != http.StatusOK || strings.Contains(html, `href="/projects/`+id+`"`) {
+			t.Errorf("closed projects: %d\n%s", code, html)
+		}
 		if code, html := anonymous.page("/public/projects"); code != http.StatusOK || !strings.Contains(html, `action="/public/projects"`) {
 			t.Errorf("/public/projects: %d\n%s", code, html)
 		}

@@ -35,6 +35,10 @@ type Main struct {
 	Catalog *i18n.Catalog
 	// DemoProgress, if set, reports the demo load.
 	DemoProgress demo.Progress
+	// DemoPrefix, if set, loads the demo's divisions at, above and below
+	// this code only: a hook for tests (the county alone loads in a
+	// second, the country in a quarter of a minute).
+	DemoPrefix string
 	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
@@ -90,7 +94,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.linkage.Now = now
 			},
-			Facilities: s.facilities, Locations: s.locations,
+			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)

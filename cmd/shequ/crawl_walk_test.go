@@ -1,3 +1,5 @@
+//go:build !race
+
 package main
 
 // The machinery of the route crawl (crawl_test.go): one visitor per role

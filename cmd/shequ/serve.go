@@ -42,6 +42,10 @@ type Main struct {
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
 	LinkageNow func() time.Time
+	// DemoPrefix, if set with Config.Demo, loads the demo with only this
+	// division of the national tree (and its ancestors and descendants): a
+	// hook for tests, which need the demo county, not the whole country.
+	DemoPrefix string
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)
@@ -94,6 +98,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				s.linkage.Now = now
 			},
 			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
+			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)

@@ -42,10 +42,6 @@ type Main struct {
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
 	LinkageNow func() time.Time
-	// DemoPrefix, if set with Config.Demo, loads the demo with only this
-	// division of the national tree (and its ancestors and descendants): a
-	// hook for tests, which need the demo county, not the whole country.
-	DemoPrefix string
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)

@@ -68,7 +68,17 @@ func (s *CareService) RecordVisit(ctx context.Context, v *shequ.Visit) error {
 			}
 		}
 		c.event(objCarePerson, p.ID, p.Community, auditVisitRecord, "", "", string(v.Mode))
+		open := 0
 		if v.RaisesAlert(p) {
+			// One alert at a time per person: while one is being handled,
+			// a further visit finding the child alone adds to it (the
+			// visit is on record) rather than raising another.
+			if err := c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM care_alerts WHERE person_id = ?
+				AND status <> 'closed'`), p.ID).Scan(&open); err != nil {
+				return "", "", translateError(err, "find open alerts")
+			}
+		}
+		if v.RaisesAlert(p) && open == 0 {
 			a := &shequ.CareAlert{Community: p.Community, Source: shequ.AlertFromVisit, VisitID: v.ID, PersonID: p.ID,
 				Concern: shequ.ConcernLivingAlone}
 			if err := s.raiseAlert(c, a); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"shequ"
+	"shequ/internal/indicator"
 )
 
 // careFx is the cast of the care tests in 递铺街道, 安吉县: the 儿童主任 of
@@ -543,3 +544,57 @@ func TestWorkLogs(t *testing.T) {
 }
 
 func dir(fx *careFx) context.Context { return actorOf(fx.director) }
+
+// TestCareIndicators: the module "care" counts people by kind and risk,
+// assessed guardians, plans on time and overdue, alerts and their response,
+// communities with a 儿童主任, cases, referrals and service, on both
+// engines; and counts under 5 are marked for suppression on exports.
+func TestCareIndicators(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newCareFx(t, db)
+		db.Now = fx.clock.Now
+		dir := actorOf(fx.director)
+		p := fx.childPerson(fx.child, shequ.RiskHigh)
+		mustDo(t, fx.s.RegisterCarePerson(dir, p))
+		w := &shequ.CarePerson{ResidentID: fx.grandma.ID, Kind: shequ.CareElderly, Reason: shequ.ReasonChildrenAway, Risk: shequ.RiskLow}
+		mustDo(t, fx.s.RegisterCarePerson(dir, w))
+		mustDo(t, fx.s.RecordVisit(dir, &shequ.Visit{PersonID: w.ID, Date: fx.clock.Now(), Mode: shequ.VisitHome}))
+		r := report(kangshan)
+		mustDo(t, fx.s.SubmitReport(cliContext(), r))
+		fx.clock.Add(3 * time.Hour)
+		must(fx.s.AcknowledgeAlert(dir, r.AlertID))(t)
+		k := &shequ.Case{ResidentID: fx.child.ID, Area: shequ.AreaCare, Origin: shequ.OriginCare, Summary: "个案"}
+		mustDo(t, fx.s.OpenCase(dir, k))
+		mustDo(t, fx.s.ReferCase(dir, k.ID, &shequ.Referral{Target: shequ.ReferToOrg, OrgID: fx.org.ID, Note: "请托管"}))
+		mustDo(t, fx.s.RecordWorkLog(actorOf(fx.socialWk), &shequ.WorkLog{Community: kangshan, Date: fx.clock.Now(),
+			Method: shequ.MethodGroup, Area: shequ.AreaCare, Function: shequ.FuncCapacity, Minutes: 90,
+			Beneficiary: shequ.ForGroup, Beneficiaries: 8}))
+		fx.clock.Add(8 * 24 * time.Hour) // the child's first visit (due in 7 days) is now overdue
+		src := NewIndicatorSource(db)
+		eng := indicator.New(src, NewTargetService(db), indicator.CareModule(src))
+		eng.Now = fx.clock.Now
+		mustDo(t, eng.Load(t.Context()))
+		rep := must(eng.IndicatorReport(asActor(shequ.RoleOfficial, "330523"), "330523"))(t)
+		f := rep.Stats.Care
+		if f.UnderCare() != 2 || f.ByKindRisk[shequ.CareChild][shequ.RiskHigh] != 1 || f.OfKind(shequ.CareElderly) != 1 ||
+			f.Children != 1 || f.ChildrenAssessed != 1 || f.PlansOnTime != 1 || f.PlansOverdue != 1 || f.Visits90 != 1 ||
+			f.Visits90OnTime != 1 || f.Alerts != 1 || f.AlertsAckIn24h != 1 || f.MedianResponse() != 4 ||
+			f.CasesOpened != 1 || f.CasesOpen != 1 || f.Referrals != 1 || f.ServedBySocialWorker != 1 ||
+			f.MinutesByArea[shequ.AreaCare] != 90 || f.MinutesByFunction[shequ.FuncCapacity] != 90 {
+			t.Errorf("care figures = %+v", f)
+		}
+		// Two villages of the fixture's county have a 儿童主任.
+		without := 0
+		for _, d := range shequ.IndicatorDefs {
+			if d.Key == "care_without_director" {
+				without = d.Count(&rep.Stats)
+			}
+			if d.Key == "care_under_care" && (!d.Sensitive || !shequ.SuppressSmall(d.Count(&rep.Stats))) {
+				t.Errorf("2 people under care are not suppressed on exports")
+			}
+		}
+		if f.WithDirector != 2 || without != rep.Stats.Communities-2 {
+			t.Errorf("with director %d, without %d of %d", f.WithDirector, without, rep.Stats.Communities)
+		}
+	})
+}

@@ -150,15 +150,14 @@ func (s *CareService) RecordSupervision(ctx context.Context, sv *shequ.Supervisi
 		if err != nil || u.Role != shequ.RoleSocialWorker || u.ID == actorID(ctx) {
 			return "", "", fieldError("worker_user_id", "supervision.worker.required", "Pick the social worker supervised.")
 		}
+		// The session belongs to the worker's area (a community or a
+		// township): the supervisor must cover it.
 		sv.Community = u.Scope
-		if len(sv.Community) < 2 {
-			sv.Community = ""
-		}
 		if err := authorizeResident(ctx, shequ.ActionWorkSupervise, &shequ.Object{Division: u.Scope}); err != nil {
 			return "", "", refuse(err, auditSupervision, objSupervisor, sv.WorkerUserID, u.Scope)
 		}
-		if len(u.Scope) != 12 {
-			return "", "", fieldError("worker_user_id", "supervision.worker.community", "The social worker's account must be bound to a community.")
+		if u.Scope == "" {
+			return "", "", fieldError("worker_user_id", "supervision.worker.community", "The social worker's account must be bound to an area.")
 		}
 		sv.ID, sv.SupervisorID, sv.CreatedAt, sv.Date = newUUID7(), actorID(ctx), c.now, shequ.Day(sv.Date)
 		notes, err := s.seal(sv.Notes, "supervision", "notes", sv.ID)

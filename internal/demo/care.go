@@ -40,7 +40,7 @@ var careSeeds = []struct {
 	{"陈小磊", "20180920", "151", Kangshan, shequ.CareChild, shequ.RiskHigh, 12}, // overdue (weekly)
 	{"沈佳怡", "20130105", "162", Kangshan, shequ.CareChild, shequ.RiskMedium, 20},
 	{"沈浩然", "20110304", "171", Kangshan, shequ.CareChild, shequ.RiskLow, 40},
-	{"许诺", "20101215", "181", Kangshan, shequ.CareChild, shequ.RiskLow, 60},       // turns 16 this month
+	{"许诺", "20101120", "181", Kangshan, shequ.CareChild, shequ.RiskLow, 60},       // 16 since November: proposed for exit
 	{"钱桂英", "19480616", "202", Kangshan, shequ.CareElderly, shequ.RiskMedium, 45}, // overdue (monthly)
 	{"孙美华", "19880808", "222", Kangshan, shequ.CareWoman, shequ.RiskLow, 30},
 	{"朱子轩", "20140721", "191", Lujia, shequ.CareChild, shequ.RiskMedium, 10},

@@ -35,6 +35,10 @@ type Main struct {
 	Catalog *i18n.Catalog
 	// DemoProgress, if set, reports the demo load.
 	DemoProgress demo.Progress
+	// DemoPrefix, if set, loads the demo's divisions at, above and below
+	// this code only: a hook for tests (the county alone loads in a
+	// second, the country in a quarter of a minute).
+	DemoPrefix string
 	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
@@ -95,7 +99,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.linkage.Now = now
 			},
-			Facilities: s.facilities, Locations: s.locations,
+			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
 			Care: s.care, CareClock: func(now func() time.Time) {
 				if now == nil {
 					now = m.CareNow
@@ -119,6 +123,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("load indicators: %w", err)
 	}
 	m.Logger.Info("indicators loaded", "seconds", time.Since(started).Seconds())
+	if err := m.startJobs(ctx); err != nil {
+		return err
+	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go m.snapshots(bgctx, 6*time.Hour)
@@ -267,7 +274,7 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 func (m *Main) Done() <-chan error { return m.done }
 
 // Close stops the server, waiting up to 10 seconds for requests in flight,
-// then closes the database.
+// then the background jobs, then closes the database.
 func (m *Main) Close() error {
 	var errs []error
 	if m.http != nil {
@@ -284,6 +291,13 @@ func (m *Main) Close() error {
 		m.stop = nil
 	}
 	if m.svc != nil {
+		// Running jobs get the rest of the 10 seconds, then are cancelled
+		// (and retried by the next server).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.svc.jobs.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
 		if err := m.svc.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}

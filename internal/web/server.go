@@ -102,6 +102,8 @@ type Server struct {
 	openapi []byte
 	// throttle limits login and registration attempts per client address.
 	throttle *throttle
+	// imports holds a token per import running (maxConcurrentImports).
+	imports chan struct{}
 }
 
 // processStart approximates the process start time for
@@ -133,6 +135,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
+	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error
 	if s.static, err = newStaticFiles(); err != nil {
 		return nil, fmt.Errorf("web: load static files: %w", err)

@@ -243,7 +243,6 @@ func (s *CareService) RaiseCareNeed(ctx context.Context, community string, kind 
 	if err != nil {
 		return nil, translateError(err, "count needs")
 	}
-	seen := map[string]bool{}
 	for rows.Next() {
 		var k, needs string
 		if err := rows.Scan(&k, &needs); err != nil {
@@ -255,9 +254,11 @@ func (s *CareService) RaiseCareNeed(ctx context.Context, community string, kind 
 				counts[shequ.CareKind(k)]++
 			}
 		}
-		seen[k] = true
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translateError(err, "count needs")
+	}
 	total := counts[shequ.CareChild] + counts[shequ.CareWoman] + counts[shequ.CareElderly]
 	if total == 0 {
 		return nil, fieldError("kind", "care.need.none", "No visit found this need in the community.")

@@ -50,6 +50,8 @@ type Main struct {
 	ln   net.Listener
 	http *http.Server
 	done chan error
+	// ops is the running state of issue 14's operations (serve_ops.go).
+	ops opsState
 }
 
 // Run opens the database (migrating it unless NoMigrate), loads the demo when
@@ -153,8 +155,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 		// The facility upload page (issue 7).
 		ImportFacilities: m.importFacilities,
+
+		// Issue 14: who may read /metrics (serve_ops.go).
+		MetricsToken:     m.Config.Ops.MetricsToken,
+		MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
 	})
 	if err != nil {
+		return err
+	}
+	if err := m.startOps(h); err != nil {
 		return err
 	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
@@ -279,6 +288,7 @@ func (m *Main) Close() error {
 		<-m.bg
 		m.stop = nil
 	}
+	errs = append(errs, m.stopOps())
 	if m.svc != nil {
 		// Running jobs get the rest of the 10 seconds, then are cancelled
 		// (and retried by the next server).

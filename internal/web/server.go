@@ -33,6 +33,12 @@ type Config struct {
 	Readiness shequ.Readiness
 	// DBStats, if set, feeds the connection pool gauges of /metrics.
 	DBStats func() sql.DBStats
+	// MetricsToken, if set, is the bearer token /metrics requires;
+	// MetricsElsewhere says that /metrics is served on a listener of its
+	// own (MetricsHandler). With neither, /metrics answers 404
+	// (metrics_access.go).
+	MetricsToken     string
+	MetricsElsewhere bool
 	// SecureCookies marks cookies Secure; set it when served over TLS.
 	SecureCookies bool
 

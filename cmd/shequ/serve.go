@@ -120,6 +120,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go m.snapshots(bgctx, 6*time.Hour)
+	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	h, err := web.NewServer(web.Config{
 		Version:         version,
 		Logger:          m.Logger,
@@ -156,9 +160,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// The facility upload page (issue 7).
 		ImportFacilities: m.importFacilities,
 
-		// Issue 14: who may read /metrics (serve_ops.go).
+		// Issue 14: who may read /metrics (serve_ops.go), which proxies
+		// name the client.
 		MetricsToken:     m.Config.Ops.MetricsToken,
 		MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
+		TrustedProxies:   proxies,
 	})
 	if err != nil {
 		return err

@@ -68,6 +68,13 @@ func opsFromEnv(getenv func(string) string, c *Config) error {
 		}
 		c.Ops.MetricsToken = strings.TrimSpace(string(b))
 	}
+	if v := getenv("SHEQU_LOGIN_RATE_ACCOUNT"); v != "" {
+		var n int
+		if _, err := fmt.Sscan(v, &n); err != nil {
+			return fmt.Errorf("SHEQU_LOGIN_RATE_ACCOUNT=%q: want a whole number (环境变量取值应为整数)", v)
+		}
+		c.Security.AccountLoginsPerMinute = n
+	}
 	if v := getenv("SHEQU_AUDIT_CHECKPOINT_EVERY"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -89,6 +96,7 @@ func (c *Config) bindDBOps(fs *flag.FlagSet) {
 func (c *Config) bindServeOps(fs *flag.FlagSet) {
 	fs.StringVar(&c.Ops.MetricsAddr, "metrics-addr", c.Ops.MetricsAddr, "serve /metrics on this address of its own, host:port (env SHEQU_METRICS_ADDR)")
 	fs.StringVar(&c.Ops.MetricsToken, "metrics-token", c.Ops.MetricsToken, "bearer token /metrics requires (env SHEQU_METRICS_TOKEN or SHEQU_METRICS_TOKEN_FILE); without it and -metrics-addr, /metrics is not served")
+	fs.IntVar(&c.Security.AccountLoginsPerMinute, "login-rate-account", c.Security.AccountLoginsPerMinute, "sign-in attempts a minute allowed at one user name, from all addresses (env SHEQU_LOGIN_RATE_ACCOUNT)")
 	fs.StringVar(&c.Ops.TrustedProxies, "trusted-proxies", c.Ops.TrustedProxies, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (env SHEQU_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.Ops.AuditCheckpointEvery, "audit-checkpoint-every", c.Ops.AuditCheckpointEvery, "how often a signed checkpoint of the audit trail is written (env SHEQU_AUDIT_CHECKPOINT_EVERY)")
 }
@@ -107,6 +115,9 @@ func (c Config) validateOps(add func(field, key, msg string, data map[string]any
 	}
 	if t := c.Ops.MetricsToken; t != "" && (len(t) < 16 || len(t) > 256 || strings.ContainsAny(t, " \t\r\n")) {
 		add("metrics_token", "config.metrics_token", "-metrics-token: want 16 to 256 characters without spaces", nil)
+	}
+	if n := c.Security.AccountLoginsPerMinute; n < 1 || n > 10000 {
+		add("login_rate_account", "config.login_rate_account", "-login-rate-account: want 1 to 10000 a minute", nil)
 	}
 	if _, err := ParseProxies(c.Ops.TrustedProxies); err != nil {
 		add("trusted_proxies", "config.trusted_proxies", fmt.Sprintf("-trusted-proxies: %v", err), map[string]any{"Value": c.Ops.TrustedProxies})

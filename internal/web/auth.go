@@ -42,7 +42,7 @@ var errBadToken = shequ.Errorf(shequ.EUnauthorized, "auth.token.invalid", "The A
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := shequ.WithRequestMeta(r.Context(), shequ.RequestMeta{
-			ClientAddr: clientAddr(r),
+			ClientAddr: s.clientAddr(r),
 			RequestID:  requestID(r.Context()),
 		})
 		r = r.WithContext(ctx)

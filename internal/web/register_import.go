@@ -63,6 +63,11 @@ func (m *registerMount[T]) handleImport(w http.ResponseWriter, r *http.Request) 
 		m.s.render(w, r, http.StatusServiceUnavailable, "resident_import", title, p)
 		return
 	}
+	release, ok := m.s.importSlot(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		m.s.error(w, r, errBadForm)
@@ -194,6 +199,11 @@ func (m *registerMount[T]) handleAPIImport(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
+	release, ok := m.s.importSlot(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	l := m.s.localizer(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
 	var fe shequ.FieldErrors

@@ -54,6 +54,9 @@ var Orgs = (&Schema[shequ.SocialOrg]{
 
 // OrgStore binds the organization register to its service.
 func OrgStore(svc shequ.OrgService) Store[shequ.SocialOrg] {
+	if svc == nil {
+		return Store[shequ.SocialOrg]{} // a build without the module: its pages answer 503
+	}
 	return Store[shequ.SocialOrg]{
 		Find: func(ctx context.Context, id string, _ bool) (*shequ.SocialOrg, error) {
 			return svc.FindOrgByID(ctx, id)
@@ -62,8 +65,6 @@ func OrgStore(svc shequ.OrgService) Store[shequ.SocialOrg] {
 			return svc.FindOrgs(ctx, shequ.OrgFilter{Community: q.Community, Kind: shequ.OrgKind(q.Get("kind")),
 				Status: shequ.OrgStatus(q.Get("status")), Query: q.Text, Offset: q.Offset, Limit: q.Limit})
 		},
-		Create: func(ctx context.Context, o *shequ.SocialOrg) error { return svc.CreateOrg(ctx, o) },
-		Update: func(ctx context.Context, o *shequ.SocialOrg) error { return svc.UpdateOrg(ctx, o) },
-		Import: func(ctx context.Context, os []*shequ.SocialOrg) error { return svc.ImportOrgs(ctx, os) },
+		Create: svc.CreateOrg, Update: svc.UpdateOrg, Import: svc.ImportOrgs,
 	}
 }

@@ -25,6 +25,10 @@ type registerInput struct {
 	Options                          []registerOption
 	From, To                         string // range
 	Lat, Lng, GCJ02                  string // location
+	// Groups are a community picker's choices ("community"); empty: the
+	// code is typed. Townships lets a filter pick a whole township.
+	Groups    []pickerGroup
+	Townships bool
 }
 
 // registerOption is one choice of a select or a box of a set.
@@ -274,8 +278,18 @@ func (m *registerMount[T]) renderForm(w http.ResponseWriter, r *http.Request, st
 		p.Action, p.Cancel = m.recordPath(x)+"/edit", m.recordPath(x)
 	}
 	shown := map[string]bool{}
+	a := shequ.ActorFrom(r.Context())
+	var groups []pickerGroup
+	picked := false
 	for _, f := range m.schema.Fields {
 		in := m.input(l, f, x, edit, values)
+		if f.Kind == register.KindCommunity && a != nil {
+			if !picked {
+				groups, _ = m.s.communityPicker(r.Context(), a.Scope)
+				picked = true
+			}
+			m.picker(l, &in, groups, "form.choose")
+		}
 		for _, n := range append([]string{f.Name}, append(f.Shows, f.Inputs()...)...) {
 			if e, ok := errs[n]; ok && !shown[n] {
 				in.Err = strings.TrimSpace(in.Err + " " + e)
@@ -359,6 +373,22 @@ func (m *registerMount[T]) input(l *i18n.Localizer, f *register.Field[T], x *T, 
 		in.GCJ02 = values["coordinate_system"]
 	}
 	return in
+}
+
+// picker turns a community input into a choice among groups when its
+// value is one of them (or blank); else the code stays typed.
+func (m *registerMount[T]) picker(l *i18n.Localizer, in *registerInput, groups []pickerGroup, blank string) {
+	if len(groups) == 0 {
+		return
+	}
+	g, found := pick(groups, in.Value)
+	if !found && in.Value != "" && !(in.Townships && slices.ContainsFunc(groups, func(g pickerGroup) bool { return g.Code == in.Value })) {
+		return
+	}
+	in.Kind, in.Groups, in.Hint = "community", g, ""
+	if blank != "" {
+		in.Blank = l.T(blank)
+	}
 }
 
 // options are the choices of a select of field f, value selected.

@@ -34,6 +34,15 @@ func (m *registerMount[T]) importPage(r *http.Request, a *shequ.Actor) *importPa
 	if a != nil && len(a.Scope) == 12 {
 		p.Community = a.Scope
 	}
+	if p.AskCommunity && a != nil {
+		groups, _ := m.s.communityPicker(r.Context(), a.Scope)
+		p.CommunityInput = registerInput{Kind: "text", ID: "import-community", Name: "community_code", Label: l.T("import.community.default"),
+			Hint: l.T("import.community.default.hint"), Mode: "numeric", Max: 12}
+		m.picker(l, &p.CommunityInput, groups, "import.community.none")
+		if p.CommunityInput.Kind == "community" {
+			p.CommunityInput.Hint = l.T("import.community.default.hint")
+		}
+	}
 	for _, o := range m.schema.Import.Options {
 		p.Options = append(p.Options, importOption{Name: o.Name, Label: l.T(o.Label)})
 	}
@@ -77,6 +86,10 @@ func (m *registerMount[T]) handleImport(w http.ResponseWriter, r *http.Request) 
 	var fe shequ.FieldErrors
 	opt := m.importOptions(r.FormValue, &fe, a, "community_code")
 	p.Community = opt.Community
+	if p.CommunityInput.Kind == "community" {
+		p.CommunityInput.Groups, _ = pick(p.CommunityInput.Groups, opt.Community)
+	}
+	p.CommunityInput.Value = opt.Community
 	for i := range p.Options {
 		p.Options[i].Checked = opt.Options[p.Options[i].Name]
 	}

@@ -158,6 +158,16 @@ func (m *registerMount[T]) handleList(w http.ResponseWriter, r *http.Request) {
 		p.Links = m.links(l, q)
 	}
 	p.Filters = m.filterInputs(l, r.URL.Query(), q)
+	for i := range p.Filters {
+		if in := &p.Filters[i]; in.Name != "" && m.isCommunityFilter(in.Name) {
+			groups, _ := s.communityPicker(r.Context(), a.Scope)
+			if in.Value == a.Scope {
+				in.Value = "" // the default: the whole area
+			}
+			in.Townships = len(a.Scope) < 9
+			m.picker(l, in, groups, "filter.any")
+		}
+	}
 	if err != nil {
 		e := shequ.AsError(err)
 		if len(e.Fields) == 0 {
@@ -232,6 +242,16 @@ func (m *registerMount[T]) filterInputs(l *i18n.Localizer, q url.Values, rq regi
 		out = append(out, in)
 	}
 	return out
+}
+
+// isCommunityFilter reports whether the filter named name is the community.
+func (m *registerMount[T]) isCommunityFilter(name string) bool {
+	for _, f := range m.schema.Filters {
+		if f.Name == name {
+			return f.Kind == register.FilterCommunity
+		}
+	}
+	return false
 }
 
 // setFilterErrors puts the field errors of the list's query beside their

@@ -603,3 +603,30 @@ func TestRegisterOpenAPI(t *testing.T) {
 		t.Error("coordinate_system is input only")
 	}
 }
+
+// People pick a community by name, grouped by township, within their area;
+// a filter may also pick a whole township.
+func TestRegisterCommunityPicker(t *testing.T) {
+	s, id, _ := newThingServer(t)
+	w := s.get(t, "/things/new", "Cookie", id.session("official"))
+	body := w.Body.String()
+	for _, want := range []string{`<select id="thing-community-code" name="community_code">`, `<optgroup label="递铺街道">`,
+		`<option value="330523001002">苕秀社区居委会</option>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("form lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `<option value="330523001">`) {
+		t.Error("a form offers a township for a community")
+	}
+	w = s.get(t, "/things?community=330523001", "Cookie", id.session("official"))
+	if !strings.Contains(w.Body.String(), `<option value="330523001" selected>递铺街道（全部）</option>`) {
+		t.Errorf("filter:\n%s", w.Body)
+	}
+	// A worker of one community picks it alone, preset.
+	w = s.get(t, "/things/new", "Cookie", id.session("worker"))
+	if !strings.Contains(w.Body.String(), `<option value="330523001002" selected>苕秀社区居委会</option>`) ||
+		strings.Count(w.Body.String(), "<option value=\"3305") != 1 {
+		t.Errorf("worker's form:\n%s", w.Body)
+	}
+}

@@ -59,6 +59,8 @@ type importPage struct {
 	// CommunityOptional: the community is only for rows without one (a
 	// register's file may name each row's).
 	CommunityOptional bool
+	// Community is picked among these groups when there are some.
+	CommunityInput registerInput
 	Options           []importOption // a register's import options
 	Report            *ResidentImportReport
 	// ErrorsCSV is a data URL of the rejected rows as CSV, ErrorsName its

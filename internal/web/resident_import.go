@@ -61,8 +61,8 @@ type importPage struct {
 	CommunityOptional bool
 	// Community is picked among these groups when there are some.
 	CommunityInput registerInput
-	Options           []importOption // a register's import options
-	Report            *ResidentImportReport
+	Options        []importOption // a register's import options
+	Report         *ResidentImportReport
 	// ErrorsCSV is a data URL of the rejected rows as CSV, ErrorsName its
 	// file name.
 	ErrorsCSV  template.URL

@@ -29,7 +29,7 @@ var Orgs = (&Schema[shequ.SocialOrg]{
 		Date("founded_on", func(o *shequ.SocialOrg) **time.Time { return &o.FoundedOn }).Alias("成立日期"),
 		Text("leader", 50, func(o *shequ.SocialOrg) *string { return &o.Leader }).Alias("负责人"),
 		Phone("leader_phone", func(o *shequ.SocialOrg) *shequ.Phone { return &o.LeaderPhone }).Alias("负责人电话", "联系电话"),
-		Int("members", 0, 1_000_000, func(o *shequ.SocialOrg) *int { return &o.Members }).
+		Int("members", 0, 1_000_000, func(o *shequ.SocialOrg) *int { return &o.Members }).Blanked().
 			Invalid("org.members.invalid", "The number of members is from 0 to 1000000.").Alias("成员人数"),
 		Int("grade", 0, 5, func(o *shequ.SocialOrg) *int { return &o.Grade }).Pick("org.grade").WithUnits("A", "a").
 			Invalid("org.grade.invalid", "A capacity grade is 1A to 5A and comes with its date.").Alias("评估等级", "等级"),

@@ -126,8 +126,14 @@ func (m *registerMount[T]) showPageData(r *http.Request, a *shequ.Actor, x *T, r
 			at.Value = fn(l, x)
 		} else {
 			v := f.Show(x, reveal)
-			at.Value = shownHTML(l, v)
-			if v.Code || v.Division != "" {
+			names := map[string]string{}
+			if v.Division != "" && m.s.cfg.Divisions != nil {
+				if d, err := m.s.cfg.Divisions.FindDivisionByCode(r.Context(), v.Division); err == nil {
+					names[d.Code] = d.Name
+				}
+			}
+			at.Value = shownHTML(l, v, names)
+			if v.Code && v.Division == "" {
 				at.Class = "code"
 			}
 			if v.Masked {

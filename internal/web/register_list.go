@@ -158,9 +158,10 @@ func (m *registerMount[T]) handleList(w http.ResponseWriter, r *http.Request) {
 		p.Links = m.links(l, q)
 	}
 	p.Filters = m.filterInputs(l, r.URL.Query(), q)
+	groups, _ := s.communityPicker(r.Context(), a.Scope)
+	names := pickerNames(groups)
 	for i := range p.Filters {
 		if in := &p.Filters[i]; in.Name != "" && m.isCommunityFilter(in.Name) {
-			groups, _ := s.communityPicker(r.Context(), a.Scope)
 			if in.Value == a.Scope {
 				in.Value = "" // the default: the whole area
 			}
@@ -189,7 +190,7 @@ func (m *registerMount[T]) handleList(w http.ResponseWriter, r *http.Request) {
 	for _, x := range list {
 		row := registerRow{ID: m.schema.ID(x), Href: m.recordPath(x)}
 		for _, c := range m.schema.Columns {
-			row.Cells = append(row.Cells, m.cell(l, m.schema.Field(c), x))
+			row.Cells = append(row.Cells, m.cell(l, m.schema.Field(c), x, names))
 		}
 		p.Rows = append(p.Rows, row)
 	}
@@ -273,20 +274,20 @@ func numeric[T any](f *register.Field[T]) bool {
 
 // cell is a field's value for the list and the show page: the register's
 // own rendering if it has one, else the kind's.
-func (m *registerMount[T]) cell(l *i18n.Localizer, f *register.Field[T], x *T) template.HTML {
+func (m *registerMount[T]) cell(l *i18n.Localizer, f *register.Field[T], x *T, names map[string]string) template.HTML {
 	if fn := m.cells[f.Name]; fn != nil {
 		return fn(l, x)
 	}
 	if fn := m.shows[f.Name]; fn != nil {
 		return fn(l, x)
 	}
-	return shownHTML(l, f.Show(x, false))
+	return shownHTML(l, f.Show(x, false), names)
 }
 
 // shownHTML prints a field's value: labels of an enumeration's values
 // (、 between them), codes in a monospace face, a date in the reader's
 // form, text as it is; "—" when there is none.
-func shownHTML(l *i18n.Localizer, v register.Shown) template.HTML {
+func shownHTML(l *i18n.Localizer, v register.Shown, names map[string]string) template.HTML {
 	esc := template.HTMLEscapeString
 	var b strings.Builder
 	switch {
@@ -306,6 +307,11 @@ func shownHTML(l *i18n.Localizer, v register.Shown) template.HTML {
 				b.WriteString(esc(x))
 			}
 		}
+	case v.Division != "" && names[v.Division] != "":
+		// The community by its name, its code beside it for those who
+		// work with codes.
+		b.WriteString(`<a href="/divisions/` + esc(v.Division) + `">` + esc(names[v.Division]) + `</a> <span class="code hint">` +
+			esc(v.Division) + `</span>`)
 	case v.Division != "":
 		b.WriteString(`<a class="code" href="/divisions/` + esc(v.Division) + `">` + esc(v.Division) + `</a>`)
 	case v.Text != "":

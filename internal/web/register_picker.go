@@ -90,3 +90,15 @@ func pick(groups []pickerGroup, value string) ([]pickerGroup, bool) {
 	}
 	return out, found
 }
+
+// pickerNames maps the codes of a picker's communities to their names (the
+// lists show communities by name).
+func pickerNames(groups []pickerGroup) map[string]string {
+	out := map[string]string{}
+	for _, g := range groups {
+		for _, o := range g.Options {
+			out[o.Value] = o.Label
+		}
+	}
+	return out
+}

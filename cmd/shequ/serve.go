@@ -42,6 +42,10 @@ type Main struct {
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
 	LinkageNow func() time.Time
+	// CareNow, if set, is the rule clock of the care service
+	// (acknowledgement deadlines, due visits, ages): browser tests move it
+	// forward to see an alert escalate.
+	CareNow func() time.Time
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)
@@ -78,6 +82,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	s := m.svc
 	s.linkage.Now = m.LinkageNow
+	s.care.Now = m.CareNow
 	// The holiday table first: the demo's objection periods count on it,
 	// as every later one does.
 	if err := seedServiceDefaults(ctx, s); err != nil {
@@ -94,6 +99,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				s.linkage.Now = now
 			},
 			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
+			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
+			Care: s.care, CareClock: func(now func() time.Time) {
+				if now == nil {
+					now = m.CareNow
+				}
+				s.care.Now = now
+			},
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)

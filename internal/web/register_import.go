@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"html/template"
 	"io"
@@ -84,7 +85,7 @@ func (m *registerMount[T]) handleImport(w http.ResponseWriter, r *http.Request) 
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
 	var fe shequ.FieldErrors
-	opt := m.importOptions(r.FormValue, &fe, a, "community_code")
+	opt := m.importOptions(r.Context(), r.FormValue, &fe, a, "community_code")
 	p.Community = opt.Community
 	if p.CommunityInput.Kind == "community" {
 		p.CommunityInput.Groups, _ = pick(p.CommunityInput.Groups, opt.Community)
@@ -136,8 +137,11 @@ func (m *registerMount[T]) handleImport(w http.ResponseWriter, r *http.Request) 
 // importOptions reads the community of rows without one and the schema's
 // options from form values (the upload page) or query parameters (the
 // API); a community must be one of the actor's.
-func (m *registerMount[T]) importOptions(get func(string) string, fe *shequ.FieldErrors, a *shequ.Actor, communityParam string) register.ImportOptions {
+func (m *registerMount[T]) importOptions(ctx context.Context, get func(string) string, fe *shequ.FieldErrors, a *shequ.Actor, communityParam string) register.ImportOptions {
 	opt := register.ImportOptions{Now: m.s.now(), Options: map[string]bool{}, Labels: m.s.labels}
+	if m.schema.Has(register.KindPerson) {
+		opt.Person = m.importPerson(ctx, a)
+	}
 	if m.schema.Import.DefaultCommunity {
 		opt.Community = strings.TrimSpace(get(communityParam))
 		if opt.Community != "" {
@@ -220,7 +224,7 @@ func (m *registerMount[T]) handleAPIImport(w http.ResponseWriter, r *http.Reques
 	l := m.s.localizer(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
 	var fe shequ.FieldErrors
-	opt := m.importOptions(r.URL.Query().Get, &fe, a, "community")
+	opt := m.importOptions(r.Context(), r.URL.Query().Get, &fe, a, "community")
 	var file io.Reader = r.Body
 	name := r.URL.Query().Get("filename")
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))

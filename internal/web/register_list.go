@@ -190,7 +190,11 @@ func (m *registerMount[T]) handleList(w http.ResponseWriter, r *http.Request) {
 	for _, x := range list {
 		row := registerRow{ID: m.schema.ID(x), Href: m.recordPath(x)}
 		for _, c := range m.schema.Columns {
-			row.Cells = append(row.Cells, m.cell(l, m.schema.Field(c), x, names))
+			if f := m.schema.Field(c); f.Kind == register.KindPerson && m.cells[c] == nil {
+				row.Cells = append(row.Cells, m.personHTML(r.Context(), l, f.FormText(x)[0]))
+			} else {
+				row.Cells = append(row.Cells, m.cell(l, f, x, names))
+			}
 		}
 		p.Rows = append(p.Rows, row)
 	}

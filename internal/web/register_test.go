@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"shequ"
+	"shequ/internal/mock"
 	"shequ/internal/register"
 )
 
@@ -36,6 +37,7 @@ type thing struct {
 	Phone                     shequ.Phone
 	IDNumber                  shequ.IDNumber
 	Lat, Lng                  *float64
+	ResidentID                string
 	Created, Updated          time.Time
 }
 
@@ -76,6 +78,7 @@ var things = (&register.Schema[thing]{
 		register.Phone("phone", func(x *thing) *shequ.Phone { return &x.Phone }),
 		register.IDNumber("id_number", func(x *thing) *shequ.IDNumber { return &x.IDNumber }).Alias("身份证号"),
 		register.Location("location", func(x *thing) (**float64, **float64) { return &x.Lat, &x.Lng }),
+		register.Person("resident_id", func(x *thing) *string { return &x.ResidentID }).Alias("居民"),
 	},
 	Columns: []string{"name", "kind", "community_code", "size"},
 	Filters: []register.Filter{{Kind: register.FilterText, Name: "q"}, {Kind: register.FilterCommunity, Name: "community"},
@@ -193,12 +196,43 @@ func newThingServer(t *testing.T) (*testServer, *identity, *thingStore) {
 		"t2": {ID: "t2", Name: "乙", Community: "330523001002", Kind: shequ.OrgHarmony, IDNumber: idElderly},
 		"t3": {ID: "t3", Name: "丙", Community: "330523100201", Kind: shequ.OrgCharity, IDNumber: idElderly},
 	}}
-	s, id := newIdentityServer(t, nil, func(c *Config) {
+	s, id := newIdentityServer(t, testResidents(), func(c *Config) {
 		c.moreRegisters = func(s *Server) []registerRoutes {
 			return []registerRoutes{mount(s, things, "/things", true, st.store())}
 		}
 	})
 	return s, id, st
+}
+
+// testResidents are the residents the person picker finds: two 张三 and a
+// 李四 in 苕秀社区, a 王五 in another county.
+func testResidents() *mock.ResidentService {
+	people := []*shequ.Resident{
+		{ID: "r1", Name: "张三", IDNumber: idElderly, Community: "330523001002"},
+		{ID: "r2", Name: "张三", IDNumber: "330523195001010011", Community: "330523001002"},
+		{ID: "r3", Name: "李四", IDNumber: idChild, Community: "330523001002"},
+		{ID: "r4", Name: "王五", IDNumber: "110105195001010012", Community: "110105001001"},
+	}
+	return &mock.ResidentService{
+		FindResidentByIDFn: func(_ context.Context, id string, _ bool) (*shequ.Resident, error) {
+			for _, p := range people {
+				if p.ID == id {
+					return p, nil
+				}
+			}
+			return nil, shequ.ErrNotFound
+		},
+		FindResidentsFn: func(_ context.Context, f shequ.ResidentFilter) ([]*shequ.Resident, int, error) {
+			var out []*shequ.Resident
+			for _, p := range people {
+				if strings.HasPrefix(p.Community, f.Community) && (f.IDNumber == "" || string(p.IDNumber) == f.IDNumber) &&
+					strings.Contains(p.Name, f.Query) {
+					out = append(out, p)
+				}
+			}
+			return out, len(out), nil
+		},
+	}
 }
 
 func TestRegisterListFiltersAndPages(t *testing.T) {
@@ -628,5 +662,92 @@ func TestRegisterCommunityPicker(t *testing.T) {
 	if !strings.Contains(w.Body.String(), `<option value="330523001002" selected>苕秀社区居委会</option>`) ||
 		strings.Count(w.Body.String(), "<option value=\"3305") != 1 {
 		t.Errorf("worker's form:\n%s", w.Body)
+	}
+}
+
+// A person is picked by name or ID number among the residents of the
+// actor's area; a name several share comes back as choices.
+func TestRegisterPersonPicker(t *testing.T) {
+	s, id, st := newThingServer(t)
+	cookie := id.session("worker")
+	form := func(q, pick string) url.Values {
+		v := url.Values{"name": {"庚"}, "community_code": {"330523001002"}, "kind": {"charity"}, "id_number": {idChild},
+			"resident_id__q": {q}}
+		if pick != "" {
+			v.Set("resident_id__pick", pick)
+		}
+		return v
+	}
+	created := func(w interface{ Header() http.Header }) *thing {
+		loc := w.Header().Get("Location")
+		i := strings.Index(loc, "?")
+		if i < 0 {
+			return nil
+		}
+		return st.byID[strings.TrimPrefix(loc[:i], "/things/")]
+	}
+	tests := []struct {
+		name, q, pick string
+		status        int
+		want          string // the resident chosen, or a DOM id on the page
+	}{
+		{"one by name", "李四", "", 303, "r3"},
+		{"one by ID number", idElderly, "", 303, "r1"},
+		{"none", "赵六", "", 400, `id="thing-resident-id-error"`},
+		{"outside the area", "王五", "", 400, `id="thing-resident-id-error"`},
+		{"several", "张三", "", 400, `name="resident_id__pick" value="r2"`},
+		{"picked among several", "张三", "r2", 303, "r2"},
+		{"a pick outside the area is not taken", "张三", "r4", 400, `name="resident_id__pick"`},
+		{"none given", "", "", 303, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := s.form(t, "/things", form(tt.q, tt.pick), "Cookie", cookie)
+			if w.Code != tt.status {
+				t.Fatalf("status %d\n%s", w.Code, w.Body)
+			}
+			if tt.status == 303 {
+				if x := created(w); x == nil || x.ResidentID != tt.want {
+					t.Errorf("stored %+v", x)
+				}
+				return
+			}
+			if !strings.Contains(w.Body.String(), tt.want) {
+				t.Errorf("page lacks %q", tt.want)
+			}
+		})
+	}
+	// The record names the resident; its edit form shows them, and keeps
+	// them when the text is left as it is.
+	w := s.form(t, "/things", form("李四", ""), "Cookie", cookie)
+	x := created(w)
+	page := s.get(t, "/things/"+x.ID, "Cookie", cookie).Body.String()
+	if !strings.Contains(page, `<a href="/residents/r3">李四（330523********0027）</a>`) {
+		t.Errorf("show page:\n%s", page)
+	}
+	edit := s.get(t, "/things/"+x.ID+"/edit", "Cookie", cookie).Body.String()
+	if !strings.Contains(edit, `name="resident_id__q" value="李四（330523********0027）"`) {
+		t.Errorf("edit form:\n%s", edit)
+	}
+	v := form("李四（330523********0027）", "")
+	if w := s.form(t, "/things/"+x.ID+"/edit", v, "Cookie", cookie); w.Code != http.StatusSeeOther || st.byID[x.ID].ResidentID != "r3" {
+		t.Errorf("kept: %d %+v", w.Code, st.byID[x.ID])
+	}
+	// The API takes ids of the area only.
+	for _, c := range []struct {
+		rid    string
+		status float64
+	}{{"r3", 201}, {"r4", 400}, {"nobody", 400}} {
+		m := s.json(t, http.MethodPost, "/api/v1/things", `{"name":"辛","community_code":"330523001002","kind":"charity","id_number":"`+idChild+`","resident_id":"`+c.rid+`"}`,
+			"Cookie", cookie)
+		if m["_status"] != c.status || (c.status == 400 && apiFieldErrs(m)["resident_id"] == nil) {
+			t.Errorf("%s: %v", c.rid, m)
+		}
+	}
+	// An import names the resident by ID number.
+	csv := "名称,类型,身份证号,居民\n壬,charity," + idChild + "," + idChild + "\n癸,charity," + idChild + ",110105195001010012\n"
+	code, body := upload(t, s, cookie, "/things/import", "t.csv", csv, map[string]string{"community_code": "330523001002"})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "第 3 行") || strings.Contains(body, "第 2 行") {
+		t.Errorf("import: %d\n%s", code, body)
 	}
 }

@@ -91,6 +91,9 @@ type Config struct {
 	Security shequ.SecurityPolicy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// moreRegisters, if set, mounts more registers (the mechanism's tests
+	// declare one of their own).
+	moreRegisters func(*Server) []registerRoutes
 	// ImportResidents, if set, imports a CSV (or XLSX) file of residents
 	// into a community for the upload page; nil shows the page as 未启用.
 	ImportResidents func(ctx context.Context, community string, r io.Reader, filename string) (*ResidentImportReport, error)

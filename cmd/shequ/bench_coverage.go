@@ -83,8 +83,8 @@ type coverageResult struct {
 	// warm one: the engine's first computation over its fresh index, and
 	// PostGIS's first query after its indexes were built and analysed.
 	computeCold, postgisCold time.Duration
-	add, move      time.Duration // medians of one incremental update
-	siting         time.Duration // median of Suggest for the densest county
+	add, move                time.Duration // medians of one incremental update
+	siting                   time.Duration // median of Suggest for the densest county
 }
 
 // line is the last line of the run.

@@ -132,7 +132,7 @@ type benchEngineResult struct {
 	queueP50, queueP99     time.Duration
 	settledP50, settledP99 time.Duration
 	loadedPages            int
-	community              string // of the first submitting account
+	community              string        // of the first submitting account
 	settle                 time.Duration // the time settling took
 }
 

@@ -21,7 +21,7 @@ import (
 
 // cli runs the command line as a user would and returns its exit code and
 // output.
-func cli(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+func cli(t testing.TB, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string {
@@ -43,7 +43,7 @@ var dataDirs = struct {
 	m map[string]string
 }{m: map[string]string{}}
 
-func dataDir(t *testing.T) string {
+func dataDir(t testing.TB) string {
 	t.Helper()
 	dataDirs.Lock()
 	defer dataDirs.Unlock()

@@ -16,7 +16,6 @@ import (
 	"shequ/internal/config"
 	"shequ/internal/demo"
 	"shequ/internal/i18n"
-	"shequ/internal/registerimport"
 	"shequ/internal/residentimport"
 	"shequ/internal/web"
 )
@@ -35,14 +34,18 @@ type Main struct {
 	Catalog *i18n.Catalog
 	// DemoProgress, if set, reports the demo load.
 	DemoProgress demo.Progress
+	// DemoPrefix, if set, loads the demo's divisions at, above and below
+	// this code only: a hook for tests (the county alone loads in a
+	// second, the country in a quarter of a minute).
+	DemoPrefix string
 	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
 	LinkageNow func() time.Time
-	// DemoPrefix, if set with Config.Demo, loads the demo with only this
-	// division of the national tree (and its ancestors and descendants): a
-	// hook for tests, which need the demo county, not the whole country.
-	DemoPrefix string
+	// CareNow, if set, is the rule clock of the care service
+	// (acknowledgement deadlines, due visits, ages): browser tests move it
+	// forward to see an alert escalate.
+	CareNow func() time.Time
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)
@@ -79,6 +82,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	s := m.svc
 	s.linkage.Now = m.LinkageNow
+	s.care.Now = m.CareNow
 	// The holiday table first: the demo's objection periods count on it,
 	// as every later one does.
 	if err := seedServiceDefaults(ctx, s); err != nil {
@@ -96,6 +100,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			},
 			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
 			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
+			Care: s.care, CareClock: func(now func() time.Time) {
+				if now == nil {
+					now = m.CareNow
+				}
+				s.care.Now = now
+			},
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -113,6 +123,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("load indicators: %w", err)
 	}
 	m.Logger.Info("indicators loaded", "seconds", time.Since(started).Seconds())
+	if err := m.startJobs(ctx); err != nil {
+		return err
+	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go m.snapshots(bgctx, 6*time.Hour)
@@ -150,7 +163,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
-		ImportFacilities: m.importFacilities,
 	})
 	if err != nil {
 		return err
@@ -245,15 +257,6 @@ func (m *Main) importResidents(ctx context.Context, community string, r io.Reade
 	return rep, nil
 }
 
-// importFacilities serves the facility upload page: the same parser and
-// all-or-nothing write as `shequ import facilities`, with row messages in
-// Chinese.
-func (m *Main) importFacilities(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*web.ResidentImportReport, error) {
-	e := &env{loc: m.Catalog.Localizer(i18n.Default)}
-	rep, _, err := e.importFacilities(ctx, m.svc.facilities, r, filename, registerimport.FacilityOptions{GCJ02: gcj02})
-	return rep, err
-}
-
 // Addr returns the address the server listens on (useful with port 0).
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
@@ -261,7 +264,7 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 func (m *Main) Done() <-chan error { return m.done }
 
 // Close stops the server, waiting up to 10 seconds for requests in flight,
-// then closes the database.
+// then the background jobs, then closes the database.
 func (m *Main) Close() error {
 	var errs []error
 	if m.http != nil {
@@ -278,6 +281,13 @@ func (m *Main) Close() error {
 		m.stop = nil
 	}
 	if m.svc != nil {
+		// Running jobs get the rest of the 10 seconds, then are cancelled
+		// (and retried by the next server).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.svc.jobs.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
 		if err := m.svc.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}

@@ -16,7 +16,6 @@ import (
 	"shequ/internal/config"
 	"shequ/internal/demo"
 	"shequ/internal/i18n"
-	"shequ/internal/registerimport"
 	"shequ/internal/residentimport"
 	"shequ/internal/web"
 )
@@ -106,6 +105,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.care.Now = now
 			},
+			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -163,7 +163,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
-		ImportFacilities: m.importFacilities,
 	})
 	if err != nil {
 		return err
@@ -256,15 +255,6 @@ func (m *Main) importResidents(ctx context.Context, community string, r io.Reade
 	}
 	rep.Written = len(f.Residents)
 	return rep, nil
-}
-
-// importFacilities serves the facility upload page: the same parser and
-// all-or-nothing write as `shequ import facilities`, with row messages in
-// Chinese.
-func (m *Main) importFacilities(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*web.ResidentImportReport, error) {
-	e := &env{loc: m.Catalog.Localizer(i18n.Default)}
-	rep, _, err := e.importFacilities(ctx, m.svc.facilities, r, filename, registerimport.FacilityOptions{GCJ02: gcj02})
-	return rep, err
 }
 
 // Addr returns the address the server listens on (useful with port 0).

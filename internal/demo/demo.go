@@ -44,8 +44,14 @@ type Services struct {
 	CareClock func(now func() time.Time)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Prefix, when set, loads only the divisions at, above and below this
-	// code instead of the whole country (tests: the demo county alone).
+	// Requests, Desk and Delegations, when set, get demo requests (online,
+	// window, agency) with a document, a delegation and a household.
+	Requests    shequ.RequestService
+	Desk        shequ.RequestDesk
+	Delegations shequ.DelegationService
+	// Prefix, when set, loads only that division of the national tree with
+	// its ancestors and descendants (tests load the demo county alone,
+	// "330523", in a second instead of the whole country).
 	Prefix string
 }
 
@@ -87,6 +93,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := loadLinkage(ctx, s); err != nil {
+		return false, err
+	}
+	if err := loadRequests(ctx, s); err != nil {
 		return false, err
 	}
 	if err := loadCare(ctx, s); err != nil {

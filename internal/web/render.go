@@ -35,6 +35,11 @@ var pageFiles = map[string]string{
 	"siting":        "templates/siting.html",
 	"location_form": "templates/location_form.html",
 
+	"care_report": "templates/care_report.html",
+	"care_track":  "templates/care_track.html",
+	"care_alerts": "templates/care_alerts.html",
+	"care_alert":  "templates/care_alert.html",
+
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",
 	"search":    "templates/search.html",

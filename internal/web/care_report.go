@@ -18,18 +18,18 @@ import (
 
 // careReportPage is the data of templates/care_report.html.
 type careReportPage struct {
-	Q         string            // the village name searched
-	Matches   []*shequ.Division // villages and communities found
-	Community string            // the one picked
-	Place     string            // its name with its path, once picked
-	Kind, Concern                    string
-	Name, Org, Phone, Child, Where   string
-	Age, Details                     string
-	Errors                           map[string]string
-	Error                            string
-	Receipt                          *shequ.CareReport // after submitting
-	Kinds                            []shequ.ReporterKind
-	Concerns                         []shequ.Concern
+	Q                              string            // the village name searched
+	Matches                        []*shequ.Division // villages and communities found
+	Community                      string            // the one picked
+	Place                          string            // its name with its path, once picked
+	Kind, Concern                  string
+	Name, Org, Phone, Child, Where string
+	Age, Details                   string
+	Errors                         map[string]string
+	Error                          string
+	Receipt                        *shequ.CareReport // after submitting
+	Kinds                          []shequ.ReporterKind
+	Concerns                       []shequ.Concern
 }
 
 // handleCareReportForm serves GET /care/report: the public form. With q it

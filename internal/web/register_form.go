@@ -276,6 +276,10 @@ func (m *registerMount[T]) renderForm(w http.ResponseWriter, r *http.Request, st
 	shown := map[string]bool{}
 	for _, f := range m.schema.Fields {
 		in := m.input(l, f, x, edit, values)
+		if err := m.personInput(r, l, f, &in); err != nil {
+			m.s.error(w, r, err)
+			return
+		}
 		for _, n := range append([]string{f.Name}, append(f.Shows, f.Inputs()...)...) {
 			if e, ok := errs[n]; ok && !shown[n] {
 				in.Err = strings.TrimSpace(in.Err + " " + e)

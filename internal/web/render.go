@@ -44,6 +44,7 @@ var pageFiles = map[string]string{
 	"care_case_form": "templates/care_case_form.html",
 	"care_glass":     "templates/care_glass.html",
 	"care_referrals": "templates/care_referrals.html",
+	"care_person":    "templates/care_person.html",
 
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",

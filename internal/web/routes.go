@@ -231,6 +231,35 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/api/v1/coverage/{code}/gaps", s.handleAPICoverageGaps},
 		{http.MethodGet, "/api/v1/coverage/{code}/map", s.handleAPICoverageMap},
 		{http.MethodPost, "/api/v1/coverage/{code}/siting", s.handleAPICoverageSiting},
+
+		// 三留守 care (issue 16): the public report form and tracking (no
+		// account), the duty holders' alerts, visits and exits of the care
+		// register (the register itself is mounted by the register
+		// mechanism), cases with their forms, break-the-glass, referrals.
+		{http.MethodGet, "/care/report", s.handleCareReportForm},
+		{http.MethodPost, "/care/report", s.handleCareReport},
+		{http.MethodGet, "/care/track", s.handleCareTrackForm},
+		{http.MethodPost, "/care/track", s.handleCareTrack},
+		{http.MethodGet, "/care/alerts", s.handleCareAlerts},
+		{http.MethodGet, "/care/alerts/{id}", s.handleCareAlert},
+		{http.MethodPost, "/care/alerts/{id}/acknowledge", s.handleCareAlertAck},
+		{http.MethodPost, "/care/alerts/{id}/steps", s.handleCareAlertStep},
+		{http.MethodPost, "/care/people/{id}/visits", s.handleCareVisit},
+		{http.MethodPost, "/care/people/{id}/exit", s.handleCareExit},
+		{http.MethodGet, "/care/cases", s.handleCareCases},
+		{http.MethodPost, "/care/cases", s.handleCareCaseCreate},
+		{http.MethodGet, "/care/cases/new", s.handleCareCaseNew},
+		{http.MethodGet, "/care/cases/{id}", s.handleCareCase},
+		{http.MethodPost, "/care/cases/{id}/notes", s.handleCareCaseNote},
+		{http.MethodPost, "/care/cases/{id}/moves", s.handleCareCaseMove},
+		{http.MethodPost, "/care/cases/{id}/approvals", s.handleCareCaseRequest},
+		{http.MethodPost, "/care/cases/{id}/decision", s.handleCareCaseDecide},
+		{http.MethodPost, "/care/cases/{id}/referrals", s.handleCareCaseRefer},
+		{http.MethodPost, "/care/cases/{id}/schedule", s.handleCareCaseSchedule},
+		{http.MethodGet, "/care/cases/{id}/break-glass", s.handleCareGlassForm},
+		{http.MethodPost, "/care/cases/{id}/break-glass", s.handleCareGlass},
+		{http.MethodGet, "/care/referrals", s.handleCareReferrals},
+		{http.MethodPost, "/care/referrals/{id}/answer", s.handleCareReferralAnswer},
 	}, registers...)
 }
 

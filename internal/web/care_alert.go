@@ -73,6 +73,7 @@ type careAlertPage struct {
 	Error      string
 	Errors     map[string]string
 	Kind, Note string
+	Place      string // the community's name with its county and township
 }
 
 // handleCareAlert serves GET /care/alerts/{id}.
@@ -99,7 +100,11 @@ func (s *Server) careAlertPage(r *http.Request) (*careAlertPage, error) {
 		return nil, err
 	}
 	a := shequ.ActorFrom(r.Context())
-	return &careAlertPage{F: f, Overdue: f.Alert.AckOverdue(s.now()), CanHandle: a.Can(shequ.ActionCareAlert),
+	place := f.Alert.Community
+	if d, err := s.cfg.Divisions.FindDivisionByCode(r.Context(), f.Alert.Community); err == nil {
+		place = placeName(d)
+	}
+	return &careAlertPage{F: f, Place: place, Overdue: f.Alert.AckOverdue(s.now()), CanHandle: a.Can(shequ.ActionCareAlert),
 		CanCase: a.Can(shequ.ActionCaseWrite) && f.Alert.CaseID == "", Steps: shequ.HandlingSteps}, nil
 }
 

@@ -35,7 +35,15 @@ func (s *Server) carePeopleRegister() *registerMount[shequ.CarePerson] {
 		return template.HTML(template.HTMLEscapeString(p.Name) + ` <span class="code masked">` +
 			template.HTMLEscapeString(p.IDMasked) + `</span>`)
 	}
-	m.shows = map[string]func(*i18n.Localizer, *shequ.CarePerson) template.HTML{"resident_id": name}
+	m.shows = map[string]func(*i18n.Localizer, *shequ.CarePerson) template.HTML{"resident_id": name,
+		// The guardian picked from the register shows by name, never by id.
+		"guardian_resident_id": func(_ *i18n.Localizer, p *shequ.CarePerson) template.HTML {
+			if p.Guardian.ResidentID == "" {
+				return "—"
+			}
+			return template.HTML(template.HTMLEscapeString(p.Guardian.Name))
+		},
+	}
 	m.cells = map[string]func(*i18n.Localizer, *shequ.CarePerson) template.HTML{
 		"resident_id": func(_ *i18n.Localizer, p *shequ.CarePerson) template.HTML {
 			return template.HTML(template.HTMLEscapeString(p.Name))

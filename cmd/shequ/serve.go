@@ -99,13 +99,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				s.linkage.Now = now
 			},
 			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
+			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
 			Care: s.care, CareClock: func(now func() time.Time) {
 				if now == nil {
 					now = m.CareNow
 				}
 				s.care.Now = now
 			},
-			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)

@@ -266,9 +266,11 @@ func (s *Server) routeTable() []route {
 // Routes lists the pattern ("GET /needs/{id}") of every route in table
 // order, for tests outside this package: the route crawl of cmd/shequ
 // walks them as every role. The handlers are method values that are never
-// called here, so no server is needed.
+// called here, so an unconfigured server is enough (the registers are
+// mounted without their stores).
 func Routes() []string {
-	var s *Server
+	s := &Server{}
+	s.registers = s.mountRegisters()
 	table := s.routeTable()
 	out := make([]string, len(table))
 	for i, rt := range table {

@@ -25,7 +25,7 @@ import (
 // sees it and reads the case only by giving a reason. Each role's pages
 // are captured at 1366 and 390 pixels.
 func TestBrowserCareJourney(t *testing.T) {
-	ctx := browserFor(t, 5*time.Minute)
+	ctx := browserFor(t, 8*time.Minute)
 	dsn := filepath.Join(t.TempDir(), "shequ.db")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)

@@ -82,6 +82,9 @@ type Config struct {
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
 	Coverage   shequ.CoverageService
+	// Care keeps the 三留守 register, reports and alerts, cases and
+	// social-work records (issue 16); nil answers 503.
+	Care shequ.CareService
 	// MapTiles is the tile URL template of the map pages, "" none (the
 	// default: deployments are often offline); MapTilesOrigin its scheme
 	// and host, allowed as an image source.

@@ -39,6 +39,21 @@ func TestTextLimits(t *testing.T) {
 		{"request note of 2001", (&TransitionInput{Note: han(2001)}).Check(RequestAccepted), "note"},
 		{"refusal reason of 2000", (&TransitionInput{Reason: han(2000)}).Check(RequestRefused), ""},
 		{"refusal reason of 2001", (&TransitionInput{Reason: han(2001)}).Check(RequestRefused), "reason"},
+		{"refusal without a reason", (&TransitionInput{}).Check(RequestRefused), "reason"},
+		{"one missing material", (&TransitionInput{Missing: []string{"户口簿"}}).Check(RequestAwaitingMaterials), ""},
+		{"50 missing materials", (&TransitionInput{Missing: materials(50)}).Check(RequestAwaitingMaterials), ""},
+		{"51 missing materials", (&TransitionInput{Missing: materials(51)}).Check(RequestAwaitingMaterials), "missing"},
+		{"nothing missing", (&TransitionInput{}).Check(RequestAwaitingMaterials), "missing"},
+		{"department of 100", (&TransitionInput{Department: han(100)}).Check(RequestTransferred), ""},
+		{"department of 101", (&TransitionInput{Department: han(101)}).Check(RequestTransferred), "department"},
+		{"no department", (&TransitionInput{}).Check(RequestTransferred), "department"},
+		{"result of 2000", (&TransitionInput{Result: han(2000)}).Check(RequestCompleted), ""},
+		{"result of 2001", (&TransitionInput{Result: han(2001)}).Check(RequestCompleted), "result"},
+		{"no result", (&TransitionInput{}).Check(RequestCompleted), "result"},
+		{"rating 1", (&TransitionInput{Rating: 1}).Check(RequestRated), ""},
+		{"rating 5", (&TransitionInput{Rating: 5}).Check(RequestRated), ""},
+		{"rating 0", (&TransitionInput{Rating: 0}).Check(RequestRated), "rating"},
+		{"rating 6", (&TransitionInput{Rating: 6}).Check(RequestRated), "rating"},
 	}
 	for _, tt := range tests {
 		got := fieldOf(tt.err)
@@ -49,6 +64,15 @@ func TestTextLimits(t *testing.T) {
 			t.Errorf("%s: fields %v, want an error on %s", tt.name, got, tt.field)
 		}
 	}
+}
+
+// materials returns n distinct material names.
+func materials(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "材料" + string(rune(0x4E00+i))
+	}
+	return out
 }
 
 // TestSimilarityTermsLimits: terms are Han pairs and words of two or more

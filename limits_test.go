@@ -66,6 +66,20 @@ func TestTextLimits(t *testing.T) {
 	}
 }
 
+// TestPasswordLengthLimits: 12 and 128 characters pass, 11 and 129 do not
+// (characters, not bytes).
+func TestPasswordLengthLimits(t *testing.T) {
+	pw := func(n int) string { return strings.Repeat("社", n-1) + "z" }
+	for _, tt := range []struct {
+		n  int
+		ok bool
+	}{{MinPasswordLength - 1, false}, {MinPasswordLength, true}, {MaxPasswordLength, true}, {MaxPasswordLength + 1, false}} {
+		if err := ValidatePassword(pw(tt.n), "wang"); (err == nil) != tt.ok {
+			t.Errorf("a password of %d characters: %v", tt.n, err)
+		}
+	}
+}
+
 // materials returns n distinct material names.
 func materials(n int) []string {
 	out := make([]string, n)

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
 	"net/http"
 	"strings"
@@ -19,27 +17,9 @@ const (
 	coordGCJ02 = "gcj02"
 )
 
-// optFloat is a JSON number that may be absent (Set false), null (Set,
-// V nil) or a number: PATCH tells "leave as is" from "clear".
-type optFloat struct {
-	Set bool
-	V   *float64
-}
-
-// UnmarshalJSON records that the field was present.
-func (o *optFloat) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		o.V = nil
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	o.V = &v
-	return nil
-}
+// optFloat is a JSON number that may be absent, null or a number: PATCH
+// tells "leave as is" from "clear".
+type optFloat = opt[float64]
 
 // checkCoordSystem reads the coordinate_system of a body: "" and "wgs84"
 // are WGS-84, "gcj02" asks for conversion.
@@ -78,7 +58,7 @@ type facilityRequest struct {
 	Lng              optFloat `json:"lng"`
 	Radius           *int     `json:"radius"`
 	Source           *string  `json:"source"`
-	OpenedOn         *string  `json:"opened_on"`
+	OpenedOn         *string  `json:"opened_on" null:"empty"`
 	Status           *string  `json:"status"`
 	Hours            *string  `json:"hours"`
 	CoordinateSystem *string  `json:"coordinate_system"`
@@ -292,15 +272,29 @@ func (s *Server) handleAPIFacilityPatch(w http.ResponseWriter, r *http.Request) 
 }
 
 // locationRequest is the body of PUT /api/v1/communities/{code}/location:
-// the whole location replaces the stored one (absent or null lat/lng and
-// population clear them).
+// the whole location replaces the stored one, so every field must be given
+// (null lat/lng and population, and "" terrain, for unknown): a body that
+// leaves one out is refused rather than read as "clear it".
 type locationRequest struct {
-	Lat              *float64 `json:"lat"`
-	Lng              *float64 `json:"lng"`
-	Population       *int64   `json:"population"`
-	Terrain          *string  `json:"terrain"`
-	Relocation       bool     `json:"relocation"`
-	CoordinateSystem *string  `json:"coordinate_system"`
+	Lat              optFloat   `json:"lat"`
+	Lng              optFloat   `json:"lng"`
+	Population       opt[int64] `json:"population"`
+	Terrain          *string    `json:"terrain"`
+	Relocation       *bool      `json:"relocation"`
+	CoordinateSystem *string    `json:"coordinate_system"`
+}
+
+// missing records a field error for every field a PUT left out.
+func (req *locationRequest) missing(fe *shequ.FieldErrors) {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"lat", req.Lat.Set}, {"lng", req.Lng.Set}, {"population", req.Population.Set},
+		{"terrain", req.Terrain != nil}, {"relocation", req.Relocation != nil}} {
+		if !f.set {
+			fe.Add(f.name, "field.put_missing", "This request replaces the whole record: give this field (null when unknown).", nil)
+		}
+	}
 }
 
 // locationJSON is the API form of a community's location.
@@ -322,8 +316,9 @@ func (s *Server) handleAPILocationPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var fe shequ.FieldErrors
-	c := &shequ.CommunityLocation{Code: r.PathValue("code"), Lat: req.Lat, Lng: req.Lng,
-		Population: req.Population, Relocation: req.Relocation}
+	req.missing(&fe)
+	c := &shequ.CommunityLocation{Code: r.PathValue("code"), Lat: req.Lat.V, Lng: req.Lng.V,
+		Population: req.Population.V, Relocation: req.Relocation != nil && *req.Relocation}
 	if req.Terrain != nil {
 		c.Terrain = shequ.Terrain(strings.TrimSpace(*req.Terrain))
 	}

@@ -20,14 +20,14 @@ type orgRequest struct {
 	CreditCode    *string   `json:"credit_code"`
 	FiledWith     *string   `json:"filed_with"`
 	Incubator     *string   `json:"incubator"`
-	FoundedOn     *string   `json:"founded_on"`
+	FoundedOn     *string   `json:"founded_on" null:"empty"`
 	Leader        *string   `json:"leader"`
 	LeaderPhone   *string   `json:"leader_phone"`
 	Members       *int      `json:"members"`
 	Grade         *int      `json:"grade"`
-	GradedOn      *string   `json:"graded_on"`
+	GradedOn      *string   `json:"graded_on" null:"empty"`
 	Status        *string   `json:"status"`
-	StatusSince   *string   `json:"status_since"`
+	StatusSince   *string   `json:"status_since" null:"empty"`
 }
 
 // apply merges the set fields of req onto o, recording what cannot even be

@@ -390,11 +390,13 @@ func (s *Server) handleRequestAttach(w http.ResponseWriter, r *http.Request) {
 // readUpload reads the multipart field "file", bounded by
 // shequ.MaxAttachmentSize, and sniffs its type.
 func readUpload(w http.ResponseWriter, r *http.Request) (string, string, []byte, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, shequ.MaxAttachmentSize+64<<10)
-	f, hdr, err := r.FormFile("file")
+	var fe shequ.FieldErrors
+	fe.Add("file", "attachment.size.invalid", "A file is at most 5 MB and not empty.", nil)
+	if err := parseMultipart(w, r, shequ.MaxAttachmentSize+64<<10, fe.Err()); err != nil {
+		return "", "", nil, err
+	}
+	f, hdr, err := formFile(r, "file")
 	if err != nil {
-		var fe shequ.FieldErrors
-		fe.Add("file", "attachment.size.invalid", "A file is at most 5 MB and not empty.", nil)
 		return "", "", nil, fe.Err()
 	}
 	defer f.Close()

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -380,4 +381,110 @@ func (d openAPIDoc) stringLeaves(s *apiSchema, path string) []leaf {
 		}
 	}
 	return out
+}
+
+// TestAcceptedButWrongRefused replays, through the API and the console on
+// both engines, the inputs issue 14 found accepted although wrong: each is
+// now a 400 with a field error (or exit status 1), and nothing is written.
+func TestAcceptedButWrongRefused(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+			t.Fatalf("import: %d %s%s", code, out, errs)
+		}
+		// user add -scope naming a community that does not exist.
+		code, out, errs := cli(t, nil, "user", "add", "-username", "ghost", "-password", "correct horse battery staple",
+			"-role", "community_worker", "-scope", "330523001999", "-db", dsn)
+		if code != exitError || !strings.Contains(out+errs, "区划") {
+			t.Errorf("user add with an unknown scope: %d %s%s", code, out, errs)
+		}
+		w := apiClient{t: t, token: token(t, dsn, "wrong-worker", "community_worker", "330523001002")}
+		official := apiClient{t: t, token: token(t, dsn, "wrong-official", "official", "330523")}
+		base := startServer(t, dsn, "")
+		w.base, official.base = base, base
+		code, res := w.do("POST", "/api/v1/residents", map[string]any{"name": "赵六", "id_number": validID("33052319700101003"),
+			"phone": "13857200003", "community_code": "330523001002"})
+		if code != http.StatusCreated {
+			t.Fatalf("resident: %d %v", code, res)
+		}
+		resident := res["id"].(string)
+		code, res = official.do("PUT", "/api/v1/communities/330523001002/location", map[string]any{"lat": 30.638,
+			"lng": 119.68, "population": 5000, "terrain": "plain", "relocation": false})
+		if code != http.StatusOK {
+			t.Fatalf("location: %d %v", code, res)
+		}
+		db := rawDB(t, dsn)
+		var agent string
+		if err := db.QueryRow(`SELECT id FROM users WHERE username = 'wrong-worker'`).Scan(&agent); err != nil {
+			t.Fatal(err)
+		}
+		fields := func(m map[string]any) map[string]any {
+			e, _ := m["error"].(map[string]any)
+			f, _ := e["fields"].(map[string]any)
+			return f
+		}
+		for _, c := range []struct {
+			name         string
+			client       apiClient
+			method, path string
+			body         any
+			field        string
+		}{
+			{"location null", official, "PUT", "/api/v1/communities/330523001002/location", nil, ""},
+			{"household size -1", w, "POST", "/api/v1/requests", map[string]any{"service_code": "MZ-001", "channel": "window",
+				"resident_id": resident, "identity_note": "身份证原件核验",
+				"attributes": map[string][]string{"household_size": {"-1"}, "monthly_income": {"800"}, "reason": {"因病致贫"}}},
+				"attribute[household_size]"},
+			{"online by a worker for a resident", w, "POST", "/api/v1/requests", map[string]any{"service_code": "MZ-003",
+				"channel": "online", "resident_id": resident}, "channel"},
+			{"facility opened on 0001-01-01", w, "POST", "/api/v1/facilities", map[string]any{"name": "苕秀社区综合服务站",
+				"kind": "service_station", "community_code": "330523001002", "opened_on": "0001-01-01", "status": "in_use"}, "opened_on"},
+			{"delegation that expired in 1900", w, "POST", "/api/v1/delegations", map[string]any{"resident_id": resident, "agent_id": agent,
+				"items": []string{"MZ-003"}, "valid_from": "1900-01-01", "valid_until": "1900-06-01"}, "valid_until"},
+		} {
+			var code int
+			var m map[string]any
+			if c.body == nil {
+				req, _ := http.NewRequest(c.method, base+c.path, strings.NewReader("null"))
+				req.Header.Set("Authorization", "Bearer "+c.client.token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				json.NewDecoder(resp.Body).Decode(&m)
+				resp.Body.Close()
+				code = resp.StatusCode
+			} else {
+				code, m = c.client.do(c.method, c.path, c.body)
+			}
+			if code != http.StatusBadRequest || (c.field != "" && fields(m)[c.field] == nil) {
+				t.Errorf("%s: %d %v", c.name, code, m)
+			}
+		}
+		// Nothing of it was written.
+		for _, q := range []string{`SELECT COUNT(*) FROM service_requests`, `SELECT COUNT(*) FROM facilities`,
+			`SELECT COUNT(*) FROM delegations`, `SELECT COUNT(*) FROM users WHERE username = 'ghost'`} {
+			var n int
+			if err := db.QueryRow(q).Scan(&n); err != nil || n != 0 {
+				t.Errorf("%s = %d (%v)", q, n, err)
+			}
+		}
+		if code, d, _ := get(t, base+"/api/v1/divisions/330523001002"); code != 200 || d["lat"] == nil || d["population"] != 5000.0 {
+			t.Errorf("the community lost its location: %d %v", code, d)
+		}
+	})
+}
+
+// rawDB opens the test database with database/sql, to look at its rows.
+func rawDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	driver := "sqlite"
+	if strings.HasPrefix(dsn, "postgres") {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -245,6 +245,16 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 		in.ResidentID = d.ResidentID
 		fallthrough
 	default:
+		// 网上申请 is the resident's own channel: staff acting for a
+		// resident file at the window, by phone or as an agent, so that the
+		// identity check and the delegation are on record. (Staff may file
+		// an online report with no resident named: an Open311 app.)
+		if in.Channel == shequ.ChannelOnline && in.ResidentID != "" {
+			var fe shequ.FieldErrors
+			fe.Add("channel", "request.channel.staff_online",
+				"Online applications are filed by residents themselves; for a resident, file at the window, by phone or as their agent.", nil)
+			return nil, fe.Err()
+		}
 		if in.ResidentID != "" {
 			if ref, err = s.findResidentRef(ctx, s.db.db, in.ResidentID, false); err != nil {
 				if shequ.ErrorCode(err) != shequ.ENotFound {
@@ -268,7 +278,7 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 	if !item.Allows(in.Channel) {
 		fe.Add("channel", "request.channel.not_allowed", "This item does not take requests through this channel.", nil)
 	}
-	values, verr := item.CheckValues(in.Values)
+	values, verr := item.CheckValues(in.Values, now)
 	r.Values = values
 	for _, m := range in.Materials {
 		if !slices.ContainsFunc(item.Materials, func(x shequ.Material) bool { return x.Name == m }) {

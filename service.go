@@ -40,10 +40,16 @@ const (
 	FieldText           FieldType = "text"
 	FieldSingleChoice   FieldType = "single_choice"
 	FieldMultipleChoice FieldType = "multiple_choice"
+	// FieldPhone and FieldIDNumber hold personal data: checked and
+	// normalized as the register's numbers are, sealed at rest, shown
+	// masked and revealed only with the permission, audited.
+	FieldPhone    FieldType = "phone"
+	FieldIDNumber FieldType = "id_number"
 )
 
 // FieldTypes lists the field types.
-var FieldTypes = []FieldType{FieldString, FieldNumber, FieldDatetime, FieldText, FieldSingleChoice, FieldMultipleChoice}
+var FieldTypes = []FieldType{FieldString, FieldNumber, FieldDatetime, FieldText, FieldSingleChoice, FieldMultipleChoice,
+	FieldPhone, FieldIDNumber}
 
 // Choice is one answer of a single- or multiple-choice field.
 type Choice struct {
@@ -66,11 +72,27 @@ type FormField struct {
 	Min     *float64 `json:"min,omitempty"`
 	Max     *float64 `json:"max,omitempty"`
 	Integer bool     `json:"integer,omitempty"`
+	// Personal marks a string or text field as personal data (an
+	// address, a name of someone else): PersonalAddress or PersonalText.
+	// Phone and ID-number fields are personal by their type.
+	Personal Personal `json:"personal,omitempty"`
 	// When bounds a date-time field: WhenPast (not after now, at most 150
 	// years back: a birth, an event that happened) or WhenFuture (from
 	// today, at most two years on: an appointment, a due date); "" any
 	// time from 1900 to 2200.
 	When string `json:"when,omitempty"`
+}
+
+// PersonalKind returns how the field's values are masked, "" when they are
+// not personal.
+func (f FormField) PersonalKind() Personal {
+	switch f.Type {
+	case FieldPhone:
+		return PersonalPhone
+	case FieldIDNumber:
+		return PersonalIDNumber
+	}
+	return f.Personal
 }
 
 // Bounds of date-time fields (FormField.When).
@@ -229,6 +251,9 @@ func (it *ServiceItem) Validate() error {
 		if f.When != "" && (f.Type != FieldDatetime || f.When != WhenPast && f.When != WhenFuture) {
 			ok = false
 		}
+		if f.Personal != "" && (f.Type != FieldString && f.Type != FieldText || f.Personal != PersonalAddress && f.Personal != PersonalText) {
+			ok = false
+		}
 		choice := f.Type == FieldSingleChoice || f.Type == FieldMultipleChoice
 		if choice != (len(f.Choices) > 0) {
 			ok = false
@@ -282,7 +307,7 @@ func (it *ServiceItem) CheckValues(in map[string][]string, now time.Time) (map[s
 			fe.Add(FieldKey(f.Code), "service.value.one", "Give one value for this field.", map[string]any{"Label": f.Label})
 			continue
 		}
-		norm, ok := normalizeValue(f, vals)
+		norm, ok := normalizeValue(f, vals, now)
 		if !ok {
 			fe.Add(FieldKey(f.Code), "service.value.invalid."+string(f.Type), "The value does not fit the field's type.", map[string]any{"Label": f.Label})
 			continue
@@ -350,9 +375,15 @@ func (f FormField) outOfBounds(v string, now time.Time) (string, string, map[str
 	return "", "", nil
 }
 
-func normalizeValue(f FormField, vals []string) ([]string, bool) {
+func normalizeValue(f FormField, vals []string, now time.Time) ([]string, bool) {
 	v := vals[0]
 	switch f.Type {
+	case FieldPhone:
+		p, err := ParsePhone(v)
+		return []string{string(p)}, err == nil
+	case FieldIDNumber:
+		id, err := ParseIDNumber(v, now)
+		return []string{string(id)}, err == nil
 	case FieldString:
 		return []string{v}, utf8.ValidString(v) && utf8.RuneCountInString(v) <= 200 && !strings.ContainsAny(v, "\n\r")
 	case FieldText:

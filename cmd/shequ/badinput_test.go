@@ -48,6 +48,8 @@ var noTextInput = map[string]bool{
 	"POST /account/sessions/revoke-all":  true,
 	"POST /notifications/read":           true,
 	"POST /residents/{id}/reveal":        true,
+	"POST /requests/{id}/reveal":         true,
+	"POST /households/{id}/reveal":       true,
 	"POST /social-workers/{id}/reveal":   true,
 	"POST /residents/{id}/verify":        true,
 	"POST /users/{id}/disable":           true,

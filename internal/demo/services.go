@@ -32,7 +32,7 @@ var (
 
 // Form fields used by many items.
 var (
-	fPhone   = shequ.FormField{Code: "contact_phone", Label: "联系电话（可填家属或社区电话）", Type: shequ.FieldString, Order: 1}
+	fPhone   = shequ.FormField{Code: "contact_phone", Label: "联系电话（可填家属或社区电话）", Type: shequ.FieldPhone, Order: 1}
 	fMembers = shequ.FormField{Code: "household_size", Label: "家庭人口数", Type: shequ.FieldNumber, Required: true, Order: 2,
 		Min: bound(1), Max: bound(50), Integer: true}
 	fReason = shequ.FormField{Code: "reason", Label: "申请事由", Type: shequ.FieldText, Required: true, Order: 9}
@@ -108,7 +108,8 @@ func ServiceItems() []*shequ.ServiceItem {
 		item("GA-001", "居住证申领协助", "县公安局", "社会治安", "在本县居住半年以上的非本县户籍人员",
 			"居住半年以上，且有合法稳定就业、合法稳定住所或连续就读之一", 15, "《居住证暂行条例》第二条、第九条", noPhone,
 			[]shequ.Material{matID, matPhoto, matResidence}, fPhone,
-			shequ.FormField{Code: "address", Label: "现居住地址", Type: shequ.FieldString, Required: true, Order: 2}),
+			shequ.FormField{Code: "address", Label: "现居住地址", Type: shequ.FieldString, Required: true, Order: 2,
+				Personal: shequ.PersonalAddress}),
 		item("MZ-006", "老年人优待证办理", "县民政局", "养老服务", "年满60周岁的老年人", "年满60周岁", 5, "《中华人民共和国老年人权益保障法》",
 			allChannels, []shequ.Material{matID, matPhoto}, fPhone),
 		item("SF-001", "法律援助申请", "县司法局", "法律服务", "经济困难或符合法定情形的公民", "因经济困难没有委托代理人，且属于法律援助事项范围", 7,

@@ -11,7 +11,9 @@ import (
 )
 
 // TestMigrationsInStep checks that both engines carry the same migrations:
-// same versions, same names, no gaps.
+// same versions, same names, in increasing order. Numbers are handed out to
+// parallel branches in blocks, so a gap is allowed while a branch with a
+// lower number has not landed yet (goose applies what is there in order).
 func TestMigrationsInStep(t *testing.T) {
 	t.Parallel()
 	lite, err := migrationSources(sqliteDialect.migrations)
@@ -29,8 +31,8 @@ func TestMigrationsInStep(t *testing.T) {
 		t.Errorf("sqlite and postgres migrations differ (-sqlite +postgres):\n%s", diff)
 	}
 	for i, m := range lite {
-		if m.Version != int64(i+1) {
-			t.Errorf("migration %d has version %d, want %d (no gaps)", i, m.Version, i+1)
+		if i == 0 && m.Version != 1 || i > 0 && m.Version <= lite[i-1].Version {
+			t.Errorf("migration %d has version %d, not after the one before it", i, m.Version)
 		}
 	}
 }
@@ -62,8 +64,8 @@ func TestMigrate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if int64(n) != st.Latest {
-			t.Errorf("Migrate applied %d, want %d", n, st.Latest)
+		if n != len(ms) {
+			t.Errorf("Migrate applied %d, want %d", n, len(ms))
 		}
 		// Idempotent: nothing left to apply.
 		if n, err := db.Migrate(ctx); err != nil || n != 0 {

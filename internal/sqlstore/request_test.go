@@ -40,7 +40,7 @@ type requestFixture struct {
 func newRequestFixture(t *testing.T, db *DB) *requestFixture {
 	t.Helper()
 	fx := &requestFixture{db: db, res: newResidents(t, db), items: NewServiceItemService(db)}
-	fx.reqs, fx.dels = NewRequestService(db, fx.items), NewDelegationService(db)
+	fx.reqs, fx.dels = NewRequestService(db, fx.items, testSealer(t)), NewDelegationService(db)
 	if err := fx.items.SaveItems(cliContext(), []*shequ.ServiceItem{testItem("MZ-001", 5), testItem("MZ-002", 10)}); err != nil {
 		t.Fatal(err)
 	}

@@ -279,6 +279,9 @@ type requestPage struct {
 	Error       string
 	Form        []shequ.FormField
 	Stars       []int
+	// CanReveal offers to show the personal values of the form in clear;
+	// Revealed says they are (request_reveal.go).
+	CanReveal, Revealed bool
 }
 
 // handleRequestShow serves GET /requests/{id}: the request, its whole
@@ -304,7 +307,7 @@ func (s *Server) handleRequestShow(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) loadRequestPage(r *http.Request) (*requestPage, error) {
 	a := shequ.ActorFrom(r.Context())
-	q, err := s.cfg.Requests.Get(r.Context(), r.PathValue("id"))
+	q, revealed, err := s.findRequest(r)
 	if err != nil {
 		return nil, err
 	}
@@ -319,6 +322,7 @@ func (s *Server) loadRequestPage(r *http.Request) (*requestPage, error) {
 			p.Item, p.Form = it, it.SortedForm()
 		}
 	}
+	p.Revealed, p.CanReveal = revealed, !revealed && a.Can(shequ.ActionResidentReveal) && hasPersonalValues(p.Form, q.Values)
 	if s.cfg.RequestDesk != nil {
 		if p.Attachments, err = s.cfg.RequestDesk.Attachments(r.Context(), "request", q.ID); err != nil {
 			return nil, err

@@ -20,9 +20,9 @@ import (
 	"shequ/internal/web"
 )
 
-// startMain runs the platform on dsn (divisions under prefix imported
+// startPatterns runs the platform on dsn (divisions under prefix imported
 // first) and returns its base URL and the route patterns of its server.
-func startMain(t *testing.T, dsn, prefix string) (string, []string) {
+func startPatterns(t *testing.T, dsn, prefix string) (string, []string) {
 	t.Helper()
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-db", dsn, "-prefix", prefix); code != exitOK {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
@@ -115,7 +115,7 @@ func TestBadInputRefusedEverywhere(t *testing.T) {
 	loc := cat.Localizer("zh-CN")
 	msgControl, msgNull, msgNullBody := loc.T("text.control"), loc.T("field.null"), loc.T("error.null_body")
 	engines(t, func(t *testing.T, dsn string) {
-		base, patterns := startMain(t, dsn, "330523")
+		base, patterns := startPatterns(t, dsn, "330523")
 		clients := []walkClient{{name: "anonymous"}}
 		for _, rs := range [][3]string{{"w-resident", "resident", "330523001002"}, {"w-worker", "community_worker", "330523001002"},
 			{"w-official", "official", "330523"}, {"w-org", "org_member", "330523001"}, {"w-social", "social_worker", "330523001"},

@@ -16,7 +16,6 @@ import (
 	"shequ/internal/config"
 	"shequ/internal/demo"
 	"shequ/internal/i18n"
-	"shequ/internal/registerimport"
 	"shequ/internal/residentimport"
 	"shequ/internal/web"
 )
@@ -35,10 +34,18 @@ type Main struct {
 	Catalog *i18n.Catalog
 	// DemoProgress, if set, reports the demo load.
 	DemoProgress demo.Progress
+	// DemoPrefix, if set, loads the demo's divisions at, above and below
+	// this code only: a hook for tests (the county alone loads in a
+	// second, the country in a quarter of a minute).
+	DemoPrefix string
 	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
 	LinkageNow func() time.Time
+	// CareNow, if set, is the rule clock of the care service
+	// (acknowledgement deadlines, due visits, ages): browser tests move it
+	// forward to see an alert escalate.
+	CareNow func() time.Time
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)
@@ -46,6 +53,8 @@ type Main struct {
 	ln   net.Listener
 	http *http.Server
 	done chan error
+	// ops is the running state of issue 14's operations (serve_ops.go).
+	ops opsState
 }
 
 // Run opens the database (migrating it unless NoMigrate), loads the demo when
@@ -75,6 +84,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	s := m.svc
 	s.linkage.Now = m.LinkageNow
+	s.care.Now = m.CareNow
 	// The holiday table first: the demo's objection periods count on it,
 	// as every later one does.
 	if err := seedServiceDefaults(ctx, s); err != nil {
@@ -90,7 +100,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.linkage.Now = now
 			},
-			Facilities: s.facilities, Locations: s.locations,
+			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
+			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
+			Care: s.care, CareClock: func(now func() time.Time) {
+				if now == nil {
+					now = m.CareNow
+				}
+				s.care.Now = now
+			},
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -108,9 +125,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("load indicators: %w", err)
 	}
 	m.Logger.Info("indicators loaded", "seconds", time.Since(started).Seconds())
+	if err := m.startJobs(ctx); err != nil {
+		return err
+	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go m.snapshots(bgctx, 6*time.Hour)
+	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	h, err := web.NewServer(web.Config{
 		Version:         version,
 		Logger:          m.Logger,
@@ -145,9 +169,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
-		ImportFacilities: m.importFacilities,
+		// Issue 14: who may read /metrics (serve_ops.go), which proxies
+		// name the client.
+		MetricsToken:     m.Config.Ops.MetricsToken,
+		MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
+		TrustedProxies:   proxies,
 	})
 	if err != nil {
+		return err
+	}
+	if err := m.startOps(h); err != nil {
 		return err
 	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
@@ -240,15 +271,6 @@ func (m *Main) importResidents(ctx context.Context, community string, r io.Reade
 	return rep, nil
 }
 
-// importFacilities serves the facility upload page: the same parser and
-// all-or-nothing write as `shequ import facilities`, with row messages in
-// Chinese.
-func (m *Main) importFacilities(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*web.ResidentImportReport, error) {
-	e := &env{loc: m.Catalog.Localizer(i18n.Default)}
-	rep, _, err := e.importFacilities(ctx, m.svc.facilities, r, filename, registerimport.FacilityOptions{GCJ02: gcj02})
-	return rep, err
-}
-
 // Addr returns the address the server listens on (useful with port 0).
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
@@ -256,7 +278,7 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 func (m *Main) Done() <-chan error { return m.done }
 
 // Close stops the server, waiting up to 10 seconds for requests in flight,
-// then closes the database.
+// then the background jobs, then closes the database.
 func (m *Main) Close() error {
 	var errs []error
 	if m.http != nil {
@@ -272,7 +294,15 @@ func (m *Main) Close() error {
 		<-m.bg
 		m.stop = nil
 	}
+	errs = append(errs, m.stopOps())
 	if m.svc != nil {
+		// Running jobs get the rest of the 10 seconds, then are cancelled
+		// (and retried by the next server).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.svc.jobs.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
 		if err := m.svc.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}

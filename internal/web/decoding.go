@@ -176,6 +176,9 @@ func (wk *jsonWalker) text(path string, s string, raw []byte, long bool) {
 // at path; long tells whether its text may have several lines, rule what
 // the field's tag says of null.
 func (wk *jsonWalker) value(t reflect.Type, path string, long bool, rule nullRule) error {
+	if t == rawMessageType {
+		t, rule = nil, nullOK // the receiver decodes it: nothing below is typed
+	}
 	tok, raw, err := wk.token()
 	if err != nil {
 		return err
@@ -343,12 +346,18 @@ type nullTaker interface{ takesNull() }
 
 var nullTakerType = reflect.TypeFor[nullTaker]()
 
+// rawMessageType is json.RawMessage: a value its receiver decodes itself
+// (the registers read their fields from map[string]json.RawMessage and
+// decide which take null), so the walk checks its text but not its nulls.
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
 // nullable reports whether JSON null is a meaningful value of type t: for
-// types that say so, and where the type is unknown (any). A null for any
-// other field, pointers included, would decode as "absent" and be silently
-// ignored, so it is refused.
+// types that say so, and where the type is unknown (any) or left to its
+// receiver (json.RawMessage). A null for any other field, pointers
+// included, would decode as "absent" and be silently ignored, so it is
+// refused.
 func nullable(t reflect.Type) bool {
-	if t == nil || t.Kind() == reflect.Interface {
+	if t == nil || t.Kind() == reflect.Interface || t == rawMessageType {
 		return true
 	}
 	return t.Implements(nullTakerType) || reflect.PointerTo(t).Implements(nullTakerType)

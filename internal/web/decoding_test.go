@@ -25,7 +25,7 @@ type decodeTarget struct {
 	Description string              `json:"description"`
 	Items       []decodeItem        `json:"items"`
 	Attributes  map[string][]string `json:"attributes"`
-	Lat         optFloat            `json:"lat"`
+	Lat         opt[float64]        `json:"lat"`
 	Opened      *string             `json:"opened_on" null:"ok"`
 	Since       *string             `json:"since" null:"empty"`
 }

@@ -150,6 +150,25 @@ func TestBadInputRefusedEverywhere(t *testing.T) {
 			t.Fatalf("need: %d %v", code, need)
 		}
 		ids := map[string]string{"/needs": need["id"].(string)}
+		// Records of the registers, whose PATCH reads the stored record
+		// before the body's fields.
+		for _, rec := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/api/v1/orgs", map[string]any{"name": "夕阳红志愿队", "kind": "elderly_care", "community_code": "330523001002",
+				"legal_status": "incubating", "incubator": "苕秀社区"}},
+			{"/api/v1/social-workers", map[string]any{"name": "陈静", "id_number": validID("33052319900101002"),
+				"community_code": "330523001002", "qualification": "none"}},
+			{"/api/v1/facilities", map[string]any{"name": "苕秀社区综合服务站", "kind": "service_station",
+				"community_code": "330523001002"}},
+		} {
+			code, m := worker.do("POST", rec.path, rec.body)
+			if code != http.StatusCreated {
+				t.Fatalf("%s: %d %v", rec.path, code, m)
+			}
+			ids[rec.path] = m["id"].(string)
+		}
 		for _, p := range patterns {
 			method, path, _ := strings.Cut(p, " ")
 			if method == "GET" || method == "DELETE" {
@@ -260,7 +279,7 @@ func walkJSON(t *testing.T, clients []walkClient, method, path, u string, doc op
 		json.Unmarshal(body, &e)
 		nullable := doc.resolve(props[n]).nullable()
 		switch {
-		case code >= 500 || code < 300:
+		case code >= 500 || code < 300 && !nullable:
 			t.Errorf("%s %s %s: %d %s", method, path, b, code, body)
 		case !nullable && e.Error.Fields[n] != msgNull:
 			t.Errorf("%s %s %s (not nullable in the document): %d %s", method, path, b, code, body)

@@ -34,7 +34,7 @@ func startPatterns(t *testing.T, dsn, prefix string) (string, []string) {
 		t.Fatalf("run: %v", err)
 	}
 	t.Cleanup(func() { m.Close() })
-	return "http://" + m.Addr(), m.http.Handler.(*web.Server).Patterns()
+	return "http://" + m.Addr(), web.Routes()
 }
 
 // badText is the value the walk sends in every text field: a NUL, which

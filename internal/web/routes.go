@@ -282,14 +282,3 @@ func (s *Server) allowedMethods(r *http.Request) []string {
 	}
 	return out
 }
-
-// Patterns lists the route table's patterns ("METHOD /path"), for tests
-// that walk every route from outside the package (the bad-input walk of
-// cmd/shequ).
-func (s *Server) Patterns() []string {
-	out := make([]string, len(s.routes))
-	for i, rt := range s.routes {
-		out[i] = rt.pattern()
-	}
-	return out
-}

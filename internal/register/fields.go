@@ -93,7 +93,12 @@ func Int[T any](name string, min, max int, p func(*T) *int) *Field[T] {
 // Decimal is a number from min to max; a blank input is 0.
 func Decimal[T any](name string, min, max float64, p func(*T) *float64) *Field[T] {
 	f := &Field[T]{Name: name, Kind: KindDecimal, Min: min, MaxValue: max}
-	return single(f, func(x *T) string { return strconv.FormatFloat(*p(x), 'f', -1, 64) },
+	return single(f, func(x *T) string {
+		if f.ZeroBlank && *p(x) == 0 {
+			return ""
+		}
+		return strconv.FormatFloat(*p(x), 'f', -1, 64)
+	},
 		func(x *T, s string, c *Context) bool {
 			v, ok := number(f, s, c)
 			if ok {
@@ -111,6 +116,9 @@ func Decimal[T any](name string, min, max float64, p func(*T) *float64) *Field[T
 		},
 		func(x *T, _ bool) any { return *p(x) },
 		func(x *T, _ bool) Shown {
+			if f.ZeroBlank && *p(x) == 0 {
+				return Shown{}
+			}
 			return Shown{Text: strconv.FormatFloat(*p(x), 'f', -1, 64), Number: true}
 		},
 		map[string]any{"type": "number", "minimum": min, "maximum": max})
@@ -294,7 +302,13 @@ func Choices[T any, E ~string](name string, values []E, p func(*T) *[]E) *Field[
 func Community[T any](name string, p func(*T) *string) *Field[T] {
 	f := Text(name, 12, p)
 	f.Kind = KindCommunity
-	f.show = func(x *T, _ bool) Shown { return Shown{Text: *p(x), Code: true, Division: *p(x)} }
+	f.show = func(x *T, _ bool) Shown {
+		link := f.Link
+		if link == "" {
+			link = "/divisions/"
+		}
+		return Shown{Text: *p(x), Code: true, Division: *p(x), Link: link}
+	}
 	f.schema[name] = map[string]any{"type": "string", "pattern": "^[0-9]{12}$"}
 	return f
 }

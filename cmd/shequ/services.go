@@ -64,7 +64,7 @@ type services struct {
 // personal-data key ring, and builds the services.
 // getenv supplies SHEQU_DATA_KEY and SHEQU_DATA_KEY_FILE.
 func openServices(ctx context.Context, getenv func(string) string, cfg *config.Config, policy migratePolicy, log *slog.Logger) (*services, error) {
-	db, err := openStore(ctx, cfg.DB, policy, log)
+	db, err := openStoreWith(ctx, cfg.DB, storeOptions(cfg), policy, log)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	// Activities name their participants by ID number, found through the
 	// register's blind index.
 	s.linkage.Sealer = keys
-	s.requests = sqlstore.NewRequestService(db, s.items)
+	s.requests = sqlstore.NewRequestService(db, s.items, keys)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)

@@ -431,7 +431,7 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 		gcj := c.Options["gcj02"]
 		if !c.Import {
 			cs, _ := get("coordinate_system")
-			gcj = coordSystem(c, cs)
+			gcj = CoordinateSystem(&c.errs, cs)
 		}
 		la, ln := p(x)
 		switch {
@@ -448,7 +448,7 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 				c.Fail(name, "location.decimal", "Latitude and longitude are decimal degrees, such as 30.63 and 119.68.", nil)
 				return
 			}
-			a, b = toWGS(gcj, a, b)
+			a, b = ToWGS(gcj, a, b)
 			*la, *ln = &a, &b
 		}
 	}
@@ -459,10 +459,12 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 		gcj := false
 		if hasCS {
 			s, ok := jsonString(cs)
-			if !ok {
+			if isNull(cs) {
+				c.Fail("coordinate_system", "field.null", "This field needs a value; leave it out to keep it unchanged, null is not accepted here.", nil)
+			} else if !ok {
 				c.Fail("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
 			} else {
-				gcj = coordSystem(c, s)
+				gcj = CoordinateSystem(&c.errs, s)
 			}
 		}
 		if !setLat && !setLng {
@@ -490,7 +492,7 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 			*ln = lng
 		}
 		if gcj && *la != nil && *ln != nil {
-			a, b := toWGS(true, **la, **ln)
+			a, b := ToWGS(true, **la, **ln)
 			*la, *ln = &a, &b
 		}
 	}
@@ -513,21 +515,22 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 	return f
 }
 
-// coordSystem reads a coordinate system: "" and "wgs84" are WGS-84, "gcj02"
-// asks for conversion; anything else is an error.
-func coordSystem(c *Context, s string) bool {
+// CoordinateSystem reads a coordinate system: "" and "wgs84" are WGS-84,
+// "gcj02" (what Chinese web maps give) asks for conversion; anything else
+// is an error on coordinate_system, recorded in fe.
+func CoordinateSystem(fe *shequ.FieldErrors, s string) (gcj bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", "wgs84":
 		return false
 	case "gcj02":
 		return true
 	}
-	c.Fail("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
+	fe.Add("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
 	return false
 }
 
-// toWGS converts a GCJ-02 position to WGS-84 when gcj is set.
-func toWGS(gcj bool, lat, lng float64) (float64, float64) {
+// ToWGS converts a GCJ-02 position to WGS-84 when gcj is set.
+func ToWGS(gcj bool, lat, lng float64) (float64, float64) {
 	if !gcj {
 		return lat, lng
 	}
@@ -560,9 +563,16 @@ func single[T any](f *Field[T], formText func(*T) string, parse func(x *T, s str
 			f.fail(c, map[string]any{"Value": s, "Min": f.Min, "Max": f.MaxValue})
 		}
 	}
+	nullable := schemaNullable(schema)
 	f.decode = func(x *T, get func(string) (json.RawMessage, bool), c *Context) {
 		raw, ok := get(f.Name)
 		if !ok {
+			return
+		}
+		if isNull(raw) && !nullable {
+			// null would read as "" or 0 and silently clear the field:
+			// only the fields whose schema says so take it (issue 14).
+			c.Fail(f.Name, "field.null", "This field needs a value; leave it out to keep it unchanged, null is not accepted here.", nil)
 			return
 		}
 		c.mark(f.Name, isNull(raw))
@@ -586,6 +596,18 @@ func strs[E ~string](in []E) []string {
 		out[i] = string(v)
 	}
 	return out
+}
+
+// schemaNullable reports whether a field's JSON schema lists null among its
+// types.
+func schemaNullable(schema map[string]any) bool {
+	types, _ := schema["type"].([]string)
+	for _, t := range types {
+		if t == "null" {
+			return true
+		}
+	}
+	return false
 }
 
 func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }

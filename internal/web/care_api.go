@@ -77,8 +77,10 @@ func (s *Server) handleAPICareTrack(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if !s.throttle.allow(throttleKey(clientAddr(r)), s.now()) {
-		s.error(w, r, errThrottle)
+	if ok, wait := s.throttle.allow(throttleKey(s.clientAddr(r)), s.now()); !ok {
+		err := throttled(wait)
+		setRetryAfter(w, err)
+		s.error(w, r, err)
 		return
 	}
 	st, err := s.cfg.Care.TrackReport(r.Context(), in.Token)

@@ -172,8 +172,10 @@ func (s *Server) handleCareTrack(w http.ResponseWriter, r *http.Request) {
 	l := s.localizer(r)
 	p := &careTrackPage{}
 	w.Header().Set("Cache-Control", "no-store")
-	if !s.throttle.allow(throttleKey(clientAddr(r)), s.now()) {
-		p.Error = l.Error(shequ.AsError(errThrottle))
+	if ok, wait := s.throttle.allow(throttleKey(s.clientAddr(r)), s.now()); !ok {
+		err := throttled(wait)
+		setRetryAfter(w, err)
+		p.Error = l.Error(shequ.AsError(err))
 		s.render(w, r, http.StatusTooManyRequests, "care_track", l.T("care.track.title"), p)
 		return
 	}

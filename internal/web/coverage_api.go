@@ -2,12 +2,11 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
 	"shequ"
+	"shequ/internal/register"
 )
 
 // The JSON form of the coverage reports. Rates are fractions from 0 to 1,
@@ -267,7 +266,7 @@ func (s *Server) handleAPICoverageSiting(w http.ResponseWriter, r *http.Request)
 	sr := shequ.SitingRequest{Scope: code, Kind: shequ.FacilityKind(strings.TrimSpace(req.Kind)), Radius: req.Radius,
 		K: req.K, FavourRelocation: req.FavourRelocation, FavourMountainous: req.FavourMountainous}
 	for _, c := range req.Candidates {
-		lat, lng := toWGS(gcj, c.Lat, c.Lng)
+		lat, lng := register.ToWGS(gcj, c.Lat, c.Lng)
 		sr.Candidates = append(sr.Candidates, shequ.SitingCandidate{Name: strings.TrimSpace(c.Name), Lat: lat, Lng: lng})
 	}
 	if err := sr.Validate(); err != nil {
@@ -293,18 +292,4 @@ func (s *Server) handleAPICoverageSiting(w http.ResponseWriter, r *http.Request)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, j)
-}
-
-// decodeJSONMax is decodeJSON with a larger bound on the body.
-func decodeJSONMax(w http.ResponseWriter, r *http.Request, v any, max int64) error {
-	r.Body = http.MaxBytesReader(w, r.Body, max)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errBadJSON
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errBadJSON
-	}
-	return nil
 }

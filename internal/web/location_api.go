@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"shequ"
-	"shequ/internal/geo"
+	"shequ/internal/register"
 )
 
 // Coordinate systems a client may send positions in. Positions are stored
@@ -18,41 +18,36 @@ const (
 	coordGCJ02 = "gcj02"
 )
 
-// checkCoordSystem reads the coordinate_system of a body: "" and "wgs84"
-// are WGS-84, "gcj02" asks for conversion.
-func checkCoordSystem(fe *shequ.FieldErrors, cs *string) bool {
-	if cs == nil {
-		return false
-	}
-	switch strings.ToLower(strings.TrimSpace(*cs)) {
-	case "", coordWGS84:
-		return false
-	case coordGCJ02:
-		return true
-	}
-	fe.Add("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
-	return false
-}
-
-// toWGS converts a GCJ-02 position to WGS-84 when gcj is set.
-func toWGS(gcj bool, lat, lng float64) (float64, float64) {
-	if !gcj {
-		return lat, lng
-	}
-	p := geo.GCJToWGS(geo.Point{Lat: lat, Lng: lng})
-	return p.Lat, p.Lng
+// checkCoordSystem reads the coordinate_system of a body (absent:
+// WGS-84); gcj asks for conversion.
+func checkCoordSystem(fe *shequ.FieldErrors, cs *string) (gcj bool) {
+	return cs != nil && register.CoordinateSystem(fe, *cs)
 }
 
 // locationRequest is the body of PUT /api/v1/communities/{code}/location:
-// the whole location replaces the stored one (absent or null lat/lng and
-// population clear them).
+// the whole location replaces the stored one, so every field must be given
+// (null lat/lng and population, and "" terrain, for unknown): a body that
+// leaves one out is refused rather than read as "clear it".
 type locationRequest struct {
-	Lat              *float64 `json:"lat"`
-	Lng              *float64 `json:"lng"`
-	Population       *int64   `json:"population"`
-	Terrain          *string  `json:"terrain"`
-	Relocation       bool     `json:"relocation"`
-	CoordinateSystem *string  `json:"coordinate_system"`
+	Lat              opt[float64] `json:"lat"`
+	Lng              opt[float64] `json:"lng"`
+	Population       opt[int64]   `json:"population"`
+	Terrain          *string      `json:"terrain"`
+	Relocation       *bool        `json:"relocation"`
+	CoordinateSystem *string      `json:"coordinate_system"`
+}
+
+// missing records a field error for every field a PUT left out.
+func (req *locationRequest) missing(fe *shequ.FieldErrors) {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"lat", req.Lat.Set}, {"lng", req.Lng.Set}, {"population", req.Population.Set},
+		{"terrain", req.Terrain != nil}, {"relocation", req.Relocation != nil}} {
+		if !f.set {
+			fe.Add(f.name, "field.put_missing", "This request replaces the whole record: give this field (null when unknown).", nil)
+		}
+	}
 }
 
 // locationJSON is the API form of a community's location.
@@ -74,13 +69,14 @@ func (s *Server) handleAPILocationPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var fe shequ.FieldErrors
-	c := &shequ.CommunityLocation{Code: r.PathValue("code"), Lat: req.Lat, Lng: req.Lng,
-		Population: req.Population, Relocation: req.Relocation}
+	req.missing(&fe)
+	c := &shequ.CommunityLocation{Code: r.PathValue("code"), Lat: req.Lat.V, Lng: req.Lng.V,
+		Population: req.Population.V, Relocation: req.Relocation != nil && *req.Relocation}
 	if req.Terrain != nil {
 		c.Terrain = shequ.Terrain(strings.TrimSpace(*req.Terrain))
 	}
 	if gcj := checkCoordSystem(&fe, req.CoordinateSystem); gcj && c.Lat != nil && c.Lng != nil {
-		lat, lng := toWGS(true, *c.Lat, *c.Lng)
+		lat, lng := register.ToWGS(true, *c.Lat, *c.Lng)
 		c.Lat, c.Lng = &lat, &lng
 	}
 	if err := c.Validate(); err != nil {
@@ -117,7 +113,7 @@ func parseLocation(fe *shequ.FieldErrors, lat, lng, system string) (*float64, *f
 	}
 	switch system {
 	case coordGCJ02:
-		la, ln = toWGS(true, la, ln)
+		la, ln = register.ToWGS(true, la, ln)
 	case coordWGS84:
 	default:
 		fe.Add("coordinate_system", "location.system.invalid", "The coordinate system is wgs84 or gcj02.", nil)

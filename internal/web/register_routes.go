@@ -90,11 +90,52 @@ func mount[T any](s *Server, schema *register.Schema[T], path string, wired bool
 type registerRoutes interface {
 	routes() []route
 	openAPI(doc map[string]any)
+	catalogueKeys() []string
+}
+
+// catalogueKeys lists the catalogue keys the register's pages, API and
+// import use (TestRegisterCatalogue checks both languages have them).
+func (m *registerMount[T]) catalogueKeys() []string {
+	s := m.schema
+	keys := []string{}
+	for _, k := range []string{"list.title", "list.count", "list.none", "new.title", "edit.title", "created", "saved", "back"} {
+		keys = append(keys, m.key(k))
+	}
+	if s.Import != nil {
+		keys = append(keys, m.key("import.title"), m.key("import.intro"), "cli.import."+s.Plural+"_done")
+		for _, o := range s.Import.Options {
+			keys = append(keys, o.Label)
+		}
+	}
+	for _, f := range s.Fields {
+		keys = append(keys, f.Label, "field."+f.Name)
+		for _, k := range []string{f.Hint, f.Blank, f.InvalidKey} {
+			if k != "" {
+				keys = append(keys, k)
+			}
+		}
+		if f.InvalidKey == "" && (f.Kind == register.KindChoice || f.Kind == register.KindChoices) {
+			keys = append(keys, f.Labels+".invalid")
+		}
+		for _, v := range f.Values {
+			keys = append(keys, f.Labels+"."+v)
+		}
+	}
+	for _, f := range s.Filters {
+		if f.Label != "" {
+			keys = append(keys, f.Label)
+		}
+	}
+	return keys
 }
 
 // mountRegisters lists the registers the server serves.
 func (s *Server) mountRegisters() []registerRoutes {
-	return []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.carePeopleRegister()}
+	out := []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.carePeopleRegister()}
+	if s.cfg.moreRegisters != nil {
+		out = append(out, s.cfg.moreRegisters(s)...)
+	}
+	return out
 }
 
 // routes are the mount's entries of the route table. "/x/new" and

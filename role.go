@@ -84,6 +84,9 @@ const (
 	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
 	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
 	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
+	// Notifications (issue 13).
+	ActionRequestSupplement Action = "request.supplement" // hand in the missing materials (补正) and resume (resident: their own)
+	ActionDeliveryManage    Action = "delivery.manage"    // see and retry the notification deliveries that failed
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -94,7 +97,8 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionBidSubmit, ActionReviewScore, ActionActivityRecord, ActionEvaluate,
 	ActionServiceManage, ActionRequestSubmit, ActionRequestRead, ActionRequestHandle, ActionRequestRate,
 	ActionDelegationRead, ActionDelegationWrite,
-	ActionFacilityRead, ActionFacilityWrite}
+	ActionFacilityRead, ActionFacilityWrite,
+	ActionRequestSupplement, ActionDeliveryManage}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -109,6 +113,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead:     {}, ActionNeedRaise: {}, ActionProjectRead: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
+		ActionRequestSupplement: {own: true},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -119,6 +124,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionDelegationRead: {}, ActionDelegationWrite: {},
 		ActionFacilityRead: {}, ActionFacilityWrite: {},
+		ActionRequestSupplement: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
@@ -130,6 +136,7 @@ var permissions = map[Role]map[Action]grant{
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
+		ActionDeliveryManage: {},
 	},
 	RoleSecadmin: {
 		ActionUserRead: {}, ActionSecurityManage: {},

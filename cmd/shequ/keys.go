@@ -46,8 +46,8 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		// The registers hold sealed numbers too: leaders' phones, workers'
-		// ID and phone numbers.
-		for _, reseal := range []func(context.Context, func(int)) (int, error){s.orgs.Reseal, s.workers.Reseal} {
+		// ID and phone numbers; and the accounts' notification addresses.
+		for _, reseal := range []func(context.Context, func(int)) (int, error){s.orgs.Reseal, s.workers.Reseal, s.notifications.Reseal} {
 			k, err := reseal(ctx, nil)
 			if err != nil {
 				return err

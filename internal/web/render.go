@@ -80,6 +80,11 @@ var pageFiles = map[string]string{
 	"delegations":     "templates/delegations.html",
 	"delegation":      "templates/delegation.html",
 	"delegation_form": "templates/delegation_form.html",
+
+	// Notifications and the online application's preview (issue 13).
+	"account_notifications": "templates/account_notifications.html",
+	"deliveries":            "templates/deliveries.html",
+	"service_preview":       "templates/service_preview.html",
 }
 
 // templates holds one parsed set per language and page. Parsing per
@@ -115,6 +120,7 @@ var navItems = []navItem{
 	{ID: "nav-targets", Key: "nav.targets", Href: "/targets", Action: shequ.ActionTargetWrite},
 	{ID: "nav-audit", Key: "nav.audit", Href: "/audit", Action: shequ.ActionAuditRead},
 	{ID: "nav-users", Key: "nav.users", Href: "/users", Action: shequ.ActionUserRead},
+	{ID: "nav-deliveries", Key: "nav.deliveries", Href: "/admin/deliveries", Action: shequ.ActionDeliveryManage},
 }
 
 // navCache holds the rendered navigation per language, items shown and

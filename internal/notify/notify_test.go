@@ -54,7 +54,7 @@ func (m *memStore) DeliveryDone(_ context.Context, id string, err error, final b
 }
 
 func (m *memStore) FailedDeliveries(context.Context, int) ([]*shequ.Delivery, error) { return nil, nil }
-func (m *memStore) RetryDelivery(context.Context, string) error                   { return nil }
+func (m *memStore) RetryDelivery(context.Context, string) error                      { return nil }
 
 func aDelivery(channel, address, lang string) *shequ.Delivery {
 	return &shequ.Delivery{ID: "0193a4f0-0000-7000-8000-000000000001", Channel: channel, Status: shequ.DeliveryPending,

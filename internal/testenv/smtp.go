@@ -32,9 +32,9 @@ type SMTPServer struct {
 
 // SMTPMessage is one message the server accepted.
 type SMTPMessage struct {
-	From string
-	To   []string
-	Raw  []byte
+	From    string
+	To      []string
+	Raw     []byte
 	Msg     *mail.Message // parsed; its body read into Body
 	Subject string        // decoded
 	Body    string        // decoded (quoted-printable or base64)

@@ -411,4 +411,3 @@ func (s *Server) handleObjectionAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/projects/"+url.PathEscape(o.ProjectID)+"?notice=answer", http.StatusSeeOther)
 }
-

@@ -75,7 +75,7 @@ type Config struct {
 	Deliveries     shequ.DeliveryService
 	NotifyChannels []string
 	RequestIntake  shequ.RequestIntake
-	Holidays    shequ.HolidayCalendar
+	Holidays       shequ.HolidayCalendar
 	// Service facilities, community locations and coverage (issue 7).
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService

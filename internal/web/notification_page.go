@@ -137,6 +137,7 @@ func notificationTarget(n *shequ.Notification) string {
 type channelsPage struct {
 	Prefs  []*shequ.ChannelPref // the configured channels only
 	Langs  []string
+	Posted map[string]string // after an error: the addresses posted, by channel
 	Errors map[string]string
 	Error  string
 	Notice string
@@ -197,10 +198,12 @@ func (s *Server) handleChannelsSave(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// Show what was posted, not what is stored, beside the errors.
+		p.Posted = map[string]string{}
 		for _, c := range p.Prefs {
 			for _, in := range prefs {
 				if in.Channel == c.Channel {
 					c.Enabled, c.Lang = in.Enabled, in.Lang
+					p.Posted[c.Channel] = in.Address
 				}
 			}
 		}

@@ -59,6 +59,13 @@ func (s *Server) handleServicePreview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	values, describe := formValues(it, r.PostForm), r.PostForm.Get("description")
+	if r.PostForm.Get("edit") == "1" {
+		// 返回修改: the form again, with what was entered.
+		p := s.newServicePage(r, it)
+		p.Values, p.Describe = values, describe
+		s.renderService(w, r, http.StatusOK, p)
+		return
+	}
 	norm, err := s.checkApplication(it, values, describe)
 	if err != nil {
 		s.applyFormError(w, r, it, values, describe, err)

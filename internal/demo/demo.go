@@ -40,6 +40,15 @@ type Services struct {
 	Locations  shequ.LocationService
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Requests, Desk and Delegations, when set, get demo requests (online,
+	// window, agency) with a document, a delegation and a household.
+	Requests    shequ.RequestService
+	Desk        shequ.RequestDesk
+	Delegations shequ.DelegationService
+	// Prefix, when set, loads only that division of the national tree with
+	// its ancestors and descendants (tests load the demo county alone,
+	// "330523", in a second instead of the whole country).
+	Prefix string
 }
 
 // Progress reports the phase ("divisions" or "anji") and rows written of total.
@@ -82,6 +91,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 	if err := loadLinkage(ctx, s); err != nil {
 		return false, err
 	}
+	if err := loadRequests(ctx, s); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 
@@ -93,7 +105,7 @@ func load(ctx context.Context, s Services, r io.Reader, source, phase string, pr
 		now = time.Now
 	}
 	started := now()
-	f, err := divimport.Parse(r, divimport.ParseOptions{})
+	f, err := divimport.Parse(r, divimport.ParseOptions{Prefix: s.Prefix})
 	if err != nil {
 		return fmt.Errorf("parse %s: %w", source, err)
 	}

@@ -281,7 +281,7 @@ func TestBrowserSupplementAndNotifications(t *testing.T) {
 	// The worker finds it in the queue, accepts it and asks for another
 	// page of the household register.
 	login(worker, pass)
-	run("queue", chromedp.Click(chromedp.ID("nav-requests")), chromedp.WaitVisible(chromedp.ID("request-list")))
+	run("queue", chromedp.Navigate(base+"/requests"), chromedp.WaitVisible(chromedp.ID("request-list")))
 	if q := text("#request-list"); !strings.Contains(q, number) {
 		t.Fatalf("the queue lacks %s:\n%s", number, q)
 	}
@@ -291,6 +291,14 @@ func TestBrowserSupplementAndNotifications(t *testing.T) {
 		chromedp.Click(chromedp.ID("move-awaiting_materials-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#request-state[data-state="awaiting_materials"]`)))
 	pausedDue := text("#request-due")
+	// At the window too, filing the same item for him warns of it.
+	run("desk duplicate", chromedp.Navigate(base+"/desk?resident="+residentID+"&service_code=MZ-003"),
+		chromedp.WaitVisible(chromedp.ID("desk-duplicate")))
+	if warn := text("#desk-duplicate"); !strings.Contains(warn, number) {
+		t.Errorf("desk warning %q lacks %s", warn, number)
+	}
+	shoot("desk-duplicate")
+	run("back to the request", chromedp.Navigate(requestURL), chromedp.WaitVisible(chromedp.ID("request-due")))
 	if !strings.Contains(pausedDue, "计时暂停") {
 		t.Errorf("due while paused %q", pausedDue)
 	}
@@ -392,7 +400,10 @@ func TestBrowserSupplementAndNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	login(admin, pass)
-	run("dead letters", chromedp.Click(chromedp.ID("nav-deliveries")), chromedp.WaitVisible(chromedp.ID("deliveries")))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#nav-deliveries").length`)); err != nil || n != 1 {
+		t.Errorf("no link to the dead letters in the administrator's navigation (%d, %v)", n, err)
+	}
+	run("dead letters", chromedp.Navigate(base+"/admin/deliveries"), chromedp.WaitVisible(chromedp.ID("deliveries")))
 	if rows := text("#deliveries"); !strings.Contains(rows, "connection refused") || !strings.Contains(rows, "wa*******uo@example.com") ||
 		strings.Contains(rows, "已核发") {
 		t.Errorf("dead letters %q", rows)

@@ -134,19 +134,28 @@ func (s *Server) newPreviewPage(r *http.Request, it *shequ.ServiceItem, values m
 		}
 		p.Values = append(p.Values, previewValue{Code: f.Code, Label: f.Label, Values: v, Shown: strings.Join(shown, "、")})
 	}
+	// A resident's Find lists their own requests only.
+	dups, err := s.openRequestsOf(r, it.Code, "")
+	if err != nil {
+		return nil, err
+	}
+	p.Duplicates = s.rows(r, dups)
+	return p, nil
+}
+
+// openRequestsOf lists the open requests of an item of a resident (""
+// for the signed-in resident's own), newest first, at most five: the
+// warning before filing a duplicate, online and at the window.
+func (s *Server) openRequestsOf(r *http.Request, itemCode, residentID string) ([]*shequ.ServiceRequest, error) {
 	var open []shequ.RequestState
 	for _, st := range shequ.RequestStates {
 		if st.Open() {
 			open = append(open, st)
 		}
 	}
-	// A resident's Find lists their own requests only.
-	dups, _, err := s.cfg.Requests.Find(r.Context(), shequ.RequestFilter{ItemCode: it.Code, States: open, Limit: 5, OrderByCreated: true})
-	if err != nil {
-		return nil, err
-	}
-	p.Duplicates = s.rows(r, dups)
-	return p, nil
+	list, _, err := s.cfg.Requests.Find(r.Context(), shequ.RequestFilter{ItemCode: itemCode, ResidentID: residentID,
+		States: open, Limit: 5, OrderByCreated: true})
+	return list, err
 }
 
 // handleServiceApply serves POST /services/{code}/apply (multipart): the

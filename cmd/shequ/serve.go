@@ -45,6 +45,10 @@ type Main struct {
 	// JobPollInterval is how often this process looks for background jobs
 	// (0: the queue's default, a second); tests shorten it.
 	JobPollInterval time.Duration
+	// CareNow, if set, is the rule clock of the care service
+	// (acknowledgement deadlines, due visits, ages): browser tests move it
+	// forward to see an alert escalate.
+	CareNow func() time.Time
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)
@@ -52,6 +56,8 @@ type Main struct {
 	ln   net.Listener
 	http *http.Server
 	done chan error
+	// ops is the running state of issue 14's operations (serve_ops.go).
+	ops opsState
 }
 
 // Run opens the database (migrating it unless NoMigrate), loads the demo when
@@ -81,6 +87,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	s := m.svc
 	s.linkage.Now = m.LinkageNow
+	s.care.Now = m.CareNow
 	// The holiday table first: the demo's objection periods count on it,
 	// as every later one does.
 	if err := seedServiceDefaults(ctx, s); err != nil {
@@ -98,6 +105,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			},
 			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
 			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
+			Care: s.care, CareClock: func(now func() time.Time) {
+				if now == nil {
+					now = m.CareNow
+				}
+				s.care.Now = now
+			},
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -121,6 +134,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go m.snapshots(bgctx, 6*time.Hour)
+	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	h, err := web.NewServer(web.Config{
 		Version:         version,
 		Logger:          m.Logger,
@@ -161,8 +178,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Deliveries:     s.notifications,
 		NotifyChannels: m.Config.Notify.Channels(),
 		RequestIntake:  s.requests,
+
+		// Issue 14: who may read /metrics (serve_ops.go), which proxies
+		// name the client.
+		MetricsToken:     m.Config.Ops.MetricsToken,
+		MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
+		TrustedProxies:   proxies,
 	})
 	if err != nil {
+		return err
+	}
+	if err := m.startOps(h); err != nil {
 		return err
 	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
@@ -278,6 +304,7 @@ func (m *Main) Close() error {
 		<-m.bg
 		m.stop = nil
 	}
+	errs = append(errs, m.stopOps())
 	if m.svc != nil {
 		// Running jobs get the rest of the 10 seconds, then are cancelled
 		// (and retried by the next server).

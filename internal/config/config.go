@@ -46,12 +46,14 @@ type Config struct {
 	// Notify configures the delivery channels of notifications
 	// (notify.go).
 	Notify NotifyConfig
+	// Ops: durability, metrics, proxies, audit checkpoints (ops.go).
+	Ops Ops
 }
 
 // Default returns the built-in defaults.
 func Default() Config {
 	return Config{Addr: DefaultAddr, DB: DefaultDB, LogFormat: "text", LogLevel: "info", Lang: "zh-CN",
-		Security: shequ.DefaultSecurityPolicy}
+		Security: shequ.DefaultSecurityPolicy, Ops: Ops{SQLiteSync: "normal", AuditCheckpointEvery: DefaultAuditCheckpointEvery}}
 }
 
 // FromEnv returns the defaults overridden by the environment. A variable with
@@ -89,6 +91,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := c.Notify.fromEnv(getenv); err != nil {
+		return c, err
+	}
+	if err := opsFromEnv(getenv, &c); err != nil {
 		return c, err
 	}
 	for _, s := range []struct {
@@ -141,6 +146,7 @@ func (c *Config) BindDB(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (env SHEQU_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env SHEQU_LOG_FORMAT)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the key file and other data beside the database (env SHEQU_DATA_DIR; default: the SQLite file's folder, or shequ-data)")
+	c.bindDBOps(fs)
 }
 
 // DataDirectory returns DataDir, or its default for the database in use.
@@ -168,6 +174,7 @@ func (c *Config) BindServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Security.Session.Absolute, "session-max", c.Security.Session.Absolute, "a session ends this long after sign-in (env SHEQU_SESSION_MAX)")
 	fs.StringVar(&c.MapTiles, "map-tiles", c.MapTiles, "tile URL template of the maps, https://host/{z}/{x}/{y}.png; empty: no base map (env SHEQU_MAP_TILES)")
 	c.Notify.bind(fs)
+	c.bindServeOps(fs)
 }
 
 // IsPostgres reports whether DB is a PostgreSQL URL.
@@ -219,6 +226,7 @@ func (c Config) Validate() error {
 		fe.Add("map_tiles", "config.map_tiles", "-map-tiles: want an http(s) URL with {z}, {x} and {y}", nil)
 	}
 	c.Notify.validate(&fe)
+	c.validateOps(func(field, key, msg string, data map[string]any) { fe.Add(field, key, msg, data) })
 	if c.Lang != "zh-CN" && c.Lang != "en" {
 		fe.Add("lang", "config.lang", fmt.Sprintf("-lang %q: want zh-CN or en", c.Lang), map[string]any{"Value": c.Lang})
 	}
@@ -237,6 +245,9 @@ func (c Config) Redacted() Config {
 		}
 	}
 	c.Notify = c.Notify.redacted()
+	if c.Ops.MetricsToken != "" {
+		c.Ops.MetricsToken = "xxxxx"
+	}
 	return c
 }
 

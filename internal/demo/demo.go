@@ -38,6 +38,10 @@ type Services struct {
 	// and relocation-area tags.
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
+	// Care, when set with CareClock, gets the 三留守 care demo (demo/care.go);
+	// CareClock sets the service's rule clock (nil: back to the default).
+	Care      shequ.CareService
+	CareClock func(now func() time.Time)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Requests, Desk and Delegations, when set, get demo requests (online,
@@ -93,6 +97,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 	}
 	if err := loadRequests(ctx, s); err != nil {
 		return false, err
+	}
+	if err := loadCare(ctx, s); err != nil {
+		return false, fmt.Errorf("care demo: %w", err)
 	}
 	return true, nil
 }

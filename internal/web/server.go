@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"shequ"
@@ -33,6 +34,18 @@ type Config struct {
 	Readiness shequ.Readiness
 	// DBStats, if set, feeds the connection pool gauges of /metrics.
 	DBStats func() sql.DBStats
+	// LoginFloor is the least time a refused sign-in takes, so that every
+	// refusal takes the same time; 0 means defaultLoginFloor (login.go).
+	LoginFloor time.Duration
+	// TrustedProxies are the networks of the reverse proxies whose
+	// X-Forwarded-For names the client (throttle.go); none by default.
+	TrustedProxies []netip.Prefix
+	// MetricsToken, if set, is the bearer token /metrics requires;
+	// MetricsElsewhere says that /metrics is served on a listener of its
+	// own (MetricsHandler). With neither, /metrics answers 404
+	// (metrics_access.go).
+	MetricsToken     string
+	MetricsElsewhere bool
 	// SecureCookies marks cookies Secure; set it when served over TLS.
 	SecureCookies bool
 
@@ -108,8 +121,10 @@ type Server struct {
 	openapi []byte
 	// registers are the registers served by the register mechanism.
 	registers []registerRoutes
-	// throttle limits login and registration attempts per client address.
-	throttle *throttle
+	// throttle limits login and registration attempts per client address,
+	// accountThrottle login attempts per user name.
+	throttle        *throttle
+	accountThrottle *throttle
 	// imports holds a token per import running (maxConcurrentImports).
 	imports chan struct{}
 }
@@ -143,6 +158,10 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
+	if s.cfg.Security.AccountLoginsPerMinute == 0 {
+		s.cfg.Security.AccountLoginsPerMinute = shequ.DefaultSecurityPolicy.AccountLoginsPerMinute
+	}
+	s.accountThrottle = newThrottle(s.cfg.Security.AccountLoginsPerMinute, time.Minute)
 	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error
 	if s.static, err = newStaticFiles(); err != nil {

@@ -61,8 +61,8 @@ type backupManifest struct {
 	// Schema is the migration version of the copied database.
 	Schema int64 `json:"schema"`
 	// PGSchema is the PostgreSQL schema copied (the first of search_path).
-	PGSchema string             `json:"pg_schema,omitempty"`
-	Tables   sqlstore.RowCounts `json:"tables"`
+	PGSchema string                `json:"pg_schema,omitempty"`
+	Tables   sqlstore.RowCounts    `json:"tables"`
 	Files    map[string]backupFile `json:"files"`
 	// KeyIDs are the data keys of the ring at backup time and KeyCheck a
 	// value sealed with the current one ("" when no keys were configured).

@@ -22,6 +22,9 @@ func (m *Main) registerJobs() {
 	// Sessions whose cookies never come back, deleted hourly.
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
+	// Changes published for the other servers, kept a day (changefeed.go).
+	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
+	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
 	registerCareJobs(s)
 }
 

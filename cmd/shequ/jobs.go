@@ -23,6 +23,9 @@ func (m *Main) registerJobs() {
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
 	m.registerNotifyJobs()
+	// Changes published for the other servers, kept a day (changefeed.go).
+	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
+	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
 	registerCareJobs(s)
 }
 

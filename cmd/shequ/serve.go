@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"shequ"
@@ -121,6 +122,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	started := time.Now()
+	// The engines load what is committed now; the changes published by
+	// other servers from here on are applied on top (services_feed.go).
+	if err := s.feed.Mark(ctx); err != nil {
+		return err
+	}
 	if err := s.coverage.Load(ctx); err != nil {
 		return fmt.Errorf("load coverage: %w", err)
 	}
@@ -133,7 +139,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
-	go m.snapshots(bgctx, 6*time.Hour)
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { defer bg.Done(); m.snapshots(bgctx, 6*time.Hour) }()
+	go func() { defer bg.Done(); s.feed.Run(bgctx) }()
+	go func() { bg.Wait(); close(m.bg) }()
 	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
 	if err != nil {
 		return err
@@ -216,7 +226,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // snapshots records this month's indicator figures for the trend lines now
 // and every interval: the last record of a month stands for that month.
 func (m *Main) snapshots(ctx context.Context, interval time.Duration) {
-	defer close(m.bg)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -201,7 +201,6 @@ type TimeBankService interface {
 	FindAccounts(ctx context.Context, community string, offset, limit int) ([]*TimeBankAccount, int, error)
 	Ledger(ctx context.Context, accountID string, offset, limit int) ([]*LedgerEntry, int, error)
 	AddFamily(ctx context.Context, accountID string, m FamilyMember) error
-	RemoveFamily(ctx context.Context, accountID, residentID string) error
 	Withdraw(ctx context.Context, w *Withdrawal) (*LedgerEntry, error)
 	Transfer(ctx context.Context, t *Transfer) (*LedgerEntry, error)
 	CountyBook(ctx context.Context, county string) (*TimeBankCounty, error)

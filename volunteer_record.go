@@ -219,24 +219,14 @@ type VolunteerService interface {
 	// Join registers the signed-in resident as a volunteer.
 	Join(ctx context.Context, v *Volunteer) error
 
-	// Teams and their members.
-	CreateTeam(ctx context.Context, t *VolunteerTeam) error
-	UpdateTeam(ctx context.Context, t *VolunteerTeam) error
-	FindTeamByID(ctx context.Context, id string) (*VolunteerTeam, error)
-	FindTeams(ctx context.Context, f TeamFilter) ([]*VolunteerTeam, int, error)
-	AddTeamMember(ctx context.Context, teamID, volunteerID string) error
-	RemoveTeamMember(ctx context.Context, teamID, volunteerID string) error
-	TeamsOf(ctx context.Context, volunteerID string) ([]*VolunteerTeam, error)
-
 	// Opportunities.
 	CreateOpportunity(ctx context.Context, o *Opportunity) error
 	UpdateOpportunity(ctx context.Context, o *Opportunity) error
 	FindOpportunityByID(ctx context.Context, id string) (*Opportunity, error)
 	FindOpportunities(ctx context.Context, f OpportunityFilter) ([]*Opportunity, int, error)
 	// ScanToken returns the secret of the opportunity's QR code (the
-	// organizer's); RotateScanToken replaces it.
+	// organizer's).
 	ScanToken(ctx context.Context, id string) (string, error)
-	RotateScanToken(ctx context.Context, id string) (string, error)
 	// OpportunityByToken finds the opportunity a scanned code names.
 	OpportunityByToken(ctx context.Context, token string) (*Opportunity, error)
 
@@ -261,9 +251,11 @@ type VolunteerService interface {
 	// records over [from, to]; the code is in the result once.
 	IssueCertificate(ctx context.Context, volunteerID string, from, to time.Time) (*Certificate, error)
 	FindCertificates(ctx context.Context, volunteerID string) ([]*Certificate, error)
+	// FindCertificate returns one certificate (with its code) for its PDF.
+	FindCertificate(ctx context.Context, id string) (*Certificate, error)
 	// VerifyCertificate checks a code on the public page (no account).
 	VerifyCertificate(ctx context.Context, code string) (*CertificateCheck, error)
-	// ReminderSweep notifies volunteers of opportunities starting within a
-	// day (once each); system work.
-	ReminderSweep(ctx context.Context) (int, error)
+	// ProjectService sums the standing records of a project's
+	// opportunities: the volunteers and minutes its activities derive.
+	ProjectService(ctx context.Context, projectID string) (volunteers, minutes int, err error)
 }

@@ -232,6 +232,9 @@ type VolunteerService interface {
 
 	// Sign-ups.
 	SignUp(ctx context.Context, opportunityID string) (*Signup, error)
+	// SignUpFor is the organizer signing a volunteer up (by phone, at the
+	// door).
+	SignUpFor(ctx context.Context, volunteerID, opportunityID string) (*Signup, error)
 	CancelSignup(ctx context.Context, id string) (*Signup, error)
 	// Scan checks the signed-in volunteer in, or out when already in, by
 	// the code the organizer shows.

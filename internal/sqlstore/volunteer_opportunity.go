@@ -413,17 +413,43 @@ func (s *VolunteerService) SignUp(ctx context.Context, opportunityID string) (*s
 		}
 		return nil, err
 	}
+	return s.signUp(ctx, v, opportunityID, func(c *change, o *shequ.Opportunity) error {
+		if err := canSeeOpportunity(ctx, o); err != nil {
+			return refuse(err, auditSignUp, objOpportunity, opportunityID, o.Community)
+		}
+		return nil
+	})
+}
+
+// SignUpFor implements shequ.VolunteerService: the organizer signs up a
+// volunteer of the register for an opportunity they manage.
+func (s *VolunteerService) SignUpFor(ctx context.Context, volunteerID, opportunityID string) (*shequ.Signup, error) {
+	if err := authorizeResident(ctx, shequ.ActionOpportunityManage, nil); err != nil {
+		return nil, s.denied(ctx, err, auditSignUp, objSignup, opportunityID, "")
+	}
+	v, err := s.loadVolunteer(ctx, s.db.db, volunteerID, false)
+	if err != nil {
+		return nil, fieldError("volunteer_id", "signup.volunteer.invalid", "Pick a volunteer of the register.")
+	}
+	return s.signUp(ctx, v, opportunityID, func(c *change, o *shequ.Opportunity) error {
+		return s.manage(ctx, c.tx, o, auditSignUp, opportunityID)
+	})
+}
+
+// signUp signs v up for an opportunity after check allows it.
+func (s *VolunteerService) signUp(ctx context.Context, v *shequ.Volunteer, opportunityID string,
+	check func(c *change, o *shequ.Opportunity) error) (*shequ.Signup, error) {
 	if v.Status != shequ.VolunteerActive {
 		return nil, shequ.Errorf(shequ.EConflict, "signup.not_volunteer", "Register as a volunteer first.")
 	}
 	var out *shequ.Signup
-	err = s.write(ctx, auditSignUp, objSignup, func(c *change) (string, string, error) {
+	err := s.write(ctx, auditSignUp, objSignup, func(c *change) (string, string, error) {
 		o, err := s.loadOpportunity(ctx, c.tx, opportunityID)
 		if err != nil {
 			return "", "", refuse(err, auditSignUp, objOpportunity, opportunityID, "")
 		}
-		if err := canSeeOpportunity(ctx, o); err != nil {
-			return "", "", refuse(err, auditSignUp, objOpportunity, opportunityID, o.Community)
+		if err := check(c, o); err != nil {
+			return "", "", err
 		}
 		if o.Status != shequ.OpportunityOpen || !c.now.Before(o.EndsAt()) {
 			return "", "", shequ.Errorf(shequ.EConflict, "signup.closed", "This opportunity takes no more sign-ups.")

@@ -51,6 +51,10 @@ type services struct {
 	// care keeps the 三留守 register, alerts, cases and social-work records
 	// (issue 16); its periodic rules run from serve (Sweep).
 	care *sqlstore.CareService
+	// volunteers keeps volunteers, service records and the time bank;
+	// workforce the community workforce register and training (issue 17).
+	volunteers *sqlstore.VolunteerService
+	workforce  *sqlstore.WorkforceService
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
@@ -120,6 +124,8 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		indicator.ServicesModule(s.requests.ServiceCounts), indicator.CareModule(src))
 	s.care = sqlstore.NewCareService(db, keys)
 	s.care.Needs = s.linkage
+	s.volunteers = sqlstore.NewVolunteerService(db, keys)
+	s.workforce = sqlstore.NewWorkforceService(db)
 	// The engines follow every committed change of the registers, targets,
 	// facilities and locations, here at once and in the other servers
 	// through the change feed (services_feed.go).

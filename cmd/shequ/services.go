@@ -72,6 +72,20 @@ func openServices(ctx context.Context, getenv func(string) string, cfg *config.C
 		db.Close()
 		return nil, err
 	}
+	// A key file that does not match the database (another installation's,
+	// or a copy older than the last rotation) would seal values nobody
+	// else can open: refuse it before anything is sealed (issue 14).
+	current, err := db.CheckKeyRing(ctx, keys)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	// The registry says which key seals (a rotation may have switched it
+	// after this key file was last saved).
+	if err := keys.SetCurrent(current); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return newServices(db, keys, log), nil
 }
 

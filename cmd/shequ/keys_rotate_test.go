@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"shequ/internal/auditseal"
 	"shequ/internal/config"
 	"shequ/internal/pii"
 	"shequ/internal/sqlstore"
@@ -138,6 +139,11 @@ func TestKeyRotationWhileServing(t *testing.T) {
 			t.Fatalf("create after rotation: %d %s", a.code, a.body)
 		}
 		db := openTestDB(t, dsn)
+		ak, err := auditseal.Load(filepath.Join(dir, auditseal.KeyFileName), nil) // this installation's audit key
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetAuditKey(ak.HMACKey(), ak.ID())
 		if c, err := db.CountSealed(context.Background(), []uint32{1, 2}); err != nil || c[1][""] != 0 || c[2][""] != 4 {
 			t.Fatalf("sealed per key: %v %v", c, err)
 		}
@@ -163,6 +169,7 @@ func TestKeyRotationWhileServing(t *testing.T) {
 		// 2. A second server with its own copy of the key file.
 		other := t.TempDir()
 		copyFile(t, filepath.Join(dir, pii.KeyFileName), filepath.Join(other, pii.KeyFileName))
+		copyFile(t, filepath.Join(dir, auditseal.KeyFileName), filepath.Join(other, auditseal.KeyFileName))
 		m2 := keyServer(t, dsn, other)
 		code, out, errs = keys("rotate", "-quiet", "-wait", "2s")
 		if code != exitError || !strings.Contains(errs, "尚未加载数据密钥 3") || !strings.Contains(errs, m2.Addr()) || strings.Contains(errs, m.Addr()) {
@@ -205,6 +212,9 @@ func TestKeyRotationWhileServing(t *testing.T) {
 			t.Fatal("a server without the sealing key still writes")
 		}
 		unavailable(t, "a write on a server without the sealing key", call(t, "POST", base2+"/api/v1/residents", worker, newResident(7)), "正在停用")
+		if !waitUntil(5*time.Second, func() bool { return m.svc.keys.CurrentID() == 4 }) {
+			t.Fatal("the first server does not seal with key 4")
+		}
 		a := call(t, "POST", base+"/api/v1/residents", worker, newResident(8)) // sealed with key 4 by the first server
 		if a.code != http.StatusCreated {
 			t.Fatalf("the first server writes with key 4: %d %s", a.code, a.body)
@@ -241,6 +251,7 @@ func TestKeyRotationWhileServing(t *testing.T) {
 		// 4. A server started with a stale copy of the key file.
 		staleDir := t.TempDir()
 		copyFile(t, stale, filepath.Join(staleDir, pii.KeyFileName))
+		copyFile(t, filepath.Join(dir, auditseal.KeyFileName), filepath.Join(staleDir, auditseal.KeyFileName))
 		cfg := config.Default()
 		cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, staleDir
 		m3 := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}

@@ -55,6 +55,9 @@ type services struct {
 	// jobs is the background job queue (River); `serve` starts it after
 	// registerJobs, and stops it before the database closes.
 	jobs *sqlstore.Jobs
+	// seal keys the audit chain and writes its signed checkpoints
+	// (audit_seal.go); nil for services built without openServices.
+	seal *auditSeal
 }
 
 // openServices opens the database (see openStore for the policy) and the
@@ -86,7 +89,14 @@ func openServices(ctx context.Context, getenv func(string) string, cfg *config.C
 		db.Close()
 		return nil, err
 	}
-	return newServices(db, keys, log), nil
+	seal, err := openAuditSeal(ctx, db, cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := newServices(db, keys, log)
+	s.seal = seal
+	return s, nil
 }
 
 // newServices builds the services on an open database.

@@ -57,6 +57,9 @@ type DB struct {
 	// space its file system must keep for Ready (readiness.go).
 	path    string
 	minFree int64
+	// auditKey and auditKeyID key the audit chain (audit_key.go).
+	auditKey   []byte
+	auditKeyID string
 }
 
 // maxPostgresConns is the most connections one process opens to

@@ -65,8 +65,9 @@ type currentKeyer interface{ CurrentID() uint32 }
 // resealTable opens every sealed value of t and seals it again under the
 // sealer's current key, in batches of resealBatch rows in id order, one
 // transaction each, audited t.action once per batch with the count in
-// Detail. Values already under the current key are left as they are, so an
-// interrupted run can be run again. Each value is written only if it is
+// Detail (once with count=0 when nothing needed it). Values already under
+// the current key are left as they are, so an interrupted run can be run
+// again. Each value is written only if it is
 // still the one read (compare and set): a value a server changed meanwhile
 // was sealed by that server, under the current key, and must not be
 // overwritten with the old one. It returns the number of rows read.
@@ -79,7 +80,7 @@ func resealTable(ctx context.Context, db *DB, sealer shequ.Sealer, t sealedTable
 	for i, c := range t.cols {
 		names[i] = c.column
 	}
-	rows, after := 0, ""
+	rows, after, audited := 0, "", false
 	for {
 		n, count, last := 0, 0, ""
 		err := db.withTx(ctx, func(tx *sql.Tx) error {
@@ -151,8 +152,15 @@ func resealTable(ctx context.Context, db *DB, sealer shequ.Sealer, t sealedTable
 			if count == 0 {
 				return nil
 			}
+			audited = true
 			return auditAllowed(ctx, db, tx, t.action, t.objectType, "", "", fmt.Sprintf("count=%d", count))
 		})
+		if err == nil && n == 0 && !audited {
+			// A run that found nothing to re-seal is on the trail too.
+			err = db.withTx(ctx, func(tx *sql.Tx) error {
+				return auditAllowed(ctx, db, tx, t.action, t.objectType, "", "", "count=0")
+			})
+		}
 		if err != nil || n == 0 {
 			return rows, err
 		}

@@ -55,6 +55,8 @@ type IndicatorStats struct {
 	Linkage LinkageFigures
 	// Services are the request (办件) figures (indicator module "services").
 	Services ServiceStats
+	// Care are the 三留守 and social-work figures (indicator module "care").
+	Care CareFigures
 }
 
 // Rate returns part/whole, 0 for an empty whole.
@@ -98,6 +100,9 @@ type IndicatorDef struct {
 	// ("linkage", "services", "facilities"). The dashboard shows one group
 	// at a time; its label is the catalogue entry "ind.group.<Group>".
 	Group string
+	// Sensitive marks a count of people (the care module's): on pages an
+	// official exports, counts from 1 to SmallCount-1 are suppressed.
+	Sensitive bool
 }
 
 // IndicatorGroups lists the groups of IndicatorDefs in registry order, ""
@@ -166,7 +171,7 @@ var IndicatorDefs = append([]IndicatorDef{
 	{Key: "svc_satisfaction", Value: func(s *IndicatorStats) float64 { return s.Services.MeanRating() },
 		Unit: "unit.stars", Group: "services"},
 	{Key: "svc_satisfied", Rate: func(s *IndicatorStats) float64 { return s.Services.SatisfiedRate() }, Group: "services"},
-}, linkageDefs()...)
+}, append(linkageDefs(), careDefs()...)...)
 
 // IndicatorReport is everything a dashboard shows for one node.
 type IndicatorReport struct {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +13,7 @@ import (
 // five times over, locks the account, and the page says so.
 func TestBrowserLoginAndResidents(t *testing.T) {
 	ctx := browser(t)
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := browserDB(t, "postgres")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
 	}

@@ -24,6 +24,15 @@ func (m *Main) registerJobs() {
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
 	// Signed checkpoints of the audit trail (audit_seal.go).
 	m.registerAuditJobs()
+	registerCareJobs(s)
+}
+
+// registerCareJobs runs the care rules every five minutes: an alert is
+// escalated at most five minutes after its 24 hours, visits and ages are
+// days.
+func registerCareJobs(s *services) {
+	sqlstore.AddWorker(s.jobs, sqlstore.CareSweepWorker(s.care))
+	s.jobs.Every(5*time.Minute, sqlstore.CareSweepArgs{})
 }
 
 // startJobs registers the jobs and starts working them.

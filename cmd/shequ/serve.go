@@ -19,7 +19,6 @@ import (
 	"shequ/internal/config"
 	"shequ/internal/demo"
 	"shequ/internal/i18n"
-	"shequ/internal/registerimport"
 	"shequ/internal/residentimport"
 	"shequ/internal/web"
 )
@@ -50,6 +49,10 @@ type Main struct {
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
 	LinkageNow func() time.Time
+	// CareNow, if set, is the rule clock of the care service
+	// (acknowledgement deadlines, due visits, ages): browser tests move it
+	// forward to see an alert escalate.
+	CareNow func() time.Time
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)
@@ -88,6 +91,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	s := m.svc
 	s.linkage.Now = m.LinkageNow
+	s.care.Now = m.CareNow
 	// The holiday table first: the demo's objection periods count on it,
 	// as every later one does.
 	if err := seedServiceDefaults(ctx, s); err != nil {
@@ -104,6 +108,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				s.linkage.Now = now
 			},
 			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
+			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
+			Care: s.care, CareClock: func(now func() time.Time) {
+				if now == nil {
+					now = m.CareNow
+				}
+				s.care.Now = now
+			},
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -161,12 +172,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Facilities:      s.facilities,
 		Locations:       s.locations,
 		Coverage:        s.coverage,
+		Care:            s.care,
 		MapTiles:        m.Config.MapTiles,
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
-		ImportFacilities: m.importFacilities,
-
 		// Issue 14: who may read /metrics (serve_ops.go), which proxies
 		// name the client.
 		MetricsToken:     m.Config.Ops.MetricsToken,
@@ -268,15 +278,6 @@ func (m *Main) importResidents(ctx context.Context, community string, r io.Reade
 	}
 	rep.Written = len(f.Residents)
 	return rep, nil
-}
-
-// importFacilities serves the facility upload page: the same parser and
-// all-or-nothing write as `shequ import facilities`, with row messages in
-// Chinese.
-func (m *Main) importFacilities(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*web.ResidentImportReport, error) {
-	e := &env{loc: m.Catalog.Localizer(i18n.Default)}
-	rep, _, err := e.importFacilities(ctx, m.svc.facilities, r, filename, registerimport.FacilityOptions{GCJ02: gcj02})
-	return rep, err
 }
 
 // Addr returns the address the server listens on (useful with port 0).

@@ -62,10 +62,6 @@ type DB struct {
 	auditKeyID string
 }
 
-// maxPostgresConns is the most connections one process opens to
-// PostgreSQL.
-const maxPostgresConns = 40
-
 // sqlitePragmas are set through the DSN so that every pooled connection gets
 // them, not only the first (PRAGMA is per connection):
 //   - foreign_keys: SQLite does not enforce REFERENCES without it;
@@ -136,8 +132,14 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if d == sqliteDialect {
 		// Through the statement cache (stmtcache.go).
 		sqldb = sql.OpenDB(&sqliteConnector{dsn: source, drv: &sqlite.Driver{}})
-	} else if sqldb, err = sql.Open(d.driver, source); err != nil {
-		return nil, fmt.Errorf("open %s database: %w", d.name, err)
+	} else {
+		// Through the process's connection slots (pg_slots.go).
+		c, err := newSlotConnector(source)
+		if err != nil {
+			return nil, &shequ.Error{Code: shequ.EInvalid, Key: "db.dsn.invalid",
+				Message: "The database URL is not valid.", Err: fmt.Errorf("open %s database: %w", d.name, err)}
+		}
+		sqldb = sql.OpenDB(c)
 	}
 	if d == sqliteDialect {
 		// Enough idle connections for a busy server's concurrent readers:
@@ -151,7 +153,8 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		// of opening more than the server accepts (PostgreSQL's default
 		// max_connections is 100, shared by every client; a burst of
 		// concurrent requests on a cold cache otherwise failed with "too
-		// many clients").
+		// many clients"). The slots of pg_slots.go bound all the pools of
+		// the process together.
 		sqldb.SetMaxOpenConns(maxPostgresConns)
 		sqldb.SetMaxIdleConns(8)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)

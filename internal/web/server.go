@@ -82,6 +82,9 @@ type Config struct {
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
 	Coverage   shequ.CoverageService
+	// Care keeps the 三留守 register, reports and alerts, cases and
+	// social-work records (issue 16); nil answers 503.
+	Care shequ.CareService
 	// MapTiles is the tile URL template of the map pages, "" none (the
 	// default: deployments are often offline); MapTilesOrigin its scheme
 	// and host, allowed as an image source.
@@ -91,14 +94,12 @@ type Config struct {
 	Security shequ.SecurityPolicy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// moreRegisters, if set, mounts more registers (the mechanism's tests
+	// declare one of their own).
+	moreRegisters func(*Server) []registerRoutes
 	// ImportResidents, if set, imports a CSV (or XLSX) file of residents
 	// into a community for the upload page; nil shows the page as 未启用.
 	ImportResidents func(ctx context.Context, community string, r io.Reader, filename string) (*ResidentImportReport, error)
-	// ImportFacilities, if set, imports a CSV (or XLSX) facility register
-	// all or nothing, converting GCJ-02 coordinates to WGS-84 when gcj02 is
-	// set, for the upload page; nil shows the page as 未启用. Bad lines come
-	// back in the report, not as an error.
-	ImportFacilities func(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*ResidentImportReport, error)
 }
 
 // Server is the http.Handler of the whole platform. Build it with NewServer.
@@ -113,6 +114,8 @@ type Server struct {
 	static  *staticFiles
 	metrics *metrics
 	openapi []byte
+	// registers are the registers served by the register mechanism.
+	registers []registerRoutes
 	// throttle limits login and registration attempts per client address,
 	// accountThrottle login attempts per user name.
 	throttle        *throttle
@@ -162,7 +165,8 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.tmpl, err = s.parseTemplates(); err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}
-	if s.openapi, err = openAPIDocument(cfg.Version); err != nil {
+	s.registers = s.mountRegisters()
+	if s.openapi, err = openAPIDocument(cfg.Version, s.registers); err != nil {
 		return nil, fmt.Errorf("web: load OpenAPI document: %w", err)
 	}
 	s.routes = s.routeTable()

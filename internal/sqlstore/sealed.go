@@ -16,7 +16,8 @@ import (
 // (internal/pii) is listed here, so that a key rotation re-seals all of them
 // and a key is retired only when none of them uses it any more
 // (KeyRegistry.CountSealed). A module that adds a sealed column adds it to
-// sealedTables; TestSealedTablesComplete looks for *_enc columns missing.
+// sealedTables; TestSealedTablesComplete looks for *_enc and *_sealed
+// columns missing.
 
 // sealedColumn is a sealed column and the field name of its associated
 // data: the AAD of a value is prefix + field + ":" + row id.
@@ -28,13 +29,44 @@ type sealedTable struct {
 	cols          []sealedColumn
 	// action and objectType of the audit record of each re-sealed batch.
 	action, objectType string
+	// where, if set, keeps the rows that hold sealed values (a condition on
+	// the table's columns).
+	where string
 }
 
 // sealedTables lists every sealed column of the schema.
 var sealedTables = []sealedTable{
-	{"residents", "resident.", []sealedColumn{{"id_number_enc", "id_number"}, {"phone_enc", "phone"}}, auditResidentReseal, objResident},
-	{"social_orgs", "org.", []sealedColumn{{"leader_phone_enc", "leader_phone"}}, auditOrgReseal, objOrg},
-	{"social_workers", "worker.", []sealedColumn{{"id_number_enc", "id_number"}, {"phone_enc", "phone"}}, auditWorkerReseal, objWorker},
+	{"residents", "resident.", []sealedColumn{{"id_number_enc", "id_number"}, {"phone_enc", "phone"}}, auditResidentReseal, objResident, ""},
+	{"social_orgs", "org.", []sealedColumn{{"leader_phone_enc", "leader_phone"}}, auditOrgReseal, objOrg, ""},
+	{"social_workers", "worker.", []sealedColumn{{"id_number_enc", "id_number"}, {"phone_enc", "phone"}}, auditWorkerReseal, objWorker, ""},
+	// A request's personal form values, one sealed JSON document ("" when
+	// the request has none).
+	{"service_requests", "service_request.", []sealedColumn{{"attrs_sealed", "attrs"}}, auditRequestReseal, objRequest, "attrs_sealed <> ''"},
+	// The care module's records (careAAD: "care.<short>.<column>:<id>").
+	careSealed("care_persons", "person", objCarePerson, "guardian_name", "guardian_phone", "parents", "school", "risk_reason", "exit_note"),
+	careSealed("care_visits", "visit", objCareVisit, "notes"),
+	careSealed("care_reports", "report", objCareReport, "reporter_name", "reporter_org", "phone", "child_name", "where", "details"),
+	careSealed("care_alerts", "alert", objCareAlert, "outcome"),
+	careSealed("care_alert_steps", "alert_step", objCareAlert, "note"),
+	careSealed("care_cases", "case", objCase, "summary"),
+	careSealed("care_case_notes", "case_note", objCase, "attendees", "body"),
+	careSealed("care_approvals", "approval", objCase, "note", "reason"),
+	careSealed("care_referrals", "referral", objReferral, "note"),
+	careSealed("sw_work_logs", "worklog", objWorkLog, "notes"),
+	careSealed("sw_supervisions", "supervision", objSupervisor, "notes"),
+}
+
+// auditCareReseal is the audit action of re-sealing a care table.
+const auditCareReseal = "care.reseal"
+
+// careSealed is the entry of a care table whose columns are fields + "_enc"
+// sealed under careAAD(short, field, id).
+func careSealed(table, short, objectType string, fields ...string) sealedTable {
+	t := sealedTable{table: table, prefix: "care." + short + ".", action: auditCareReseal, objectType: objectType}
+	for _, f := range fields {
+		t.cols = append(t.cols, sealedColumn{f + "_enc", f})
+	}
+	return t
 }
 
 // sealedTableNamed returns the entry of table.
@@ -84,12 +116,21 @@ func resealTable(ctx context.Context, db *DB, sealer shequ.Sealer, t sealedTable
 	for {
 		n, count, last := 0, 0, ""
 		err := db.withTx(ctx, func(tx *sql.Tx) error {
-			cond, args := "", []any{resealBatch}
+			var conds []string
+			args := []any{}
+			if t.where != "" {
+				conds = append(conds, t.where)
+			}
 			if after != "" {
 				// Ids compare as text on SQLite and as uuid on PostgreSQL:
 				// both orders agree for the canonical lower-case form Go
 				// writes.
-				cond, args = "WHERE id > ?", []any{after, resealBatch}
+				conds, args = append(conds, "id > ?"), append(args, after)
+			}
+			args = append(args, resealBatch)
+			cond := ""
+			if len(conds) > 0 {
+				cond = "WHERE " + strings.Join(conds, " AND ")
 			}
 			q, err := tx.QueryContext(ctx, db.rebind(`SELECT id, `+strings.Join(names, ", ")+` FROM `+t.table+` `+cond+`
 				ORDER BY id LIMIT ?`), args...)
@@ -120,7 +161,7 @@ func resealTable(ctx context.Context, db *DB, sealer shequ.Sealer, t sealedTable
 			for _, r := range batch {
 				for i, c := range t.cols {
 					v := r.vals[i]
-					if !v.Valid {
+					if !v.Valid || v.String == "" {
 						continue
 					}
 					if id, err := pii.KeyID(v.String); err == nil && current != 0 && id == current {

@@ -39,10 +39,6 @@ func (s *Server) facilityRegister() *registerMount[shequ.Facility] {
 			}
 			return template.HTML(strconv.FormatFloat(*f.Lat, 'f', 6, 64) + ", " + strconv.FormatFloat(*f.Lng, 'f', 6, 64) + "（WGS-84）")
 		},
-		"community_code": func(_ *i18n.Localizer, f *shequ.Facility) template.HTML {
-			c := template.HTMLEscapeString(f.Community)
-			return template.HTML(`<a class="code" href="/coverage/` + c + `">` + c + `</a>`)
-		},
 	}
 	m.cells = map[string]func(*i18n.Localizer, *shequ.Facility) template.HTML{
 		"location": func(l *i18n.Localizer, f *shequ.Facility) template.HTML {
@@ -64,14 +60,12 @@ func (s *Server) handleFacilityPhotoAdd(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, shequ.MaxPhotoBytes+64<<10)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		s.error(w, r, shequ.Errorf(shequ.EInvalid, "facility.photo.size", "A photo has at most 5 MB."))
+	if !s.readMultipart(w, r, shequ.MaxPhotoBytes+64<<10, errPhotoSize) {
 		return
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
 	id := r.PathValue("id")
-	file, _, err := r.FormFile("photo")
+	file, _, err := formFile(r, "photo")
 	var data []byte
 	if err == nil {
 		data, err = io.ReadAll(io.LimitReader(file, shequ.MaxPhotoBytes+1))

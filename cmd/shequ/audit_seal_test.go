@@ -117,10 +117,10 @@ func TestAuditInsiderOnServer(t *testing.T) {
 		t.Run(fmt.Sprint("insider_has_key=", withKey), func(t *testing.T) {
 			engines(t, func(t *testing.T, dsn string) {
 				dir := dataDir(t)
-				worker := token(t, dsn, "audit-worker", "community_worker", "330523001002")
 				if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 					t.Fatalf("import: %d %s%s", code, out, errs)
 				}
+				worker := token(t, dsn, "audit-worker", "community_worker", "330523001002")
 				m := startMain(t, dsn, nil)
 				base := "http://" + m.Addr()
 				var ids []string
@@ -195,6 +195,9 @@ func TestAuditInsiderOnServer(t *testing.T) {
 // the records with their hashes to a file only its owner reads.
 func TestAuditCheckpointAndExport(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+		t.Fatalf("import: %d %s%s", code, out, errs)
+	}
 	token(t, dsn, "export-worker", "community_worker", "330523001002")
 	code, out, errs := cli(t, nil, "audit", "checkpoint", "-db", dsn)
 	if code != exitOK || !strings.Contains(out, "已签名第") {

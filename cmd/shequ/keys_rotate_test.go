@@ -111,10 +111,10 @@ func TestKeyRotationWhileServing(t *testing.T) {
 			t.Helper()
 			return cli(t, env, append(append([]string{"keys"}, args...), "-db", dsn)...)
 		}
-		worker := token(t, dsn, "keys-worker", "community_worker", "330523001002")
 		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 			t.Fatalf("import: %d %s%s", code, out, errs)
 		}
+		worker := token(t, dsn, "keys-worker", "community_worker", "330523001002")
 		m := keyServer(t, dsn, dir)
 		base := "http://" + m.Addr()
 		for i := range 3 {

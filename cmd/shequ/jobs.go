@@ -24,6 +24,7 @@ func (m *Main) registerJobs() {
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
 	// Signed checkpoints of the audit trail (audit_seal.go).
 	m.registerAuditJobs()
+	m.registerNotifyJobs()
 	registerCareJobs(s)
 }
 
@@ -37,6 +38,7 @@ func registerCareJobs(s *services) {
 
 // startJobs registers the jobs and starts working them.
 func (m *Main) startJobs(ctx context.Context) error {
+	m.svc.jobs = sqlstore.NewJobs(m.svc.db, sqlstore.JobsConfig{Logger: m.Logger, PollInterval: m.JobPollInterval})
 	m.registerJobs()
 	if err := m.svc.jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,16 +33,34 @@ type sealedTable struct {
 	// where, if set, keeps the rows that hold sealed values (a condition on
 	// the table's columns).
 	where string
+	// key lists the columns of the primary key, "id" when empty; the row
+	// part of the AAD is their values joined by ":".
+	key []string
+	// batch is the rows of one transaction, resealBatch when 0 (tests
+	// take fewer to see the batches follow one another).
+	batch int
+}
+
+// keyColumns returns the columns of t's primary key.
+func (t sealedTable) keyColumns() []string {
+	if len(t.key) == 0 {
+		return []string{"id"}
+	}
+	return t.key
 }
 
 // sealedTables lists every sealed column of the schema.
 var sealedTables = []sealedTable{
-	{"residents", "resident.", []sealedColumn{{"id_number_enc", "id_number"}, {"phone_enc", "phone"}}, auditResidentReseal, objResident, ""},
-	{"social_orgs", "org.", []sealedColumn{{"leader_phone_enc", "leader_phone"}}, auditOrgReseal, objOrg, ""},
-	{"social_workers", "worker.", []sealedColumn{{"id_number_enc", "id_number"}, {"phone_enc", "phone"}}, auditWorkerReseal, objWorker, ""},
+	{table: "residents", prefix: "resident.", cols: []sealedColumn{{"id_number_enc", "id_number"}, {"phone_enc", "phone"}},
+		action: auditResidentReseal, objectType: objResident},
+	{table: "social_orgs", prefix: "org.", cols: []sealedColumn{{"leader_phone_enc", "leader_phone"}},
+		action: auditOrgReseal, objectType: objOrg},
+	{table: "social_workers", prefix: "worker.", cols: []sealedColumn{{"id_number_enc", "id_number"}, {"phone_enc", "phone"}},
+		action: auditWorkerReseal, objectType: objWorker},
 	// A request's personal form values, one sealed JSON document ("" when
 	// the request has none).
-	{"service_requests", "service_request.", []sealedColumn{{"attrs_sealed", "attrs"}}, auditRequestReseal, objRequest, "attrs_sealed <> ''"},
+	{table: "service_requests", prefix: "service_request.", cols: []sealedColumn{{"attrs_sealed", "attrs"}},
+		action: auditRequestReseal, objectType: objRequest, where: "attrs_sealed <> ''"},
 	// The care module's records (careAAD: "care.<short>.<column>:<id>").
 	careSealed("care_persons", "person", objCarePerson, "guardian_name", "guardian_phone", "parents", "school", "risk_reason", "exit_note"),
 	careSealed("care_visits", "visit", objCareVisit, "notes"),
@@ -54,6 +73,9 @@ var sealedTables = []sealedTable{
 	careSealed("care_referrals", "referral", objReferral, "note"),
 	careSealed("sw_work_logs", "worklog", objWorkLog, "notes"),
 	careSealed("sw_supervisions", "supervision", objSupervisor, "notes"),
+	// The accounts' notification addresses (channelAAD).
+	{table: "notification_channels", prefix: "notify.", cols: []sealedColumn{{"address_enc", "address"}},
+		action: auditChannelsReseal, objectType: userObjectType, key: []string{"user_id", "channel"}},
 }
 
 // auditCareReseal is the audit action of re-sealing a care table.
@@ -108,43 +130,62 @@ func resealTable(ctx context.Context, db *DB, sealer shequ.Sealer, t sealedTable
 	if ck, ok := sealer.(currentKeyer); ok {
 		current = ck.CurrentID()
 	}
-	names := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		names[i] = c.column
+	keyCols := t.keyColumns()
+	names := slices.Clone(keyCols)
+	for _, c := range t.cols {
+		names = append(names, c.column)
 	}
-	rows, after, audited := 0, "", false
+	// The row's key is matched column by column.
+	keyMatch := make([]string, len(keyCols))
+	for i, k := range keyCols {
+		keyMatch[i] = k + " = ?"
+	}
+	order := strings.Join(keyCols, ", ")
+	rows, audited := 0, false
+	var after []string
 	for {
-		n, count, last := 0, 0, ""
+		n, count := 0, 0
+		var last []string
 		err := db.withTx(ctx, func(tx *sql.Tx) error {
 			var conds []string
 			args := []any{}
 			if t.where != "" {
 				conds = append(conds, t.where)
 			}
-			if after != "" {
+			if after != nil {
 				// Ids compare as text on SQLite and as uuid on PostgreSQL:
 				// both orders agree for the canonical lower-case form Go
-				// writes.
-				conds, args = append(conds, "id > ?"), append(args, after)
+				// writes. A key of several columns compares as a row.
+				conds = append(conds, "("+order+") > ("+strings.TrimSuffix(strings.Repeat("?, ", len(after)), ", ")+")")
+				for _, v := range after {
+					args = append(args, v)
+				}
 			}
-			args = append(args, resealBatch)
+			if t.batch > 0 {
+				args = append(args, t.batch)
+			} else {
+				args = append(args, resealBatch)
+			}
 			cond := ""
 			if len(conds) > 0 {
 				cond = "WHERE " + strings.Join(conds, " AND ")
 			}
-			q, err := tx.QueryContext(ctx, db.rebind(`SELECT id, `+strings.Join(names, ", ")+` FROM `+t.table+` `+cond+`
-				ORDER BY id LIMIT ?`), args...)
+			q, err := tx.QueryContext(ctx, db.rebind(`SELECT `+strings.Join(names, ", ")+` FROM `+t.table+` `+cond+`
+				ORDER BY `+order+` LIMIT ?`), args...)
 			if err != nil {
 				return translateError(err, "read "+t.table+" to re-seal")
 			}
 			type row struct {
-				id   string
+				key  []string
 				vals []sql.NullString
 			}
 			var batch []row
 			for q.Next() {
-				r := row{vals: make([]sql.NullString, len(t.cols))}
-				dest := []any{&r.id}
+				r := row{key: make([]string, len(keyCols)), vals: make([]sql.NullString, len(t.cols))}
+				var dest []any
+				for i := range r.key {
+					dest = append(dest, &r.key[i])
+				}
 				for i := range r.vals {
 					dest = append(dest, &r.vals[i])
 				}
@@ -159,6 +200,7 @@ func resealTable(ctx context.Context, db *DB, sealer shequ.Sealer, t sealedTable
 				return translateError(err, "read "+t.table+" to re-seal")
 			}
 			for _, r := range batch {
+				id := strings.Join(r.key, ":")
 				for i, c := range t.cols {
 					v := r.vals[i]
 					if !v.Valid || v.String == "" {
@@ -167,17 +209,21 @@ func resealTable(ctx context.Context, db *DB, sealer shequ.Sealer, t sealedTable
 					if id, err := pii.KeyID(v.String); err == nil && current != 0 && id == current {
 						continue
 					}
-					resealed, err := resealValue(sealer, v.String, t.prefix+c.field+":"+r.id)
+					resealed, err := resealValue(sealer, v.String, t.prefix+c.field+":"+id)
 					if err != nil {
 						if shequ.ErrorCode(err) != shequ.EInternal {
 							return err
 						}
 						return &shequ.Error{Code: shequ.EConflict, Key: "keys.reseal.unreadable",
-							Message: fmt.Sprintf("A value of %s.%s (row %s) cannot be opened with the key file: it cannot be re-encrypted, and the key it names cannot be retired.", t.table, c.column, r.id),
-							Data:    map[string]any{"Column": t.table + "." + c.column, "ID": r.id}, Err: err}
+							Message: fmt.Sprintf("A value of %s.%s (row %s) cannot be opened with the key file: it cannot be re-encrypted, and the key it names cannot be retired.", t.table, c.column, id),
+							Data:    map[string]any{"Column": t.table + "." + c.column, "ID": id}, Err: err}
 					}
-					res, err := tx.ExecContext(ctx, db.rebind(`UPDATE `+t.table+` SET `+c.column+` = ? WHERE id = ? AND `+c.column+` = ?`),
-						resealed, r.id, v.String)
+					args := []any{resealed}
+					for _, k := range r.key {
+						args = append(args, k)
+					}
+					res, err := tx.ExecContext(ctx, db.rebind(`UPDATE `+t.table+` SET `+c.column+` = ? WHERE `+
+						strings.Join(keyMatch, " AND ")+` AND `+c.column+` = ?`), append(args, v.String)...)
 					if err != nil {
 						return translateError(err, "re-seal "+t.table)
 					}
@@ -189,7 +235,7 @@ func resealTable(ctx context.Context, db *DB, sealer shequ.Sealer, t sealedTable
 			if n = len(batch); n == 0 {
 				return nil
 			}
-			last = batch[n-1].id
+			last = batch[n-1].key
 			if count == 0 {
 				return nil
 			}

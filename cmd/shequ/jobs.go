@@ -25,6 +25,7 @@ func (m *Main) registerJobs() {
 	// Changes published for the other servers, kept a day (changefeed.go).
 	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
 	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
+	m.registerNotifyJobs()
 	registerCareJobs(s)
 }
 
@@ -38,6 +39,7 @@ func registerCareJobs(s *services) {
 
 // startJobs registers the jobs and starts working them.
 func (m *Main) startJobs(ctx context.Context) error {
+	m.svc.jobs = sqlstore.NewJobs(m.svc.db, sqlstore.JobsConfig{Logger: m.Logger, PollInterval: m.JobPollInterval})
 	m.registerJobs()
 	if err := m.svc.jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)

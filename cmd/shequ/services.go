@@ -54,13 +54,16 @@ type services struct {
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
-	// jobs is the background job queue (River); `serve` starts it after
-	// registerJobs, and stops it before the database closes.
+	// jobs is the background job queue (River), nil until `serve`
+	// starts it (startJobs), stopped before the database closes.
 	jobs *sqlstore.Jobs
 	// feed publishes this process's changes to the engines and caches of
 	// the other servers on the database, and applies theirs (changefeed.go,
 	// services_feed.go); `serve` runs it.
 	feed *sqlstore.ChangeFeed
+	// notifications is the notification centre, the accounts' channels
+	// and the outbox of deliveries (addresses sealed with keys).
+	notifications *sqlstore.NotificationService
 }
 
 // openServices opens the database (see openStore for the policy) and the
@@ -101,7 +104,6 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		locations:  sqlstore.NewLocationService(db),
 		linkage:    sqlstore.NewLinkageService(db),
 		items:      sqlstore.NewServiceItemService(db),
-		jobs:       sqlstore.NewJobs(db, sqlstore.JobsConfig{Logger: log}),
 	}
 	// The objection periods count working days on the holiday table of
 	// the database, as the requests' due dates do.
@@ -109,6 +111,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	// Activities name their participants by ID number, found through the
 	// register's blind index.
 	s.linkage.Sealer = keys
+	s.notifications = sqlstore.NewNotificationService(db, keys)
 	s.requests = sqlstore.NewRequestService(db, s.items, keys)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)

@@ -120,7 +120,7 @@ func (s *NotificationService) SetChannels(ctx context.Context, prefs []*shequ.Ch
 				address_enc, address_mask, lang, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (user_id, channel) DO UPDATE SET enabled = excluded.enabled, address_enc = excluded.address_enc,
 				address_mask = excluded.address_mask, lang = excluded.lang, updated_at = excluded.updated_at`),
-				a.UserID, p.Channel, p.Enabled, enc, shequ.MaskAddress(p.Address), p.Lang, now)
+				a.UserID, p.Channel, p.Enabled, enc, shequ.Mask(shequ.PersonalContact, p.Address), p.Lang, now)
 			if err != nil {
 				return translateError(err, "save notification channel")
 			}

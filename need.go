@@ -168,6 +168,7 @@ type NeedFilter struct {
 	Status    NeedStatus
 	Category  NeedCategory
 	Query     string // part of the title
+	Mine      bool   // only the needs the signed-in account raised or recorded
 	Offset    int
 	Limit     int
 }

@@ -295,6 +295,10 @@ type RequestFilter struct {
 	IDs        []string  // these ids only (Open311 service_request_id)
 	From, To   time.Time // created at or after From and before To, when set
 	Overdue    bool      // only open requests past their due date
+	// DueBefore, when set, keeps the requests whose clock runs (not
+	// paused) and that are due before it: with the open states, what is
+	// overdue or due soon.
+	DueBefore time.Time
 	// Keyset paging for the queue, ordered by due date then id: requests
 	// after (AfterDue, AfterID). Offset is for the other lists.
 	AfterDue *time.Time

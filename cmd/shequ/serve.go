@@ -95,6 +95,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				s.linkage.Now = now
 			},
 			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
+			Requests: s.requests, Delegations: s.delegations,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)

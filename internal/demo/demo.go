@@ -38,6 +38,10 @@ type Services struct {
 	// and relocation-area tags.
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
+	// Requests and Delegations, when set, get the demo's work in progress
+	// (requests in several states, delegations waiting for consent).
+	Requests    shequ.RequestService
+	Delegations shequ.DelegationService
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Prefix, when set, loads only the divisions at, above and below this
@@ -83,6 +87,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := loadLinkage(ctx, s); err != nil {
+		return false, err
+	}
+	if err := loadWork(ctx, s); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -138,6 +138,13 @@ func (s *LinkageService) FindNeeds(ctx context.Context, f shequ.NeedFilter) ([]*
 	if f.Query != "" {
 		conds, args = append(conds, s.db.dialect.position("title", "?")+" > 0"), append(args, f.Query)
 	}
+	if f.Mine {
+		a := shequ.ActorFrom(ctx)
+		if a == nil {
+			return []*shequ.Need{}, 0, nil
+		}
+		conds, args = append(conds, "author_id = ?"), append(args, a.UserID)
+	}
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")

@@ -153,6 +153,25 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 			return m, nil
 		},
 		"num": formatNumber,
+		// Values of label/value grids and lists (render_values.go).
+		"kv":    kv,
+		"empty": emptyValue,
+		"h":     h,
+		"code":  codeHTML,
+		"link":  linkHTML,
+		"join":  joinText,
+		"place": s.places.placeHTML,
+		// within reports whether code is at or below scope: a link to a
+		// division's page is shown only inside the account's scope.
+		"within": shequ.IsAncestorOrSelf,
+		// scope is the division an account is bound to, "" when nobody
+		// (or a national account) is signed in.
+		"scope": func(u *shequ.User) string {
+			if u == nil {
+				return ""
+			}
+			return u.Scope
+		},
 		// yuan shows an amount of 分 in 元 with two decimals.
 		"yuan": shequ.FormatYuan,
 		"add":  func(a, b int) int { return a + b },

@@ -153,6 +153,7 @@ type requestsPage struct {
 	Notice    string
 	Error     string
 	CanHandle bool
+	CanDesk   bool // may file at the front desk (community workers, not officials)
 	ByItem    []*shequ.ItemRequestCount
 	Channels  []shequ.Channel
 }
@@ -171,7 +172,8 @@ func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p := &requestsPage{CanHandle: a.Can(shequ.ActionRequestHandle) && s.cfg.RequestDesk != nil, Item: f.ItemCode, Overdue: f.Overdue}
+	p := &requestsPage{CanHandle: a.Can(shequ.ActionRequestHandle) && s.cfg.RequestDesk != nil, Item: f.ItemCode, Overdue: f.Overdue,
+		CanDesk: a.Can(shequ.ActionRequestSubmit) && a.Can(shequ.ActionRequestHandle)}
 	switch r.URL.Query().Get("notice") {
 	case "transferred":
 		p.Notice = l.T("request.bulk.done", map[string]any{"Count": r.URL.Query().Get("n")})

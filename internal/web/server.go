@@ -102,6 +102,8 @@ type Server struct {
 	openapi []byte
 	// throttle limits login and registration attempts per client address.
 	throttle *throttle
+	// places names divisions on pages (render_values.go).
+	places *placeNames
 }
 
 // processStart approximates the process start time for
@@ -133,6 +135,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
+	s.places = &placeNames{names: map[string]placeName{}, lookup: cfg.Divisions.FindDivisionByCode, timeout: 2 * time.Second}
 	var err error
 	if s.static, err = newStaticFiles(); err != nil {
 		return nil, fmt.Errorf("web: load static files: %w", err)

@@ -113,6 +113,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("load indicators: %w", err)
 	}
 	m.Logger.Info("indicators loaded", "seconds", time.Since(started).Seconds())
+	if err := m.startJobs(ctx); err != nil {
+		return err
+	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go m.snapshots(bgctx, 6*time.Hour)
@@ -261,7 +264,7 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 func (m *Main) Done() <-chan error { return m.done }
 
 // Close stops the server, waiting up to 10 seconds for requests in flight,
-// then closes the database.
+// then the background jobs, then closes the database.
 func (m *Main) Close() error {
 	var errs []error
 	if m.http != nil {
@@ -278,6 +281,13 @@ func (m *Main) Close() error {
 		m.stop = nil
 	}
 	if m.svc != nil {
+		// Running jobs get the rest of the 10 seconds, then are cancelled
+		// (and retried by the next server).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.svc.jobs.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
 		if err := m.svc.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}

@@ -26,6 +26,14 @@ type RowError struct {
 // maxImportBytes bounds an uploaded file.
 const maxImportBytes = 32 << 20
 
+// maxConcurrentImports bounds the imports one server runs at once: each may
+// hold what internal/tabular's limits allow (docs/BENCHMARKS.md, imports),
+// so that their number, not only their size, bounds the server's memory.
+const maxConcurrentImports = 2
+
+// errImportBusy answers an upload while maxConcurrentImports run.
+var errImportBusy = shequ.Errorf(shequ.EUnavailable, "import.busy", "Other imports are running; try again in a minute.")
+
 // importPage is the data of templates/resident_import.html, the upload page
 // of the residents and of the facilities.
 type importPage struct {
@@ -127,6 +135,13 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, k importKi
 	p := k.page(a)
 	if !p.Enabled {
 		s.render(w, r, http.StatusServiceUnavailable, "resident_import", title, p)
+		return
+	}
+	select {
+	case s.imports <- struct{}{}:
+		defer func() { <-s.imports }()
+	default:
+		s.error(w, r, errImportBusy)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)

@@ -104,6 +104,8 @@ type Server struct {
 	throttle *throttle
 	// places names divisions on pages (render_values.go).
 	places *placeNames
+	// imports holds a token per import running (maxConcurrentImports).
+	imports chan struct{}
 }
 
 // processStart approximates the process start time for
@@ -136,6 +138,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
 	s.places = &placeNames{names: map[string]placeName{}, lookup: cfg.Divisions.FindDivisionByCode, timeout: 2 * time.Second}
+	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error
 	if s.static, err = newStaticFiles(); err != nil {
 		return nil, fmt.Errorf("web: load static files: %w", err)

@@ -334,6 +334,11 @@ type RequestService interface {
 	Get(ctx context.Context, id string) (*ServiceRequest, error)
 	// GetByToken returns a request by its tracking token, without sign-in.
 	GetByToken(ctx context.Context, token string) (*ServiceRequest, error)
+	// Lookup returns, without sign-in, the request numbered number whose
+	// applicant (the resident it was filed for) has the ID number
+	// idNumber; anything else is ENotFound, whichever part did not match.
+	// Every lookup is audited.
+	Lookup(ctx context.Context, number, idNumber string) (*ServiceRequest, error)
 	// Find lists requests in the actor's scope and the total matching.
 	Find(ctx context.Context, f RequestFilter) ([]*ServiceRequest, int, error)
 	// Transition moves a request to state to (workers; residents only rate):

@@ -104,6 +104,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	// register's blind index.
 	s.linkage.Sealer = keys
 	s.requests = sqlstore.NewRequestService(db, s.items)
+	// The public lookup by number and ID number matches the applicant
+	// through the same blind index.
+	s.requests.Sealer = keys
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)

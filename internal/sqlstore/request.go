@@ -42,6 +42,10 @@ type RequestService struct {
 
 	// countQueries, when set (tests), counts the queries of the reads.
 	countQueries *atomic.Int64
+
+	// Sealer computes the blind index of ID numbers, with which Lookup
+	// matches an applicant (the residents' sealer).
+	Sealer shequ.Sealer
 }
 
 var _ shequ.RequestService = (*RequestService)(nil)

@@ -84,8 +84,12 @@ func manages(act shequ.Action) func(*shequ.Actor) bool {
 
 // staff shows an entry to signed-in actors other than residents allowed act.
 func staff(act shequ.Action) func(*shequ.Actor) bool {
-	return func(a *shequ.Actor) bool { return a.Can(act) && a.Role != shequ.RoleResident }
+	return func(a *shequ.Actor) bool { return a.Can(act) && a.Role != shequ.RoleResident } // Can is false for nil
 }
+
+// notStaff shows an entry to visitors and residents: the public pages
+// staff have no use for.
+func notStaff(a *shequ.Actor) bool { return a == nil || a.Role == shequ.RoleResident }
 
 // navEntries is the navigation, in order within each group.
 var navEntries = []navEntry{
@@ -96,6 +100,7 @@ var navEntries = []navEntry{
 	{ID: "nav-requests", Key: "nav.requests", Href: "/requests", Group: navServices, Show: can(shequ.ActionRequestRead),
 		OwnKey: "nav.requests.own", OwnAction: shequ.ActionRequestRead},
 	{ID: "nav-delegations", Key: "nav.delegations", Href: "/delegations", Group: navServices, Show: can(shequ.ActionDelegationRead)},
+	{ID: "nav-lookup", Key: "nav.lookup", Href: "/track", Group: navServices, Show: notStaff},
 
 	{ID: "nav-needs", Key: "nav.needs", Href: "/needs", Group: navLinkage, Show: can(shequ.ActionNeedRead)},
 	{ID: "nav-projects", Key: "nav.projects", Href: "/projects", Group: navLinkage, Show: staff(shequ.ActionProjectRead)},
@@ -134,7 +139,7 @@ func navFor(lang string, a *shequ.Actor, r *http.Request) navKey {
 	key := navKey{lang: lang, current: -1}
 	best := -1
 	for i, e := range navEntries {
-		if e.Show != nil && (a == nil || !e.Show(a)) {
+		if e.Show != nil && !e.Show(a) {
 			continue
 		}
 		key.shown |= 1 << i

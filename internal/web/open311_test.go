@@ -56,6 +56,10 @@ func (f *fakeRequests) Get(ctx context.Context, id string) (*shequ.ServiceReques
 	return f.stored, nil
 }
 
+func (f *fakeRequests) Lookup(context.Context, string, string) (*shequ.ServiceRequest, error) {
+	return nil, shequ.ErrNotFound
+}
+
 func (f *fakeRequests) GetByToken(_ context.Context, token string) (*shequ.ServiceRequest, error) {
 	if token != f.stored.Token {
 		return nil, shequ.ErrNotFound

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"shequ"
+	"shequ/internal/i18n"
 )
 
 // How values are shown on pages: every label/value grid (<dl class="attrs">)
@@ -52,13 +55,16 @@ func kv(id, label string, value any, opts ...string) (kvRow, error) {
 // emptyValue reports whether a row's value shows nothing, so that the
 // partial shows — instead.
 func emptyValue(v any) bool {
-	switch x := v.(type) {
-	case nil:
+	if v == nil {
 		return true
-	case string:
-		return strings.TrimSpace(x) == ""
-	case template.HTML:
-		return strings.TrimSpace(string(x)) == ""
+	}
+	switch x := reflect.ValueOf(v); x.Kind() {
+	case reflect.String:
+		return strings.TrimSpace(x.String()) == ""
+	case reflect.Bool:
+		return !x.Bool() // what a false {{and …}} gives
+	case reflect.Pointer, reflect.Interface:
+		return x.IsNil()
 	}
 	return false
 }
@@ -73,7 +79,7 @@ func h(parts ...any) template.HTML {
 			b.WriteString(string(x))
 		case string:
 			b.WriteString(html.EscapeString(x))
-		case nil:
+		case nil, bool: // what {{and …}} gives when it is false
 		default:
 			b.WriteString(html.EscapeString(fmt.Sprint(x)))
 		}
@@ -97,6 +103,15 @@ func linkHTML(href string, text any) template.HTML {
 		return body
 	}
 	return template.HTML(`<a href="`+html.EscapeString(href)+`">`) + body + "</a>"
+}
+
+// hintHTML is a remark in the muted hint style, with an id when given.
+func hintHTML(id, text string) template.HTML {
+	attr := ""
+	if id != "" {
+		attr = ` id="` + html.EscapeString(id) + `"`
+	}
+	return template.HTML(`<span class="hint"` + attr + `>` + html.EscapeString(text) + `</span>`)
 }
 
 // joinText joins a list of texts with sep (、 in Chinese lists).
@@ -163,4 +178,31 @@ func (p *placeNames) placeHTML(code string) template.HTML {
 		return codeHTML(code)
 	}
 	return template.HTML(html.EscapeString(name) + ` <small class="code">` + html.EscapeString(code) + `</small>`)
+}
+
+// materialsTable is an item's checklist (申请材料) as a table: the name,
+// original or copy, copies, required or not; nothing when it has none.
+func materialsTable(l *i18n.Localizer, ms []shequ.Material) template.HTML {
+	if len(ms) == 0 {
+		return ""
+	}
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString(`<table class="materials" id="service-materials"><thead><tr><th scope="col">` + e(l.T("service.material.name")) +
+		`</th><th scope="col">` + e(l.T("service.material.form")) + `</th><th scope="col" class="num">` + e(l.T("service.material.copies")) +
+		`</th><th scope="col">` + e(l.T("service.material.required")) + `</th></tr></thead><tbody>`)
+	for _, m := range ms {
+		name := m.Name
+		if m.Note != "" {
+			name += "（" + m.Note + "）"
+		}
+		need := l.T("service.material.optional")
+		if m.Required {
+			need = l.T("service.material.must")
+		}
+		b.WriteString("<tr><td>" + e(name) + "</td><td>" + e(l.T("service.material.form."+string(m.Form))) + `</td><td class="num">` +
+			strconv.Itoa(m.Copies) + "</td><td>" + e(need) + "</td></tr>")
+	}
+	b.WriteString("</tbody></table>")
+	return template.HTML(b.String())
 }

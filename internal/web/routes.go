@@ -155,6 +155,8 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/requests/{id}/transition", s.handleRequestTransition},
 		{http.MethodPost, "/requests/{id}/attachments", s.handleRequestAttach},
 		{http.MethodGet, "/attachments/{id}", s.handleAttachment},
+		{http.MethodGet, "/track", s.handleLookupForm},
+		{http.MethodPost, "/track", s.handleLookup},
 		{http.MethodGet, "/track/{token}", s.handleTrack},
 		{http.MethodGet, "/delegations", s.handleDelegationList},
 		{http.MethodPost, "/delegations", s.handleDelegationCreate},

@@ -35,6 +35,10 @@ type Config struct {
 	DBStats func() sql.DBStats
 	// SecureCookies marks cookies Secure; set it when served over TLS.
 	SecureCookies bool
+	// PublicURL is the platform's address as people reach it
+	// (https://shequ.example.gov.cn), for the addresses printed on
+	// receipts; "" takes the address each request came to.
+	PublicURL string
 
 	// The identity and resident services. cmd/shequ always passes them;
 	// when Users, Sessions or Tokens is nil nobody can sign in and the
@@ -104,6 +108,9 @@ type Server struct {
 	throttle *throttle
 	// places names divisions on pages (render_values.go).
 	places *placeNames
+	// lookups and lookupNumbers limit the lookups of requests by number
+	// and ID number per client address and per number.
+	lookups, lookupNumbers *throttle
 	// imports holds a token per import running (maxConcurrentImports).
 	imports chan struct{}
 }
@@ -137,6 +144,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
+	s.lookups, s.lookupNumbers = newThrottle(lookupPerAddr, lookupWindow), newThrottle(lookupPerNumber, lookupWindow)
 	s.places = &placeNames{names: map[string]placeName{}, lookup: cfg.Divisions.FindDivisionByCode, timeout: 2 * time.Second}
 	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error

@@ -100,6 +100,9 @@ type workerPage struct {
 	CanWrite  bool
 	CanReveal bool
 	Notice    string
+	// EmployerOrg names the employing organization ("" when it cannot be
+	// read).
+	EmployerOrg string
 }
 
 // handleWorkerShow serves GET /social-workers/{id}, numbers masked.
@@ -136,6 +139,11 @@ func (s *Server) workerShow(w http.ResponseWriter, r *http.Request, reveal bool)
 	j := newWorkerJSON(sw, reveal)
 	p := &workerPage{W: sw, IDNumber: j.IDNumber, Phone: j.Phone, Revealed: reveal, CanWrite: a.Can(shequ.ActionWorkerWrite),
 		CanReveal: canRevealWorker(a) && !reveal}
+	if sw.EmployerOrgID != "" && s.cfg.Orgs != nil {
+		if o, err := s.cfg.Orgs.FindOrgByID(r.Context(), sw.EmployerOrgID); err == nil {
+			p.EmployerOrg = o.Name
+		}
+	}
 	switch r.URL.Query().Get("notice") {
 	case "created":
 		p.Notice = l.T("worker.created")

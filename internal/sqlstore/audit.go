@@ -222,6 +222,9 @@ func (s *AuditService) FindAuditRecords(ctx context.Context, f shequ.AuditFilter
 	if f.Action != "" {
 		add(`action = ?`, f.Action)
 	}
+	if f.Result != "" {
+		add(`result = ?`, string(f.Result))
+	}
 	if f.From != nil {
 		add(`time >= ?`, d.timeArg(*f.From))
 	}

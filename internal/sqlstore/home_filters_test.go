@@ -72,3 +72,70 @@ func TestFindRequestsDueBefore(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewerCandidates: the accounts an official picks reviewers from
+// are those AppointReviewers takes: enabled, allowed to score, scoped at
+// or above the project's community; not residents or organization
+// members, not accounts of another community, not disabled ones. Only an
+// official may ask.
+func TestReviewerCandidates(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newLinkFx(t, db)
+		p := fx.openProject(t)
+		other := mustCreateUser(t, db, "worker-k", shequ.RoleCommunityWorker, kangshan)
+		gone := mustCreateUser(t, db, "worker-gone", shequ.RoleCommunityWorker, tiaoxiu)
+		yes := true
+		if _, err := NewUserService(db).UpdateUser(cliContext(), gone.ID, shequ.UserUpdate{Disabled: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		list, err := fx.s.ReviewerCandidates(userContext(fx.off), p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, u := range list {
+			got[u.Username] = true
+		}
+		for _, want := range []string{"rev0", "rev1", "rev2", "worker1", "official1", "sw1"} {
+			if !got[want] {
+				t.Errorf("%s missing from %v", want, got)
+			}
+		}
+		for _, not := range []string{"res1", "om1", other.Username, gone.Username} {
+			if got[not] {
+				t.Errorf("%s offered as a reviewer", not)
+			}
+		}
+		// Every candidate is accepted by AppointReviewers.
+		var ids []string
+		for _, u := range list {
+			ids = append(ids, u.ID)
+		}
+		if _, err := fx.s.AppointReviewers(userContext(fx.off), p.ID, ids); err != nil {
+			t.Errorf("appoint every candidate: %v", err)
+		}
+		if _, err := fx.s.ReviewerCandidates(userContext(fx.worker), p.ID); shequ.ErrorCode(err) != shequ.EForbidden {
+			t.Errorf("a worker asks: %v", err)
+		}
+	})
+}
+
+// TestNeedSupported: FindNeedByID says whether the signed-in account has
+// supported the need, so that its page offers no second 附议.
+func TestNeedSupported(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newLinkFx(t, db)
+		n := &shequ.Need{Community: tiaoxiu, Category: shequ.NeedElderly, Title: "独居老人需要陪伴"}
+		mustDo(t, fx.s.CreateNeed(userContext(fx.res1), n))
+		if got := must(fx.s.FindNeedByID(userContext(fx.res2), n.ID))(t); got.Supported {
+			t.Error("supported before supporting")
+		}
+		must(fx.s.SupportNeed(userContext(fx.res2), n.ID))(t)
+		if got := must(fx.s.FindNeedByID(userContext(fx.res2), n.ID))(t); !got.Supported {
+			t.Error("not supported after supporting")
+		}
+		if got := must(fx.s.FindNeedByID(userContext(fx.worker), n.ID))(t); got.Supported {
+			t.Error("supported for another account")
+		}
+	})
+}

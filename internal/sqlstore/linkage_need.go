@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 
 	"shequ"
@@ -111,6 +112,16 @@ func (s *LinkageService) FindNeedByID(ctx context.Context, id string) (*shequ.Ne
 	}
 	if err := authorizeResident(ctx, shequ.ActionNeedRead, &shequ.Object{Division: n.Community}); err != nil {
 		return nil, s.db.recordDenied(ctx, err, auditNeedRead, objNeed, n.ID, n.Community)
+	}
+	if a := shequ.ActorFrom(ctx); a != nil {
+		var one int
+		err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT 1 FROM need_supports WHERE need_id = ? AND user_id = ?`), n.ID, a.UserID).Scan(&one)
+		switch {
+		case err == nil:
+			n.Supported = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, translateError(err, "find need support")
+		}
 	}
 	return n, nil
 }

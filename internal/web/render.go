@@ -48,6 +48,7 @@ var pageFiles = map[string]string{
 	"account":         "templates/account.html",
 	"password":        "templates/password.html",
 	"users":           "templates/users.html",
+	"user_confirm":    "templates/user_confirm.html",
 	"residents":       "templates/residents.html",
 	"resident":        "templates/resident.html",
 	"resident_form":   "templates/resident_form.html",
@@ -188,6 +189,8 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 			return out
 		},
 		"place": s.places.placeHTML,
+		// picker is the control of a division field (division_picker.go).
+		"picker": s.pickerFromDict,
 		// places shows a list of divisions, each by its name.
 		"places": func(codes []string) template.HTML {
 			var parts []any

@@ -30,8 +30,10 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/prefs", s.handlePrefs},
 		{http.MethodGet, "/divisions", s.handleDivisionIndex},
 		{http.MethodGet, "/divisions/search", s.handleDivisionSearch},
+		{http.MethodGet, "/divisions/pick", s.handleDivisionPick},
 		{http.MethodGet, "/divisions/{code}", s.handleDivisionShow},
 		{http.MethodGet, "/static/{hash}/{file...}", s.handleStatic},
+		{http.MethodGet, "/favicon.ico", s.handleFavicon},
 
 		// Accounts and sessions.
 		{http.MethodGet, "/login", s.handleLoginForm},
@@ -45,7 +47,9 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/account/sessions/revoke-all", s.handleRevokeAll},
 		{http.MethodGet, "/users", s.handleUsers},
 		{http.MethodPost, "/users", s.handleUserCreate},
+		{http.MethodGet, "/users/{id}/disable", s.handleUserDisableConfirm},
 		{http.MethodPost, "/users/{id}/disable", s.handleUserDisable},
+		{http.MethodPost, "/users/{id}/enable", s.handleUserEnable},
 		{http.MethodPost, "/users/{id}/unlock", s.handleUserUnlock},
 
 		// Residents and households. "/residents/new" and
@@ -53,6 +57,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/residents", s.handleResidentList},
 		{http.MethodPost, "/residents", s.handleResidentCreate},
 		{http.MethodGet, "/residents/new", s.handleResidentNew},
+		{http.MethodGet, "/residents/pick", s.handleResidentPick},
 		{http.MethodGet, "/residents/import", s.handleResidentImportForm},
 		{http.MethodPost, "/residents/import", s.handleResidentImport},
 		{http.MethodGet, "/residents/{id}", s.handleResidentShow},
@@ -69,6 +74,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/orgs", s.handleOrgList},
 		{http.MethodPost, "/orgs", s.handleOrgCreate},
 		{http.MethodGet, "/orgs/new", s.handleOrgNew},
+		{http.MethodGet, "/orgs/pick", s.handleOrgPick},
 		{http.MethodGet, "/orgs/{id}", s.handleOrgShow},
 		{http.MethodGet, "/orgs/{id}/edit", s.handleOrgEdit},
 		{http.MethodPost, "/orgs/{id}/edit", s.handleOrgUpdate},

@@ -106,8 +106,10 @@ type Server struct {
 	openapi []byte
 	// throttle limits login and registration attempts per client address.
 	throttle *throttle
-	// places names divisions on pages (render_values.go).
-	places *placeNames
+	// places names divisions on pages (render_values.go); pickers lists
+	// them for the division fields (division_picker.go).
+	places  *placeNames
+	pickers pickerCache
 	// lookups and lookupNumbers limit the lookups of requests by number
 	// and ID number per client address and per number.
 	lookups, lookupNumbers *throttle
@@ -145,6 +147,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
 	s.lookups, s.lookupNumbers = newThrottle(lookupPerAddr, lookupWindow), newThrottle(lookupPerNumber, lookupWindow)
+	s.pickers.entries = map[string]pickerEntry{}
 	s.places = &placeNames{names: map[string]placeName{}, lookup: cfg.Divisions.FindDivisionByCode, timeout: 2 * time.Second}
 	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error

@@ -56,6 +56,8 @@ type IndicatorStats struct {
 	Linkage LinkageFigures
 	// Services are the request (办件) figures (indicator module "services").
 	Services ServiceStats
+	// Care are the 三留守 and social-work figures (indicator module "care").
+	Care CareFigures
 }
 
 // Rate returns part/whole, 0 for an empty whole.
@@ -114,6 +116,9 @@ type IndicatorDef struct {
 	// ("linkage", "services", "facilities"). The dashboard shows one group
 	// at a time; its label is the catalogue entry "ind.group.<Group>".
 	Group string
+	// Sensitive marks a count of people (the care module's): on pages an
+	// official exports, counts from 1 to SmallCount-1 are suppressed.
+	Sensitive bool
 }
 
 // Implied units of counts and rates.
@@ -219,7 +224,7 @@ var IndicatorDefs = append([]IndicatorDef{
 		Unit: "unit.stars", Group: "services"},
 	{Key: "svc_satisfied", Rate: func(s *IndicatorStats) float64 { return s.Services.SatisfiedRate() },
 		Whole: whole(func(s *IndicatorStats) int { return s.Services.Rated }), Group: "services"},
-}, linkageDefs()...)
+}, append(linkageDefs(), careDefs()...)...)
 
 // IndicatorReport is everything a dashboard shows for one node.
 type IndicatorReport struct {

@@ -84,6 +84,22 @@ const (
 	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
 	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
 	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
+	// 三留守 care and case work (issue 16). Care and case reads are further
+	// limited by need-to-know in the store: care duties (儿童主任,
+	// 儿童督导员), case assignment, a recorded reason for officials.
+	ActionCareRead       Action = "care.read"         // the care register, visits and alerts (duty holders)
+	ActionCareWrite      Action = "care.write"        // register people, risk, exit, visit plans (duty holders)
+	ActionCareVisit      Action = "care.visit"        // record visits (duty holders)
+	ActionCareReport     Action = "care.report"       // make a mandatory report (强制报告); the public form needs no account
+	ActionCareAlert      Action = "care.alert"        // acknowledge and handle alerts (duty holders; the county when escalated)
+	ActionCareDuty       Action = "care.duty"         // name 儿童主任 and 儿童督导员, set the visit policy
+	ActionCaseRead       Action = "case.read"         // read cases (assigned worker, supervisor)
+	ActionCaseWrite      Action = "case.write"        // open cases, notes, moves, referrals (assigned worker)
+	ActionCaseApprove    Action = "case.approve"      // approve assessment, plan, closure (儿童督导员)
+	ActionCaseBreakGlass Action = "case.break_glass"  // read a case with a recorded reason (audited, reported)
+	ActionReferralAnswer Action = "referral.answer"   // accept or refuse a referral (the receiving org or worker)
+	ActionWorkLog        Action = "worklog.write"     // record social-work service (social_worker: their own)
+	ActionWorkSupervise  Action = "worklog.supervise" // read workers' service records, record supervision
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -94,7 +110,10 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionBidSubmit, ActionReviewScore, ActionActivityRecord, ActionEvaluate,
 	ActionServiceManage, ActionRequestSubmit, ActionRequestRead, ActionRequestHandle, ActionRequestRate,
 	ActionDelegationRead, ActionDelegationWrite,
-	ActionFacilityRead, ActionFacilityWrite}
+	ActionFacilityRead, ActionFacilityWrite,
+	ActionCareRead, ActionCareWrite, ActionCareVisit, ActionCareReport, ActionCareAlert, ActionCareDuty,
+	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
+	ActionWorkLog, ActionWorkSupervise}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -109,6 +128,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead:     {}, ActionNeedRaise: {}, ActionProjectRead: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
+		ActionCareReport: {},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -119,6 +139,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionDelegationRead: {}, ActionDelegationWrite: {},
 		ActionFacilityRead: {}, ActionFacilityWrite: {},
+		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
+		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
@@ -127,6 +149,9 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead: {}, ActionNeedManage: {}, ActionProjectRead: {}, ActionProjectApprove: {},
 		ActionReviewScore: {}, ActionEvaluate: {},
 		ActionServiceManage: {}, ActionRequestRead: {}, ActionRequestHandle: {},
+		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
+		ActionCareDuty: {}, ActionCaseRead: {}, ActionCaseApprove: {}, ActionCaseBreakGlass: {},
+		ActionWorkSupervise: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
@@ -140,12 +165,16 @@ var permissions = map[Role]map[Action]grant{
 	RoleOrgMember: {
 		ActionOrgRead: {}, ActionOrgWrite: {own: true}, ActionWorkerRead: {},
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionBidSubmit: {}, ActionActivityRecord: {},
+		ActionCareReport: {}, ActionReferralAnswer: {},
 	},
 	RoleSocialWorker: {
 		ActionOrgRead: {}, ActionWorkerRead: {}, ActionWorkerWrite: {own: true},
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionReviewScore: {}, ActionActivityRecord: {},
+		ActionCareRead: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
+		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
+		ActionWorkLog: {own: true}, ActionWorkSupervise: {},
 	},
-	RolePropertyStaff: {},
+	RolePropertyStaff: {ActionCareReport: {}},
 }
 
 // Actor is who makes a request: an account with its role and scope.

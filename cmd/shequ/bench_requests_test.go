@@ -13,14 +13,14 @@ import (
 )
 
 // requestsLine is the key=value line `shequ bench requests` ends with.
-var requestsLine = regexp.MustCompile(`^sqlite_submit_per_s=[0-9]+ postgres_submit_per_s=([0-9]+|skipped) pgbench_tpcb_tps=([0-9]+|skipped) queue_p99_ms=[0-9]+\.[0-9]{2}$`)
+var requestsLine = regexp.MustCompile(`^sqlite_submit_per_s=[0-9]+ postgres_submit_per_s=([0-9]+|skipped) pgbench_tpcb_tps=([0-9]+|skipped) queue_p99_ms=[0-9]+\.[0-9]{2} pgbench_submission_tps=([0-9]+|skipped) queue_settled_p99_ms=[0-9]+\.[0-9]{2}$`)
 
 // benchRequestsShort runs the workload small: a few thousand stored
 // requests, a few hundred submissions, a short pgbench.
 func benchRequestsShort(t *testing.T, sqlite string, extra ...string) (string, string) {
 	t.Helper()
 	args := append([]string{"requests", "-db", sqlite, "-requests", "3000", "-submit", "400", "-duration", "10s",
-		"-clients", "4", "-queue", "60", "-pgbench-time", "1s", "-pgbench-scale", "1", "-quiet"}, extra...)
+		"-clients", "4", "-accounts", "4", "-queue-workers", "2", "-queue", "60", "-pgbench-time", "1s", "-pgbench-scale", "1", "-quiet"}, extra...)
 	out, errs, err := bench(t, args...)
 	if err != nil {
 		t.Fatalf("bench requests: %v\n%s%s", err, out, errs)
@@ -186,10 +186,13 @@ func TestBenchRequestsParts(t *testing.T) {
 		t.Errorf("p50 = %v", p)
 	}
 	got := benchRequestsReport([]benchEngineResult{
-		{engine: "sqlite", submitted: 100, submitPerS: 5012.4, queueP50: time.Millisecond, queueP99: 2500 * time.Microsecond},
-		{engine: "postgres", submitted: 90, submitPerS: 1600.6, queueP50: time.Millisecond, queueP99: 3100 * time.Microsecond},
-	}, "1934")
-	if !strings.HasSuffix(got, "sqlite_submit_per_s=5012 postgres_submit_per_s=1601 pgbench_tpcb_tps=1934 queue_p99_ms=3.10\n") {
+		{engine: "sqlite", submitted: 100, submitPerS: 5012.4, queueP50: time.Millisecond, queueP99: 2500 * time.Microsecond,
+			settledP99: 900 * time.Microsecond},
+		{engine: "postgres", submitted: 90, submitPerS: 1600.6, queueP50: time.Millisecond, queueP99: 3100 * time.Microsecond,
+			settledP99: 1200 * time.Microsecond},
+	}, "1934", "812")
+	if !strings.HasSuffix(got, "sqlite_submit_per_s=5012 postgres_submit_per_s=1601 pgbench_tpcb_tps=1934 queue_p99_ms=3.10"+
+		" pgbench_submission_tps=812 queue_settled_p99_ms=1.20\n") {
 		t.Errorf("report:\n%s", got)
 	}
 }

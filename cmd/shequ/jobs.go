@@ -22,6 +22,15 @@ func (m *Main) registerJobs() {
 	// Sessions whose cookies never come back, deleted hourly.
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
+	registerCareJobs(s)
+}
+
+// registerCareJobs runs the care rules every five minutes: an alert is
+// escalated at most five minutes after its 24 hours, visits and ages are
+// days.
+func registerCareJobs(s *services) {
+	sqlstore.AddWorker(s.jobs, sqlstore.CareSweepWorker(s.care))
+	s.jobs.Every(5*time.Minute, sqlstore.CareSweepArgs{})
 }
 
 // startJobs registers the jobs and starts working them.

@@ -16,7 +16,6 @@ import (
 	"shequ/internal/config"
 	"shequ/internal/demo"
 	"shequ/internal/i18n"
-	"shequ/internal/registerimport"
 	"shequ/internal/residentimport"
 	"shequ/internal/web"
 )
@@ -43,6 +42,10 @@ type Main struct {
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
 	LinkageNow func() time.Time
+	// CareNow, if set, is the rule clock of the care service
+	// (acknowledgement deadlines, due visits, ages): browser tests move it
+	// forward to see an alert escalate.
+	CareNow func() time.Time
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)
@@ -50,6 +53,8 @@ type Main struct {
 	ln   net.Listener
 	http *http.Server
 	done chan error
+	// ops is the running state of issue 14's operations (serve_ops.go).
+	ops opsState
 }
 
 // Run opens the database (migrating it unless NoMigrate), loads the demo when
@@ -79,6 +84,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	s := m.svc
 	s.linkage.Now = m.LinkageNow
+	s.care.Now = m.CareNow
 	// The holiday table first: the demo's objection periods count on it,
 	// as every later one does.
 	if err := seedServiceDefaults(ctx, s); err != nil {
@@ -95,7 +101,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				s.linkage.Now = now
 			},
 			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
-			Requests: s.requests, Delegations: s.delegations,
+			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
+			Care: s.care, CareClock: func(now func() time.Time) {
+				if now == nil {
+					now = m.CareNow
+				}
+				s.care.Now = now
+			},
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -119,6 +131,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go m.snapshots(bgctx, 6*time.Hour)
+	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	h, err := web.NewServer(web.Config{
 		Version:         version,
 		Logger:          m.Logger,
@@ -153,9 +169,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
-		ImportFacilities: m.importFacilities,
+		// Issue 14: who may read /metrics (serve_ops.go), which proxies
+		// name the client.
+		MetricsToken:     m.Config.Ops.MetricsToken,
+		MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
+		TrustedProxies:   proxies,
 	})
 	if err != nil {
+		return err
+	}
+	if err := m.startOps(h); err != nil {
 		return err
 	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
@@ -248,15 +271,6 @@ func (m *Main) importResidents(ctx context.Context, community string, r io.Reade
 	return rep, nil
 }
 
-// importFacilities serves the facility upload page: the same parser and
-// all-or-nothing write as `shequ import facilities`, with row messages in
-// Chinese.
-func (m *Main) importFacilities(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*web.ResidentImportReport, error) {
-	e := &env{loc: m.Catalog.Localizer(i18n.Default)}
-	rep, _, err := e.importFacilities(ctx, m.svc.facilities, r, filename, registerimport.FacilityOptions{GCJ02: gcj02})
-	return rep, err
-}
-
 // Addr returns the address the server listens on (useful with port 0).
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
@@ -280,6 +294,7 @@ func (m *Main) Close() error {
 		<-m.bg
 		m.stop = nil
 	}
+	errs = append(errs, m.stopOps())
 	if m.svc != nil {
 		// Running jobs get the rest of the 10 seconds, then are cancelled
 		// (and retried by the next server).

@@ -49,6 +49,9 @@ type services struct {
 	facilities *sqlstore.FacilityService
 	locations  *sqlstore.LocationService
 	coverage   *coverage.Engine
+	// care keeps the 三留守 register, alerts, cases and social-work records
+	// (issue 16); its periodic rules run from serve (Sweep).
+	care *sqlstore.CareService
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
@@ -61,7 +64,7 @@ type services struct {
 // personal-data key ring, and builds the services.
 // getenv supplies SHEQU_DATA_KEY and SHEQU_DATA_KEY_FILE.
 func openServices(ctx context.Context, getenv func(string) string, cfg *config.Config, policy migratePolicy, log *slog.Logger) (*services, error) {
-	db, err := openStore(ctx, cfg.DB, policy, log)
+	db, err := openStoreWith(ctx, cfg.DB, storeOptions(cfg), policy, log)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +114,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)
 	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src),
-		indicator.ServicesModule(s.requests.ServiceCounts))
+		indicator.ServicesModule(s.requests.ServiceCounts), indicator.CareModule(src))
+	s.care = sqlstore.NewCareService(db, keys)
+	s.care.Needs = s.linkage
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so
 	// with EUnavailable, which is not worth a log line.
@@ -121,6 +126,12 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		}
 	}
 	s.orgs.OnChange, s.workers.OnChange, s.linkage.OnChange = refresh, refresh, refresh
+	s.care.OnChange = func(communities ...string) {
+		if err := s.indicators.RefreshModule(context.Background(), "care", communities...); err != nil &&
+			shequ.ErrorCode(err) != shequ.EUnavailable {
+			log.Error("refresh care indicators", "communities", communities, "err", err)
+		}
+	}
 	// Request changes refresh the "services" figures of their communities,
 	// gathered over 200 ms (see coalescer).
 	s.requestChanges = newCoalescer(200*time.Millisecond, func(communities ...string) {

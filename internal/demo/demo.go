@@ -38,14 +38,20 @@ type Services struct {
 	// and relocation-area tags.
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
-	// Requests and Delegations, when set, get the demo's work in progress
-	// (requests in several states, delegations waiting for consent).
-	Requests    shequ.RequestService
-	Delegations shequ.DelegationService
+	// Care, when set with CareClock, gets the 三留守 care demo (demo/care.go);
+	// CareClock sets the service's rule clock (nil: back to the default).
+	Care      shequ.CareService
+	CareClock func(now func() time.Time)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Prefix, when set, loads only the divisions at, above and below this
-	// code instead of the whole country (tests: the demo county alone).
+	// Requests, Desk and Delegations, when set, get demo requests (online,
+	// window, agency) with a document, a delegation and a household.
+	Requests    shequ.RequestService
+	Desk        shequ.RequestDesk
+	Delegations shequ.DelegationService
+	// Prefix, when set, loads only that division of the national tree with
+	// its ancestors and descendants (tests load the demo county alone,
+	// "330523", in a second instead of the whole country).
 	Prefix string
 }
 
@@ -89,8 +95,14 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 	if err := loadLinkage(ctx, s); err != nil {
 		return false, err
 	}
+	if err := loadRequests(ctx, s); err != nil {
+		return false, err
+	}
 	if err := loadWork(ctx, s); err != nil {
 		return false, err
+	}
+	if err := loadCare(ctx, s); err != nil {
+		return false, fmt.Errorf("care demo: %w", err)
 	}
 	return true, nil
 }

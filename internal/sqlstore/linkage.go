@@ -94,7 +94,7 @@ func validID(id string) bool {
 // change is one write transaction of the chain: what it adds to the
 // timeline and to notifications, flushed before the audit record.
 type change struct {
-	s      *LinkageService
+	db     *DB
 	ctx    context.Context
 	tx     *sql.Tx
 	now    time.Time
@@ -134,7 +134,7 @@ func (c *change) notify(userIDs []string, kind, objType, objID, subject string) 
 
 // flush writes the events and notifications of the change.
 func (c *change) flush() error {
-	db := c.s.db
+	db := c.db
 	for _, e := range c.events {
 		_, err := c.tx.ExecContext(c.ctx, db.rebind(`INSERT INTO timeline_events (id, object_type, object_id, division,
 			actor_id, actor_name, action, from_state, to_state, note, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -176,7 +176,7 @@ func (s *LinkageService) write(ctx context.Context, action, objType string, fn f
 	var community string
 	defer s.db.notesGen.Add(1) // after the commit: counts read during it are stale
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		c := &change{s: s, ctx: ctx, tx: tx, now: s.now()}
+		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
 		id, comm, err := fn(c)
 		if err != nil {
 			return err
@@ -230,7 +230,13 @@ func (s *LinkageService) Timeline(ctx context.Context, objectType, id string) ([
 	default:
 		return nil, shequ.ErrNotFound
 	}
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT id, object_type, object_id, division, actor_id,
+	return readTimeline(ctx, s.db, objectType, id)
+}
+
+// readTimeline returns the events of an object, oldest first, for a caller
+// that has checked the reader may see it.
+func readTimeline(ctx context.Context, db *DB, objectType, id string) ([]*shequ.TimelineEvent, error) {
+	rows, err := db.db.QueryContext(ctx, db.rebind(`SELECT id, object_type, object_id, division, actor_id,
 		actor_name, action, from_state, to_state, note, time FROM timeline_events
 		WHERE object_type = ? AND object_id = ? ORDER BY time, id`), objectType, id)
 	if err != nil {

@@ -11,7 +11,9 @@ import (
 )
 
 // TestMigrationsInStep checks that both engines carry the same migrations:
-// same versions, same names, no gaps.
+// same versions, same names, in increasing order. Numbers are handed out
+// per branch of work (one each), so a gap while another branch's number has
+// not landed yet is expected.
 func TestMigrationsInStep(t *testing.T) {
 	t.Parallel()
 	lite, err := migrationSources(sqliteDialect.migrations)
@@ -28,9 +30,12 @@ func TestMigrationsInStep(t *testing.T) {
 	if diff := cmp.Diff(lite, pg); diff != "" {
 		t.Errorf("sqlite and postgres migrations differ (-sqlite +postgres):\n%s", diff)
 	}
+	// Numbers are handed out per branch ahead of time (NEWS, 2026-12-05):
+	// a branch may hold 0014 before 0010 lands, so gaps are allowed; the
+	// numbers start at 1 and strictly increase.
 	for i, m := range lite {
-		if m.Version != int64(i+1) {
-			t.Errorf("migration %d has version %d, want %d (no gaps)", i, m.Version, i+1)
+		if (i == 0 && m.Version != 1) || (i > 0 && m.Version <= lite[i-1].Version) {
+			t.Errorf("migration %d has version %d: versions start at 1 and increase", i, m.Version)
 		}
 	}
 }
@@ -62,8 +67,8 @@ func TestMigrate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if int64(n) != st.Latest {
-			t.Errorf("Migrate applied %d, want %d", n, st.Latest)
+		if n != len(ms) {
+			t.Errorf("Migrate applied %d, want %d", n, len(ms))
 		}
 		// Idempotent: nothing left to apply.
 		if n, err := db.Migrate(ctx); err != nil || n != 0 {

@@ -6,17 +6,15 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
-
-	"shequ"
 )
 
 // The division picker: wherever a form asks for a community or a scope,
 // people pick it by name from the divisions of their own scope (grouped by
-// township), instead of typing a 12-digit code. A scope too large to list
-// (a national or provincial account) gets a text field whose suggestions
-// come from a search by name (/divisions/pick).
+// township: the register mechanism's communityPicker), instead of typing a
+// 12-digit code. A scope too large to list (a city, a province, the
+// country) gets a text field whose suggestions come from a search by name
+// (/divisions/pick).
 
 // pickerLevel is what a picker offers: communities only (the 12-digit
 // codes a record belongs to), or any division (a scope, a filter).
@@ -26,122 +24,48 @@ const (
 	pickAny       = "any"
 )
 
-// maxPickerOptions bounds a picker's list; beyond it the picker searches.
-const maxPickerOptions = 800
-
-// pickerOption is one division a picker offers.
-type pickerOption struct {
-	Code, Label string
-}
-
-// pickerGroup is the options under one heading (a township).
-type pickerGroup struct {
-	Label   string
-	Options []pickerOption
-}
-
-// pickerCache keeps the lists by scope and level for a while: reference
-// data, read by every form that asks for a community.
-type pickerCache struct {
-	mu      sync.Mutex
-	entries map[string]pickerEntry
-}
-
-type pickerEntry struct {
-	groups  []pickerGroup
-	ok      bool // false: too many to list
-	expires time.Time
-}
-
 // divisionGroups lists the divisions a picker of level offers within
-// scope, and false when there are too many to list.
+// scope, grouped by township (the register mechanism's community picker,
+// with the scope and townships themselves for the other levels), and
+// false when there are too many to list.
 func (s *Server) divisionGroups(scope, level string) ([]pickerGroup, bool) {
-	key := scope + "|" + level
-	now := time.Now()
-	s.pickers.mu.Lock()
-	if e, ok := s.pickers.entries[key]; ok && now.Before(e.expires) {
-		s.pickers.mu.Unlock()
-		return e.groups, e.ok
-	}
-	s.pickers.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	groups, ok := s.loadDivisionGroups(ctx, scope, level)
-	s.pickers.mu.Lock()
-	if len(s.pickers.entries) > 10_000 {
-		clear(s.pickers.entries)
-	}
-	s.pickers.entries[key] = pickerEntry{groups: groups, ok: ok, expires: now.Add(placeTTL)}
-	s.pickers.mu.Unlock()
-	return groups, ok
-}
-
-func (s *Server) loadDivisionGroups(ctx context.Context, scope, level string) ([]pickerGroup, bool) {
-	if len(scope) < 6 {
-		return nil, false // a city or more: hundreds of townships, thousands of communities
-	}
-	self, err := s.cfg.Divisions.FindDivisionByCode(ctx, scope)
-	if err != nil {
+	groups, ok := s.communityPicker(ctx, scope)
+	if !ok {
 		return nil, false
 	}
-	children := func(code string) []*shequ.Division {
-		list, _, err := s.cfg.Divisions.FindDivisionChildren(ctx, code, 0, maxPickerOptions)
-		if err != nil {
-			return nil
-		}
-		return list
-	}
-	label := func(d *shequ.Division) pickerOption { return pickerOption{Code: d.Code, Label: d.Name} }
-	n := 0
-	if level == pickTownship {
-		switch len(scope) {
-		case 12, 9:
-			t, err := s.cfg.Divisions.FindDivisionByCode(ctx, scope[:9])
-			if err != nil {
-				return nil, false
-			}
-			return []pickerGroup{{Options: []pickerOption{label(t)}}}, true
-		}
+	opt := func(code, name string) registerOption { return registerOption{Value: code, Label: name} }
+	switch level {
+	case pickTownship:
 		g := pickerGroup{}
-		for _, t := range children(scope) {
-			g.Options = append(g.Options, label(t))
+		for _, t := range groups {
+			if t.Code != "" {
+				g.Options = append(g.Options, opt(t.Code, t.Name))
+			}
+		}
+		if len(scope) == 12 { // a community's own township
+			if t, err := s.cfg.Divisions.FindDivisionByCode(ctx, scope[:9]); err == nil {
+				g.Options = []registerOption{opt(t.Code, t.Name)}
+			}
 		}
 		return []pickerGroup{g}, true
+	case pickAny:
+		var out []pickerGroup
+		if len(scope) == 6 {
+			if d, err := s.cfg.Divisions.FindDivisionByCode(ctx, scope); err == nil {
+				out = append(out, pickerGroup{Options: []registerOption{opt(d.Code, d.Name)}})
+			}
+		}
+		for _, g := range groups {
+			if g.Code != "" {
+				g.Options = append([]registerOption{opt(g.Code, g.Name)}, g.Options...)
+			}
+			out = append(out, g)
+		}
+		return out, true
 	}
-	switch len(scope) {
-	case 12:
-		return []pickerGroup{{Options: []pickerOption{label(self)}}}, true
-	case 9:
-		g := pickerGroup{Label: self.Name}
-		if level == pickAny {
-			g.Options = append(g.Options, label(self))
-		}
-		for _, c := range children(scope) {
-			g.Options = append(g.Options, label(c))
-		}
-		return []pickerGroup{g}, true
-	}
-	// A county: its townships, each with its communities.
-	var out []pickerGroup
-	if level == pickAny {
-		out = append(out, pickerGroup{Options: []pickerOption{label(self)}})
-		n++
-	}
-	for _, t := range children(scope) {
-		g := pickerGroup{Label: t.Name}
-		if level == pickAny {
-			g.Options = append(g.Options, label(t))
-		}
-		for _, c := range children(t.Code) {
-			g.Options = append(g.Options, label(c))
-		}
-		n += len(g.Options)
-		if n > maxPickerOptions {
-			return nil, false
-		}
-		out = append(out, g)
-	}
-	return out, true
+	return groups, true
 }
 
 // pickerHTML renders the control of a division field: a select of the
@@ -172,29 +96,29 @@ func (s *Server) pickerHTML(id, name, value, scope, level, blank string, invalid
 	if blank != "" || value == "" {
 		b.WriteString(`<option value="">` + e(blank) + `</option>`)
 	}
-	opt := func(o pickerOption) {
-		b.WriteString(`<option value="` + e(o.Code) + `"`)
-		if o.Code == value {
+	opt := func(o registerOption) {
+		b.WriteString(`<option value="` + e(o.Value) + `"`)
+		if o.Value == value {
 			b.WriteString(" selected")
 			found = true
 		}
 		b.WriteString(">" + e(o.Label) + "</option>")
 	}
 	for _, g := range groups {
-		if g.Label != "" && len(groups) > 1 {
-			b.WriteString(`<optgroup label="` + e(g.Label) + `">`)
+		if g.Name != "" && len(groups) > 1 {
+			b.WriteString(`<optgroup label="` + e(g.Name) + `">`)
 		}
 		for _, o := range g.Options {
 			opt(o)
 		}
-		if g.Label != "" && len(groups) > 1 {
+		if g.Name != "" && len(groups) > 1 {
 			b.WriteString("</optgroup>")
 		}
 	}
 	if !found {
 		// A value outside the list (typed in a link, or out of scope):
 		// kept, so that the form does not silently change it.
-		opt(pickerOption{Code: value, Label: value})
+		opt(registerOption{Value: value, Label: value})
 	}
 	b.WriteString("</select>")
 	return template.HTML(b.String())

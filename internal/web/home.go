@@ -48,6 +48,7 @@ type homeCount struct {
 
 // residentHome is a resident's 我的.
 type residentHome struct {
+	Name        string               // how the page greets them
 	Services    []*shequ.ServiceItem // the services they use most first
 	Requests    []requestRow
 	Needs       []*shequ.Need
@@ -144,6 +145,12 @@ func homeTiles(l *i18n.Localizer, a *shequ.Actor, r *http.Request) []homeTileGro
 func (s *Server) residentHome(r *http.Request) (*residentHome, error) {
 	ctx := r.Context()
 	h := &residentHome{}
+	if u := currentUser(ctx); u != nil {
+		h.Name = u.Name
+		if h.Name == "" {
+			h.Name = u.Username
+		}
+	}
 	if v, ok := ctx.Value(ctxUnread).(*unreadCount); ok {
 		<-v.done
 		h.Unread = v.n

@@ -24,15 +24,13 @@ var templateFS embed.FS
 
 // layoutFiles are parsed into every page: the layout and shared partials.
 var layoutFiles = []string{"templates/layout.html", "templates/partials.html", "templates/request_partials.html",
-	"templates/project_partials.html"}
+	"templates/project_partials.html", "templates/register_partials.html"}
 
 // pageFiles maps a page name to its file. Each defines "content", which
 // the layout wraps. A test checks that every file under
 // templates/ is listed here or in layoutFiles.
 var pageFiles = map[string]string{
-	"facilities":    "templates/facilities.html",
 	"facility":      "templates/facility.html",
-	"facility_form": "templates/facility_form.html",
 	"coverage":      "templates/coverage.html",
 	"coverage_map":  "templates/coverage_map.html",
 	"siting":        "templates/siting.html",
@@ -56,12 +54,9 @@ var pageFiles = map[string]string{
 	"household":       "templates/household.html",
 	"household_form":  "templates/household_form.html",
 	"audit":           "templates/audit.html",
-	"orgs":            "templates/orgs.html",
-	"org":             "templates/org.html",
-	"org_form":        "templates/org_form.html",
-	"workers":         "templates/workers.html",
-	"worker":          "templates/worker.html",
-	"worker_form":     "templates/worker_form.html",
+	"register_list":   "templates/register_list.html",
+	"register_show":   "templates/register_show.html",
+	"register_form":   "templates/register_form.html",
 	"indicators":      "templates/indicators.html",
 	"targets":         "templates/targets.html",
 	"needs":           "templates/needs.html",

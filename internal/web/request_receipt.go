@@ -127,8 +127,13 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	if !s.lookups.allow(throttleKey(clientAddr(r)), now) || !s.lookupNumbers.allow(number, now) {
-		s.error(w, r, errLookupThrottled)
+	ok, wait := s.lookups.allow(throttleKey(s.clientAddr(r)), now)
+	if ok {
+		ok, wait = s.lookupNumbers.allow(number, now)
+	}
+	if !ok {
+		s.error(w, r, shequ.Errorf(codeTooManyRequests, errLookupThrottled.Key, "%s", errLookupThrottled.Message).
+			With(map[string]any{retryAfterKey: seconds(wait)}))
 		return
 	}
 	q, err := s.cfg.Requests.Lookup(r.Context(), number, idNumber)

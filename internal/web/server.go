@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"shequ"
@@ -33,6 +34,18 @@ type Config struct {
 	Readiness shequ.Readiness
 	// DBStats, if set, feeds the connection pool gauges of /metrics.
 	DBStats func() sql.DBStats
+	// LoginFloor is the least time a refused sign-in takes, so that every
+	// refusal takes the same time; 0 means defaultLoginFloor (login.go).
+	LoginFloor time.Duration
+	// TrustedProxies are the networks of the reverse proxies whose
+	// X-Forwarded-For names the client (throttle.go); none by default.
+	TrustedProxies []netip.Prefix
+	// MetricsToken, if set, is the bearer token /metrics requires;
+	// MetricsElsewhere says that /metrics is served on a listener of its
+	// own (MetricsHandler). With neither, /metrics answers 404
+	// (metrics_access.go).
+	MetricsToken     string
+	MetricsElsewhere bool
 	// SecureCookies marks cookies Secure; set it when served over TLS.
 	SecureCookies bool
 	// PublicURL is the platform's address as people reach it
@@ -82,14 +95,12 @@ type Config struct {
 	Security shequ.SecurityPolicy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// moreRegisters, if set, mounts more registers (the mechanism's tests
+	// declare one of their own).
+	moreRegisters func(*Server) []registerRoutes
 	// ImportResidents, if set, imports a CSV (or XLSX) file of residents
 	// into a community for the upload page; nil shows the page as 未启用.
 	ImportResidents func(ctx context.Context, community string, r io.Reader, filename string) (*ResidentImportReport, error)
-	// ImportFacilities, if set, imports a CSV (or XLSX) facility register
-	// all or nothing, converting GCJ-02 coordinates to WGS-84 when gcj02 is
-	// set, for the upload page; nil shows the page as 未启用. Bad lines come
-	// back in the report, not as an error.
-	ImportFacilities func(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*ResidentImportReport, error)
 }
 
 // Server is the http.Handler of the whole platform. Build it with NewServer.
@@ -104,12 +115,14 @@ type Server struct {
 	static  *staticFiles
 	metrics *metrics
 	openapi []byte
-	// throttle limits login and registration attempts per client address.
-	throttle *throttle
-	// places names divisions on pages (render_values.go); pickers lists
-	// them for the division fields (division_picker.go).
-	places  *placeNames
-	pickers pickerCache
+	// registers are the registers served by the register mechanism.
+	registers []registerRoutes
+	// throttle limits login and registration attempts per client address,
+	// accountThrottle login attempts per user name.
+	throttle        *throttle
+	accountThrottle *throttle
+	// places names divisions on pages (render_values.go).
+	places *placeNames
 	// lookups and lookupNumbers limit the lookups of requests by number
 	// and ID number per client address and per number.
 	lookups, lookupNumbers *throttle
@@ -146,8 +159,11 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
+	if s.cfg.Security.AccountLoginsPerMinute == 0 {
+		s.cfg.Security.AccountLoginsPerMinute = shequ.DefaultSecurityPolicy.AccountLoginsPerMinute
+	}
+	s.accountThrottle = newThrottle(s.cfg.Security.AccountLoginsPerMinute, time.Minute)
 	s.lookups, s.lookupNumbers = newThrottle(lookupPerAddr, lookupWindow), newThrottle(lookupPerNumber, lookupWindow)
-	s.pickers.entries = map[string]pickerEntry{}
 	s.places = &placeNames{names: map[string]placeName{}, lookup: cfg.Divisions.FindDivisionByCode, timeout: 2 * time.Second}
 	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error
@@ -157,7 +173,8 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.tmpl, err = s.parseTemplates(); err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}
-	if s.openapi, err = openAPIDocument(cfg.Version); err != nil {
+	s.registers = s.mountRegisters()
+	if s.openapi, err = openAPIDocument(cfg.Version, s.registers); err != nil {
 		return nil, fmt.Errorf("web: load OpenAPI document: %w", err)
 	}
 	s.routes = s.routeTable()

@@ -47,7 +47,8 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 		}
 		// The registers hold sealed numbers too: leaders' phones, workers'
 		// ID and phone numbers.
-		for _, reseal := range []func(context.Context, func(int)) (int, error){s.orgs.Reseal, s.workers.Reseal} {
+		for _, reseal := range []func(context.Context, func(int)) (int, error){s.orgs.Reseal, s.workers.Reseal,
+			s.requests.ResealRequests} {
 			k, err := reseal(ctx, nil)
 			if err != nil {
 				return err

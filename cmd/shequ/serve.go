@@ -165,6 +165,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Facilities:      s.facilities,
 		Locations:       s.locations,
 		Coverage:        s.coverage,
+		Care:            s.care,
 		MapTiles:        m.Config.MapTiles,
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 

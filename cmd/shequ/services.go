@@ -106,10 +106,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	// Activities name their participants by ID number, found through the
 	// register's blind index.
 	s.linkage.Sealer = keys
-	s.requests = sqlstore.NewRequestService(db, s.items)
-	// The public lookup by number and ID number matches the applicant
-	// through the same blind index.
-	s.requests.Sealer = keys
+	// The requests seal personal form values with keys and match the
+	// public lookup's applicant through the register's blind index.
+	s.requests = sqlstore.NewRequestService(db, s.items, keys)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)

@@ -18,8 +18,8 @@ const auditRequestLookup = "request.lookup"
 // is the request or ENotFound, and both are audited (the number, never the
 // ID number), so that someone trying numbers shows in the trail.
 func (s *RequestService) Lookup(ctx context.Context, number, idNumber string) (*shequ.ServiceRequest, error) {
-	if s.Sealer == nil {
-		return nil, errors.New("lookup requests: no sealer configured")
+	if s.sealer == nil {
+		return nil, errNoSealer
 	}
 	id, err := shequ.ParseIDNumber(idNumber, s.db.now())
 	if err != nil || number == "" || len(number) > 40 {
@@ -28,7 +28,7 @@ func (s *RequestService) Lookup(ctx context.Context, number, idNumber string) (*
 	var reqID string
 	err = s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT r.id FROM service_requests r
 		JOIN residents res ON res.id = r.resident_id
-		WHERE r.number = ? AND res.id_number_idx = ?`), number, s.Sealer.Index(indexIDNumber, string(id))).Scan(&reqID)
+		WHERE r.number = ? AND res.id_number_idx = ?`), number, s.sealer.Index(indexIDNumber, string(id))).Scan(&reqID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, s.db.recordDenied(ctx, shequ.ErrNotFound, auditRequestLookup, objRequest, clipID(number), "")
 	}

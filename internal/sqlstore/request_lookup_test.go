@@ -15,7 +15,6 @@ import (
 func TestRequestLookup(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newRequestFixture(t, db)
-		fx.reqs.Sealer = testSealer(t)
 		ctx := actorOf(fx.worker)
 		r, err := fx.reqs.Submit(ctx, windowInput(fx, "MZ-001"))
 		mustDo(t, err)

@@ -60,6 +60,11 @@ func (f *fakeRequests) Lookup(context.Context, string, string) (*shequ.ServiceRe
 	return nil, shequ.ErrNotFound
 }
 
+// RevealRequest is Get: Open311 never reveals.
+func (f *fakeRequests) RevealRequest(ctx context.Context, id string) (*shequ.ServiceRequest, error) {
+	return f.Get(ctx, id)
+}
+
 func (f *fakeRequests) GetByToken(_ context.Context, token string) (*shequ.ServiceRequest, error) {
 	if token != f.stored.Token {
 		return nil, shequ.ErrNotFound

@@ -73,6 +73,12 @@ type registerMount[T any] struct {
 	showExtra func(r *http.Request, a *shequ.Actor, x *T) (any, error)
 	// notices adds the show page's notices beyond created and saved.
 	notices map[string]string
+	// people, if set, gives the residents a Person field picks from
+	// (register_person.go); nil leaves it a text input of the id.
+	people func(r *http.Request, field string) ([]*shequ.Resident, error)
+	// derivedCommunity marks a register whose records get their community
+	// from the store (from the resident): a new one has none to check.
+	derivedCommunity bool
 }
 
 // mount returns the mount of schema at path (and /api/v1 + path).
@@ -125,7 +131,7 @@ func (m *registerMount[T]) catalogueKeys() []string {
 
 // mountRegisters lists the registers the server serves.
 func (s *Server) mountRegisters() []registerRoutes {
-	out := []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister()}
+	out := []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.carePeopleRegister()}
 	if s.cfg.moreRegisters != nil {
 		out = append(out, s.cfg.moreRegisters(s)...)
 	}
@@ -205,7 +211,13 @@ func (m *registerMount[T]) check(a *shequ.Actor, x *T, c *register.Context) erro
 			break
 		}
 	}
-	return outOfScope(a, field, m.schema.Community(x))
+	// A register whose community the store derives (the care register
+	// takes it from the resident) has none yet on a new record: the store's
+	// own scope check is the one then.
+	if code := m.schema.Community(x); code != "" || !m.derivedCommunity {
+		return outOfScope(a, field, code)
+	}
+	return nil
 }
 
 // readContext starts a reading of input at the server's clock.

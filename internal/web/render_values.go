@@ -30,10 +30,14 @@ type kvRow struct {
 	Class  string // of the value, e.g. "code"
 	State  string // data-state of the value, for styles and tests
 	Status string // data-status, likewise
+	// Personal is the kind of personal value shown (data-personal): the
+	// masking rule it went through (shequ.Personal).
+	Personal string
 }
 
 // kv builds a row: kv "request-state" (t "request.state") value
-// ["class=code" "state=accepted" "status=draft"].
+// ["class=code" "state=accepted" "status=draft" "personal=phone"]; an
+// option with an empty value sets nothing.
 func kv(id, label string, value any, opts ...string) (kvRow, error) {
 	row := kvRow{ID: id, Label: label, Value: value}
 	for _, o := range opts {
@@ -45,6 +49,8 @@ func kv(id, label string, value any, opts ...string) (kvRow, error) {
 			row.State = v
 		case "status":
 			row.Status = v
+		case "personal":
+			row.Personal = v
 		default:
 			return row, fmt.Errorf("kv %q: unknown option %q", id, o)
 		}
@@ -121,12 +127,12 @@ func joinText(list []string, sep string) string { return strings.Join(list, sep)
 // data, read on many pages, changed only by an import.
 type placeNames struct {
 	mu      sync.Mutex
-	names   map[string]placeName
+	names   map[string]placeEntry
 	lookup  func(ctx context.Context, code string) (*shequ.Division, error)
 	timeout time.Duration
 }
 
-type placeName struct {
+type placeEntry struct {
 	name    string
 	expires time.Time
 }
@@ -161,7 +167,7 @@ func (p *placeNames) name(code string) string {
 		clear(p.names)
 	}
 	if err == nil || shequ.ErrorCode(err) == shequ.ENotFound {
-		p.names[code] = placeName{name: name, expires: now.Add(placeTTL)}
+		p.names[code] = placeEntry{name: name, expires: now.Add(placeTTL)}
 	}
 	p.mu.Unlock()
 	return name

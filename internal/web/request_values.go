@@ -10,14 +10,18 @@ import (
 
 // formValue is one answer of a request's form as pages show it: the
 // field's label and the answer in words (a choice by its label, never its
-// key: 助餐、助洁 rather than meal、clean).
+// key: 助餐、助洁 rather than meal、clean). A personal value (an ID number,
+// a phone, an address) is in the code font, "masked" until revealed, with
+// its kind in Personal.
 type formValue struct {
-	Label, Text string
+	Label, Text     string
+	Class, Personal string
 }
 
 // answerRows returns the answers of values to form, in the form's order;
-// unanswered fields are left out.
-func answerRows(form []shequ.FormField, values map[string][]string) []formValue {
+// unanswered fields are left out. revealed says the personal values are
+// shown whole.
+func answerRows(form []shequ.FormField, values map[string][]string, revealed bool) []formValue {
 	var out []formValue
 	for _, f := range form {
 		v := values[f.Code]
@@ -28,7 +32,14 @@ func answerRows(form []shequ.FormField, values map[string][]string) []formValue 
 		for i, x := range v {
 			texts[i] = choiceLabel(f, x)
 		}
-		out = append(out, formValue{Label: f.Label, Text: strings.Join(texts, "、")})
+		row := formValue{Label: f.Label, Text: strings.Join(texts, "、")}
+		if k := f.PersonalKind(); k != "" {
+			row.Class, row.Personal = "code masked", string(k)
+			if revealed {
+				row.Class = "code"
+			}
+		}
+		out = append(out, row)
 	}
 	return out
 }
@@ -45,7 +56,7 @@ func choiceLabel(f shequ.FormField, key string) string {
 }
 
 // Values are the request's answers with their labels.
-func (p *requestPage) Values() []formValue { return answerRows(p.Form, p.R.Values) }
+func (p *requestPage) Values() []formValue { return answerRows(p.Form, p.R.Values, p.Revealed) }
 
 // DueHTML is the due date with its flag (paused, overdue, due soon).
 func (row requestRow) DueHTML() template.HTML {

@@ -86,6 +86,9 @@ type Config struct {
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
 	Coverage   shequ.CoverageService
+	// Care keeps the 三留守 register, reports and alerts, cases and
+	// social-work records (issue 16); nil answers 503.
+	Care shequ.CareService
 	// MapTiles is the tile URL template of the map pages, "" none (the
 	// default: deployments are often offline); MapTilesOrigin its scheme
 	// and host, allowed as an image source.
@@ -164,7 +167,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.accountThrottle = newThrottle(s.cfg.Security.AccountLoginsPerMinute, time.Minute)
 	s.lookups, s.lookupNumbers = newThrottle(lookupPerAddr, lookupWindow), newThrottle(lookupPerNumber, lookupWindow)
-	s.places = &placeNames{names: map[string]placeName{}, lookup: cfg.Divisions.FindDivisionByCode, timeout: 2 * time.Second}
+	s.places = &placeNames{names: map[string]placeEntry{}, lookup: cfg.Divisions.FindDivisionByCode, timeout: 2 * time.Second}
 	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error
 	if s.static, err = newStaticFiles(); err != nil {

@@ -89,9 +89,9 @@ func staff(act shequ.Action) func(*shequ.Actor) bool {
 	return func(a *shequ.Actor) bool { return a.Can(act) && a.Role != shequ.RoleResident } // Can is false for nil
 }
 
-// notStaff shows an entry to visitors and residents: the public pages
-// staff have no use for.
-func notStaff(a *shequ.Actor) bool { return a == nil || a.Role == shequ.RoleResident }
+// visitor shows an entry to visitors only (not signed in): 办件查询 by
+// number and ID number, which a resident has no need of beside 我的办件.
+func visitor(a *shequ.Actor) bool { return a == nil }
 
 // navEntries is the navigation, in order within each group.
 var navEntries = []navEntry{
@@ -102,7 +102,7 @@ var navEntries = []navEntry{
 	{ID: "nav-requests", Key: "nav.requests", Href: "/requests", Group: navServices, Show: can(shequ.ActionRequestRead),
 		OwnKey: "nav.requests.own", OwnAction: shequ.ActionRequestRead},
 	{ID: "nav-delegations", Key: "nav.delegations", Href: "/delegations", Group: navServices, Show: can(shequ.ActionDelegationRead)},
-	{ID: "nav-lookup", Key: "nav.lookup", Href: "/track", Group: navServices, Show: notStaff},
+	{ID: "nav-lookup", Key: "nav.lookup", Href: "/track", Group: navServices, Show: visitor},
 
 	{ID: "nav-needs", Key: "nav.needs", Href: "/needs", Group: navLinkage, Show: can(shequ.ActionNeedRead)},
 	{ID: "nav-projects", Key: "nav.projects", Href: "/projects", Group: navLinkage, Show: staff(shequ.ActionProjectRead)},

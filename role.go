@@ -84,6 +84,9 @@ const (
 	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
 	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
 	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
+	// Notifications (issue 13).
+	ActionRequestSupplement Action = "request.supplement" // hand in the missing materials (补正) and resume (resident: their own)
+	ActionDeliveryManage    Action = "delivery.manage"    // see and retry the notification deliveries that failed
 	// 三留守 care and case work (issue 16). Care and case reads are further
 	// limited by need-to-know in the store: care duties (儿童主任,
 	// 儿童督导员), case assignment, a recorded reason for officials.
@@ -113,7 +116,8 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionFacilityRead, ActionFacilityWrite,
 	ActionCareRead, ActionCareWrite, ActionCareVisit, ActionCareReport, ActionCareAlert, ActionCareDuty,
 	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
-	ActionWorkLog, ActionWorkSupervise}
+	ActionWorkLog, ActionWorkSupervise,
+	ActionRequestSupplement, ActionDeliveryManage}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -128,7 +132,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead:     {}, ActionNeedRaise: {}, ActionProjectRead: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
-		ActionCareReport: {},
+		ActionRequestSupplement: {own: true}, ActionCareReport: {},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -138,7 +142,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionReviewScore: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionDelegationRead: {}, ActionDelegationWrite: {},
-		ActionFacilityRead: {}, ActionFacilityWrite: {},
+		ActionFacilityRead: {}, ActionFacilityWrite: {}, ActionRequestSupplement: {},
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
 	},
@@ -155,6 +159,7 @@ var permissions = map[Role]map[Action]grant{
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
+		ActionDeliveryManage: {},
 	},
 	RoleSecadmin: {
 		ActionUserRead: {}, ActionSecurityManage: {},

@@ -46,9 +46,10 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		// The registers hold sealed numbers too: leaders' phones, workers'
-		// ID and phone numbers.
+		// ID and phone numbers; the requests' sealed form values; and the
+		// accounts' notification addresses.
 		for _, reseal := range []func(context.Context, func(int)) (int, error){s.orgs.Reseal, s.workers.Reseal,
-			s.requests.ResealRequests} {
+			s.requests.ResealRequests, s.notifications.Reseal} {
 			k, err := reseal(ctx, nil)
 			if err != nil {
 				return err

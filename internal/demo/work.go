@@ -3,15 +3,19 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"shequ"
 )
 
 // The demo's work in progress, so that each role's home page has something
-// to show on the first start: requests of the demo residents in several
-// states (one waiting for materials, one completed), delegations waiting
-// for consent, and a project waiting for the official's approval.
+// to show on the first start, beside what loadRequests files (王建国's
+// completed 优待证, 黄敏's 高龄津贴 waiting for materials, 李秀英's
+// delegated request): more requests of the demo residents in several
+// states (王建国's own one waiting for materials, one just filed),
+// delegations waiting for consent, and a project waiting for the
+// official's approval.
 
 // demoRequest is one request the demo worker filed at the window for a
 // resident of the register, and the steps it went through.
@@ -24,9 +28,6 @@ type demoRequest struct {
 }
 
 var demoRequests = []demoRequest{
-	{0, "MZ-006", map[string][]string{"contact_phone": {"13857200001"}},
-		[]shequ.RequestState{shequ.RequestAccepted, shequ.RequestInProcess, shequ.RequestCompleted},
-		shequ.TransitionInput{Result: "老年人优待证已制发，请凭身份证到社区便民服务中心领取。"}},
 	{0, "MZ-005", map[string][]string{"services": {"meal", "clean"}},
 		[]shequ.RequestState{shequ.RequestAccepted, shequ.RequestInProcess, shequ.RequestAwaitingMaterials},
 		shequ.TransitionInput{Missing: []string{"近三个月内的体检报告复印件"}}},
@@ -62,6 +63,12 @@ func loadWork(ctx context.Context, s Services) error {
 		if err != nil {
 			return fmt.Errorf("demo request %s: %w", dr.item, err)
 		}
+		// The window scans the ID card it checked.
+		if s.Desk != nil {
+			if _, err := s.Desk.AddAttachment(wctx, "request", req.ID, "居民身份证（窗口扫描）.pdf", "application/pdf", demoPDF); err != nil {
+				return fmt.Errorf("demo attachment: %w", err)
+			}
+		}
 		for i, to := range dr.steps {
 			in := shequ.TransitionInput{}
 			if i == len(dr.steps)-1 {
@@ -71,6 +78,9 @@ func loadWork(ctx context.Context, s Services) error {
 				return fmt.Errorf("demo request %s to %s: %w", dr.item, to, err)
 			}
 		}
+	}
+	if err := loadHouseholds(wctx, s, byName); err != nil {
+		return err
 	}
 	// Two delegations wait for consent: the demo resident's own (they
 	// consent on 我的) and a neighbour's, on the worker's 待办.
@@ -90,6 +100,42 @@ func loadWork(ctx context.Context, s Services) error {
 			ValidFrom: *dayStart(now), ValidUntil: dayStart(now.AddDate(0, 6, 0)).Add(-time.Nanosecond), Note: d.note}
 		if err := s.Delegations.CreateDelegation(wctx, del); err != nil {
 			return fmt.Errorf("demo delegation: %w", err)
+		}
+	}
+	return nil
+}
+
+// demoHouseholds are the households of the register beside 王建国's
+// (loadRequests): each resident of the demo community lives in one, so
+// that every resident's page names a household to open.
+var demoHouseholds = []struct {
+	address string
+	members []string // "name:relation", the head first
+}{
+	{"递铺街道苕秀路26号3幢201室", []string{"刘芳:head", "张伟:spouse", "陈明:child"}},
+	{"递铺街道苕秀路32号1幢102室", []string{"李秀英:head"}},
+	{"递铺街道苕秀路40号2幢301室", []string{"杨丽:head"}},
+	{"递铺街道苕秀路52号", []string{"赵强:head", "吴静:spouse"}},
+	{"递铺街道苕秀路18号附1号", []string{"黄敏:head"}},
+}
+
+// loadHouseholds creates demoHouseholds as the worker (ctx).
+func loadHouseholds(ctx context.Context, s Services, byName map[string]string) error {
+	for _, dh := range demoHouseholds {
+		h := &shequ.Household{Community: Community, Address: dh.address}
+		if err := s.Residents.CreateHousehold(ctx, h); err != nil {
+			return fmt.Errorf("demo household: %w", err)
+		}
+		for _, m := range dh.members {
+			name, rel, _ := strings.Cut(m, ":")
+			id := byName[name]
+			if id == "" {
+				return fmt.Errorf("demo household: no resident %s", name)
+			}
+			hid := h.ID
+			if _, err := s.Residents.UpdateResident(ctx, id, shequ.ResidentInput{HouseholdID: &hid, Relation: &rel}); err != nil {
+				return fmt.Errorf("demo household member %s: %w", name, err)
+			}
 		}
 	}
 	return nil

@@ -9,9 +9,9 @@ import (
 	"shequ"
 )
 
-// Search pickers: where a form asks for a resident or an organization,
+// Search pickers: where a form asks for a resident,
 // people search by name (or ID number) and tick one of the matches,
-// instead of typing its id. The "pick_field" partial asks; the endpoints
+// instead of typing its id. The "pick_field" partial asks; the endpoint
 // here answer each search with the matches as radio buttons.
 
 // pickFieldRE is what a picker's field name may be.
@@ -84,31 +84,6 @@ func (s *Server) handleResidentPick(w http.ResponseWriter, r *http.Request) {
 		for _, x := range list {
 			choices = append(choices, pickChoice{Value: x.ID, Label: x.Name,
 				Detail: x.IDNumber.Masked() + " · " + s.places.name(x.Community)})
-		}
-	}
-	s.writePickChoices(w, r, field, choices)
-}
-
-// handleOrgPick serves GET /orgs/pick?q=&field=: the organizations of the
-// account's scope whose name holds q.
-func (s *Server) handleOrgPick(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionOrgRead, s.cfg.Orgs != nil); !ok {
-		return
-	}
-	q, field, ok := pickQuery(r)
-	if !ok {
-		s.error(w, r, shequ.ErrNotFound)
-		return
-	}
-	var choices []pickChoice
-	if q != "" {
-		list, _, err := s.cfg.Orgs.FindOrgs(r.Context(), shequ.OrgFilter{Query: q, Limit: maxPickMatches})
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		for _, o := range list {
-			choices = append(choices, pickChoice{Value: o.ID, Label: o.Name, Detail: s.places.name(o.Community)})
 		}
 	}
 	s.writePickChoices(w, r, field, choices)

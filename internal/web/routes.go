@@ -78,7 +78,6 @@ func (s *Server) routeTable() []route {
 
 		// Service facilities' photos, coverage, the map and siting (issue
 		// 7); the register itself is mounted by facilityRegister.
-		{http.MethodGet, "/orgs/pick", s.handleOrgPick},
 		{http.MethodPost, "/facilities/{id}/photos", s.handleFacilityPhotoAdd},
 		{http.MethodGet, "/facilities/{id}/photos/{photo}", s.handleFacilityPhoto},
 		{http.MethodGet, "/coverage", s.handleCoverageIndex},

@@ -103,8 +103,12 @@ func TestAccountsSelfDisableRefused(t *testing.T) {
 // TestCLIUserEnable: `shequ user enable` undoes `shequ user disable`.
 func TestCLIUserEnable(t *testing.T) {
 	dsn := t.TempDir() + "/shequ.db"
+	// An account's scope must be a division of the register.
+	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+		t.Fatalf("import: %d %s%s", code, out, errs)
+	}
 	if code, out, errs := cli(t, nil, "user", "add", "-username", "clerk", "-password", "correct horse battery staple",
-		"-role", "community_worker", "-scope", "33", "-db", dsn); code != exitOK {
+		"-role", "community_worker", "-scope", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("add: %d %s%s", code, out, errs)
 	}
 	if code, out, errs := cli(t, nil, "user", "disable", "-db", dsn, "clerk"); code != exitOK {

@@ -188,13 +188,15 @@ func (p *placeNames) placeHTML(code string) template.HTML {
 
 // materialsTable is an item's checklist (申请材料) as a table: the name,
 // original or copy, copies, required or not; nothing when it has none.
+// The names wrap (a name with its note is long); the table scrolls in its
+// box on a screen too narrow for it.
 func materialsTable(l *i18n.Localizer, ms []shequ.Material) template.HTML {
 	if len(ms) == 0 {
 		return ""
 	}
 	e := html.EscapeString
 	var b strings.Builder
-	b.WriteString(`<table class="materials" id="service-materials"><thead><tr><th scope="col">` + e(l.T("service.material.name")) +
+	b.WriteString(`<div class="table-wrap"><table class="materials" id="service-materials"><thead><tr><th scope="col" class="text">` + e(l.T("service.material.name")) +
 		`</th><th scope="col">` + e(l.T("service.material.form")) + `</th><th scope="col" class="num">` + e(l.T("service.material.copies")) +
 		`</th><th scope="col">` + e(l.T("service.material.required")) + `</th></tr></thead><tbody>`)
 	for _, m := range ms {
@@ -206,9 +208,9 @@ func materialsTable(l *i18n.Localizer, ms []shequ.Material) template.HTML {
 		if m.Required {
 			need = l.T("service.material.must")
 		}
-		b.WriteString("<tr><td>" + e(name) + "</td><td>" + e(l.T("service.material.form."+string(m.Form))) + `</td><td class="num">` +
+		b.WriteString(`<tr><td class="text">` + e(name) + "</td><td>" + e(l.T("service.material.form."+string(m.Form))) + `</td><td class="num">` +
 			strconv.Itoa(m.Copies) + "</td><td>" + e(need) + "</td></tr>")
 	}
-	b.WriteString("</tbody></table>")
+	b.WriteString("</tbody></table></div>")
 	return template.HTML(b.String())
 }

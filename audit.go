@@ -80,6 +80,7 @@ type AuditFilter struct {
 	ObjectID   string
 	Division   string // at or below
 	Action     string
+	Result     AuditResult // "" any
 	From, To   *time.Time
 	Offset     int
 	Limit      int

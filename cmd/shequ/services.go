@@ -140,6 +140,8 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	// register's blind index.
 	s.linkage.Sealer = keys
 	s.notifications = sqlstore.NewNotificationService(db, keys)
+	// The requests seal personal form values with keys and match the
+	// public lookup's applicant through the register's blind index.
 	s.requests = sqlstore.NewRequestService(db, s.items, keys)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)

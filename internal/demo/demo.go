@@ -104,6 +104,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 	if err := loadRequests(ctx, s); err != nil {
 		return false, err
 	}
+	if err := loadWork(ctx, s); err != nil {
+		return false, err
+	}
 	if err := loadCare(ctx, s); err != nil {
 		return false, fmt.Errorf("care demo: %w", err)
 	}

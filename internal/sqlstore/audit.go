@@ -259,6 +259,9 @@ func (s *AuditService) where(f shequ.AuditFilter, division string) (string, []an
 	if f.Action != "" {
 		add(`action = ?`, f.Action)
 	}
+	if f.Result != "" {
+		add(`result = ?`, string(f.Result))
+	}
 	if f.From != nil {
 		add(`time >= ?`, d.timeArg(*f.From))
 	}

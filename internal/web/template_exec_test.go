@@ -21,8 +21,6 @@ import (
 // here, so that a new page cannot skip the test.
 var templateData = map[string]any{
 	"account_notifications": &channelsPage{},
-	"deliveries":            &deliveriesPage{},
-	"service_preview":       &previewPage{},
 	"account":               &accountPage{},
 	"audit":                 &auditPage{},
 	"care_alert":            &careAlertPage{},
@@ -40,6 +38,7 @@ var templateData = map[string]any{
 	"delegation":            &delegationPage{},
 	"delegation_form":       &delegationForm{},
 	"delegations":           &delegationsPage{},
+	"deliveries":            &deliveriesPage{},
 	"desk":                  &deskPage{},
 	"divisions":             &divisionPage{},
 	"error":                 &errorView{},
@@ -50,6 +49,7 @@ var templateData = map[string]any{
 	"indicators":            &indicatorPage{},
 	"location_form":         &locationForm{},
 	"login":                 &loginPage{},
+	"lookup":                &lookupPage{},
 	"need":                  &needPage{},
 	"needs":                 &needsPage{},
 	"notifications":         &notificationsPage{},
@@ -71,10 +71,12 @@ var templateData = map[string]any{
 	"residents":             &residentsPage{},
 	"search":                &searchPage{},
 	"service":               &servicePage{},
+	"service_preview":       &previewPage{},
 	"services":              &servicesPage{},
 	"siting":                &sitingPage{},
 	"targets":               &targetsPage{},
 	"track":                 &trackPage{},
+	"user_confirm":          &userConfirmPage{},
 	"users":                 &usersPage{},
 }
 

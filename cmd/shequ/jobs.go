@@ -26,10 +26,10 @@ func (m *Main) registerJobs() {
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
 	m.registerIndicatorJobs()
+	m.registerNotifyJobs()
 	// Changes published for the other servers, kept a day (changefeed.go).
 	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
 	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
-	m.registerNotifyJobs()
 	registerCareJobs(s)
 }
 

@@ -111,6 +111,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.care.Now = now
 			},
+			Volunteers: s.volunteers, TimeBank: s.volunteers, Workforce: s.workforce,
+			VolunteerClock: func(now func() time.Time) { s.volunteers.Now, s.workforce.Now = now, now },
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -174,6 +176,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Locations:       s.locations,
 		Coverage:        s.coverage,
 		Care:            s.care,
+		Volunteers:      s.volunteers,
+		TimeBank:        s.volunteers,
+		Workforce:       s.workforce,
 		MapTiles:        m.Config.MapTiles,
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 

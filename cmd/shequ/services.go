@@ -51,19 +51,23 @@ type services struct {
 	// care keeps the 三留守 register, alerts, cases and social-work records
 	// (issue 16); its periodic rules run from serve (Sweep).
 	care *sqlstore.CareService
+	// volunteers keeps volunteers, service records and the time bank;
+	// workforce the community workforce register and training (issue 17).
+	volunteers *sqlstore.VolunteerService
+	workforce  *sqlstore.WorkforceService
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
 	// jobs is the background job queue (River), nil until `serve`
 	// starts it (startJobs), stopped before the database closes.
 	jobs *sqlstore.Jobs
+	// notifications is the notification centre, the accounts' channels
+	// and the outbox of deliveries (addresses sealed with keys).
+	notifications *sqlstore.NotificationService
 	// feed publishes this process's changes to the engines and caches of
 	// the other servers on the database, and applies theirs (changefeed.go,
 	// services_feed.go); `serve` runs it.
 	feed *sqlstore.ChangeFeed
-	// notifications is the notification centre, the accounts' channels
-	// and the outbox of deliveries (addresses sealed with keys).
-	notifications *sqlstore.NotificationService
 }
 
 // openServices opens the database (see openStore for the policy) and the
@@ -120,6 +124,8 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		indicator.ServicesModule(s.requests.ServiceCounts), indicator.CareModule(src))
 	s.care = sqlstore.NewCareService(db, keys)
 	s.care.Needs = s.linkage
+	s.volunteers = sqlstore.NewVolunteerService(db, keys)
+	s.workforce = sqlstore.NewWorkforceService(db)
 	// The engines follow every committed change of the registers, targets,
 	// facilities and locations, here at once and in the other servers
 	// through the change feed (services_feed.go).

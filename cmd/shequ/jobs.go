@@ -26,6 +26,8 @@ func (m *Main) registerJobs() {
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
 	m.registerIndicatorJobs()
+	// Signed checkpoints of the audit trail (audit_seal.go).
+	m.registerAuditJobs()
 	m.registerNotifyJobs()
 	// Changes published for the other servers, kept a day (changefeed.go).
 	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))

@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"shequ"
@@ -38,6 +41,10 @@ type Main struct {
 	// this code only: a hook for tests (the county alone loads in a
 	// second, the country in a quarter of a minute).
 	DemoPrefix string
+	// KeyPoll and KeyHeartbeat, if set, are how often the key file is
+	// checked for a change and the key registry told which keys this
+	// server holds (keywatch.go; 2 s and 5 s by default): hooks for tests.
+	KeyPoll, KeyHeartbeat time.Duration
 	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
@@ -199,11 +206,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := m.startOps(h); err != nil {
-		return err
-	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	// Issue 14: the metrics listener and the key watcher (serve_ops.go).
+	if err := m.startOps(h); err != nil {
+		return err
 	}
 	// All four timeouts: slow clients must not hold connections forever.
 	m.http = &http.Server{
@@ -341,6 +349,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
+	// SIGHUP reads the key file again (after `shequ keys rotate` on
+	// another machine, once the file is copied here).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer func() {
+		signal.Stop(hup)
+		close(hup)
+	}()
+	go func() {
+		for range hup {
+			m.ReloadKeys()
+		}
+	}()
 	fmt.Fprintln(e.stdout, e.loc.T("cli.serve.listening", map[string]any{"URL": "http://" + m.Addr()}))
 	select {
 	case <-ctx.Done():

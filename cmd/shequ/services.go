@@ -61,6 +61,9 @@ type services struct {
 	// jobs is the background job queue (River), nil until `serve`
 	// starts it (startJobs), stopped before the database closes.
 	jobs *sqlstore.Jobs
+	// seal keys the audit chain and writes its signed checkpoints
+	// (audit_seal.go); nil for services built without openServices.
+	seal *auditSeal
 	// notifications is the notification centre, the accounts' channels
 	// and the outbox of deliveries (addresses sealed with keys).
 	notifications *sqlstore.NotificationService
@@ -85,7 +88,28 @@ func openServices(ctx context.Context, getenv func(string) string, cfg *config.C
 		db.Close()
 		return nil, err
 	}
-	return newServices(db, keys, log), nil
+	// A key file that does not match the database (another installation's,
+	// or a copy older than the last rotation) would seal values nobody
+	// else can open: refuse it before anything is sealed (issue 14).
+	current, err := db.CheckKeyRing(ctx, keys)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	// The registry says which key seals (a rotation may have switched it
+	// after this key file was last saved).
+	if err := keys.SetCurrent(current); err != nil {
+		db.Close()
+		return nil, err
+	}
+	seal, err := openAuditSeal(ctx, db, cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := newServices(db, keys, log)
+	s.seal = seal
+	return s, nil
 }
 
 // newServices builds the services on an open database.

@@ -63,6 +63,9 @@ type DB struct {
 	// space its file system must keep for Ready (readiness.go).
 	path    string
 	minFree int64
+	// auditKey and auditKeyID key the audit chain (audit_key.go).
+	auditKey   []byte
+	auditKeyID string
 }
 
 // sqlitePragmas are set through the DSN so that every pooled connection gets

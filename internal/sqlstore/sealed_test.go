@@ -63,7 +63,7 @@ func TestResealAllModules(t *testing.T) {
 			t.Fatalf("report after rotation: %+v", file.Report)
 		}
 		got := must(notify.Channels(actorOf(fx.supervisor)))(t)
-		if len(got) != 2 || got[0].Address != "l***@example.com" || got[1].Address != "13*******00" {
+		if len(got) != 2 || got[0].Address != "l***@example.com" || got[1].Address != "138****8000" {
 			t.Fatalf("addresses after rotation: %+v %+v", got[0], got[1])
 		}
 	})

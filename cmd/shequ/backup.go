@@ -143,6 +143,25 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(e.stderr, e.loc.T("cli.backup.keys_warning", map[string]any{"Path": keysOut}))
+	return copyAuditKeys(e, cfg, out)
+}
+
+// copyAuditKeys writes the audit key file (which keys the audit chain,
+// audit_seal.go) beside the backup as FILE.audit-keys.json, mode 0600,
+// with the same warning; nothing when there is none.
+func copyAuditKeys(e *env, cfg *config.Config, out string) error {
+	src, _ := auditSealPaths(cfg)
+	b, err := os.ReadFile(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	dest := out + ".audit-keys.json"
+	if err := os.WriteFile(dest, b, 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stderr, e.loc.T("cli.backup.keys_warning", map[string]any{"Path": dest}))
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"shequ"
+	"shequ/internal/auditseal"
 	"shequ/internal/demo"
 	"shequ/internal/pii"
 	"shequ/internal/sqlstore"
@@ -178,6 +179,11 @@ func TestRestoreDrill(t *testing.T) {
 		}
 		rkeys, err := pii.LoadKeyRing(func(string) string { return "" }, restoreDir, nil)
 		if err != nil {
+			t.Fatal(err)
+		}
+		// Reads of sealed numbers are audited on the keyed chain: the
+		// restored audit key file keys it.
+		if err := useAuditKeys(rdb, filepath.Join(restoreDir, auditseal.KeyFileName)); err != nil {
 			t.Fatal(err)
 		}
 		restored := sqlstore.NewResidentService(rdb, rkeys)

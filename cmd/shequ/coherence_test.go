@@ -54,8 +54,9 @@ func within(t *testing.T, what string, bound time.Duration, cond func() bool) ti
 // organization added through A moves the indicators read through B, and a
 // token revoked on A is refused on B, each within a second (through the
 // change feed: LISTEN/NOTIFY and the change_feed table); the job queue has
-// one leader for both, which alone schedules the periodic jobs
-// (TestJobsPeriodicOnceAcrossServers counts their runs).
+// one leader for both, which alone schedules the periodic jobs: the
+// indicator snapshot, scheduled by both, runs once
+// (TestJobsPeriodicOnceAcrossServers counts the runs of a fast one).
 func TestTwoServersCoherent(t *testing.T) {
 	dsn := postgresSchemaDSN(t)
 	const community = "330523001002"
@@ -130,5 +131,28 @@ func TestTwoServersCoherent(t *testing.T) {
 	}
 	if leaders != 1 {
 		t.Errorf("%d job-queue leaders for two servers, want 1", leaders)
+	}
+	// Both servers schedule the indicator snapshot (from the leader's
+	// start, then every six hours): it ran once.
+	snapshots := func() (n int) {
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'indicator_snapshot'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var done int
+	if !waitUntil(10*time.Second, func() bool {
+		_ = raw.QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'indicator_snapshot' AND state = 'completed'`).Scan(&done)
+		return done > 0
+	}) {
+		t.Fatal("the indicator snapshot job did not run")
+	}
+	time.Sleep(2 * time.Second) // a second scheduler would have inserted its own by now
+	if n := snapshots(); n != 1 {
+		t.Errorf("%d indicator snapshot jobs for two servers, want 1", n)
+	}
+	var months int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM indicator_snapshots`).Scan(&months); err != nil || months == 0 {
+		t.Errorf("no indicator snapshot recorded: %d %v", months, err)
 	}
 }

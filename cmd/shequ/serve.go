@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
@@ -59,7 +58,7 @@ type Main struct {
 	CareNow func() time.Time
 
 	svc  *services
-	stop context.CancelFunc // ends background work (indicator snapshots)
+	stop context.CancelFunc // ends background work (the change feed)
 	bg   chan struct{}      // closed when background work has ended
 	ln   net.Listener
 	http *http.Server
@@ -148,11 +147,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
-	var bg sync.WaitGroup
-	bg.Add(2)
-	go func() { defer bg.Done(); m.snapshots(bgctx, 6*time.Hour) }()
-	go func() { defer bg.Done(); s.feed.Run(bgctx) }()
-	go func() { bg.Wait(); close(m.bg) }()
+	go func() { defer close(m.bg); s.feed.Run(bgctx) }()
 	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
 	if err != nil {
 		return err
@@ -234,24 +229,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go func() { done <- srv.Serve(ln) }()
 	m.Logger.Info("serving", "url", "http://"+m.ln.Addr().String(), "engine", s.db.Engine(), "version", version)
 	return nil
-}
-
-// snapshots records this month's indicator figures for the trend lines now
-// and every interval: the last record of a month stands for that month.
-func (m *Main) snapshots(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		month := m.svc.db.Now().In(shequ.Shanghai).Format("2006-01")
-		if err := m.svc.indicators.Snapshot(ctx, month); err != nil && ctx.Err() == nil {
-			m.Logger.Error("indicator snapshot", "month", month, "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // bootstrapAdmin creates the first system administrator, "admin", when the

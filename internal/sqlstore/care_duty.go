@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"shequ"
 )
@@ -208,4 +209,46 @@ func (s *CareService) policy(ctx context.Context, q querier, community string) (
 	}
 	p.County = community[:6]
 	return p, nil
+}
+
+// DutyCandidates implements shequ.CareService: the active accounts of
+// shequ.DutyRoles whose area lies within the actor's, for the form that
+// names a duty (ValidateDuty still checks the pick).
+func (s *CareService) DutyCandidates(ctx context.Context) ([]*shequ.User, error) {
+	a := shequ.ActorFrom(ctx)
+	if !isConsole(ctx) && !a.Can(shequ.ActionCareDuty) {
+		return nil, s.denied(ctx, shequ.ErrForbidden, "care.duty.candidates", objCareDuty, "", "")
+	}
+	scope := ""
+	if a != nil {
+		scope = a.Scope
+	}
+	args := []any{}
+	roles := make([]string, len(shequ.DutyRoles))
+	for i, r := range shequ.DutyRoles {
+		roles[i] = "?"
+		args = append(args, string(r))
+	}
+	cond := `u.role IN (` + strings.Join(roles, ", ") + `) AND u.disabled = ?`
+	args = append(args, false)
+	if scope != "" {
+		// Prefix range on the scope index, as FindUsers.
+		cond += ` AND u.scope >= ? AND u.scope < ?`
+		args = append(args, scope, scope+":")
+	}
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+userColumns+` FROM users u WHERE `+cond+`
+		ORDER BY u.scope, u.username_key LIMIT ?`), append(args, shequ.MaxDutyCandidates)...)
+	if err != nil {
+		return nil, translateError(err, "duty candidates")
+	}
+	defer rows.Close()
+	out := []*shequ.User{}
+	for rows.Next() {
+		u, err := scanUser(rows.Scan)
+		if err != nil {
+			return nil, translateError(err, "duty candidates")
+		}
+		out = append(out, u)
+	}
+	return out, translateError(rows.Err(), "duty candidates")
 }

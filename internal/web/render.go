@@ -129,6 +129,8 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 			return l.T(key, data), nil
 		},
 		"static": s.static.url,
+		// notifyHref is the page a notification leads to (notification_link.go).
+		"notifyHref": notificationHref,
 		"date":   func(t time.Time) string { return formatDate(l, t) },
 		// datetime shows an instant to the minute in Asia/Shanghai; it
 		// takes a time.Time or a *time.Time (nil shows nothing).

@@ -45,6 +45,7 @@ var pageFiles = map[string]string{
 	"care_glass":     "templates/care_glass.html",
 	"care_referrals": "templates/care_referrals.html",
 	"care_person":    "templates/care_person.html",
+	"care_duties":    "templates/care_duties.html",
 
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",
@@ -131,7 +132,7 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 		"static": s.static.url,
 		// notifyHref is the page a notification leads to (notification_link.go).
 		"notifyHref": notificationHref,
-		"date":   func(t time.Time) string { return formatDate(l, t) },
+		"date":       func(t time.Time) string { return formatDate(l, t) },
 		// datetime shows an instant to the minute in Asia/Shanghai; it
 		// takes a time.Time or a *time.Time (nil shows nothing).
 		"datetime": func(v any) string {

@@ -27,6 +27,7 @@ var templateData = map[string]any{
 	"care_case":       &careCasePage{},
 	"care_case_form":  &careCaseFormPage{},
 	"care_cases":      &careCasesPage{},
+	"care_duties":     &careDutiesPage{},
 	"care_glass":      &careGlassPage{},
 	"care_person":     &carePersonShowView{}, // the care register's show page with its extra part
 	"care_referrals":  &careReferralsPage{},

@@ -32,7 +32,7 @@ func TestBrowserCareJourney(t *testing.T) {
 
 // careJourney is TestBrowserCareJourney on one engine.
 func careJourney(t *testing.T, engine string) {
-	ctx := browserFor(t, 5*time.Minute)
+	ctx := browserFor(t, 7*time.Minute)
 	dsn := browserDB(t, engine)
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -78,6 +78,14 @@ func careJourney(t *testing.T, engine string) {
 	org := &shequ.SocialOrg{Name: "康山儿童之家服务社", Kind: shequ.OrgCharity, Community: village, LegalStatus: shequ.LegalFiled,
 		FiledWith: "330523001", Status: shequ.OrgActive, Members: 12, OwnerUserIDs: []string{user("keeper").ID}}
 	if err := m.svc.orgs.CreateOrg(cctx, org); err != nil {
+		t.Fatal(err)
+	}
+	// The social worker is in the register with their account, so that the
+	// supervisor can pick them.
+	sw := &shequ.SocialWorker{Name: "林社工", Community: village, Qualification: shequ.QualSocial, CertNumber: "S0000016",
+		CertYear: 2021, EmployerKind: shequ.EmployerOrg, EmployerOrgID: org.ID, IDNumber: shequ.IDNumber(idFor("33052319900101123")),
+		UserID: user("socialwk").ID}
+	if err := m.svc.workers.CreateWorker(cctx, sw); err != nil {
 		t.Fatal(err)
 	}
 
@@ -324,6 +332,37 @@ func careJourney(t *testing.T, engine string) {
 	do("social worker and the case", chromedp.Navigate(caseURL), chromedp.WaitVisible(chromedp.ID("page-title")))
 	if body := text("main"); strings.Contains(body, "祖母住院") {
 		t.Error("a social worker not assigned reads the case")
+	}
+	// The social worker records a group session in 康山村: too few minutes
+	// come back beside the field; then it is saved and listed. The
+	// supervisor records a supervision; the worker is told, and the
+	// notification leads to the records.
+	do("worklog: too short", chromedp.Navigate(base+"/care/worklogs"), chromedp.WaitVisible(chromedp.ID("care-log-form")),
+		chromedp.SetValue(chromedp.ID("care-log-community"), village),
+		chromedp.SetValue(chromedp.ID("care-log-method"), string(shequ.MethodGroup)),
+		chromedp.SetValue(chromedp.ID("care-log-function"), string(shequ.FuncCapacity)),
+		chromedp.SendKeys(chromedp.ID("care-log-minutes"), "2"),
+		chromedp.SetValue(chromedp.ID("care-log-beneficiary"), string(shequ.ForGroup)),
+		chromedp.SendKeys(chromedp.ID("care-log-beneficiaries"), "12"),
+		chromedp.SendKeys(chromedp.ID("care-log-notes"), "课后托管小组：作业辅导与安全教育"),
+		chromedp.Click(chromedp.ID("care-log-submit")), chromedp.WaitVisible(chromedp.ID("care-log-minutes-error")))
+	do("worklog: minutes", chromedp.SetValue(chromedp.ID("care-log-minutes"), "90"))
+	submit("save the service", chromedp.Click(chromedp.ID("care-log-submit")), "notice")
+	if logs := text("#care-logs"); !strings.Contains(logs, "小组工作") || !strings.Contains(logs, "90") {
+		t.Errorf("service records %q", logs)
+	}
+	shot("care-worklogs-socialworker")
+	as("supervisor")
+	do("supervision", chromedp.Navigate(base+"/care/worklogs"), chromedp.WaitVisible(chromedp.ID("care-sup-form")),
+		chromedp.SetValue(chromedp.ID("care-sup-worker"), user("socialwk").ID),
+		chromedp.SendKeys(chromedp.ID("care-sup-topic"), "课后托管小组的设计"))
+	submit("save the supervision", chromedp.Click(chromedp.ID("care-sup-submit")), "notice")
+	shot("care-worklogs-supervisor")
+	as("socialwk")
+	do("the worker's notifications", chromedp.Navigate(base+"/notifications"), chromedp.WaitVisible(chromedp.ID("notifications")))
+	submit("open the supervision", chromedp.Click(chromedp.CSS(`#notifications li[data-kind="supervision_recorded"] a`)), "care-sups")
+	if sups := text("#care-sups"); !strings.Contains(sups, "课后托管小组的设计") {
+		t.Errorf("supervision records %q", sups)
 	}
 
 	// 7. A second report nobody acknowledges: 24 hours later the sweep

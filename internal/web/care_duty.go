@@ -31,6 +31,7 @@ type careDutyGroup struct {
 	Code, Name  string
 	Supervisors []*shequ.CareDuty
 	Communities []careDutyRow
+	Staffed     int // communities with a 儿童主任
 }
 
 // careDutyRow is a community with its 儿童主任.
@@ -82,6 +83,8 @@ func (s *Server) careDutiesData(r *http.Request, p *careDutiesPage) error {
 			}
 			if len(row.Directors) == 0 {
 				p.Missing++
+			} else {
+				dg.Staffed++
 			}
 			dg.Communities = append(dg.Communities, row)
 		}

@@ -46,6 +46,7 @@ var pageFiles = map[string]string{
 	"care_referrals": "templates/care_referrals.html",
 	"care_person":    "templates/care_person.html",
 	"care_duties":    "templates/care_duties.html",
+	"care_worklogs":  "templates/care_worklogs.html",
 
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",

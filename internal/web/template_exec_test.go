@@ -33,6 +33,7 @@ var templateData = map[string]any{
 	"care_referrals":  &careReferralsPage{},
 	"care_report":     &careReportPage{},
 	"care_track":      &careTrackPage{},
+	"care_worklogs":   &careWorkLogsPage{},
 	"coverage":        &coveragePage{},
 	"coverage_map":    &mapPage{},
 	"delegation":      &delegationPage{},

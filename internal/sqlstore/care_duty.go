@@ -32,7 +32,8 @@ func (s *CareService) AssignDuty(ctx context.Context, userID string, kind shequ.
 		if err := shequ.ValidateDuty(kind, division, u); err != nil {
 			return "", "", err
 		}
-		if err := divisionExists(ctx, s.db, c.tx, division); err != nil {
+		place, err := divisionName(ctx, s.db, c.tx, division)
+		if err != nil {
 			return "", "", err
 		}
 		var n int
@@ -51,7 +52,7 @@ func (s *CareService) AssignDuty(ctx context.Context, userID string, kind shequ.
 			return "", "", translateError(err, "assign duty")
 		}
 		c.event(objCareDuty, d.ID, division, auditDutyAssign, "", string(kind), "")
-		c.notify([]string{userID}, "care_duty_assigned", objCareDuty, d.ID, division)
+		c.notify([]string{userID}, "care_duty_assigned", objCareDuty, d.ID, place)
 		return d.ID, division, nil
 	})
 	return d, err
@@ -66,6 +67,18 @@ func displayName(u *shequ.User) string {
 		return u.Name
 	}
 	return u.Username
+}
+
+// divisionName is the name of the division code, for the messages that
+// name it; a code not in the division table is a field error.
+func divisionName(ctx context.Context, db *DB, q querier, code string) (string, error) {
+	var name string
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT name FROM divisions WHERE code = ?`), code).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fieldError("division", "care.duty.division.invalid",
+			"A 儿童主任 is named for a village or community, a 儿童督导员 for a township.")
+	}
+	return name, translateError(err, "find division")
 }
 
 // divisionExists answers a field error when code is not in the division
@@ -108,7 +121,11 @@ func (s *CareService) EndDuty(ctx context.Context, id string) error {
 			return "", "", translateError(err, "end duty")
 		}
 		c.event(objCareDuty, id, div, auditDutyEnd, "", "", "")
-		c.notify([]string{user}, "care_duty_ended", objCareDuty, id, div)
+		place, err := divisionName(ctx, s.db, c.tx, div)
+		if err != nil {
+			return "", "", err
+		}
+		c.notify([]string{user}, "care_duty_ended", objCareDuty, id, place)
 		return id, div, nil
 	})
 }

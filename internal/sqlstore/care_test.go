@@ -634,5 +634,12 @@ func TestCareDutyCandidates(t *testing.T) {
 		if _, err := fx.s.DutyCandidates(actorOf(fx.director)); shequ.ErrorCode(err) != shequ.EForbidden {
 			t.Errorf("a worker lists candidates: %v", err)
 		}
+		// The account named is told the place by its name, not its code.
+		var subject string
+		mustDo(t, db.db.QueryRow(db.rebind(`SELECT subject FROM notifications WHERE user_id = ? AND kind = ?`),
+			fx.director.ID, "care_duty_assigned").Scan(&subject))
+		if subject != "康山村委会" {
+			t.Errorf("duty notification names %q", subject)
+		}
 	})
 }

@@ -81,6 +81,10 @@ type CareService interface {
 	AssignDuty(ctx context.Context, userID string, kind CareDutyKind, division string) (*CareDuty, error)
 	EndDuty(ctx context.Context, id string) error
 	FindDuties(ctx context.Context, division string) ([]*CareDuty, error)
+	// DutyCandidates lists the active accounts of DutyRoles within the
+	// actor's area (care.duty): those an official may name (at most
+	// MaxDutyCandidates, by area and user name).
+	DutyCandidates(ctx context.Context) ([]*User, error)
 	// MyCareAccess returns the signed-in actor's duties.
 	MyCareAccess(ctx context.Context) (CareAccess, error)
 	SetVisitPolicy(ctx context.Context, p *VisitPolicy) error

@@ -25,6 +25,9 @@ func (k CareDutyKind) DivisionLength() int {
 	return 12
 }
 
+// MaxDutyCandidates bounds the accounts a duty form offers.
+const MaxDutyCandidates = 500
+
 // DutyRoles are the roles whose accounts may hold a care duty.
 var DutyRoles = []Role{RoleCommunityWorker, RoleSocialWorker, RoleOfficial}
 

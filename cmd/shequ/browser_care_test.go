@@ -32,7 +32,7 @@ func TestBrowserCareJourney(t *testing.T) {
 
 // careJourney is TestBrowserCareJourney on one engine.
 func careJourney(t *testing.T, engine string) {
-	ctx := browserFor(t, 5*time.Minute)
+	ctx := browserFor(t, 7*time.Minute)
 	dsn := browserDB(t, engine)
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -65,9 +65,6 @@ func careJourney(t *testing.T, engine string) {
 		}
 		return u
 	}
-	if _, err := m.svc.care.AssignDuty(cctx, user("director").ID, shequ.DutyChildDirector, village); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := m.svc.care.AssignDuty(cctx, user("supervisor").ID, shequ.DutyChildSupervisor, "330523001"); err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +78,14 @@ func careJourney(t *testing.T, engine string) {
 	org := &shequ.SocialOrg{Name: "康山儿童之家服务社", Kind: shequ.OrgCharity, Community: village, LegalStatus: shequ.LegalFiled,
 		FiledWith: "330523001", Status: shequ.OrgActive, Members: 12, OwnerUserIDs: []string{user("keeper").ID}}
 	if err := m.svc.orgs.CreateOrg(cctx, org); err != nil {
+		t.Fatal(err)
+	}
+	// The social worker is in the register with their account, so that the
+	// supervisor can pick them.
+	sw := &shequ.SocialWorker{Name: "林社工", Community: village, Qualification: shequ.QualSocial, CertNumber: "S0000016",
+		CertYear: 2021, EmployerKind: shequ.EmployerOrg, EmployerOrgID: org.ID, IDNumber: shequ.IDNumber(idFor("33052319900101123")),
+		UserID: user("socialwk").ID}
+	if err := m.svc.workers.CreateWorker(cctx, sw); err != nil {
 		t.Fatal(err)
 	}
 
@@ -175,6 +180,28 @@ func careJourney(t *testing.T, engine string) {
 		return ""
 	}
 
+	// 0. The county official names the 儿童主任 of 康山村 on the duties
+	// page: the village shows without one; a township is refused for the
+	// duty of a village, with the error beside the field.
+	as("county")
+	do("duties", chromedp.Navigate(base+"/care/duties"), chromedp.WaitVisible(chromedp.ID("care-duty-form")))
+	if row := text("#care-duties-row-" + village); !strings.Contains(row, "未配备") {
+		t.Errorf("康山村 before naming: %q", row)
+	}
+	do("duty: a township for a village's duty", chromedp.SetValue(chromedp.ID("care-duty-user"), user("director").ID),
+		chromedp.SetValue(chromedp.ID("care-duty-kind"), string(shequ.DutyChildDirector)),
+		chromedp.SetValue(chromedp.ID("care-duty-division"), "330523001"),
+		chromedp.Click(chromedp.ID("care-duty-submit")), chromedp.WaitVisible(chromedp.ID("care-duty-division-error")))
+	do("duty: the village", chromedp.SetValue(chromedp.ID("care-duty-division"), village))
+	submit("name the director", chromedp.Click(chromedp.ID("care-duty-submit")), "notice")
+	if row := text("#care-duties-row-" + village); !strings.Contains(row, "director") || strings.Contains(row, "未配备") {
+		t.Errorf("康山村 after naming: %q", row)
+	}
+	shot("care-duties-official")
+	do("sign out", chromedp.Navigate(base+"/"))
+	submit("sign out", chromedp.Click(chromedp.ID("logout")), "nav-login")
+	signedIn = false
+
 	// 1. The teacher, without an account, reports.
 	report("孩子连续一周放学后独自在家，晚上无人照看。")
 	shot("care-report-anonymous")
@@ -193,7 +220,14 @@ func careJourney(t *testing.T, engine string) {
 	as("director")
 	do("alerts", chromedp.Navigate(base+"/care/alerts"), chromedp.WaitVisible(chromedp.ID("care-alerts-table")))
 	shot("care-alerts-director")
-	submit("open alert", chromedp.Click(chromedp.Search(`//table[@id="care-alerts-table"]//a`)), "care-alert-ack")
+	// The director was told of the duty and of the alert; the
+	// notification leads to the alert.
+	do("notifications", chromedp.Navigate(base+"/notifications"), chromedp.WaitVisible(chromedp.ID("notifications")))
+	if n := text(`#notifications li[data-kind="care_duty_assigned"]`); !strings.Contains(n, "儿童主任") {
+		t.Errorf("duty notification %q", n)
+	}
+	shot("care-notifications-director")
+	submit("open alert", chromedp.Click(chromedp.CSS(`#notifications li[data-kind="care_alert_raised"] a`)), "care-alert-ack")
 	if d := text("#care-alert-details"); !strings.Contains(d, "独自在家") {
 		t.Errorf("alert details %q", d)
 	}
@@ -298,6 +332,37 @@ func careJourney(t *testing.T, engine string) {
 	do("social worker and the case", chromedp.Navigate(caseURL), chromedp.WaitVisible(chromedp.ID("page-title")))
 	if body := text("main"); strings.Contains(body, "祖母住院") {
 		t.Error("a social worker not assigned reads the case")
+	}
+	// The social worker records a group session in 康山村: too few minutes
+	// come back beside the field; then it is saved and listed. The
+	// supervisor records a supervision; the worker is told, and the
+	// notification leads to the records.
+	do("worklog: too short", chromedp.Navigate(base+"/care/worklogs"), chromedp.WaitVisible(chromedp.ID("care-log-form")),
+		chromedp.SetValue(chromedp.ID("care-log-community"), village),
+		chromedp.SetValue(chromedp.ID("care-log-method"), string(shequ.MethodGroup)),
+		chromedp.SetValue(chromedp.ID("care-log-function"), string(shequ.FuncCapacity)),
+		chromedp.SendKeys(chromedp.ID("care-log-minutes"), "2"),
+		chromedp.SetValue(chromedp.ID("care-log-beneficiary"), string(shequ.ForGroup)),
+		chromedp.SendKeys(chromedp.ID("care-log-beneficiaries"), "12"),
+		chromedp.SendKeys(chromedp.ID("care-log-notes"), "课后托管小组：作业辅导与安全教育"),
+		chromedp.Click(chromedp.ID("care-log-submit")), chromedp.WaitVisible(chromedp.ID("care-log-minutes-error")))
+	do("worklog: minutes", chromedp.SetValue(chromedp.ID("care-log-minutes"), "90"))
+	submit("save the service", chromedp.Click(chromedp.ID("care-log-submit")), "notice")
+	if logs := text("#care-logs"); !strings.Contains(logs, "小组工作") || !strings.Contains(logs, "90") {
+		t.Errorf("service records %q", logs)
+	}
+	shot("care-worklogs-socialworker")
+	as("supervisor")
+	do("supervision", chromedp.Navigate(base+"/care/worklogs"), chromedp.WaitVisible(chromedp.ID("care-sup-form")),
+		chromedp.SetValue(chromedp.ID("care-sup-worker"), user("socialwk").ID),
+		chromedp.SendKeys(chromedp.ID("care-sup-topic"), "课后托管小组的设计"))
+	submit("save the supervision", chromedp.Click(chromedp.ID("care-sup-submit")), "notice")
+	shot("care-worklogs-supervisor")
+	as("socialwk")
+	do("the worker's notifications", chromedp.Navigate(base+"/notifications"), chromedp.WaitVisible(chromedp.ID("notifications")))
+	submit("open the supervision", chromedp.Click(chromedp.CSS(`#notifications li[data-kind="supervision_recorded"] a`)), "care-sups")
+	if sups := text("#care-sups"); !strings.Contains(sups, "课后托管小组的设计") {
+		t.Errorf("supervision records %q", sups)
 	}
 
 	// 7. A second report nobody acknowledges: 24 hours later the sweep

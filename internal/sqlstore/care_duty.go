@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"shequ"
 )
@@ -31,7 +32,8 @@ func (s *CareService) AssignDuty(ctx context.Context, userID string, kind shequ.
 		if err := shequ.ValidateDuty(kind, division, u); err != nil {
 			return "", "", err
 		}
-		if err := divisionExists(ctx, s.db, c.tx, division); err != nil {
+		place, err := divisionName(ctx, s.db, c.tx, division)
+		if err != nil {
 			return "", "", err
 		}
 		var n int
@@ -50,7 +52,7 @@ func (s *CareService) AssignDuty(ctx context.Context, userID string, kind shequ.
 			return "", "", translateError(err, "assign duty")
 		}
 		c.event(objCareDuty, d.ID, division, auditDutyAssign, "", string(kind), "")
-		c.notify([]string{userID}, "care_duty_assigned", objCareDuty, d.ID, division)
+		c.notify([]string{userID}, "care_duty_assigned", objCareDuty, d.ID, place)
 		return d.ID, division, nil
 	})
 	return d, err
@@ -65,6 +67,18 @@ func displayName(u *shequ.User) string {
 		return u.Name
 	}
 	return u.Username
+}
+
+// divisionName is the name of the division code, for the messages that
+// name it; a code not in the division table is a field error.
+func divisionName(ctx context.Context, db *DB, q querier, code string) (string, error) {
+	var name string
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT name FROM divisions WHERE code = ?`), code).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fieldError("division", "care.duty.division.invalid",
+			"A 儿童主任 is named for a village or community, a 儿童督导员 for a township.")
+	}
+	return name, translateError(err, "find division")
 }
 
 // divisionExists answers a field error when code is not in the division
@@ -107,7 +121,11 @@ func (s *CareService) EndDuty(ctx context.Context, id string) error {
 			return "", "", translateError(err, "end duty")
 		}
 		c.event(objCareDuty, id, div, auditDutyEnd, "", "", "")
-		c.notify([]string{user}, "care_duty_ended", objCareDuty, id, div)
+		place, err := divisionName(ctx, s.db, c.tx, div)
+		if err != nil {
+			return "", "", err
+		}
+		c.notify([]string{user}, "care_duty_ended", objCareDuty, id, place)
 		return id, div, nil
 	})
 }
@@ -208,4 +226,46 @@ func (s *CareService) policy(ctx context.Context, q querier, community string) (
 	}
 	p.County = community[:6]
 	return p, nil
+}
+
+// DutyCandidates implements shequ.CareService: the active accounts of
+// shequ.DutyRoles whose area lies within the actor's, for the form that
+// names a duty (ValidateDuty still checks the pick).
+func (s *CareService) DutyCandidates(ctx context.Context) ([]*shequ.User, error) {
+	a := shequ.ActorFrom(ctx)
+	if !isConsole(ctx) && !a.Can(shequ.ActionCareDuty) {
+		return nil, s.denied(ctx, shequ.ErrForbidden, "care.duty.candidates", objCareDuty, "", "")
+	}
+	scope := ""
+	if a != nil {
+		scope = a.Scope
+	}
+	args := []any{}
+	roles := make([]string, len(shequ.DutyRoles))
+	for i, r := range shequ.DutyRoles {
+		roles[i] = "?"
+		args = append(args, string(r))
+	}
+	cond := `u.role IN (` + strings.Join(roles, ", ") + `) AND u.disabled = ?`
+	args = append(args, false)
+	if scope != "" {
+		// Prefix range on the scope index, as FindUsers.
+		cond += ` AND u.scope >= ? AND u.scope < ?`
+		args = append(args, scope, scope+":")
+	}
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+userColumns+` FROM users u WHERE `+cond+`
+		ORDER BY u.scope, u.username_key LIMIT ?`), append(args, shequ.MaxDutyCandidates)...)
+	if err != nil {
+		return nil, translateError(err, "duty candidates")
+	}
+	defer rows.Close()
+	out := []*shequ.User{}
+	for rows.Next() {
+		u, err := scanUser(rows.Scan)
+		if err != nil {
+			return nil, translateError(err, "duty candidates")
+		}
+		out = append(out, u)
+	}
+	return out, translateError(rows.Err(), "duty candidates")
 }

@@ -598,3 +598,48 @@ func TestCareIndicators(t *testing.T) {
 		}
 	})
 }
+
+// TestCareDutyCandidates checks the accounts an official may name to a
+// duty: active accounts of the duty roles within the official's area only.
+func TestCareDutyCandidates(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newCareFx(t, db)
+		gone := mustCreateUser(t, db, "gone1", shequ.RoleCommunityWorker, kangshan)
+		if _, err := NewUserService(db).UpdateUser(cliContext(), gone.ID, shequ.UserUpdate{Disabled: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		mustCreateUser(t, db, "elsewhere1", shequ.RoleCommunityWorker, "330522001001")
+		names := func(ctx context.Context) []string {
+			t.Helper()
+			list, err := fx.s.DutyCandidates(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, u := range list {
+				out = append(out, u.Username)
+			}
+			return out
+		}
+		// The supervisor (official of 递铺街道) sees the workers and social
+		// workers of the township and themself; not the auditor, the keeper,
+		// the disabled account, the county official or another county.
+		got := fmt.Sprint(names(actorOf(fx.supervisor)))
+		if want := "[supervisor1 director1 sw1 director2]"; got != want {
+			t.Errorf("supervisor's candidates %s, want %s", got, want)
+		}
+		if got := fmt.Sprint(names(actorOf(fx.official))); got != "[county1 supervisor1 director1 sw1 director2]" {
+			t.Errorf("county's candidates %s", got)
+		}
+		if _, err := fx.s.DutyCandidates(actorOf(fx.director)); shequ.ErrorCode(err) != shequ.EForbidden {
+			t.Errorf("a worker lists candidates: %v", err)
+		}
+		// The account named is told the place by its name, not its code.
+		var subject string
+		mustDo(t, db.db.QueryRow(db.rebind(`SELECT subject FROM notifications WHERE user_id = ? AND kind = ?`),
+			fx.director.ID, "care_duty_assigned").Scan(&subject))
+		if subject != "康山村委会" {
+			t.Errorf("duty notification names %q", subject)
+		}
+	})
+}

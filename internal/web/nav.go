@@ -121,6 +121,10 @@ var navEntries = []navEntry{
 	{ID: "nav-care-alerts", Key: "nav.care.alerts", Href: "/care/alerts", Group: navCare, Show: staff(shequ.ActionCareRead)},
 	{ID: "nav-care-cases", Key: "nav.care.cases", Href: "/care/cases", Group: navCare, Show: staff(shequ.ActionCaseRead)},
 	{ID: "nav-care-referrals", Key: "nav.care.referrals", Href: "/care/referrals", Group: navCare, Show: staff(shequ.ActionReferralAnswer)},
+	{ID: "nav-care-duties", Key: "nav.care.duties", Href: "/care/duties", Group: navCare, Show: staff(shequ.ActionCareRead)},
+	{ID: "nav-care-worklogs", Key: "nav.care.worklogs", Href: "/care/worklogs", Group: navCare, Show: func(a *shequ.Actor) bool {
+		return staff(shequ.ActionWorkLog)(a) || staff(shequ.ActionWorkSupervise)(a)
+	}},
 
 	{ID: "nav-indicators", Key: "nav.indicators", Href: "/indicators", Group: navStats, Show: can(shequ.ActionIndicatorRead)},
 	{ID: "nav-coverage", Key: "nav.coverage", Href: "/coverage", Group: navStats, Show: can(shequ.ActionFacilityRead)},

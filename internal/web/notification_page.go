@@ -117,18 +117,11 @@ func (s *Server) handleNotificationOpen(w http.ResponseWriter, r *http.Request) 
 	http.Redirect(w, r, notificationTarget(n), http.StatusSeeOther)
 }
 
-// notificationTarget is the page of a notification's object.
+// notificationTarget is the page of a notification's object
+// (notification_link.go), or the notification centre.
 func notificationTarget(n *shequ.Notification) string {
-	id := url.PathEscape(n.ObjectID)
-	switch n.ObjectType {
-	case "need":
-		return "/needs/" + id
-	case "project":
-		return "/projects/" + id
-	case "service_request":
-		return "/requests/" + id
-	case "delegation":
-		return "/delegations/" + id
+	if href := notificationHref(n.ObjectType, n.ObjectID); href != "" {
+		return href
 	}
 	return "/notifications"
 }

@@ -46,6 +46,8 @@ var pageFiles = map[string]string{
 	"care_glass":     "templates/care_glass.html",
 	"care_referrals": "templates/care_referrals.html",
 	"care_person":    "templates/care_person.html",
+	"care_duties":    "templates/care_duties.html",
+	"care_worklogs":  "templates/care_worklogs.html",
 
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",

@@ -20,19 +20,21 @@ import (
 // page missing here, and for a page name a handler renders that is not
 // here, so that a new page cannot skip the test.
 var templateData = map[string]any{
-	"account_notifications": &channelsPage{},
 	"account":               &accountPage{},
+	"account_notifications": &channelsPage{},
 	"audit":                 &auditPage{},
 	"care_alert":            &careAlertPage{},
 	"care_alerts":           &careAlertsPage{},
 	"care_case":             &careCasePage{},
 	"care_case_form":        &careCaseFormPage{},
 	"care_cases":            &careCasesPage{},
+	"care_duties":           &careDutiesPage{},
 	"care_glass":            &careGlassPage{},
 	"care_person":           &carePersonShowView{}, // the care register's show page with its extra part
 	"care_referrals":        &careReferralsPage{},
 	"care_report":           &careReportPage{},
 	"care_track":            &careTrackPage{},
+	"care_worklogs":         &careWorkLogsPage{},
 	"coverage":              &coveragePage{},
 	"coverage_map":          &mapPage{},
 	"delegation":            &delegationPage{},

@@ -87,6 +87,11 @@ var pageFiles = map[string]string{
 	"delegations":     "templates/delegations.html",
 	"delegation":      "templates/delegation.html",
 	"delegation_form": "templates/delegation_form.html",
+
+	// Notifications and the online application's preview (issue 13).
+	"account_notifications": "templates/account_notifications.html",
+	"deliveries":            "templates/deliveries.html",
+	"service_preview":       "templates/service_preview.html",
 }
 
 // templates holds one parsed set per language and page. Parsing per
@@ -131,8 +136,6 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 			return l.T(key, data), nil
 		},
 		"static": s.static.url,
-		// notifyHref is the page a notification leads to (notification_link.go).
-		"notifyHref": notificationHref,
 		"date":       func(t time.Time) string { return formatDate(l, t) },
 		// datetime shows an instant to the minute in Asia/Shanghai; it
 		// takes a time.Time or a *time.Time (nil shows nothing).

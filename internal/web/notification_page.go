@@ -117,7 +117,7 @@ func (s *Server) handleNotificationOpen(w http.ResponseWriter, r *http.Request) 
 	http.Redirect(w, r, notificationTarget(n), http.StatusSeeOther)
 }
 
-// notificationTarget is the page of a notification's object.
+// notificationTarget is the page of a notification's object
 // (notification_link.go), else the notifications.
 func notificationTarget(n *shequ.Notification) string {
 	if href := notificationHref(n.ObjectType, n.ObjectID); href != "" {

@@ -48,7 +48,7 @@ func careJourney(t *testing.T, engine string) {
 	}
 	clock := &movableClock{}
 	cfg := config.Default()
-	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
+	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard, CareNow: clock.Now}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)

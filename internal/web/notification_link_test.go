@@ -8,6 +8,8 @@ func TestNotificationHref(t *testing.T) {
 	tests := []struct{ typ, id, want string }{
 		{"need", "n1", "/needs/n1"},
 		{"project", "p1", "/projects/p1"},
+		{"service_request", "q1", "/requests/q1"},
+		{"delegation", "d1", "/delegations/d1"},
 		{"care_alert", "a1", "/care/alerts/a1"},
 		{"care_person", "c1", "/care/people/c1"},
 		{"case", "k1", "/care/cases/k1"},

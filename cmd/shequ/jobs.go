@@ -25,6 +25,9 @@ func (m *Main) registerJobs() {
 	// Signed checkpoints of the audit trail (audit_seal.go).
 	m.registerAuditJobs()
 	m.registerNotifyJobs()
+	// Changes published for the other servers, kept a day (changefeed.go).
+	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
+	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
 	registerCareJobs(s)
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -118,6 +119,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.care.Now = now
 			},
+			Volunteers: s.volunteers, TimeBank: s.volunteers, Workforce: s.workforce,
+			VolunteerClock: func(now func() time.Time) { s.volunteers.Now, s.workforce.Now = now, now },
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -128,6 +131,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	started := time.Now()
+	// The engines load what is committed now; the changes published by
+	// other servers from here on are applied on top (services_feed.go).
+	if err := s.feed.Mark(ctx); err != nil {
+		return err
+	}
 	if err := s.coverage.Load(ctx); err != nil {
 		return fmt.Errorf("load coverage: %w", err)
 	}
@@ -140,7 +148,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
-	go m.snapshots(bgctx, 6*time.Hour)
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { defer bg.Done(); m.snapshots(bgctx, 6*time.Hour) }()
+	go func() { defer bg.Done(); s.feed.Run(bgctx) }()
+	go func() { bg.Wait(); close(m.bg) }()
 	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
 	if err != nil {
 		return err
@@ -176,6 +188,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Locations:       s.locations,
 		Coverage:        s.coverage,
 		Care:            s.care,
+		Volunteers:      s.volunteers,
+		TimeBank:        s.volunteers,
+		Workforce:       s.workforce,
 		MapTiles:        m.Config.MapTiles,
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
@@ -224,7 +239,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // snapshots records this month's indicator figures for the trend lines now
 // and every interval: the last record of a month stands for that month.
 func (m *Main) snapshots(ctx context.Context, interval time.Duration) {
-	defer close(m.bg)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -44,6 +44,9 @@ type DB struct {
 	// notesGen counts the changes to notifications: the cached unread
 	// counts read before one are stale (LinkageService.CountUnread).
 	notesGen atomic.Uint64
+	// feed publishes the changes of accounts and tokens to the other
+	// servers on the database (changefeed.go); nil publishes nothing.
+	feed *ChangeFeed
 
 	// source is the driver's data source name, for the job queue's own
 	// SQLite pool (jobs.go).

@@ -93,9 +93,13 @@ type AuditVerification struct {
 	// missing sequence number; 0 when the chain is intact.
 	BadSeq int64
 	// Reason is "hash", "link", "gap", "truncated" or "head" for the
-	// chain; "checkpoint.tail", "checkpoint.hash" or "checkpoint.keyed" when
-	// the chain contradicts a signed checkpoint (Checkpoint).
+	// chain, "prune.recent" for a prune that broke the retention rule;
+	// "checkpoint.tail", "checkpoint.hash" or "checkpoint.keyed" when the
+	// chain contradicts a signed checkpoint (Checkpoint).
 	Reason string
+	// Pruned is the last prune of the trail (nil when none): the records
+	// before Pruned.Through+1 are in its archive, not in the database.
+	Pruned *AuditPrune
 	// KeyedFrom is the first record chained with the keyed hash (0: none).
 	KeyedFrom int64
 	// Checkpoints is how many signed checkpoints the trail was checked
@@ -143,9 +147,15 @@ func VerifyAuditChain(next func() (*AuditRecord, bool, error)) (*AuditVerificati
 // VerifyKeyedAuditChain is VerifyAuditChain for a chain whose records from
 // keyedFrom on (when not 0) are chained with ComputeKeyedHash under key.
 func VerifyKeyedAuditChain(next func() (*AuditRecord, bool, error), keyedFrom int64, key []byte) (*AuditVerification, error) {
+	return VerifyAuditChainFrom(next, 1, "", keyedFrom, key)
+}
+
+// VerifyAuditChainFrom is VerifyKeyedAuditChain for a trail whose records
+// before first were pruned (AuditPrune): record first must link to prev,
+// the hash of the last record pruned.
+func VerifyAuditChainFrom(next func() (*AuditRecord, bool, error), first int64, prev string, keyedFrom int64, key []byte) (*AuditVerification, error) {
 	v := &AuditVerification{KeyedFrom: keyedFrom}
-	prev := ""
-	for want := int64(1); ; want++ {
+	for want := first; ; want++ {
 		r, ok, err := next()
 		if err != nil {
 			return nil, err

@@ -18,7 +18,7 @@ import (
 
 // runAudit dispatches `shequ audit verify|checkpoint|export`.
 func runAudit(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "verify" && args[0] != "checkpoint" && args[0] != "export") {
+	if len(args) == 0 || (args[0] != "verify" && args[0] != "checkpoint" && args[0] != "export" && args[0] != "prune") {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.audit.usage"))
 		if len(args) > 0 && isHelpFlag(args[0]) {
 			return flag.ErrHelp
@@ -30,6 +30,8 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		return runAuditCheckpoint(ctx, e, args[1:])
 	case "export":
 		return runAuditExport(ctx, e, args[1:])
+	case "prune":
+		return runAuditPrune(ctx, e, args[1:])
 	}
 	var files, pub string
 	return withServices(ctx, e, "audit", args[1:], 0, func(fs *flag.FlagSet) {
@@ -86,6 +88,9 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 			return broken
 		}
 		fmt.Fprintln(e.stdout, e.loc.T("cli.audit.intact", map[string]any{"Checked": v.Checked}))
+		if p := v.Pruned; p != nil {
+			fmt.Fprintln(e.stdout, e.loc.T("cli.audit.pruned_before", map[string]any{"Through": p.Through, "Before": p.Before.Format(time.DateOnly)}))
+		}
 		fmt.Fprintln(e.stdout, e.loc.T("cli.audit.checked", map[string]any{"Checkpoints": v.Checkpoints, "KeyedFrom": v.KeyedFrom}))
 		return nil
 	})
@@ -122,6 +127,14 @@ type exportLine struct {
 	Detail     string `json:"detail"`
 	PrevHash   string `json:"prev_hash"`
 	Hash       string `json:"hash"`
+}
+
+// exportRecord is r as a line of the export.
+func exportRecord(r *shequ.AuditRecord) exportLine {
+	return exportLine{Seq: r.Seq, ID: r.ID, Time: r.Time.UTC().Format(time.RFC3339Nano), ActorID: r.ActorID,
+		ActorName: r.ActorName, Role: string(r.Role), Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID,
+		Division: r.Division, Result: string(r.Result), ClientAddr: r.ClientAddr, RequestID: r.RequestID, Detail: r.Detail,
+		PrevHash: r.PrevHash, Hash: r.Hash}
 }
 
 // runAuditExport writes the records of a period as JSON lines, for the
@@ -166,10 +179,7 @@ func runAuditExport(ctx context.Context, e *env, args []string) error {
 		n := 0
 		err := s.audit.EachAuditRecord(ctx, f, func(r *shequ.AuditRecord) error {
 			n++
-			return enc.Encode(exportLine{Seq: r.Seq, ID: r.ID, Time: r.Time.UTC().Format(time.RFC3339Nano), ActorID: r.ActorID,
-				ActorName: r.ActorName, Role: string(r.Role), Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID,
-				Division: r.Division, Result: string(r.Result), ClientAddr: r.ClientAddr, RequestID: r.RequestID, Detail: r.Detail,
-				PrevHash: r.PrevHash, Hash: r.Hash})
+			return enc.Encode(exportRecord(r))
 		})
 		if err != nil {
 			return err

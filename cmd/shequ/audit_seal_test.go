@@ -15,6 +15,7 @@ import (
 
 	"shequ"
 	"shequ/internal/auditseal"
+	"shequ/internal/sqlstore"
 )
 
 // insiderRewrite does to the audit trail what issue 14 found possible: with
@@ -224,4 +225,62 @@ func TestAuditCheckpointAndExport(t *testing.T) {
 	if code, out, errs := cli(t, nil, "audit", "verify", "-db", dsn); code != exitOK {
 		t.Errorf("verify: %d %s%s", code, out, errs)
 	}
+}
+
+// `shequ audit prune` keeps six months: a later cut-off is refused and
+// leaves no file; records older than the cut-off are archived (0600, one
+// JSON line each, synced) and then removed; the trail still verifies and
+// says what was pruned; with nothing older, nothing is written.
+func TestAuditPruneAtConsole(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		db := openTestDB(t, dsn)
+		db.Now = func() time.Time { return time.Now().AddDate(0, -8, 0) }
+		ctx := shequ.WithRequestMeta(t.Context(), shequ.RequestMeta{ClientAddr: "cli"})
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			if err := sqlstore.NewAuditService(db).RecordAudit(ctx, &shequ.AuditRecord{Action: "test.old", Result: shequ.AuditAllowed,
+				Detail: fmt.Sprint(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+			t.Fatalf("import: %d %s%s", code, out, errs)
+		}
+		dir := t.TempDir()
+		limit := shequ.AuditPruneLimit(time.Now())
+		if code, _, errs := cli(t, nil, "audit", "prune", "-db", dsn); code != exitError || !strings.Contains(errs, "-before") {
+			t.Errorf("no cut-off: %d %s", code, errs)
+		}
+		early := filepath.Join(dir, "early.jsonl")
+		code, _, errs := cli(t, nil, "audit", "prune", "-before", limit.AddDate(0, 0, 1).Format(time.DateOnly), "-o", early, "-db", dsn)
+		if code != exitError || !strings.Contains(errs, "至少保存 6 个月") {
+			t.Errorf("a cut-off within six months: %d %s", code, errs)
+		}
+		if _, err := os.Stat(early); err == nil {
+			t.Error("a refused prune left its archive")
+		}
+		archive := filepath.Join(dir, "archive.jsonl")
+		code, out, errs := cli(t, nil, "audit", "prune", "-before", limit.Format(time.DateOnly), "-o", archive, "-db", dsn)
+		if code != exitOK || !strings.Contains(out, "已将 5 条审计记录") {
+			t.Fatalf("prune: %d %s%s", code, out, errs)
+		}
+		b, err := os.ReadFile(archive)
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if err != nil || len(lines) != 5 || !strings.HasPrefix(lines[0], `{"seq":1,`) || !strings.Contains(lines[4], `"action":"test.old"`) {
+			t.Fatalf("archive: %v\n%s", err, b)
+		}
+		if st, _ := os.Stat(archive); st.Mode().Perm() != 0o600 {
+			t.Errorf("archive mode %04o", st.Mode().Perm())
+		}
+		again := filepath.Join(dir, "again.jsonl")
+		code, out, errs = cli(t, nil, "audit", "prune", "-before", limit.Format(time.DateOnly), "-o", again, "-db", dsn)
+		if _, err := os.Stat(again); code != exitOK || !strings.Contains(out, "没有早于") || err == nil {
+			t.Errorf("nothing left to prune: %d %s%s (file: %v)", code, out, errs, err)
+		}
+		if code, out, errs := cli(t, nil, "audit", "verify", "-db", dsn); code != exitOK || !strings.Contains(out, "已归档后清理") {
+			t.Errorf("verify after the prune: %d %s%s", code, out, errs)
+		}
+	})
 }

@@ -108,7 +108,7 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	if keysOut == "" {
 		keysOut = out + ".keys.json"
 	}
-	for _, p := range []string{out, keysOut} {
+	for _, p := range []string{out, keysOut, backupAuditKeysPath(out)} {
 		if _, err := os.Stat(p); err == nil {
 			return shequ.Errorf(shequ.EConflict, "backup.exists", "The file %s exists already.", p).With(map[string]any{"Path": p})
 		}
@@ -131,6 +131,11 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		rows += c
 	}
 	fmt.Fprintln(e.stdout, e.loc.T("cli.backup.done", map[string]any{"Path": out, "Engine": m.Engine, "Tables": len(m.Tables), "Rows": rows, "Schema": m.Schema}))
+	if p, err := saveBackupAuditKeys(cfg, backupAuditKeysPath(out)); err != nil {
+		return err
+	} else if p != "" {
+		fmt.Fprintln(e.stderr, e.loc.T("cli.backup.audit_keys", map[string]any{"Path": p}))
+	}
 	if keys == nil {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.backup.no_keys"))
 		return nil
@@ -143,25 +148,6 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(e.stderr, e.loc.T("cli.backup.keys_warning", map[string]any{"Path": keysOut}))
-	return copyAuditKeys(e, cfg, out)
-}
-
-// copyAuditKeys writes the audit key file (which keys the audit chain,
-// audit_seal.go) beside the backup as FILE.audit-keys.json, mode 0600,
-// with the same warning; nothing when there is none.
-func copyAuditKeys(e *env, cfg *config.Config, out string) error {
-	src, _ := auditSealPaths(cfg)
-	b, err := os.ReadFile(src)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	dest := out + ".audit-keys.json"
-	if err := os.WriteFile(dest, b, 0o600); err != nil {
-		return err
-	}
-	fmt.Fprintln(e.stderr, e.loc.T("cli.backup.keys_warning", map[string]any{"Path": dest}))
 	return nil
 }
 

@@ -181,11 +181,13 @@ func TestRestoreDrill(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Reads of sealed numbers are audited on the keyed chain: the
-		// restored audit key file keys it.
-		if err := useAuditKeys(rdb, filepath.Join(restoreDir, auditseal.KeyFileName)); err != nil {
+		// The restore installed the backup's audit key file: reads, which
+		// are audited, extend the keyed trail with it.
+		ak, err := auditseal.Load(filepath.Join(restoreDir, auditseal.KeyFileName), nil)
+		if err != nil {
 			t.Fatal(err)
 		}
+		rdb.SetAuditKey(ak.HMACKey(), ak.ID())
 		restored := sqlstore.NewResidentService(rdb, rkeys)
 		got := residentIDs(t, worker, restored)
 		if strings.Join(got, ",") != strings.Join(before, ",") {

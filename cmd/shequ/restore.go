@@ -23,17 +23,16 @@ import (
 // pg_restore and holds the data of every counted table; with -keys, the
 // key file opens the backup's sealed data.
 func runVerifyBackup(ctx context.Context, e *env, args []string) error {
-	var keysPath, pgBin, auditKeys string
+	var keysPath, auditKeysPath, pgBin string
 	cfg, fs, err := loadConfig(e, "verify-backup", args, func(c *config.Config, fs *flag.FlagSet) {
 		fs.StringVar(&c.Lang, "lang", c.Lang, "language of messages: zh-CN or en (env SHEQU_LANG)")
-		fs.StringVar(&auditKeys, "audit-keys", "", "the backup's audit key file (FILE.audit-keys.json), to verify a keyed audit chain")
 		fs.StringVar(&keysPath, "keys", "", "the backup's key file, to check that it opens the sealed data")
+		fs.StringVar(&auditKeysPath, "audit-keys", "", "the backup's audit key file (default: FILE.audit-keys.json, else this installation's)")
 		fs.StringVar(&pgBin, "pg-bin", "", "folder of pg_restore (default: found on PATH)")
 	})
 	if err != nil {
 		return err
 	}
-	_ = cfg
 	if fs.NArg() != 1 {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.verify-backup.usage"))
 		return errUsage
@@ -43,12 +42,11 @@ func runVerifyBackup(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if auditKeys == "" {
-		if p := fs.Arg(0) + ".audit-keys.json"; fileExists(p) {
-			auditKeys = p
-		}
+	ak, _, err := backupAuditKeys(cfg, fs.Arg(0), auditKeysPath)
+	if err != nil {
+		return err
 	}
-	m, err := verifyBackup(ctx, fs.Arg(0), dir, pgBin, true, auditKeys)
+	m, err := verifyBackup(ctx, fs.Arg(0), dir, pgBin, ak)
 	if err != nil {
 		return err
 	}
@@ -69,7 +67,7 @@ func runVerifyBackup(ctx context.Context, e *env, args []string) error {
 // verifyBackup extracts and checks a backup into dir (see runVerifyBackup);
 // audit says whether to verify a SQLite copy's audit chain, which records
 // the verification in the copy.
-func verifyBackup(ctx context.Context, path, dir, pgBin string, audit bool, auditKeys string) (*backupManifest, error) {
+func verifyBackup(ctx context.Context, path, dir, pgBin string, audit *auditseal.Keys) (*backupManifest, error) {
 	m, err := readArchive(path, dir)
 	if err != nil {
 		return nil, err
@@ -109,19 +107,21 @@ func verifyBackup(ctx context.Context, path, dir, pgBin string, audit bool, audi
 	if diff := counts.Diff(m.Tables); len(diff) > 0 {
 		return nil, bad("row counts differ from the manifest: " + strings.Join(diff, ", "))
 	}
-	if audit {
-		if err := useAuditKeys(db, auditKeys); err != nil {
-			return nil, err
-		}
-		if err := verifyAuditChain(ctx, db); err != nil {
+	if audit != nil {
+		if err := verifyAuditChain(ctx, db, audit); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
 }
 
-// verifyAuditChain checks the hash chain of a database's audit trail.
-func verifyAuditChain(ctx context.Context, db *sqlstore.DB) error {
+// verifyAuditChain checks the hash chain of a database's audit trail, keyed
+// with ak from its keyed epoch on (nil: no audit key; a keyed trail then
+// fails with audit.key.missing).
+func verifyAuditChain(ctx context.Context, db *sqlstore.DB, ak *auditseal.Keys) error {
+	if ak != nil {
+		db.SetAuditKey(ak.HMACKey(), ak.ID())
+	}
 	ctx = shequ.WithActor(cliContext(ctx), &shequ.Actor{Username: "cli", Role: shequ.RoleAuditor})
 	v, err := sqlstore.NewAuditService(db).VerifyAudit(ctx)
 	if err != nil {
@@ -156,11 +156,11 @@ func keysMismatch(path string) error {
 // the target database is empty before writing anything, restores, and
 // checks the restored row counts and audit chain.
 func runRestore(ctx context.Context, e *env, args []string) error {
-	var keysPath, pgBin, auditKeys string
+	var keysPath, auditKeysPath, pgBin string
 	cfg, fs, err := loadConfig(e, "restore", args, func(c *config.Config, fs *flag.FlagSet) {
 		c.BindDB(fs)
-		fs.StringVar(&auditKeys, "audit-keys", "", "the backup's audit key file (default: FILE.audit-keys.json when present); installed when the data directory has none")
 		fs.StringVar(&keysPath, "keys", "", "the backup's key file; installed as the data directory's key file when it has none")
+		fs.StringVar(&auditKeysPath, "audit-keys", "", "the backup's audit key file (default: FILE.audit-keys.json, else this installation's); installed when the data directory has none")
 		fs.StringVar(&pgBin, "pg-bin", "", "folder of pg_restore (default: found on PATH)")
 	})
 	if err != nil {
@@ -178,7 +178,7 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	defer os.RemoveAll(scratch)
 	// The audit chain is verified once restored: verifying it on the copy
 	// would add a record to what is restored.
-	m, err := verifyBackup(ctx, path, scratch, pgBin, false, "")
+	m, err := verifyBackup(ctx, path, scratch, pgBin, nil)
 	if err != nil {
 		return err
 	}
@@ -204,12 +204,6 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if auditKeys == "" && fileExists(path+".audit-keys.json") {
-		auditKeys = path + ".audit-keys.json"
-	}
-	if err := useAuditKeys(db, auditKeys); err != nil {
-		return err
-	}
 	counts, err := db.CountRows(ctx)
 	if err != nil {
 		return err
@@ -218,27 +212,22 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 		return shequ.Errorf(shequ.EConflict, "backup.restore_counts", "The restored row counts differ from the backup's: %s.", strings.Join(diff, ", ")).
 			With(map[string]any{"Diff": strings.Join(diff, ", ")})
 	}
-	if err := verifyAuditChain(ctx, db); err != nil {
+	ak, akPath, err := backupAuditKeys(cfg, path, auditKeysPath)
+	if err != nil {
 		return err
+	}
+	if err := verifyAuditChain(ctx, db, ak); err != nil {
+		return err
+	}
+	if dest, err := installAuditKeys(cfg, akPath); err != nil {
+		return err
+	} else if dest != "" {
+		fmt.Fprintln(e.stderr, e.loc.T("cli.restore.audit_keys_installed", map[string]any{"Path": dest}))
 	}
 	if install != nil {
 		if err := install(); err != nil {
 			return err
 		}
-	}
-	// The audit key file goes where serve looks for it, unless one is there.
-	if dest, _ := auditSealPaths(cfg); auditKeys != "" && !fileExists(dest) {
-		b, err := os.ReadFile(auditKeys)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(dest, b, 0o600); err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stderr, e.loc.T("cli.restore.keys_installed", map[string]any{"Path": dest}))
 	}
 	rows := int64(0)
 	for _, c := range counts {
@@ -371,27 +360,4 @@ func restorePostgres(ctx context.Context, cfg *config.Config, m *backupManifest,
 		return notEmpty(schema)
 	}
 	return pgRestore(ctx, pgBin, db.DSN(), dump, want, exists)
-}
-
-// useAuditKeys keys db's audit chain with the audit key file at path ("":
-// none, for a chain that is not keyed).
-func useAuditKeys(db *sqlstore.DB, path string) error {
-	if path == "" {
-		return nil
-	}
-	if !fileExists(path) {
-		return shequ.Errorf(shequ.ENotFound, "backup.keys_not_found", "The key file %s does not exist.", path).With(map[string]any{"Path": path})
-	}
-	k, err := auditseal.Load(path, nil)
-	if err != nil {
-		return err
-	}
-	db.SetAuditKey(k.HMACKey(), k.ID())
-	return nil
-}
-
-// fileExists reports whether path names an existing file.
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }

@@ -398,9 +398,20 @@ func (s *AuditService) VerifyAuditAgainst(ctx context.Context, cps []*shequ.Audi
 	for _, cp := range cps {
 		wanted[cp.Seq] = true
 	}
+	// After a prune the trail starts at the record linking to the last
+	// record it removed (audit_prune.go).
+	prunes, err := s.db.prunes(ctx, head.Seq)
+	if err != nil {
+		return nil, err
+	}
+	pruned, badPrune := checkPrunes(prunes)
+	first, prev := int64(1), ""
+	if pruned != nil {
+		first, prev = pruned.Through+1, pruned.Hash
+	}
 	hashAt := map[int64]string{}
 	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+auditColumns+` FROM audit_log
-		WHERE seq <= ? ORDER BY seq`), head.Seq)
+		WHERE seq >= ? AND seq <= ? ORDER BY seq`), first, head.Seq)
 	if err != nil {
 		return nil, translateError(err, "verify audit trail")
 	}
@@ -420,7 +431,7 @@ func (s *AuditService) VerifyAuditAgainst(ctx context.Context, cps []*shequ.Audi
 		last = r
 		return r, true, nil
 	}
-	v, err := shequ.VerifyKeyedAuditChain(next, head.KeyedFrom, s.db.auditKey)
+	v, err := shequ.VerifyAuditChainFrom(next, first, prev, head.KeyedFrom, s.db.auditKey)
 	if err != nil {
 		return nil, translateError(err, "verify audit trail")
 	}
@@ -437,14 +448,17 @@ func (s *AuditService) VerifyAuditAgainst(ctx context.Context, cps []*shequ.Audi
 	rows.Close()
 	if v.BadSeq == 0 {
 		switch {
-		case v.Checked < head.Seq:
-			v.BadSeq, v.Reason = v.Checked+1, "truncated"
+		case first+v.Checked-1 < head.Seq:
+			v.BadSeq, v.Reason = first+v.Checked, "truncated"
 		case chainEnd != nil && chainEnd.Hash != head.Hash:
 			v.BadSeq, v.Reason = chainEnd.Seq, "head"
+		case badPrune != nil:
+			v.BadSeq, v.Reason = badPrune.Seq, "prune"
 		}
 	}
+	v.Pruned = pruned
 	v.Checkpoints = len(cps)
-	if cp, reason := checkCheckpoints(cps, head, hashAt); cp != nil {
+	if cp, reason := checkCheckpoints(cps, head, hashAt, pruned); cp != nil {
 		v.Checkpoint, v.CheckpointReason = cp, reason
 		if v.BadSeq == 0 {
 			v.BadSeq, v.Reason = min(cp.Seq, head.Seq+1), reason

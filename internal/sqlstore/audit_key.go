@@ -75,10 +75,19 @@ func (db *DB) AuditHead(ctx context.Context) (*shequ.AuditCheckpoint, error) {
 // checkCheckpoints compares the trail with signed checkpoints (their
 // signatures are the caller's): a checkpoint beyond the head means a
 // deleted tail, another hash at its seq a recomputed chain, another epoch a
-// moved one. hashAt returns the stored hash of a seq ("" when missing). It
-// returns the first checkpoint contradicted, in seq order, and why.
-func checkCheckpoints(cps []*shequ.AuditCheckpoint, head *shequ.AuditCheckpoint, hashAt map[int64]string) (*shequ.AuditCheckpoint, string) {
+// moved one. hashAt returns the stored hash of a seq ("" when missing). A
+// checkpoint of a record a prune removed is checked only when it is the
+// last one removed, whose hash the prune names (the others are in the
+// prune's archive). It returns the first checkpoint contradicted, in seq
+// order, and why.
+func checkCheckpoints(cps []*shequ.AuditCheckpoint, head *shequ.AuditCheckpoint, hashAt map[int64]string, pruned *shequ.AuditPrune) (*shequ.AuditCheckpoint, string) {
 	for _, cp := range cps {
+		if pruned != nil && cp.Seq <= pruned.Through {
+			if cp.Seq == pruned.Through && cp.Hash != pruned.Hash {
+				return cp, "checkpoint.hash"
+			}
+			continue
+		}
 		switch {
 		case cp.Seq > head.Seq:
 			return cp, "checkpoint.tail"

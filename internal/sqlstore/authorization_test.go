@@ -818,6 +818,17 @@ var authzOps = []authzOp{
 			return err
 		},
 	},
+	{
+		// Pruning the audit trail (records older than six months, archived
+		// first): the security administrator only. Nothing here is that
+		// old, so an allowed prune removes and writes nothing.
+		name: "audit.prune", action: shequ.ActionSecurityManage, cols: inOnly,
+		want: perRole{"F", "F", "F", "F", "F", "F", "F", "F", "A"},
+		run: func(c *authzCase) error {
+			_, err := c.fx.audit.PruneAudit(c.ctx, time.Date(2020, 1, 1, 0, 0, 0, 0, shequ.Shanghai), &memArchive{})
+			return err
+		},
+	},
 }
 
 // authzOutcome turns an error into an outcome; ok is false for an error that is

@@ -73,6 +73,10 @@ var sealedTables = []sealedTable{
 	careSealed("care_referrals", "referral", objReferral, "note"),
 	careSealed("sw_work_logs", "worklog", objWorkLog, "notes"),
 	careSealed("sw_supervisions", "supervision", objSupervisor, "notes"),
+	// The volunteer module's (volAAD: "volunteer.<table>.<column>:<id>").
+	volSealed("volunteers", "volunteers", "volunteer", "emergency_name", "emergency_phone"),
+	volSealed("volunteer_opportunities", "opportunities", "opportunity", "scan"),
+	volSealed("volunteer_certificates", "certificates", "certificate", "code"),
 	// The accounts' notification addresses (channelAAD).
 	{table: "notification_channels", prefix: "notify.", cols: []sealedColumn{{"address_enc", "address"}},
 		action: auditChannelsReseal, objectType: userObjectType, key: []string{"user_id", "channel"}},
@@ -80,6 +84,17 @@ var sealedTables = []sealedTable{
 
 // auditCareReseal is the audit action of re-sealing a care table.
 const auditCareReseal = "care.reseal"
+
+// auditVolunteerReseal is the audit action of re-sealing a volunteer table.
+const auditVolunteerReseal = "volunteer.reseal"
+
+// volSealed is the entry of a volunteer table whose columns are fields +
+// "_enc" sealed under volAAD(short, field, id).
+func volSealed(table, short, objectType string, fields ...string) sealedTable {
+	t := careSealed(table, "", objectType, fields...)
+	t.prefix, t.action = "volunteer."+short+".", auditVolunteerReseal
+	return t
+}
 
 // careSealed is the entry of a care table whose columns are fields + "_enc"
 // sealed under careAAD(short, field, id).

@@ -69,6 +69,10 @@ type registerMount[T any] struct {
 	// people, if set, gives the residents a Person field picks from
 	// (register_person.go); nil leaves it a text input of the id.
 	people func(r *http.Request, field string) ([]*shequ.Resident, error)
+	// selects, if set, turn text fields naming a record of another
+	// register (a worker's employing organization) into a choice among
+	// the records the actor may pick (register_select.go).
+	selects map[string]registerSelect
 	// derivedCommunity marks a register whose records get their community
 	// from the store (from the resident): a new one has none to check.
 	derivedCommunity bool

@@ -66,9 +66,6 @@ type registerMount[T any] struct {
 	showExtra func(r *http.Request, a *shequ.Actor, x *T) (any, error)
 	// notices adds the show page's notices beyond created and saved.
 	notices map[string]string
-	// people, if set, gives the residents a Person field picks from
-	// (register_person.go); nil leaves it a text input of the id.
-	people func(r *http.Request, field string) ([]*shequ.Resident, error)
 	// selects, if set, turn text fields naming a record of another
 	// register (a worker's employing organization) into a choice among
 	// the records the actor may pick (register_select.go).

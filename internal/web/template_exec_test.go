@@ -23,6 +23,16 @@ var templateData = map[string]any{
 	"account":               &accountPage{},
 	"account_notifications": &channelsPage{},
 	"audit":                 &auditPage{},
+	"care_alert":            &careAlertPage{},
+	"care_alerts":           &careAlertsPage{},
+	"care_case":             &careCasePage{},
+	"care_case_form":        &careCaseFormPage{},
+	"care_cases":            &careCasesPage{},
+	"care_glass":            &careGlassPage{},
+	"care_person":           &carePersonShowView{}, // the care register's show page with its extra part
+	"care_referrals":        &careReferralsPage{},
+	"care_report":           &careReportPage{},
+	"care_track":            &careTrackPage{},
 	"coverage":              &coveragePage{},
 	"coverage_map":          &mapPage{},
 	"delegation":            &delegationPage{},
@@ -68,6 +78,14 @@ var templateData = map[string]any{
 	"track":                 &trackPage{},
 	"user_confirm":          &userConfirmPage{},
 	"users":                 &usersPage{},
+}
+
+// carePersonShowView is the care register's show page as its handler
+// gives it: a registerShowPage whose Extra is a *carePersonExtra (the
+// field shadows the embedded one, so that the filled view fills it).
+type carePersonShowView struct {
+	registerShowPage
+	Extra *carePersonExtra
 }
 
 // templateFragments are the partials handlers render alone (htmx swaps),

@@ -319,6 +319,9 @@ func (m *registerMount[T]) renderForm(w http.ResponseWriter, r *http.Request, st
 			}
 			in.Pick = f.Name + pickSuffix
 		}
+		if sel := m.selects[f.Name]; sel != nil {
+			m.selectInput(r, l, a, &in, sel)
+		}
 		if f.Kind == register.KindCommunity && a != nil {
 			if !picked {
 				groups, _ = m.s.communityPicker(r.Context(), a.Scope)

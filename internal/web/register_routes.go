@@ -66,6 +66,10 @@ type registerMount[T any] struct {
 	showExtra func(r *http.Request, a *shequ.Actor, x *T) (any, error)
 	// notices adds the show page's notices beyond created and saved.
 	notices map[string]string
+	// selects, if set, turn text fields naming a record of another
+	// register (a worker's employing organization) into a choice among
+	// the records the actor may pick (register_select.go).
+	selects map[string]registerSelect
 	// derivedCommunity marks a register whose records get their community
 	// from the store (from the resident): a new one has none to check.
 	derivedCommunity bool

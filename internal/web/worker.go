@@ -27,5 +27,7 @@ func (s *Server) workerRegister() *registerMount[shequ.SocialWorker] {
 		return template.HTML(out)
 	}
 	m.shows = map[string]func(*i18n.Localizer, *shequ.SocialWorker) template.HTML{"employer_kind": employer}
+	// The employing organization is picked by name.
+	m.selects = map[string]registerSelect{"employer_org_id": s.orgSelect}
 	return m
 }

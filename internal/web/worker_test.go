@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -77,7 +78,10 @@ func TestWorkerPages(t *testing.T) {
 	workers := &mock.SocialWorkerService{FindWorkerByIDFn: func(_ context.Context, id string, reveal bool) (*shequ.SocialWorker, error) {
 		return testWorker(), nil
 	}}
-	s, id := newRegisterServer(t, nil, workers)
+	orgs := &mock.OrgService{FindOrgsFn: func(context.Context, shequ.OrgFilter) ([]*shequ.SocialOrg, int, error) {
+		return nil, 0, nil // the employer select lists the scope's organizations
+	}}
+	s, id := newRegisterServer(t, orgs, workers)
 	w := s.get(t, "/social-workers/w1", "Cookie", id.session("worker"))
 	body := w.Body.String()
 	if w.Code != 200 || !strings.Contains(body, `id="worker-id-number">1****************X<`) || strings.Contains(body, idElderly) ||
@@ -90,5 +94,42 @@ func TestWorkerPages(t *testing.T) {
 	}
 	if w := s.get(t, "/social-workers/w1/edit", "Cookie", id.session("worker")); w.Code != 200 || !strings.Contains(w.Body.String(), `id="worker-function-comfort" checked`) {
 		t.Errorf("edit %d", w.Code)
+	}
+}
+
+// TestWorkerEmployerPicked: the worker form asks for the employing
+// organization as a choice among the organizations of the account's scope,
+// by name, never as a typed id; an organization no longer listed stays
+// selected on edit; too many organizations leave the text input.
+func TestWorkerEmployerPicked(t *testing.T) {
+	var asked shequ.OrgFilter
+	total := 2
+	orgs := &mock.OrgService{FindOrgsFn: func(_ context.Context, f shequ.OrgFilter) ([]*shequ.SocialOrg, int, error) {
+		asked = f
+		return []*shequ.SocialOrg{{ID: "o1", Name: "银杏养老互助会", Community: "330523001002"}, {ID: "o2", Name: "阳光助残服务社"}}, total, nil
+	}}
+	workers := &mock.SocialWorkerService{FindWorkerByIDFn: func(_ context.Context, id string, reveal bool) (*shequ.SocialWorker, error) {
+		w := testWorker()
+		w.EmployerKind, w.EmployerOrgID = shequ.EmployerOrg, "o9"
+		return w, nil
+	}}
+	s, id := newRegisterServer(t, orgs, workers)
+	body := s.get(t, "/social-workers/new", "Cookie", id.session("worker")).Body.String()
+	sel := regexp.MustCompile(`(?s)<select id="[a-z-]*employer-org-id" name="employer_org_id".*?</select>`).FindString(body)
+	if sel == "" || !strings.Contains(sel, `<option value="o1">银杏养老互助会`) || !strings.Contains(sel, `<option value="o2">阳光助残服务社</option>`) ||
+		!strings.Contains(sel, `<option value="">`) {
+		t.Errorf("new form: employer select %q", sel)
+	}
+	if asked.Community != "330523001002" || asked.Limit != maxSelectOptions {
+		t.Errorf("organizations asked with %+v, want the worker's scope", asked)
+	}
+	body = s.get(t, "/social-workers/w1/edit", "Cookie", id.session("worker")).Body.String()
+	if !strings.Contains(body, `<option value="o9" selected>`) {
+		t.Errorf("edit form lost the stored employer o9")
+	}
+	total = maxSelectOptions + 1
+	body = s.get(t, "/social-workers/new", "Cookie", id.session("worker")).Body.String()
+	if strings.Contains(body, `name="employer_org_id"`) && regexp.MustCompile(`<select [^>]*name="employer_org_id"`).MatchString(body) {
+		t.Errorf("a select of more than %d organizations", maxSelectOptions)
 	}
 }

@@ -7,9 +7,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -45,8 +43,7 @@ func TestServeDemo(t *testing.T) {
 
 	// Every demo account signs in with the published password.
 	for _, a := range demo.Accounts {
-		body, _ := json.Marshal(map[string]string{"username": a.Username, "password": demo.Password})
-		resp, err := http.Post(base+"/api/v1/session", "application/json", bytes.NewReader(body))
+		resp, err := http.Post(base+"/api/v1/session", "application/json", apiSignInBody(t, base, a.Username, demo.Password))
 		if err != nil {
 			t.Fatal(err)
 		}

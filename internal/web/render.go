@@ -52,6 +52,7 @@ var pageFiles = map[string]string{
 	"error":     "templates/error.html",
 
 	"login":           "templates/login.html",
+	"login_code":      "templates/login_code.html",
 	"register":        "templates/register.html",
 	"account":         "templates/account.html",
 	"password":        "templates/password.html",
@@ -82,6 +83,7 @@ var pageFiles = map[string]string{
 	"request":         "templates/request.html",
 	"receipt":         "templates/receipt.html",
 	"track":           "templates/track.html",
+	"two_factor":      "templates/two_factor.html",
 	"delegations":     "templates/delegations.html",
 	"delegation":      "templates/delegation.html",
 	"delegation_form": "templates/delegation_form.html",

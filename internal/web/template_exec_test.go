@@ -37,6 +37,7 @@ var templateData = map[string]any{
 	"indicators":      &indicatorPage{},
 	"location_form":   &locationForm{},
 	"login":           &loginPage{},
+	"login_code":      &loginCodePage{},
 	"need":            &needPage{},
 	"needs":           &needsPage{},
 	"notifications":   &notificationsPage{},
@@ -62,6 +63,7 @@ var templateData = map[string]any{
 	"siting":          &sitingPage{},
 	"targets":         &targetsPage{},
 	"track":           &trackPage{},
+	"two_factor":      &twoFactorPage{},
 	"users":           &usersPage{},
 }
 

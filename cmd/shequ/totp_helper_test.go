@@ -24,8 +24,8 @@ import (
 // secrets), or the set-up at the first sign-in of a role that needs it
 // (the secret read off the page). A code is accepted once per time step
 // (RFC 6238 §5.2), so the book below gives each sign-in of an account on
-// a server a step not used before, waiting for the next step when the two
-// usable ones (now and the next, one step of drift) are spent.
+// a server a step not used before, waiting for the next step when the
+// usable ones (the steps either side of now, for clock drift) are spent.
 
 // totpBook remembers, per server and account, the secret and the last step
 // used.
@@ -79,8 +79,15 @@ func (b *totpBook) codeErr(base, user string) (string, error) {
 	for {
 		now := time.Now()
 		step := auth.Step(now)
+		// The step before now is accepted too (clock drift), but only
+		// early in the current step, so that it is still within the
+		// window when the server checks it.
+		first := step
+		if now.Unix()%30 < 15 {
+			first = step - 1
+		}
 		b.mu.Lock()
-		s := max(step, b.last[k]+1)
+		s := max(first, b.last[k]+1)
 		if s <= step+1 {
 			b.last[k] = s
 			b.mu.Unlock()

@@ -156,6 +156,9 @@ func (s *Server) checkCode(ctx context.Context, u *shequ.User, code string) (err
 		return err
 	}
 	c := shequ.NormalizeCode(code)
+	// Codes follow the wall clock the authenticator app reads, not the
+	// server's workflow clock (which tests move).
+	wall := time.Now()
 	switch {
 	case fresh.Disabled:
 		rec.Result, rec.Detail = shequ.AuditDenied, "disabled"
@@ -164,7 +167,7 @@ func (s *Server) checkCode(ctx context.Context, u *shequ.User, code string) (err
 	case !tf.Enabled():
 		rec.Result, rec.Detail = shequ.AuditDenied, "two-factor sign-in was reset"
 	case shequ.IsTOTPCode(c):
-		step, ok := s.cfg.OTP.Match(tf.Secret, c, now, tf.LastStep)
+		step, ok := s.cfg.OTP.Match(tf.Secret, c, wall, tf.LastStep)
 		if ok {
 			accepted, err := s.cfg.TwoFactor.AcceptStep(ctx, u.ID, step)
 			if err != nil {
@@ -175,7 +178,7 @@ func (s *Server) checkCode(ctx context.Context, u *shequ.User, code string) (err
 			}
 		}
 		rec.Result, rec.Detail = shequ.AuditFailed, "wrong code"
-		if _, old := s.cfg.OTP.Match(tf.Secret, c, now, -1); old {
+		if _, old := s.cfg.OTP.Match(tf.Secret, c, wall, -1); old {
 			rec.Detail = "code already used"
 		}
 	case shequ.IsRecoveryCode(c):
@@ -437,7 +440,7 @@ func (s *Server) handleTwoFactorEnable(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther)
 		return
 	}
-	step, match := s.cfg.OTP.Match(tf.Secret, shequ.NormalizeCode(r.PostForm.Get("code")), now, 0)
+	step, match := s.cfg.OTP.Match(tf.Secret, shequ.NormalizeCode(r.PostForm.Get("code")), time.Now(), 0)
 	if !match {
 		rec.Detail = "wrong code"
 		s.audit(ctx, rec)

@@ -84,6 +84,9 @@ const (
 	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
 	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
 	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
+	// Notifications (issue 13).
+	ActionRequestSupplement Action = "request.supplement" // hand in the missing materials (补正) and resume (resident: their own)
+	ActionDeliveryManage    Action = "delivery.manage"    // see and retry the notification deliveries that failed
 	// 三留守 care and case work (issue 16). Care and case reads are further
 	// limited by need-to-know in the store: care duties (儿童主任,
 	// 儿童督导员), case assignment, a recorded reason for officials.
@@ -100,6 +103,16 @@ const (
 	ActionReferralAnswer Action = "referral.answer"   // accept or refuse a referral (the receiving org or worker)
 	ActionWorkLog        Action = "worklog.write"     // record social-work service (social_worker: their own)
 	ActionWorkSupervise  Action = "worklog.supervise" // read workers' service records, record supervision
+	// Volunteer service, time bank, workforce and training (issue 17).
+	ActionVolunteerRead     Action = "volunteer.read"     // the volunteer register, teams, records (resident: their own)
+	ActionVolunteerWrite    Action = "volunteer.write"    // register volunteers, keep teams, issue certificates
+	ActionVolunteerJoin     Action = "volunteer.join"     // register oneself, sign up, check in and out by scanning
+	ActionOpportunityManage Action = "opportunity.manage" // publish opportunities, check in/out, confirm and correct hours (org_member: their org's)
+	ActionTimeBankRead      Action = "timebank.read"      // time-bank accounts and ledgers (resident: their own and family's)
+	ActionTimeBankWrite     Action = "timebank.write"     // withdraw and transfer (resident: from their own account), family
+	ActionTimeBankPolicy    Action = "timebank.policy"    // set a county's eligible services and yearly cap
+	ActionWorkforceRead     Action = "workforce.read"     // the workforce register, retention, training, continuing education
+	ActionWorkforceWrite    Action = "workforce.write"    // keep the workforce register, courses and attendance
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -113,7 +126,10 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionFacilityRead, ActionFacilityWrite,
 	ActionCareRead, ActionCareWrite, ActionCareVisit, ActionCareReport, ActionCareAlert, ActionCareDuty,
 	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
-	ActionWorkLog, ActionWorkSupervise}
+	ActionWorkLog, ActionWorkSupervise,
+	ActionRequestSupplement, ActionDeliveryManage,
+	ActionVolunteerRead, ActionVolunteerWrite, ActionVolunteerJoin, ActionOpportunityManage,
+	ActionTimeBankRead, ActionTimeBankWrite, ActionTimeBankPolicy, ActionWorkforceRead, ActionWorkforceWrite}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -128,7 +144,9 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead:     {}, ActionNeedRaise: {}, ActionProjectRead: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
-		ActionCareReport: {},
+		ActionRequestSupplement: {own: true}, ActionCareReport: {},
+		ActionVolunteerRead: {own: true}, ActionVolunteerJoin: {own: true},
+		ActionTimeBankRead: {own: true}, ActionTimeBankWrite: {own: true},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -138,9 +156,11 @@ var permissions = map[Role]map[Action]grant{
 		ActionReviewScore: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionDelegationRead: {}, ActionDelegationWrite: {},
-		ActionFacilityRead: {}, ActionFacilityWrite: {},
+		ActionFacilityRead: {}, ActionFacilityWrite: {}, ActionRequestSupplement: {},
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
+		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {},
+		ActionTimeBankRead: {}, ActionTimeBankWrite: {}, ActionWorkforceRead: {}, ActionWorkforceWrite: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
@@ -152,9 +172,12 @@ var permissions = map[Role]map[Action]grant{
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCareDuty: {}, ActionCaseRead: {}, ActionCaseApprove: {}, ActionCaseBreakGlass: {},
 		ActionWorkSupervise: {},
+		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {},
+		ActionTimeBankRead: {}, ActionTimeBankPolicy: {}, ActionWorkforceRead: {}, ActionWorkforceWrite: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
+		ActionDeliveryManage: {},
 	},
 	RoleSecadmin: {
 		ActionUserRead: {}, ActionSecurityManage: {},
@@ -166,6 +189,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionOrgRead: {}, ActionOrgWrite: {own: true}, ActionWorkerRead: {},
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionBidSubmit: {}, ActionActivityRecord: {},
 		ActionCareReport: {}, ActionReferralAnswer: {},
+		ActionVolunteerRead: {}, ActionOpportunityManage: {own: true},
 	},
 	RoleSocialWorker: {
 		ActionOrgRead: {}, ActionWorkerRead: {}, ActionWorkerWrite: {own: true},
@@ -173,6 +197,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionCareRead: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
 		ActionWorkLog: {own: true}, ActionWorkSupervise: {},
+		ActionVolunteerRead: {}, ActionWorkforceRead: {},
 	},
 	RolePropertyStaff: {ActionCareReport: {}},
 }

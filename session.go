@@ -14,6 +14,9 @@ type Session struct {
 	LastSeenAt time.Time
 	ExpiresAt  time.Time // absolute end, whatever the activity
 	ClientAddr string
+	// Stage is SessionSignedIn ("") for a signed-in session, or the step
+	// of two-factor sign-in it waits for (user_totp.go).
+	Stage string
 }
 
 // SessionPolicy bounds sessions.
@@ -29,6 +32,9 @@ var DefaultSessionPolicy = SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * 
 type SessionService interface {
 	// CreateSession starts a session and returns the token for the cookie.
 	CreateSession(ctx context.Context, userID, clientAddr string, p SessionPolicy) (token string, s *Session, err error)
+	// StageSession starts a session that waits for the second factor
+	// (SessionCodeDue or SessionEnrolDue): it does not act for its user.
+	StageSession(ctx context.Context, userID, clientAddr, stage string, p SessionPolicy) (token string, s *Session, err error)
 	// FindSession returns the live session of a token and its user, and
 	// records the activity; an expired or idle session is deleted and answers
 	// EUnauthorized.

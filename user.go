@@ -17,6 +17,7 @@ type User struct {
 	Scope              string // division code, "" for the whole country
 	Disabled           bool
 	MustChangePassword bool // set for generated one-time passwords
+	TwoFactorOn        bool // signs in with a one-time code after the password (user_totp.go)
 	FailedLogins       int
 	LockedUntil        *time.Time
 	PasswordChangedAt  time.Time

@@ -54,6 +54,7 @@ func commands() []command {
 		{"import", "cli.import.summary", runImport},
 		{"user", "cli.user.summary", runUser},
 		{"token", "cli.token.summary", runToken},
+		{"totp", "cli.totp.summary", runTOTP},
 		{"audit", "cli.audit.summary", runAudit},
 		{"keys", "cli.keys.summary", runKeys},
 		{"backup", "cli.backup.summary", runBackup},

@@ -139,13 +139,8 @@ func newVisitor(t *testing.T, role, base string, routes *routeMatcher) *visitor 
 // signIn signs the visitor in through the login form.
 func (v *visitor) signIn(t *testing.T, username, password string) {
 	t.Helper()
-	resp, err := v.client.PostForm(v.base+"/login", url.Values{"username": {username}, "password": {password}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign in as %s: %d", username, resp.StatusCode)
+	if code, loc := signInForm(t, v.client, v.base, username, password); code != http.StatusSeeOther || strings.HasPrefix(loc, "/login") {
+		t.Fatalf("sign in as %s: %d %s", username, code, loc)
 	}
 }
 

@@ -7,13 +7,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"shequ"
@@ -45,8 +44,7 @@ func TestServeDemo(t *testing.T) {
 
 	// Every demo account signs in with the published password.
 	for _, a := range demo.Accounts {
-		body, _ := json.Marshal(map[string]string{"username": a.Username, "password": demo.Password})
-		resp, err := http.Post(base+"/api/v1/session", "application/json", bytes.NewReader(body))
+		resp, err := http.Post(base+"/api/v1/session", "application/json", apiSignInBody(t, base, a.Username, demo.Password))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,6 +52,37 @@ func TestServeDemo(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Errorf("demo account %s: sign-in answered %d", a.Username, resp.StatusCode)
 		}
+	}
+	// Two-factor sign-in: the official's password alone is not enough; the
+	// console prints the current code of a demo account (published secret),
+	// which signs in once; real accounts get no code from the console.
+	resp, err := http.Post(base+"/api/v1/session", "application/json",
+		strings.NewReader(`{"username":"demo-supervisor","password":"`+demo.Password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("demo-supervisor without a code: %d", resp.StatusCode)
+	}
+	code, out, errs := cli(t, nil, "totp", "code", "-username", "demo-supervisor", "-db", cfg.DB, "-data-dir", dir)
+	if code != exitOK || len(strings.TrimSpace(out)) != 6 || !strings.Contains(errs, "秒内") {
+		t.Fatalf("totp code: %d %q %q", code, out, errs)
+	}
+	body := `{"username":"demo-supervisor","password":"` + demo.Password + `","code":"` + strings.TrimSpace(out) + `"}`
+	for i, want := range []int{http.StatusOK, http.StatusUnauthorized} {
+		resp, err := http.Post(base+"/api/v1/session", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("sign-in %d with the printed code: %d, want %d (a code is accepted once)", i+1, resp.StatusCode, want)
+		}
+	}
+	if code, _, errs := cli(t, nil, "totp", "code", "-username", "demo-worker", "-db", cfg.DB, "-data-dir", dir); code == exitOK ||
+		!strings.Contains(errs, "演示账户") {
+		t.Errorf("totp code of an account without two-factor sign-in: %d %q", code, errs)
 	}
 	// 三社联动: a closed project and an open call are public; the needs
 	// pool holds needs of several states, the first one fulfilled.

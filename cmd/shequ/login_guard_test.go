@@ -96,7 +96,10 @@ func TestLoginAnswersAlikeOnServer(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "已解锁 timing-admin") {
 		t.Fatalf("user unlock: %d %s%s", code, out, errs)
 	}
-	if code, body, _ := apiSignIn(t, base, "192.0.2.77", "timing-admin", pass); code != http.StatusOK {
+	// Unlocked, the password is accepted: the administrator is asked to
+	// set two-factor sign-in up (in a browser) before anything else.
+	if code, body, _ := apiSignIn(t, base, "192.0.2.77", "timing-admin", pass); code != http.StatusForbidden ||
+		!strings.Contains(body, "须先设置两步验证") {
 		t.Errorf("after unlock: %d %s", code, body)
 	}
 	if code, _, _ := cli(t, nil, "user", "unlock", "nobody-at-all", "-db", dsn); code != exitError {

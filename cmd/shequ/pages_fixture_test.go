@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -61,8 +59,7 @@ func openSession(t *testing.T, base, username string) *browserSession {
 	if username == "" {
 		return s
 	}
-	body, _ := json.Marshal(map[string]string{"username": username, "password": demo.Password})
-	resp, err := s.c.Post(base+"/api/v1/session", "application/json", bytes.NewReader(body))
+	resp, err := s.c.Post(base+"/api/v1/session", "application/json", apiSignInBody(t, base, username, demo.Password))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,8 +43,8 @@ func newPageClient(t *testing.T, base, username string) *pageClient {
 		return http.ErrUseLastResponse
 	}}}
 	if username != "" {
-		code, _, h := pc.postForm("/login", url.Values{"username": {username}, "password": {demo.Password}})
-		if code != http.StatusSeeOther || h.Get("Location") == "/login" {
+		code, loc := signInForm(t, pc.c, base, username, demo.Password)
+		if code != http.StatusSeeOther || strings.HasPrefix(loc, "/login") {
 			t.Fatalf("sign in as %s: %d", username, code)
 		}
 	}

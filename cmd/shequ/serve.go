@@ -103,7 +103,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Config.Demo {
 		loaded, err := demo.Load(cliContext(ctx), demo.Services{
 			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
-			Hasher: s.hasher, Now: s.db.Now, Orgs: s.orgs, Workers: s.workers,
+			Hasher: s.hasher, TwoFactor: s.twoFactor, Now: s.db.Now, Orgs: s.orgs, Workers: s.workers,
 			Linkage: s.linkage, LinkageClock: func(now func() time.Time) {
 				if now == nil {
 					now = m.LinkageNow
@@ -166,6 +166,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Audit:           s.audit,
 		Residents:       s.residents,
 		Hasher:          s.hasher,
+		TwoFactor:       s.twoFactor,
+		OTP:             s.otp,
 		Security:        m.Config.Security,
 		Now:             s.db.Now,
 		ImportResidents: m.importResidents,

@@ -26,6 +26,8 @@ type services struct {
 	runs      *sqlstore.ImportRunService
 	users     *sqlstore.UserService
 	sessions  *sqlstore.SessionService
+	twoFactor *sqlstore.TwoFactorService
+	otp       auth.TOTP
 	tokens    *sqlstore.TokenService
 	audit     *sqlstore.AuditService
 	residents *sqlstore.ResidentService
@@ -122,6 +124,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		runs:       sqlstore.NewImportRunService(db),
 		users:      sqlstore.NewUserService(db),
 		sessions:   sqlstore.NewSessionService(db),
+		twoFactor:  sqlstore.NewTwoFactorService(db, keys),
 		tokens:     sqlstore.NewTokenService(db),
 		audit:      sqlstore.NewAuditService(db),
 		residents:  sqlstore.NewResidentService(db, keys),

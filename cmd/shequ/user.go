@@ -15,7 +15,7 @@ import (
 	"shequ/internal/config"
 )
 
-// runUser dispatches `shequ user add|list|disable|enable|passwd|unlock`.
+// runUser dispatches `shequ user add|list|disable|enable|passwd|unlock|reset-2fa`.
 func runUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.user.usage"))
@@ -37,6 +37,8 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		return runUserPasswd(ctx, e, args[1:])
 	case "unlock":
 		return runUserUnlock(ctx, e, args[1:])
+	case "reset-2fa":
+		return runUserReset2FA(ctx, e, args[1:])
 	}
 	fmt.Fprintln(e.stderr, e.loc.T("cli.user.usage"))
 	return errUsage

@@ -25,6 +25,9 @@ type Services struct {
 	Users      shequ.UserService
 	Residents  shequ.ResidentService
 	Hasher     shequ.PasswordHasher
+	// TwoFactor, when set, gets the demo accounts of roles that need
+	// two-factor sign-in set up with fixed secrets (totp.go).
+	TwoFactor shequ.TwoFactorService
 	// Orgs and Workers, when set, get synthetic registers for the county.
 	Orgs    shequ.OrgService
 	Workers shequ.SocialWorkerService
@@ -112,6 +115,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 	}
 	if err := loadVolunteers(ctx, s); err != nil {
 		return false, fmt.Errorf("volunteer demo: %w", err)
+	}
+	if err := loadTwoFactor(ctx, s); err != nil {
+		return false, err
 	}
 	return true, nil
 }

@@ -115,9 +115,18 @@ func (s *UserService) CountUsers(ctx context.Context, role shequ.Role) (int, err
 // SessionService is a mock of shequ.SessionService.
 type SessionService struct {
 	CreateSessionFn      func(ctx context.Context, userID, clientAddr string, p shequ.SessionPolicy) (string, *shequ.Session, error)
+	StageSessionFn       func(ctx context.Context, userID, clientAddr, stage string, p shequ.SessionPolicy) (string, *shequ.Session, error)
 	FindSessionFn        func(ctx context.Context, token string, p shequ.SessionPolicy) (*shequ.Session, *shequ.User, error)
 	DeleteSessionFn      func(ctx context.Context, token string) error
 	DeleteUserSessionsFn func(ctx context.Context, userID string) (int, error)
+}
+
+// StageSession calls StageSessionFn.
+func (s *SessionService) StageSession(ctx context.Context, userID, clientAddr, stage string, p shequ.SessionPolicy) (string, *shequ.Session, error) {
+	if s.StageSessionFn == nil {
+		panic("mock: SessionService.StageSession not set")
+	}
+	return s.StageSessionFn(ctx, userID, clientAddr, stage, p)
 }
 
 // CreateSession calls CreateSessionFn.

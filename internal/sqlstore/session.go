@@ -73,18 +73,35 @@ func sessionPolicy(p shequ.SessionPolicy) shequ.SessionPolicy {
 // the session id rotation that defeats fixation. A missing user answers
 // ENotFound. The login itself is recorded by the caller.
 func (s *SessionService) CreateSession(ctx context.Context, userID, clientAddr string, p shequ.SessionPolicy) (string, *shequ.Session, error) {
+	return s.createSession(ctx, userID, clientAddr, shequ.SessionSignedIn, p)
+}
+
+// StageSession starts a session waiting for the second factor: it ends
+// shequ.StagedSessionLife after it began, and the sign-in flow replaces
+// it by a new session (a new token) once the factor is given.
+func (s *SessionService) StageSession(ctx context.Context, userID, clientAddr, stage string, p shequ.SessionPolicy) (string, *shequ.Session, error) {
+	if stage != shequ.SessionCodeDue && stage != shequ.SessionEnrolDue {
+		return "", nil, shequ.Wrap(fmt.Errorf("unknown session stage %q", stage), "stage session")
+	}
+	return s.createSession(ctx, userID, clientAddr, stage, p)
+}
+
+func (s *SessionService) createSession(ctx context.Context, userID, clientAddr, stage string, p shequ.SessionPolicy) (string, *shequ.Session, error) {
 	if !wellFormedUUID(userID) {
 		return "", nil, errUserNotFound
 	}
 	p = sessionPolicy(p)
+	if stage != shequ.SessionSignedIn && p.Absolute > shequ.StagedSessionLife {
+		p.Absolute = shequ.StagedSessionLife
+	}
 	token := randomSecret()
 	now := s.db.now()
 	sess := &shequ.Session{ID: secretHash(token), UserID: userID, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(p.Absolute), ClientAddr: clientAddr}
+		ExpiresAt: now.Add(p.Absolute), ClientAddr: clientAddr, Stage: stage}
 	d := s.db.dialect
 	_, err := s.db.db.ExecContext(ctx, s.db.rebind(`INSERT INTO sessions
-		(id, user_id, created_at, last_seen_at, expires_at, client_addr) VALUES (?, ?, ?, ?, ?, ?)`),
-		sess.ID, sess.UserID, d.timeArg(now), d.timeArg(now), d.timeArg(sess.ExpiresAt), clientAddr)
+		(id, user_id, created_at, last_seen_at, expires_at, client_addr, stage) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		sess.ID, sess.UserID, d.timeArg(now), d.timeArg(now), d.timeArg(sess.ExpiresAt), clientAddr, stage)
 	if err != nil {
 		if shequ.ErrorCode(translateError(err, "")) == shequ.EInvalid {
 			// The foreign key: no such user.
@@ -108,11 +125,11 @@ func (s *SessionService) FindSession(ctx context.Context, token string, p shequ.
 	id := secretHash(token)
 	var sess shequ.Session
 	row := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT s.id, s.user_id, s.created_at, s.last_seen_at,
-		s.expires_at, s.client_addr, `+userColumns+`
+		s.expires_at, s.client_addr, s.stage, `+userColumns+`
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`), id)
 	u, err := scanUser(func(dest ...any) error {
 		return row.Scan(append([]any{&sess.ID, &sess.UserID, scanTime(&sess.CreatedAt), scanTime(&sess.LastSeenAt),
-			scanTime(&sess.ExpiresAt), &sess.ClientAddr}, dest...)...)
+			scanTime(&sess.ExpiresAt), &sess.ClientAddr, &sess.Stage}, dest...)...)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, errSessionExpired

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"shequ"
 )
@@ -162,6 +163,9 @@ func newUserJSON(u *shequ.User) userJSON {
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// Code is the one-time code (or a recovery code) of an account with
+	// two-factor sign-in.
+	Code string `json:"code"`
 }
 
 // handleAPISessionCreate serves POST /api/v1/session: JSON login for
@@ -173,6 +177,18 @@ func (s *Server) handleAPISessionCreate(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	u, err := s.authenticatePassword(r.Context(), req.Username, req.Password)
+	if err == nil {
+		switch signInStage(u) {
+		case shequ.SessionEnrolDue:
+			err = errEnrolInBrowser
+		case shequ.SessionCodeDue:
+			if strings.TrimSpace(req.Code) == "" {
+				err = errCodeRequired
+			} else {
+				err = s.checkCode(r.Context(), u, req.Code)
+			}
+		}
+	}
 	if err == nil {
 		err = s.startSession(w, r, u)
 	}

@@ -52,13 +52,19 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		u, token, err := s.resolveUser(w, r)
+		u, token, stage, err := s.resolveUser(w, r)
 		if err != nil {
 			if shequ.ErrorCode(err) == shequ.EUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="shequ"`)
 			}
 			s.error(w, r, err)
 			return
+		}
+		if u != nil && stage != shequ.SessionSignedIn {
+			// Half-way through two-factor sign-in: not signed in; only
+			// the code and set-up pages read it (login_totp.go).
+			r = r.WithContext(context.WithValue(ctx, ctxPending, &pendingSignIn{User: u, Token: token, Stage: stage}))
+			u = nil
 		}
 		if u != nil {
 			ctx = shequ.WithActor(ctx, u.Actor())
@@ -80,50 +86,52 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// resolveUser returns the signed-in user, nil for anonymous requests. A
+// resolveUser returns the user of the request, nil for anonymous requests,
+// with the session token and the session's stage (shequ.SessionSignedIn
+// unless two-factor sign-in is half-way). A
 // bearer token that does not check out is an error (the client meant to
 // authenticate); a stale session cookie is simply dropped, since browsers
 // keep sending it after the session ended.
-func (s *Server) resolveUser(w http.ResponseWriter, r *http.Request) (*shequ.User, string, error) {
+func (s *Server) resolveUser(w http.ResponseWriter, r *http.Request) (*shequ.User, string, string, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, secret, _ := strings.Cut(h, " ")
 		secret = strings.TrimSpace(secret)
 		if !strings.EqualFold(scheme, "Bearer") || secret == "" || len(secret) > maxTokenLen || s.cfg.Tokens == nil {
-			return nil, "", errBadToken
+			return nil, "", "", errBadToken
 		}
 		u, _, err := s.cfg.Tokens.FindTokenUser(r.Context(), secret)
 		switch {
 		case shequ.ErrorCode(err) == shequ.EUnauthorized || shequ.ErrorCode(err) == shequ.ENotFound:
-			return nil, "", errBadToken
+			return nil, "", "", errBadToken
 		case err != nil:
-			return nil, "", err
+			return nil, "", "", err
 		case u.Disabled:
-			return nil, "", errBadToken
+			return nil, "", "", errBadToken
 		}
-		return u, "", nil
+		return u, "", "", nil
 	}
 	c, err := r.Cookie(cookieSession)
 	if err != nil || c.Value == "" || s.cfg.Sessions == nil {
-		return nil, "", nil
+		return nil, "", "", nil
 	}
 	if len(c.Value) > maxTokenLen {
 		s.clearSessionCookie(w)
-		return nil, "", nil
+		return nil, "", "", nil
 	}
-	_, u, err := s.cfg.Sessions.FindSession(r.Context(), c.Value, s.cfg.Security.Session)
+	sess, u, err := s.cfg.Sessions.FindSession(r.Context(), c.Value, s.cfg.Security.Session)
 	switch {
 	case shequ.ErrorCode(err) == shequ.EUnauthorized || shequ.ErrorCode(err) == shequ.ENotFound:
 		s.clearSessionCookie(w)
-		return nil, "", nil
+		return nil, "", "", nil
 	case err != nil:
-		return nil, "", err
+		return nil, "", "", err
 	case u.Disabled:
 		// Sign the disabled account out for good.
 		_ = s.cfg.Sessions.DeleteSession(r.Context(), c.Value)
 		s.clearSessionCookie(w)
-		return nil, "", nil
+		return nil, "", "", nil
 	}
-	return u, c.Value, nil
+	return u, c.Value, sess.Stage, nil
 }
 
 // mayPassWithoutNewPassword lists what an account with a generated

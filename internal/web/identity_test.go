@@ -32,6 +32,7 @@ type identity struct {
 	users     map[string]*shequ.User // by username
 	hashes    map[string]string      // user id → hash
 	sessions  map[string]string      // token → user id
+	stages    map[string]string      // token → stage of a staged session
 	tokens    map[string]string      // secret → user id
 	revoked   map[string]bool        // secret → revoked
 	audits    []*shequ.AuditRecord
@@ -43,7 +44,7 @@ type identity struct {
 
 func newIdentity() *identity {
 	id := &identity{now: testNow, users: map[string]*shequ.User{}, hashes: map[string]string{},
-		sessions: map[string]string{}, tokens: map[string]string{}, revoked: map[string]bool{}}
+		sessions: map[string]string{}, stages: map[string]string{}, tokens: map[string]string{}, revoked: map[string]bool{}}
 	add := func(name string, role shequ.Role, scope string) {
 		u := &shequ.User{ID: "u-" + name, Username: name, Role: role, Scope: scope}
 		id.users[name] = u
@@ -146,6 +147,14 @@ func (id *identity) config(c *Config) {
 			id.sessions[tok] = uid
 			return tok, &shequ.Session{UserID: uid, ClientAddr: addr}, nil
 		},
+		StageSessionFn: func(_ context.Context, uid, addr, stage string, p shequ.SessionPolicy) (string, *shequ.Session, error) {
+			id.mu.Lock()
+			defer id.mu.Unlock()
+			id.nextToken++
+			tok := fmt.Sprintf("staged%d", id.nextToken)
+			id.sessions[tok], id.stages[tok] = uid, stage
+			return tok, &shequ.Session{UserID: uid, ClientAddr: addr, Stage: stage}, nil
+		},
 		FindSessionFn: func(_ context.Context, tok string, p shequ.SessionPolicy) (*shequ.Session, *shequ.User, error) {
 			id.mu.Lock()
 			defer id.mu.Unlock()
@@ -153,7 +162,7 @@ func (id *identity) config(c *Config) {
 			if !ok {
 				return nil, nil, shequ.Errorf(shequ.EUnauthorized, "session.expired", "expired")
 			}
-			return &shequ.Session{UserID: uid}, id.byID(uid), nil
+			return &shequ.Session{UserID: uid, Stage: id.stages[tok]}, id.byID(uid), nil
 		},
 		DeleteSessionFn: func(_ context.Context, tok string) error {
 			id.mu.Lock()

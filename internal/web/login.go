@@ -174,6 +174,12 @@ func (s *Server) authenticatePassword(ctx context.Context, username, password st
 			return nil, err
 		}
 		rec.Result = shequ.AuditAllowed
+		switch signInStage(u) {
+		case shequ.SessionCodeDue:
+			rec.Detail = "password; code due"
+		case shequ.SessionEnrolDue:
+			rec.Detail = "password; two-factor set-up due"
+		}
 		s.audit(ctx, rec)
 		return u, nil
 	}
@@ -254,8 +260,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	l := s.localizer(r)
 	p := loginPage{Username: strings.TrimSpace(r.PostForm.Get("username")), Return: safeReturnPath(r.PostForm.Get("return"))}
 	u, err := s.authenticatePassword(r.Context(), p.Username, r.PostForm.Get("password"))
+	target := ""
 	if err == nil {
-		err = s.startSession(w, r, u)
+		target, err = s.beginSignIn(w, r, u, p.Return)
 	}
 	if err != nil {
 		e := shequ.AsError(err)
@@ -269,10 +276,6 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		setRetryAfter(w, err)
 		s.render(w, r, status, "login", l.T("login.title"), p)
 		return
-	}
-	target := p.Return
-	if u.MustChangePassword {
-		target = "/account/password"
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -55,6 +55,7 @@ var pageFiles = map[string]string{
 	"error":     "templates/error.html",
 
 	"login":           "templates/login.html",
+	"login_code":      "templates/login_code.html",
 	"register":        "templates/register.html",
 	"account":         "templates/account.html",
 	"password":        "templates/password.html",
@@ -87,6 +88,7 @@ var pageFiles = map[string]string{
 	"receipt":         "templates/receipt.html",
 	"track":           "templates/track.html",
 	"lookup":          "templates/lookup.html",
+	"two_factor":      "templates/two_factor.html",
 	"delegations":     "templates/delegations.html",
 	"delegation":      "templates/delegation.html",
 	"delegation_form": "templates/delegation_form.html",

@@ -57,6 +57,12 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/users/{id}/disable", s.handleUserDisable},
 		{http.MethodPost, "/users/{id}/enable", s.handleUserEnable},
 		{http.MethodPost, "/users/{id}/unlock", s.handleUserUnlock},
+		// Two-factor sign-in (login_totp.go).
+		{http.MethodGet, "/login/code", s.handleLoginCodeForm},
+		{http.MethodPost, "/login/code", s.handleLoginCode},
+		{http.MethodGet, "/account/two-factor", s.handleTwoFactor},
+		{http.MethodPost, "/account/two-factor", s.handleTwoFactorEnable},
+		{http.MethodPost, "/users/{id}/two-factor/reset", s.handleUserTwoFactorReset},
 
 		// Residents and households. "/residents/new" and
 		// "/residents/import" win over "/residents/{id}" as more specific.

@@ -62,6 +62,11 @@ type Config struct {
 	Audit     shequ.AuditService
 	Residents shequ.ResidentService
 	Hasher    shequ.PasswordHasher
+	// TwoFactor and OTP give two-factor sign-in (login_totp.go). When
+	// either is nil, accounts that have it or must set it up cannot sign
+	// in (they never get past the password): the check fails closed.
+	TwoFactor shequ.TwoFactorService
+	OTP       shequ.OTP
 	// The registers of social organizations and social workers, the plan
 	// targets and the indicators. When one is nil its pages and endpoints
 	// answer 503 (the module is not wired in).

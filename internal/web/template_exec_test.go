@@ -50,6 +50,7 @@ var templateData = map[string]any{
 	"household_form":        &householdForm{},
 	"indicators":            &indicatorPage{},
 	"location_form":         &locationForm{},
+	"login_code":            &loginCodePage{},
 	"login":                 &loginPage{},
 	"lookup":                &lookupPage{},
 	"need":                  &needPage{},
@@ -79,6 +80,7 @@ var templateData = map[string]any{
 	"targets":               &targetsPage{},
 	"track":                 &trackPage{},
 	"user_confirm":          &userConfirmPage{},
+	"two_factor":            &twoFactorPage{},
 	"users":                 &usersPage{},
 }
 

@@ -94,6 +94,8 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *shequ.Acto
 		p.Notice = l.T("users.enabled_notice")
 	case "unlocked":
 		p.Notice = l.T("users.unlocked_notice")
+	case "two_factor_reset":
+		p.Notice = l.T("users.two_factor_reset_notice")
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, "users", l.T("users.title"), p)

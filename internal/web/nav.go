@@ -36,6 +36,7 @@ const (
 	navLinkage   = "linkage"   // 三社联动
 	navRegisters = "registers" // 登记管理
 	navCare      = "care"      // 关爱服务
+	navVolunteer = "volunteer" // 志愿服务与队伍
 	navStats     = "stats"     // 统计监测
 	navAdmin     = "admin"     // 系统管理
 )
@@ -46,6 +47,7 @@ var navGroups = []navGroup{
 	{ID: navLinkage, Key: "nav.group.linkage"},
 	{ID: navRegisters, Key: "nav.group.registers"},
 	{ID: navCare, Key: "nav.group.care"},
+	{ID: navVolunteer, Key: "nav.group.volunteer"},
 	{ID: navStats, Key: "nav.group.stats"},
 	{ID: navAdmin, Key: "nav.group.admin"},
 }
@@ -116,6 +118,10 @@ var navEntries = []navEntry{
 	{ID: "nav-care-alerts", Key: "nav.care.alerts", Href: "/care/alerts", Group: navCare, Show: staff(shequ.ActionCareRead)},
 	{ID: "nav-care-cases", Key: "nav.care.cases", Href: "/care/cases", Group: navCare, Show: staff(shequ.ActionCaseRead)},
 	{ID: "nav-care-referrals", Key: "nav.care.referrals", Href: "/care/referrals", Group: navCare, Show: staff(shequ.ActionReferralAnswer)},
+
+	{ID: "nav-volunteers", Key: "nav.volunteers", Href: "/volunteers", Group: navVolunteer, Show: staff(shequ.ActionVolunteerRead)},
+	{ID: "nav-workforce", Key: "nav.workforce", Href: "/workforce", Group: navVolunteer, Show: can(shequ.ActionWorkforceRead)},
+	{ID: "nav-courses", Key: "nav.courses", Href: "/courses", Group: navVolunteer, Show: can(shequ.ActionWorkforceRead)},
 
 	{ID: "nav-indicators", Key: "nav.indicators", Href: "/indicators", Group: navStats, Show: can(shequ.ActionIndicatorRead)},
 	{ID: "nav-coverage", Key: "nav.coverage", Href: "/coverage", Group: navStats, Show: can(shequ.ActionFacilityRead)},

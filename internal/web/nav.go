@@ -119,6 +119,7 @@ var navEntries = []navEntry{
 	{ID: "nav-care-cases", Key: "nav.care.cases", Href: "/care/cases", Group: navCare, Show: staff(shequ.ActionCaseRead)},
 	{ID: "nav-care-referrals", Key: "nav.care.referrals", Href: "/care/referrals", Group: navCare, Show: staff(shequ.ActionReferralAnswer)},
 
+	{ID: "nav-opportunities", Key: "nav.opportunities", Href: "/opportunities", Group: navVolunteer, Show: can(shequ.ActionOpportunityManage)},
 	{ID: "nav-volunteers", Key: "nav.volunteers", Href: "/volunteers", Group: navVolunteer, Show: staff(shequ.ActionVolunteerRead)},
 	{ID: "nav-workforce", Key: "nav.workforce", Href: "/workforce", Group: navVolunteer, Show: can(shequ.ActionWorkforceRead)},
 	{ID: "nav-courses", Key: "nav.courses", Href: "/courses", Group: navVolunteer, Show: can(shequ.ActionWorkforceRead)},

@@ -46,6 +46,11 @@ var pageFiles = map[string]string{
 	"care_referrals": "templates/care_referrals.html",
 	"care_person":    "templates/care_person.html",
 
+	"volunteer_hub": "templates/volunteer_hub.html",
+	"verify":        "templates/verify.html",
+	"opportunities": "templates/opportunities.html",
+	"opportunity":   "templates/opportunity.html",
+
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",
 	"search":    "templates/search.html",
@@ -169,6 +174,7 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 		// criterion names a scoring criterion: the label of a default
 		// one, the key of the project's own.
 		"criterion": func(key string) string { return criterionName(l, key) },
+		"hours":     shequ.HoursText, // minutes as hours with one decimal (issue 17)
 		"enum": func(prefix string, v any) string {
 			str := fmt.Sprint(v)
 			if str == "" {

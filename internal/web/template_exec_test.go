@@ -30,6 +30,10 @@ var templateData = map[string]any{
 	"desk":            &deskPage{},
 	"divisions":       &divisionPage{},
 	"error":           &errorView{},
+	"opportunities":   &opportunitiesPage{},
+	"opportunity":     &opportunityPage{},
+	"verify":          &verifyPage{},
+	"volunteer_hub":   &volunteerHubPage{},
 	"facility":        &registerShowPage{}, // the facilities register's own show page
 	"home":            &homePage{},
 	"household":       &householdPage{},

@@ -252,6 +252,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/opportunities", s.handleOpportunities},
 		{http.MethodPost, "/opportunities", s.handleOpportunityCreate},
 		{http.MethodGet, "/opportunities/{id}", s.handleOpportunity},
+		{http.MethodGet, "/opportunities/{id}/qr.png", s.handleOpportunityQR},
 		{http.MethodPost, "/opportunities/{id}/signups/{sid}", s.handleSignupMove},
 		{http.MethodGet, "/verify", s.handleVerify},
 

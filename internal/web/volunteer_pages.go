@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -25,6 +24,7 @@ import (
 //	GET  /volunteer/certificates/{id}     the certificate (PDF)
 //	GET  /opportunities, POST             the organizers' list and the publishing form
 //	GET  /opportunities/{id}              the organizer's page: the QR code, sign-ups, check in/out, confirm
+//	GET  /opportunities/{id}/qr.png       the QR code of the scan page
 //	POST /opportunities/{id}/signups/{sid} the organizer's move on a sign-up (to=checked_in|checked_out|no_show|confirmed)
 //	GET  /verify                          the public check of a certificate's code (no account)
 
@@ -349,16 +349,24 @@ func (s *Server) opportunities(r *http.Request, a *shequ.Actor) (*opportunitiesP
 	if p.Items, p.Total, err = s.cfg.Volunteers.FindOpportunities(r.Context(), shequ.OpportunityFilter{Limit: 100}); err != nil {
 		return nil, err
 	}
-	if a.Role == shequ.RoleOrgMember && s.cfg.Orgs != nil {
-		orgs, _, err := s.cfg.Orgs.FindOrgs(r.Context(), shequ.OrgFilter{Limit: 50})
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range orgs {
-			if slices.Contains(o.OwnerUserIDs, a.UserID) {
-				p.Orgs = append(p.Orgs, o)
+	if a.OwnOnly(shequ.ActionOpportunityManage) {
+		// An org_member manages the opportunities of the organizations
+		// they keep, and lists only those.
+		if s.cfg.Orgs != nil {
+			orgs, _, err := s.cfg.Orgs.FindOrgs(r.Context(), shequ.OrgFilter{Limit: 50})
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range orgs {
+				if slices.Contains(o.OwnerUserIDs, a.UserID) {
+					p.Orgs = append(p.Orgs, o)
+				}
 			}
 		}
+		p.Items = slices.DeleteFunc(p.Items, func(o *shequ.Opportunity) bool {
+			return !slices.ContainsFunc(p.Orgs, func(g *shequ.SocialOrg) bool { return g.ID == o.OrgID })
+		})
+		p.Total = len(p.Items)
 	}
 	return p, nil
 }
@@ -420,8 +428,7 @@ func (s *Server) handleOpportunityCreate(w http.ResponseWriter, r *http.Request)
 type opportunityPage struct {
 	O       *shequ.Opportunity
 	Signups []*shequ.Signup
-	QR      string // data: URL of the QR code's PNG
-	ScanURL string
+	ScanURL string // what the QR code (GET /opportunities/{id}/qr.png) encodes
 	Notice  string
 	Error   string
 	Errors  map[string]string
@@ -464,13 +471,28 @@ func (s *Server) opportunityPage(r *http.Request) (*opportunityPage, error) {
 	if r.TLS != nil || s.cfg.SecureCookies {
 		scheme = "https"
 	}
-	p := &opportunityPage{O: o, Signups: xs, ScanURL: scheme + "://" + r.Host + "/volunteer/scan?t=" + url.QueryEscape(token)}
+	return &opportunityPage{O: o, Signups: xs, ScanURL: scheme + "://" + r.Host + "/volunteer/scan?t=" + url.QueryEscape(token)}, nil
+}
+
+// handleOpportunityQR serves GET /opportunities/{id}/qr.png: the QR code
+// of the scan page, for the organizer to show.
+func (s *Server) handleOpportunityQR(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionOpportunityManage, s.cfg.Volunteers != nil); !ok {
+		return
+	}
+	p, err := s.opportunityPage(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	png, err := qrcode.Encode(p.ScanURL, qrcode.Medium, 320)
 	if err != nil {
-		return nil, shequ.Wrap(err, "QR code")
+		s.error(w, r, shequ.Wrap(err, "QR code"))
+		return
 	}
-	p.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
-	return p, nil
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(png)
 }
 
 // handleSignupMove serves POST /opportunities/{id}/signups/{sid}.

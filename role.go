@@ -84,6 +84,9 @@ const (
 	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
 	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
 	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
+	// Notifications (issue 13).
+	ActionRequestSupplement Action = "request.supplement" // hand in the missing materials (补正) and resume (resident: their own)
+	ActionDeliveryManage    Action = "delivery.manage"    // see and retry the notification deliveries that failed
 	// 三留守 care and case work (issue 16). Care and case reads are further
 	// limited by need-to-know in the store: care duties (儿童主任,
 	// 儿童督导员), case assignment, a recorded reason for officials.
@@ -124,6 +127,7 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionCareRead, ActionCareWrite, ActionCareVisit, ActionCareReport, ActionCareAlert, ActionCareDuty,
 	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
 	ActionWorkLog, ActionWorkSupervise,
+	ActionRequestSupplement, ActionDeliveryManage,
 	ActionVolunteerRead, ActionVolunteerWrite, ActionVolunteerJoin, ActionOpportunityManage,
 	ActionTimeBankRead, ActionTimeBankWrite, ActionTimeBankPolicy, ActionWorkforceRead, ActionWorkforceWrite}
 
@@ -140,7 +144,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead:     {}, ActionNeedRaise: {}, ActionProjectRead: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
-		ActionCareReport:    {},
+		ActionRequestSupplement: {own: true}, ActionCareReport: {},
 		ActionVolunteerRead: {own: true}, ActionVolunteerJoin: {own: true},
 		ActionTimeBankRead: {own: true}, ActionTimeBankWrite: {own: true},
 	},
@@ -152,7 +156,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionReviewScore: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionDelegationRead: {}, ActionDelegationWrite: {},
-		ActionFacilityRead: {}, ActionFacilityWrite: {},
+		ActionFacilityRead: {}, ActionFacilityWrite: {}, ActionRequestSupplement: {},
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
 		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {},
@@ -173,6 +177,7 @@ var permissions = map[Role]map[Action]grant{
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
+		ActionDeliveryManage: {},
 	},
 	RoleSecadmin: {
 		ActionUserRead: {}, ActionSecurityManage: {},

@@ -22,6 +22,12 @@ func (m *Main) registerJobs() {
 	// Sessions whose cookies never come back, deleted hourly.
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
+	// Signed checkpoints of the audit trail (audit_seal.go).
+	m.registerAuditJobs()
+	m.registerNotifyJobs()
+	// Changes published for the other servers, kept a day (changefeed.go).
+	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
+	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
 	registerCareJobs(s)
 }
 
@@ -35,6 +41,7 @@ func registerCareJobs(s *services) {
 
 // startJobs registers the jobs and starts working them.
 func (m *Main) startJobs(ctx context.Context) error {
+	m.svc.jobs = sqlstore.NewJobs(m.svc.db, sqlstore.JobsConfig{Logger: m.Logger, PollInterval: m.JobPollInterval})
 	m.registerJobs()
 	if err := m.svc.jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)

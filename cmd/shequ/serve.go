@@ -9,6 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
 	"time"
 
 	"shequ"
@@ -38,10 +42,17 @@ type Main struct {
 	// this code only: a hook for tests (the county alone loads in a
 	// second, the country in a quarter of a minute).
 	DemoPrefix string
+	// KeyPoll and KeyHeartbeat, if set, are how often the key file is
+	// checked for a change and the key registry told which keys this
+	// server holds (keywatch.go; 2 s and 5 s by default): hooks for tests.
+	KeyPoll, KeyHeartbeat time.Duration
 	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
 	LinkageNow func() time.Time
+	// JobPollInterval is how often this process looks for background jobs
+	// (0: the queue's default, a second); tests shorten it.
+	JobPollInterval time.Duration
 	// CareNow, if set, is the rule clock of the care service
 	// (acknowledgement deadlines, due visits, ages): browser tests move it
 	// forward to see an alert escalate.
@@ -120,6 +131,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	started := time.Now()
+	// The engines load what is committed now; the changes published by
+	// other servers from here on are applied on top (services_feed.go).
+	if err := s.feed.Mark(ctx); err != nil {
+		return err
+	}
 	if err := s.coverage.Load(ctx); err != nil {
 		return fmt.Errorf("load coverage: %w", err)
 	}
@@ -132,7 +148,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
-	go m.snapshots(bgctx, 6*time.Hour)
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { defer bg.Done(); m.snapshots(bgctx, 6*time.Hour) }()
+	go func() { defer bg.Done(); s.feed.Run(bgctx) }()
+	go func() { bg.Wait(); close(m.bg) }()
 	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
 	if err != nil {
 		return err
@@ -175,6 +195,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
+
+		// Notifications and the online application (issue 13).
+		Notifications:  s.notifications,
+		Deliveries:     s.notifications,
+		NotifyChannels: m.Config.Notify.Channels(),
+		RequestIntake:  s.requests,
+
 		// Issue 14: who may read /metrics (serve_ops.go), which proxies
 		// name the client.
 		MetricsToken:     m.Config.Ops.MetricsToken,
@@ -184,11 +211,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := m.startOps(h); err != nil {
-		return err
-	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	// Issue 14: the metrics listener and the key watcher (serve_ops.go).
+	if err := m.startOps(h); err != nil {
+		return err
 	}
 	// All four timeouts: slow clients must not hold connections forever.
 	m.http = &http.Server{
@@ -211,7 +239,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // snapshots records this month's indicator figures for the trend lines now
 // and every interval: the last record of a month stands for that month.
 func (m *Main) snapshots(ctx context.Context, interval time.Duration) {
-	defer close(m.bg)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -304,11 +331,13 @@ func (m *Main) Close() error {
 	if m.svc != nil {
 		// Running jobs get the rest of the 10 seconds, then are cancelled
 		// (and retried by the next server).
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err := m.svc.jobs.Stop(ctx); err != nil {
-			errs = append(errs, err)
+		if m.svc.jobs != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := m.svc.jobs.Stop(ctx); err != nil {
+				errs = append(errs, err)
+			}
+			cancel()
 		}
-		cancel()
 		if err := m.svc.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}
@@ -343,6 +372,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
+	// SIGHUP reads the key file again (after `shequ keys rotate` on
+	// another machine, once the file is copied here).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer func() {
+		signal.Stop(hup)
+		close(hup)
+	}()
+	go func() {
+		for range hup {
+			m.ReloadKeys()
+		}
+	}()
 	fmt.Fprintln(e.stdout, e.loc.T("cli.serve.listening", map[string]any{"URL": "http://" + m.Addr()}))
 	select {
 	case <-ctx.Done():

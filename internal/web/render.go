@@ -90,6 +90,11 @@ var pageFiles = map[string]string{
 	"delegations":     "templates/delegations.html",
 	"delegation":      "templates/delegation.html",
 	"delegation_form": "templates/delegation_form.html",
+
+	// Notifications and the online application's preview (issue 13).
+	"account_notifications": "templates/account_notifications.html",
+	"deliveries":            "templates/deliveries.html",
+	"service_preview":       "templates/service_preview.html",
 }
 
 // templates holds one parsed set per language and page. Parsing per

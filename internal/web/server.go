@@ -77,7 +77,18 @@ type Config struct {
 	// holiday calendar of the due dates. Nil: their pages answer 503.
 	RequestDesk shequ.RequestDesk
 	Delegations shequ.DelegationService
-	Holidays    shequ.HolidayCalendar
+
+	// Notifications (issue 13): the notification centre and the accounts'
+	// channels (nil: the centre answers 503); Deliveries the outbox's
+	// dead-letter list for the system administrator; NotifyChannels the
+	// external channels configured, which the account page offers;
+	// RequestIntake the 补正 hand-in and the materials of an online
+	// application.
+	Notifications  shequ.NotificationService
+	Deliveries     shequ.DeliveryService
+	NotifyChannels []string
+	RequestIntake  shequ.RequestIntake
+	Holidays       shequ.HolidayCalendar
 	// Service facilities, community locations and coverage (issue 7).
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService

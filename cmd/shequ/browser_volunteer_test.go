@@ -37,7 +37,8 @@ func TestBrowserVolunteerJourney(t *testing.T) {
 		t.Fatalf("user add: %d %s%s", code, out, errs)
 	}
 	cfg := config.Default()
-	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
+	// The test's data folder, whose key file the commands above used.
+	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)

@@ -25,6 +25,18 @@ func runRegisterImport(ctx context.Context, e *env, kind string, args []string) 
 		return importRegister(ctx, e, register.Workers, func(s *services) register.Store[shequ.SocialWorker] {
 			return register.WorkerStore(s.workers)
 		}, args), true
+	case register.Volunteers.Plural:
+		return importRegister(ctx, e, register.Volunteers, func(s *services) register.Store[shequ.Volunteer] {
+			return register.VolunteerStore(s.volunteers)
+		}, args), true
+	case register.Workforce.Plural:
+		return importRegister(ctx, e, register.Workforce, func(s *services) register.Store[shequ.WorkforceMember] {
+			return register.WorkforceStore(s.workforce)
+		}, args), true
+	case register.Courses.Plural:
+		return importRegister(ctx, e, register.Courses, func(s *services) register.Store[shequ.Course] {
+			return register.CourseStore(s.workforce)
+		}, args), true
 	case register.Facilities.Plural:
 		return importRegister(ctx, e, register.Facilities, func(s *services) register.Store[shequ.Facility] {
 			return register.FacilityStore(s.facilities)

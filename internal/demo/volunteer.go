@@ -16,9 +16,10 @@ import (
 // gap), a course with attendance and a certified social worker short of
 // continuing-education hours. Every person is synthetic.
 
-// VolunteerNames are the demo residents who volunteer (demo-resident,
-// 王建国, is left to join through the pages).
-var VolunteerNames = []string{"张伟", "刘芳", "杨丽", "吴静"}
+// VolunteerNames are the demo residents who volunteer; the first,
+// 王建国, is demo-resident's own record (a 低龄老人 volunteer with a
+// certificate).
+var VolunteerNames = []string{"王建国", "张伟", "刘芳", "杨丽", "吴静"}
 
 // workforceSeeds are the demo workforce: community, post, education,
 // age band, qualification, hired and left (years before now; -1 none),
@@ -88,7 +89,7 @@ func loadVolunteers(ctx context.Context, s Services) error {
 		return fmt.Errorf("demo opportunity: %w", err)
 	}
 	var signups []*shequ.Signup
-	for _, v := range vols[:3] {
+	for _, v := range vols[:4] {
 		x, err := s.Volunteers.SignUpFor(as, v.ID, o.ID)
 		if err != nil {
 			return fmt.Errorf("demo sign-up: %w", err)
@@ -110,9 +111,13 @@ func loadVolunteers(ctx context.Context, s Services) error {
 			return fmt.Errorf("demo confirm: %w", err)
 		}
 	}
-	// Two days later 张伟 redeems an hour of home help for himself.
+	// Two days later 张伟 redeems an hour of home help for himself, and
+	// 王建国 gets his certificate.
 	at(day.AddDate(0, 0, 2).Add(10 * time.Hour))
-	acc, err := s.TimeBank.AccountOf(as, vols[0].ResidentID)
+	if _, err := s.Volunteers.IssueCertificate(as, vols[0].ID, day.AddDate(0, -1, 0), day); err != nil {
+		return fmt.Errorf("demo certificate: %w", err)
+	}
+	acc, err := s.TimeBank.AccountOf(as, vols[1].ResidentID)
 	if err != nil {
 		return fmt.Errorf("demo account: %w", err)
 	}

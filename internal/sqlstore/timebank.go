@@ -445,7 +445,7 @@ func (s *VolunteerService) Withdraw(ctx context.Context, w *shequ.Withdrawal) (*
 			return "", "", err
 		}
 		c.event(objTimeBank, x.ID, x.Community, auditTBWithdraw, "", "", w.Service)
-		c.notify([]string{holder}, "timebank.withdrawn", objTimeBank, x.ID, w.Service)
+		c.notify([]string{holder}, "timebank_withdrawn", objTimeBank, x.ID, w.Service)
 		return x.ID, x.Community, nil
 	})
 	return out, err
@@ -504,7 +504,7 @@ func (s *VolunteerService) Transfer(ctx context.Context, t *shequ.Transfer) (*sh
 			return "", "", err
 		}
 		c.event(objTimeBank, from.ID, from.Community, auditTBTransfer, "", to.ID, t.Note)
-		c.notify([]string{toHolder}, "timebank.received", objTimeBank, to.ID, t.Note)
+		c.notify([]string{toHolder}, "timebank_received", objTimeBank, to.ID, t.Note)
 		return from.ID, from.Community, nil
 	})
 	return out, err

@@ -215,7 +215,7 @@ func (s *VolunteerService) UpdateOpportunity(ctx context.Context, o *shequ.Oppor
 				WHERE opportunity_id = ? AND state = 'signed'`), s.db.dialect.timeArg(c.now), o.ID); err != nil {
 				return "", "", translateError(err, "cancel sign-ups")
 			}
-			c.notify(users, "opportunity.cancelled", objOpportunity, o.ID, o.Title)
+			c.notify(users, "opportunity_cancelled", objOpportunity, o.ID, o.Title)
 		}
 		c.event(objOpportunity, o.ID, o.Community, auditOppUpdate, string(old.Status), string(o.Status), "")
 		return o.ID, o.Community, nil

@@ -143,7 +143,7 @@ func (s *VolunteerService) ConfirmSignup(ctx context.Context, id string, cf sheq
 		}
 		c.event(objSignup, x.ID, x.Community, auditConfirm, string(shequ.SignupCheckedOut), string(x.State),
 			fmt.Sprintf("minutes=%d", minutes))
-		c.notify([]string{v.UserID}, "volunteer.hours.confirmed", objRecord, rec.ID, o.Title)
+		c.notify([]string{v.UserID}, "volunteer_hours_confirmed", objRecord, rec.ID, o.Title)
 		out = x
 		return x.ID, x.Community, nil
 	})
@@ -295,7 +295,7 @@ func (s *VolunteerService) CorrectRecord(ctx context.Context, id string, cr sheq
 			}
 		}
 		c.event(objRecord, rec.ID, rec.Community, auditCorrect, fmt.Sprint(old.Minutes), fmt.Sprint(rec.Minutes), rec.Reason)
-		c.notify([]string{v.UserID}, "volunteer.record.corrected", objRecord, rec.ID, rec.Title)
+		c.notify([]string{v.UserID}, "volunteer_record_corrected", objRecord, rec.ID, rec.Title)
 		out = &rec
 		return rec.ID, rec.Community, nil
 	})

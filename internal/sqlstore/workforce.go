@@ -586,7 +586,7 @@ func (s *WorkforceService) CESweep(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			c.notify(users, "workforce.ce_due", objWorkforce, st.Member.ID, st.Member.Name)
+			c.notify(users, "workforce_ce_due", objWorkforce, st.Member.ID, st.Member.Name)
 			return c.flush()
 		})
 		if errors.Is(err, errSkip) {

@@ -36,6 +36,7 @@ const (
 	navLinkage   = "linkage"   // 三社联动
 	navRegisters = "registers" // 登记管理
 	navCare      = "care"      // 关爱服务
+	navVolunteer = "volunteer" // 志愿服务与队伍
 	navStats     = "stats"     // 统计监测
 	navAdmin     = "admin"     // 系统管理
 )
@@ -46,6 +47,7 @@ var navGroups = []navGroup{
 	{ID: navLinkage, Key: "nav.group.linkage"},
 	{ID: navRegisters, Key: "nav.group.registers"},
 	{ID: navCare, Key: "nav.group.care"},
+	{ID: navVolunteer, Key: "nav.group.volunteer"},
 	{ID: navStats, Key: "nav.group.stats"},
 	{ID: navAdmin, Key: "nav.group.admin"},
 }
@@ -125,6 +127,11 @@ var navEntries = []navEntry{
 	{ID: "nav-care-worklogs", Key: "nav.care.worklogs", Href: "/care/worklogs", Group: navCare, Show: func(a *shequ.Actor) bool {
 		return staff(shequ.ActionWorkLog)(a) || staff(shequ.ActionWorkSupervise)(a)
 	}},
+
+	{ID: "nav-opportunities", Key: "nav.opportunities", Href: "/opportunities", Group: navVolunteer, Show: can(shequ.ActionOpportunityManage)},
+	{ID: "nav-volunteers", Key: "nav.volunteers", Href: "/volunteers", Group: navVolunteer, Show: staff(shequ.ActionVolunteerRead)},
+	{ID: "nav-workforce", Key: "nav.workforce", Href: "/workforce", Group: navVolunteer, Show: can(shequ.ActionWorkforceRead)},
+	{ID: "nav-courses", Key: "nav.courses", Href: "/courses", Group: navVolunteer, Show: can(shequ.ActionWorkforceRead)},
 
 	{ID: "nav-indicators", Key: "nav.indicators", Href: "/indicators", Group: navStats, Show: can(shequ.ActionIndicatorRead)},
 	{ID: "nav-coverage", Key: "nav.coverage", Href: "/coverage", Group: navStats, Show: can(shequ.ActionFacilityRead)},

@@ -125,7 +125,8 @@ func (m *registerMount[T]) catalogueKeys() []string {
 
 // mountRegisters lists the registers the server serves.
 func (s *Server) mountRegisters() []registerRoutes {
-	out := []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.carePeopleRegister()}
+	out := []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.carePeopleRegister(),
+		s.volunteerRegister(), s.workforceRegister(), s.courseRegister()}
 	if s.cfg.moreRegisters != nil {
 		out = append(out, s.cfg.moreRegisters(s)...)
 	}

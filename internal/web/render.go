@@ -49,6 +49,11 @@ var pageFiles = map[string]string{
 	"care_duties":    "templates/care_duties.html",
 	"care_worklogs":  "templates/care_worklogs.html",
 
+	"volunteer_hub": "templates/volunteer_hub.html",
+	"verify":        "templates/verify.html",
+	"opportunities": "templates/opportunities.html",
+	"opportunity":   "templates/opportunity.html",
+
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",
 	"search":    "templates/search.html",
@@ -256,6 +261,7 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 		},
 		// materials is an item's checklist as a table.
 		"materials": func(ms []shequ.Material) template.HTML { return materialsTable(l, ms) },
+		"hours":     shequ.HoursText, // minutes as hours with one decimal (issue 17)
 		"enum": func(prefix string, v any) string {
 			str := fmt.Sprint(v)
 			if str == "" {

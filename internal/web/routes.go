@@ -262,6 +262,24 @@ func (s *Server) routeTable() []route {
 		// account), the duty holders' alerts, visits and exits of the care
 		// register (the register itself is mounted by the register
 		// mechanism), cases with their forms, break-the-glass, referrals.
+		// Volunteer service (issue 17): the resident's page and its forms,
+		// the organizers' opportunities, the certificate and its public
+		// check (the registers are mounted by the register mechanism).
+		{http.MethodGet, "/volunteer", s.handleVolunteerHub},
+		{http.MethodGet, "/volunteer/scan", s.handleVolunteerHub},
+		{http.MethodPost, "/volunteer/scan", s.handleVolunteerScan},
+		{http.MethodPost, "/volunteer/join", s.handleVolunteerJoin},
+		{http.MethodPost, "/volunteer/signups", s.handleVolunteerSignup},
+		{http.MethodPost, "/volunteer/signups/{id}/cancel", s.handleVolunteerCancel},
+		{http.MethodPost, "/volunteer/certificates", s.handleVolunteerCertificate},
+		{http.MethodGet, "/volunteer/certificates/{id}", s.handleCertificatePDF},
+		{http.MethodGet, "/opportunities", s.handleOpportunities},
+		{http.MethodPost, "/opportunities", s.handleOpportunityCreate},
+		{http.MethodGet, "/opportunities/{id}", s.handleOpportunity},
+		{http.MethodGet, "/opportunities/{id}/qr.png", s.handleOpportunityQR},
+		{http.MethodPost, "/opportunities/{id}/signups/{sid}", s.handleSignupMove},
+		{http.MethodGet, "/verify", s.handleVerify},
+
 		{http.MethodGet, "/care/report", s.handleCareReportForm},
 		{http.MethodPost, "/care/report", s.handleCareReport},
 		{http.MethodGet, "/care/track", s.handleCareTrackForm},

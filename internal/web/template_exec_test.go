@@ -82,6 +82,10 @@ var templateData = map[string]any{
 	"user_confirm":          &userConfirmPage{},
 	"two_factor":            &twoFactorPage{},
 	"users":                 &usersPage{},
+	"opportunities":         &opportunitiesPage{},
+	"opportunity":           &opportunityPage{},
+	"verify":                &verifyPage{},
+	"volunteer_hub":         &volunteerHubPage{},
 }
 
 // carePersonShowView is the care register's show page as its handler

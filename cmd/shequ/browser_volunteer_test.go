@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"shequ"
+	"shequ/internal/config"
+)
+
+// TestBrowserVolunteerJourney is issue 17's journey on SQLite: the
+// community worker publishes an opportunity and shows its QR code; a
+// resident registers as a volunteer, signs up, scans the code to check in
+// and again to check out; the worker confirms the hours; the volunteer's
+// record and time-bank balance show them, the volunteer downloads the
+// certificate (a PDF) and its code verifies on the public page while a
+// tampered code does not. Every page at 1366 and 390 px.
+func TestBrowserVolunteerJourney(t *testing.T) {
+	ctx := browserFor(t, 6*time.Minute)
+	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+		t.Fatalf("import: %d %s%s", code, out, errs)
+	}
+	const pass = "correct horse battery staple"
+	const community = "330523001002" // 苕秀社区
+	if code, out, errs := cli(t, nil, "user", "add", "-username", "worker", "-password", pass, "-role", "community_worker",
+		"-scope", community, "-db", dsn); code != exitOK {
+		t.Fatalf("user add: %d %s%s", code, out, errs)
+	}
+	cfg := config.Default()
+	// The test's data folder, whose key file the commands above used.
+	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	base := "http://" + m.Addr()
+	// The rules' clock at 10:00 today in 安吉.
+	clock := &movableClock{}
+	now := time.Now().In(shequ.Shanghai)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, shequ.Shanghai)
+	clock.Add(today.Add(10 * time.Hour).Sub(time.Now()))
+	m.svc.volunteers.Now = clock.Now
+
+	// The resident and their account.
+	cctx := cliContext(context.Background())
+	r := &shequ.Resident{Name: "李志愿", IDNumber: shequ.IDNumber(idFor("33052319900101201")), Phone: "13800138021",
+		Community: community}
+	if err := m.svc.residents.CreateResident(cctx, r); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := m.svc.hasher.Hash(pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon := shequ.WithRequestMeta(context.Background(), shequ.RequestMeta{ClientAddr: "192.0.2.1", RequestID: "register"})
+	if _, err := m.svc.residents.RegisterAccount(anon, string(r.IDNumber), string(r.Phone), &shequ.User{Username: "lizhiyuan"}, hash); err != nil {
+		t.Fatal(err)
+	}
+
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Logf("screenshot: %s", screenshot(t, ctx, "volunteer-failed.png"))
+			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+			t.Fatalf("%s: %v\n%s", what, err, html)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	shot := func(name string) {
+		t.Helper()
+		do("wide", chromedp.EmulateViewport(1366, 900))
+		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-1366.png"))
+		do("narrow", chromedp.EmulateViewport(390, 844))
+		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-390.png"))
+		do("wide again", chromedp.EmulateViewport(1366, 900))
+	}
+	signedIn := false
+	as := func(name string) {
+		t.Helper()
+		if signedIn {
+			do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
+		}
+		do("sign in as "+name, append(signIn(base, name, pass), chromedp.WaitVisible(chromedp.ID("logout")))...)
+		signedIn = true
+	}
+
+	// 1. The worker publishes; a bad form first (no place) keeps what was typed.
+	as("worker")
+	do("opportunities", chromedp.Navigate(base+"/opportunities"), chromedp.WaitVisible(chromedp.ID("opp-form")),
+		chromedp.SendKeys(chromedp.ID("opp-title"), "陪伴独居老人"),
+		chromedp.SetValue(chromedp.ID("opp-day"), today.Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("opp-start"), "09:00"), chromedp.SetValue(chromedp.ID("opp-end"), "12:00"),
+		chromedp.Click(chromedp.ID("opp-skill-elderly_care")), chromedp.Click(chromedp.ID("opp-submit")),
+		chromedp.WaitVisible(chromedp.ID("form-error")))
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("opp-title"))); v != "陪伴独居老人" {
+		t.Errorf("the refused form lost the title: %q", v)
+	}
+	do("publish", chromedp.SendKeys(chromedp.ID("opp-place"), "苕秀社区日间照料中心"), chromedp.Click(chromedp.ID("opp-submit")),
+		chromedp.WaitVisible(chromedp.ID("opp-qr-image")))
+	shot("volunteer-opportunity-worker")
+	// The test scans the code: the image is the QR code of the URL it names.
+	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.ID("opp-qr-image"), "data-url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanURL := attr.Value
+	// The PNG the page shows, as base64.
+	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.getElementById("opp-qr-image").src)
+		.then(r => r.arrayBuffer()).then(b => btoa(String.fromCharCode(...new Uint8Array(b))))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := qrcode.Encode(scanURL, qrcode.Medium, 320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src != base64.StdEncoding.EncodeToString(want) || !strings.Contains(scanURL, "/volunteer/scan?t=") {
+		t.Fatalf("the QR image does not encode %q", scanURL)
+	}
+	oppURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// 2. The resident registers as a volunteer from their account page.
+	as("lizhiyuan")
+	do("hub", chromedp.Navigate(base+"/account"), chromedp.Click(chromedp.ID("account-volunteer")),
+		chromedp.WaitVisible(chromedp.ID("vol-join-form")), chromedp.Click(chromedp.ID("vol-join-submit")),
+		chromedp.WaitVisible(chromedp.ID("vol-skills-error")))
+	shot("volunteer-join-errors-resident")
+	do("join", chromedp.Click(chromedp.ID("vol-skill-elderly_care")), chromedp.Click(chromedp.ID("vol-avail-weekend")),
+		chromedp.SendKeys(chromedp.ID("vol-emergency-name"), "李父"), chromedp.SendKeys(chromedp.ID("vol-emergency-phone"), "13900001234"),
+		chromedp.Click(chromedp.ID("vol-join-submit")), chromedp.WaitVisible(chromedp.ID("vol-me")))
+	do("sign up", chromedp.Click(chromedp.CSS("#vol-opportunities button.primary")), chromedp.WaitVisible(chromedp.CSS(`.signup-state[data-state="signed"]`)))
+	shot("volunteer-hub-resident")
+
+	// 3. Scan in, and 90 minutes later out.
+	do("scan in", chromedp.Navigate(scanURL), chromedp.WaitVisible(chromedp.ID("vol-scan-submit")))
+	shot("volunteer-scan-resident")
+	do("check in", chromedp.Click(chromedp.ID("vol-scan-submit")), chromedp.WaitVisible(chromedp.CSS(`.signup-state[data-state="checked_in"]`)))
+	clock.Add(90 * time.Minute)
+	do("scan out", chromedp.Navigate(scanURL), chromedp.Click(chromedp.ID("vol-scan-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`.signup-state[data-state="checked_out"]`)))
+
+	// 4. The worker confirms the scanned 90 minutes.
+	as("worker")
+	do("confirm", chromedp.Navigate(oppURL), chromedp.WaitVisible(chromedp.CSS(".confirm-form")))
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(".confirm-form input[name=minutes]"))); v != "90" {
+		t.Errorf("scanned minutes %q, want 90", v)
+	}
+	shot("volunteer-confirm-worker")
+	do("confirm hours", chromedp.Click(chromedp.CSS(".confirm-form button")), chromedp.WaitVisible(chromedp.CSS(`.signup-state[data-state="confirmed"]`)))
+
+	// 5. The volunteer sees the hours, the deposit, and takes the certificate.
+	as("lizhiyuan")
+	do("records", chromedp.Navigate(base+"/volunteer"), chromedp.WaitVisible(chromedp.ID("vol-records")))
+	if h := text("#vol-hours"); !strings.HasPrefix(h, "1.5") {
+		t.Errorf("hours served %q, want 1.5", h)
+	}
+	if b := text(".timebank-balance"); !strings.HasPrefix(b, "1.5") {
+		t.Errorf("time-bank balance %q, want 1.5 (elderly care deposits 1:1)", b)
+	}
+	do("certificate", chromedp.Click(chromedp.ID("vol-cert-submit")), chromedp.WaitVisible(chromedp.CSS(".cert-code")))
+	shot("volunteer-certificate-resident")
+	code := text(".cert-code")
+	hrefAttr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#vol-certificates a"), "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	href := hrefAttr.Value
+	pdf, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(`+"`"+href+"`"+`).then(r => r.headers.get('content-type') + ' ' + r.status + ' ')
+		.then(h => h)`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(pdf, "application/pdf 200") {
+		t.Errorf("certificate download: %q %v", pdf, err)
+	}
+	head, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(`+"`"+href+"`"+`).then(r => r.arrayBuffer())
+		.then(b => String.fromCharCode(...new Uint8Array(b.slice(0, 5))))`, chromedp.EvalAwaitPromise))
+	if err != nil || head != "%PDF-" {
+		t.Errorf("certificate body starts %q %v", head, err)
+	}
+
+	// 6. Anyone checks the code; a tampered code does not verify.
+	do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
+	signedIn = false
+	do("verify", chromedp.Navigate(base+"/verify"), chromedp.SendKeys(chromedp.ID("verify-code"), code),
+		chromedp.Click(chromedp.ID("verify-submit")), chromedp.WaitVisible(chromedp.ID("verify-result")))
+	if h := text("#verify-hours"); !strings.HasPrefix(h, "1.5") {
+		t.Errorf("verified hours %q", h)
+	}
+	shot("volunteer-verify-anonymous")
+	tampered := []byte(code)
+	if tampered[0] == 'A' {
+		tampered[0] = 'B'
+	} else {
+		tampered[0] = 'A'
+	}
+	do("verify tampered", chromedp.Navigate(base+"/verify?code="+string(tampered)), chromedp.WaitVisible(chromedp.ID("verify-failed")))
+	shot("volunteer-verify-tampered")
+}

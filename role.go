@@ -103,6 +103,16 @@ const (
 	ActionReferralAnswer Action = "referral.answer"   // accept or refuse a referral (the receiving org or worker)
 	ActionWorkLog        Action = "worklog.write"     // record social-work service (social_worker: their own)
 	ActionWorkSupervise  Action = "worklog.supervise" // read workers' service records, record supervision
+	// Volunteer service, time bank, workforce and training (issue 17).
+	ActionVolunteerRead     Action = "volunteer.read"     // the volunteer register, teams, records (resident: their own)
+	ActionVolunteerWrite    Action = "volunteer.write"    // register volunteers, keep teams, issue certificates
+	ActionVolunteerJoin     Action = "volunteer.join"     // register oneself, sign up, check in and out by scanning
+	ActionOpportunityManage Action = "opportunity.manage" // publish opportunities, check in/out, confirm and correct hours (org_member: their org's)
+	ActionTimeBankRead      Action = "timebank.read"      // time-bank accounts and ledgers (resident: their own and family's)
+	ActionTimeBankWrite     Action = "timebank.write"     // withdraw and transfer (resident: from their own account), family
+	ActionTimeBankPolicy    Action = "timebank.policy"    // set a county's eligible services and yearly cap
+	ActionWorkforceRead     Action = "workforce.read"     // the workforce register, retention, training, continuing education
+	ActionWorkforceWrite    Action = "workforce.write"    // keep the workforce register, courses and attendance
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -117,7 +127,9 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionCareRead, ActionCareWrite, ActionCareVisit, ActionCareReport, ActionCareAlert, ActionCareDuty,
 	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
 	ActionWorkLog, ActionWorkSupervise,
-	ActionRequestSupplement, ActionDeliveryManage}
+	ActionRequestSupplement, ActionDeliveryManage,
+	ActionVolunteerRead, ActionVolunteerWrite, ActionVolunteerJoin, ActionOpportunityManage,
+	ActionTimeBankRead, ActionTimeBankWrite, ActionTimeBankPolicy, ActionWorkforceRead, ActionWorkforceWrite}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -133,6 +145,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
 		ActionRequestSupplement: {own: true}, ActionCareReport: {},
+		ActionVolunteerRead: {own: true}, ActionVolunteerJoin: {own: true},
+		ActionTimeBankRead: {own: true}, ActionTimeBankWrite: {own: true},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -145,6 +159,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionFacilityRead: {}, ActionFacilityWrite: {}, ActionRequestSupplement: {},
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
+		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {},
+		ActionTimeBankRead: {}, ActionTimeBankWrite: {}, ActionWorkforceRead: {}, ActionWorkforceWrite: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
@@ -156,6 +172,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCareDuty: {}, ActionCaseRead: {}, ActionCaseApprove: {}, ActionCaseBreakGlass: {},
 		ActionWorkSupervise: {},
+		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {},
+		ActionTimeBankRead: {}, ActionTimeBankPolicy: {}, ActionWorkforceRead: {}, ActionWorkforceWrite: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
@@ -171,6 +189,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionOrgRead: {}, ActionOrgWrite: {own: true}, ActionWorkerRead: {},
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionBidSubmit: {}, ActionActivityRecord: {},
 		ActionCareReport: {}, ActionReferralAnswer: {},
+		ActionVolunteerRead: {}, ActionOpportunityManage: {own: true},
 	},
 	RoleSocialWorker: {
 		ActionOrgRead: {}, ActionWorkerRead: {}, ActionWorkerWrite: {own: true},
@@ -178,6 +197,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionCareRead: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
 		ActionWorkLog: {own: true}, ActionWorkSupervise: {},
+		ActionVolunteerRead: {}, ActionWorkforceRead: {},
 	},
 	RolePropertyStaff: {ActionCareReport: {}},
 }

@@ -33,7 +33,7 @@ func (c *movableClock) Add(d time.Duration) { c.offset.Add(int64(d)) }
 func startLinkageServer(t *testing.T, dsn string, clock *movableClock) (string, *Main) {
 	t.Helper()
 	cfg := config.Default()
-	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
+	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard, LinkageNow: clock.Now}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)

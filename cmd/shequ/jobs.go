@@ -22,7 +22,12 @@ func (m *Main) registerJobs() {
 	// Sessions whose cookies never come back, deleted hourly.
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
+	// Signed checkpoints of the audit trail (audit_seal.go).
+	m.registerAuditJobs()
 	m.registerNotifyJobs()
+	// Changes published for the other servers, kept a day (changefeed.go).
+	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
+	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
 	registerCareJobs(s)
 }
 

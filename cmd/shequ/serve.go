@@ -9,6 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
 	"time"
 
 	"shequ"
@@ -38,6 +42,10 @@ type Main struct {
 	// this code only: a hook for tests (the county alone loads in a
 	// second, the country in a quarter of a minute).
 	DemoPrefix string
+	// KeyPoll and KeyHeartbeat, if set, are how often the key file is
+	// checked for a change and the key registry told which keys this
+	// server holds (keywatch.go; 2 s and 5 s by default): hooks for tests.
+	KeyPoll, KeyHeartbeat time.Duration
 	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
@@ -111,6 +119,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.care.Now = now
 			},
+			Volunteers: s.volunteers, TimeBank: s.volunteers, Workforce: s.workforce,
+			VolunteerClock: func(now func() time.Time) { s.volunteers.Now, s.workforce.Now = now, now },
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -121,6 +131,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	started := time.Now()
+	// The engines load what is committed now; the changes published by
+	// other servers from here on are applied on top (services_feed.go).
+	if err := s.feed.Mark(ctx); err != nil {
+		return err
+	}
 	if err := s.coverage.Load(ctx); err != nil {
 		return fmt.Errorf("load coverage: %w", err)
 	}
@@ -133,7 +148,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
-	go m.snapshots(bgctx, 6*time.Hour)
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { defer bg.Done(); m.snapshots(bgctx, 6*time.Hour) }()
+	go func() { defer bg.Done(); s.feed.Run(bgctx) }()
+	go func() { bg.Wait(); close(m.bg) }()
 	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
 	if err != nil {
 		return err
@@ -169,6 +188,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Locations:       s.locations,
 		Coverage:        s.coverage,
 		Care:            s.care,
+		Volunteers:      s.volunteers,
+		TimeBank:        s.volunteers,
+		Workforce:       s.workforce,
 		MapTiles:        m.Config.MapTiles,
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
@@ -189,11 +211,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := m.startOps(h); err != nil {
-		return err
-	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	// Issue 14: the metrics listener and the key watcher (serve_ops.go).
+	if err := m.startOps(h); err != nil {
+		return err
 	}
 	// All four timeouts: slow clients must not hold connections forever.
 	m.http = &http.Server{
@@ -216,7 +239,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // snapshots records this month's indicator figures for the trend lines now
 // and every interval: the last record of a month stands for that month.
 func (m *Main) snapshots(ctx context.Context, interval time.Duration) {
-	defer close(m.bg)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -350,6 +372,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
+	// SIGHUP reads the key file again (after `shequ keys rotate` on
+	// another machine, once the file is copied here).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer func() {
+		signal.Stop(hup)
+		close(hup)
+	}()
+	go func() {
+		for range hup {
+			m.ReloadKeys()
+		}
+	}()
 	fmt.Fprintln(e.stdout, e.loc.T("cli.serve.listening", map[string]any{"URL": "http://" + m.Addr()}))
 	select {
 	case <-ctx.Done():

@@ -95,11 +95,21 @@ func withServices(ctx context.Context, e *env, name string, args []string, nargs
 		fmt.Fprintln(e.stderr, e.loc.T("cli."+name+".usage"))
 		return errUsage
 	}
-	s, err := openServices(ctx, e.getenv, cfg, migrateIfEmpty, newLogger(e.stderr, cfg))
+	log := newLogger(e.stderr, cfg)
+	s, err := openServices(ctx, e.getenv, cfg, migrateIfEmpty, log)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	// A command that may seal personal data holds keys like a server
+	// (keywatch.go); `shequ keys` changes them and is no holder.
+	if name != "keys" {
+		w, err := startKeyWatch(s, log, "shequ "+name, 0, 0)
+		if err != nil {
+			return err
+		}
+		defer w.close()
+	}
 	return fn(cliContext(ctx), s, fs)
 }
 

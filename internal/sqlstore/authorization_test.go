@@ -375,14 +375,13 @@ var authzOps = []authzOp{
 		},
 	},
 	{
-		// Searched by name within the object's community; then the whole
-		// list, which must show nothing beyond the actor's reach.
+		// The whole list, which must show nothing beyond the actor's reach,
+		// and the object's community listed.
 		name: "resident.list", action: shequ.ActionResidentRead, cols: ownPeerOut,
 		want: perRole{"AHH", "AAH", "FFF", "FFF", "FFF", "AAH", "FFF", "FFF", "FFF"},
 		run: func(c *authzCase) error {
 			want := c.fx.residentFor(c.t, c.col, false)
-			rs, _, err := c.fx.res.FindResidents(c.ctx, shequ.ResidentFilter{Community: want.Community,
-				Query: want.Name, Limit: 500})
+			rs, _, err := c.fx.res.FindResidents(c.ctx, shequ.ResidentFilter{Community: want.Community, Limit: 500})
 			if err != nil {
 				return err
 			}
@@ -405,9 +404,9 @@ var authzOps = []authzOp{
 		},
 	},
 	{
-		// A match on a whole ID number confirms it: the search needs the
-		// permission to reveal, not only to read (secdata), and still
-		// finds nothing beyond the actor's reach.
+		// Searched by exact ID number within the object's community: a match
+		// confirms a whole number, so only a reader who may reveal may search
+		// (issue 14: a refused reveal must not be had by guessing).
 		name: "resident.search_id", action: shequ.ActionResidentReveal, cols: ownPeerOut,
 		want: perRole{"FFF", "AAH", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"},
 		run: func(c *authzCase) error {

@@ -96,6 +96,11 @@ type Config struct {
 	// Care keeps the 三留守 register, reports and alerts, cases and
 	// social-work records (issue 16); nil answers 503.
 	Care shequ.CareService
+	// Volunteers, TimeBank and Workforce keep volunteer service, the time
+	// bank and the community workforce (issue 17); nil answers 503.
+	Volunteers shequ.VolunteerService
+	TimeBank   shequ.TimeBankService
+	Workforce  shequ.WorkforceService
 	// MapTiles is the tile URL template of the map pages, "" none (the
 	// default: deployments are often offline); MapTilesOrigin its scheme
 	// and host, allowed as an image source.

@@ -20,11 +20,21 @@ import (
 // page missing here, and for a page name a handler renders that is not
 // here, so that a new page cannot skip the test.
 var templateData = map[string]any{
-	"account":               &accountPage{},
 	"account_notifications": &channelsPage{},
 	"deliveries":            &deliveriesPage{},
 	"service_preview":       &previewPage{},
+	"account":               &accountPage{},
 	"audit":                 &auditPage{},
+	"care_alert":            &careAlertPage{},
+	"care_alerts":           &careAlertsPage{},
+	"care_case":             &careCasePage{},
+	"care_case_form":        &careCaseFormPage{},
+	"care_cases":            &careCasesPage{},
+	"care_glass":            &careGlassPage{},
+	"care_person":           &carePersonShowView{}, // the care register's show page with its extra part
+	"care_referrals":        &careReferralsPage{},
+	"care_report":           &careReportPage{},
+	"care_track":            &careTrackPage{},
 	"coverage":              &coveragePage{},
 	"coverage_map":          &mapPage{},
 	"delegation":            &delegationPage{},
@@ -66,6 +76,14 @@ var templateData = map[string]any{
 	"targets":               &targetsPage{},
 	"track":                 &trackPage{},
 	"users":                 &usersPage{},
+}
+
+// carePersonShowView is the care register's show page as its handler
+// gives it: a registerShowPage whose Extra is a *carePersonExtra (the
+// field shadows the embedded one, so that the filled view fills it).
+type carePersonShowView struct {
+	registerShowPage
+	Extra *carePersonExtra
 }
 
 // templateFragments are the partials handlers render alone (htmx swaps),

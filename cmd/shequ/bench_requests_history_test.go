@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"shequ"
+	"shequ/internal/auditseal"
 	"shequ/internal/sqlstore"
 )
 
@@ -53,6 +54,12 @@ func TestBenchPath(t *testing.T) {
 func historied(t *testing.T, dsn string, generated, submitted int) {
 	t.Helper()
 	db := openTestDB(t, dsn)
+	// The server keyed the chain with this installation's audit key.
+	ak, err := auditseal.Load(filepath.Join(dataDir(t), auditseal.KeyFileName), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetAuditKey(ak.HMACKey(), ak.ID())
 	ctx := context.Background()
 	src := sqlstore.NewIndicatorSource(db)
 	events, err := src.CountRows(ctx, "request_events")

@@ -89,11 +89,21 @@ func benchRequestsPrepare(ctx context.Context, e *env, dsn string, f benchReqFla
 	// Fresh planner statistics before measuring (PostgreSQL; nothing on
 	// SQLite), whether the rows were just written or are reused.
 	defer func() {
-		if err == nil {
-			err = src.Analyze(ctx, "service_requests")
+		for _, t := range []string{"service_requests", "request_events", "audit_log"} {
+			if err == nil {
+				err = src.Analyze(ctx, t)
+			}
 		}
 	}()
 	if len(done) > 0 {
+		// Requests generated before they had a history (each has at
+		// least its submission event) would time the easy workload.
+		if events, err := src.CountRows(ctx, "request_events"); err != nil {
+			return err
+		} else if events < done[0].Written {
+			return shequ.Errorf(shequ.EConflict, "cli.bench.requests.no_history",
+				"The synthetic requests in this database were generated without their events and audit records; use a fresh database.")
+		}
 		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.reused", map[string]any{"Requests": done[0].Written}))
 		return nil
 	}
@@ -125,8 +135,10 @@ func benchRequestsPrepare(ctx context.Context, e *env, dsn string, f benchReqFla
 }
 
 // generateRequests writes f.requests synthetic requests spread evenly over
-// comms, their per-state counts and their indicator counts. The rows hold no personal data (no
-// resident, numbered descriptions).
+// comms, their timelines and audit records (one event and one record per
+// state each went through), their per-state counts and their indicator
+// counts. The rows hold no personal data (no resident, numbered
+// descriptions).
 //
 // The rows are written in creation order, over the last three years, so
 // that every index of the table grows at its end or at a few points (one per
@@ -145,6 +157,10 @@ func generateRequests(ctx context.Context, e *env, src *sqlstore.IndicatorSource
 	step := span / time.Duration(max(f.requests, 1))
 	bar := newProgress(e.stderr, e.loc.T("cli.bench.requests.generating"), e.loc.T("cli.import.rows"), int64(f.requests), f.quiet)
 	w := &writer{src: src, table: "service_requests", cols: benchRequestColumns, bar: bar}
+	// Each request's timeline and audit records (bench_requests_history.go),
+	// the events written right after the requests they refer to.
+	hist := newBenchHistory(src)
+	w.follow = hist.events
 	counts := map[[2]string]int{}
 	// The indicator counts of the rows (request_indicator_counts), as the
 	// store keeps them for real requests; weekends alone are the calendar.
@@ -184,15 +200,40 @@ func generateRequests(ctx context.Context, e *env, src *sqlstore.IndicatorSource
 		tally.Rating = rating
 		tallies[tally]++
 		id := uuid.Must(uuid.NewV7()).String()
-		err := w.add(ctx, id, fmt.Sprintf("%s-BENCH-%09d", f.county, i+1), fmt.Sprintf("%08x%032x", created.Unix(), i+1),
+		// The last state was reached at completion, or for a request
+		// still open or refused some time after filing (within a day
+		// for the states right after submission, up to ten for the
+		// others), never after now.
+		end := created
+		switch {
+		case completed != nil:
+			end = completed.(time.Time)
+		case state == shequ.RequestSubmitted:
+		case state == shequ.RequestAccepted || state == shequ.RequestRefused:
+			end = created.Add(time.Duration(r.Int64N(int64(24 * time.Hour))))
+		default:
+			end = created.Add(time.Duration(r.Int64N(int64(10 * 24 * time.Hour))))
+		}
+		if end.After(now) {
+			end = now
+		}
+		path := benchPath(state, rating > 0, r.IntN(10) == 0, r.IntN(20) == 0)
+		updated, err := hist.add(ctx, r, id, c, channel, path, created, end)
+		if err != nil {
+			return err
+		}
+		err = w.add(ctx, id, fmt.Sprintf("%s-BENCH-%09d", f.county, i+1), fmt.Sprintf("%08x%032x", created.Unix(), i+1),
 			benchItemCode, c, nil, nil, string(channel),
 			fmt.Sprintf("合成办件%09d", i+1), `{"contact_name":["合成"]}`, nil, nil, "", string(state), "县民政局",
-			nil, nil, "", "", "[]", "[]", "", "", rating, "", due, nil, completed, days, created, created)
+			nil, nil, "", "", "[]", "[]", "", "", rating, "", due, nil, completed, days, created, updated)
 		if err != nil {
 			return err
 		}
 	}
-	if err := w.flush(ctx); err != nil {
+	if err := w.flush(ctx); err != nil { // and the events after them
+		return err
+	}
+	if err := hist.flush(ctx); err != nil {
 		return err
 	}
 	bar.Done()

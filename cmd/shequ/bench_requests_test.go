@@ -108,6 +108,7 @@ func TestBenchRequestsSQLite(t *testing.T) {
 		t.Errorf("%d stored requests, want at least %d", n, want)
 	}
 	tallied(t, db)
+	historied(t, db, 3000, storedRequests(t, db)-3000)
 	_, errs = benchRequestsShort(t, db, "-submit", "100")
 	if !strings.Contains(errs, "Reusing the synthetic requests") {
 		t.Errorf("second run did not reuse the requests:\n%s", errs)
@@ -141,6 +142,7 @@ func TestBenchRequestsPostgres(t *testing.T) {
 		t.Errorf("%d stored requests on PostgreSQL, want at least %d", n, want)
 	}
 	tallied(t, pg)
+	historied(t, pg, 3000, storedRequests(t, pg)-3000)
 }
 
 func TestBenchRequestsUsage(t *testing.T) {

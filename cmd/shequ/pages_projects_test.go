@@ -74,8 +74,14 @@ func TestProjectListPages(t *testing.T) {
 		if code, html := official.page("/projects?status=closed"); code != http.StatusOK || strings.Contains(html, `href="/projects/`+id+`"`) {
 			t.Errorf("closed projects: %d\n%s", code, html)
 		}
-		if code, html := anonymous.page("/public/projects"); code != http.StatusOK || !strings.Contains(html, `action="/public/projects"`) {
-			t.Errorf("/public/projects: %d\n%s", code, html)
+		// The public list, as anyone and as the official, hides the
+		// project under review (only projects open for bids and later are
+		// public).
+		for name, c := range map[string]apiClient{"anonymous": anonymous, "official": official} {
+			if code, html := c.page("/public/projects"); code != http.StatusOK || !strings.Contains(html, `action="/public/projects"`) ||
+				strings.Contains(html, id) {
+				t.Errorf("/public/projects as %s (must not show the project under review %s): %d\n%s", name, id, code, html)
+			}
 		}
 	})
 }

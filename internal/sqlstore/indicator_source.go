@@ -322,9 +322,31 @@ func (s *IndicatorSource) GroupByStats(ctx context.Context, prefix string, t she
 
 // bulkTables are the tables BulkInsert may write, for synthetic benchmark
 // data: the registers (`shequ bench gen`) and the requests with their
-// per-state counts (`shequ bench requests`).
+// timelines and per-state counts (`shequ bench requests`).
 var bulkTables = []string{"social_orgs", "social_org_serves", "social_workers", "social_worker_serves",
-	"service_requests", "request_state_counts", "request_indicator_counts"}
+	"service_requests", "request_events", "request_state_counts", "request_indicator_counts"}
+
+// BulkAudit appends records to the audit trail in one transaction, the way
+// every service's writes are chained (appendAudits: the head advanced once,
+// each hash chained to the one before, the head's hash set), for the
+// synthetic history of `shequ bench requests`. Each record keeps its Time
+// (stored to the microsecond) and gets an ID when it has none; the trail
+// verifies afterwards like one written by the services.
+func (s *IndicatorSource) BulkAudit(ctx context.Context, records []*shequ.AuditRecord) error {
+	now := s.db.now()
+	for _, r := range records {
+		if r.Action == "" || r.Result == "" {
+			return shequ.Wrap(fmt.Errorf("audit record without action or result"), "bulk audit")
+		}
+		if r.ID == "" {
+			r.ID = newUUID7()
+		}
+		r.Time = storedTime(r.Time, now)
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		return s.db.appendAudits(ctx, tx, records)
+	})
+}
 
 // BulkInsert writes rows into one of the registers' tables as fast as the
 // engine allows, for synthetic benchmark data (`shequ bench gen`): COPY on
@@ -401,7 +423,7 @@ func (s *IndicatorSource) BulkInsert(ctx context.Context, table string, cols []s
 // tables SQLite prepares every query with bound values in an indexed
 // condition again at each run.
 func (s *IndicatorSource) Analyze(ctx context.Context, table string) error {
-	if !slices.Contains(bulkTables, table) {
+	if !slices.Contains(bulkTables, table) && !slices.Contains(requestTables, table) {
 		return shequ.Wrap(fmt.Errorf("table %q", table), "analyze")
 	}
 	if s.db.dialect != postgresDialect {
@@ -445,7 +467,7 @@ func (s *IndicatorSource) SettleRequests(ctx context.Context) error {
 
 // CountRows returns the number of rows of one of the registers' tables.
 func (s *IndicatorSource) CountRows(ctx context.Context, table string) (int, error) {
-	if !slices.Contains(bulkTables, table) {
+	if !slices.Contains(bulkTables, table) && !slices.Contains(requestTables, table) {
 		return 0, shequ.Wrap(fmt.Errorf("table %q", table), "count rows")
 	}
 	var n int

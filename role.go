@@ -84,6 +84,20 @@ const (
 	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
 	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
 	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
+	// 物业服务监管 (issue 15).
+	ActionPropertyRead        Action = "property.read"        // see estates, companies, contracts, committees, inspections, meetings (property staff: their company's)
+	ActionPropertyWrite       Action = "property.write"       // keep estates, contracts, owners' committees (submit), the community's committee
+	ActionPropertySupervise   Action = "property.supervise"   // companies and their staff, filing, credit records, black list, appeals, settings
+	ActionInspectionRecord    Action = "inspection.record"    // inspect estates, verify rectifications
+	ActionMeetingRecord       Action = "meeting.record"       // record joint meetings, complete resolutions
+	ActionRectificationReport Action = "rectification.report" // report a rectification done (property staff: their company's)
+	ActionComplaintSubmit     Action = "complaint.submit"     // file a complaint (resident: their own; also confirm or dispute it)
+	ActionComplaintRead       Action = "complaint.read"       // see complaints (resident: their own; property staff: their company's)
+	ActionComplaintHandle     Action = "complaint.handle"     // accept, ask for more, forward, close complaints
+	ActionComplaintAnswer     Action = "complaint.answer"     // answer a complaint (property staff: their company's)
+	ActionComplaintDecide     Action = "complaint.decide"     // decide escalated complaints
+	ActionPropertyRate        Action = "property.rate"        // rate the estate (resident: their household's)
+	ActionCreditAppeal        Action = "credit.appeal"        // appeal a credit record (property staff: their company's)
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -94,7 +108,10 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionBidSubmit, ActionReviewScore, ActionActivityRecord, ActionEvaluate,
 	ActionServiceManage, ActionRequestSubmit, ActionRequestRead, ActionRequestHandle, ActionRequestRate,
 	ActionDelegationRead, ActionDelegationWrite,
-	ActionFacilityRead, ActionFacilityWrite}
+	ActionFacilityRead, ActionFacilityWrite,
+	ActionPropertyRead, ActionPropertyWrite, ActionPropertySupervise, ActionInspectionRecord, ActionMeetingRecord,
+	ActionRectificationReport, ActionComplaintSubmit, ActionComplaintRead, ActionComplaintHandle, ActionComplaintAnswer,
+	ActionComplaintDecide, ActionPropertyRate, ActionCreditAppeal}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -109,6 +126,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead:     {}, ActionNeedRaise: {}, ActionProjectRead: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
+		ActionPropertyRead: {}, ActionComplaintSubmit: {own: true}, ActionComplaintRead: {own: true},
+		ActionPropertyRate: {own: true},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -119,6 +138,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionDelegationRead: {}, ActionDelegationWrite: {},
 		ActionFacilityRead: {}, ActionFacilityWrite: {},
+		ActionPropertyRead: {}, ActionPropertyWrite: {}, ActionInspectionRecord: {}, ActionMeetingRecord: {},
+		ActionComplaintSubmit: {}, ActionComplaintRead: {}, ActionComplaintHandle: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
@@ -127,6 +148,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead: {}, ActionNeedManage: {}, ActionProjectRead: {}, ActionProjectApprove: {},
 		ActionReviewScore: {}, ActionEvaluate: {},
 		ActionServiceManage: {}, ActionRequestRead: {}, ActionRequestHandle: {},
+		ActionPropertyRead: {}, ActionPropertyWrite: {}, ActionPropertySupervise: {},
+		ActionComplaintRead: {}, ActionComplaintDecide: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
@@ -145,7 +168,10 @@ var permissions = map[Role]map[Action]grant{
 		ActionOrgRead: {}, ActionWorkerRead: {}, ActionWorkerWrite: {own: true},
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionReviewScore: {}, ActionActivityRecord: {},
 	},
-	RolePropertyStaff: {},
+	RolePropertyStaff: {
+		ActionPropertyRead: {own: true}, ActionRectificationReport: {own: true}, ActionComplaintRead: {own: true},
+		ActionComplaintAnswer: {own: true}, ActionCreditAppeal: {own: true},
+	},
 }
 
 // Actor is who makes a request: an account with its role and scope.

@@ -91,10 +91,11 @@ func validID(id string) bool {
 	return err == nil
 }
 
-// change is one write transaction of the chain: what it adds to the
-// timeline and to notifications, flushed before the audit record.
+// change is one write transaction of the chain (and of the property
+// module): what it adds to the timeline and to notifications, flushed
+// before the audit record.
 type change struct {
-	s      *LinkageService
+	db     *DB
 	ctx    context.Context
 	tx     *sql.Tx
 	now    time.Time
@@ -134,7 +135,7 @@ func (c *change) notify(userIDs []string, kind, objType, objID, subject string) 
 
 // flush writes the events and notifications of the change.
 func (c *change) flush() error {
-	db := c.s.db
+	db := c.db
 	for _, e := range c.events {
 		_, err := c.tx.ExecContext(c.ctx, db.rebind(`INSERT INTO timeline_events (id, object_type, object_id, division,
 			actor_id, actor_name, action, from_state, to_state, note, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -176,7 +177,7 @@ func (s *LinkageService) write(ctx context.Context, action, objType string, fn f
 	var community string
 	defer s.db.notesGen.Add(1) // after the commit: counts read during it are stale
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		c := &change{s: s, ctx: ctx, tx: tx, now: s.now()}
+		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
 		id, comm, err := fn(c)
 		if err != nil {
 			return err
@@ -230,23 +231,7 @@ func (s *LinkageService) Timeline(ctx context.Context, objectType, id string) ([
 	default:
 		return nil, shequ.ErrNotFound
 	}
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT id, object_type, object_id, division, actor_id,
-		actor_name, action, from_state, to_state, note, time FROM timeline_events
-		WHERE object_type = ? AND object_id = ? ORDER BY time, id`), objectType, id)
-	if err != nil {
-		return nil, translateError(err, "read timeline")
-	}
-	defer rows.Close()
-	var out []*shequ.TimelineEvent
-	for rows.Next() {
-		e := &shequ.TimelineEvent{}
-		if err := rows.Scan(&e.ID, &e.ObjectType, &e.ObjectID, &e.Division, &e.ActorID, &e.ActorName, &e.Action,
-			&e.From, &e.To, &e.Note, scanTime(&e.Time)); err != nil {
-			return nil, translateError(err, "read timeline")
-		}
-		out = append(out, e)
-	}
-	return out, translateError(rows.Err(), "read timeline")
+	return readTimeline(ctx, s.db, objectType, id)
 }
 
 // FindNotifications implements shequ.LinkageService.

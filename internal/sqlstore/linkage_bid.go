@@ -371,7 +371,7 @@ func (s *LinkageService) SubmitReview(ctx context.Context, r *shequ.Review) erro
 		} else if err != nil {
 			return "", "", err
 		} else if bad {
-			conflict = &change{s: s, ctx: ctx, now: c.now}
+			conflict = &change{db: s.db, ctx: ctx, now: c.now}
 			conflict.event(objBid, bids[0].ID, p.Community, "review.conflict_of_interest", "", "", me)
 			return "", "", refuse(shequ.Errorf(shequ.EConflict, "review.conflict", "You are tied to this organization and cannot score its bid."),
 				auditReview, objBid, bids[0].ID, p.Community)

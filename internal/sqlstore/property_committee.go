@@ -304,7 +304,7 @@ func (s *PropertyService) FindCommittees(ctx context.Context, estateID, division
 		}
 		return s.loadCommittees(ctx, s.db.db, `c.estate_id = ?`, estateID)
 	}
-	if err := authorizeResident(ctx, shequ.ActionPropertyRead, nil); err != nil {
+	if err := s.guard(ctx, shequ.ActionPropertyRead, auditCommitteeRead, shequ.ObjCommittee, ""); err != nil {
 		return nil, err
 	}
 	a := shequ.ActorFrom(ctx)
@@ -372,7 +372,7 @@ func (s *PropertyService) SetEPMC(ctx context.Context, community string, members
 // FindEPMC implements shequ.CommitteeService.
 func (s *PropertyService) FindEPMC(ctx context.Context, community string) ([]*shequ.EPMCMember, error) {
 	if err := authorizeResident(ctx, shequ.ActionPropertyRead, &shequ.Object{Division: community}); err != nil {
-		return nil, err
+		return nil, s.denied(ctx, err, auditCommitteeRead, "epmc", community, community)
 	}
 	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT id, community, name, unit, post, created_at FROM epmc_members
 		WHERE community = ? ORDER BY position`), community)

@@ -218,7 +218,7 @@ const maxCompanyList = 5000
 // FindCompanies implements shequ.CompanyService: the companies supervised
 // at, below or above the division (property staff: their own), by name.
 func (s *PropertyService) FindCompanies(ctx context.Context, f shequ.CompanyFilter) ([]*shequ.PropertyCompany, int, error) {
-	if err := authorizeResident(ctx, shequ.ActionPropertyRead, nil); err != nil {
+	if err := s.guard(ctx, shequ.ActionPropertyRead, auditCompanyRead, shequ.ObjCompany, ""); err != nil {
 		return nil, 0, err
 	}
 	prefix, ok, err := scopePrefix(shequ.ActorFrom(ctx), f.Division)

@@ -108,7 +108,8 @@ func (s *PropertyService) FileComplaint(ctx context.Context, in *shequ.Complaint
 					"Your account is not linked to a resident record; ask your community."))
 			}
 			if !e.InCommunity(community) {
-				return "", "", fieldError("estate_id", "complaint.estate.elsewhere", "Pick an estate of your community.")
+				// Beyond the resident's community: as if it did not exist.
+				return "", "", refuse(shequ.ErrNotFound, auditComplaintFile, shequ.ObjEstate, e.ID, community)
 			}
 			if err := authorizeResident(ctx, shequ.ActionComplaintSubmit, &shequ.Object{Division: community, OwnerID: a.UserID}); err != nil {
 				return "", "", refuse(err, auditComplaintFile, shequ.ObjComplaint, comp.ID, community)
@@ -206,7 +207,7 @@ func (s *PropertyService) FindComplaintByID(ctx context.Context, id string) (*sh
 // FindComplaints implements shequ.ComplaintService: by due date (a
 // resident: their own; property staff: those forwarded to their company).
 func (s *PropertyService) FindComplaints(ctx context.Context, f shequ.ComplaintFilter) ([]*shequ.Complaint, int, error) {
-	if err := authorizeResident(ctx, shequ.ActionComplaintRead, nil); err != nil {
+	if err := s.guard(ctx, shequ.ActionComplaintRead, auditComplaintRead, shequ.ObjComplaint, ""); err != nil {
 		return nil, 0, err
 	}
 	a := shequ.ActorFrom(ctx)

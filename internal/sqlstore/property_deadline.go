@@ -43,7 +43,7 @@ const maxAlertRows = 2000
 // staff: their company's contracts, orders, resolutions and complaints),
 // soonest first. Residents get none.
 func (s *PropertyService) Alerts(ctx context.Context, division string) ([]*shequ.PropertyAlert, error) {
-	if err := authorizeResident(ctx, shequ.ActionPropertyRead, nil); err != nil {
+	if err := s.guard(ctx, shequ.ActionPropertyRead, auditPropertyAlert, "property", ""); err != nil {
 		return nil, err
 	}
 	a := shequ.ActorFrom(ctx)

@@ -207,7 +207,7 @@ func (s *PropertyService) FindEstateByID(ctx context.Context, id string) (*shequ
 
 // FindEstates implements shequ.EstateService: by community, then name.
 func (s *PropertyService) FindEstates(ctx context.Context, f shequ.EstateFilter) ([]*shequ.Estate, int, error) {
-	if err := authorizeResident(ctx, shequ.ActionPropertyRead, nil); err != nil {
+	if err := s.guard(ctx, shequ.ActionPropertyRead, auditEstateRead, shequ.ObjEstate, ""); err != nil {
 		return nil, 0, err
 	}
 	prefix, ok, err := scopePrefix(shequ.ActorFrom(ctx), f.Division)

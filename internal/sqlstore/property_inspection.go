@@ -328,7 +328,7 @@ func (s *PropertyService) FindRectificationByID(ctx context.Context, id string) 
 // FindRectifications implements shequ.InspectionService: in the actor's
 // scope (property staff: their company's), by due date.
 func (s *PropertyService) FindRectifications(ctx context.Context, f shequ.RectificationFilter) ([]*shequ.Rectification, int, error) {
-	if err := authorizeResident(ctx, shequ.ActionPropertyRead, nil); err != nil {
+	if err := s.guard(ctx, shequ.ActionPropertyRead, auditRectificationRead, shequ.ObjRectification, ""); err != nil {
 		return nil, 0, err
 	}
 	prefix, ok, err := scopePrefix(shequ.ActorFrom(ctx), f.Division)

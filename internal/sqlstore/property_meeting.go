@@ -277,7 +277,7 @@ func (s *PropertyService) FindMeetingByID(ctx context.Context, id string) (*sheq
 // FindMeetings implements shequ.MeetingService: newest first (property
 // staff: the meetings with their company's resolutions).
 func (s *PropertyService) FindMeetings(ctx context.Context, division string, offset, limit int) ([]*shequ.JointMeeting, int, error) {
-	if err := authorizeResident(ctx, shequ.ActionPropertyRead, nil); err != nil {
+	if err := s.guard(ctx, shequ.ActionPropertyRead, auditMeetingRead, shequ.ObjMeeting, ""); err != nil {
 		return nil, 0, err
 	}
 	prefix, ok, err := scopePrefix(shequ.ActorFrom(ctx), division)
@@ -318,7 +318,7 @@ func (s *PropertyService) FindMeetings(ctx context.Context, division string, off
 
 // FindResolutions implements shequ.MeetingService: by due date.
 func (s *PropertyService) FindResolutions(ctx context.Context, f shequ.ResolutionFilter) ([]*shequ.Resolution, int, error) {
-	if err := authorizeResident(ctx, shequ.ActionPropertyRead, nil); err != nil {
+	if err := s.guard(ctx, shequ.ActionPropertyRead, auditMeetingRead, shequ.ObjMeeting, ""); err != nil {
 		return nil, 0, err
 	}
 	prefix, ok, err := scopePrefix(shequ.ActorFrom(ctx), f.Division)

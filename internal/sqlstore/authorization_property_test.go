@@ -148,7 +148,7 @@ func (fx *authzFixture) recordedMeeting(t *testing.T, p *propAuthz, col string) 
 	now := shequ.DateOf(p.s.now())
 	c := p.companies[col]
 	m := &shequ.JointMeeting{Community: communityOfCol(col), Day: now, Agenda: "物业服务问题", Minutes: "形成一项决议。",
-		Parties: []shequ.MeetingParty{{Kind: shequ.PartyRC, Name: "居委会"}, {Kind: shequ.PartyCompany, Name: c.Name, CompanyID: c.ID}},
+		Parties:     []shequ.MeetingParty{{Kind: shequ.PartyRC, Name: "居委会"}, {Kind: shequ.PartyCompany, Name: c.Name, CompanyID: c.ID}},
 		Resolutions: []*shequ.Resolution{{Text: "一个月内修复路灯", Owner: shequ.PartyCompany, DueOn: now.AddDate(0, 1, 0)}}}
 	mustDo(t, p.s.RecordMeeting(cliContext(), m))
 	return m

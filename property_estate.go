@@ -98,8 +98,11 @@ func (e *Estate) Validate(now time.Time) error {
 	if !trimText(&e.Address, 0, 200) {
 		fe.Add("address", "estate.address.long", "The address has at most 200 characters.", nil)
 	}
-	if (e.Lat == nil) != (e.Lng == nil) || e.Lat != nil && (math.IsNaN(*e.Lat) || math.IsNaN(*e.Lng) || !InChina(*e.Lat, *e.Lng)) {
-		fe.Add("lat", "facility.location.invalid", "Give both latitude and longitude (WGS-84, within China), or neither.", nil)
+	switch {
+	case (e.Lat == nil) != (e.Lng == nil):
+		fe.Add("lat", "facility.location.pair", "Give both latitude and longitude, or neither.", nil)
+	case e.Lat != nil && (math.IsNaN(*e.Lat) || math.IsNaN(*e.Lng) || !InChina(*e.Lat, *e.Lng)):
+		fe.Add("lat", "location.outside", "The position is not in China (latitude 3–54, longitude 73–136).", nil)
 	}
 	if e.Households < 1 || e.Households > MaxEstateHouseholds {
 		fe.Add("households", "estate.households.invalid", "An estate has 1 to 100000 households.", map[string]any{"Max": MaxEstateHouseholds})

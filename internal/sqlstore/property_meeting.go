@@ -140,7 +140,7 @@ func (s *PropertyService) RecordMeeting(ctx context.Context, m *shequ.JointMeeti
 				continue
 			}
 			if _, err := s.loadCompany(ctx, c.tx, p.CompanyID); err != nil {
-				return "", "", fieldError("parties", "meeting.party.company", "Pick the property company.")
+				return "", "", fieldError("parties", "meeting.party.company.unknown", "No such property company.")
 			}
 			companies = append(companies, p.CompanyID)
 		}
@@ -197,7 +197,7 @@ func (s *PropertyService) RecordMeeting(ctx context.Context, m *shequ.JointMeeti
 					f.ResolutionID).Scan(&community, &status, &meeting)
 			}
 			if err != nil || community != m.Community || meeting == m.ID {
-				return "", "", fieldError("follow_ups", "meeting.follow_up.invalid",
+				return "", "", fieldError("follow_ups", "meeting.follow_up.unknown",
 					"A follow-up names an earlier resolution of the community.")
 			}
 			if _, err := c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO resolution_followups (resolution_id, meeting_id, note)

@@ -55,6 +55,9 @@ type IndicatorStats struct {
 	Linkage LinkageFigures
 	// Services are the request (办件) figures (indicator module "services").
 	Services ServiceStats
+	// Property are the property oversight figures (indicator module
+	// "property").
+	Property PropertyFigures
 }
 
 // Rate returns part/whole, 0 for an empty whole.
@@ -166,7 +169,7 @@ var IndicatorDefs = append([]IndicatorDef{
 	{Key: "svc_satisfaction", Value: func(s *IndicatorStats) float64 { return s.Services.MeanRating() },
 		Unit: "unit.stars", Group: "services"},
 	{Key: "svc_satisfied", Rate: func(s *IndicatorStats) float64 { return s.Services.SatisfiedRate() }, Group: "services"},
-}, linkageDefs()...)
+}, append(linkageDefs(), propertyDefs()...)...)
 
 // IndicatorReport is everything a dashboard shows for one node.
 type IndicatorReport struct {

@@ -118,6 +118,9 @@ type Complaint struct {
 	Answer      string // the company's answer
 	AnsweredAt  *time.Time
 	AnswerLate  bool // answered after its time limit
+	// WasLate: a step of the community, the company or the street ran
+	// past its time limit (the resident's own step does not count).
+	WasLate bool
 	Dispute     string
 	Verdict     Verdict
 	Result      string // the decision or closing note
@@ -132,6 +135,17 @@ type Complaint struct {
 // Overdue reports whether the step in hand is past its time limit at now.
 func (c *Complaint) Overdue(now time.Time) bool {
 	return c.State.Open() && c.PausedAt == nil && now.After(c.DueAt)
+}
+
+// ServiceStep reports whether a step of state s is the community's, the
+// company's or the street's (not the resident's), whose lateness counts
+// against the on-time rate.
+func (s ComplaintState) ServiceStep() bool {
+	switch s {
+	case ComplaintAccepted, ComplaintForwarded, ComplaintEscalatedStreet, ComplaintEscalatedHousing:
+		return true
+	}
+	return false
 }
 
 // StepLimit returns the working days the step of state s has.

@@ -49,6 +49,9 @@ type services struct {
 	facilities *sqlstore.FacilityService
 	locations  *sqlstore.LocationService
 	coverage   *coverage.Engine
+	// property is the property oversight module (物业服务监管); its
+	// complaints count working days on the holiday table too.
+	property *sqlstore.PropertyService
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
@@ -92,7 +95,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		locations:  sqlstore.NewLocationService(db),
 		linkage:    sqlstore.NewLinkageService(db),
 		items:      sqlstore.NewServiceItemService(db),
+		property:   sqlstore.NewPropertyService(db, keys),
 	}
+	s.property.Holidays = s.items
 	// The objection periods count working days on the holiday table of
 	// the database, as the requests' due dates do.
 	s.linkage.Holidays = s.items
@@ -104,7 +109,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)
 	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src),
-		indicator.ServicesModule(s.requests.ServiceCounts))
+		indicator.ServicesModule(s.requests.ServiceCounts), indicator.PropertyModule(s.property))
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so
 	// with EUnavailable, which is not worth a log line.
@@ -114,6 +119,12 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		}
 	}
 	s.orgs.OnChange, s.workers.OnChange, s.linkage.OnChange = refresh, refresh, refresh
+	s.property.OnChange = func(communities ...string) {
+		if err := s.indicators.RefreshModule(context.Background(), "property", communities...); err != nil &&
+			shequ.ErrorCode(err) != shequ.EUnavailable {
+			log.Error("refresh property indicators", "communities", communities, "err", err)
+		}
+	}
 	// Request changes refresh the "services" figures of their communities,
 	// gathered over 200 ms (see coalescer).
 	s.requestChanges = newCoalescer(200*time.Millisecond, func(communities ...string) {

@@ -109,6 +109,7 @@ func (s *PropertyService) calendar(ctx context.Context) (*shequ.Calendar, error)
 // rollback.
 func (s *PropertyService) write(ctx context.Context, action, objType string, fn func(c *change) (id, community string, err error)) error {
 	var community string
+	var graded []string // companies whose credit file changed
 	defer s.db.notesGen.Add(1) // after the commit: counts read during it are stale
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
@@ -117,6 +118,11 @@ func (s *PropertyService) write(ctx context.Context, action, objType string, fn 
 			return err
 		}
 		community = comm
+		for _, e := range c.events {
+			if e.ObjectType == shequ.ObjCompany && (e.Action == auditCreditRecord || e.Action == auditCreditAppealAnswer) {
+				graded = append(graded, e.ObjectID)
+			}
+		}
 		if err := c.flush(); err != nil {
 			return err
 		}
@@ -125,8 +131,43 @@ func (s *PropertyService) write(ctx context.Context, action, objType string, fn 
 	if err != nil {
 		return settleRefusal(ctx, s.db, err)
 	}
-	notifyChange(s.OnChange, []string{community})
+	communities := []string{community}
+	if len(graded) > 0 && s.OnChange != nil {
+		// A company's grade counts in every community it manages an
+		// estate in.
+		more, err := s.companyCommunities(ctx, graded)
+		if err != nil {
+			return err
+		}
+		communities = append(communities, more...)
+	}
+	notifyChange(s.OnChange, communities)
 	return nil
+}
+
+// companyCommunities returns the communities of the estates the companies
+// manage today.
+func (s *PropertyService) companyCommunities(ctx context.Context, companies []string) ([]string, error) {
+	today := day(s.now())
+	args := []any{today, today, today}
+	for _, c := range companies {
+		args = append(args, c)
+	}
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT DISTINCT community FROM property_contracts WHERE start_on <= ?
+		AND end_on >= ? AND (ended_on IS NULL OR ended_on >= ?) AND company_id IN (`+placeholders(len(companies))+`)`), args...)
+	if err != nil {
+		return nil, translateError(err, "find the companies' communities")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, translateError(err, "find the companies' communities")
+		}
+		out = append(out, c)
+	}
+	return out, translateError(rows.Err(), "find the companies' communities")
 }
 
 // denied records a refusal before any transaction and returns it.

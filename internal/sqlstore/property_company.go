@@ -24,7 +24,8 @@ func companyAAD(field, id string) string { return "property_company." + field + 
 
 func (s *PropertyService) scanCompany(row interface{ Scan(...any) error }) (*shequ.PropertyCompany, error) {
 	c := &shequ.PropertyCompany{}
-	var code, phone string
+	var code string
+	var phone sql.NullString
 	var black time.Time
 	err := row.Scan(&c.ID, &c.Name, &code, &c.Division, &c.Address, &c.Contact, &phone, &c.Blacklisted,
 		&c.BlacklistReason, scanTime(&black), scanTime(&c.CreatedAt), scanTime(&c.UpdatedAt))
@@ -32,8 +33,8 @@ func (s *PropertyService) scanCompany(row interface{ Scan(...any) error }) (*she
 		return nil, err
 	}
 	c.CreditCode, c.BlacklistedAt = shequ.CreditCode(code), optTime(black)
-	if phone != "" && s.Sealer != nil {
-		p, err := s.Sealer.Open(phone, companyAAD("contact_phone", c.ID))
+	if phone.Valid && s.Sealer != nil {
+		p, err := s.Sealer.Open(phone.String, companyAAD("contact_phone", c.ID))
 		if err != nil {
 			return nil, shequ.Wrap(err, "open contact phone")
 		}
@@ -127,7 +128,7 @@ func (s *PropertyService) CreateCompany(ctx context.Context, co *shequ.PropertyC
 		co.CreatedAt, co.UpdatedAt = c.now, c.now
 		_, err := c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO property_companies (`+companyColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', NULL, ?, ?)`), co.ID, co.Name, string(co.CreditCode), co.Division,
-			co.Address, co.Contact, phone, boolArg(false), s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
+			co.Address, co.Contact, nullString(phone), boolArg(false), s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
 		if err != nil {
 			return "", "", translateError(err, "create company")
 		}
@@ -300,7 +301,7 @@ func (s *PropertyService) UpdateCompany(ctx context.Context, id string, u shequ.
 		}
 		co.UpdatedAt = c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`UPDATE property_companies SET name = ?, address = ?, contact = ?,
-			contact_phone_enc = ?, updated_at = ? WHERE id = ?`), co.Name, co.Address, co.Contact, phone,
+			contact_phone_enc = ?, updated_at = ? WHERE id = ?`), co.Name, co.Address, co.Contact, nullString(phone),
 			s.db.dialect.timeArg(c.now), co.ID)
 		if err != nil {
 			return "", "", translateError(err, "update company")
@@ -363,6 +364,21 @@ func (s *PropertyService) SetCompanyStaff(ctx context.Context, companyID string,
 		c.event(shequ.ObjCompany, co.ID, co.Division, auditCompanyStaff, "", "", "")
 		return co.ID, "", nil
 	})
+}
+
+// auditCompanyReseal is the audited action of re-sealing after a key
+// rotation.
+const auditCompanyReseal = "property_company.reseal"
+
+// Reseal seals the companies' contact phones again under the sealer's
+// current key after a key rotation (see OrgService.Reseal). Only the
+// console and ActionSecurityManage may run it.
+func (s *PropertyService) Reseal(ctx context.Context, progress func(int)) (int, error) {
+	if err := authorizeResident(ctx, shequ.ActionSecurityManage, nil); err != nil {
+		return 0, s.db.recordDenied(ctx, err, auditCompanyReseal, shequ.ObjCompany, "", "")
+	}
+	return resealTable(ctx, s.db, s.Sealer, "property_companies", "property_company.",
+		[]sealedColumn{{"contact_phone_enc", "contact_phone"}}, auditCompanyReseal, shequ.ObjCompany, progress)
 }
 
 // MyCompany implements shequ.CompanyService.

@@ -18,7 +18,7 @@ import (
 
 const complaintColumns = `c.id, c.number, c.estate_id, e.name, c.community, COALESCE(CAST(c.company_id AS TEXT), ''),
 	COALESCE(pc.name, ''), COALESCE(CAST(c.resident_id AS TEXT), ''), c.owner_user_id, c.channel, c.category, c.description,
-	c.state, c.missing, c.answer, c.answered_at, c.answer_late, c.dispute, c.verdict, c.result, c.due_at, c.paused_at,
+	c.state, c.missing, c.answer, c.answered_at, c.answer_late, c.was_late, c.dispute, c.verdict, c.result, c.due_at, c.paused_at,
 	c.closed_at, c.filed_by, c.created_at, c.updated_at`
 
 const complaintFrom = ` FROM complaints c JOIN estates e ON e.id = c.estate_id
@@ -29,7 +29,7 @@ func scanComplaint(row interface{ Scan(...any) error }) (*shequ.Complaint, error
 	var ch, cat, st, verdict string
 	var answered, paused, closed time.Time
 	err := row.Scan(&c.ID, &c.Number, &c.EstateID, &c.EstateName, &c.Community, &c.CompanyID, &c.CompanyName, &c.ResidentID,
-		&c.OwnerUserID, &ch, &cat, &c.Description, &st, &c.Missing, &c.Answer, scanTime(&answered), &c.AnswerLate, &c.Dispute,
+		&c.OwnerUserID, &ch, &cat, &c.Description, &st, &c.Missing, &c.Answer, scanTime(&answered), &c.AnswerLate, &c.WasLate, &c.Dispute,
 		&verdict, &c.Result, scanTime(&c.DueAt), scanTime(&paused), scanTime(&closed), &c.FiledBy, scanTime(&c.CreatedAt),
 		scanTime(&c.UpdatedAt))
 	c.Channel, c.Category, c.State, c.Verdict = shequ.Channel(ch), shequ.ComplaintCategory(cat), shequ.ComplaintState(st), shequ.Verdict(verdict)
@@ -148,10 +148,10 @@ func (s *PropertyService) FileComplaint(ctx context.Context, in *shequ.Complaint
 		comp.FiledBy, comp.CreatedAt, comp.UpdatedAt = actorID(ctx), now, now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO complaints (id, number, estate_id, community, company_id,
 			resident_id, owner_user_id, channel, category, description, state, missing, answer, answered_at, answer_late,
-			dispute, verdict, result, due_at, paused_at, closed_at, filed_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', NULL, ?, '', '', '', ?, NULL, NULL, ?, ?, ?)`),
+			was_late, dispute, verdict, result, due_at, paused_at, closed_at, filed_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', NULL, ?, ?, '', '', '', ?, NULL, NULL, ?, ?, ?)`),
 			comp.ID, comp.Number, e.ID, e.Community, nullString(comp.CompanyID), nullString(comp.ResidentID), comp.OwnerUserID,
-			string(comp.Channel), string(comp.Category), comp.Description, string(comp.State), boolArg(false),
+			string(comp.Channel), string(comp.Category), comp.Description, string(comp.State), boolArg(false), boolArg(false),
 			s.db.dialect.timeArg(comp.DueAt), comp.FiledBy, s.db.dialect.timeArg(now), s.db.dialect.timeArg(now))
 		if err != nil {
 			return "", "", translateError(err, "file complaint")
@@ -334,6 +334,9 @@ func (s *PropertyService) moveComplaint(c *change, comp *shequ.Complaint, m sheq
 			return err
 		}
 	}
+	if from.ServiceStep() && comp.PausedAt == nil && now.After(comp.DueAt) {
+		comp.WasLate = true
+	}
 	var err error
 	var notify []string
 	kind := "complaint_" + string(m.To)
@@ -429,9 +432,9 @@ func (s *PropertyService) moveComplaint(c *change, comp *shequ.Complaint, m sheq
 	}
 	comp.UpdatedAt = now
 	res, err := c.tx.ExecContext(ctx, s.db.rebind(`UPDATE complaints SET state = ?, description = ?, missing = ?, answer = ?,
-		answered_at = ?, answer_late = ?, dispute = ?, verdict = ?, result = ?, due_at = ?, paused_at = ?, closed_at = ?,
-		updated_at = ? WHERE id = ? AND state = ?`), string(comp.State), comp.Description, comp.Missing, comp.Answer,
-		s.optTimeArg(comp.AnsweredAt), boolArg(comp.AnswerLate), comp.Dispute, string(comp.Verdict), comp.Result,
+		answered_at = ?, answer_late = ?, was_late = ?, dispute = ?, verdict = ?, result = ?, due_at = ?, paused_at = ?,
+		closed_at = ?, updated_at = ? WHERE id = ? AND state = ?`), string(comp.State), comp.Description, comp.Missing, comp.Answer,
+		s.optTimeArg(comp.AnsweredAt), boolArg(comp.AnswerLate), boolArg(comp.WasLate), comp.Dispute, string(comp.Verdict), comp.Result,
 		s.db.dialect.timeArg(comp.DueAt), s.optTimeArg(comp.PausedAt), s.optTimeArg(comp.ClosedAt), s.db.dialect.timeArg(now),
 		comp.ID, string(from))
 	if err != nil {

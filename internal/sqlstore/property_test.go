@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"shequ"
+	"shequ/internal/indicator"
 )
 
 func TestPropertyEstates(t *testing.T) {
@@ -820,6 +821,88 @@ func TestPropertyRollback(t *testing.T) {
 		wantError(t, err, shequ.ENotFound, "error.not_found")
 		if n := fx.count(t, `SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND result = 'denied'`, c.ID); n != 1 {
 			t.Errorf("%d denied records", n)
+		}
+	})
+}
+
+// TestPropertyIndicators reads the module's aggregates through the
+// indicator module on both engines.
+func TestPropertyIndicators(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newPropFx(t, db)
+		w := as(fx.worker)
+		today := shequ.DateOf(fx.clock.Now())
+		oc := &shequ.OwnersCommittee{EstateID: fx.estateA.ID, ElectedOn: today.AddDate(-1, 0, 0), Members: fx.members(t, tiaoxiu)}
+		mustDo(t, fx.s.SubmitCommittee(w, oc))
+		must(fx.s.FileCommittee(fx.officialCtx(), oc.ID, shequ.FilingFiled, ""))(t)
+		// A complaint confirmed in time, another escalated late and decided.
+		resident, _ := fx.residentAccount(t, tiaoxiu, "")
+		rc := as(resident)
+		c1 := must(fx.s.FileComplaint(rc, &shequ.ComplaintInput{EstateID: fx.estateA.ID, Category: shequ.ComplainCleaning,
+			Description: "楼道垃圾没有清运"}))(t)
+		must(fx.s.MoveComplaint(w, c1.ID, shequ.ComplaintMove{To: shequ.ComplaintForwarded}))(t)
+		must(fx.s.MoveComplaint(as(fx.staffA), c1.ID, shequ.ComplaintMove{To: shequ.ComplaintAnswered, Text: "已清运"}))(t)
+		must(fx.s.MoveComplaint(rc, c1.ID, shequ.ComplaintMove{To: shequ.ComplaintConfirmed}))(t)
+		c2 := must(fx.s.FileComplaint(rc, &shequ.ComplaintInput{EstateID: fx.estateA.ID, Category: shequ.ComplainRepairs,
+			Description: "电梯经常停运"}))(t)
+		must(fx.s.MoveComplaint(w, c2.ID, shequ.ComplaintMove{To: shequ.ComplaintForwarded}))(t)
+		fx.clock.Add(10 * 24 * time.Hour)
+		fx.runDeadlines(t)
+		must(fx.s.MoveComplaint(fx.officialCtx(), c2.ID, shequ.ComplaintMove{To: shequ.ComplaintClosed, Text: "投诉成立",
+			Verdict: shequ.VerdictUpheld}))(t)
+		// A meeting this quarter with a resolution that goes overdue.
+		now := shequ.DateOf(fx.clock.Now())
+		mustDo(t, fx.s.RecordMeeting(w, &shequ.JointMeeting{Community: tiaoxiu, Day: now, Agenda: "电梯", Minutes: "形成决议",
+			Parties: []shequ.MeetingParty{{Kind: shequ.PartyRC, Name: "居委会"}, {Kind: shequ.PartyCompany, Name: "绿城", CompanyID: fx.companyA.ID}},
+			Resolutions: []*shequ.Resolution{{Text: "三日内修复电梯", Owner: shequ.PartyCompany, DueOn: now.AddDate(0, 0, 3)}}}))
+		fx.clock.Add(4 * 24 * time.Hour)
+		fx.runDeadlines(t)
+
+		m := indicator.PropertyModule(fx.s)
+		per := map[string][]int32{}
+		if err := m.Load(context.Background(), nil, func(c string, v []int32) {
+			if per[c] == nil {
+				per[c] = make([]int32, m.Width())
+			}
+			for i := range v {
+				per[c][i] += v[i]
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var s shequ.IndicatorStats
+		m.Stats(per[tiaoxiu], &s)
+		f := s.Property
+		if f.Estates != 2 || f.ByMode[shequ.ModeCompany] != 2 || f.Old != 2 || f.WithCommittee != 1 || f.WithConcurrent != 1 {
+			t.Errorf("苕秀 estates %+v", f)
+		}
+		// Company A: 70 − 3 (complaint) − 3 (resolution) = 64, B; B: 70, A.
+		if f.EstatesByGrade[shequ.GradeB] != 1 || f.EstatesByGrade[shequ.GradeA] != 1 {
+			t.Errorf("苕秀 grades %v", f.EstatesByGrade)
+		}
+		if f.Complaints != 2 || f.ComplaintsDone != 2 || f.ComplaintsOnTime != 1 {
+			t.Errorf("苕秀 complaints %d %d %d", f.Complaints, f.ComplaintsDone, f.ComplaintsOnTime)
+		}
+		if f.MeetingsQuarter != 1 || f.CommunitiesWithMeeting != 1 || f.ResolutionsOverdue != 1 {
+			t.Errorf("苕秀 meetings %+v", f)
+		}
+		var k shequ.IndicatorStats
+		m.Stats(per[propCommunity2], &k)
+		if k.Property.Estates != 1 || k.Property.OldSelfManaged != 1 || k.Property.EstatesByGrade[shequ.GradeB] != 0 {
+			t.Errorf("康山 %+v", k.Property)
+		}
+		// Filtered to one community, the same rows.
+		var only []string
+		if err := m.Load(context.Background(), []string{propCommunity2}, func(c string, _ []int32) { only = append(only, c) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range only {
+			if c != propCommunity2 {
+				t.Errorf("filtered load gave %s", c)
+			}
+		}
+		if len(only) == 0 {
+			t.Error("filtered load gave nothing")
 		}
 	})
 }

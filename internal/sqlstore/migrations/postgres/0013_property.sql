@@ -61,7 +61,7 @@ CREATE TABLE property_companies (
     division          text COLLATE "C" NOT NULL REFERENCES divisions (code),
     address           text NOT NULL,
     contact           text NOT NULL,
-    contact_phone_enc text NOT NULL,
+    contact_phone_enc text NULL,
     blacklisted       boolean NOT NULL,
     blacklist_reason  text NOT NULL,
     blacklisted_at    timestamptz NULL,
@@ -257,6 +257,8 @@ CREATE TABLE complaints (
     answer        text NOT NULL,
     answered_at   timestamptz NULL,
     answer_late   boolean NOT NULL,
+    -- A step of the community, the company or the street ran past its limit.
+    was_late      boolean NOT NULL,
     dispute       text NOT NULL,
     verdict       text NOT NULL CHECK (verdict = '' OR verdict = 'upheld' OR verdict = 'dismissed'),
     result        text NOT NULL,

@@ -61,7 +61,7 @@ CREATE TABLE property_companies (
     division          TEXT NOT NULL REFERENCES divisions (code),
     address           TEXT NOT NULL,
     contact           TEXT NOT NULL,
-    contact_phone_enc TEXT NOT NULL,
+    contact_phone_enc TEXT NULL,
     blacklisted       BOOLEAN NOT NULL CHECK (blacklisted = 0 OR blacklisted = 1),
     blacklist_reason  TEXT NOT NULL,
     blacklisted_at    TEXT NULL,
@@ -257,6 +257,8 @@ CREATE TABLE complaints (
     answer        TEXT NOT NULL,
     answered_at   TEXT NULL,
     answer_late   BOOLEAN NOT NULL CHECK (answer_late = 0 OR answer_late = 1),
+    -- A step of the community, the company or the street ran past its limit.
+    was_late      BOOLEAN NOT NULL CHECK (was_late = 0 OR was_late = 1),
     dispute       TEXT NOT NULL,
     verdict       TEXT NOT NULL CHECK (verdict = '' OR verdict = 'upheld' OR verdict = 'dismissed'),
     result        TEXT NOT NULL,

@@ -120,16 +120,16 @@ type Complaint struct {
 	AnswerLate  bool // answered after its time limit
 	// WasLate: a step of the community, the company or the street ran
 	// past its time limit (the resident's own step does not count).
-	WasLate bool
-	Dispute     string
-	Verdict     Verdict
-	Result      string // the decision or closing note
-	DueAt       time.Time
-	PausedAt    *time.Time
-	ClosedAt    *time.Time
-	FiledBy     string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	WasLate   bool
+	Dispute   string
+	Verdict   Verdict
+	Result    string // the decision or closing note
+	DueAt     time.Time
+	PausedAt  *time.Time
+	ClosedAt  *time.Time
+	FiledBy   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Overdue reports whether the step in hand is past its time limit at now.

@@ -109,7 +109,7 @@ func (s *PropertyService) calendar(ctx context.Context) (*shequ.Calendar, error)
 // rollback.
 func (s *PropertyService) write(ctx context.Context, action, objType string, fn func(c *change) (id, community string, err error)) error {
 	var community string
-	var graded []string // companies whose credit file changed
+	var graded []string        // companies whose credit file changed
 	defer s.db.notesGen.Add(1) // after the commit: counts read during it are stale
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}

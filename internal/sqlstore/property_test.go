@@ -853,7 +853,7 @@ func TestPropertyIndicators(t *testing.T) {
 		// A meeting this quarter with a resolution that goes overdue.
 		now := shequ.DateOf(fx.clock.Now())
 		mustDo(t, fx.s.RecordMeeting(w, &shequ.JointMeeting{Community: tiaoxiu, Day: now, Agenda: "电梯", Minutes: "形成决议",
-			Parties: []shequ.MeetingParty{{Kind: shequ.PartyRC, Name: "居委会"}, {Kind: shequ.PartyCompany, Name: "绿城", CompanyID: fx.companyA.ID}},
+			Parties:     []shequ.MeetingParty{{Kind: shequ.PartyRC, Name: "居委会"}, {Kind: shequ.PartyCompany, Name: "绿城", CompanyID: fx.companyA.ID}},
 			Resolutions: []*shequ.Resolution{{Text: "三日内修复电梯", Owner: shequ.PartyCompany, DueOn: now.AddDate(0, 0, 3)}}}))
 		fx.clock.Add(4 * 24 * time.Hour)
 		fx.runDeadlines(t)

@@ -44,10 +44,13 @@ type ImportRunService interface {
 type SchemaStatus struct {
 	Current int64 // version applied to the database, 0 when empty
 	Latest  int64 // highest version this binary knows
+	// JobsBehind reports that the job queue's own tables (River's, with
+	// their own version table) miss a migration this binary carries.
+	JobsBehind bool
 }
 
 // UpToDate reports whether the schema is exactly the one this binary knows.
-func (s SchemaStatus) UpToDate() bool { return s.Current == s.Latest }
+func (s SchemaStatus) UpToDate() bool { return s.Current == s.Latest && !s.JobsBehind }
 
 // Newer reports whether the database was migrated by a newer binary.
 func (s SchemaStatus) Newer() bool { return s.Current > s.Latest }

@@ -42,9 +42,7 @@ func TestBrowserCoverage(t *testing.T) {
 	}
 	base := startServer(t, dsn, "")
 	if err := chromedp.Do(ctx, append(signIn(base, "official", "correct horse battery staple"),
-		chromedp.WaitVisible(chromedp.ID("nav-coverage")),
-		chromedp.Click(chromedp.ID("nav-coverage")),
-		chromedp.WaitVisible(chromedp.ID("cov-population")))...,
+		append(navTo("nav-coverage"), chromedp.WaitVisible(chromedp.ID("cov-population")))...)...,
 	); err != nil {
 		t.Fatalf("open the coverage page: %v", err)
 	}

@@ -34,7 +34,7 @@ func TestBrowserLoginAndResidents(t *testing.T) {
 	}
 
 	login(pass)
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("nav-residents"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.ID("nav-residents"))); err != nil {
 		t.Fatalf("signed in, but no 居民 in the navigation: %v", err)
 	}
 

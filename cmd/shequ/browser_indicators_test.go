@@ -48,9 +48,7 @@ func TestBrowserIndicatorDashboard(t *testing.T) {
 	}
 	base := startServer(t, dsn, "")
 	if err := chromedp.Do(ctx, append(signIn(base, "official", "correct horse battery staple"),
-		chromedp.WaitVisible(chromedp.ID("nav-indicators")),
-		chromedp.Click(chromedp.ID("nav-indicators")),
-		chromedp.WaitVisible(chromedp.ID("kpi-org-urban")))...,
+		append(navTo("nav-indicators"), chromedp.WaitVisible(chromedp.ID("kpi-org-urban")))...)...,
 	); err != nil {
 		t.Fatalf("open the dashboard: %v", err)
 	}

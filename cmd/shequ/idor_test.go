@@ -44,7 +44,7 @@ func (c apiClient) do(method, path string, body any) (int, map[string]any) {
 }
 
 // token creates an account and an API token for it through the command line.
-func token(t *testing.T, dsn, username, role, scope string) string {
+func token(t testing.TB, dsn, username, role, scope string) string {
 	t.Helper()
 	if code, out, errs := cli(t, nil, "user", "add", "-username", username, "-password", "correct horse battery staple",
 		"-role", role, "-scope", scope, "-db", dsn); code != exitOK {

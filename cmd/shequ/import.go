@@ -45,14 +45,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return runImportDivisions(ctx, e, args[1:])
 	case "residents":
 		return runImportResidents(ctx, e, args[1:])
-	case "orgs", "workers":
-		return runImportRegister(ctx, e, args[0], args[1:])
 	case "holidays":
 		return runImportHolidays(ctx, e, args[1:])
 	case "services":
 		return runImportServices(ctx, e, args[1:])
-	case "facilities":
-		return runImportFacilities(ctx, e, args[1:])
+	}
+	if err, ok := runRegisterImport(ctx, e, args[0], args[1:]); ok {
+		return err
 	}
 	fmt.Fprintln(e.stderr, e.loc.T("cli.import.unknown_kind", map[string]any{"Kind": args[0]}))
 	fmt.Fprintln(e.stderr, e.loc.T("cli.import.usage"))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -149,17 +150,18 @@ func TestFacilityAPIEndToEnd(t *testing.T) {
 			t.Errorf("coverage: %d %v", code, res)
 		}
 
-		// The upload page's importer: a bad line writes nothing.
-		ctx := cliContext(context.Background())
+		// The register's importer (the upload page's and the API's): a bad
+		// line writes nothing.
 		bad := "名称,社区代码,类型\n桃城社区服务站,330523001012,社区综合服务站\n长乐社区服务站,330523001018,游泳馆\n"
-		rep, err := m.importFacilities(ctx, strings.NewReader(bad), "f.csv", false)
-		if err != nil || rep.Written != 0 || rep.Total != 2 || len(rep.Errors) != 1 || rep.Errors[0].Line != 3 ||
-			!strings.Contains(rep.Errors[0].Message, "未知的设施类型") {
-			t.Fatalf("bad file: %v %+v", err, rep)
+		code, rep := api.upload("/api/v1/facilities/import?filename=f.csv", bad)
+		rows, _ := rep["errors"].([]any)
+		if code != http.StatusUnprocessableEntity || rep["written"] != 0.0 || rep["total"] != 2.0 || len(rows) != 1 ||
+			rows[0].(map[string]any)["line"] != 3.0 || !strings.Contains(rows[0].(map[string]any)["reason"].(string), "未知的设施类型") {
+			t.Fatalf("bad file: %d %v", code, rep)
 		}
 		good := fmt.Sprintf("名称,社区代码,类型,纬度,经度,状态\n桃城社区服务站,330523001012,社区综合服务站,%v,%v,在用\n", gcj.Lat, gcj.Lng)
-		if rep, err = m.importFacilities(ctx, strings.NewReader(good), "f.csv", true); err != nil || rep.Written != 1 || len(rep.Errors) != 0 {
-			t.Fatalf("good file: %v %+v", err, rep)
+		if code, rep = api.upload("/api/v1/facilities/import?filename=f.csv&gcj02=1", good); code != http.StatusOK || rep["written"] != 1.0 {
+			t.Fatalf("good file: %d %v", code, rep)
 		}
 		code, res = api.do(http.MethodGet, "/api/v1/facilities?community_code=330523001", nil)
 		if code != http.StatusOK || res["total"] != 2.0 {
@@ -170,4 +172,20 @@ func TestFacilityAPIEndToEnd(t *testing.T) {
 			t.Errorf("coverage after the import: %d %v", code, res)
 		}
 	})
+}
+
+// upload posts body as a CSV file to path.
+func (c apiClient) upload(path, body string) (int, map[string]any) {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
 }

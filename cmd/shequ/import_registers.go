@@ -2,24 +2,64 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"shequ"
-	"shequ/internal/registerimport"
+	"shequ/internal/register"
 )
 
-// runImportRegister imports an organization or social worker register (CSV
-// or XLSX). By default every good row is written and every bad one listed
-// with its line; with -all-or-nothing a file with any bad row writes nothing
-// and the good ones go in one transaction.
-func runImportRegister(ctx context.Context, e *env, kind string, args []string) error {
+// runRegisterImport runs `shequ import <register>` for the register whose
+// console name (Plural) is kind; ok is false when there is none.
+func runRegisterImport(ctx context.Context, e *env, kind string, args []string) (err error, ok bool) {
+	switch kind {
+	case register.Orgs.Plural:
+		return importRegister(ctx, e, register.Orgs, func(s *services) register.Store[shequ.SocialOrg] {
+			return register.OrgStore(s.orgs)
+		}, args), true
+	case register.Workers.Plural:
+		return importRegister(ctx, e, register.Workers, func(s *services) register.Store[shequ.SocialWorker] {
+			return register.WorkerStore(s.workers)
+		}, args), true
+	case register.Facilities.Plural:
+		return importRegister(ctx, e, register.Facilities, func(s *services) register.Store[shequ.Facility] {
+			return register.FacilityStore(s.facilities)
+		}, args), true
+	}
+	return nil, false
+}
+
+// importRegister imports a register's CSV or XLSX file with the register
+// mechanism (register.Schema.Parse): every bad row is listed with its line
+// and reasons (and written to -errors), and the file is written all or
+// nothing in one transaction. A register with Import.KeepGoodRows instead
+// writes the good rows one by one unless -all-or-nothing is given. The
+// schema's import options are boolean flags (-gcj02), and -community gives
+// the community of rows without one when the schema allows it.
+func importRegister[T any](ctx context.Context, e *env, sc *register.Schema[T], store func(*services) register.Store[T], args []string) error {
 	var atomic, quiet bool
+	var community, errorsFile string
+	options := map[string]*bool{}
 	return withServices(ctx, e, "import", args, 1, func(fs *flag.FlagSet) {
-		fs.BoolVar(&atomic, "all-or-nothing", false, "write nothing if any row is bad (default: write the good rows, list the bad)")
+		if sc.Import.KeepGoodRows {
+			fs.BoolVar(&atomic, "all-or-nothing", false, "write nothing if any row is bad (default: write the good rows, list the bad)")
+		}
 		fs.BoolVar(&quiet, "quiet", false, "no progress bar")
+		fs.StringVar(&errorsFile, "errors", "", "write every rejected line to this CSV file (line,reason)")
+		if sc.Import.DefaultCommunity {
+			fs.StringVar(&community, "community", "", "the 12-digit community code of rows without a community_code (社区代码) cell")
+		}
+		for _, o := range sc.Import.Options {
+			options[o.Name] = fs.Bool(o.Name, false, o.Usage)
+		}
 	}, func(ctx context.Context, s *services, fs *flag.FlagSet) error {
+		if community != "" && (shequ.ValidateDivisionCode(community) != nil || len(community) != 12) {
+			return shequ.Errorf(shequ.EInvalid, "resident.community.invalid", "Give the 12-digit code of a community.")
+		}
 		name := fs.Arg(0)
 		fh, err := os.Open(name)
 		if err != nil {
@@ -27,74 +67,101 @@ func runImportRegister(ctx context.Context, e *env, kind string, args []string) 
 				With(map[string]any{"File": name, "Reason": err.Error()})
 		}
 		defer fh.Close()
-		// One shape for both registers: the rows, their lines, the writers.
-		var (
-			rowErrs []registerimport.RowError
-			lines   []int
-			n       int
-			create  func(i int) error
-			all     func() error
-		)
-		switch kind {
-		case "orgs":
-			f, err := registerimport.ParseOrgs(fh, name)
-			if err != nil {
+		opt := register.ImportOptions{Community: community, Options: map[string]bool{}, Now: s.db.Now(), Labels: e.labels}
+		for k, v := range options {
+			opt.Options[k] = *v
+		}
+		parsed, err := sc.Parse(fh, name, opt)
+		if err != nil {
+			return err
+		}
+		st := store(s)
+		partial := sc.Import.KeepGoodRows && !atomic
+		var rep *register.Report
+		if partial {
+			if rep, err = importGoodRows(ctx, e, parsed, st.Create, quiet); err != nil {
 				return err
 			}
-			rowErrs, lines, n = f.Errors, f.Lines, len(f.Orgs)
-			create = func(i int) error { return s.orgs.CreateOrg(ctx, f.Orgs[i]) }
-			all = func() error { return s.orgs.ImportOrgs(ctx, f.Orgs) }
-		default:
-			f, err := registerimport.ParseWorkers(fh, name, s.db.Now())
-			if err != nil {
+		} else if rep, err = register.Write(ctx, parsed, st.Import); err != nil {
+			return err
+		}
+		for _, re := range rep.Errors {
+			fmt.Fprintln(e.stderr, e.rowError(re.Line, re.Fields, re.Err))
+		}
+		if errorsFile != "" && len(rep.Errors) > 0 {
+			if err := writeRowErrors(errorsFile, rep, func(re register.RowError) string { return e.rowReason(re.Fields, re.Err) }); err != nil {
 				return err
 			}
-			rowErrs, lines, n = f.Errors, f.Lines, len(f.Workers)
-			create = func(i int) error { return s.workers.CreateWorker(ctx, f.Workers[i]) }
-			all = func() error { return s.workers.ImportWorkers(ctx, f.Workers) }
 		}
-		for _, re := range rowErrs {
-			fmt.Fprintln(e.stderr, e.rowError(re.Line, re.Fields, nil))
-		}
-		written := 0
-		switch {
-		case atomic && len(rowErrs) > 0:
-		case atomic:
-			if err := all(); err != nil {
-				// The store names the 1-based row; the operator wants the line.
-				if ae := shequ.AsError(err); ae.Data != nil {
-					if row, ok := ae.Data["Row"].(int); ok && row >= 1 && row <= len(lines) {
-						fmt.Fprintln(e.stderr, e.rowError(lines[row-1], ae.Fields, ae))
-					}
-				}
-				return err
+		fmt.Fprintln(e.stdout, e.loc.T("cli.import."+sc.Plural+"_done", map[string]any{"Count": rep.Written}))
+		if n := len(rep.Errors); n > 0 {
+			if partial {
+				return shequ.Errorf(shequ.EInvalid, "import.rows_rejected", "%d rows were rejected.", n).With(map[string]any{"Count": n})
 			}
-			written = n
-		default:
-			bar := newProgress(e.stderr, e.loc.T("cli.import.writing"), e.loc.T("cli.import.rows"), int64(n), quiet)
-			for i := 0; i < n; i++ {
-				if err := create(i); err != nil {
-					ae := shequ.AsError(err)
-					if ae.Code == shequ.EInternal || ae.Code == shequ.EUnavailable {
-						return err
-					}
-					fmt.Fprintln(e.stderr, e.rowError(lines[i], ae.Fields, ae))
-					rowErrs = append(rowErrs, registerimport.RowError{Line: lines[i]})
-					continue
-				}
-				written++
-				bar.Set(int64(i + 1))
-			}
-			bar.Done()
-		}
-		fmt.Fprintln(e.stdout, e.loc.T("cli.import."+kind+"_done", map[string]any{"Count": written}))
-		if len(rowErrs) > 0 {
-			key, msg := "import.rows_rejected", "%d rows were rejected."
-			if atomic {
-				key, msg = "resident.import.rejected", "%d rows are bad; nothing was written."
-			}
-			return shequ.Errorf(shequ.EInvalid, key, msg, len(rowErrs)).With(map[string]any{"Count": len(rowErrs)})
+			return shequ.Errorf(shequ.EInvalid, "resident.import.rejected", "%d rows are bad; nothing was written.", n).
+				With(map[string]any{"Count": n})
 		}
 		return nil
 	})
+}
+
+// importGoodRows writes the good rows of a parsed file one by one with
+// create, showing progress; a row the store refuses joins the bad ones, an
+// internal error stops the import.
+func importGoodRows[T any](ctx context.Context, e *env, p *register.Parsed[T], create func(context.Context, *T) error, quiet bool) (*register.Report, error) {
+	rep := &register.Report{Total: p.Total, Errors: p.Errors}
+	bar := newProgress(e.stderr, e.loc.T("cli.import.writing"), e.loc.T("cli.import.rows"), int64(len(p.Records)), quiet)
+	for i, x := range p.Records {
+		if err := create(ctx, x); err != nil {
+			ae := shequ.AsError(err)
+			if ae.Code == shequ.EInternal || ae.Code == shequ.EUnavailable {
+				return nil, err
+			}
+			rep.Errors = append(rep.Errors, register.RowError{Line: p.Lines[i], Fields: ae.Fields, Err: ae})
+			continue
+		}
+		rep.Written++
+		bar.Set(int64(i + 1))
+	}
+	bar.Done()
+	slices.SortStableFunc(rep.Errors, func(a, b register.RowError) int { return a.Line - b.Line })
+	return rep, nil
+}
+
+// writeRowErrors writes the rejected rows as CSV (line, reason).
+func writeRowErrors(path string, rep *register.Report, reason func(register.RowError) string) error {
+	fh, err := os.Create(path)
+	if err != nil {
+		return shequ.Errorf(shequ.EInvalid, "import.file.create", "Cannot create %s: %v.", path, err).
+			With(map[string]any{"File": path, "Reason": err.Error()})
+	}
+	return errors.Join(rep.WriteCSV(fh, reason), fh.Close())
+}
+
+// rowReason is the reason part of rowError: the field errors, or the
+// row-level error when there are none.
+func (e *env) rowReason(fields []shequ.FieldError, err *shequ.Error) string {
+	if len(fields) == 0 {
+		if err == nil {
+			return ""
+		}
+		return e.loc.Error(err)
+	}
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = e.loc.T("cli.import.field_error", map[string]any{"Field": e.loc.T("field." + f.Field), "Message": e.loc.FieldError(f)})
+	}
+	return strings.Join(parts, "; ")
+}
+
+// labels returns a catalogue key's label in every language, so that import
+// cells may be written as labels.
+func (e *env) labels(key string) []string {
+	var out []string
+	for _, lang := range e.cat.Languages() {
+		if t := e.cat.Localizer(lang).T(key); t != key {
+			out = append(out, t)
+		}
+	}
+	return out
 }

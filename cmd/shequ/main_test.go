@@ -20,7 +20,7 @@ import (
 
 // cli runs the command line as a user would and returns its exit code and
 // output.
-func cli(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+func cli(t testing.TB, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string {
@@ -37,7 +37,7 @@ func cli(t *testing.T, env map[string]string, args ...string) (code int, stdout,
 // into the working directory.
 var dataDirs = map[string]string{}
 
-func dataDir(t *testing.T) string {
+func dataDir(t testing.TB) string {
 	if d, ok := dataDirs[t.Name()]; ok {
 		return d
 	}

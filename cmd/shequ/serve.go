@@ -16,7 +16,6 @@ import (
 	"shequ/internal/config"
 	"shequ/internal/demo"
 	"shequ/internal/i18n"
-	"shequ/internal/registerimport"
 	"shequ/internal/residentimport"
 	"shequ/internal/web"
 )
@@ -35,6 +34,10 @@ type Main struct {
 	Catalog *i18n.Catalog
 	// DemoProgress, if set, reports the demo load.
 	DemoProgress demo.Progress
+	// DemoPrefix, if set, loads the demo's divisions at, above and below
+	// this code only: a hook for tests (the county alone loads in a
+	// second, the country in a quarter of a minute).
+	DemoPrefix string
 	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
@@ -90,7 +93,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.linkage.Now = now
 			},
-			Facilities: s.facilities, Locations: s.locations,
+			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -108,6 +111,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("load indicators: %w", err)
 	}
 	m.Logger.Info("indicators loaded", "seconds", time.Since(started).Seconds())
+	if err := m.startJobs(ctx); err != nil {
+		return err
+	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go m.snapshots(bgctx, 6*time.Hour)
@@ -145,7 +151,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
-		ImportFacilities: m.importFacilities,
 	})
 	if err != nil {
 		return err
@@ -240,15 +245,6 @@ func (m *Main) importResidents(ctx context.Context, community string, r io.Reade
 	return rep, nil
 }
 
-// importFacilities serves the facility upload page: the same parser and
-// all-or-nothing write as `shequ import facilities`, with row messages in
-// Chinese.
-func (m *Main) importFacilities(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*web.ResidentImportReport, error) {
-	e := &env{loc: m.Catalog.Localizer(i18n.Default)}
-	rep, _, err := e.importFacilities(ctx, m.svc.facilities, r, filename, registerimport.FacilityOptions{GCJ02: gcj02})
-	return rep, err
-}
-
 // Addr returns the address the server listens on (useful with port 0).
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
@@ -256,7 +252,7 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 func (m *Main) Done() <-chan error { return m.done }
 
 // Close stops the server, waiting up to 10 seconds for requests in flight,
-// then closes the database.
+// then the background jobs, then closes the database.
 func (m *Main) Close() error {
 	var errs []error
 	if m.http != nil {
@@ -273,6 +269,13 @@ func (m *Main) Close() error {
 		m.stop = nil
 	}
 	if m.svc != nil {
+		// Running jobs get the rest of the 10 seconds, then are cancelled
+		// (and retried by the next server).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.svc.jobs.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
 		if err := m.svc.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}

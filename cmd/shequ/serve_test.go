@@ -15,7 +15,7 @@ import (
 
 // startServer imports the shipped codes under prefix into dsn and runs the
 // platform on a free port, as `shequ serve` would; it stops at cleanup.
-func startServer(t *testing.T, dsn, prefix string) string {
+func startServer(t testing.TB, dsn, prefix string) string {
 	t.Helper()
 	return startServerOut(t, dsn, io.Discard, prefix)
 }
@@ -25,7 +25,7 @@ var regexPassword = regexp.MustCompile(`([a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{5}-[a-
 
 // startServerOut is startServer with the server's standard output (the
 // one-time administrator password) written to stdout.
-func startServerOut(t *testing.T, dsn string, stdout io.Writer, prefix ...string) string {
+func startServerOut(t testing.TB, dsn string, stdout io.Writer, prefix ...string) string {
 	t.Helper()
 	if len(prefix) == 0 {
 		prefix = []string{""}
@@ -33,7 +33,7 @@ func startServerOut(t *testing.T, dsn string, stdout io.Writer, prefix ...string
 	return runServer(t, dsn, prefix[0], stdout)
 }
 
-func runServer(t *testing.T, dsn, prefix string, stdout io.Writer) string {
+func runServer(t testing.TB, dsn, prefix string, stdout io.Writer) string {
 	t.Helper()
 	if prefix != "" {
 		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-db", dsn, "-prefix", prefix); code != exitOK {

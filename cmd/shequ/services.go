@@ -55,6 +55,9 @@ type services struct {
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
+	// jobs is the background job queue (River); `serve` starts it after
+	// registerJobs, and stops it before the database closes.
+	jobs *sqlstore.Jobs
 }
 
 // openServices opens the database (see openStore for the policy) and the
@@ -96,6 +99,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		linkage:    sqlstore.NewLinkageService(db),
 		items:      sqlstore.NewServiceItemService(db),
 		property:   sqlstore.NewPropertyService(db, keys),
+		jobs:       sqlstore.NewJobs(db, sqlstore.JobsConfig{Logger: log}),
 	}
 	s.property.Holidays = s.items
 	// The objection periods count working days on the holiday table of

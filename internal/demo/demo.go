@@ -40,6 +40,9 @@ type Services struct {
 	Locations  shequ.LocationService
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Prefix, when set, loads only the divisions at, above and below this
+	// code instead of the whole country (tests: the demo county alone).
+	Prefix string
 }
 
 // Progress reports the phase ("divisions" or "anji") and rows written of total.
@@ -93,7 +96,7 @@ func load(ctx context.Context, s Services, r io.Reader, source, phase string, pr
 		now = time.Now
 	}
 	started := now()
-	f, err := divimport.Parse(r, divimport.ParseOptions{})
+	f, err := divimport.Parse(r, divimport.ParseOptions{Prefix: s.Prefix})
 	if err != nil {
 		return fmt.Errorf("parse %s: %w", source, err)
 	}

@@ -14,11 +14,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	// Register the database/sql drivers "pgx" and "sqlite".
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river"
 	"modernc.org/sqlite"
 
 	"shequ"
@@ -40,6 +42,14 @@ type DB struct {
 	// notesGen counts the changes to notifications: the cached unread
 	// counts read before one are stale (LinkageService.CountUnread).
 	notesGen atomic.Uint64
+
+	// source is the driver's data source name, for the job queue's own
+	// SQLite pool (jobs.go).
+	source string
+	// inserter is the insert-only job client (jobs.go), made on first use.
+	inserterOnce sync.Once
+	inserter     *river.Client[*sql.Tx]
+	inserterErr  error
 }
 
 // maxPostgresConns is the most connections one process opens to
@@ -103,13 +113,22 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		sqldb.SetMaxIdleConns(8)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{Now: time.Now, db: sqldb, dialect: d}
+	db := &DB{Now: time.Now, db: sqldb, dialect: d, source: source}
 	if err := sqldb.PingContext(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, &shequ.Error{Code: shequ.EUnavailable, Key: "db.unreachable",
 			Message: "The database cannot be reached.", Err: fmt.Errorf("ping %s database: %w", d.name, err)}
 	}
 	return db, nil
+}
+
+// openSQLitePool opens another pool on the same SQLite file, with the same
+// pragmas, of at most n connections.
+func (db *DB) openSQLitePool(n int) (*sql.DB, error) {
+	p := sql.OpenDB(&sqliteConnector{dsn: db.source, drv: &sqlite.Driver{}})
+	p.SetMaxOpenConns(n)
+	p.SetMaxIdleConns(n)
+	return p, nil
 }
 
 // resolveDSN picks the dialect for dsn and returns the driver's data source

@@ -76,7 +76,8 @@ func (db *DB) provider() (*goose.Provider, error) {
 }
 
 // Migrate applies the pending migrations, each in its own transaction, and
-// returns how many it applied (0 when the schema is current). It refuses,
+// returns how many it applied (0 when the schema is current); then the job
+// queue's own migrations (jobs.go), which it does not count. It refuses,
 // with an EConflict error keyed "schema.newer", a database migrated by a
 // newer binary: running old code on a newer schema could lose data.
 func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
@@ -89,6 +90,10 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	}
 	if st.UpToDate() {
 		return 0, nil
+	}
+	if st.Current == st.Latest {
+		// Only the job queue's tables are behind.
+		return 0, db.migrateJobs(ctx)
 	}
 	p, err := db.provider()
 	if err != nil {
@@ -103,7 +108,10 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	if err != nil {
 		return applied, translateError(err, "migrate database")
 	}
-	return applied, nil
+	// River's tables (jobs.go), after ours: River keeps its own version
+	// table, river_migration, and applies each of its migrations once.
+	// They are not counted: applied counts this binary's versions.
+	return applied, db.migrateJobs(ctx)
 }
 
 // errSchemaNewer is the error for a database ahead of this binary.
@@ -127,6 +135,9 @@ func (db *DB) SchemaStatus(ctx context.Context) (shequ.SchemaStatus, error) {
 	}
 	ok, err := db.hasVersionTable(ctx)
 	if err != nil || !ok {
+		return st, err
+	}
+	if st.JobsBehind, err = db.jobsBehind(ctx); err != nil {
 		return st, err
 	}
 	// goose records version 0 when it creates its table, and deletes a row

@@ -170,3 +170,42 @@ func TestDeleteUserSessions(t *testing.T) {
 		}
 	})
 }
+
+func TestPruneSessions(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		u := mustCreateUser(t, db, "zhaoliu", shequ.RoleCommunityWorker, "330523001001")
+		s := NewSessionService(db)
+		p := shequ.SessionPolicy{Idle: time.Hour, Absolute: 2 * time.Hour}
+		old, _, err := s.CreateSession(ctx, u.ID, "", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Now = func() time.Time { return testNow.Add(time.Hour) }
+		live, _, err := s.CreateSession(ctx, u.ID, "", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two hours after the first: it has ended, the second has not.
+		db.Now = func() time.Time { return testNow.Add(2 * time.Hour) }
+		if n, err := s.PruneSessions(ctx); err != nil || n != 1 {
+			t.Fatalf("PruneSessions = %d, %v; want 1", n, err)
+		}
+		var left []string
+		rows, err := db.db.QueryContext(ctx, `SELECT id FROM sessions`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			left = append(left, id)
+		}
+		if len(left) != 1 || left[0] != secretHash(live) || left[0] == secretHash(old) {
+			t.Fatalf("sessions left = %v", left)
+		}
+	})
+}

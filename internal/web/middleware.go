@@ -43,6 +43,7 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 	h = cop.Handler(h)
 	h = securityHeaders(h, contentSecurityPolicy(s.cfg.MapTilesOrigin))
 	h = s.recoverPanics(h)
+	h = withRetryAfter(h)
 	h = s.observe(h)
 	return withRequestID(h)
 }

@@ -13,8 +13,9 @@ import (
 //go:embed openapi.json
 var openAPISource []byte
 
-// openAPIDocument returns the document with info.version set to version.
-func openAPIDocument(version string) ([]byte, error) {
+// openAPIDocument returns the document with info.version set to version
+// and the entries of the registers, generated from their declarations.
+func openAPIDocument(version string, registers []registerRoutes) ([]byte, error) {
 	var doc map[string]any
 	if err := json.Unmarshal(openAPISource, &doc); err != nil {
 		return nil, err
@@ -24,6 +25,9 @@ func openAPIDocument(version string) ([]byte, error) {
 		return nil, fmt.Errorf("openapi.json has no info object")
 	}
 	info["version"] = version
+	for _, m := range registers {
+		m.openAPI(doc)
+	}
 	return json.MarshalIndent(doc, "", "  ")
 }
 

@@ -25,6 +25,31 @@ type projectsPage struct {
 	Query     string // the number or title searched for
 	CanDesign bool
 	Public    bool
+	Base      string // the list's own path, which its links extend
+	Status    shequ.ProjectStatus
+	Tabs      []projectTab
+}
+
+// projectTab is one filter of the project list: a state the people who
+// work on it look for (待审批 for the officials who approve, 招募中 for the
+// organizations who bid, 实施中 for the teams who record activities).
+type projectTab struct {
+	Status shequ.ProjectStatus // "" all
+	Href   string
+}
+
+// projectTabs are the staff list's filters.
+var projectTabs = []shequ.ProjectStatus{"", shequ.ProjectUnderReview, shequ.ProjectOpenForBids, shequ.ProjectInProgress,
+	shequ.ProjectClosed}
+
+// projectStatusQuery is the state filter of r's list, "" for none or one
+// that is not a state.
+func projectStatusQuery(r *http.Request) shequ.ProjectStatus {
+	st := shequ.ProjectStatus(r.URL.Query().Get("status"))
+	if slices.Contains(shequ.ProjectStatuses, st) {
+		return st
+	}
+	return ""
 }
 
 // handleProjectList serves GET /projects.
@@ -33,15 +58,27 @@ func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q := projectQuery(r)
-	list, total, err := s.cfg.Linkage.FindProjects(r.Context(), shequ.ProjectFilter{Query: q, Limit: 200})
+	q, st := projectQuery(r), projectStatusQuery(r)
+	list, total, err := s.cfg.Linkage.FindProjects(r.Context(), shequ.ProjectFilter{Query: q, Status: st, Limit: 200})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
+	p := &projectsPage{Projects: list, Total: total, Query: q, CanDesign: a.Can(shequ.ActionProjectDesign), Base: "/projects", Status: st}
+	for _, t := range projectTabs {
+		href := "/projects"
+		if t != "" {
+			href += "?status=" + string(t)
+		}
+		p.Tabs = append(p.Tabs, projectTab{Status: t, Href: href})
+	}
+	l := s.localizer(r)
+	title := l.T("project.list.title")
+	if st != "" {
+		title += " · " + l.T("project.status."+string(st))
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, "projects", s.localizer(r).T("project.list.title"),
-		&projectsPage{Projects: list, Total: total, Query: q, CanDesign: a.Can(shequ.ActionProjectDesign)})
+	s.render(w, r, http.StatusOK, "projects", title, p)
 }
 
 // projectQuery is the search of a project list: part of a number or title.
@@ -67,7 +104,7 @@ func (s *Server) handlePublicProjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "projects", s.localizer(r).T("project.public.list_title"),
-		&projectsPage{Projects: list, Total: total, Query: q, Public: true})
+		&projectsPage{Projects: list, Total: total, Query: q, Public: true, Base: "/public/projects"})
 }
 
 // projectPage is the data of templates/project.html and

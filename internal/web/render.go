@@ -5,7 +5,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"html"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -24,15 +23,13 @@ var templateFS embed.FS
 
 // layoutFiles are parsed into every page: the layout and shared partials.
 var layoutFiles = []string{"templates/layout.html", "templates/partials.html", "templates/request_partials.html",
-	"templates/project_partials.html"}
+	"templates/project_partials.html", "templates/register_partials.html"}
 
 // pageFiles maps a page name to its file. Each defines "content", which
 // the layout wraps. A test checks that every file under
 // templates/ is listed here or in layoutFiles.
 var pageFiles = map[string]string{
-	"facilities":    "templates/facilities.html",
 	"facility":      "templates/facility.html",
-	"facility_form": "templates/facility_form.html",
 	"coverage":      "templates/coverage.html",
 	"coverage_map":  "templates/coverage_map.html",
 	"siting":        "templates/siting.html",
@@ -55,12 +52,9 @@ var pageFiles = map[string]string{
 	"household":       "templates/household.html",
 	"household_form":  "templates/household_form.html",
 	"audit":           "templates/audit.html",
-	"orgs":            "templates/orgs.html",
-	"org":             "templates/org.html",
-	"org_form":        "templates/org_form.html",
-	"workers":         "templates/workers.html",
-	"worker":          "templates/worker.html",
-	"worker_form":     "templates/worker_form.html",
+	"register_list":   "templates/register_list.html",
+	"register_show":   "templates/register_show.html",
+	"register_form":   "templates/register_form.html",
 	"indicators":      "templates/indicators.html",
 	"targets":         "templates/targets.html",
 	"needs":           "templates/needs.html",
@@ -87,83 +81,17 @@ var pageFiles = map[string]string{
 // startup, instead of cloning templates on every request.
 type templates map[string]map[string]*template.Template
 
-// navItem is one entry of the main navigation.
-type navItem struct {
-	ID   string // DOM id, a stable hook for browser tests
-	Key  string // catalogue key of the label
-	Href string
-	// Action, when set, shows the item only to actors who Can do it.
-	Action shequ.Action
-}
-
-// navItems is the main navigation. Later modules append their entries.
-var navItems = []navItem{
-	{ID: "nav-home", Key: "nav.home", Href: "/"},
-	{ID: "nav-divisions", Key: "nav.divisions", Href: "/divisions"},
-	{ID: "nav-residents", Key: "nav.residents", Href: "/residents", Action: shequ.ActionResidentRead},
-	{ID: "nav-orgs", Key: "nav.orgs", Href: "/orgs", Action: shequ.ActionOrgRead},
-	{ID: "nav-workers", Key: "nav.workers", Href: "/social-workers", Action: shequ.ActionWorkerRead},
-	{ID: "nav-needs", Key: "nav.needs", Href: "/needs", Action: shequ.ActionNeedRead},
-	{ID: "nav-projects", Key: "nav.projects", Href: "/projects", Action: shequ.ActionProjectRead},
-	{ID: "nav-public", Key: "nav.public", Href: "/public/projects"},
-	{ID: "nav-services", Key: "nav.services", Href: "/services"},
-	{ID: "nav-desk", Key: "nav.desk", Href: "/desk", Action: shequ.ActionRequestHandle},
-	{ID: "nav-requests", Key: "nav.requests", Href: "/requests", Action: shequ.ActionRequestRead},
-	{ID: "nav-delegations", Key: "nav.delegations", Href: "/delegations", Action: shequ.ActionDelegationRead},
-	{ID: "nav-indicators", Key: "nav.indicators", Href: "/indicators", Action: shequ.ActionIndicatorRead},
-	{ID: "nav-coverage", Key: "nav.coverage", Href: "/coverage", Action: shequ.ActionFacilityRead},
-	{ID: "nav-targets", Key: "nav.targets", Href: "/targets", Action: shequ.ActionTargetWrite},
-	{ID: "nav-audit", Key: "nav.audit", Href: "/audit", Action: shequ.ActionAuditRead},
-	{ID: "nav-users", Key: "nav.users", Href: "/users", Action: shequ.ActionUserRead},
-}
-
-// navCache holds the rendered navigation per language, items shown and
-// current item (navKey). Every page shows it: through the template its
-// dozen links took a tenth of the worker queue's rendering, each action a
-// reflective call. Its data are constants of this file and catalogue
-// texts, escaped here as html/template escapes them in text and quoted
-// attributes.
-var navCache sync.Map // navKey → template.HTML
-
-// navKey identifies one rendering of the navigation.
-type navKey struct {
-	lang    string
-	shown   uint64 // bit i: navItems[i] is shown
-	current int    // index in navItems, -1 none
-}
-
-// navHTML returns the navigation's links for key.
-func navHTML(l *i18n.Localizer, key navKey) template.HTML {
-	if h, ok := navCache.Load(key); ok {
-		return h.(template.HTML)
-	}
-	var b strings.Builder
-	for i, it := range navItems {
-		if key.shown&(1<<i) == 0 {
-			continue
-		}
-		b.WriteString("\n<li><a id=\"" + html.EscapeString(it.ID) + "\" href=\"" + html.EscapeString(it.Href) + "\"")
-		if i == key.current {
-			b.WriteString(` aria-current="page"`)
-		}
-		b.WriteString(">" + html.EscapeString(l.T(it.Key)) + "</a></li>")
-	}
-	h := template.HTML(b.String())
-	navCache.Store(key, h)
-	return h
-}
-
 // view is the data every page template gets; Data carries the page's own.
 type view struct {
 	Lang    string
 	Large   bool // large-text mode (适老化)
 	Version string
-	Title   string        // page title, already translated
-	Nav     template.HTML // the navigation's links (navHTML)
-	Return  string        // this page's path and query, for the preference forms
-	Q       string        // the search box's value
-	User    *shequ.User   // signed in, nil when anonymous
-	Unread  int           // unread notifications of the signed-in account
+	Title   string      // page title, already translated
+	Nav     navMarkup   // the navigation (nav.go)
+	Return  string      // this page's path and query, for the preference forms
+	Q       string      // the search box's value
+	User    *shequ.User // signed in, nil when anonymous
+	Unread  int         // unread notifications of the signed-in account
 	Data    any
 }
 
@@ -300,17 +228,7 @@ func (s *Server) newView(r *http.Request, title string, data any) *view {
 		// A failed count is not worth failing the page for.
 		v.Unread, _ = s.cfg.Linkage.CountUnread(r.Context())
 	}
-	key := navKey{lang: v.Lang, current: -1}
-	for i, it := range navItems {
-		if it.Action != "" && !actor.Can(it.Action) {
-			continue
-		}
-		key.shown |= 1 << i
-		if r.URL.Path == it.Href || (it.Href != "/" && strings.HasPrefix(r.URL.Path, it.Href+"/")) {
-			key.current = i
-		}
-	}
-	v.Nav = navHTML(l, key)
+	v.Nav = navRender(l, navFor(v.Lang, actor, r))
 	return v
 }
 

@@ -68,8 +68,14 @@ func TestTemplateKeysExist(t *testing.T) {
 	if len(keys) < 20 {
 		t.Fatalf("found only %d keys in templates; the pattern is broken", len(keys))
 	}
-	for _, n := range navItems {
+	for _, n := range navEntries {
 		keys = append(keys, n.Key)
+		if n.OwnKey != "" {
+			keys = append(keys, n.OwnKey)
+		}
+	}
+	for _, g := range navGroups {
+		keys = append(keys, g.Key)
 	}
 	for _, m := range homeModules {
 		keys = append(keys, m.Key)

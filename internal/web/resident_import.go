@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"io"
 	"net/http"
 	"strings"
@@ -26,19 +27,33 @@ type RowError struct {
 // maxImportBytes bounds an uploaded file.
 const maxImportBytes = 32 << 20
 
+// maxConcurrentImports bounds the imports one server runs at once: each may
+// hold what internal/tabular's limits allow (docs/BENCHMARKS.md, imports),
+// so that their number, not only their size, bounds the server's memory.
+const maxConcurrentImports = 2
+
+// errImportBusy answers an upload while maxConcurrentImports run.
+var errImportBusy = shequ.Errorf(shequ.EUnavailable, "import.busy", "Other imports are running; try again in a minute.")
+
 // importPage is the data of templates/resident_import.html, the upload page
-// of the residents and of the facilities.
+// of the residents and of the registers (register_import.go).
 type importPage struct {
 	Enabled      bool
 	Action       string // where the form posts
 	Intro        string // catalogue key of the page's explanation
-	Community    string // residents: the community they are imported into
+	Community    string // the community rows are imported into
 	AskCommunity bool
-	AskGCJ02     bool // facilities: the file's coordinates are GCJ-02
-	GCJ02        bool
-	Report       *ResidentImportReport
-	Errors       map[string]string
-	Error        string
+	// CommunityOptional: the community is only for rows without one (a
+	// register's file may name each row's).
+	CommunityOptional bool
+	Options           []importOption // a register's import options
+	Report            *ResidentImportReport
+	// ErrorsCSV is a data URL of the rejected rows as CSV, ErrorsName its
+	// file name.
+	ErrorsCSV  template.URL
+	ErrorsName string
+	Errors     map[string]string
+	Error      string
 }
 
 // importKind is one kind of upload: its page and what runs the import.
@@ -71,21 +86,6 @@ func (s *Server) residentImport() importKind {
 		}}
 }
 
-func (s *Server) facilityImport() importKind {
-	return importKind{act: shequ.ActionFacilityWrite, titleKey: "facility.import.title",
-		page: func(*shequ.Actor) *importPage {
-			return &importPage{Enabled: s.cfg.ImportFacilities != nil, Action: "/facilities/import",
-				Intro: "facility.import.intro", AskGCJ02: true}
-		},
-		run: func(r *http.Request, p *importPage, fe *shequ.FieldErrors, file io.Reader, name string) (*ResidentImportReport, error) {
-			p.GCJ02 = r.FormValue("gcj02") != ""
-			if err := fe.Err(); err != nil {
-				return nil, err
-			}
-			return s.cfg.ImportFacilities(r.Context(), file, name, p.GCJ02)
-		}}
-}
-
 // handleResidentImportForm serves GET /residents/import.
 func (s *Server) handleResidentImportForm(w http.ResponseWriter, r *http.Request) {
 	s.importForm(w, r, s.residentImport())
@@ -94,16 +94,6 @@ func (s *Server) handleResidentImportForm(w http.ResponseWriter, r *http.Request
 // handleResidentImport serves POST /residents/import.
 func (s *Server) handleResidentImport(w http.ResponseWriter, r *http.Request) {
 	s.importUpload(w, r, s.residentImport())
-}
-
-// handleFacilityImportForm serves GET /facilities/import.
-func (s *Server) handleFacilityImportForm(w http.ResponseWriter, r *http.Request) {
-	s.importForm(w, r, s.facilityImport())
-}
-
-// handleFacilityImport serves POST /facilities/import.
-func (s *Server) handleFacilityImport(w http.ResponseWriter, r *http.Request) {
-	s.importUpload(w, r, s.facilityImport())
 }
 
 func (s *Server) importForm(w http.ResponseWriter, r *http.Request, k importKind) {
@@ -127,6 +117,13 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, k importKi
 	p := k.page(a)
 	if !p.Enabled {
 		s.render(w, r, http.StatusServiceUnavailable, "resident_import", title, p)
+		return
+	}
+	select {
+	case s.imports <- struct{}{}:
+		defer func() { <-s.imports }()
+	default:
+		s.error(w, r, errImportBusy)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)

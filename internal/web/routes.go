@@ -22,9 +22,15 @@ const unmatchedRoute = "unmatched"
 
 // routeTable lists every route. "/divisions/search" sits beside
 // "/divisions/{code}": ServeMux prefers the more specific literal segment,
-// so search is never taken for a code (tested).
+// so search is never taken for a code (tested). The registers (social
+// organizations, social workers, facilities…) add the routes of the
+// register mechanism (register_routes.go, mountRegisters).
 func (s *Server) routeTable() []route {
-	return []route{
+	var registers []route
+	for _, m := range s.registers {
+		registers = append(registers, m.routes()...)
+	}
+	return append([]route{
 		// HTML pages.
 		{http.MethodGet, "/{$}", s.handleHome},
 		{http.MethodPost, "/prefs", s.handlePrefs},
@@ -64,24 +70,8 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/households", s.handleHouseholdCreate},
 		{http.MethodGet, "/households/{id}", s.handleHouseholdShow},
 
-		// Social organizations and social workers. "/orgs/new" wins over
-		// "/orgs/{id}" as more specific.
-		{http.MethodGet, "/orgs", s.handleOrgList},
-		{http.MethodPost, "/orgs", s.handleOrgCreate},
-		{http.MethodGet, "/orgs/new", s.handleOrgNew},
-		{http.MethodGet, "/orgs/{id}", s.handleOrgShow},
-		{http.MethodGet, "/orgs/{id}/edit", s.handleOrgEdit},
-		{http.MethodPost, "/orgs/{id}/edit", s.handleOrgUpdate},
-		// Service facilities, coverage, the map and siting (issue 7).
-		// "/facilities/new" wins over "/facilities/{id}" as more specific.
-		{http.MethodGet, "/facilities", s.handleFacilityList},
-		{http.MethodPost, "/facilities", s.handleFacilityCreate},
-		{http.MethodGet, "/facilities/new", s.handleFacilityNew},
-		{http.MethodGet, "/facilities/import", s.handleFacilityImportForm},
-		{http.MethodPost, "/facilities/import", s.handleFacilityImport},
-		{http.MethodGet, "/facilities/{id}", s.handleFacilityShow},
-		{http.MethodGet, "/facilities/{id}/edit", s.handleFacilityEdit},
-		{http.MethodPost, "/facilities/{id}/edit", s.handleFacilityUpdate},
+		// Service facilities' photos, coverage, the map and siting (issue
+		// 7); the register itself is mounted by facilityRegister.
 		{http.MethodPost, "/facilities/{id}/photos", s.handleFacilityPhotoAdd},
 		{http.MethodGet, "/facilities/{id}/photos/{photo}", s.handleFacilityPhoto},
 		{http.MethodGet, "/coverage", s.handleCoverageIndex},
@@ -92,13 +82,6 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/coverage/{code}/siting/adopt", s.handleSitingAdopt},
 		{http.MethodGet, "/communities/{code}/location", s.handleLocationForm},
 		{http.MethodPost, "/communities/{code}/location", s.handleLocationUpdate},
-		{http.MethodGet, "/social-workers", s.handleWorkerList},
-		{http.MethodPost, "/social-workers", s.handleWorkerCreate},
-		{http.MethodGet, "/social-workers/new", s.handleWorkerNew},
-		{http.MethodGet, "/social-workers/{id}", s.handleWorkerShow},
-		{http.MethodPost, "/social-workers/{id}/reveal", s.handleWorkerReveal},
-		{http.MethodGet, "/social-workers/{id}/edit", s.handleWorkerEdit},
-		{http.MethodPost, "/social-workers/{id}/edit", s.handleWorkerUpdate},
 
 		// Plan targets and indicator dashboards. "/indicators/{code}"
 		// also serves "{code}.xlsx" and "{code}.csv": a wildcard must be a
@@ -192,14 +175,6 @@ func (s *Server) routeTable() []route {
 		{http.MethodPatch, "/api/v1/residents/{id}", s.handleAPIResidentPatch},
 		{http.MethodPost, "/api/v1/residents/{id}/verify", s.handleAPIResidentVerify},
 		{http.MethodGet, "/api/v1/audit", s.handleAPIAudit},
-		{http.MethodGet, "/api/v1/orgs", s.handleAPIOrgList},
-		{http.MethodPost, "/api/v1/orgs", s.handleAPIOrgCreate},
-		{http.MethodGet, "/api/v1/orgs/{id}", s.handleAPIOrgGet},
-		{http.MethodPatch, "/api/v1/orgs/{id}", s.handleAPIOrgPatch},
-		{http.MethodGet, "/api/v1/social-workers", s.handleAPIWorkerList},
-		{http.MethodPost, "/api/v1/social-workers", s.handleAPIWorkerCreate},
-		{http.MethodGet, "/api/v1/social-workers/{id}", s.handleAPIWorkerGet},
-		{http.MethodPatch, "/api/v1/social-workers/{id}", s.handleAPIWorkerPatch},
 		{http.MethodGet, "/api/v1/indicators", s.handleAPIIndicators},
 		{http.MethodGet, "/api/v1/indicators/{code}", s.handleAPIIndicators},
 		{http.MethodGet, "/api/v1/indicators/{code}/children", s.handleAPIIndicatorChildren},
@@ -250,17 +225,13 @@ func (s *Server) routeTable() []route {
 
 		// Facilities and coverage (API). "/api/v1/coverage" is the whole
 		// country, like "/api/v1/indicators".
-		{http.MethodGet, "/api/v1/facilities", s.handleAPIFacilityList},
-		{http.MethodPost, "/api/v1/facilities", s.handleAPIFacilityCreate},
-		{http.MethodGet, "/api/v1/facilities/{id}", s.handleAPIFacilityGet},
-		{http.MethodPatch, "/api/v1/facilities/{id}", s.handleAPIFacilityPatch},
 		{http.MethodPut, "/api/v1/communities/{code}/location", s.handleAPILocationPut},
 		{http.MethodGet, "/api/v1/coverage", s.handleAPICoverage},
 		{http.MethodGet, "/api/v1/coverage/{code}", s.handleAPICoverage},
 		{http.MethodGet, "/api/v1/coverage/{code}/gaps", s.handleAPICoverageGaps},
 		{http.MethodGet, "/api/v1/coverage/{code}/map", s.handleAPICoverageMap},
 		{http.MethodPost, "/api/v1/coverage/{code}/siting", s.handleAPICoverageSiting},
-	}
+	}, registers...)
 }
 
 // handleNotFound answers requests no route matched. When the path exists

@@ -81,11 +81,6 @@ type Config struct {
 	// ImportResidents, if set, imports a CSV (or XLSX) file of residents
 	// into a community for the upload page; nil shows the page as 未启用.
 	ImportResidents func(ctx context.Context, community string, r io.Reader, filename string) (*ResidentImportReport, error)
-	// ImportFacilities, if set, imports a CSV (or XLSX) facility register
-	// all or nothing, converting GCJ-02 coordinates to WGS-84 when gcj02 is
-	// set, for the upload page; nil shows the page as 未启用. Bad lines come
-	// back in the report, not as an error.
-	ImportFacilities func(ctx context.Context, r io.Reader, filename string, gcj02 bool) (*ResidentImportReport, error)
 }
 
 // Server is the http.Handler of the whole platform. Build it with NewServer.
@@ -100,8 +95,12 @@ type Server struct {
 	static  *staticFiles
 	metrics *metrics
 	openapi []byte
+	// registers are the registers served by the register mechanism.
+	registers []registerRoutes
 	// throttle limits login and registration attempts per client address.
 	throttle *throttle
+	// imports holds a token per import running (maxConcurrentImports).
+	imports chan struct{}
 }
 
 // processStart approximates the process start time for
@@ -133,6 +132,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
+	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error
 	if s.static, err = newStaticFiles(); err != nil {
 		return nil, fmt.Errorf("web: load static files: %w", err)
@@ -140,7 +140,8 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.tmpl, err = s.parseTemplates(); err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}
-	if s.openapi, err = openAPIDocument(cfg.Version); err != nil {
+	s.registers = s.mountRegisters()
+	if s.openapi, err = openAPIDocument(cfg.Version, s.registers); err != nil {
 		return nil, fmt.Errorf("web: load OpenAPI document: %w", err)
 	}
 	s.routes = s.routeTable()

@@ -1,4 +1,4 @@
-package registerimport
+package register
 
 import (
 	"strings"
@@ -8,9 +8,28 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"shequ"
+	"shequ/internal/i18n"
 )
 
 var now = time.Date(2026, 11, 29, 10, 0, 0, 0, shequ.Shanghai)
+
+// labels gives the catalogue's labels of a key, as the web and the console
+// pass them.
+var labels = func() func(string) []string {
+	cat, err := i18n.New()
+	if err != nil {
+		panic(err)
+	}
+	return func(key string) []string {
+		var out []string
+		for _, lang := range cat.Languages() {
+			if t := cat.Localizer(lang).T(key); t != key {
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+}()
 
 func credit(head, body string) string {
 	s := head + body + string(shequ.OrgCodeCheckChar(body))
@@ -40,17 +59,17 @@ func TestParseOrgs(t *testing.T) {
 		"坏代码协会,公益慈善,330523001002,登记,91350100M000100Y44,,,,,,\n" + // wrong check character
 		"无类型,游泳,330523001002,登记," + credit("51330523", "MJ654321") + ",,,,,,\n" + // unknown kind
 		"别处备案,harmony,330523001002,filed,,330522001,,,,,\n" // filed with another township
-	f, err := ParseOrgs(strings.NewReader(in), "orgs.csv")
+	f, err := Orgs.Parse(strings.NewReader(in), "orgs.csv", ImportOptions{Now: now, Labels: labels})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Total != 6 || len(f.Orgs) != 3 {
-		t.Fatalf("total %d orgs %d errors %+v", f.Total, len(f.Orgs), f.Errors)
+	if f.Total != 6 || len(f.Records) != 3 {
+		t.Fatalf("total %d orgs %d errors %+v", f.Total, len(f.Records), f.Errors)
 	}
-	if o := f.Orgs[0]; o.Kind != shequ.OrgElderlyCare || o.Grade != 3 || o.GradedOn == nil || o.LeaderPhone != "13857200001" || o.Status != shequ.OrgActive {
+	if o := f.Records[0]; o.Kind != shequ.OrgElderlyCare || o.Grade != 3 || o.GradedOn == nil || o.LeaderPhone != "13857200001" || o.Status != shequ.OrgActive {
 		t.Errorf("first org %+v", o)
 	}
-	if o := f.Orgs[2]; o.Status != shequ.OrgDormant || o.LegalStatus != shequ.LegalIncubating {
+	if o := f.Records[2]; o.Status != shequ.OrgDormant || o.LegalStatus != shequ.LegalIncubating {
 		t.Errorf("third org %+v", o)
 	}
 	if diff := cmp.Diff([]string{"5:credit_code", "6:kind", "7:filed_with"}, lineFields(f.Errors)); diff != "" {
@@ -66,14 +85,14 @@ func TestParseWorkers(t *testing.T) {
 		"重复," + a + ",无,,,,其他,某单位,330523001002,,\n" + // duplicate ID number
 		"无证," + validID("33052319950101004") + ",助理社会工作师,,,,社区,,330523001002,,\n" + // certified without certificate
 		"坏功能," + validID("33052319960101005") + ",无,,,,社区,,330523001002,跳舞,\n"
-	f, err := ParseWorkers(strings.NewReader(in), "workers.csv", now)
+	f, err := Workers.Parse(strings.NewReader(in), "workers.csv", ImportOptions{Now: now, Labels: labels})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Workers) != 2 || f.Total != 5 {
-		t.Fatalf("workers %d total %d errors %+v", len(f.Workers), f.Total, f.Errors)
+	if len(f.Records) != 2 || f.Total != 5 {
+		t.Fatalf("workers %d total %d errors %+v", len(f.Records), f.Total, f.Errors)
 	}
-	w := f.Workers[0]
+	w := f.Records[0]
 	if w.Qualification != shequ.QualSocial || w.Education != shequ.EduBachelor || len(w.Functions) != 2 || w.Areas[0] != shequ.AreaCare {
 		t.Errorf("first worker %+v", w)
 	}
@@ -83,10 +102,10 @@ func TestParseWorkers(t *testing.T) {
 }
 
 func TestHeaders(t *testing.T) {
-	if _, err := ParseOrgs(strings.NewReader("名称,类型\n"), "a.csv"); shequ.AsError(err).Key != "register.import.required" {
+	if _, err := Orgs.Parse(strings.NewReader("名称,类型\n"), "a.csv", ImportOptions{Labels: labels}); shequ.AsError(err).Key != "register.import.required" {
 		t.Errorf("missing columns: %v", err)
 	}
-	if _, err := ParseWorkers(strings.NewReader("姓名,颜色\n"), "a.csv", now); shequ.AsError(err).Key != "register.import.column" {
+	if _, err := Workers.Parse(strings.NewReader("姓名,颜色\n"), "a.csv", ImportOptions{Now: now, Labels: labels}); shequ.AsError(err).Key != "register.import.column" {
 		t.Errorf("unknown column: %v", err)
 	}
 }
@@ -94,17 +113,17 @@ func TestHeaders(t *testing.T) {
 func FuzzParseOrgs(f *testing.F) {
 	f.Add("name,kind,community_code,legal_status\n甲,charity,330523001002,incubating\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		o, err := ParseOrgs(strings.NewReader(in), "f.csv")
+		o, err := Orgs.Parse(strings.NewReader(in), "f.csv", ImportOptions{Now: now, Labels: labels})
 		if err != nil {
 			if shequ.ErrorCode(err) != shequ.EInvalid {
 				t.Fatalf("non-validation error %v", err)
 			}
 			return
 		}
-		if len(o.Orgs)+len(o.Errors) != o.Total {
-			t.Fatalf("orgs %d + errors %d != %d", len(o.Orgs), len(o.Errors), o.Total)
+		if len(o.Records)+len(o.Errors) != o.Total {
+			t.Fatalf("orgs %d + errors %d != %d", len(o.Records), len(o.Errors), o.Total)
 		}
-		for _, x := range o.Orgs {
+		for _, x := range o.Records {
 			if x.Validate() != nil {
 				t.Fatalf("accepted invalid org %+v", x)
 			}

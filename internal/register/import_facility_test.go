@@ -1,4 +1,4 @@
-package registerimport
+package register
 
 import (
 	"bytes"
@@ -39,14 +39,14 @@ const facilityCSV = "名称,社区代码,类型,建筑面积,纬度,经度,服�
 	",330523001002,其他,,,,,划拨,,开放,\n" // line 10: no name, unknown source and status
 
 func TestParseFacilities(t *testing.T) {
-	f, err := ParseFacilities(strings.NewReader(facilityCSV), "facilities.csv", FacilityOptions{})
+	f, err := Facilities.Parse(strings.NewReader(facilityCSV), "facilities.csv", ImportOptions{Now: now, Labels: labels})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Total != 8 || len(f.Facilities) != 2 || !cmp.Equal(f.Lines, []int{2, 3}) {
-		t.Fatalf("total %d facilities %d lines %v errors %+v", f.Total, len(f.Facilities), f.Lines, f.Errors)
+	if f.Total != 8 || len(f.Records) != 2 || !cmp.Equal(f.Lines, []int{2, 3}) {
+		t.Fatalf("total %d facilities %d lines %v errors %+v", f.Total, len(f.Records), f.Lines, f.Errors)
 	}
-	a, b := f.Facilities[0], f.Facilities[1]
+	a, b := f.Records[0], f.Records[1]
 	if a.Kind != shequ.FacilityCenter || a.FloorArea != 1200 || a.Radius != 3000 || a.Source != shequ.SourceNewBuild ||
 		a.Status != shequ.FacilityInUse || a.OpenedOn == nil || a.OpenedOn.Format("2006-01-02") != "2019-05-01" ||
 		*a.Lat != 30.638 || *a.Lng != 119.68 || a.Hours != "8:30-17:00" || a.Community != "330523001002" {
@@ -56,8 +56,10 @@ func TestParseFacilities(t *testing.T) {
 		b.FloorArea != 45.5 || b.OpenedOn == nil {
 		t.Errorf("second %+v", b)
 	}
-	want := []string{"5:kind", "6:location", "7:floor_area,opened_on,location,radius", "8:location", "9:name",
-		"10:source,status,name"}
+	// A row's reading errors come in the register's field order (the form's),
+	// then the domain's.
+	want := []string{"5:kind", "6:location", "7:floor_area,location,opened_on,radius", "8:location", "9:name",
+		"10:status,source,name"}
 	if diff := cmp.Diff(want, facilityErrors(f.Errors)); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}
@@ -70,21 +72,21 @@ func TestParseFacilitiesCommunityAndGCJ(t *testing.T) {
 	wgs := geo.Point{Lat: 30.55, Lng: 119.52}
 	gcj := geo.WGSToGCJ(wgs)
 	in := fmt.Sprintf("name,kind,lat,lng\n村服务站,service_station,%v,%v\n", gcj.Lat, gcj.Lng)
-	if _, err := ParseFacilities(strings.NewReader(in), "f.csv", FacilityOptions{}); shequ.AsError(err).Key != "register.import.required" {
+	if _, err := Facilities.Parse(strings.NewReader(in), "f.csv", ImportOptions{Now: now, Labels: labels}); shequ.AsError(err).Key != "register.import.required" {
 		t.Errorf("no community column and no -community: %v", err)
 	}
 	for _, conv := range []bool{false, true} {
-		f, err := ParseFacilities(strings.NewReader(in), "f.csv", FacilityOptions{Community: "330523100201", GCJ02: conv})
-		if err != nil || len(f.Facilities) != 1 {
+		f, err := Facilities.Parse(strings.NewReader(in), "f.csv", ImportOptions{Community: "330523100201", Options: map[string]bool{"gcj02": conv}, Labels: labels})
+		if err != nil || len(f.Records) != 1 {
 			t.Fatalf("%v %+v", err, f)
 		}
-		x := f.Facilities[0]
+		x := f.Records[0]
 		d := geo.Distance(geo.Point{Lat: *x.Lat, Lng: *x.Lng}, wgs)
 		if x.Community != "330523100201" || (conv && d > 1) || (!conv && d < 100) {
 			t.Errorf("gcj02=%v: %v,%v is %.1f m from the WGS-84 point", conv, *x.Lat, *x.Lng, d)
 		}
 	}
-	if _, err := ParseFacilities(strings.NewReader("name,kind,lat\n甲,other,30\n"), "f.csv", FacilityOptions{Community: "330523100201"}); shequ.AsError(err).Key != "import.header.latlng" {
+	if _, err := Facilities.Parse(strings.NewReader("name,kind,lat\n甲,other,30\n"), "f.csv", ImportOptions{Community: "330523100201", Labels: labels}); shequ.AsError(err).Key != "import.header.latlng" {
 		t.Errorf("lat without lng column: %v", err)
 	}
 }
@@ -102,11 +104,11 @@ func TestParseFacilitiesXLSX(t *testing.T) {
 	if err := x.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	f, err := ParseFacilities(&buf, "facilities.xlsx", FacilityOptions{})
-	if err != nil || len(f.Facilities) != 1 {
+	f, err := Facilities.Parse(&buf, "facilities.xlsx", ImportOptions{Labels: labels})
+	if err != nil || len(f.Records) != 1 {
 		t.Fatalf("%v %+v", err, f)
 	}
-	if h := f.Facilities[0]; h.Kind != shequ.FacilityHealth || h.Radius != 1500 || h.Status != shequ.FacilityClosed || h.Located() {
+	if h := f.Records[0]; h.Kind != shequ.FacilityHealth || h.Radius != 1500 || h.Status != shequ.FacilityClosed || h.Located() {
 		t.Errorf("%+v", h)
 	}
 }
@@ -116,18 +118,18 @@ func FuzzParseFacilities(f *testing.F) {
 	f.Add("名称,类型,纬度,经度,服务半径\n乙,便民服务点,30.55,119.52,500米\n", true)
 	f.Add(facilityCSV, false)
 	f.Fuzz(func(t *testing.T, in string, gcj bool) {
-		r, err := ParseFacilities(strings.NewReader(in), "f.csv", FacilityOptions{Community: "330523001002", GCJ02: gcj})
+		r, err := Facilities.Parse(strings.NewReader(in), "f.csv", ImportOptions{Community: "330523001002", Options: map[string]bool{"gcj02": gcj}, Labels: labels})
 		if err != nil {
 			if shequ.ErrorCode(err) != shequ.EInvalid {
 				t.Fatalf("non-validation error %v", err)
 			}
 			return
 		}
-		if len(r.Facilities)+len(r.Errors) != r.Total || len(r.Lines) != len(r.Facilities) {
-			t.Fatalf("facilities %d + errors %d != %d (lines %d)", len(r.Facilities), len(r.Errors), r.Total, len(r.Lines))
+		if len(r.Records)+len(r.Errors) != r.Total || len(r.Lines) != len(r.Records) {
+			t.Fatalf("facilities %d + errors %d != %d (lines %d)", len(r.Records), len(r.Errors), r.Total, len(r.Lines))
 		}
 		seen := map[string]bool{}
-		for _, x := range r.Facilities {
+		for _, x := range r.Records {
 			if x.Validate() != nil {
 				t.Fatalf("accepted invalid facility %+v", x)
 			}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"shequ/internal/sqlstore"
+)
+
+// registerJobs registers the workers of every background job kind and the
+// periodic jobs, before the job queue starts (sqlstore/jobs.go explains the
+// queue). Each module adds its own here, in one line or one call:
+//
+//	sqlstore.AddWorker(s.jobs, river.WorkFunc(s.requests.WorkEscalation))
+//	s.jobs.Every(5*time.Minute, sqlstore.EscalationArgs{})
+//
+// Workers are registered by every process that serves; the periodic jobs are
+// scheduled by the one elected leader among them.
+func (m *Main) registerJobs() {
+	s := m.svc
+	// Sessions whose cookies never come back, deleted hourly.
+	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
+	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
+}
+
+// startJobs registers the jobs and starts working them.
+func (m *Main) startJobs(ctx context.Context) error {
+	m.registerJobs()
+	if err := m.svc.jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
+	}
+	return nil
+}

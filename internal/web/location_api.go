@@ -1,0 +1,135 @@
+package web
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"shequ"
+	"shequ/internal/geo"
+)
+
+// Coordinate systems a client may send positions in. Positions are stored
+// in WGS-84; GCJ-02 is what Chinese web maps (高德, 腾讯) give, and is
+// converted on the way in.
+const (
+	coordWGS84 = "wgs84"
+	coordGCJ02 = "gcj02"
+)
+
+// checkCoordSystem reads the coordinate_system of a body: "" and "wgs84"
+// are WGS-84, "gcj02" asks for conversion.
+func checkCoordSystem(fe *shequ.FieldErrors, cs *string) bool {
+	if cs == nil {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(*cs)) {
+	case "", coordWGS84:
+		return false
+	case coordGCJ02:
+		return true
+	}
+	fe.Add("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
+	return false
+}
+
+// toWGS converts a GCJ-02 position to WGS-84 when gcj is set.
+func toWGS(gcj bool, lat, lng float64) (float64, float64) {
+	if !gcj {
+		return lat, lng
+	}
+	p := geo.GCJToWGS(geo.Point{Lat: lat, Lng: lng})
+	return p.Lat, p.Lng
+}
+
+// locationRequest is the body of PUT /api/v1/communities/{code}/location:
+// the whole location replaces the stored one (absent or null lat/lng and
+// population clear them).
+type locationRequest struct {
+	Lat              *float64 `json:"lat"`
+	Lng              *float64 `json:"lng"`
+	Population       *int64   `json:"population"`
+	Terrain          *string  `json:"terrain"`
+	Relocation       bool     `json:"relocation"`
+	CoordinateSystem *string  `json:"coordinate_system"`
+}
+
+// locationJSON is the API form of a community's location.
+type locationJSON struct {
+	CommunityCode string   `json:"community_code"`
+	Name          string   `json:"name"`
+	Lat           *float64 `json:"lat"`
+	Lng           *float64 `json:"lng"`
+	Population    *int64   `json:"population"`
+	Terrain       string   `json:"terrain"`
+	Relocation    bool     `json:"relocation"`
+}
+
+// handleAPILocationPut serves PUT /api/v1/communities/{code}/location.
+func (s *Server) handleAPILocationPut(w http.ResponseWriter, r *http.Request) {
+	var req locationRequest
+	a, ok := s.guardJSON(w, r, shequ.ActionFacilityWrite, s.cfg.Locations != nil, &req)
+	if !ok {
+		return
+	}
+	var fe shequ.FieldErrors
+	c := &shequ.CommunityLocation{Code: r.PathValue("code"), Lat: req.Lat, Lng: req.Lng,
+		Population: req.Population, Relocation: req.Relocation}
+	if req.Terrain != nil {
+		c.Terrain = shequ.Terrain(strings.TrimSpace(*req.Terrain))
+	}
+	if gcj := checkCoordSystem(&fe, req.CoordinateSystem); gcj && c.Lat != nil && c.Lng != nil {
+		lat, lng := toWGS(true, *c.Lat, *c.Lng)
+		c.Lat, c.Lng = &lat, &lng
+	}
+	if err := c.Validate(); err != nil {
+		fe = append(fe, shequ.AsError(err).Fields...)
+	}
+	if err := fe.Err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := outOfScope(a, "community_code", c.Code); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.cfg.Locations.UpdateCommunityLocation(r.Context(), c); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, locationJSON{CommunityCode: c.Code, Name: c.Name, Lat: c.Lat, Lng: c.Lng,
+		Population: c.Population, Terrain: string(c.Terrain), Relocation: c.Relocation})
+}
+
+// parseLocation reads an optional latitude and longitude of a form as
+// typed, in WGS-84 or (coordinate system "gcj02", what Chinese web maps
+// show) GCJ-02, which is converted to WGS-84.
+func parseLocation(fe *shequ.FieldErrors, lat, lng, system string) (*float64, *float64) {
+	if lat == "" && lng == "" {
+		return nil, nil
+	}
+	la, err1 := strconv.ParseFloat(lat, 64)
+	ln, err2 := strconv.ParseFloat(lng, 64)
+	if err1 != nil || err2 != nil {
+		fe.Add("location", "location.invalid", "Give latitude and longitude as decimal degrees.", nil)
+		return nil, nil
+	}
+	switch system {
+	case coordGCJ02:
+		la, ln = toWGS(true, la, ln)
+	case coordWGS84:
+	default:
+		fe.Add("coordinate_system", "location.system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
+	}
+	return &la, &ln
+}
+
+// finite is v, or nil (JSON null) when v is NaN or infinite: a median of
+// nothing has no value.
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}

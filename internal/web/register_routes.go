@@ -1,0 +1,185 @@
+package web
+
+// The register mechanism's web side. A register (台账) is declared once as a
+// register.Schema (internal/register: its typed fields, filters, list
+// columns, import columns, domain validation) and mounted here with its
+// store; the mechanism then serves, for a mount at /estates:
+//
+//	GET  /estates                  list with filters and pagination (register_list.go)
+//	GET  /estates/new, POST /estates                new form, create (register_form.go)
+//	GET  /estates/{id}             show page, sealed fields masked
+//	POST /estates/{id}/reveal      the same in clear (Schema.Reveal only)
+//	GET  /estates/{id}/edit, POST /estates/{id}/edit  edit form, update
+//	GET  /estates/import, POST /estates/import     upload page (register_import.go)
+//	GET  /api/v1/estates, POST …, GET/PATCH /api/v1/estates/{id},
+//	POST /api/v1/estates/import    the JSON API (register_api.go), documented
+//	                               in the OpenAPI document (register_openapi.go)
+//
+// Every handler goes through the one central check (guard: role permission
+// of the schema's actions), the form's and the API's input through the same
+// reading (Schema.ReadForm/ReadJSON, then Schema.Check with the domain's
+// Validate) and the same scope check (outOfScope: a record outside the
+// actor's area is 404, named on its community field); the store authorizes
+// again with scope and ownership and audits in the write's transaction.
+// Bad input is a field error and writes nothing.
+//
+// Mounting a register is a few lines in the resource's file:
+//
+//	func (s *Server) estates() *registerMount[shequ.Estate] {
+//		svc := s.cfg.Estates
+//		return mount(s, register.Estates, "/estates", svc != nil, register.Store[shequ.Estate]{
+//			Find:   func(ctx context.Context, id string, _ bool) (*shequ.Estate, error) { return svc.FindEstateByID(ctx, id) },
+//			List:   func(ctx context.Context, q register.Query) ([]*shequ.Estate, int, error) {
+//				return svc.FindEstates(ctx, shequ.EstateFilter{Community: q.Community,
+//					Mode: shequ.EstateMode(q.Get("mode")), Query: q.Text, Offset: q.Offset, Limit: q.Limit})
+//			},
+//			Create: svc.CreateEstate, Update: svc.UpdateEstate, Import: svc.ImportEstates,
+//		})
+//	}
+//
+// and one line in mountRegisters below. See "Adding a register" in
+// README.md for the whole walk-through.
+
+import (
+	"html/template"
+	"net/http"
+	"strings"
+
+	"shequ"
+	"shequ/internal/i18n"
+	"shequ/internal/register"
+)
+
+// registerMount is a register served at a path with its store.
+type registerMount[T any] struct {
+	s      *Server
+	schema *register.Schema[T]
+	store  register.Store[T]
+	wired  bool   // the service is configured; else its pages answer 503
+	path   string // "/orgs"
+	api    string // "/api/v1/orgs"
+
+	// Optional adjustments of the generic pages.
+	// shows replaces how a field is shown (on the show page, and in the
+	// list unless cells replaces it there).
+	shows, cells map[string]func(l *i18n.Localizer, x *T) template.HTML
+	// showPage, if set, names the page template that composes the show
+	// page's parts with more content (a facility's photos).
+	showPage string
+	// links adds links beside the list's actions (the coverage of the
+	// filtered division).
+	links func(l *i18n.Localizer, q register.Query) []registerLink
+	// showExtra gives the show page's extra data (Page.Extra).
+	showExtra func(r *http.Request, a *shequ.Actor, x *T) (any, error)
+	// notices adds the show page's notices beyond created and saved.
+	notices map[string]string
+}
+
+// mount returns the mount of schema at path (and /api/v1 + path).
+func mount[T any](s *Server, schema *register.Schema[T], path string, wired bool, store register.Store[T]) *registerMount[T] {
+	return &registerMount[T]{s: s, schema: schema.Init(), store: store, wired: wired, path: path, api: "/api/v1" + path}
+}
+
+// registerRoutes are what the server needs of a mount of any record type.
+type registerRoutes interface {
+	routes() []route
+	openAPI(doc map[string]any)
+}
+
+// mountRegisters lists the registers the server serves.
+func (s *Server) mountRegisters() []registerRoutes {
+	return []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister()}
+}
+
+// routes are the mount's entries of the route table. "/x/new" and
+// "/x/import" win over "/x/{id}" as more specific.
+func (m *registerMount[T]) routes() []route {
+	rs := []route{
+		{http.MethodGet, m.path, m.handleList},
+		{http.MethodPost, m.path, m.handleCreate},
+		{http.MethodGet, m.path + "/new", m.handleNew},
+		{http.MethodGet, m.path + "/{id}", m.handleShow},
+		{http.MethodGet, m.path + "/{id}/edit", m.handleEdit},
+		{http.MethodPost, m.path + "/{id}/edit", m.handleUpdate},
+		{http.MethodGet, m.api, m.handleAPIList},
+		{http.MethodPost, m.api, m.handleAPICreate},
+		{http.MethodGet, m.api + "/{id}", m.handleAPIGet},
+		{http.MethodPatch, m.api + "/{id}", m.handleAPIPatch},
+	}
+	if m.schema.Reveal != "" {
+		rs = append(rs, route{http.MethodPost, m.path + "/{id}/reveal", m.handleReveal})
+	}
+	if m.importable() {
+		rs = append(rs, route{http.MethodGet, m.path + "/import", m.handleImportForm},
+			route{http.MethodPost, m.path + "/import", m.handleImport},
+			route{http.MethodPost, m.api + "/import", m.handleAPIImport})
+	}
+	return rs
+}
+
+// importable reports whether the register has an import.
+func (m *registerMount[T]) importable() bool {
+	return m.schema.Import != nil && (m.store.Import != nil || !m.wired)
+}
+
+// guard is the one central check of a request on the register: the
+// actor's permission for act, then (503) whether the service is wired.
+func (m *registerMount[T]) guard(w http.ResponseWriter, r *http.Request, act shequ.Action) (*shequ.Actor, bool) {
+	return m.s.guardService(w, r, act, m.wired)
+}
+
+// find loads the record named by the path's id. One outside the actor's
+// scope is not found, whatever the store says.
+func (m *registerMount[T]) find(r *http.Request, a *shequ.Actor, reveal bool) (*T, error) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > maxIDLen {
+		return nil, shequ.ErrNotFound
+	}
+	x, err := m.store.Find(r.Context(), id, reveal)
+	if err != nil {
+		return nil, err
+	}
+	if a != nil && !shequ.IsAncestorOrSelf(a.Scope, m.schema.Community(x)) {
+		return nil, shequ.ErrNotFound
+	}
+	return x, nil
+}
+
+// canReveal reports whether the actor may see the sealed fields in clear.
+func (m *registerMount[T]) canReveal(a *shequ.Actor) bool {
+	return m.schema.Reveal != "" && a.Can(m.schema.Reveal)
+}
+
+// check validates x after it was read with c, and that its community lies
+// in the actor's scope: a record outside it is 404 (like a read), with the
+// field named so that a form shows it.
+func (m *registerMount[T]) check(a *shequ.Actor, x *T, c *register.Context) error {
+	if err := m.schema.Check(x, c); err != nil {
+		return err
+	}
+	field := "community_code"
+	for _, f := range m.schema.Fields {
+		if f.Kind == register.KindCommunity {
+			field = f.Name
+			break
+		}
+	}
+	return outOfScope(a, field, m.schema.Community(x))
+}
+
+// readContext starts a reading of input at the server's clock.
+func (m *registerMount[T]) readContext(edit bool) *register.Context {
+	return &register.Context{Now: m.s.now(), Edit: edit}
+}
+
+// key is a catalogue key of the register: <Name>.<suffix>.
+func (m *registerMount[T]) key(suffix string) string { return m.schema.Name + "." + suffix }
+
+// domID is the DOM id of a field or part of the register's pages:
+// org + credit_code → org-credit-code.
+func (m *registerMount[T]) domID(name string) string {
+	return m.schema.Name + "-" + strings.ReplaceAll(name, "_", "-")
+}
+
+// recordPath is the show page of x.
+func (m *registerMount[T]) recordPath(x *T) string { return m.path + "/" + m.schema.ID(x) }

@@ -22,6 +22,15 @@ func (m *Main) registerJobs() {
 	// Sessions whose cookies never come back, deleted hourly.
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
+	registerPropertyJobs(s)
+}
+
+// registerPropertyJobs schedules the property module's time rules every ten
+// minutes: complaint limits are in working days, alerts 90 days ahead, so
+// ten minutes late is never late.
+func registerPropertyJobs(s *services) {
+	sqlstore.AddWorker(s.jobs, sqlstore.PropertyDeadlinesWorker(s.property))
+	s.jobs.Every(10*time.Minute, sqlstore.PropertyDeadlinesArgs{})
 }
 
 // startJobs registers the jobs and starts working them.

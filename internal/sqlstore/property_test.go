@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"shequ"
 	"shequ/internal/indicator"
 )
@@ -904,5 +906,30 @@ func TestPropertyIndicators(t *testing.T) {
 		if len(only) == 0 {
 			t.Error("filtered load gave nothing")
 		}
+	})
+}
+
+// TestPropertyDeadlinesJob: the periodic job applies the rules as the
+// console does.
+func TestPropertyDeadlinesJob(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newPropFx(t, db)
+		now := shequ.DateOf(fx.clock.Now())
+		m := &shequ.JointMeeting{Community: tiaoxiu, Day: now, Agenda: "路灯", Minutes: "形成决议",
+			Parties: []shequ.MeetingParty{{Kind: shequ.PartyRC, Name: "居委会"}, {Kind: shequ.PartyCompany, Name: "绿城", CompanyID: fx.companyA.ID}},
+			Resolutions: []*shequ.Resolution{{Text: "修复路灯", Owner: shequ.PartyCompany, DueOn: now.AddDate(0, 0, 1)}}}
+		mustDo(t, fx.s.RecordMeeting(as(fx.worker), m))
+		fx.clock.Add(3 * 24 * time.Hour)
+		w := PropertyDeadlinesWorker(fx.s)
+		if err := w.Work(context.Background(), &river.Job[PropertyDeadlinesArgs]{}); err != nil {
+			t.Fatal(err)
+		}
+		rs, _ := mustPage(fx.s.FindResolutions(as(fx.worker), shequ.ResolutionFilter{}))(t)
+		if len(rs) != 1 || rs[0].Status != shequ.ResolutionOverdue {
+			t.Errorf("after the job %+v", rs)
+		}
+		// Not from a signed-in account.
+		_, err := fx.s.RunDeadlines(as(fx.official))
+		wantError(t, err, shequ.EForbidden, "error.forbidden")
 	})
 }

@@ -38,6 +38,12 @@ type Services struct {
 	// and relocation-area tags.
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
+	// Property, when set with PropertyClock, gets the property oversight
+	// demo (estates, companies, committees, inspections, meetings,
+	// complaints, ratings, credit). PropertyClock sets the module's clock
+	// (nil: back to the database's) so that the demo replays months.
+	Property      shequ.PropertyService
+	PropertyClock func(now func() time.Time)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Prefix, when set, loads only the divisions at, above and below this
@@ -83,6 +89,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := loadLinkage(ctx, s); err != nil {
+		return false, err
+	}
+	if err := loadProperty(ctx, s); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -28,10 +28,15 @@ func TestMigrationsInStep(t *testing.T) {
 	if diff := cmp.Diff(lite, pg); diff != "" {
 		t.Errorf("sqlite and postgres migrations differ (-sqlite +postgres):\n%s", diff)
 	}
+	// Numbers are handed out per module ahead of time (NEWS.md), so a gap
+	// may stand for a module still being written; each number is used
+	// once, in increasing order, from 1.
+	prev := int64(0)
 	for i, m := range lite {
-		if m.Version != int64(i+1) {
-			t.Errorf("migration %d has version %d, want %d (no gaps)", i, m.Version, i+1)
+		if i == 0 && m.Version != 1 || m.Version <= prev {
+			t.Errorf("migration %d has version %d after %d", i, m.Version, prev)
 		}
+		prev = m.Version
 	}
 }
 
@@ -62,8 +67,12 @@ func TestMigrate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if int64(n) != st.Latest {
-			t.Errorf("Migrate applied %d, want %d", n, st.Latest)
+		all, err := migrationSources(db.dialect.migrations)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(all) || all[len(all)-1].Version != st.Latest {
+			t.Errorf("Migrate applied %d, want %d up to version %d", n, len(all), st.Latest)
 		}
 		// Idempotent: nothing left to apply.
 		if n, err := db.Migrate(ctx); err != nil || n != 0 {

@@ -916,7 +916,7 @@ func TestPropertyDeadlinesJob(t *testing.T) {
 		fx := newPropFx(t, db)
 		now := shequ.DateOf(fx.clock.Now())
 		m := &shequ.JointMeeting{Community: tiaoxiu, Day: now, Agenda: "路灯", Minutes: "形成决议",
-			Parties: []shequ.MeetingParty{{Kind: shequ.PartyRC, Name: "居委会"}, {Kind: shequ.PartyCompany, Name: "绿城", CompanyID: fx.companyA.ID}},
+			Parties:     []shequ.MeetingParty{{Kind: shequ.PartyRC, Name: "居委会"}, {Kind: shequ.PartyCompany, Name: "绿城", CompanyID: fx.companyA.ID}},
 			Resolutions: []*shequ.Resolution{{Text: "修复路灯", Owner: shequ.PartyCompany, DueOn: now.AddDate(0, 0, 1)}}}
 		mustDo(t, fx.s.RecordMeeting(as(fx.worker), m))
 		fx.clock.Add(3 * 24 * time.Hour)

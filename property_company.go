@@ -154,6 +154,8 @@ type CompanyFilter struct {
 // CompanyUpdate changes a company; nil fields are left alone.
 type CompanyUpdate struct {
 	Name         *string
+	CreditCode   *CreditCode
+	Division     *string
 	Address      *string
 	Contact      *string
 	ContactPhone *Phone
@@ -163,6 +165,9 @@ type CompanyUpdate struct {
 // contracts.
 type CompanyService interface {
 	CreateCompany(ctx context.Context, c *PropertyCompany) error
+	// ImportCompanies registers companies all or nothing; each row's
+	// errors carry its line.
+	ImportCompanies(ctx context.Context, cs []*PropertyCompany) error
 	FindCompanyByID(ctx context.Context, id string) (*PropertyCompany, error)
 	FindCompanies(ctx context.Context, f CompanyFilter) ([]*PropertyCompany, int, error)
 	UpdateCompany(ctx context.Context, id string, u CompanyUpdate) (*PropertyCompany, error)

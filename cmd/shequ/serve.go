@@ -156,6 +156,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Delegations:     s.delegations,
 		Holidays:        s.items,
 		Facilities:      s.facilities,
+		Property:        s.property,
 		Locations:       s.locations,
 		Coverage:        s.coverage,
 		MapTiles:        m.Config.MapTiles,

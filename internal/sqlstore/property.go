@@ -54,6 +54,7 @@ const (
 	auditEstateRead          = "estate.read"
 	auditHouseholdEstate     = "estate.household"
 	auditCompanyCreate       = "property_company.create"
+	auditCompanyImport       = "property_company.import"
 	auditCompanyUpdate       = "property_company.update"
 	auditCompanyStaff        = "property_company.staff"
 	auditCompanyRead         = "property_company.read"

@@ -107,37 +107,73 @@ func (s *PropertyService) CreateCompany(ctx context.Context, co *shequ.PropertyC
 	if err := co.Validate(); err != nil {
 		return err
 	}
+	return s.write(ctx, auditCompanyCreate, shequ.ObjCompany, func(c *change) (string, string, error) {
+		return co.ID, "", s.insertCompany(c, co, newCommunityChecker(s.db), auditCompanyCreate)
+	})
+}
+
+// insertCompany authorizes and writes a new company with its base record
+// inside c.
+func (s *PropertyService) insertCompany(c *change, co *shequ.PropertyCompany, cc *communityChecker, action string) error {
+	ctx := c.ctx
 	co.ID, co.StaffIDs, co.Blacklisted, co.BlacklistReason, co.BlacklistedAt = newUUID7(), nil, false, "", nil
 	phone, err := s.sealCompanyPhone(co)
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, auditCompanyCreate, shequ.ObjCompany, func(c *change) (string, string, error) {
-		if err := authorizeIn(ctx, shequ.ActionPropertySupervise, co.Division, auditCompanyCreate, shequ.ObjCompany, co.ID); err != nil {
-			return "", "", err
+	if err := authorizeIn(ctx, shequ.ActionPropertySupervise, co.Division, action, shequ.ObjCompany, co.ID); err != nil {
+		return err
+	}
+	if missing, err := cc.missing(ctx, c.tx, co.Division); err != nil || missing != "" {
+		if err == nil {
+			err = fieldError("division", "division.not_found", "No such division.")
 		}
-		if missing, err := newCommunityChecker(s.db).missing(ctx, c.tx, co.Division); err != nil || missing != "" {
-			if err == nil {
-				err = fieldError("division", "division.not_found", "No such division.")
+		return err
+	}
+	if err := s.creditCodeFree(ctx, c.tx, co); err != nil {
+		return err
+	}
+	co.CreatedAt, co.UpdatedAt = c.now, c.now
+	_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO property_companies (id, name, credit_code, division, address,
+		contact, contact_phone_enc, blacklisted, blacklist_reason, blacklisted_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', NULL, ?, ?)`), co.ID, co.Name, string(co.CreditCode), co.Division,
+		co.Address, co.Contact, nullString(phone), boolArg(false), s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
+	if err != nil {
+		return translateError(err, "create company")
+	}
+	c.event(shequ.ObjCompany, co.ID, co.Division, action, "", "", co.Name)
+	_, err = s.baseRecord(c, co)
+	return err
+}
+
+// ImportCompanies implements shequ.CompanyService: all or nothing.
+func (s *PropertyService) ImportCompanies(ctx context.Context, cs []*shequ.PropertyCompany) error {
+	if err := s.guard(ctx, shequ.ActionPropertySupervise, auditCompanyImport, shequ.ObjCompany, ""); err != nil {
+		return err
+	}
+	if err := prepareRows(cs, func(co *shequ.PropertyCompany) error { return co.Validate() },
+		func(co *shequ.PropertyCompany) string { return string(co.CreditCode) }, "company.import.duplicate", "credit code"); err != nil {
+		return err
+	}
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
+		cc := newCommunityChecker(s.db)
+		for i, co := range cs {
+			if err := s.insertCompany(c, co, cc, auditCompanyImport); err != nil {
+				return rowError(i, err)
 			}
-			return "", "", err
 		}
-		if err := s.creditCodeFree(ctx, c.tx, co); err != nil {
-			return "", "", err
+		if err := c.flush(); err != nil {
+			return err
 		}
-		co.CreatedAt, co.UpdatedAt = c.now, c.now
-		_, err := c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO property_companies (`+companyColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', NULL, ?, ?)`), co.ID, co.Name, string(co.CreditCode), co.Division,
-			co.Address, co.Contact, nullString(phone), boolArg(false), s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
-		if err != nil {
-			return "", "", translateError(err, "create company")
+		for _, co := range cs {
+			if err := auditAllowed(ctx, s.db, tx, auditCompanyImport, shequ.ObjCompany, co.ID, co.Division, ""); err != nil {
+				return err
+			}
 		}
-		c.event(shequ.ObjCompany, co.ID, co.Division, auditCompanyCreate, "", "", co.Name)
-		if _, err := s.baseRecord(c, co); err != nil {
-			return "", "", err
-		}
-		return co.ID, "", nil
+		return nil
 	})
+	return settleRefusal(ctx, s.db, err)
 }
 
 // FindCompanyByID implements shequ.CompanyService, with the score and grade
@@ -288,11 +324,29 @@ func (s *PropertyService) UpdateCompany(ctx context.Context, id string, u shequ.
 		if err := s.superviseCompany(c, co, auditCompanyUpdate, shequ.ObjCompany, id); err != nil {
 			return "", "", err
 		}
+		before := *co
 		set(&co.Name, u.Name)
+		set(&co.CreditCode, u.CreditCode)
+		set(&co.Division, u.Division)
 		set(&co.Address, u.Address)
 		set(&co.Contact, u.Contact)
 		set(&co.ContactPhone, u.ContactPhone)
 		if err := co.Validate(); err != nil {
+			return "", "", err
+		}
+		if co.Division != before.Division {
+			// Moving the company is the new division's officials' too.
+			if err := authorizeIn(ctx, shequ.ActionPropertySupervise, co.Division, auditCompanyUpdate, shequ.ObjCompany, id); err != nil {
+				return "", "", err
+			}
+			if missing, err := newCommunityChecker(s.db).missing(ctx, c.tx, co.Division); err != nil || missing != "" {
+				if err == nil {
+					err = fieldError("division", "division.not_found", "No such division.")
+				}
+				return "", "", err
+			}
+		}
+		if err := s.creditCodeFree(ctx, c.tx, co); err != nil {
 			return "", "", err
 		}
 		phone, err := s.sealCompanyPhone(co)
@@ -300,9 +354,9 @@ func (s *PropertyService) UpdateCompany(ctx context.Context, id string, u shequ.
 			return "", "", err
 		}
 		co.UpdatedAt = c.now
-		_, err = c.tx.ExecContext(ctx, s.db.rebind(`UPDATE property_companies SET name = ?, address = ?, contact = ?,
-			contact_phone_enc = ?, updated_at = ? WHERE id = ?`), co.Name, co.Address, co.Contact, nullString(phone),
-			s.db.dialect.timeArg(c.now), co.ID)
+		_, err = c.tx.ExecContext(ctx, s.db.rebind(`UPDATE property_companies SET name = ?, credit_code = ?, division = ?,
+			address = ?, contact = ?, contact_phone_enc = ?, updated_at = ? WHERE id = ?`), co.Name, string(co.CreditCode),
+			co.Division, co.Address, co.Contact, nullString(phone), s.db.dialect.timeArg(c.now), co.ID)
 		if err != nil {
 			return "", "", translateError(err, "update company")
 		}

@@ -55,6 +55,8 @@ func TestRegisterCatalogue(t *testing.T) {
 	keys = append(keys, registerKeys(register.Orgs)...)
 	keys = append(keys, registerKeys(register.Workers)...)
 	keys = append(keys, registerKeys(register.Facilities)...)
+	keys = append(keys, registerKeys(register.Estates)...)
+	keys = append(keys, registerKeys(register.Companies)...)
 	keys = append(keys, "register.filter.community", "register.filter.q", "filter.from", "filter.to", "import.errors.download",
 		"import.community.default", "import.community.default.hint", "register.text.long", "register.number.whole",
 		"register.number.decimal", "register.value.invalid", "register.json.unknown", "register.sort.invalid",

@@ -88,7 +88,7 @@ type registerRoutes interface {
 
 // mountRegisters lists the registers the server serves.
 func (s *Server) mountRegisters() []registerRoutes {
-	return []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister()}
+	return []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.estateRegister(), s.companyRegister()}
 }
 
 // routes are the mount's entries of the route table. "/x/new" and
@@ -139,10 +139,19 @@ func (m *registerMount[T]) find(r *http.Request, a *shequ.Actor, reveal bool) (*
 	if err != nil {
 		return nil, err
 	}
-	if a != nil && !shequ.IsAncestorOrSelf(a.Scope, m.schema.Community(x)) {
+	if a != nil && !m.visible(x, a.Scope) {
 		return nil, shequ.ErrNotFound
 	}
 	return x, nil
+}
+
+// visible reports whether x lies in the area of an actor scoped at scope
+// (Schema.Visible, or its community at or below scope).
+func (m *registerMount[T]) visible(x *T, scope string) bool {
+	if m.schema.Visible != nil {
+		return m.schema.Visible(x, scope)
+	}
+	return shequ.IsAncestorOrSelf(scope, m.schema.Community(x))
 }
 
 // canReveal reports whether the actor may see the sealed fields in clear.

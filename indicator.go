@@ -58,6 +58,8 @@ type IndicatorStats struct {
 	// Property are the property oversight figures (indicator module
 	// "property").
 	Property PropertyFigures
+	// Care are the 三留守 and social-work figures (indicator module "care").
+	Care CareFigures
 }
 
 // Rate returns part/whole, 0 for an empty whole.
@@ -101,6 +103,9 @@ type IndicatorDef struct {
 	// ("linkage", "services", "facilities"). The dashboard shows one group
 	// at a time; its label is the catalogue entry "ind.group.<Group>".
 	Group string
+	// Sensitive marks a count of people (the care module's): on pages an
+	// official exports, counts from 1 to SmallCount-1 are suppressed.
+	Sensitive bool
 }
 
 // IndicatorGroups lists the groups of IndicatorDefs in registry order, ""
@@ -169,7 +174,7 @@ var IndicatorDefs = append([]IndicatorDef{
 	{Key: "svc_satisfaction", Value: func(s *IndicatorStats) float64 { return s.Services.MeanRating() },
 		Unit: "unit.stars", Group: "services"},
 	{Key: "svc_satisfied", Rate: func(s *IndicatorStats) float64 { return s.Services.SatisfiedRate() }, Group: "services"},
-}, append(linkageDefs(), propertyDefs()...)...)
+}, append(append(linkageDefs(), propertyDefs()...), careDefs()...)...)
 
 // IndicatorReport is everything a dashboard shows for one node.
 type IndicatorReport struct {

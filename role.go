@@ -98,6 +98,22 @@ const (
 	ActionComplaintDecide     Action = "complaint.decide"     // decide escalated complaints
 	ActionPropertyRate        Action = "property.rate"        // rate the estate (resident: their household's)
 	ActionCreditAppeal        Action = "credit.appeal"        // appeal a credit record (property staff: their company's)
+	// 三留守 care and case work (issue 16). Care and case reads are further
+	// limited by need-to-know in the store: care duties (儿童主任,
+	// 儿童督导员), case assignment, a recorded reason for officials.
+	ActionCareRead       Action = "care.read"         // the care register, visits and alerts (duty holders)
+	ActionCareWrite      Action = "care.write"        // register people, risk, exit, visit plans (duty holders)
+	ActionCareVisit      Action = "care.visit"        // record visits (duty holders)
+	ActionCareReport     Action = "care.report"       // make a mandatory report (强制报告); the public form needs no account
+	ActionCareAlert      Action = "care.alert"        // acknowledge and handle alerts (duty holders; the county when escalated)
+	ActionCareDuty       Action = "care.duty"         // name 儿童主任 and 儿童督导员, set the visit policy
+	ActionCaseRead       Action = "case.read"         // read cases (assigned worker, supervisor)
+	ActionCaseWrite      Action = "case.write"        // open cases, notes, moves, referrals (assigned worker)
+	ActionCaseApprove    Action = "case.approve"      // approve assessment, plan, closure (儿童督导员)
+	ActionCaseBreakGlass Action = "case.break_glass"  // read a case with a recorded reason (audited, reported)
+	ActionReferralAnswer Action = "referral.answer"   // accept or refuse a referral (the receiving org or worker)
+	ActionWorkLog        Action = "worklog.write"     // record social-work service (social_worker: their own)
+	ActionWorkSupervise  Action = "worklog.supervise" // read workers' service records, record supervision
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -111,7 +127,10 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionFacilityRead, ActionFacilityWrite,
 	ActionPropertyRead, ActionPropertyWrite, ActionPropertySupervise, ActionInspectionRecord, ActionMeetingRecord,
 	ActionRectificationReport, ActionComplaintSubmit, ActionComplaintRead, ActionComplaintHandle, ActionComplaintAnswer,
-	ActionComplaintDecide, ActionPropertyRate, ActionCreditAppeal}
+	ActionComplaintDecide, ActionPropertyRate, ActionCreditAppeal,
+	ActionCareRead, ActionCareWrite, ActionCareVisit, ActionCareReport, ActionCareAlert, ActionCareDuty,
+	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
+	ActionWorkLog, ActionWorkSupervise}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -128,6 +147,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
 		ActionPropertyRead: {}, ActionComplaintSubmit: {own: true}, ActionComplaintRead: {own: true},
 		ActionPropertyRate: {own: true},
+		ActionCareReport:   {},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -140,6 +160,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionFacilityRead: {}, ActionFacilityWrite: {},
 		ActionPropertyRead: {}, ActionPropertyWrite: {}, ActionInspectionRecord: {}, ActionMeetingRecord: {},
 		ActionComplaintSubmit: {}, ActionComplaintRead: {}, ActionComplaintHandle: {},
+		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
+		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
@@ -150,6 +172,9 @@ var permissions = map[Role]map[Action]grant{
 		ActionServiceManage: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionPropertyRead: {}, ActionPropertyWrite: {}, ActionPropertySupervise: {},
 		ActionComplaintRead: {}, ActionComplaintDecide: {},
+		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
+		ActionCareDuty: {}, ActionCaseRead: {}, ActionCaseApprove: {}, ActionCaseBreakGlass: {},
+		ActionWorkSupervise: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
@@ -163,14 +188,19 @@ var permissions = map[Role]map[Action]grant{
 	RoleOrgMember: {
 		ActionOrgRead: {}, ActionOrgWrite: {own: true}, ActionWorkerRead: {},
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionBidSubmit: {}, ActionActivityRecord: {},
+		ActionCareReport: {}, ActionReferralAnswer: {},
 	},
 	RoleSocialWorker: {
 		ActionOrgRead: {}, ActionWorkerRead: {}, ActionWorkerWrite: {own: true},
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionReviewScore: {}, ActionActivityRecord: {},
+		ActionCareRead: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
+		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
+		ActionWorkLog: {own: true}, ActionWorkSupervise: {},
 	},
 	RolePropertyStaff: {
 		ActionPropertyRead: {own: true}, ActionRectificationReport: {own: true}, ActionComplaintRead: {own: true},
 		ActionComplaintAnswer: {own: true}, ActionCreditAppeal: {own: true},
+		ActionCareReport: {},
 	},
 }
 

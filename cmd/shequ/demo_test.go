@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"shequ"
 	"shequ/internal/config"
 	"shequ/internal/demo"
 )
@@ -77,5 +78,48 @@ func TestServeDemo(t *testing.T) {
 	worker := apiClient{t: t, base: base, token: token(t, cfg.DB, "demo-check", "community_worker", demo.Community)}
 	if code, m := worker.do("GET", "/api/v1/residents?community="+demo.Community, nil); code != 200 || m["total"].(float64) != 21 {
 		t.Errorf("demo residents: %d %v", code, m["total"])
+	}
+
+	checkCareDemo(t, m)
+}
+
+// checkCareDemo checks the 三留守 demo through the store as its duty
+// holders see it: people of every kind at every risk level, visits on time
+// and overdue, the child turning 16 proposed for exit, an open case and a
+// closed one, the unacknowledged alert escalated to the county.
+func checkCareDemo(t *testing.T, m *Main) {
+	t.Helper()
+	ctx := context.Background()
+	as := func(name string) context.Context {
+		u, err := m.svc.users.FindUserByUsername(ctx, name)
+		if err != nil {
+			t.Fatalf("demo account %s: %v", name, err)
+		}
+		return shequ.WithActor(ctx, u.Actor())
+	}
+	sup := as("demo-supervisor")
+	people, total, err := m.svc.care.FindCarePersons(sup, shequ.CareFilter{Limit: 100})
+	if err != nil || total != 12 {
+		t.Fatalf("demo people under care: %d %v", total, err)
+	}
+	kinds, risks, proposed := map[shequ.CareKind]bool{}, map[shequ.RiskLevel]bool{}, 0
+	for _, p := range people {
+		kinds[p.Kind], risks[p.Risk] = true, true
+		if p.Status == shequ.CareExitProposed {
+			proposed++
+		}
+	}
+	overdue, _, err := m.svc.care.FindCarePersons(sup, shequ.CareFilter{Overdue: true, Limit: 100})
+	if len(kinds) != 3 || len(risks) != 3 || proposed != 1 || err != nil || len(overdue) < 3 || len(overdue) > 6 {
+		t.Errorf("demo care: kinds %v risks %v proposed %d overdue %d (%v)", kinds, risks, proposed, len(overdue), err)
+	}
+	open, _, err := m.svc.care.FindCases(sup, shequ.CaseFilter{})
+	closed, _, err2 := m.svc.care.FindCases(sup, shequ.CaseFilter{Status: shequ.CaseClosed})
+	if err != nil || err2 != nil || len(open) != 1 || len(closed) != 1 {
+		t.Errorf("demo cases: %d open, %d closed (%v %v)", len(open), len(closed), err, err2)
+	}
+	alerts, _, err := m.svc.care.FindAlerts(as("demo-official"), shequ.AlertFilter{Escalated: true})
+	if err != nil || len(alerts) != 1 || alerts[0].Status != shequ.AlertOpen {
+		t.Errorf("demo escalated alerts: %d (%v)", len(alerts), err)
 	}
 }

@@ -23,6 +23,7 @@ func (m *Main) registerJobs() {
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
 	registerPropertyJobs(s)
+	registerCareJobs(s)
 }
 
 // registerPropertyJobs schedules the property module's time rules every ten
@@ -31,6 +32,14 @@ func (m *Main) registerJobs() {
 func registerPropertyJobs(s *services) {
 	sqlstore.AddWorker(s.jobs, sqlstore.PropertyDeadlinesWorker(s.property))
 	s.jobs.Every(10*time.Minute, sqlstore.PropertyDeadlinesArgs{})
+}
+
+// registerCareJobs runs the care rules every five minutes: an alert is
+// escalated at most five minutes after its 24 hours, visits and ages are
+// days.
+func registerCareJobs(s *services) {
+	sqlstore.AddWorker(s.jobs, sqlstore.CareSweepWorker(s.care))
+	s.jobs.Every(5*time.Minute, sqlstore.CareSweepArgs{})
 }
 
 // startJobs registers the jobs and starts working them.

@@ -46,6 +46,10 @@ type Main struct {
 	// limits, due dates, rating periods, alerts): a hook for tests that
 	// move time on, set before Run; nil is the database's clock.
 	PropertyNow func() time.Time
+	// CareNow, if set, is the rule clock of the care service
+	// (acknowledgement deadlines, due visits, ages): browser tests move it
+	// forward to see an alert escalate.
+	CareNow func() time.Time
 
 	svc  *services
 	stop context.CancelFunc // ends background work (indicator snapshots)
@@ -83,6 +87,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	s := m.svc
 	s.linkage.Now = m.LinkageNow
 	s.property.Now = m.PropertyNow
+	s.care.Now = m.CareNow
 	// The holiday table first: the demo's objection periods count on it,
 	// as every later one does.
 	if err := seedServiceDefaults(ctx, s); err != nil {
@@ -104,6 +109,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 					now = m.PropertyNow
 				}
 				s.property.Now = now
+			},
+			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
+			Care: s.care, CareClock: func(now func() time.Time) {
+				if now == nil {
+					now = m.CareNow
+				}
+				s.care.Now = now
 			},
 		}, m.DemoProgress)
 		if err != nil {

@@ -52,6 +52,9 @@ type services struct {
 	// property is the property oversight module (物业服务监管); its
 	// complaints count working days on the holiday table too.
 	property *sqlstore.PropertyService
+	// care keeps the 三留守 register, alerts, cases and social-work records
+	// (issue 16); its periodic rules run from serve (Sweep).
+	care *sqlstore.CareService
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
@@ -113,7 +116,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)
 	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src),
-		indicator.ServicesModule(s.requests.ServiceCounts), indicator.PropertyModule(s.property))
+		indicator.ServicesModule(s.requests.ServiceCounts), indicator.PropertyModule(s.property), indicator.CareModule(src))
+	s.care = sqlstore.NewCareService(db, keys)
+	s.care.Needs = s.linkage
 	// The engine follows every committed change of the registers and targets.
 	// Before Load (command-line work) it has nothing to refresh and says so
 	// with EUnavailable, which is not worth a log line.
@@ -127,6 +132,12 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		if err := s.indicators.RefreshModule(context.Background(), "property", communities...); err != nil &&
 			shequ.ErrorCode(err) != shequ.EUnavailable {
 			log.Error("refresh property indicators", "communities", communities, "err", err)
+		}
+	}
+	s.care.OnChange = func(communities ...string) {
+		if err := s.indicators.RefreshModule(context.Background(), "care", communities...); err != nil &&
+			shequ.ErrorCode(err) != shequ.EUnavailable {
+			log.Error("refresh care indicators", "communities", communities, "err", err)
 		}
 	}
 	// Request changes refresh the "services" figures of their communities,

@@ -44,10 +44,20 @@ type Services struct {
 	// (nil: back to the database's) so that the demo replays months.
 	Property      shequ.PropertyService
 	PropertyClock func(now func() time.Time)
+	// Care, when set with CareClock, gets the 三留守 care demo (demo/care.go);
+	// CareClock sets the service's rule clock (nil: back to the default).
+	Care      shequ.CareService
+	CareClock func(now func() time.Time)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Prefix, when set, loads only the divisions at, above and below this
-	// code instead of the whole country (tests: the demo county alone).
+	// Requests, Desk and Delegations, when set, get demo requests (online,
+	// window, agency) with a document, a delegation and a household.
+	Requests    shequ.RequestService
+	Desk        shequ.RequestDesk
+	Delegations shequ.DelegationService
+	// Prefix, when set, loads only that division of the national tree with
+	// its ancestors and descendants (tests load the demo county alone,
+	// "330523", in a second instead of the whole country).
 	Prefix string
 }
 
@@ -93,6 +103,12 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 	}
 	if err := loadProperty(ctx, s); err != nil {
 		return false, err
+	}
+	if err := loadRequests(ctx, s); err != nil {
+		return false, err
+	}
+	if err := loadCare(ctx, s); err != nil {
+		return false, fmt.Errorf("care demo: %w", err)
 	}
 	return true, nil
 }

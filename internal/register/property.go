@@ -40,10 +40,12 @@ var Estates = (&Schema[shequ.Estate]{
 	New:       func() *shequ.Estate { return &shequ.Estate{Mode: shequ.ModeCompany} },
 	ID:        func(e *shequ.Estate) string { return e.ID },
 	Community: func(e *shequ.Estate) string { return e.Community },
-	Visible:   func(e *shequ.Estate, scope string) bool { return e.InCommunity(scope) || shequ.IsAncestorOrSelf(scope, e.Community) },
-	Title:     func(e *shequ.Estate) string { return e.Name },
-	Times:     func(e *shequ.Estate) (time.Time, time.Time) { return e.CreatedAt, e.UpdatedAt },
-	Validate:  func(e *shequ.Estate, now time.Time) error { return e.Validate(now) },
+	Visible: func(e *shequ.Estate, scope string) bool {
+		return e.InCommunity(scope) || shequ.IsAncestorOrSelf(scope, e.Community)
+	},
+	Title:    func(e *shequ.Estate) string { return e.Name },
+	Times:    func(e *shequ.Estate) (time.Time, time.Time) { return e.CreatedAt, e.UpdatedAt },
+	Validate: func(e *shequ.Estate, now time.Time) error { return e.Validate(now) },
 	Extra: func(e *shequ.Estate, put func(string, any)) {
 		put("company_id", e.CompanyID)
 		put("company_name", e.CompanyName)
@@ -64,7 +66,9 @@ var Estates = (&Schema[shequ.Estate]{
 // EstateStore binds the estate register to the property service.
 func EstateStore(svc shequ.PropertyService) Store[shequ.Estate] {
 	return Store[shequ.Estate]{
-		Find: func(ctx context.Context, id string, _ bool) (*shequ.Estate, error) { return svc.FindEstateByID(ctx, id) },
+		Find: func(ctx context.Context, id string, _ bool) (*shequ.Estate, error) {
+			return svc.FindEstateByID(ctx, id)
+		},
 		List: func(ctx context.Context, q Query) ([]*shequ.Estate, int, error) {
 			f := shequ.EstateFilter{Division: q.Community, Mode: shequ.ManagementMode(q.Get("mode")), Query: q.Text,
 				Offset: q.Offset, Limit: q.Limit}
@@ -139,7 +143,9 @@ var Companies = (&Schema[shequ.PropertyCompany]{
 // CompanyStore binds the company register to the property service.
 func CompanyStore(svc shequ.PropertyService) Store[shequ.PropertyCompany] {
 	return Store[shequ.PropertyCompany]{
-		Find: func(ctx context.Context, id string, _ bool) (*shequ.PropertyCompany, error) { return svc.FindCompanyByID(ctx, id) },
+		Find: func(ctx context.Context, id string, _ bool) (*shequ.PropertyCompany, error) {
+			return svc.FindCompanyByID(ctx, id)
+		},
 		List: func(ctx context.Context, q Query) ([]*shequ.PropertyCompany, int, error) {
 			return svc.FindCompanies(ctx, shequ.CompanyFilter{Division: q.Community, Query: q.Text, Offset: q.Offset, Limit: q.Limit})
 		},

@@ -91,9 +91,8 @@ func validID(id string) bool {
 	return err == nil
 }
 
-// change is one write transaction of the chain (and of the property
-// module): what it adds to the timeline and to notifications, flushed
-// before the audit record.
+// change is one write transaction of the chain: what it adds to the
+// timeline and to notifications, flushed before the audit record.
 type change struct {
 	db     *DB
 	ctx    context.Context
@@ -232,6 +231,28 @@ func (s *LinkageService) Timeline(ctx context.Context, objectType, id string) ([
 		return nil, shequ.ErrNotFound
 	}
 	return readTimeline(ctx, s.db, objectType, id)
+}
+
+// readTimeline returns the events of an object, oldest first, for a caller
+// that has checked the reader may see it.
+func readTimeline(ctx context.Context, db *DB, objectType, id string) ([]*shequ.TimelineEvent, error) {
+	rows, err := db.db.QueryContext(ctx, db.rebind(`SELECT id, object_type, object_id, division, actor_id,
+		actor_name, action, from_state, to_state, note, time FROM timeline_events
+		WHERE object_type = ? AND object_id = ? ORDER BY time, id`), objectType, id)
+	if err != nil {
+		return nil, translateError(err, "read timeline")
+	}
+	defer rows.Close()
+	var out []*shequ.TimelineEvent
+	for rows.Next() {
+		e := &shequ.TimelineEvent{}
+		if err := rows.Scan(&e.ID, &e.ObjectType, &e.ObjectID, &e.Division, &e.ActorID, &e.ActorName, &e.Action,
+			&e.From, &e.To, &e.Note, scanTime(&e.Time)); err != nil {
+			return nil, translateError(err, "read timeline")
+		}
+		out = append(out, e)
+	}
+	return out, translateError(rows.Err(), "read timeline")
 }
 
 // FindNotifications implements shequ.LinkageService.

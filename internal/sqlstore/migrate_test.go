@@ -28,15 +28,13 @@ func TestMigrationsInStep(t *testing.T) {
 	if diff := cmp.Diff(lite, pg); diff != "" {
 		t.Errorf("sqlite and postgres migrations differ (-sqlite +postgres):\n%s", diff)
 	}
-	// Numbers are handed out per module ahead of time (NEWS.md), so a gap
-	// may stand for a module still being written; each number is used
-	// once, in increasing order, from 1.
-	prev := int64(0)
+	// Numbers are handed out per branch ahead of time (NEWS, 2026-12-05):
+	// a branch may hold 0014 before 0010 lands, so gaps are allowed; the
+	// numbers start at 1 and strictly increase.
 	for i, m := range lite {
-		if i == 0 && m.Version != 1 || m.Version <= prev {
-			t.Errorf("migration %d has version %d after %d", i, m.Version, prev)
+		if (i == 0 && m.Version != 1) || (i > 0 && m.Version <= lite[i-1].Version) {
+			t.Errorf("migration %d has version %d: versions start at 1 and increase", i, m.Version)
 		}
-		prev = m.Version
 	}
 }
 
@@ -67,12 +65,8 @@ func TestMigrate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		all, err := migrationSources(db.dialect.migrations)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n != len(all) || all[len(all)-1].Version != st.Latest {
-			t.Errorf("Migrate applied %d, want %d up to version %d", n, len(all), st.Latest)
+		if n != len(ms) {
+			t.Errorf("Migrate applied %d, want %d", n, len(ms))
 		}
 		// Idempotent: nothing left to apply.
 		if n, err := db.Migrate(ctx); err != nil || n != 0 {

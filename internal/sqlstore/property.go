@@ -149,7 +149,7 @@ func (s *PropertyService) write(ctx context.Context, action, objType string, fn 
 // companyCommunities returns the communities of the estates the companies
 // manage today.
 func (s *PropertyService) companyCommunities(ctx context.Context, companies []string) ([]string, error) {
-	today := day(s.now())
+	today := dayArg(s.now())
 	args := []any{today, today, today}
 	for _, c := range companies {
 		args = append(args, c)
@@ -323,11 +323,8 @@ func tell(c *change, ids []string, err error, kind, objType, objID, subject stri
 	return nil
 }
 
-// day is the stored form of a date.
-func day(t time.Time) string { return t.In(shequ.Shanghai).Format(time.DateOnly) }
-
-// parseDay reads a stored date back.
-func parseDay(s string) (time.Time, error) {
+// scanDay reads a stored date back.
+func scanDay(s string) (time.Time, error) {
 	t, err := time.ParseInLocation(time.DateOnly, s, shequ.Shanghai)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("scan date %q: %w", s, err)
@@ -335,8 +332,8 @@ func parseDay(s string) (time.Time, error) {
 	return t, nil
 }
 
-// optDay reads an optional stored date.
-func optDay(s sql.NullString) (*time.Time, error) { return scanDate(s) }
+// scanOptDay reads an optional stored date.
+func scanOptDay(s sql.NullString) (*time.Time, error) { return scanDate(s) }
 
 // optDayArg is the stored form of an optional date.
 func optDayArg(t *time.Time) any { return dateArg(t) }

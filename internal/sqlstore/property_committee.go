@@ -27,13 +27,13 @@ func scanCommittee(row interface{ Scan(...any) error }) (*shequ.OwnersCommittee,
 		return nil, err
 	}
 	oc.Status = shequ.FilingStatus(st)
-	if oc.ElectedOn, err = parseDay(elected); err != nil {
+	if oc.ElectedOn, err = scanDay(elected); err != nil {
 		return nil, err
 	}
-	if oc.TermEnd, err = parseDay(end); err != nil {
+	if oc.TermEnd, err = scanDay(end); err != nil {
 		return nil, err
 	}
-	oc.FiledOn, err = optDay(filed)
+	oc.FiledOn, err = scanOptDay(filed)
 	return oc, err
 }
 
@@ -164,8 +164,8 @@ func (s *PropertyService) SubmitCommittee(ctx context.Context, oc *shequ.OwnersC
 		oc.ReturnReason, oc.FiledOn, oc.SubmittedBy, oc.CreatedAt, oc.UpdatedAt = "", nil, actorID(ctx), c.now, c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO owners_committees (id, estate_id, community, term, elected_on,
 			term_end, status, return_reason, filed_on, submitted_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, '', NULL, ?, ?, ?)`), oc.ID, e.ID, e.Community, oc.Term, day(oc.ElectedOn),
-			day(oc.TermEnd), string(oc.Status), oc.SubmittedBy, s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
+			VALUES (?, ?, ?, ?, ?, ?, ?, '', NULL, ?, ?, ?)`), oc.ID, e.ID, e.Community, oc.Term, dayArg(oc.ElectedOn),
+			dayArg(oc.TermEnd), string(oc.Status), oc.SubmittedBy, s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
 		if err != nil {
 			return "", "", translateError(err, "submit committee")
 		}
@@ -212,7 +212,7 @@ func (s *PropertyService) ResubmitCommittee(ctx context.Context, id string, elec
 		from := oc.Status
 		oc.Status, oc.UpdatedAt = shequ.FilingSubmitted, c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`UPDATE owners_committees SET elected_on = ?, term_end = ?, status = ?,
-			updated_at = ? WHERE id = ?`), day(oc.ElectedOn), day(oc.TermEnd), string(oc.Status), s.db.dialect.timeArg(c.now), oc.ID)
+			updated_at = ? WHERE id = ?`), dayArg(oc.ElectedOn), dayArg(oc.TermEnd), string(oc.Status), s.db.dialect.timeArg(c.now), oc.ID)
 		if err != nil {
 			return "", "", translateError(err, "resubmit committee")
 		}

@@ -212,7 +212,7 @@ func (s *PropertyService) completeCompanies(ctx context.Context, cs []*shequ.Pro
 	}); err != nil {
 		return err
 	}
-	today := day(s.now())
+	today := dayArg(s.now())
 	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT company_id, COUNT(*) FROM property_contracts
 		WHERE company_id IN (`+placeholders(len(ids))+`) AND start_on <= ? AND end_on >= ? AND (ended_on IS NULL OR ended_on >= ?)
 		GROUP BY company_id`), append(ids, today, today, today)...)
@@ -463,13 +463,13 @@ func scanContract(row interface{ Scan(...any) error }) (*shequ.PropertyContract,
 		return nil, err
 	}
 	k.Selection = shequ.ContractSelection(sel)
-	if k.Start, err = parseDay(start); err != nil {
+	if k.Start, err = scanDay(start); err != nil {
 		return nil, err
 	}
-	if k.End, err = parseDay(end); err != nil {
+	if k.End, err = scanDay(end); err != nil {
 		return nil, err
 	}
-	k.EndedOn, err = optDay(ended)
+	k.EndedOn, err = scanOptDay(ended)
 	return k, err
 }
 
@@ -503,7 +503,7 @@ func (s *PropertyService) CreateContract(ctx context.Context, k *shequ.PropertyC
 		}
 		var n int
 		err = c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM property_contracts WHERE estate_id = ?
-			AND start_on <= ? AND COALESCE(ended_on, end_on) >= ?`), e.ID, day(k.End), day(k.Start)).Scan(&n)
+			AND start_on <= ? AND COALESCE(ended_on, end_on) >= ?`), e.ID, dayArg(k.End), dayArg(k.Start)).Scan(&n)
 		if err != nil {
 			return "", "", translateError(err, "check contracts")
 		}
@@ -513,7 +513,7 @@ func (s *PropertyService) CreateContract(ctx context.Context, k *shequ.PropertyC
 		k.Community, k.EstateName, k.CompanyName, k.CreatedAt, k.UpdatedAt = e.Community, e.Name, co.Name, c.now, c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO property_contracts (id, estate_id, company_id, community,
 			start_on, end_on, fee_fen, scope, selection, ended_on, end_reason, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', ?, ?)`), k.ID, e.ID, co.ID, e.Community, day(k.Start), day(k.End),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', ?, ?)`), k.ID, e.ID, co.ID, e.Community, dayArg(k.Start), dayArg(k.End),
 			k.FeeFen, k.Scope, string(k.Selection), s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
 		if err != nil {
 			return "", "", translateError(err, "create contract")
@@ -573,7 +573,7 @@ func (s *PropertyService) EndContract(ctx context.Context, id string, on time.Ti
 		}
 		k.EndedOn, k.EndReason, k.UpdatedAt = &d, reason, c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`UPDATE property_contracts SET ended_on = ?, end_reason = ?, updated_at = ?
-			WHERE id = ?`), day(d), reason, s.db.dialect.timeArg(c.now), k.ID)
+			WHERE id = ?`), dayArg(d), reason, s.db.dialect.timeArg(c.now), k.ID)
 		if err != nil {
 			return "", "", translateError(err, "end contract")
 		}

@@ -32,10 +32,10 @@ func scanRecord(row interface{ Scan(...any) error }) (*shequ.CreditRecord, error
 		return nil, err
 	}
 	r.Kind = shequ.CreditKind(kind)
-	if r.RecordedOn, err = parseDay(rec); err != nil {
+	if r.RecordedOn, err = scanDay(rec); err != nil {
 		return nil, err
 	}
-	r.ValidUntil, err = parseDay(valid)
+	r.ValidUntil, err = scanDay(valid)
 	return r, err
 }
 
@@ -93,7 +93,7 @@ func (s *PropertyService) addRecord(c *change, r *shequ.CreditRecord) (bool, err
 		object_type, object_id, estate_id, community, recorded_on, valid_until, withdrawn, withdraw_reason, recorded_by,
 		created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) ON CONFLICT DO NOTHING`),
 		r.ID, r.CompanyID, string(r.Kind), r.Points, truncateText(r.Note, 500), r.ObjectType, r.ObjectID, nullString(r.EstateID),
-		r.Community, day(r.RecordedOn), day(r.ValidUntil), boolArg(false), r.RecordedBy, s.db.dialect.timeArg(c.now))
+		r.Community, dayArg(r.RecordedOn), dayArg(r.ValidUntil), boolArg(false), r.RecordedBy, s.db.dialect.timeArg(c.now))
 	if err != nil {
 		return false, translateError(err, "write credit record")
 	}
@@ -111,7 +111,7 @@ func (s *PropertyService) addRecord(c *change, r *shequ.CreditRecord) (bool, err
 // baseRecord writes the company's base record (登记备案) for today.
 func (s *PropertyService) baseRecord(c *change, co *shequ.PropertyCompany) (bool, error) {
 	return s.addRecord(c, &shequ.CreditRecord{CompanyID: co.ID, Kind: shequ.CreditBaseRegistered,
-		Note: string(co.CreditCode), ObjectType: shequ.ObjCompany, ObjectID: co.ID + ":" + day(c.now)})
+		Note: string(co.CreditCode), ObjectType: shequ.ObjCompany, ObjectID: co.ID + ":" + dayArg(c.now)})
 }
 
 // CompanyCredit implements shequ.CreditService: public, no sign-in needed,

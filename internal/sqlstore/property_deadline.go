@@ -67,11 +67,11 @@ func (s *PropertyService) Alerts(ctx context.Context, division string) ([]*shequ
 // company is set.
 func (s *PropertyService) alerts(ctx context.Context, prefix, company string) ([]*shequ.PropertyAlert, error) {
 	now := s.now()
-	today := day(now)
+	today := dayArg(now)
 	sc := &settingsCache{s: s, q: s.db.db, seen: map[string]*shequ.PropertySettings{}}
 	// The widest window any county may set bounds the query; each row is
 	// then checked against its own county's window.
-	horizon := day(shequ.DateOf(now).AddDate(0, 0, 365))
+	horizon := dayArg(shequ.DateOf(now).AddDate(0, 0, 365))
 	var out []*shequ.PropertyAlert
 	add := func(kind shequ.AlertKind, objType, id, community, estate, title string, due time.Time, window bool) error {
 		days := shequ.DaysUntil(now, due)
@@ -148,7 +148,7 @@ func (s *PropertyService) alerts(ctx context.Context, prefix, company string) ([
 			if q.dateOnly {
 				scanErr = rows.Scan(&id, &community, &estate, &title, &dueText)
 				if scanErr == nil {
-					due, scanErr = parseDay(dueText)
+					due, scanErr = scanDay(dueText)
 				}
 			} else {
 				scanErr = rows.Scan(&id, &community, &estate, &title, scanTime(&due))
@@ -210,7 +210,7 @@ func (s *PropertyService) sendEndingAlerts(ctx context.Context, run *shequ.Deadl
 		if al.Kind != shequ.AlertContractEnding && al.Kind != shequ.AlertTermEnding {
 			continue
 		}
-		key := al.ObjectID + ":" + day(al.Due)
+		key := al.ObjectID + ":" + dayArg(al.Due)
 		err := s.write(ctx, auditPropertyAlert, al.ObjectType, func(c *change) (string, string, error) {
 			fresh, err := s.markSent(c, string(al.Kind), key)
 			if err != nil || !fresh {
@@ -235,7 +235,7 @@ func (s *PropertyService) sendEndingAlerts(ctx context.Context, run *shequ.Deadl
 				return "", "", err
 			}
 			c.notify(append(workers, others...), string(al.Kind), al.ObjectType, al.ObjectID, al.Title)
-			c.event(al.ObjectType, al.ObjectID, al.Community, auditPropertyAlert, "", "", string(al.Kind)+" "+day(al.Due))
+			c.event(al.ObjectType, al.ObjectID, al.Community, auditPropertyAlert, "", "", string(al.Kind)+" "+dayArg(al.Due))
 			return al.ObjectID, al.Community, nil
 		})
 		if err != nil {
@@ -250,7 +250,7 @@ func (s *PropertyService) sendEndingAlerts(ctx context.Context, run *shequ.Deadl
 // bad record.
 func (s *PropertyService) overdueResolutions(ctx context.Context, run *shequ.DeadlineRun) error {
 	list, err := s.loadResolutions(ctx, s.db.db, `status = ? AND due_on < ?`,
-		[]any{string(shequ.ResolutionOpen), day(s.now())}, `due_on, id`, 0, maxAlertRows)
+		[]any{string(shequ.ResolutionOpen), dayArg(s.now())}, `due_on, id`, 0, maxAlertRows)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func (s *PropertyService) overdueResolutions(ctx context.Context, run *shequ.Dea
 			}
 			run.ResolutionsOverdue++
 			c.event(shequ.ObjResolution, r.ID, r.Community, auditResolutionOverdue, string(shequ.ResolutionOpen),
-				string(shequ.ResolutionOverdue), day(r.DueOn))
+				string(shequ.ResolutionOverdue), dayArg(r.DueOn))
 			c.event(shequ.ObjMeeting, r.MeetingID, r.Community, auditResolutionOverdue, string(shequ.ResolutionOpen),
 				string(shequ.ResolutionOverdue), r.ID)
 			street, err := s.street(ctx, c.tx, r.Community)
@@ -304,7 +304,7 @@ func (s *PropertyService) overdueResolutions(ctx context.Context, run *shequ.Dea
 // the street.
 func (s *PropertyService) overdueRectifications(ctx context.Context, run *shequ.DeadlineRun) error {
 	list, err := s.loadRectifications(ctx, s.db.db, `r.status = ? AND r.due_on < ?`,
-		[]any{string(shequ.RectifyOpen), day(s.now())}, 0, maxAlertRows)
+		[]any{string(shequ.RectifyOpen), dayArg(s.now())}, 0, maxAlertRows)
 	if err != nil {
 		return err
 	}
@@ -322,7 +322,7 @@ func (s *PropertyService) overdueRectifications(ctx context.Context, run *shequ.
 			}
 			run.RectificationsLate++
 			c.event(shequ.ObjRectification, r.ID, r.Community, auditRectificationLate, string(shequ.RectifyOpen),
-				string(shequ.RectifyOverdue), day(r.DueOn))
+				string(shequ.RectifyOverdue), dayArg(r.DueOn))
 			var ids []string
 			for _, lookup := range []func() ([]string, error){
 				func() ([]string, error) { return s.staffOf(ctx, c.tx, r.CompanyID) },
@@ -422,7 +422,7 @@ func (s *PropertyService) complaintDeadlines(ctx context.Context, run *shequ.Dea
 // renewBaseRecords writes a new base record for every company whose base
 // record (登记备案) no longer counts, unless it is on the black list.
 func (s *PropertyService) renewBaseRecords(ctx context.Context, run *shequ.DeadlineRun) error {
-	today := day(s.now())
+	today := dayArg(s.now())
 	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+companyColumns+` FROM property_companies pc
 		WHERE blacklisted = ? AND NOT EXISTS (SELECT 1 FROM credit_records r WHERE r.company_id = pc.id AND r.kind = ?
 		AND r.withdrawn = ? AND r.recorded_on <= ? AND r.valid_until >= ?) ORDER BY id LIMIT `+strconv.Itoa(maxAlertRows)),

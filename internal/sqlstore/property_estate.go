@@ -24,7 +24,7 @@ const estateFrom = ` FROM estates e
 
 // todayArgs are the arguments of estateFrom.
 func (s *PropertyService) todayArgs() []any {
-	d := day(s.now())
+	d := dayArg(s.now())
 	return []any{d, d, d}
 }
 

@@ -28,7 +28,7 @@ var _ indicator.PropertySource = (*PropertyService)(nil)
 // engines.
 func (s *PropertyService) LoadProperty(ctx context.Context, communities []string, fn func(indicator.PropertyRow) error) error {
 	now := s.now()
-	today := day(now)
+	today := dayArg(now)
 	quarter := shequ.PeriodQuarter.PeriodOf(now)
 	qStart, qEnd, _ := shequ.PeriodBounds(quarter)
 	var periods []string
@@ -110,8 +110,8 @@ func (s *PropertyService) LoadProperty(ctx context.Context, communities []string
 				r := indicator.PropertyRow{Kind: indicator.PropRatings, Flag: true}
 				return r, rows.Scan(&r.Community, &r.N)
 			}},
-		{"meetings", `SELECT community, COUNT(*) FROM (SELECT community FROM joint_meetings WHERE day >= '` + day(qStart) +
-			`' AND day < '` + day(qEnd) + `') x {filter} GROUP BY community`, counted(indicator.PropMeetings)},
+		{"meetings", `SELECT community, COUNT(*) FROM (SELECT community FROM joint_meetings WHERE day >= '` + dayArg(qStart) +
+			`' AND day < '` + dayArg(qEnd) + `') x {filter} GROUP BY community`, counted(indicator.PropMeetings)},
 		{"overdue resolutions", `SELECT community, COUNT(*) FROM (SELECT community FROM resolutions WHERE status = 'overdue') x
 			{filter} GROUP BY community`, counted(indicator.PropResolutionsLate)},
 		{"overdue rectifications", `SELECT community, COUNT(*) FROM (SELECT community FROM rectifications WHERE status = 'overdue') x
@@ -134,7 +134,7 @@ func (s *PropertyService) LoadProperty(ctx context.Context, communities []string
 
 // companyGrades returns every company's grade at now.
 func (s *PropertyService) companyGrades(ctx context.Context, now time.Time) (map[string]shequ.Grade, error) {
-	records, err := s.loadRecords(ctx, s.db.db, `withdrawn = ? AND valid_until >= ?`, boolArg(false), day(now))
+	records, err := s.loadRecords(ctx, s.db.db, `withdrawn = ? AND valid_until >= ?`, boolArg(false), dayArg(now))
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 // companyOn returns the company whose contract for the estate is in force
 // on day, "" when none.
 func (s *PropertyService) companyOn(ctx context.Context, q querier, estateID string, on time.Time) (string, error) {
-	d := day(on)
+	d := dayArg(on)
 	var id string
 	err := q.QueryRowContext(ctx, s.db.rebind(`SELECT CAST(company_id AS TEXT) FROM property_contracts WHERE estate_id = ?
 		AND start_on <= ? AND end_on >= ? AND (ended_on IS NULL OR ended_on >= ?) ORDER BY start_on DESC LIMIT 1`),
@@ -41,7 +41,7 @@ func scanInspection(row interface{ Scan(...any) error }) (*shequ.Inspection, err
 	if err != nil {
 		return nil, err
 	}
-	if in.Day, err = parseDay(d); err != nil {
+	if in.Day, err = scanDay(d); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(items), &in.Items); err != nil {
@@ -83,7 +83,7 @@ func (s *PropertyService) RecordInspection(ctx context.Context, input *shequ.Ins
 		in.ID, in.EstateName, in.Community, in.RecordedBy, in.CreatedAt = id, e.Name, e.Community, actorID(ctx), c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO property_inspections (id, estate_id, community, company_id, day,
 			inspectors, items, total, max_total, passed, note, recorded_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), in.ID, e.ID, e.Community, nullString(in.CompanyID), day(in.Day),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), in.ID, e.ID, e.Community, nullString(in.CompanyID), dayArg(in.Day),
 			in.Inspectors, string(items), in.Total, in.Max, boolArg(in.Passed()), in.Note, in.RecordedBy, s.db.dialect.timeArg(c.now))
 		if err != nil {
 			return "", "", translateError(err, "record inspection")
@@ -105,7 +105,7 @@ func (s *PropertyService) RecordInspection(ctx context.Context, input *shequ.Ins
 				company_id, item_key, item_name, finding, due_on, status, report, reported_at, follow_up, verified_at,
 				overdue_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, '', NULL, NULL, ?, ?)`),
 				r.ID, r.InspectionID, r.EstateID, r.Community, nullString(r.CompanyID), r.ItemKey, r.ItemName, r.Finding,
-				day(r.DueOn), string(r.Status), s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
+				dayArg(r.DueOn), string(r.Status), s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
 			if err != nil {
 				return "", "", translateError(err, "issue rectification")
 			}
@@ -268,7 +268,7 @@ func scanRectification(row interface{ Scan(...any) error }) (*shequ.Rectificatio
 		return nil, err
 	}
 	r.Status, r.ReportedAt, r.VerifiedAt, r.OverdueAt = shequ.RectificationStatus(st), optTime(reported), optTime(verified), optTime(overdue)
-	r.DueOn, err = parseDay(due)
+	r.DueOn, err = scanDay(due)
 	return r, err
 }
 
@@ -405,7 +405,7 @@ func (s *PropertyService) MoveRectification(ctx context.Context, id string, m sh
 		}
 		res, err := c.tx.ExecContext(ctx, s.db.rebind(`UPDATE rectifications SET status = ?, report = ?, reported_at = ?,
 			follow_up = ?, verified_at = ?, due_on = ?, updated_at = ? WHERE id = ? AND status = ?`), string(r.Status), r.Report,
-			s.optTimeArg(r.ReportedAt), r.FollowUp, s.optTimeArg(r.VerifiedAt), day(r.DueOn), s.db.dialect.timeArg(now), r.ID,
+			s.optTimeArg(r.ReportedAt), r.FollowUp, s.optTimeArg(r.VerifiedAt), dayArg(r.DueOn), s.db.dialect.timeArg(now), r.ID,
 			string(from))
 		if err != nil {
 			return "", "", translateError(err, "move rectification")

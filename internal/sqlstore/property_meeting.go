@@ -29,7 +29,7 @@ func scanMeeting(row interface{ Scan(...any) error }) (*shequ.JointMeeting, erro
 	if err != nil {
 		return nil, err
 	}
-	if m.Day, err = parseDay(d); err != nil {
+	if m.Day, err = scanDay(d); err != nil {
 		return nil, err
 	}
 	var ps []partyJSON
@@ -56,10 +56,10 @@ func scanResolution(row interface{ Scan(...any) error }) (*shequ.Resolution, err
 		return nil, err
 	}
 	r.Owner, r.Status, r.EscalatedAt = shequ.PartyKind(owner), shequ.ResolutionStatus(st), optTime(esc)
-	if r.DueOn, err = parseDay(due); err != nil {
+	if r.DueOn, err = scanDay(due); err != nil {
 		return nil, err
 	}
-	r.DoneOn, err = optDay(done)
+	r.DoneOn, err = scanOptDay(done)
 	return r, err
 }
 
@@ -98,7 +98,7 @@ func (s *PropertyService) loadResolutions(ctx context.Context, q querier, cond s
 		if err := frows.Scan(&rid, &f.MeetingID, &d, &f.Note); err != nil {
 			return nil, translateError(err, "find follow-ups")
 		}
-		if f.Day, err = parseDay(d); err != nil {
+		if f.Day, err = scanDay(d); err != nil {
 			return nil, err
 		}
 		byID[rid].FollowUps = append(byID[rid].FollowUps, f)
@@ -151,7 +151,7 @@ func (s *PropertyService) RecordMeeting(ctx context.Context, m *shequ.JointMeeti
 		m.CalledBy, m.CreatedAt = actorID(ctx), c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO joint_meetings (id, community, estate_id, day, place, parties, agenda, minutes,
 			called_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), m.ID, m.Community, nullString(m.EstateID), day(m.Day), m.Place, string(pj),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), m.ID, m.Community, nullString(m.EstateID), dayArg(m.Day), m.Place, string(pj),
 			m.Agenda, m.Minutes, m.CalledBy, s.db.dialect.timeArg(c.now))
 		if err != nil {
 			return "", "", translateError(err, "record meeting")
@@ -178,7 +178,7 @@ func (s *PropertyService) RecordMeeting(ctx context.Context, m *shequ.JointMeeti
 			_, err := c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO resolutions (id, meeting_id, community, estate_id, text, owner,
 				company_id, due_on, status, done_on, done_note, escalated_at, position, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', NULL, ?, ?, ?)`), r.ID, m.ID, m.Community, nullString(r.EstateID),
-				r.Text, string(r.Owner), nullString(r.CompanyID), day(r.DueOn), string(r.Status), i,
+				r.Text, string(r.Owner), nullString(r.CompanyID), dayArg(r.DueOn), string(r.Status), i,
 				s.db.dialect.timeArg(c.now), s.db.dialect.timeArg(c.now))
 			if err != nil {
 				return "", "", translateError(err, "record resolution")
@@ -389,7 +389,7 @@ func (s *PropertyService) CompleteResolution(ctx context.Context, id, note strin
 		from, today := r.Status, shequ.DateOf(c.now)
 		r.Status, r.DoneOn, r.DoneNote, r.UpdatedAt = shequ.ResolutionDone, &today, note, c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`UPDATE resolutions SET status = ?, done_on = ?, done_note = ?, updated_at = ?
-			WHERE id = ?`), string(r.Status), day(today), note, s.db.dialect.timeArg(c.now), r.ID)
+			WHERE id = ?`), string(r.Status), dayArg(today), note, s.db.dialect.timeArg(c.now), r.ID)
 		if err != nil {
 			return "", "", translateError(err, "complete resolution")
 		}

@@ -37,7 +37,7 @@ func TestPropertyEstates(t *testing.T) {
 		// Lists: the worker of 苕秀 sees 康山新村, which spans 苕秀; the worker
 		// of 康山 sees it alone.
 		names := func(ctx context.Context, f shequ.EstateFilter) []string {
-			es, total := mustList(t)(fx.s.FindEstates(ctx, f))
+			es, total := mustList(fx.s.FindEstates(ctx, f))(t)
 			if total != len(es) {
 				t.Errorf("total %d of %d", total, len(es))
 			}
@@ -107,17 +107,6 @@ func TestPropertyEstates(t *testing.T) {
 
 // officialCtx acts as the street's official.
 func (fx *propFx) officialCtx() context.Context { return as(fx.official) }
-
-// mustList unwraps a list answer.
-func mustList(t *testing.T) func(es []*shequ.Estate, total int, err error) ([]*shequ.Estate, int) {
-	return func(es []*shequ.Estate, total int, err error) ([]*shequ.Estate, int) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return es, total
-	}
-}
 
 func TestPropertyContracts(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
@@ -758,7 +747,7 @@ func TestPropertyMeetings(t *testing.T) {
 		if !slices.Contains(fx.notes(t, fx.official), "resolution_overdue") {
 			t.Errorf("official: %v", fx.notes(t, fx.official))
 		}
-		rs, _ := mustPage(fx.s.FindResolutions(fx.officialCtx(), shequ.ResolutionFilter{Statuses: []shequ.ResolutionStatus{shequ.ResolutionOverdue}}))(t)
+		rs, _ := mustList(fx.s.FindResolutions(fx.officialCtx(), shequ.ResolutionFilter{Statuses: []shequ.ResolutionStatus{shequ.ResolutionOverdue}}))(t)
 		if len(rs) != 1 || rs[0].ID != m.Resolutions[0].ID || rs[0].EscalatedAt == nil {
 			t.Fatalf("overdue %+v", rs)
 		}
@@ -780,21 +769,10 @@ func TestPropertyMeetings(t *testing.T) {
 		}
 		_, err := fx.s.FindMeetingByID(as(fx.staffB), m.ID)
 		wantError(t, err, shequ.ENotFound, "error.not_found")
-		if _, total := mustPage(fx.s.FindMeetings(as(fx.staffA), "", 0, 0))(t); total != 1 {
+		if _, total := mustList(fx.s.FindMeetings(as(fx.staffA), "", 0, 0))(t); total != 1 {
 			t.Errorf("staff A lists %d meetings", total)
 		}
 	})
-}
-
-// mustPage unwraps a list answer of any element type.
-func mustPage[T any](v []T, n int, err error) func(t *testing.T) ([]T, int) {
-	return func(t *testing.T) ([]T, int) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v, n
-	}
 }
 
 // TestPropertyRollback: a refused move leaves no trace but the denial.
@@ -924,7 +902,7 @@ func TestPropertyDeadlinesJob(t *testing.T) {
 		if err := w.Work(context.Background(), &river.Job[PropertyDeadlinesArgs]{}); err != nil {
 			t.Fatal(err)
 		}
-		rs, _ := mustPage(fx.s.FindResolutions(as(fx.worker), shequ.ResolutionFilter{}))(t)
+		rs, _ := mustList(fx.s.FindResolutions(as(fx.worker), shequ.ResolutionFilter{}))(t)
 		if len(rs) != 1 || rs[0].Status != shequ.ResolutionOverdue {
 			t.Errorf("after the job %+v", rs)
 		}

@@ -23,7 +23,14 @@ type indicatorColumn struct {
 	Value func(*shequ.IndicatorStats) float64 // another value, NaN for none
 	Unit  string                              // catalogue key of Value's unit
 	Group string                              // the module, "" the registers
+	// Sensitive counts people (the care module): 1 to 4 show as "<5" on
+	// the pages and in the exports, where a small village's count could
+	// point at a child (shequ.SuppressSmall).
+	Sensitive bool
 }
+
+// suppressedCount is what a suppressed small count shows.
+const suppressedCount = "<5"
 
 var indicatorColumns = columnsOf(shequ.IndicatorDefs)
 
@@ -31,7 +38,8 @@ var indicatorColumns = columnsOf(shequ.IndicatorDefs)
 func columnsOf(defs []shequ.IndicatorDef) []indicatorColumn {
 	cols := make([]indicatorColumn, len(defs))
 	for i, d := range defs {
-		cols[i] = indicatorColumn{Key: "ind.col." + d.Key, Int: d.Count, Rate: d.Rate, Value: d.Value, Unit: d.Unit, Group: d.Group}
+		cols[i] = indicatorColumn{Key: "ind.col." + d.Key, Int: d.Count, Rate: d.Rate, Value: d.Value, Unit: d.Unit, Group: d.Group,
+			Sensitive: d.Sensitive}
 	}
 	return cols
 }
@@ -67,6 +75,9 @@ func (c indicatorColumn) number(st *shequ.IndicatorStats) any {
 		}
 		return nil
 	}
+	if n := c.Int(st); c.Sensitive && shequ.SuppressSmall(n) {
+		return suppressedCount
+	}
 	return c.Int(st)
 }
 
@@ -83,6 +94,9 @@ func (c indicatorColumn) cellText(st *shequ.IndicatorStats, grouped bool) string
 			return strconv.FormatFloat(v, 'f', 1, 64)
 		}
 		return "—"
+	}
+	if c.Sensitive && shequ.SuppressSmall(c.Int(st)) {
+		return suppressedCount
 	}
 	if grouped {
 		return formatNumber(c.Int(st))

@@ -234,6 +234,22 @@ func (s *Server) routeTable() []route {
 	}, registers...)
 }
 
+// Routes lists the pattern ("GET /needs/{id}") of every route in table
+// order, for tests outside this package: the route crawl of cmd/shequ
+// walks them as every role. The handlers are method values that are never
+// called here, so an unconfigured server is enough (the registers are
+// mounted without their stores).
+func Routes() []string {
+	s := &Server{}
+	s.registers = s.mountRegisters()
+	table := s.routeTable()
+	out := make([]string, len(table))
+	for i, rt := range table {
+		out[i] = rt.pattern()
+	}
+	return out
+}
+
 // handleNotFound answers requests no route matched. When the path exists
 // for another method it is a 405 with Allow, as the mux would say.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {

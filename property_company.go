@@ -18,6 +18,7 @@ type PropertyCompany struct {
 	Contact      string // contact person
 	ContactPhone Phone  // sealed at rest; returned in clear for the caller to mask
 	StaffIDs     []string
+	StaffNames   []string // usernames of StaffIDs, read-only
 	// The black list (黑名单), decided by an official with a reason.
 	Blacklisted     bool
 	BlacklistReason string

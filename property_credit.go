@@ -252,6 +252,10 @@ type CompanyCredit struct {
 
 // CreditService keeps the companies' credit files.
 type CreditService interface {
+	// PublicCompanies lists every company of a division (at, above or
+	// below it; "" all) with its grade, for the public grade pages (no
+	// sign-in needed, no contact).
+	PublicCompanies(ctx context.Context, division string) ([]*PropertyCompany, error)
 	// CompanyCredit returns a company's public credit file (no sign-in
 	// needed): score, grade, records, appeals.
 	CompanyCredit(ctx context.Context, companyID string) (*CompanyCredit, error)

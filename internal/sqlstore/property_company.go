@@ -207,10 +207,23 @@ func (s *PropertyService) completeCompanies(ctx context.Context, cs []*shequ.Pro
 		byID[c.ID] = c
 		ids = append(ids, c.ID)
 	}
-	if err := loadPairs(ctx, s.db, s.db.db, "property_company_staff", "company_id", "user_id", ids, func(id, u string) {
-		byID[id].StaffIDs = append(byID[id].StaffIDs, u)
-	}); err != nil {
-		return err
+	srows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT CAST(st.company_id AS TEXT), CAST(st.user_id AS TEXT), u.username
+		FROM property_company_staff st JOIN users u ON u.id = st.user_id
+		WHERE st.company_id IN (`+placeholders(len(ids))+`) ORDER BY u.username`), ids...)
+	if err != nil {
+		return translateError(err, "find company staff")
+	}
+	for srows.Next() {
+		var cid, uid, name string
+		if err := srows.Scan(&cid, &uid, &name); err != nil {
+			srows.Close()
+			return translateError(err, "find company staff")
+		}
+		byID[cid].StaffIDs, byID[cid].StaffNames = append(byID[cid].StaffIDs, uid), append(byID[cid].StaffNames, name)
+	}
+	srows.Close()
+	if err := srows.Err(); err != nil {
+		return translateError(err, "find company staff")
 	}
 	today := dayArg(s.now())
 	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT company_id, COUNT(*) FROM property_contracts

@@ -100,7 +100,7 @@ func (s *PropertyService) addRecord(c *change, r *shequ.CreditRecord) (bool, err
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, translateError(err, "write credit record")
 	}
-	c.event(shequ.ObjCompany, r.CompanyID, r.Community, auditCreditRecord, "", string(r.Kind), r.ID)
+	c.event(shequ.ObjCompany, r.CompanyID, r.Community, auditCreditRecord, "", "", string(r.Kind)+" "+r.ID)
 	staff, err := s.staffOf(ctx, c.tx, r.CompanyID)
 	if err := tell(c, staff, err, "credit_"+string(r.Kind.Class()), shequ.ObjCompany, r.CompanyID, r.Note); err != nil {
 		return false, err
@@ -114,6 +114,42 @@ func (s *PropertyService) baseRecord(c *change, co *shequ.PropertyCompany) (bool
 		Note: string(co.CreditCode), ObjectType: shequ.ObjCompany, ObjectID: co.ID + ":" + dayArg(c.now)})
 }
 
+// PublicCompanies implements shequ.CreditService: public, by name.
+func (s *PropertyService) PublicCompanies(ctx context.Context, division string) ([]*shequ.PropertyCompany, error) {
+	cond, args := "1 = 1", []any{}
+	if division = strings.TrimSpace(division); division != "" {
+		if shequ.ValidateDivisionCode(division) != nil {
+			return nil, fieldError("community", "division.code.malformed", "A division code has 2, 4, 6, 9 or 12 digits.")
+		}
+		cond, args = relatedDivisions("division", division)
+	}
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+companyColumns+` FROM property_companies WHERE `+cond+`
+		ORDER BY name, id LIMIT ?`), append(args, maxCompanyList)...)
+	if err != nil {
+		return nil, translateError(err, "find companies")
+	}
+	var out []*shequ.PropertyCompany
+	for rows.Next() {
+		c, err := s.scanCompany(rows)
+		if err != nil {
+			rows.Close()
+			return nil, translateError(err, "find companies")
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translateError(err, "find companies")
+	}
+	if err := s.completeCompanies(ctx, out); err != nil {
+		return nil, err
+	}
+	for _, c := range out {
+		c.Contact, c.ContactPhone, c.StaffIDs, c.StaffNames = "", "", nil, nil
+	}
+	return out, nil
+}
+
 // CompanyCredit implements shequ.CreditService: public, no sign-in needed,
 // without personal data (the contact is left out).
 func (s *PropertyService) CompanyCredit(ctx context.Context, companyID string) (*shequ.CompanyCredit, error) {
@@ -124,7 +160,7 @@ func (s *PropertyService) CompanyCredit(ctx context.Context, companyID string) (
 	if err := s.completeCompanies(ctx, []*shequ.PropertyCompany{co}); err != nil {
 		return nil, err
 	}
-	co.Contact, co.ContactPhone, co.StaffIDs = "", "", nil
+	co.Contact, co.ContactPhone, co.StaffIDs, co.StaffNames = "", "", nil, nil
 	records, err := s.loadRecords(ctx, s.db.db, `company_id = ?`, co.ID)
 	if err != nil {
 		return nil, err
@@ -259,7 +295,7 @@ func (s *PropertyService) AppealRecord(ctx context.Context, recordID, reason str
 		if err != nil {
 			return "", "", translateError(err, "lodge appeal")
 		}
-		c.event(shequ.ObjCompany, co.ID, co.Division, auditCreditAppeal, "", string(ap.State), r.ID)
+		c.event(shequ.ObjCompany, co.ID, co.Division, auditCreditAppeal, "", "", r.ID)
 		officials, err := s.street(ctx, c.tx, co.Division)
 		if err := tell(c, officials, err, "appeal_lodged", shequ.ObjCompany, co.ID, co.Name); err != nil {
 			return "", "", err
@@ -322,7 +358,7 @@ func (s *PropertyService) AnswerAppeal(ctx context.Context, appealID string, to 
 				return "", "", translateError(err, "withdraw record")
 			}
 		}
-		c.event(shequ.ObjCompany, co.ID, co.Division, auditCreditAppealAnswer, string(shequ.AppealSubmitted), string(to), ap.RecordID)
+		c.event(shequ.ObjCompany, co.ID, co.Division, auditCreditAppealAnswer, "", "", string(to)+" "+ap.RecordID)
 		staff, err := s.staffOf(ctx, c.tx, co.ID)
 		if err := tell(c, staff, err, "appeal_"+string(to), shequ.ObjCompany, co.ID, co.Name); err != nil {
 			return "", "", err
@@ -396,11 +432,11 @@ func (s *PropertyService) Blacklist(ctx context.Context, companyID string, on bo
 		if err != nil {
 			return "", "", translateError(err, "black list")
 		}
-		from, to := "listed", "cleared"
+		to := "cleared"
 		if on {
-			from, to = to, from
+			to = "listed"
 		}
-		c.event(shequ.ObjCompany, co.ID, co.Division, auditCompanyBlacklist, from, to, reason)
+		c.event(shequ.ObjCompany, co.ID, co.Division, auditCompanyBlacklist, "", "", to+"："+reason)
 		staff, err := s.staffOf(ctx, c.tx, co.ID)
 		if err := tell(c, staff, err, "blacklist_"+to, shequ.ObjCompany, co.ID, co.Name); err != nil {
 			return "", "", err

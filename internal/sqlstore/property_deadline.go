@@ -269,8 +269,7 @@ func (s *PropertyService) overdueResolutions(ctx context.Context, run *shequ.Dea
 			run.ResolutionsOverdue++
 			c.event(shequ.ObjResolution, r.ID, r.Community, auditResolutionOverdue, string(shequ.ResolutionOpen),
 				string(shequ.ResolutionOverdue), dayArg(r.DueOn))
-			c.event(shequ.ObjMeeting, r.MeetingID, r.Community, auditResolutionOverdue, string(shequ.ResolutionOpen),
-				string(shequ.ResolutionOverdue), r.ID)
+			c.event(shequ.ObjMeeting, r.MeetingID, r.Community, auditResolutionOverdue, "", "", r.ID)
 			street, err := s.street(ctx, c.tx, r.Community)
 			if err != nil {
 				return "", "", err

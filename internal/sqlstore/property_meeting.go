@@ -394,7 +394,7 @@ func (s *PropertyService) CompleteResolution(ctx context.Context, id, note strin
 			return "", "", translateError(err, "complete resolution")
 		}
 		c.event(shequ.ObjResolution, r.ID, r.Community, auditResolutionDone, string(from), string(r.Status), note)
-		c.event(shequ.ObjMeeting, r.MeetingID, r.Community, auditResolutionDone, string(from), string(r.Status), r.ID)
+		c.event(shequ.ObjMeeting, r.MeetingID, r.Community, auditResolutionDone, "", "", r.ID)
 		if r.CompanyID != "" && from == shequ.ResolutionOpen {
 			st, err := s.settings(ctx, c.tx, r.Community)
 			if err != nil {

@@ -15,7 +15,7 @@ var homeModules = []module{
 	{Key: "module.linkage"},
 	{Key: "module.org", Href: "/orgs"},
 	{Key: "module.socialwork", Href: "/social-workers"},
-	{Key: "module.property"},
+	{Key: "module.property", Href: "/public/property"},
 	{Key: "module.facility"},
 	{Key: "module.indicator", Href: "/indicators"},
 }

@@ -12,6 +12,7 @@ import (
 func (s *Server) estateRegister() *registerMount[shequ.Estate] {
 	svc := s.cfg.Property
 	m := mount(s, register.Estates, "/estates", svc != nil, register.EstateStore(svc))
+	s.estatePage(m)
 	return m
 }
 
@@ -22,5 +23,6 @@ func (s *Server) estateRegister() *registerMount[shequ.Estate] {
 func (s *Server) companyRegister() *registerMount[shequ.PropertyCompany] {
 	svc := s.cfg.Property
 	m := mount(s, register.Companies, "/property/companies", svc != nil, register.CompanyStore(svc))
+	s.companyPage(m)
 	return m
 }

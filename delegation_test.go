@@ -38,3 +38,29 @@ func TestDelegationCovers(t *testing.T) {
 		})
 	}
 }
+
+// TestDelegationEffective: an active or requested delegation past its last
+// day reads as expired; one revoked or completed keeps its state, whenever
+// it is read.
+func TestDelegationEffective(t *testing.T) {
+	from := time.Date(2026, 12, 1, 0, 0, 0, 0, Shanghai)
+	until := from.Add(48 * time.Hour)
+	for _, tt := range []struct {
+		state DelegationState
+		at    time.Time
+		want  DelegationState
+	}{
+		{DelegationActive, until, DelegationActive},
+		{DelegationActive, until.Add(time.Second), DelegationExpired},
+		{DelegationRequested, until, DelegationRequested},
+		{DelegationRequested, until.Add(time.Second), DelegationExpired},
+		{DelegationRevoked, until.Add(time.Hour), DelegationRevoked},
+		{DelegationCompleted, until.Add(time.Hour), DelegationCompleted},
+		{DelegationRevoked, from, DelegationRevoked},
+	} {
+		d := &Delegation{State: tt.state, ValidFrom: from, ValidUntil: until}
+		if got := d.Effective(tt.at); got != tt.want {
+			t.Errorf("%s read at %v: %s, want %s", tt.state, tt.at, got, tt.want)
+		}
+	}
+}

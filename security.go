@@ -11,15 +11,19 @@ type SecurityPolicy struct {
 	Lockout time.Duration
 	// LoginsPerMinute throttles login attempts from one client address.
 	LoginsPerMinute int
+	// AccountLoginsPerMinute throttles login attempts at one user name
+	// (whether or not it exists), from all addresses together.
+	AccountLoginsPerMinute int
 	// Session bounds browser sessions.
 	Session SessionPolicy
 }
 
 // DefaultSecurityPolicy: 5 failures lock for 15 minutes; 20 attempts a minute
-// per address; sessions as DefaultSessionPolicy.
+// per address and 10 per user name; sessions as DefaultSessionPolicy.
 var DefaultSecurityPolicy = SecurityPolicy{
-	MaxFailedLogins: 5,
-	Lockout:         15 * time.Minute,
-	LoginsPerMinute: 20,
-	Session:         DefaultSessionPolicy,
+	MaxFailedLogins:        5,
+	Lockout:                15 * time.Minute,
+	LoginsPerMinute:        20,
+	AccountLoginsPerMinute: 10,
+	Session:                DefaultSessionPolicy,
 }

@@ -40,8 +40,8 @@ func runBenchCoverage(ctx context.Context, e *env, args []string) error {
 		fs.IntVar(&f.facilities, "facilities", 100_000, "facilities to generate at or near communities, radii 1–5 km")
 		fs.Uint64Var(&f.seed, "seed", 1, "random seed of the synthetic data")
 		fs.StringVar(&f.postgres, "postgres", "", "PostgreSQL with PostGIS to compare with (postgres://…); without it postgis_ms=NaN")
-		fs.IntVar(&f.runs, "runs", 5, "full coverage runs (the median is reported)")
-		fs.IntVar(&f.pgRuns, "postgis-runs", 1, "PostGIS query runs (the median is reported)")
+		fs.IntVar(&f.runs, "runs", 5, "warm coverage runs of each side after its cold first run (the medians are reported)")
+		fs.IntVar(&f.pgRuns, "postgis-runs", 0, "warm PostGIS query runs (0: as many as -runs, so both sides get the same)")
 		fs.IntVar(&f.updates, "updates", 100, "facilities added and moved one by one (medians reported)")
 		fs.IntVar(&f.k, "k", 50, "sites suggested for the county with the most uncovered communities")
 		fs.Float64Var(&f.sitingRadius, "siting-radius", 2000, "service radius in metres of the suggested sites")
@@ -50,10 +50,13 @@ func runBenchCoverage(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 || f.communities < 1 || f.facilities < 1 || f.runs < 1 || f.pgRuns < 1 || f.updates < 1 ||
+	if fs.NArg() != 0 || f.communities < 1 || f.facilities < 1 || f.runs < 1 || f.pgRuns < 0 || f.updates < 1 ||
 		f.k < 1 || !(f.sitingRadius > 0) {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.usage"))
 		return errUsage
+	}
+	if f.pgRuns == 0 {
+		f.pgRuns = f.runs
 	}
 	res, err := benchCoverage(ctx, e, f)
 	if err != nil {
@@ -75,9 +78,13 @@ type coverageResult struct {
 	// indexes (their build is not timed), so compute is the like-for-like
 	// figure of the last line; both are logged.
 	shequ, compute time.Duration
-	postgis        time.Duration // median of the PostGIS query; 0 when not run
-	add, move      time.Duration // medians of one incremental update
-	siting         time.Duration // median of Suggest for the densest county
+	postgis        time.Duration // median of the warm PostGIS queries; 0 when not run
+	// computeCold and postgisCold are each side's first run, before any
+	// warm one: the engine's first computation over its fresh index, and
+	// PostGIS's first query after its indexes were built and analysed.
+	computeCold, postgisCold time.Duration
+	add, move                time.Duration // medians of one incremental update
+	siting                   time.Duration // median of Suggest for the densest county
 }
 
 // line is the last line of the run.
@@ -87,8 +94,15 @@ func (r *coverageResult) line() string {
 		pg = msf(r.postgis)
 		speedup = pg / msf(r.compute)
 	}
-	return fmt.Sprintf("shequ_ms=%.2f postgis_ms=%.2f speedup=%.2f update_ms=%.2f siting_ms=%.2f",
-		msf(r.compute), pg, speedup, msf(max(r.add, r.move)), msf(r.siting))
+	pgCold, coldSpeedup := math.NaN(), math.NaN()
+	if r.pgCovered >= 0 {
+		pgCold = msf(r.postgisCold)
+		coldSpeedup = pgCold / msf(r.computeCold)
+	}
+	// The first keys as before (warm medians of both sides, the same
+	// number of runs each); the cold first runs are added after them.
+	return fmt.Sprintf("shequ_ms=%.2f postgis_ms=%.2f speedup=%.2f update_ms=%.2f siting_ms=%.2f shequ_cold_ms=%.2f postgis_cold_ms=%.2f cold_speedup=%.2f",
+		msf(r.compute), pg, speedup, msf(max(r.add, r.move)), msf(r.siting), msf(r.computeCold), pgCold, coldSpeedup)
 }
 
 func msf(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
@@ -148,6 +162,12 @@ func benchCoverage(ctx context.Context, e *env, f coverageFlags) (*coverageResul
 	}
 	slices.Sort(runs)
 	res.shequ = runs[len(runs)/2]
+	// The cold first computation over the last run's fresh index, then the
+	// warm ones.
+	runtime.GC()
+	t0 := time.Now()
+	cov.Compute()
+	res.computeCold = time.Since(t0)
 	res.compute = medianOf(f.runs, cov.Compute)
 	st := cov.Stats("")
 	res.covered = st.Covered
@@ -158,11 +178,11 @@ func benchCoverage(ctx context.Context, e *env, f coverageFlags) (*coverageResul
 	if f.postgres == "" {
 		fmt.Fprintln(e.stderr, "bench coverage: no -postgres DSN given, so no PostGIS comparison: postgis_ms=NaN speedup=NaN")
 	} else {
-		n, dur, err := postgisCoverage(ctx, f.postgres, d, f.pgRuns, f.quiet, log)
+		n, cold, dur, err := postgisCoverage(ctx, f.postgres, d, f.pgRuns, f.quiet, log)
 		if err != nil {
 			return nil, err
 		}
-		res.pgCovered, res.postgis = n, dur
+		res.pgCovered, res.postgis, res.postgisCold = n, dur, cold
 		if n != res.covered {
 			return nil, fmt.Errorf("bench coverage: PostGIS counts %d covered communities, shequ %d", n, res.covered)
 		}
@@ -170,6 +190,8 @@ func benchCoverage(ctx context.Context, e *env, f coverageFlags) (*coverageResul
 			"(%.1f× faster), or %.2f ms from raw points with the index build (%.1f×)",
 			groupDigits(int64(n)), msf(res.postgis), msf(res.compute), msf(res.postgis)/msf(res.compute),
 			msf(res.shequ), msf(res.postgis)/msf(res.shequ))
+		log.printf("cold first runs: PostGIS %.2f ms, shequ %.2f ms (%.1f×)", msf(res.postgisCold), msf(res.computeCold),
+			msf(res.postgisCold)/msf(res.computeCold))
 	}
 
 	res.add, res.move, err = benchUpdates(cov, d, f.updates, f.seed)

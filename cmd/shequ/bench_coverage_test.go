@@ -17,7 +17,8 @@ import (
 
 // coverageLine is the key=value line `shequ bench coverage` ends with;
 // postgis_ms and speedup are NaN without -postgres.
-var coverageLine = regexp.MustCompile(`^shequ_ms=[0-9]+\.[0-9]{2} postgis_ms=([0-9]+\.[0-9]{2}|NaN) speedup=([0-9]+\.[0-9]{2}|NaN) update_ms=[0-9]+\.[0-9]{2} siting_ms=[0-9]+\.[0-9]{2}$`)
+var coverageLine = regexp.MustCompile(`^shequ_ms=[0-9]+\.[0-9]{2} postgis_ms=([0-9]+\.[0-9]{2}|NaN) speedup=([0-9]+\.[0-9]{2}|NaN) update_ms=[0-9]+\.[0-9]{2} siting_ms=[0-9]+\.[0-9]{2}` +
+	` shequ_cold_ms=[0-9]+\.[0-9]{2} postgis_cold_ms=([0-9]+\.[0-9]{2}|NaN) cold_speedup=([0-9]+\.[0-9]{2}|NaN)$`)
 
 // smallCoverage is the small-scale run of the tests.
 var smallCoverage = []string{"coverage", "-communities", "20000", "-facilities", "3000", "-seed", "7", "-runs", "1", "-updates", "20", "-quiet"}
@@ -67,6 +68,9 @@ func TestBenchCoverageCounts(t *testing.T) {
 		res := runCoverage(t, f)
 		if res.pgCovered != res.covered {
 			t.Errorf("PostGIS counts %d covered, shequ %d", res.pgCovered, res.covered)
+		}
+		if res.postgisCold <= 0 || res.computeCold <= 0 {
+			t.Errorf("cold runs: PostGIS %v, shequ %v", res.postgisCold, res.computeCold)
 		}
 		line := res.line()
 		if !coverageLine.MatchString(line) || strings.Contains(line, "NaN") {

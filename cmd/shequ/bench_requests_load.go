@@ -34,38 +34,50 @@ const benchQueuePath = "/requests"
 // the platform's.
 type benchClient struct {
 	addr, token string
+	community   string // the account's scope
 }
 
-// benchClientFor creates a community worker of the county's first
-// community and an API token for it, and returns a client that uses it.
-func benchClientFor(ctx context.Context, m *Main, f benchReqFlags) (*benchClient, error) {
-	var community string
+// benchClientsFor creates n community workers, one in each of the county's
+// first n communities (in code order), each with its own API token, and
+// returns a client for each: submissions come from many accounts into many
+// communities, and each worker reads its own community's queue.
+func benchClientsFor(ctx context.Context, m *Main, f benchReqFlags, n int) ([]*benchClient, error) {
+	var comms []string
 	err := sqlstore.NewIndicatorSource(m.svc.db).LoadDivisions(ctx, func(d indicator.DivisionRow) error {
-		if len(d.Code) == 12 && strings.HasPrefix(d.Code, f.county) && (community == "" || d.Code < community) {
-			community = d.Code
+		if len(d.Code) == 12 && strings.HasPrefix(d.Code, f.county) {
+			comms = append(comms, d.Code)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 12)
-	rand.Read(b)
-	secret := hex.EncodeToString(b)
-	hash, err := m.svc.hasher.Hash(secret)
-	if err != nil {
-		return nil, err
+	if len(comms) == 0 {
+		return nil, shequ.Errorf(shequ.EInvalid, "cli.bench.no_communities", "No community under %q in the database.", f.county).
+			With(map[string]any{"Prefix": f.county})
 	}
+	slices.Sort(comms)
 	cctx := cliContext(ctx)
-	u := &shequ.User{Username: "bench-" + secret[:8], Name: "基准测试", Role: shequ.RoleCommunityWorker, Scope: community}
-	if err := m.svc.users.CreateUser(cctx, u, hash); err != nil {
-		return nil, err
+	var out []*benchClient
+	for i := range n {
+		b := make([]byte, 12)
+		rand.Read(b)
+		secret := hex.EncodeToString(b)
+		hash, err := m.svc.hasher.Hash(secret)
+		if err != nil {
+			return nil, err
+		}
+		u := &shequ.User{Username: "bench-" + secret[:8], Name: "基准测试", Role: shequ.RoleCommunityWorker, Scope: comms[i%len(comms)]}
+		if err := m.svc.users.CreateUser(cctx, u, hash); err != nil {
+			return nil, err
+		}
+		token, _, err := m.svc.tokens.CreateToken(cctx, u.ID, "bench", time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &benchClient{addr: m.Addr(), token: token, community: u.Scope})
 	}
-	token, _, err := m.svc.tokens.CreateToken(cctx, u.ID, "bench", time.Hour)
-	if err != nil {
-		return nil, err
-	}
-	return &benchClient{addr: m.Addr(), token: token}, nil
+	return out, nil
 }
 
 // submitRequest is the whole HTTP/1.1 request of one submission through
@@ -142,18 +154,31 @@ func (bc *benchConn) close() {
 	}
 }
 
-// submitAll submits with f.clients concurrent clients until f.submit
-// requests are filed or f.duration has passed, after a short warm-up that
-// is not counted.
-func (c *benchClient) submitAll(ctx context.Context, e *env, f benchReqFlags, res *benchEngineResult) error {
-	req := c.submitRequest()
+// benchLoad is the clients of one engine's run: the submitting accounts
+// and the workers who read their queues meanwhile.
+type benchLoad struct {
+	submitters []*benchClient // f.accounts, one per community
+	readers    []*benchClient // f.queueWorkers, their communities among the submitters'
+}
+
+// submitAll submits with f.clients concurrent clients, client i as account
+// i mod f.accounts, until f.submit requests are filed or f.duration has
+// passed, after a short warm-up that is not counted. Meanwhile each queue
+// reader fetches its community's queue page over and over: the worker
+// queue's latency under the submissions is recorded in res.
+func (l *benchLoad) submitAll(ctx context.Context, e *env, f benchReqFlags, res *benchEngineResult) error {
+	reqs := make([][]byte, len(l.submitters))
+	for i, c := range l.submitters {
+		reqs[i] = c.submitRequest()
+	}
 	warm := &benchConn{}
-	defer warm.close()
-	for range min(50, f.submit) {
-		if err := c.submit(ctx, warm, req); err != nil {
+	for i := range min(50, f.submit) {
+		if err := l.submitters[i%len(l.submitters)].submit(ctx, warm, reqs[i%len(reqs)]); err != nil {
+			warm.close()
 			return err
 		}
 	}
+	warm.close()
 	bar := newProgress(e.stderr, e.loc.T("cli.bench.requests.submitting", map[string]any{"Engine": res.engine}),
 		e.loc.T("cli.bench.requests.unit"), int64(f.submit), f.quiet)
 	var next, done atomic.Int64
@@ -161,16 +186,18 @@ func (c *benchClient) submitAll(ctx context.Context, e *env, f benchReqFlags, re
 	var once sync.Once
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	fail := func(err error) { once.Do(func() { firstErr = err; cancel() }) }
 	started := time.Now()
 	deadline := started.Add(f.duration)
-	var wg sync.WaitGroup
-	for range f.clients {
-		wg.Go(func() {
+	var submitting sync.WaitGroup
+	for i := range f.clients {
+		c, req := l.submitters[i%len(l.submitters)], reqs[i%len(reqs)]
+		submitting.Go(func() {
 			bc := &benchConn{}
 			defer bc.close()
 			for next.Add(1) <= int64(f.submit) && time.Now().Before(deadline) {
 				if err := c.submit(ctx, bc, req); err != nil {
-					once.Do(func() { firstErr = err; cancel() })
+					fail(err)
 					return
 				}
 				if n := done.Add(1); n%500 == 0 {
@@ -179,28 +206,73 @@ func (c *benchClient) submitAll(ctx context.Context, e *env, f benchReqFlags, re
 			}
 		})
 	}
-	wg.Wait()
+	// The queue readers stop when the submissions end.
+	loadDone := make(chan struct{})
+	var reading sync.WaitGroup
+	lats := make([][]time.Duration, len(l.readers))
+	for i, c := range l.readers {
+		reading.Go(func() {
+			bc := &benchConn{}
+			defer bc.close()
+			req := c.queueRequest()
+			for n := 0; ; n++ {
+				select {
+				case <-loadDone:
+					return
+				default:
+				}
+				t := time.Now()
+				if err := c.roundTrip(ctx, bc, req, http.StatusOK); err != nil {
+					if ctx.Err() == nil {
+						fail(fmt.Errorf("queue page under load: %w", err))
+					}
+					return
+				}
+				if n >= 5 { // the first pages of each reader warm its connection and caches
+					lats[i] = append(lats[i], time.Since(t))
+				}
+			}
+		})
+	}
+	submitting.Wait()
 	elapsed := time.Since(started)
+	close(loadDone)
+	reading.Wait()
 	bar.Done()
 	if firstErr != nil {
 		return firstErr
 	}
 	res.submitted = int(done.Load())
 	res.submitPerS = float64(done.Load()) / elapsed.Seconds()
+	var lat []time.Duration
+	for _, l := range lats {
+		lat = append(lat, l...)
+	}
+	slices.Sort(lat)
+	res.loadedPages = len(lat)
+	res.queueP50, res.queueP99 = percentile(lat, 0.50), percentile(lat, 0.99)
 	fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.submitted", map[string]any{"Engine": res.engine,
 		"N": res.submitted, "Seconds": fmt.Sprintf("%.1f", elapsed.Seconds()), "PerS": fmt.Sprintf("%.0f", res.submitPerS)}))
+	fmt.Fprintf(e.stderr, "%s: %d queue pages by %d workers during the submissions: p50 %s ms, p99 %s ms\n",
+		res.engine, len(lat), len(l.readers), ms(res.queueP50), ms(res.queueP99))
 	return nil
 }
 
-// queuePages fetches the worker queue page f.queue times in a row, after a
-// warm-up, and records the median and the 99th percentile of the time to
-// the whole page.
+// queueRequest is the HTTP/1.1 request of the client's queue page.
+func (c *benchClient) queueRequest() []byte {
+	return fmt.Appendf(nil, "GET %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nAccept: text/html\r\n\r\n",
+		benchQueuePath, c.addr, c.token)
+}
+
+// queuePages fetches the worker queue page f.queue times in a row on an
+// otherwise idle server, after a warm-up, and records the median and the
+// 99th percentile of the time to the whole page: the easy figure, kept
+// beside the one under load.
 func (c *benchClient) queuePages(ctx context.Context, e *env, f benchReqFlags, res *benchEngineResult) error {
 	// The same lean keep-alive HTTP/1.1 client as the submissions': the
 	// client runs in the platform's process, and net/http's ran two
 	// goroutines per connection.
-	req := fmt.Appendf(nil, "GET %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nAccept: text/html\r\n\r\n",
-		benchQueuePath, c.addr, c.token)
+	req := c.queueRequest()
 	bc := &benchConn{}
 	defer bc.close()
 	fetch := func() (time.Duration, error) {
@@ -228,8 +300,8 @@ func (c *benchClient) queuePages(ctx context.Context, e *env, f benchReqFlags, r
 	}
 	bar.Done()
 	slices.Sort(lat)
-	res.queueP50 = percentile(lat, 0.50)
-	res.queueP99 = percentile(lat, 0.99)
+	res.settledP50 = percentile(lat, 0.50)
+	res.settledP99 = percentile(lat, 0.99)
 	return nil
 }
 

@@ -33,7 +33,8 @@ func bench(t *testing.T, args ...string) (stdout, stderr string, err error) {
 }
 
 // lastLine is the key=value line `shequ bench indicators` ends with.
-var lastLine = regexp.MustCompile(`^root_ms=[0-9]+\.[0-9]{2} county_ms=[0-9]+\.[0-9]{2} update_ms=[0-9]+\.[0-9]{2} groupby_root_ms=[0-9]+\.[0-9]{2} speedup=[0-9]+\.[0-9]$`)
+var lastLine = regexp.MustCompile(`^root_ms=[0-9]+\.[0-9]{2} county_ms=[0-9]+\.[0-9]{2} update_ms=[0-9]+\.[0-9]{2} groupby_root_ms=[0-9]+\.[0-9]{2} speedup=[0-9]+\.[0-9]` +
+	` load_ms=[0-9]+\.[0-9]{2} summary_root_ms=([0-9]+\.[0-9]{2}|NaN) summary_write_ms=([0-9]+\.[0-9]{2}|NaN) plain_write_ms=([0-9]+\.[0-9]{2}|NaN)$`)
 
 // TestBenchIndicators runs the benchmark small (安吉县, 2000 organizations,
 // 500 workers) on both engines: it generates the data once and reuses it,
@@ -48,8 +49,14 @@ func TestBenchIndicators(t *testing.T) {
 				t.Fatalf("run %d: %v\n%s%s", run, err, out, errs)
 			}
 			lines := strings.Split(strings.TrimSpace(out), "\n")
-			if last := lines[len(lines)-1]; !lastLine.MatchString(last) {
+			last := lines[len(lines)-1]
+			if !lastLine.MatchString(last) {
 				t.Errorf("run %d: last line %q", run, last)
+			}
+			// The trigger-maintained summary is PostgreSQL's, timed there
+			// only (it checks its counts against the engine's itself).
+			if pg := strings.HasPrefix(dsn, "postgres"); pg == strings.Contains(last, "NaN") {
+				t.Errorf("run %d on postgres=%v: %q", run, pg, last)
 			}
 			t.Logf("run %d:\n%s", run, out)
 			if !strings.Contains(out, "330523") || !strings.Contains(lines[0], "groupby_root_ms") {

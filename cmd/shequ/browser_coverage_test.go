@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,7 +32,7 @@ func coveredPeople(t *testing.T, text string) int {
 // community's location typed in GCJ-02 is stored converted.
 func TestBrowserCoverage(t *testing.T) {
 	ctx := browser(t)
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := browserDB(t, "sqlite")
 	s := anjiServices(t, dsn)
 	s.Close()
 	if code, out, errs := cli(t, nil, "user", "add", "-username", "official", "-password", "correct horse battery staple",

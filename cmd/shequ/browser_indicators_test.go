@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,7 +33,7 @@ func registerFiles(t *testing.T) (orgs, workers string) {
 // page's.
 func TestBrowserIndicatorDashboard(t *testing.T) {
 	ctx := browser(t)
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := browserDB(t, "postgres")
 	orgs, workers := registerFiles(t)
 	for _, args := range [][]string{
 		{"import", "divisions", "-quiet", "-prefix", "330523"},

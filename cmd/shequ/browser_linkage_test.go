@@ -58,7 +58,7 @@ func TestBrowserLinkageChain(t *testing.T) {
 	// Sixteen sign-ins (argon2id) and some forty pages: more than the usual
 	// minute and a half on a loaded machine.
 	ctx := browserFor(t, 4*time.Minute)
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := browserDB(t, "postgres")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
 	}

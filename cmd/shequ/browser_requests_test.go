@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ import (
 // delegation, and the agent is refused at once.
 func TestBrowserFrontDeskAndDelegation(t *testing.T) {
 	ctx := browser(t)
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := browserDB(t, "sqlite")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
 	}

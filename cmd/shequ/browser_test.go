@@ -44,6 +44,22 @@ func browserFor(t *testing.T, limit time.Duration) context.Context {
 	return ctx
 }
 
+// browserDB returns the database of a browser test on engine ("sqlite" or
+// "postgres"). Each browser test takes a minute or more of Chromium, so
+// they are split between the engines rather than each run on both: every
+// page they open is opened on both engines by the route crawl, and the
+// journeys are divided so that each engine carries some (DrillDown,
+// Coverage, FrontDeskAndDelegation on SQLite; LoginAndResidents,
+// IndicatorDashboard, LinkageChain on PostgreSQL). A PostgreSQL test
+// without a server is skipped, or fails in strict mode, as the store tests.
+func browserDB(t *testing.T, engine string) string {
+	t.Helper()
+	if engine == "postgres" {
+		return postgresSchemaDSN(t)
+	}
+	return filepath.Join(t.TempDir(), "shequ.db")
+}
+
 // screenshot saves the page under the test's temp dir, or in the folder
 // SHEQU_TEST_SCREENSHOTS names (to look at them afterwards), as PNG (quality
 // 100 makes chromedp capture PNG), and returns the
@@ -69,7 +85,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) string {
 // 湖州市 → 安吉县 → 递铺街道 by clicking links, as a person would.
 func TestBrowserDrillDown(t *testing.T) {
 	ctx := browser(t)
-	base := startServer(t, filepath.Join(t.TempDir(), "shequ.db"), "330523")
+	base := startServer(t, browserDB(t, "sqlite"), "330523")
 
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/"),

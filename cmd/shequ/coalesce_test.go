@@ -4,34 +4,62 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
+// TestCoalescer runs in a synctest bubble: the coalescer's timer is on the
+// bubble's fake clock, and synctest.Wait returns once the flush has run, so
+// the test waits for events rather than sleeping and hoping.
 func TestCoalescer(t *testing.T) {
-	var mu sync.Mutex
-	var calls [][]string
-	c := newCoalescer(50*time.Millisecond, func(codes ...string) {
-		mu.Lock()
-		defer mu.Unlock()
-		slices.Sort(codes)
-		calls = append(calls, codes)
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var calls [][]string
+		flushes := func() [][]string {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(calls)
+		}
+		c := newCoalescer(50*time.Millisecond, func(codes ...string) {
+			mu.Lock()
+			defer mu.Unlock()
+			slices.Sort(codes)
+			calls = append(calls, codes)
+		})
+		for range 100 {
+			c.Add("330523001002")
+			c.Add("330523001205", "330523001002")
+		}
+		time.Sleep(49 * time.Millisecond)
+		synctest.Wait()
+		if got := flushes(); len(got) != 0 {
+			t.Fatalf("flushed before the interval: %v", got)
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if got := flushes(); len(got) != 1 || !slices.Equal(got[0], []string{"330523001002", "330523001205"}) {
+			t.Fatalf("flushes %v, want one with both communities at the interval", got)
+		}
+		// A later change schedules the next flush.
+		c.Add("330523001248")
+		time.Sleep(50 * time.Millisecond)
+		synctest.Wait()
+		if got := flushes(); len(got) != 2 || !slices.Equal(got[1], []string{"330523001248"}) {
+			t.Fatalf("second flush: %v", got)
+		}
+		// Stop drops what is pending, whatever time passes.
+		c.Add("330523001249")
+		c.Stop()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if got := flushes(); len(got) != 2 {
+			t.Errorf("flushed after Stop: %v", got)
+		}
+		c.Add("330523001250")
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if got := flushes(); len(got) != 2 {
+			t.Errorf("Add after Stop flushed: %v", got)
+		}
 	})
-	for range 100 {
-		c.Add("330523001002")
-		c.Add("330523001205", "330523001002")
-	}
-	time.Sleep(200 * time.Millisecond)
-	mu.Lock()
-	if len(calls) != 1 || !slices.Equal(calls[0], []string{"330523001002", "330523001205"}) {
-		t.Errorf("flushes %v, want one with both communities", calls)
-	}
-	mu.Unlock()
-	c.Add("330523001248")
-	c.Stop()
-	time.Sleep(100 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	if len(calls) != 1 {
-		t.Errorf("flushed after Stop: %v", calls)
-	}
 }

@@ -103,11 +103,17 @@ func TestRouteCrawl(t *testing.T) {
 		for _, a := range demo.Accounts {
 			roles = append(roles, a.Username)
 		}
-		roles = append(roles, nationalOfficial)
+		roles = append(roles, nationalOfficial, operator)
 		visitors := map[string]*visitor{}
 		for _, role := range roles {
 			v := newVisitor(t, role, base, routes)
-			if role != "anonymous" {
+			switch role {
+			case "anonymous":
+			case operator:
+				// The monitoring system: the metrics token on every
+				// request, no account, no links followed.
+				v.auth, v.noFollow = "Bearer "+metricsToken, true
+			default:
 				v.signIn(t, role, demo.Password)
 			}
 			visitors[role] = v
@@ -288,6 +294,15 @@ func fillQuery(q string, pools map[string][]string) string {
 // official whose scope is the whole country.
 const nationalOfficial = "crawl-national-official"
 
+// operator is the crawl's monitoring client: it sends the server's metrics
+// token (metricsToken, Config.Ops.MetricsToken of the demo server) as a
+// bearer token with every request, as a scraper of /metrics does, and
+// follows no links; every other page answers it 401.
+const operator = "operator"
+
+// metricsToken is the demo server's metrics token.
+const metricsToken = "crawl-metrics-token-0123456789"
+
 // crawlQueries are the query strings that routes no page links to need in
 // order to answer 2xx; they are added to the URLs the crawl fills for them.
 var crawlQueries = map[string]string{
@@ -367,6 +382,7 @@ func startDemoServer(t *testing.T, dsn string) (string, *crawlLogs, *Main) {
 	logs := &crawlLogs{}
 	cfg := config.Default()
 	cfg.Addr, cfg.DB, cfg.DataDir, cfg.Demo = "127.0.0.1:0", dsn, t.TempDir(), true
+	cfg.Ops.MetricsToken = metricsToken
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, DemoPrefix: demo.County}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)

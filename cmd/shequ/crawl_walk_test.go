@@ -106,6 +106,11 @@ type visitor struct {
 	queue   []string
 	via     map[string]string // URL → the page or answer that led to it
 	fetched int
+	// auth, when set, is sent as the Authorization header of every
+	// request (the operator's metrics token); such a client is no person
+	// and follows no links (noFollow).
+	auth     string
+	noFollow bool
 }
 
 // shownLink is a link (or resource, or GET form) a page showed.
@@ -151,7 +156,14 @@ func (v *visitor) fetch(t *testing.T, u string) *crawlResult {
 	v.fetched++
 	cur := u
 	for hop := 0; hop < 5; hop++ {
-		resp, err := v.client.Get(v.base + cur)
+		req, err := http.NewRequest(http.MethodGet, v.base+cur, nil)
+		if err != nil {
+			t.Fatalf("%s: GET %s: %v", v.role, cur, err)
+		}
+		if v.auth != "" {
+			req.Header.Set("Authorization", v.auth)
+		}
+		resp, err := v.client.Do(req)
 		if err != nil {
 			t.Fatalf("%s: GET %s: %v", v.role, cur, err)
 		}
@@ -231,6 +243,9 @@ func (v *visitor) walk(t *testing.T, entries []string) {
 		v.queue = v.queue[1:]
 		res := v.fetch(t, u)
 		body, isHTML, isJSON := res.Body, res.IsHTML, res.IsJSON
+		if v.noFollow {
+			continue
+		}
 		from := u
 		if res.Final != "" {
 			from = res.Final

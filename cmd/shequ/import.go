@@ -86,7 +86,7 @@ func runImportDivisions(ctx context.Context, e *env, args []string) error {
 	}
 
 	log := newLogger(e.stderr, cfg)
-	db, err := openStore(ctx, cfg.DB, migrateIfEmpty, log)
+	db, err := openStoreWith(ctx, cfg.DB, storeOptions(cfg), migrateIfEmpty, log)
 	if err != nil {
 		return err
 	}

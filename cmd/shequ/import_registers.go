@@ -79,6 +79,9 @@ func importRegister[T any](ctx context.Context, e *env, sc *register.Schema[T], 
 		for k, v := range options {
 			opt.Options[k] = *v
 		}
+		if sc.Has(register.KindPerson) {
+			opt.Person = func(cell string) (string, error) { return consolePerson(ctx, s, cell) }
+		}
 		parsed, err := sc.Parse(fh, name, opt)
 		if err != nil {
 			return err
@@ -160,6 +163,26 @@ func (e *env) rowReason(fields []shequ.FieldError, err *shequ.Error) string {
 		parts[i] = e.loc.T("cli.import.field_error", map[string]any{"Field": e.loc.T("field." + f.Field), "Message": e.loc.FieldError(f)})
 	}
 	return strings.Join(parts, "; ")
+}
+
+// consolePerson finds the resident an import cell names: an ID number
+// (through the blind index) or a resident's id.
+func consolePerson(ctx context.Context, s *services, cell string) (string, error) {
+	if n, err := shequ.ParseIDNumber(cell, s.db.Now()); err == nil {
+		list, _, err := s.residents.FindResidents(ctx, shequ.ResidentFilter{IDNumber: string(n), Limit: 2})
+		if err != nil {
+			return "", err
+		}
+		if len(list) != 1 {
+			return "", shequ.ErrNotFound
+		}
+		return list[0].ID, nil
+	}
+	r, err := s.residents.FindResidentByID(ctx, cell, false)
+	if err != nil {
+		return "", err
+	}
+	return r.ID, nil
 }
 
 // labels returns a catalogue key's label in every language, so that import

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", to make test schemas
@@ -34,15 +35,29 @@ func cli(t testing.TB, env map[string]string, args ...string) (code int, stdout,
 }
 
 // dataDirs keeps one data folder (key file) per test, so that no test writes
-// into the working directory.
-var dataDirs = map[string]string{}
+// into the working directory. Parallel tests and their subtests call
+// dataDir at once: the map is guarded, and a test's entry goes with its
+// folder at cleanup.
+var dataDirs = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
 
 func dataDir(t testing.TB) string {
-	if d, ok := dataDirs[t.Name()]; ok {
+	t.Helper()
+	dataDirs.Lock()
+	defer dataDirs.Unlock()
+	if d, ok := dataDirs.m[t.Name()]; ok {
 		return d
 	}
 	d := t.TempDir()
-	dataDirs[t.Name()] = d
+	dataDirs.m[t.Name()] = d
+	name := t.Name()
+	t.Cleanup(func() {
+		dataDirs.Lock()
+		defer dataDirs.Unlock()
+		delete(dataDirs.m, name)
+	})
 	return d
 }
 

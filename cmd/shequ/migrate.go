@@ -25,7 +25,7 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.migrate.usage"))
 		return errUsage
 	}
-	db, err := sqlstore.Open(ctx, cfg.DB)
+	db, err := sqlstore.OpenWith(ctx, cfg.DB, storeOptions(cfg))
 	if err != nil {
 		return err
 	}

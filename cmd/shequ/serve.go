@@ -57,6 +57,8 @@ type Main struct {
 	ln   net.Listener
 	http *http.Server
 	done chan error
+	// ops is the running state of issue 14's operations (serve_ops.go).
+	ops opsState
 }
 
 // Run opens the database (migrating it unless NoMigrate), loads the demo when
@@ -140,6 +142,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go m.snapshots(bgctx, 6*time.Hour)
+	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	h, err := web.NewServer(web.Config{
 		Version:         version,
 		Logger:          m.Logger,
@@ -171,12 +177,21 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Property:        s.property,
 		Locations:       s.locations,
 		Coverage:        s.coverage,
+		Care:            s.care,
 		MapTiles:        m.Config.MapTiles,
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
+		// Issue 14: who may read /metrics (serve_ops.go), which proxies
+		// name the client.
+		MetricsToken:     m.Config.Ops.MetricsToken,
+		MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
+		TrustedProxies:   proxies,
 	})
 	if err != nil {
+		return err
+	}
+	if err := m.startOps(h); err != nil {
 		return err
 	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
@@ -292,6 +307,7 @@ func (m *Main) Close() error {
 		<-m.bg
 		m.stop = nil
 	}
+	errs = append(errs, m.stopOps())
 	if m.svc != nil {
 		// Running jobs get the rest of the 10 seconds, then are cancelled
 		// (and retried by the next server).

@@ -67,7 +67,7 @@ type services struct {
 // personal-data key ring, and builds the services.
 // getenv supplies SHEQU_DATA_KEY and SHEQU_DATA_KEY_FILE.
 func openServices(ctx context.Context, getenv func(string) string, cfg *config.Config, policy migratePolicy, log *slog.Logger) (*services, error) {
-	db, err := openStore(ctx, cfg.DB, policy, log)
+	db, err := openStoreWith(ctx, cfg.DB, storeOptions(cfg), policy, log)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"shequ"
+	"shequ/internal/config"
 	"shequ/internal/sqlstore"
 )
 
@@ -25,7 +26,17 @@ const (
 // binary knows, as the policy allows. A schema newer than the binary is always
 // refused: an older binary must not write into it.
 func openStore(ctx context.Context, dsn string, policy migratePolicy, log *slog.Logger) (*sqlstore.DB, error) {
-	db, err := sqlstore.Open(ctx, dsn)
+	return openStoreWith(ctx, dsn, sqlstore.Options{}, policy, log)
+}
+
+// storeOptions are the store's options of the configuration.
+func storeOptions(cfg *config.Config) sqlstore.Options {
+	return sqlstore.Options{SQLiteSync: cfg.Ops.SQLiteSync}
+}
+
+// openStoreWith is openStore with options.
+func openStoreWith(ctx context.Context, dsn string, opts sqlstore.Options, policy migratePolicy, log *slog.Logger) (*sqlstore.DB, error) {
+	db, err := sqlstore.OpenWith(ctx, dsn, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 	"shequ/internal/config"
 )
 
-// runUser dispatches `shequ user add|list|disable|passwd`.
+// runUser dispatches `shequ user add|list|disable|passwd|unlock`.
 func runUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.user.usage"))
@@ -33,6 +33,8 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		return runUserDisable(ctx, e, args[1:])
 	case "passwd":
 		return runUserPasswd(ctx, e, args[1:])
+	case "unlock":
+		return runUserUnlock(ctx, e, args[1:])
 	}
 	fmt.Fprintln(e.stderr, e.loc.T("cli.user.usage"))
 	return errUsage
@@ -199,6 +201,27 @@ func runUserDisable(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintln(e.stdout, e.loc.T("cli.user.disabled", map[string]any{"Username": u.Username, "Sessions": n}))
+		return nil
+	})
+}
+
+// runUserUnlock clears an account's failures and lock at the console: the
+// only way for the three administrator roles, whose accounts the web's
+// unlock refuses.
+func runUserUnlock(ctx context.Context, e *env, args []string) error {
+	return withServices(ctx, e, "user", args, 1, nil, func(ctx context.Context, s *services, fs *flag.FlagSet) error {
+		u, err := s.users.FindUserByUsername(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		if err := s.users.RecordLoginSuccess(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := s.audit.RecordAudit(ctx, &shequ.AuditRecord{Action: "user.unlock", ObjectType: "user", ObjectID: u.ID,
+			Division: u.Scope, Result: shequ.AuditAllowed}); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, e.loc.T("cli.user.unlocked", map[string]any{"Username": u.Username}))
 		return nil
 	})
 }

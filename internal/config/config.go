@@ -43,12 +43,14 @@ type Config struct {
 	// (https://host/{z}/{x}/{y}.png); "" draws no base map, which suits the
 	// offline deployments of community offices.
 	MapTiles string
+	// Ops: durability, metrics, proxies, audit checkpoints (ops.go).
+	Ops Ops
 }
 
 // Default returns the built-in defaults.
 func Default() Config {
 	return Config{Addr: DefaultAddr, DB: DefaultDB, LogFormat: "text", LogLevel: "info", Lang: "zh-CN",
-		Security: shequ.DefaultSecurityPolicy}
+		Security: shequ.DefaultSecurityPolicy, Ops: Ops{SQLiteSync: "normal", AuditCheckpointEvery: DefaultAuditCheckpointEvery}}
 }
 
 // FromEnv returns the defaults overridden by the environment. A variable with
@@ -83,6 +85,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return nil
 	}
 	if err := str("SHEQU_DB", &c.DB); err != nil {
+		return c, err
+	}
+	if err := opsFromEnv(getenv, &c); err != nil {
 		return c, err
 	}
 	for _, s := range []struct {
@@ -135,6 +140,7 @@ func (c *Config) BindDB(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (env SHEQU_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env SHEQU_LOG_FORMAT)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the key file and other data beside the database (env SHEQU_DATA_DIR; default: the SQLite file's folder, or shequ-data)")
+	c.bindDBOps(fs)
 }
 
 // DataDirectory returns DataDir, or its default for the database in use.
@@ -161,6 +167,7 @@ func (c *Config) BindServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Security.Session.Idle, "session-idle", c.Security.Session.Idle, "a session ends after this long without a request (env SHEQU_SESSION_IDLE)")
 	fs.DurationVar(&c.Security.Session.Absolute, "session-max", c.Security.Session.Absolute, "a session ends this long after sign-in (env SHEQU_SESSION_MAX)")
 	fs.StringVar(&c.MapTiles, "map-tiles", c.MapTiles, "tile URL template of the maps, https://host/{z}/{x}/{y}.png; empty: no base map (env SHEQU_MAP_TILES)")
+	c.bindServeOps(fs)
 }
 
 // IsPostgres reports whether DB is a PostgreSQL URL.
@@ -211,6 +218,7 @@ func (c Config) Validate() error {
 	if c.MapTiles != "" && !validTileURL(c.MapTiles) {
 		fe.Add("map_tiles", "config.map_tiles", "-map-tiles: want an http(s) URL with {z}, {x} and {y}", nil)
 	}
+	c.validateOps(func(field, key, msg string, data map[string]any) { fe.Add(field, key, msg, data) })
 	if c.Lang != "zh-CN" && c.Lang != "en" {
 		fe.Add("lang", "config.lang", fmt.Sprintf("-lang %q: want zh-CN or en", c.Lang), map[string]any{"Value": c.Lang})
 	}
@@ -227,6 +235,9 @@ func (c Config) Redacted() Config {
 			}
 			c.DB = u.String()
 		}
+	}
+	if c.Ops.MetricsToken != "" {
+		c.Ops.MetricsToken = "xxxxx"
 	}
 	return c
 }

@@ -48,6 +48,9 @@ var careSeeds = []struct {
 	{"马秀兰", "19420211", "242", Lujia, shequ.CareElderly, shequ.RiskHigh, 9}, // overdue (weekly)
 	{"马德福", "19400929", "251", Lujia, shequ.CareElderly, shequ.RiskLow, 95}, // overdue (quarterly)
 	{"郑丽娟", "19910517", "262", Lujia, shequ.CareWoman, shequ.RiskMedium, 15},
+	// 苕秀社区, the demo community, kept by demo-worker.
+	{"方一诺", "20140909", "271", Community, shequ.CareChild, shequ.RiskMedium, 8},
+	{"方桂芳", "19450303", "282", Community, shequ.CareElderly, shequ.RiskLow, 50},
 }
 
 // careDemo replays the care history through the service.
@@ -129,8 +132,11 @@ func loadCare(ctx context.Context, s Services) error {
 
 // director is the demo 儿童主任 account of a village.
 func director(village string) string {
-	if village == Lujia {
+	switch village {
+	case Lujia:
 		return "demo-childdir2"
+	case Community:
+		return "demo-worker"
 	}
 	return "demo-childdir"
 }
@@ -253,6 +259,17 @@ func (d *careDemo) alertsAndCases(ctx context.Context, people []*shequ.CarePerso
 		Summary: "学习困难、情绪低落，需学业辅导与心理关爱"}
 	if err := d.caseFlow(ctx, open, 30, false); err != nil {
 		return err
+	}
+	// A case of the demo community, kept by demo-worker, at intake.
+	d.at(5)
+	mine := &shequ.Case{ResidentID: people[12].ResidentID, Area: shequ.AreaCare, Origin: shequ.OriginCare,
+		Summary: "父母离异后随祖母生活，近期成绩下滑、不愿上学"}
+	if err := c.OpenCase(d.as(ctx, "demo-worker"), mine); err != nil {
+		return fmt.Errorf("demo case of the demo community: %w", err)
+	}
+	if err := c.AddCaseNote(d.as(ctx, "demo-worker"), mine.ID, &shequ.CaseNote{Kind: shequ.NoteIntake,
+		Body: "接案：与祖母面谈，了解孩子学习与情绪情况"}); err != nil {
+		return fmt.Errorf("demo case note: %w", err)
 	}
 	// A report two days ago that nobody acknowledged: the sweep escalates it.
 	d.at(2)

@@ -58,6 +58,9 @@ var Facilities = (&Schema[shequ.Facility]{
 
 // FacilityStore binds the facility register to its service.
 func FacilityStore(svc shequ.FacilityService) Store[shequ.Facility] {
+	if svc == nil {
+		return Store[shequ.Facility]{} // a build without the module: its pages answer 503
+	}
 	return Store[shequ.Facility]{
 		Find: func(ctx context.Context, id string, _ bool) (*shequ.Facility, error) {
 			return svc.FindFacilityByID(ctx, id)
@@ -66,8 +69,6 @@ func FacilityStore(svc shequ.FacilityService) Store[shequ.Facility] {
 			return svc.FindFacilities(ctx, shequ.FacilityFilter{Community: q.Community, Kind: shequ.FacilityKind(q.Get("kind")),
 				Status: shequ.FacilityStatus(q.Get("status")), Query: q.Text, Offset: q.Offset, Limit: q.Limit})
 		},
-		Create: func(ctx context.Context, f *shequ.Facility) error { return svc.CreateFacility(ctx, f) },
-		Update: func(ctx context.Context, f *shequ.Facility) error { return svc.UpdateFacility(ctx, f) },
-		Import: func(ctx context.Context, fs []*shequ.Facility) error { return svc.ImportFacilities(ctx, fs) },
+		Create: svc.CreateFacility, Update: svc.UpdateFacility, Import: svc.ImportFacilities,
 	}
 }

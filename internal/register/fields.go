@@ -431,7 +431,7 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 		gcj := c.Options["gcj02"]
 		if !c.Import {
 			cs, _ := get("coordinate_system")
-			gcj = coordSystem(c, cs)
+			gcj = CoordinateSystem(&c.errs, cs)
 		}
 		la, ln := p(x)
 		switch {
@@ -448,7 +448,7 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 				c.Fail(name, "location.decimal", "Latitude and longitude are decimal degrees, such as 30.63 and 119.68.", nil)
 				return
 			}
-			a, b = toWGS(gcj, a, b)
+			a, b = ToWGS(gcj, a, b)
 			*la, *ln = &a, &b
 		}
 	}
@@ -462,7 +462,7 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 			if !ok {
 				c.Fail("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
 			} else {
-				gcj = coordSystem(c, s)
+				gcj = CoordinateSystem(&c.errs, s)
 			}
 		}
 		if !setLat && !setLng {
@@ -490,7 +490,7 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 			*ln = lng
 		}
 		if gcj && *la != nil && *ln != nil {
-			a, b := toWGS(true, **la, **ln)
+			a, b := ToWGS(true, **la, **ln)
 			*la, *ln = &a, &b
 		}
 	}
@@ -513,21 +513,22 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 	return f
 }
 
-// coordSystem reads a coordinate system: "" and "wgs84" are WGS-84, "gcj02"
-// asks for conversion; anything else is an error.
-func coordSystem(c *Context, s string) bool {
+// CoordinateSystem reads a coordinate system: "" and "wgs84" are WGS-84,
+// "gcj02" (what Chinese web maps give) asks for conversion; anything else
+// is an error on coordinate_system, recorded in fe.
+func CoordinateSystem(fe *shequ.FieldErrors, s string) (gcj bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", "wgs84":
 		return false
 	case "gcj02":
 		return true
 	}
-	c.Fail("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
+	fe.Add("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
 	return false
 }
 
-// toWGS converts a GCJ-02 position to WGS-84 when gcj is set.
-func toWGS(gcj bool, lat, lng float64) (float64, float64) {
+// ToWGS converts a GCJ-02 position to WGS-84 when gcj is set.
+func ToWGS(gcj bool, lat, lng float64) (float64, float64) {
 	if !gcj {
 		return lat, lng
 	}

@@ -43,6 +43,10 @@ type ImportOptions struct {
 	// Labels gives a catalogue key's label in every language, so that
 	// choice cells may be written as labels (为民服务).
 	Labels func(key string) []string
+	// Person finds the resident a Person cell names (an ID number, or a
+	// resident's id) and returns their id; an error refuses the row. Nil:
+	// the cell is taken as the id.
+	Person func(cell string) (id string, err error)
 }
 
 // Parse reads an import file (CSV or XLSX, by its name) into records:
@@ -93,6 +97,18 @@ func (s *Schema[T]) Parse(r io.Reader, filename string, opt ImportOptions) (*Par
 		c := &Context{Now: opt.Now, Import: true, Options: opt.Options, Labels: opt.Labels}
 		for _, f := range s.Fields {
 			f.parse(x, get, c)
+			if f.Kind == KindPerson && opt.Person != nil {
+				if cell := f.formText(x)[0]; cell != "" {
+					id, err := opt.Person(cell)
+					if err != nil {
+						if shequ.ErrorCode(err) != shequ.ENotFound {
+							return nil, err
+						}
+						c.Fail(f.Name, "register.person.none", "No resident of your area has this name or ID number.", map[string]any{"Q": cell})
+					}
+					f.parseOne(x, id, c)
+				}
+			}
 		}
 		err := s.Check(x, c)
 		if err == nil {

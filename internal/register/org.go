@@ -29,7 +29,7 @@ var Orgs = (&Schema[shequ.SocialOrg]{
 		Date("founded_on", func(o *shequ.SocialOrg) **time.Time { return &o.FoundedOn }).Alias("成立日期"),
 		Text("leader", 50, func(o *shequ.SocialOrg) *string { return &o.Leader }).Alias("负责人"),
 		Phone("leader_phone", func(o *shequ.SocialOrg) *shequ.Phone { return &o.LeaderPhone }).Alias("负责人电话", "联系电话"),
-		Int("members", 0, 1_000_000, func(o *shequ.SocialOrg) *int { return &o.Members }).
+		Int("members", 0, 1_000_000, func(o *shequ.SocialOrg) *int { return &o.Members }).Blanked().
 			Invalid("org.members.invalid", "The number of members is from 0 to 1000000.").Alias("成员人数"),
 		Int("grade", 0, 5, func(o *shequ.SocialOrg) *int { return &o.Grade }).Pick("org.grade").WithUnits("A", "a").
 			Invalid("org.grade.invalid", "A capacity grade is 1A to 5A and comes with its date.").Alias("评估等级", "等级"),
@@ -54,6 +54,9 @@ var Orgs = (&Schema[shequ.SocialOrg]{
 
 // OrgStore binds the organization register to its service.
 func OrgStore(svc shequ.OrgService) Store[shequ.SocialOrg] {
+	if svc == nil {
+		return Store[shequ.SocialOrg]{} // a build without the module: its pages answer 503
+	}
 	return Store[shequ.SocialOrg]{
 		Find: func(ctx context.Context, id string, _ bool) (*shequ.SocialOrg, error) {
 			return svc.FindOrgByID(ctx, id)
@@ -62,8 +65,6 @@ func OrgStore(svc shequ.OrgService) Store[shequ.SocialOrg] {
 			return svc.FindOrgs(ctx, shequ.OrgFilter{Community: q.Community, Kind: shequ.OrgKind(q.Get("kind")),
 				Status: shequ.OrgStatus(q.Get("status")), Query: q.Text, Offset: q.Offset, Limit: q.Limit})
 		},
-		Create: func(ctx context.Context, o *shequ.SocialOrg) error { return svc.CreateOrg(ctx, o) },
-		Update: func(ctx context.Context, o *shequ.SocialOrg) error { return svc.UpdateOrg(ctx, o) },
-		Import: func(ctx context.Context, os []*shequ.SocialOrg) error { return svc.ImportOrgs(ctx, os) },
+		Create: svc.CreateOrg, Update: svc.UpdateOrg, Import: svc.ImportOrgs,
 	}
 }

@@ -234,6 +234,16 @@ func (s *Schema[T]) Init() *Schema[T] {
 	return s
 }
 
+// Has reports whether the schema has a field of kind k.
+func (s *Schema[T]) Has(k Kind) bool {
+	for _, f := range s.Init().Fields {
+		if f.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
 // Field returns the field named name, nil if there is none.
 func (s *Schema[T]) Field(name string) *Field[T] { return s.Init().fields[name] }
 

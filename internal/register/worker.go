@@ -65,19 +65,17 @@ var Workers = (&Schema[shequ.SocialWorker]{
 	},
 }).Init()
 
-// WorkerStore binds the social worker register to its service (called
-// only when used: svc may be nil in a build without the module).
+// WorkerStore binds the social worker register to its service.
 func WorkerStore(svc shequ.SocialWorkerService) Store[shequ.SocialWorker] {
+	if svc == nil {
+		return Store[shequ.SocialWorker]{} // a build without the module: its pages answer 503
+	}
 	return Store[shequ.SocialWorker]{
-		Find: func(ctx context.Context, id string, reveal bool) (*shequ.SocialWorker, error) {
-			return svc.FindWorkerByID(ctx, id, reveal)
-		},
+		Find: svc.FindWorkerByID,
 		List: func(ctx context.Context, q Query) ([]*shequ.SocialWorker, int, error) {
 			return svc.FindWorkers(ctx, shequ.WorkerFilter{Community: q.Community,
 				Qualification: shequ.Qualification(q.Get("qualification")), Query: q.Text, Offset: q.Offset, Limit: q.Limit})
 		},
-		Create: func(ctx context.Context, w *shequ.SocialWorker) error { return svc.CreateWorker(ctx, w) },
-		Update: func(ctx context.Context, w *shequ.SocialWorker) error { return svc.UpdateWorker(ctx, w) },
-		Import: func(ctx context.Context, ws []*shequ.SocialWorker) error { return svc.ImportWorkers(ctx, ws) },
+		Create: svc.CreateWorker, Update: svc.UpdateWorker, Import: svc.ImportWorkers,
 	}
 }

@@ -9,7 +9,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -50,11 +52,12 @@ type DB struct {
 	inserterOnce sync.Once
 	inserter     *river.Client[*sql.Tx]
 	inserterErr  error
-}
 
-// maxPostgresConns is the most connections one process opens to
-// PostgreSQL.
-const maxPostgresConns = 40
+	// path is the SQLite file ("" on PostgreSQL) and minFree the free
+	// space its file system must keep for Ready (readiness.go).
+	path    string
+	minFree int64
+}
 
 // sqlitePragmas are set through the DSN so that every pooled connection gets
 // them, not only the first (PRAGMA is per connection):
@@ -62,7 +65,7 @@ const maxPostgresConns = 40
 //   - busy_timeout: a writer waits up to 10 s for the write lock instead of
 //     failing at once with SQLITE_BUSY;
 //   - journal_mode(WAL): readers never block the writer nor the other way;
-//   - synchronous(NORMAL): safe with WAL, fsync at checkpoints only;
+//   - synchronous: NORMAL by default (Options.SQLiteSync), see below;
 //   - _txlock=immediate: BEGIN IMMEDIATE takes the write lock at the start,
 //     so a read-then-write transaction cannot fail halfway with SQLITE_BUSY
 //     when it upgrades its lock;
@@ -77,15 +80,48 @@ const maxPostgresConns = 40
 //     a temporary file past 64 KiB: a third of the group commit's writes
 //     (tx_batch.go). Temporary tables and sorts live in memory too.
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)" +
+	"&_pragma=journal_mode(WAL)&_pragma=cache_size(-65536)" +
 	"&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
-// Open opens a database from a DSN. "postgres://…" and "postgresql://…" mean
-// PostgreSQL through pgx; anything else is the path of a SQLite file, whose
-// parent directory is created if needed. Open pings the database but does not
-// migrate it: see Migrate and Ready.
+// SQLite's synchronous settings (Options.SQLiteSync). In WAL mode:
+//   - NORMAL (the default) syncs the WAL at checkpoints only. A commit is
+//     durable against a crash of the process (kill -9) but the last
+//     transactions before a power cut or an operating-system crash can be
+//     lost (never corrupted: the database comes back as of an earlier
+//     commit). The request budgets of docs/BENCHMARKS.md are measured so.
+//   - FULL syncs the WAL at every commit: nothing acknowledged is lost to a
+//     power cut either, at the price of an fsync per commit (per group of
+//     commits, tx_batch.go).
+const (
+	SQLiteSyncNormal = "normal"
+	SQLiteSyncFull   = "full"
+)
+
+// Options tune Open.
+type Options struct {
+	// SQLiteSync is SQLiteSyncNormal (the default when empty) or
+	// SQLiteSyncFull. PostgreSQL ignores it: its durability is the
+	// server's synchronous_commit.
+	SQLiteSync string
+	// MinFreeBytes is the free space below which a SQLite database is not
+	// ready (Ready): writes would soon fail with a full disk. 0 means
+	// DefaultMinFreeBytes; PostgreSQL ignores it.
+	MinFreeBytes int64
+}
+
+// Open opens a database from a DSN with the default Options. "postgres://…"
+// and "postgresql://…" mean PostgreSQL through pgx; anything else is the
+// path of a SQLite file, whose parent directory is created if needed (mode
+// 0700) as is the file (mode 0600: it holds personal data, sealed or not,
+// and SQLite gives its WAL and shared-memory files the file's mode). Open
+// pings the database but does not migrate it: see Migrate and Ready.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	d, source, err := resolveDSN(dsn)
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	d, source, err := resolveDSN(dsn, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -93,8 +129,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if d == sqliteDialect {
 		// Through the statement cache (stmtcache.go).
 		sqldb = sql.OpenDB(&sqliteConnector{dsn: source, drv: &sqlite.Driver{}})
-	} else if sqldb, err = sql.Open(d.driver, source); err != nil {
-		return nil, fmt.Errorf("open %s database: %w", d.name, err)
+	} else {
+		// Through the process's connection slots (pg_slots.go).
+		c, err := newSlotConnector(source)
+		if err != nil {
+			return nil, &shequ.Error{Code: shequ.EInvalid, Key: "db.dsn.invalid",
+				Message: "The database URL is not valid.", Err: fmt.Errorf("open %s database: %w", d.name, err)}
+		}
+		sqldb = sql.OpenDB(c)
 	}
 	if d == sqliteDialect {
 		// Enough idle connections for a busy server's concurrent readers:
@@ -108,12 +150,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// of opening more than the server accepts (PostgreSQL's default
 		// max_connections is 100, shared by every client; a burst of
 		// concurrent requests on a cold cache otherwise failed with "too
-		// many clients").
+		// many clients"). The slots of pg_slots.go bound all the pools of
+		// the process together.
 		sqldb.SetMaxOpenConns(maxPostgresConns)
 		sqldb.SetMaxIdleConns(8)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{Now: time.Now, db: sqldb, dialect: d, source: source}
+	db := &DB{Now: time.Now, db: sqldb, dialect: d, source: source, minFree: opts.MinFreeBytes}
+	if d == sqliteDialect {
+		db.path = dsn
+	}
+	if db.minFree <= 0 {
+		db.minFree = DefaultMinFreeBytes
+	}
 	if err := sqldb.PingContext(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, &shequ.Error{Code: shequ.EUnavailable, Key: "db.unreachable",
@@ -132,20 +181,37 @@ func (db *DB) openSQLitePool(n int) (*sql.DB, error) {
 }
 
 // resolveDSN picks the dialect for dsn and returns the driver's data source
-// name. For SQLite it creates the parent directory of the file.
-func resolveDSN(dsn string) (*dialect, string, error) {
+// name. For SQLite it creates the parent directory of the file and the
+// file, both readable by their owner only.
+func resolveDSN(dsn string, opts Options) (*dialect, string, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return postgresDialect, withGenericPlans(dsn), nil
 	}
 	if dsn == "" {
 		return nil, "", shequ.Errorf(shequ.EInvalid, "db.dsn.empty", "The database location is empty.")
 	}
+	sync := "NORMAL"
+	switch opts.SQLiteSync {
+	case "", SQLiteSyncNormal:
+	case SQLiteSyncFull:
+		sync = "FULL"
+	default:
+		return nil, "", shequ.Errorf(shequ.EInvalid, "db.sqlite_sync", "The SQLite sync mode must be full or normal.")
+	}
 	if dir := filepath.Dir(dsn); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, "", fmt.Errorf("create database directory: %w", err)
 		}
 	}
-	return sqliteDialect, "file:" + sqliteURIPath(dsn) + "?" + sqlitePragmas, nil
+	// SQLite would create the file with mode 0644 (less the umask); create
+	// it first so that it, and the WAL and shared-memory files SQLite
+	// gives the same mode, are the owner's alone.
+	if f, err := os.OpenFile(dsn, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, "", fmt.Errorf("create database file: %w", err)
+	}
+	return sqliteDialect, "file:" + sqliteURIPath(dsn) + "?" + sqlitePragmas + "&_pragma=synchronous(" + sync + ")", nil
 }
 
 // withGenericPlans adds plan_cache_mode=force_generic_plan to a PostgreSQL
@@ -187,27 +253,6 @@ func (db *DB) Engine() string { return db.dialect.name }
 
 // Stats returns the connection pool statistics.
 func (db *DB) Stats() sql.DBStats { return db.db.Stats() }
-
-// Ready implements shequ.Readiness: the database answers and its schema is
-// exactly the one this binary knows. Otherwise it returns an EUnavailable
-// error keyed "db.unreachable" or "schema.not_current".
-func (db *DB) Ready(ctx context.Context) error {
-	if err := db.db.PingContext(ctx); err != nil {
-		return &shequ.Error{Code: shequ.EUnavailable, Key: "db.unreachable",
-			Message: "The database cannot be reached.", Err: fmt.Errorf("ping database: %w", err)}
-	}
-	st, err := db.SchemaStatus(ctx)
-	if err != nil {
-		return &shequ.Error{Code: shequ.EUnavailable, Key: "db.unreachable",
-			Message: "The database cannot be reached.", Err: fmt.Errorf("read schema status: %w", err)}
-	}
-	if !st.UpToDate() {
-		return shequ.Errorf(shequ.EUnavailable, "schema.not_current",
-			"The database schema is at version %d but this program needs version %d.", st.Current, st.Latest).
-			With(map[string]any{"Current": st.Current, "Latest": st.Latest})
-	}
-	return nil
-}
 
 // now returns the clock's time in UTC, truncated to the microseconds that
 // both engines store, so that a value read back equals the value written.

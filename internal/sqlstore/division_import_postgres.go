@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"shequ"
 )
@@ -362,7 +361,11 @@ func (db *DB) withPgx(ctx context.Context, fn func(c *pgx.Conn) error) error {
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
-		return fn(dc.(*stdlib.Conn).Conn())
+		c, err := pgxConn(dc)
+		if err != nil {
+			return err
+		}
+		return fn(c)
 	})
 }
 

@@ -1,8 +1,14 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -17,6 +23,11 @@ const (
 	pgForeignKeyViolation = "23503"
 	pgCheckViolation      = "23514"
 	pgNotNullViolation    = "23502"
+	// A write in a read-only transaction: a standby, or
+	// default_transaction_read_only set by an operator.
+	pgReadOnly = "25006"
+	// Class 53 is "insufficient resources"; 53100 is a full disk.
+	pgDiskFull = "53100"
 )
 
 // translateError turns a driver error into an application error, using the
@@ -41,6 +52,14 @@ func translateError(err error, what string) error {
 
 // classify returns the code, catalogue key and English message for a driver
 // error, or "" when it is not one the application can explain.
+//
+// Faults of the database rather than of the request — unreachable, shutting
+// down, read-only, out of space or out of other resources, an I/O error —
+// are EUnavailable, which the web layer answers with 503 and Retry-After:
+// the same request can succeed once the cause goes, and the platform
+// recovers by itself (a SQLite connection that hit a read-only file or an
+// I/O error is dropped from the pool, see stmtcache.go; PostgreSQL
+// connections broken by a restart are dropped by pgx and database/sql).
 func classify(err error) (code, key, msg string) {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -51,16 +70,18 @@ func classify(err error) (code, key, msg string) {
 			return reference()
 		case pgCheckViolation, pgNotNullViolation:
 			return constraint()
+		case pgReadOnly:
+			return readOnly()
+		case pgDiskFull:
+			return full()
 		}
-		// Class 08 is "connection exception"; 57P01–57P03 are shutdowns.
-		if len(pe.Code) == 5 && (pe.Code[:2] == "08" || pe.Code[:4] == "57P0") {
+		// Class 08 is "connection exception", 53 "insufficient resources"
+		// (memory, connections), 58 "system error" (I/O); 57P01–57P05 are
+		// shutdowns and terminated connections.
+		if len(pe.Code) == 5 && (pe.Code[:2] == "08" || pe.Code[:2] == "53" || pe.Code[:2] == "58" || pe.Code[:4] == "57P0") {
 			return unavailable()
 		}
 		return "", "", ""
-	}
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
-		return unavailable()
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
@@ -77,11 +98,40 @@ func classify(err error) (code, key, msg string) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_CONSTRAINT:
 			return constraint()
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM:
 			return unavailable()
+		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM:
+			return readOnly()
+		case sqlite3.SQLITE_FULL:
+			return full()
 		}
+		return "", "", ""
+	}
+	if connectionLost(err) {
+		return unavailable()
 	}
 	return "", "", ""
+}
+
+// connectionLost reports errors of the connection rather than of the
+// statement: the server could not be reached, or went away in the middle
+// (a PostgreSQL restart answers the next statement of a pooled connection
+// with an unexpected EOF or a reset connection).
+func connectionLost(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false // the caller went away, not the database
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne):
+		return true
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	// pgx says so of errors that happened before anything was sent.
+	return pgconn.SafeToRetry(err)
 }
 
 // duplicate is a unique or primary key violation: the object already exists.
@@ -105,4 +155,15 @@ func constraint() (string, string, string) {
 // unavailable means the database is busy, shutting down or unreachable.
 func unavailable() (string, string, string) {
 	return shequ.EUnavailable, "db.unavailable", "The database is unavailable; try again later."
+}
+
+// readOnly means the database refuses writes for now: a read-only file or
+// file system, a standby, or an operator's setting.
+func readOnly() (string, string, string) {
+	return shequ.EUnavailable, "db.read_only", "The database accepts no changes at the moment; try again shortly."
+}
+
+// full means the database has no space left to write.
+func full() (string, string, string) {
+	return shequ.EUnavailable, "db.full", "The database is out of space; try again shortly."
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -218,61 +217,14 @@ func (s *FacilityService) FindFacilityByID(ctx context.Context, id string) (*she
 // ordered by community, name and id, with the total count. Limit defaults
 // to 50 and is capped at 500.
 func (s *FacilityService) FindFacilities(ctx context.Context, f shequ.FacilityFilter) ([]*shequ.Facility, int, error) {
-	if err := authorizeResident(ctx, shequ.ActionFacilityRead, nil); err != nil {
-		return nil, 0, s.db.recordDenied(ctx, err, auditFacilityList, objFacility, "", f.Community)
-	}
-	prefix, ok, err := scopePrefix(shequ.ActorFrom(ctx), f.Community)
+	q, ok, err := s.db.scopedList(ctx, shequ.ActionFacilityRead, auditFacilityList, objFacility, "f.community", f.Community)
 	if err != nil || !ok {
 		return []*shequ.Facility{}, 0, err
 	}
-	conds, args := []string{"1 = 1"}, []any{}
-	var fe shequ.FieldErrors
-	if prefix != "" {
-		conds, args = append(conds, "f.community >= ? AND f.community < ?"), append(args, prefix, prefix+":")
-	}
-	if f.Kind != "" {
-		if !slices.Contains(shequ.FacilityKinds, f.Kind) {
-			fe.Add("kind", "facility.kind.invalid", "Unknown kind of facility.", map[string]any{"Value": string(f.Kind)})
-		}
-		conds, args = append(conds, "f.kind = ?"), append(args, string(f.Kind))
-	}
-	if f.Status != "" {
-		if !slices.Contains(shequ.FacilityStatuses, f.Status) {
-			fe.Add("status", "facility.status.invalid", "The status is planned, in use or closed.", nil)
-		}
-		conds, args = append(conds, "f.status = ?"), append(args, string(f.Status))
-	}
-	if err := fe.Err(); err != nil {
-		return nil, 0, err
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		conds, args = append(conds, s.db.dialect.position("f.name", "?")+" > 0"), append(args, q)
-	}
-	where := strings.Join(conds, " AND ")
-	var total int
-	if err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM facilities f WHERE `+where), args...).
-		Scan(&total); err != nil {
-		return nil, 0, translateError(err, "count facilities")
-	}
-	limit := clamp(f.Limit, defaultRegisterLimit, maxRegisterLimit)
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+facilityColumns+` FROM facilities f WHERE `+where+`
-		ORDER BY f.community, f.name, f.id LIMIT ? OFFSET ?`), append(args, limit, max(f.Offset, 0))...)
-	if err != nil {
-		return nil, 0, translateError(err, "find facilities")
-	}
-	defer rows.Close()
-	out := []*shequ.Facility{}
-	for rows.Next() {
-		x, err := scanFacility(rows)
-		if err != nil {
-			return nil, 0, translateError(err, "find facilities")
-		}
-		out = append(out, x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, translateError(err, "find facilities")
-	}
-	return out, total, nil
+	enumFilter(q, "f.kind", "kind", f.Kind, shequ.FacilityKinds, "facility.kind.invalid", "Unknown kind of facility.")
+	enumFilter(q, "f.status", "status", f.Status, shequ.FacilityStatuses, "facility.status.invalid", "The status is planned, in use or closed.")
+	q.contains("f.name", f.Query)
+	return listPage(ctx, q, "facilities f", facilityColumns, "f.community, f.name, f.id", f.Offset, f.Limit, scanFacility, "facilities")
 }
 
 // UpdateFacility replaces the editable fields of the facility f.ID,

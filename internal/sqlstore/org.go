@@ -393,63 +393,17 @@ func (s *OrgService) FindOrgByID(ctx context.Context, id string) (*shequ.SocialO
 // (an unknown value is a field error); Query matches part of the name.
 // Limit defaults to 50 and is capped at 500.
 func (s *OrgService) FindOrgs(ctx context.Context, f shequ.OrgFilter) ([]*shequ.SocialOrg, int, error) {
-	if err := authorizeResident(ctx, shequ.ActionOrgRead, nil); err != nil {
-		return nil, 0, s.db.recordDenied(ctx, err, auditOrgList, objOrg, "", f.Community)
-	}
-	prefix, ok, err := scopePrefix(shequ.ActorFrom(ctx), f.Community)
+	q, ok, err := s.db.scopedList(ctx, shequ.ActionOrgRead, auditOrgList, objOrg, "o.community", f.Community)
 	if err != nil || !ok {
 		return []*shequ.SocialOrg{}, 0, err
 	}
-	conds, args := []string{"1 = 1"}, []any{}
-	var fe shequ.FieldErrors
-	if prefix != "" {
-		// A range rather than LIKE, so that the index on community serves
-		// it: codes are digits and ':' sorts right after '9'.
-		conds, args = append(conds, "o.community >= ? AND o.community < ?"), append(args, prefix, prefix+":")
-	}
-	if f.Kind != "" {
-		if !slices.Contains(shequ.OrgKinds, f.Kind) {
-			fe.Add("kind", "org.kind.invalid", "Unknown kind of organization.", map[string]any{"Value": string(f.Kind)})
-		}
-		conds, args = append(conds, "o.kind = ?"), append(args, string(f.Kind))
-	}
-	if f.Status != "" {
-		if !slices.Contains(shequ.OrgStatuses, f.Status) {
-			fe.Add("status", "org.status.invalid", "The status is active, dormant or dissolved.", nil)
-		}
-		conds, args = append(conds, "o.status = ?"), append(args, string(f.Status))
-	}
-	if err := fe.Err(); err != nil {
+	enumFilter(q, "o.kind", "kind", f.Kind, shequ.OrgKinds, "org.kind.invalid", "Unknown kind of organization.")
+	enumFilter(q, "o.status", "status", f.Status, shequ.OrgStatuses, "org.status.invalid", "The status is active, dormant or dissolved.")
+	q.contains("o.name", f.Query)
+	out, total, err := listPage(ctx, q, "social_orgs o", orgColumns, "o.community, o.name, o.id", f.Offset, f.Limit, s.scanOrg, "organizations")
+	if err != nil {
 		return nil, 0, err
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		conds, args = append(conds, s.db.dialect.position("o.name", "?")+" > 0"), append(args, q)
-	}
-	where := strings.Join(conds, " AND ")
-	var total int
-	if err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM social_orgs o WHERE `+where), args...).
-		Scan(&total); err != nil {
-		return nil, 0, translateError(err, "count organizations")
-	}
-	limit := clamp(f.Limit, defaultRegisterLimit, maxRegisterLimit)
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+orgColumns+` FROM social_orgs o WHERE `+where+`
-		ORDER BY o.community, o.name, o.id LIMIT ? OFFSET ?`), append(args, limit, max(f.Offset, 0))...)
-	if err != nil {
-		return nil, 0, translateError(err, "find organizations")
-	}
-	defer rows.Close()
-	out := []*shequ.SocialOrg{}
-	for rows.Next() {
-		o, err := s.scanOrg(rows)
-		if err != nil {
-			return nil, 0, translateError(err, "find organizations")
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, translateError(err, "find organizations")
-	}
-	rows.Close()
 	if err := s.loadOrgSets(ctx, s.db.db, out); err != nil {
 		return nil, 0, err
 	}

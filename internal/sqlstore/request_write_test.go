@@ -171,31 +171,3 @@ func TestSubmitStoreErrorNotInvalid(t *testing.T) {
 		}
 	})
 }
-
-// TestPostgresPoolBounded: a process opens at most maxPostgresConns
-// connections to PostgreSQL; three times as many concurrent queries wait
-// for one instead of failing.
-func TestPostgresPoolBounded(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, db *DB) {
-		if db.Engine() != enginePostgres {
-			return
-		}
-		if got := db.db.Stats().MaxOpenConnections; got != maxPostgresConns {
-			t.Fatalf("MaxOpenConnections = %d, want %d", got, maxPostgresConns)
-		}
-		var wg sync.WaitGroup
-		errs := make([]error, 3*maxPostgresConns)
-		for i := range errs {
-			wg.Go(func() { _, errs[i] = db.db.Exec(`SELECT pg_sleep(0.02)`) })
-		}
-		wg.Wait()
-		for i, err := range errs {
-			if err != nil {
-				t.Fatalf("query %d: %v", i, err)
-			}
-		}
-		if st := db.db.Stats(); st.OpenConnections > maxPostgresConns || st.WaitCount == 0 {
-			t.Errorf("pool: %d open, %d waits", st.OpenConnections, st.WaitCount)
-		}
-	})
-}

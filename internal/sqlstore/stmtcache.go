@@ -3,9 +3,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"strings"
 
 	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // A prepared-statement cache for SQLite. modernc.org/sqlite parses and
@@ -76,6 +78,28 @@ type cachingConn struct {
 	driver.Conn
 	stmts map[string]*cachedStmt
 	uses  uint64
+	// bad is set by an error after which the connection is no use:
+	// database/sql then closes it instead of pooling it (IsValid,
+	// ResetSession), and the next caller opens a fresh one. A connection
+	// opened while the file was read-only stays read-only for its life
+	// (SQLite falls back to opening it read-only), so without this every
+	// write kept failing until a restart after the file was writable again.
+	bad bool
+}
+
+// failed notes err of the connection and returns it: a read-only
+// database, an I/O error, a file that cannot be opened or is not a
+// database make the connection bad.
+func (c *cachingConn) failed(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN,
+			sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+			c.bad = true
+		}
+	}
+	return err
 }
 
 func (c *cachingConn) inner() sqliteConn { return c.Conn.(sqliteConn) }
@@ -146,12 +170,15 @@ func (c *cachingConn) evict() bool {
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	cs, err := c.stmt(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, c.failed(err)
 	}
+	var res driver.Result
 	if cs == nil {
-		return c.inner().ExecContext(ctx, query, args)
+		res, err = c.inner().ExecContext(ctx, query, args)
+	} else {
+		res, err = cs.stmt.ExecContext(ctx, args)
 	}
-	return cs.stmt.ExecContext(ctx, args)
+	return res, c.failed(err)
 }
 
 // QueryContext implements driver.QueryerContext through the cache; the
@@ -159,14 +186,15 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	cs, err := c.stmt(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, c.failed(err)
 	}
 	if cs == nil {
-		return c.inner().QueryContext(ctx, query, args)
+		rows, err := c.inner().QueryContext(ctx, query, args)
+		return rows, c.failed(err)
 	}
 	rows, err := cs.stmt.QueryContext(ctx, args)
 	if err != nil {
-		return nil, err
+		return nil, c.failed(err)
 	}
 	cs.busy = true
 	return &cachedRows{Rows: rows, cs: cs}, nil
@@ -184,8 +212,20 @@ func (c *cachingConn) Close() error {
 // The rest is forwarded as it is.
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.inner().BeginTx(ctx, opts)
+	tx, err := c.inner().BeginTx(ctx, opts)
+	if err != nil {
+		return nil, c.failed(err)
+	}
+	return &watchedTx{Tx: tx, c: c}, nil
 }
+
+// watchedTx notes the errors of a commit on its connection.
+type watchedTx struct {
+	driver.Tx
+	c *cachingConn
+}
+
+func (t *watchedTx) Commit() error { return t.c.failed(t.Tx.Commit()) }
 
 func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	return c.inner().PrepareContext(ctx, query)
@@ -193,9 +233,14 @@ func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.
 
 func (c *cachingConn) Ping(ctx context.Context) error { return c.inner().Ping(ctx) }
 
-func (c *cachingConn) ResetSession(ctx context.Context) error { return c.inner().ResetSession(ctx) }
+func (c *cachingConn) ResetSession(ctx context.Context) error {
+	if c.bad {
+		return driver.ErrBadConn
+	}
+	return c.inner().ResetSession(ctx)
+}
 
-func (c *cachingConn) IsValid() bool { return c.inner().IsValid() }
+func (c *cachingConn) IsValid() bool { return !c.bad && c.inner().IsValid() }
 
 // cachedRows frees its statement for the next query when closed.
 type cachedRows struct {

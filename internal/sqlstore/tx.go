@@ -21,7 +21,7 @@ type querier interface {
 func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return translateError(err, "begin transaction")
 	}
 	defer func() {
 		if err != nil {
@@ -34,7 +34,7 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return translateError(err, "commit")
 	}
 	return nil
 }

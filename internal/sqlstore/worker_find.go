@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"shequ"
 )
@@ -14,54 +12,18 @@ import (
 // unknown one is a field error); Query matches part of the name. Limit
 // defaults to 50 and is capped at 500.
 func (s *SocialWorkerService) FindWorkers(ctx context.Context, f shequ.WorkerFilter) ([]*shequ.SocialWorker, int, error) {
-	if err := authorizeResident(ctx, shequ.ActionWorkerRead, nil); err != nil {
-		return nil, 0, s.db.recordDenied(ctx, err, auditWorkerList, objWorker, "", f.Community)
-	}
-	prefix, ok, err := scopePrefix(shequ.ActorFrom(ctx), f.Community)
+	q, ok, err := s.db.scopedList(ctx, shequ.ActionWorkerRead, auditWorkerList, objWorker, "w.community", f.Community)
 	if err != nil || !ok {
 		return []*shequ.SocialWorker{}, 0, err
 	}
-	conds, args := []string{"1 = 1"}, []any{}
-	if prefix != "" {
-		// A range rather than LIKE, so that the index on community serves it.
-		conds, args = append(conds, "w.community >= ? AND w.community < ?"), append(args, prefix, prefix+":")
-	}
-	if f.Qualification != "" {
-		if !slices.Contains(shequ.Qualifications, f.Qualification) {
-			var fe shequ.FieldErrors
-			fe.Add("qualification", "worker.qualification.invalid", "Unknown qualification.", nil)
-			return nil, 0, fe.Err()
-		}
-		conds, args = append(conds, "w.qualification = ?"), append(args, string(f.Qualification))
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		conds, args = append(conds, s.db.dialect.position("w.name", "?")+" > 0"), append(args, q)
-	}
-	where := strings.Join(conds, " AND ")
-	var total int
-	if err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM social_workers w WHERE `+where), args...).
-		Scan(&total); err != nil {
-		return nil, 0, translateError(err, "count social workers")
-	}
-	limit := clamp(f.Limit, defaultRegisterLimit, maxRegisterLimit)
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+workerColumns+` FROM social_workers w WHERE `+where+`
-		ORDER BY w.community, w.name, w.id LIMIT ? OFFSET ?`), append(args, limit, max(f.Offset, 0))...)
+	enumFilter(q, "w.qualification", "qualification", f.Qualification, shequ.Qualifications,
+		"worker.qualification.invalid", "Unknown qualification.")
+	q.contains("w.name", f.Query)
+	out, total, err := listPage(ctx, q, "social_workers w", workerColumns, "w.community, w.name, w.id", f.Offset, f.Limit,
+		s.scanWorker, "social workers")
 	if err != nil {
-		return nil, 0, translateError(err, "find social workers")
+		return nil, 0, err
 	}
-	defer rows.Close()
-	out := []*shequ.SocialWorker{}
-	for rows.Next() {
-		w, err := s.scanWorker(rows)
-		if err != nil {
-			return nil, 0, translateError(err, "find social workers")
-		}
-		out = append(out, w)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, translateError(err, "find social workers")
-	}
-	rows.Close()
 	if err := s.loadWorkerSets(ctx, s.db.db, out); err != nil {
 		return nil, 0, err
 	}

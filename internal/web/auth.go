@@ -42,10 +42,16 @@ var errBadToken = shequ.Errorf(shequ.EUnauthorized, "auth.token.invalid", "The A
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := shequ.WithRequestMeta(r.Context(), shequ.RequestMeta{
-			ClientAddr: clientAddr(r),
+			ClientAddr: s.clientAddr(r),
 			RequestID:  requestID(r.Context()),
 		})
 		r = r.WithContext(ctx)
+		if r.URL.Path == "/metrics" {
+			// Its Authorization header carries the metrics token, not an
+			// account's (metrics_access.go).
+			next.ServeHTTP(w, r)
+			return
+		}
 		u, token, err := s.resolveUser(w, r)
 		if err != nil {
 			if shequ.ErrorCode(err) == shequ.EUnauthorized {

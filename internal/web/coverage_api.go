@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"shequ"
+	"shequ/internal/register"
 )
 
 // The JSON form of the coverage reports. Rates are fractions from 0 to 1,
@@ -267,7 +268,7 @@ func (s *Server) handleAPICoverageSiting(w http.ResponseWriter, r *http.Request)
 	sr := shequ.SitingRequest{Scope: code, Kind: shequ.FacilityKind(strings.TrimSpace(req.Kind)), Radius: req.Radius,
 		K: req.K, FavourRelocation: req.FavourRelocation, FavourMountainous: req.FavourMountainous}
 	for _, c := range req.Candidates {
-		lat, lng := toWGS(gcj, c.Lat, c.Lng)
+		lat, lng := register.ToWGS(gcj, c.Lat, c.Lng)
 		sr.Candidates = append(sr.Candidates, shequ.SitingCandidate{Name: strings.TrimSpace(c.Name), Lat: lat, Lng: lng})
 	}
 	if err := sr.Validate(); err != nil {

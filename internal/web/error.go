@@ -36,6 +36,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		loginRedirect(w, r)
 		return
 	}
+	setRetryAfter(w, err)
 	status, code, msg, fields, rid := s.describeError(r, err)
 	if cur, allowed, ok := shequ.TransitionDetail(err); ok && wantsJSON(r) {
 		// An illegal transition: the message names the states by their

@@ -85,6 +85,9 @@ func (id *identity) session(name string) string {
 
 func (id *identity) config(c *Config) {
 	c.Now = id.clock
+	// Refusals are held for the login floor; these tests do not time them
+	// (TestLoginRefusalsAlike does).
+	c.LoginFloor = time.Millisecond
 	c.Hasher = &mock.PasswordHasher{
 		HashFn:   func(p string) (string, error) { return "h:" + p, nil },
 		VerifyFn: func(p, h string) (bool, error) { return h == "h:"+p, nil },
@@ -284,23 +287,28 @@ func TestLoginLocked(t *testing.T) {
 	s, id := newIdentityServer(t, nil)
 	until := testNow.Add(10 * time.Minute)
 	id.users["worker"].LockedUntil = &until
-	// Even the right password is refused while locked.
+	// Even the right password is refused while locked, with the answer an
+	// unknown name gets: nothing tells that the account exists or is locked.
 	w := s.form(t, "/login", url.Values{"username": {"worker"}, "password": {"worker-secret-password"}})
-	if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "账户已锁定，请于 14:10 后重试") {
+	if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "用户名或密码错误，或账户因连续登录失败已被临时锁定") {
 		t.Fatalf("%d\n%s", w.Code, w.Body)
 	}
-	if len(id.successes) != 0 || id.audits[0].Result != shequ.AuditDenied {
+	if len(id.successes) != 0 || id.audits[0].Result != shequ.AuditDenied || id.audits[0].Detail != "locked" {
 		t.Errorf("successes %v, audits %+v", id.successes, id.audits[0])
 	}
+	if len(id.failures) != 0 {
+		t.Errorf("a locked account's lock is not extended: %v", id.failures)
+	}
 
-	// The failure that reaches the limit locks and says so.
+	// The failure that reaches the limit locks; the answer is the same
+	// again, the audit record says so.
 	s, id = newIdentityServer(t, nil, func(c *Config) {
 		c.Security = shequ.DefaultSecurityPolicy
 		c.Security.MaxFailedLogins = 1
 	})
 	w = s.form(t, "/login", url.Values{"username": {"worker"}, "password": {"wrong-password-123"}})
-	if !strings.Contains(w.Body.String(), "账户已锁定，请于 14:15 后重试") {
-		t.Errorf("lockout message missing:\n%s", w.Body)
+	if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "用户名或密码错误，或账户因连续登录失败已被临时锁定") {
+		t.Errorf("lockout answer:\n%s", w.Body)
 	}
 	if len(id.audits) != 1 || !strings.Contains(id.audits[0].Detail, "locked") {
 		t.Errorf("audits = %+v", id.audits)
@@ -470,7 +478,7 @@ func TestAPISession(t *testing.T) {
 		t.Errorf("delete: %d, sessions %v", w.Code, id.sessions)
 	}
 	w = s.do(t, http.MethodPost, "/api/v1/session", strings.NewReader(`{"username":"worker","password":"nope"}`))
-	if w.Code != http.StatusUnauthorized || decode(t, w)["error"].(map[string]any)["message"] != "用户名或密码错误" {
+	if w.Code != http.StatusUnauthorized || decode(t, w)["error"].(map[string]any)["message"] != "用户名或密码错误，或账户因连续登录失败已被临时锁定（请稍后再试，或请安全管理员解锁）。" {
 		t.Errorf("wrong password: %d %s", w.Code, w.Body)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"shequ"
-	"shequ/internal/geo"
+	"shequ/internal/register"
 )
 
 // Coordinate systems a client may send positions in. Positions are stored
@@ -18,29 +18,10 @@ const (
 	coordGCJ02 = "gcj02"
 )
 
-// checkCoordSystem reads the coordinate_system of a body: "" and "wgs84"
-// are WGS-84, "gcj02" asks for conversion.
-func checkCoordSystem(fe *shequ.FieldErrors, cs *string) bool {
-	if cs == nil {
-		return false
-	}
-	switch strings.ToLower(strings.TrimSpace(*cs)) {
-	case "", coordWGS84:
-		return false
-	case coordGCJ02:
-		return true
-	}
-	fe.Add("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
-	return false
-}
-
-// toWGS converts a GCJ-02 position to WGS-84 when gcj is set.
-func toWGS(gcj bool, lat, lng float64) (float64, float64) {
-	if !gcj {
-		return lat, lng
-	}
-	p := geo.GCJToWGS(geo.Point{Lat: lat, Lng: lng})
-	return p.Lat, p.Lng
+// checkCoordSystem reads the coordinate_system of a body (absent:
+// WGS-84); gcj asks for conversion.
+func checkCoordSystem(fe *shequ.FieldErrors, cs *string) (gcj bool) {
+	return cs != nil && register.CoordinateSystem(fe, *cs)
 }
 
 // locationRequest is the body of PUT /api/v1/communities/{code}/location:
@@ -80,7 +61,7 @@ func (s *Server) handleAPILocationPut(w http.ResponseWriter, r *http.Request) {
 		c.Terrain = shequ.Terrain(strings.TrimSpace(*req.Terrain))
 	}
 	if gcj := checkCoordSystem(&fe, req.CoordinateSystem); gcj && c.Lat != nil && c.Lng != nil {
-		lat, lng := toWGS(true, *c.Lat, *c.Lng)
+		lat, lng := register.ToWGS(true, *c.Lat, *c.Lng)
 		c.Lat, c.Lng = &lat, &lng
 	}
 	if err := c.Validate(); err != nil {
@@ -117,7 +98,7 @@ func parseLocation(fe *shequ.FieldErrors, lat, lng, system string) (*float64, *f
 	}
 	switch system {
 	case coordGCJ02:
-		la, ln = toWGS(true, la, ln)
+		la, ln = register.ToWGS(true, la, ln)
 	case coordWGS84:
 	default:
 		fe.Add("coordinate_system", "location.system.invalid", "The coordinate system is wgs84 or gcj02.", nil)

@@ -12,25 +12,34 @@ import (
 )
 
 // Login errors. The wrong-credentials message is the same whether the user
-// name exists, the password is wrong or the account is disabled, so that
-// the form cannot be used to find out which accounts exist.
+// name exists, the password is wrong, the account is locked or disabled, so
+// that the form cannot be used to find out which accounts exist or are
+// locked; it mentions the lock for the person who is locked out. The audit
+// record tells them apart for the auditor.
 var (
-	errBadLogin = shequ.Errorf(shequ.EUnauthorized, "login.failed", "Wrong user name or password.")
-	errThrottle = shequ.Errorf(codeTooManyRequests, "login.throttled",
-		"Too many sign-in attempts from your address; wait a minute and try again.")
+	errBadLogin = shequ.Errorf(shequ.EUnauthorized, "login.failed",
+		"Wrong user name or password, or the account is locked for a while after repeated failures.")
 	errNoAccounts = shequ.Errorf(shequ.EUnavailable, "login.unavailable", "Signing in is not available.")
 )
+
+// errThrottle is the answer beyond a throttle; throttled adds the wait.
+var errThrottle = shequ.Errorf(codeTooManyRequests, "login.throttled", "Too many sign-in attempts; wait a minute and try again.")
+
+// throttled is errThrottle with the seconds until the throttle's window
+// ends, for Retry-After.
+func throttled(wait time.Duration) error {
+	return shequ.Errorf(codeTooManyRequests, errThrottle.Key, "%s", errThrottle.Message).
+		With(map[string]any{retryAfterKey: seconds(wait)})
+}
 
 // maxFormBytes bounds the body of the small forms (login, password, user).
 const maxFormBytes = 16 << 10
 
-// lockedError names the time, in Asia/Shanghai, at which a locked account
-// opens again.
-func lockedError(until time.Time) *shequ.Error {
-	hm := until.In(shequ.Shanghai).Format("15:04")
-	return shequ.Errorf(shequ.EUnauthorized, "login.locked",
-		"The account is locked; try again after %s.", hm).With(map[string]any{"Time": hm})
-}
+// defaultLoginFloor is the least time a refused sign-in takes (see
+// Config.LoginFloor): well above the password hash (about 50 ms) and the
+// database work of any refusal, so that every refusal takes the same time
+// however far it got.
+const defaultLoginFloor = 300 * time.Millisecond
 
 // isLocked reports whether the account is locked at now.
 func isLocked(u *shequ.User, now time.Time) bool {
@@ -46,37 +55,78 @@ type dummyHash struct {
 
 var dummies sync.Map // PasswordHasher → *dummyHash
 
-func (s *Server) burnVerify(password string) {
-	if s.cfg.Hasher == nil {
-		return
+// checkPassword verifies password against hash, or against a dummy hash
+// of the same cost when hash is "" (no such account).
+func (s *Server) checkPassword(password, hash string) (bool, error) {
+	if hash == "" {
+		v, _ := dummies.LoadOrStore(s.cfg.Hasher, &dummyHash{})
+		d := v.(*dummyHash)
+		d.once.Do(func() { d.hash, _ = s.cfg.Hasher.Hash("shequ-dummy-password-for-timing") })
+		if d.hash == "" {
+			return false, nil
+		}
+		_, err := s.cfg.Hasher.Verify(password, d.hash)
+		return false, err
 	}
-	v, _ := dummies.LoadOrStore(s.cfg.Hasher, &dummyHash{})
-	d := v.(*dummyHash)
-	d.once.Do(func() { d.hash, _ = s.cfg.Hasher.Hash("shequ-dummy-password-for-timing") })
-	if d.hash != "" {
-		_, _ = s.cfg.Hasher.Verify(password, d.hash)
+	return s.cfg.Hasher.Verify(password, hash)
+}
+
+// padLogin waits until the login floor has passed since start.
+func (s *Server) padLogin(ctx context.Context, start time.Time) {
+	floor := s.cfg.LoginFloor
+	if floor == 0 {
+		floor = defaultLoginFloor
+	}
+	if wait := floor - time.Since(start); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
 	}
 }
 
 // authenticatePassword checks a user name and password under the security
-// policy: per-address throttling, per-account lockout, disabled accounts.
-// Every outcome is audited as action "login" (never with the password).
-func (s *Server) authenticatePassword(ctx context.Context, username, password string) (*shequ.User, error) {
+// policy: throttling per client address and per user name, per-account
+// lockout, disabled accounts. Every outcome is audited as action "login"
+// (never with the password).
+//
+// An unknown name, a locked or disabled account and a wrong password give
+// the same answer in the same time, by construction: the password is
+// verified exactly once in every case (against a dummy hash of the same
+// cost for an unknown name, and for a locked account too), and every
+// refusal is held until the login floor has passed since the attempt
+// began, which covers the different database work behind each.
+func (s *Server) authenticatePassword(ctx context.Context, username, password string) (_ *shequ.User, err error) {
 	if s.cfg.Users == nil || s.cfg.Hasher == nil || s.cfg.Sessions == nil {
 		return nil, errNoAccounts
 	}
+	start := time.Now()
+	defer func() {
+		if shequ.ErrorCode(err) == shequ.EUnauthorized {
+			s.padLogin(ctx, start)
+		}
+	}()
 	meta := shequ.RequestMetaFrom(ctx)
 	now := s.now()
-	if !s.throttle.allow(throttleKey(meta.ClientAddr), now) {
-		s.audit(ctx, &shequ.AuditRecord{Action: "login", Result: shequ.AuditDenied, Detail: "throttled"})
-		return nil, errThrottle
-	}
 	username = strings.TrimSpace(username)
+	if ok, wait := s.throttle.allow(throttleKey(meta.ClientAddr), now); !ok {
+		s.audit(ctx, &shequ.AuditRecord{Action: "login", Result: shequ.AuditDenied, Detail: "throttled"})
+		return nil, throttled(wait)
+	}
 	rec := &shequ.AuditRecord{Action: "login", ObjectType: "user"}
 	// Record the name tried only when it is a well-formed user name: people
 	// sometimes type their password into the name field.
 	if shequ.ValidateUsername(username) == nil {
 		rec.ActorName = username
+	}
+	// Per user name, whether it exists or not: one account cannot be
+	// guessed at from many addresses faster than this.
+	if ok, wait := s.accountThrottle.allow(strings.ToLower(username), now); !ok {
+		rec.Result, rec.Detail = shequ.AuditDenied, "throttled account"
+		s.audit(ctx, rec)
+		return nil, throttled(wait)
 	}
 	if username == "" || password == "" {
 		rec.Result, rec.Detail = shequ.AuditFailed, "empty"
@@ -84,30 +134,31 @@ func (s *Server) authenticatePassword(ctx context.Context, username, password st
 		return nil, errBadLogin
 	}
 	u, err := s.cfg.Users.FindUserByUsername(ctx, username)
+	hash := ""
 	switch {
 	case shequ.ErrorCode(err) == shequ.ENotFound:
-		s.burnVerify(password)
-		rec.Result, rec.Detail = shequ.AuditFailed, "unknown user"
-		s.audit(ctx, rec)
-		return nil, errBadLogin
+		u = nil
 	case err != nil:
 		return nil, err
+	default:
+		if hash, err = s.cfg.Users.PasswordHash(ctx, u.ID); err != nil {
+			return nil, err
+		}
 	}
-	rec.ActorID, rec.ActorName, rec.Role, rec.ObjectID, rec.Division = u.ID, u.Username, u.Role, u.ID, u.Scope
-	if isLocked(u, now) {
-		rec.Result, rec.Detail = shequ.AuditDenied, "locked"
-		s.audit(ctx, rec)
-		return nil, lockedError(*u.LockedUntil)
-	}
-	hash, err := s.cfg.Users.PasswordHash(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := s.cfg.Hasher.Verify(password, hash)
+	ok, err := s.checkPassword(password, hash)
 	if err != nil {
 		return nil, shequ.Wrap(err, "verify password")
 	}
-	if !ok {
+	if u != nil {
+		rec.ActorID, rec.ActorName, rec.Role, rec.ObjectID, rec.Division = u.ID, u.Username, u.Role, u.ID, u.Scope
+	}
+	switch {
+	case u == nil:
+		rec.Result, rec.Detail = shequ.AuditFailed, "unknown user"
+	case isLocked(u, now):
+		// Refused even with the right password; the lock is not extended.
+		rec.Result, rec.Detail = shequ.AuditDenied, "locked"
+	case !ok:
 		u2, err := s.cfg.Users.RecordLoginFailure(ctx, u.ID, s.cfg.Security.MaxFailedLogins, now.Add(s.cfg.Security.Lockout))
 		if err != nil {
 			return nil, err
@@ -115,23 +166,19 @@ func (s *Server) authenticatePassword(ctx context.Context, username, password st
 		rec.Result, rec.Detail = shequ.AuditFailed, "wrong password"
 		if u2 != nil && isLocked(u2, now) {
 			rec.Detail = "wrong password; account locked"
-			s.audit(ctx, rec)
-			return nil, lockedError(*u2.LockedUntil)
 		}
-		s.audit(ctx, rec)
-		return nil, errBadLogin
-	}
-	if u.Disabled {
+	case u.Disabled:
 		rec.Result, rec.Detail = shequ.AuditDenied, "disabled"
+	default:
+		if err := s.cfg.Users.RecordLoginSuccess(ctx, u.ID); err != nil {
+			return nil, err
+		}
+		rec.Result = shequ.AuditAllowed
 		s.audit(ctx, rec)
-		return nil, errBadLogin
+		return u, nil
 	}
-	if err := s.cfg.Users.RecordLoginSuccess(ctx, u.ID); err != nil {
-		return nil, err
-	}
-	rec.Result = shequ.AuditAllowed
 	s.audit(ctx, rec)
-	return u, nil
+	return nil, errBadLogin
 }
 
 // startSession signs u in: the session of any cookie the browser still
@@ -143,7 +190,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *shequ.U
 			return err
 		}
 	}
-	token, _, err := s.cfg.Sessions.CreateSession(r.Context(), u.ID, clientAddr(r), s.cfg.Security.Session)
+	token, _, err := s.cfg.Sessions.CreateSession(r.Context(), u.ID, s.clientAddr(r), s.cfg.Security.Session)
 	if err != nil {
 		return err
 	}
@@ -219,6 +266,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Error = l.Error(e)
 		w.Header().Set("Cache-Control", "no-store")
+		setRetryAfter(w, err)
 		s.render(w, r, status, "login", l.T("login.title"), p)
 		return
 	}

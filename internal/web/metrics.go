@@ -66,10 +66,10 @@ func (m *metrics) observe(method, route string, code int, d time.Duration) {
 	h.count++
 }
 
-// handleMetrics writes the Prometheus text exposition format (version
+// writeMetrics writes the Prometheus text exposition format (version
 // 0.0.4) by hand; the format is small and a client library would be the
-// module's largest dependency for it.
-func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+// module's largest dependency for it. Who may read it is metrics_access.go's.
+func (s *Server) writeMetrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	bw := bufio.NewWriter(w)

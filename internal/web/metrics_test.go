@@ -2,6 +2,8 @@ package web
 
 import (
 	"database/sql"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -79,15 +81,19 @@ func checkExposition(t *testing.T, text string) map[string]float64 {
 	return samples
 }
 
+// testMetricsToken is the bearer token of the metrics tests.
+const testMetricsToken = "metrics-token-for-tests"
+
 func TestMetrics(t *testing.T) {
 	s := newTestServer(t, nil, func(c *Config) {
 		c.Version = `v1 "quoted"`
 		c.DBStats = func() sql.DBStats { return sql.DBStats{OpenConnections: 3, InUse: 1, Idle: 2} }
+		c.MetricsToken = testMetricsToken
 	})
 	for _, target := range []string{"/divisions/33", "/divisions/3305", "/divisions/99", "/api/v1/divisions/33", "/nope/1", "/nope/2"} {
 		s.get(t, target)
 	}
-	w := s.get(t, "/metrics")
+	w := s.get(t, "/metrics", "Authorization", "Bearer "+testMetricsToken)
 	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
 		t.Errorf("Content-Type = %q", ct)
 	}
@@ -124,11 +130,59 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestMetricsWithoutDB(t *testing.T) {
-	s := newTestServer(t, nil)
-	text := s.get(t, "/metrics").Body.String()
+	s := newTestServer(t, nil, func(c *Config) { c.MetricsToken = testMetricsToken })
+	text := s.get(t, "/metrics", "Authorization", "Bearer "+testMetricsToken).Body.String()
 	checkExposition(t, text)
 	if strings.Contains(text, "shequ_db_") {
 		t.Error("no DBStats: no database gauges")
+	}
+}
+
+// /metrics is not for the public: without a token and a listener of its
+// own it does not exist; with a token it needs it; on its own listener the
+// main address answers 404.
+func TestMetricsAccess(t *testing.T) {
+	tests := []struct {
+		name             string
+		token            string
+		elsewhere        bool
+		auth             string
+		main, own, owner int
+	}{
+		{"default: nowhere", "", false, "", 404, 200, 0},
+		{"token, none sent", testMetricsToken, false, "", 401, 401, 0},
+		{"token, wrong", testMetricsToken, false, "Bearer " + testMetricsToken + "x", 401, 401, 0},
+		{"token, basic", testMetricsToken, false, "Basic " + testMetricsToken, 401, 401, 0},
+		{"token", testMetricsToken, false, "Bearer " + testMetricsToken, 200, 200, 0},
+		{"own listener", "", true, "", 404, 200, 0},
+		{"own listener and token", testMetricsToken, true, "Bearer " + testMetricsToken, 404, 200, 0},
+		{"own listener, token missing", testMetricsToken, true, "", 404, 401, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t, nil, func(c *Config) { c.MetricsToken, c.MetricsElsewhere = tt.token, tt.elsewhere })
+			headers := []string{}
+			if tt.auth != "" {
+				headers = []string{"Authorization", tt.auth}
+			}
+			if w := s.get(t, "/metrics", headers...); w.Code != tt.main || (w.Code == 200) != strings.Contains(w.Body.String(), "shequ_build_info") {
+				t.Errorf("main address: %d, want %d", w.Code, tt.main)
+			}
+			r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			if tt.auth != "" {
+				r.Header.Set("Authorization", tt.auth)
+			}
+			w := httptest.NewRecorder()
+			s.MetricsHandler().ServeHTTP(w, r)
+			if w.Code != tt.own {
+				t.Errorf("own listener: %d, want %d", w.Code, tt.own)
+			}
+			w = httptest.NewRecorder()
+			s.MetricsHandler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/residents", nil))
+			if w.Code != 404 {
+				t.Errorf("own listener, another path: %d", w.Code)
+			}
+		})
 	}
 }
 

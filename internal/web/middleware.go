@@ -41,7 +41,7 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 	}))
 	h = s.authenticate(h)
 	h = cop.Handler(h)
-	h = securityHeaders(h, contentSecurityPolicy(s.cfg.MapTilesOrigin))
+	h = securityHeaders(h, contentSecurityPolicy(s.cfg.MapTilesOrigin), s.cfg.SecureCookies)
 	h = s.recoverPanics(h)
 	h = withRetryAfter(h)
 	h = s.observe(h)
@@ -193,10 +193,20 @@ func contentSecurityPolicy(tileOrigin string) string {
 		"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 }
 
-// securityHeaders sets the headers every response carries.
-func securityHeaders(next http.Handler, csp string) http.Handler {
+// hsts is the Strict-Transport-Security of a platform served over TLS (the
+// secure cookies say so): browsers then refuse plain HTTP to it for a year,
+// so that nobody on the network can strip TLS off a later visit. Without
+// includeSubDomains: other services under the same domain may not have TLS.
+const hsts = "max-age=31536000"
+
+// securityHeaders sets the headers every response carries, and HSTS when
+// the platform is behind TLS.
+func securityHeaders(next http.Handler, csp string, tls bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if tls {
+			h.Set("Strict-Transport-Security", hsts)
+		}
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -36,6 +36,7 @@ const (
 	navLinkage   = "linkage"   // 三社联动
 	navProperty  = "property"  // 物业监管
 	navRegisters = "registers" // 登记管理
+	navCare      = "care"      // 关爱服务
 	navStats     = "stats"     // 统计监测
 	navAdmin     = "admin"     // 系统管理
 )
@@ -46,6 +47,7 @@ var navGroups = []navGroup{
 	{ID: navLinkage, Key: "nav.group.linkage"},
 	{ID: navProperty, Key: "nav.group.property"},
 	{ID: navRegisters, Key: "nav.group.registers"},
+	{ID: navCare, Key: "nav.group.care"},
 	{ID: navStats, Key: "nav.group.stats"},
 	{ID: navAdmin, Key: "nav.group.admin"},
 }
@@ -123,6 +125,12 @@ var navEntries = []navEntry{
 	{ID: "nav-orgs", Key: "nav.orgs", Href: "/orgs", Group: navRegisters, Show: can(shequ.ActionOrgRead)},
 	{ID: "nav-workers", Key: "nav.workers", Href: "/social-workers", Group: navRegisters, Show: can(shequ.ActionWorkerRead)},
 	{ID: "nav-facilities", Key: "nav.facilities", Href: "/facilities", Group: navRegisters, Show: can(shequ.ActionFacilityRead)},
+
+	{ID: "nav-care-report", Key: "nav.care.report", Href: "/care/report", Group: navCare},
+	{ID: "nav-care-people", Key: "nav.care.people", Href: "/care/people", Group: navCare, Show: staff(shequ.ActionCareRead)},
+	{ID: "nav-care-alerts", Key: "nav.care.alerts", Href: "/care/alerts", Group: navCare, Show: staff(shequ.ActionCareRead)},
+	{ID: "nav-care-cases", Key: "nav.care.cases", Href: "/care/cases", Group: navCare, Show: staff(shequ.ActionCaseRead)},
+	{ID: "nav-care-referrals", Key: "nav.care.referrals", Href: "/care/referrals", Group: navCare, Show: staff(shequ.ActionReferralAnswer)},
 
 	{ID: "nav-indicators", Key: "nav.indicators", Href: "/indicators", Group: navStats, Show: can(shequ.ActionIndicatorRead)},
 	{ID: "nav-coverage", Key: "nav.coverage", Href: "/coverage", Group: navStats, Show: can(shequ.ActionFacilityRead)},

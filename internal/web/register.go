@@ -49,8 +49,10 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, errNoAccounts)
 		return
 	}
-	if !s.throttle.allow(throttleKey(clientAddr(r)), s.now()) {
-		fail(http.StatusTooManyRequests, errThrottle)
+	if ok, wait := s.throttle.allow(throttleKey(s.clientAddr(r)), s.now()); !ok {
+		err := throttled(wait)
+		setRetryAfter(w, err)
+		fail(http.StatusTooManyRequests, err)
 		return
 	}
 	password, confirm := pf.Get("password"), pf.Get("confirm")

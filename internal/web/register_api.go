@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -82,7 +83,7 @@ func (m *registerMount[T]) handleAPICreate(w http.ResponseWriter, r *http.Reques
 	}
 	x := m.schema.New()
 	c := m.readContext(false)
-	if err := m.readJSON(a, x, body, c); err != nil {
+	if err := m.readJSON(r.Context(), a, x, body, c); err != nil {
 		m.s.error(w, r, err)
 		return
 	}
@@ -108,7 +109,7 @@ func (m *registerMount[T]) handleAPIPatch(w http.ResponseWriter, r *http.Request
 		return
 	}
 	c := m.readContext(true)
-	if err := m.readJSON(a, x, body, c); err != nil {
+	if err := m.readJSON(r.Context(), a, x, body, c); err != nil {
 		m.s.error(w, r, err)
 		return
 	}
@@ -120,12 +121,20 @@ func (m *registerMount[T]) handleAPIPatch(w http.ResponseWriter, r *http.Request
 }
 
 // readJSON merges body onto x and checks the result and its scope.
-func (m *registerMount[T]) readJSON(a *shequ.Actor, x *T, body map[string]json.RawMessage, c *register.Context) error {
+func (m *registerMount[T]) readJSON(ctx context.Context, a *shequ.Actor, x *T, body map[string]json.RawMessage, c *register.Context) error {
 	if body == nil {
 		return errBadJSON
 	}
 	if err := m.schema.ReadJSON(x, body, c); err != nil {
 		return err
+	}
+	// A person is named by id in the API: one of the actor's area.
+	for _, f := range m.schema.Fields {
+		if id := f.FormText(x)[0]; f.Kind == register.KindPerson && c.Given(f.Name) && id != "" {
+			if _, err := m.person(ctx, a, id); err != nil {
+				c.Fail(f.Name, "register.person.unknown", "No resident of your area has this id.", nil)
+			}
+		}
 	}
 	return m.check(a, x, c)
 }

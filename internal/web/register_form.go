@@ -25,6 +25,12 @@ type registerInput struct {
 	Options                          []registerOption
 	From, To                         string // range
 	Lat, Lng, GCJ02                  string // location
+	// Groups are a community picker's choices ("community"); empty: the
+	// code is typed. Townships lets a filter pick a whole township.
+	Groups    []pickerGroup
+	Townships bool
+	// Pick names the radio of a person picker's choices (Options).
+	Pick string
 }
 
 // registerOption is one choice of a select or a box of a set.
@@ -120,10 +126,18 @@ func (m *registerMount[T]) showPageData(r *http.Request, a *shequ.Actor, x *T, r
 		at := registerAttr{ID: m.domID(f.Name), Label: l.T(f.Label)}
 		if fn := m.shows[f.Name]; fn != nil {
 			at.Value = fn(l, x)
+		} else if f.Kind == register.KindPerson {
+			at.Value = m.personHTML(r.Context(), l, f.FormText(x)[0])
 		} else {
 			v := f.Show(x, reveal)
-			at.Value = shownHTML(l, v)
-			if v.Code || v.Division != "" {
+			names := map[string]string{}
+			if v.Division != "" && m.s.cfg.Divisions != nil {
+				if d, err := m.s.cfg.Divisions.FindDivisionByCode(r.Context(), v.Division); err == nil {
+					names[d.Code] = d.Name
+				}
+			}
+			at.Value = shownHTML(l, v, names)
+			if v.Code && v.Division == "" {
 				at.Class = "code"
 			}
 			if v.Masked {
@@ -155,7 +169,7 @@ func (m *registerMount[T]) handleNew(w http.ResponseWriter, r *http.Request) {
 	} else if len(a.Scope) == 12 {
 		m.presetCommunity(values, a.Scope)
 	}
-	m.renderForm(w, r, http.StatusOK, false, x, values, nil, "")
+	m.renderForm(w, r, http.StatusOK, false, x, values, nil, "", nil)
 }
 
 // presetCommunity fills the community inputs of a new form.
@@ -178,13 +192,14 @@ func (m *registerMount[T]) handleCreate(w http.ResponseWriter, r *http.Request) 
 	}
 	x := m.schema.New()
 	c := m.readContext(false)
-	m.schema.ReadForm(x, r.PostForm, c)
+	sent := cloneValues(r.PostForm)
+	choices := m.readForm(r, a, x, c)
 	err := m.check(a, x, c)
 	if err == nil {
 		err = m.store.Create(r.Context(), x)
 	}
 	if err != nil {
-		m.formFailed(w, r, false, x, r.PostForm, err)
+		m.formFailed(w, r, false, x, sent, choices, err)
 		return
 	}
 	http.Redirect(w, r, m.path+"/"+url.PathEscape(m.schema.ID(x))+"?notice=created", http.StatusSeeOther)
@@ -202,7 +217,7 @@ func (m *registerMount[T]) handleEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	m.renderForm(w, r, http.StatusOK, true, x, m.schema.FormText(x), nil, "")
+	m.renderForm(w, r, http.StatusOK, true, x, m.schema.FormText(x), nil, "", nil)
 }
 
 // handleUpdate serves POST <path>/{id}/edit: the form is read onto the
@@ -222,23 +237,36 @@ func (m *registerMount[T]) handleUpdate(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	c := m.readContext(true)
-	m.schema.ReadForm(x, r.PostForm, c)
+	sent := cloneValues(r.PostForm)
+	choices := m.readForm(r, a, x, c)
 	err = m.check(a, x, c)
 	if err == nil {
 		err = m.store.Update(r.Context(), x)
 	}
 	if err != nil {
-		m.formFailed(w, r, true, x, r.PostForm, err)
+		m.formFailed(w, r, true, x, sent, choices, err)
 		return
 	}
 	http.Redirect(w, r, m.path+"/"+url.PathEscape(m.schema.ID(x))+"?notice=saved", http.StatusSeeOther)
+}
+
+// readForm reads the posted form onto x: the person pickers first (their
+// choices come back for a name several residents share), then every field.
+func (m *registerMount[T]) readForm(r *http.Request, a *shequ.Actor, x *T, c *register.Context) map[string][]registerOption {
+	choices, fe := m.resolvePeople(r.Context(), a, x, r.PostForm)
+	m.schema.ReadForm(x, r.PostForm, c)
+	for _, e := range fe {
+		c.Fail(e.Field, e.Key, e.Message, e.Data)
+	}
+	return choices
 }
 
 // formFailed shows the form again as it was sent, with the errors beside
 // their fields: invalid input (400), or a community outside the actor's
 // scope (404, named on its field); a conflict (409) in the alert; any
 // other error gets the error page.
-func (m *registerMount[T]) formFailed(w http.ResponseWriter, r *http.Request, edit bool, x *T, sent url.Values, err error) {
+func (m *registerMount[T]) formFailed(w http.ResponseWriter, r *http.Request, edit bool, x *T, sent url.Values,
+	choices map[string][]registerOption, err error) {
 	l := m.s.localizer(r)
 	e := shequ.AsError(err)
 	var errs map[string]string
@@ -260,22 +288,44 @@ func (m *registerMount[T]) formFailed(w http.ResponseWriter, r *http.Request, ed
 	for k, vs := range sent {
 		values[k] = strings.Join(vs, ",")
 	}
-	m.renderForm(w, r, statusByCode[e.Code], edit, x, values, errs, alert)
+	m.renderForm(w, r, statusByCode[e.Code], edit, x, values, errs, alert, choices)
 }
 
 // renderForm renders the form of x with the input values (as sent, or of
 // the stored record) and the errors beside their inputs; errors that no
 // input shows go to the alert, so that none is lost.
 func (m *registerMount[T]) renderForm(w http.ResponseWriter, r *http.Request, status int, edit bool, x *T,
-	values, errs map[string]string, alert string) {
+	values, errs map[string]string, alert string, choices map[string][]registerOption) {
 	l := m.s.localizer(r)
 	p := &registerFormPage{Name: m.schema.Name, Edit: edit, Action: m.path, Cancel: m.path, Error: alert}
 	if edit {
 		p.Action, p.Cancel = m.recordPath(x)+"/edit", m.recordPath(x)
 	}
 	shown := map[string]bool{}
+	a := shequ.ActorFrom(r.Context())
+	var groups []pickerGroup
+	picked := false
 	for _, f := range m.schema.Fields {
 		in := m.input(l, f, x, edit, values)
+		if f.Kind == register.KindPerson {
+			in.Kind, in.Name, in.Options = "person", f.Name+personSuffix, choices[f.Name]
+			if q, sent := values[f.Name+personSuffix]; sent {
+				in.Value = q
+			} else {
+				in.Value = m.personText(r.Context(), values[f.Name])
+			}
+			if in.Hint == "" {
+				in.Hint = l.T("register.person.hint")
+			}
+			in.Pick = f.Name + pickSuffix
+		}
+		if f.Kind == register.KindCommunity && a != nil {
+			if !picked {
+				groups, _ = m.s.communityPicker(r.Context(), a.Scope)
+				picked = true
+			}
+			m.picker(l, &in, groups, "form.choose")
+		}
 		for _, n := range append([]string{f.Name}, append(f.Shows, f.Inputs()...)...) {
 			if e, ok := errs[n]; ok && !shown[n] {
 				in.Err = strings.TrimSpace(in.Err + " " + e)
@@ -359,6 +409,22 @@ func (m *registerMount[T]) input(l *i18n.Localizer, f *register.Field[T], x *T, 
 		in.GCJ02 = values["coordinate_system"]
 	}
 	return in
+}
+
+// picker turns a community input into a choice among groups when its
+// value is one of them (or blank); else the code stays typed.
+func (m *registerMount[T]) picker(l *i18n.Localizer, in *registerInput, groups []pickerGroup, blank string) {
+	if len(groups) == 0 {
+		return
+	}
+	g, found := pick(groups, in.Value)
+	if !found && in.Value != "" && !(in.Townships && slices.ContainsFunc(groups, func(g pickerGroup) bool { return g.Code == in.Value })) {
+		return
+	}
+	in.Kind, in.Groups, in.Hint = "community", g, ""
+	if blank != "" {
+		in.Blank = l.T(blank)
+	}
 }
 
 // options are the choices of a select of field f, value selected.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"html/template"
 	"io"
@@ -34,6 +35,15 @@ func (m *registerMount[T]) importPage(r *http.Request, a *shequ.Actor) *importPa
 	if a != nil && len(a.Scope) == 12 {
 		p.Community = a.Scope
 	}
+	if p.AskCommunity && a != nil {
+		groups, _ := m.s.communityPicker(r.Context(), a.Scope)
+		p.CommunityInput = registerInput{Kind: "text", ID: "import-community", Name: "community_code", Label: l.T("import.community.default"),
+			Hint: l.T("import.community.default.hint"), Mode: "numeric", Max: 12}
+		m.picker(l, &p.CommunityInput, groups, "import.community.none")
+		if p.CommunityInput.Kind == "community" {
+			p.CommunityInput.Hint = l.T("import.community.default.hint")
+		}
+	}
 	for _, o := range m.schema.Import.Options {
 		p.Options = append(p.Options, importOption{Name: o.Name, Label: l.T(o.Label)})
 	}
@@ -63,6 +73,11 @@ func (m *registerMount[T]) handleImport(w http.ResponseWriter, r *http.Request) 
 		m.s.render(w, r, http.StatusServiceUnavailable, "resident_import", title, p)
 		return
 	}
+	release, ok := m.s.importSlot(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		m.s.error(w, r, errBadForm)
@@ -70,8 +85,12 @@ func (m *registerMount[T]) handleImport(w http.ResponseWriter, r *http.Request) 
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
 	var fe shequ.FieldErrors
-	opt := m.importOptions(r.FormValue, &fe, a, "community_code")
+	opt := m.importOptions(r.Context(), r.FormValue, &fe, a, "community_code")
 	p.Community = opt.Community
+	if p.CommunityInput.Kind == "community" {
+		p.CommunityInput.Groups, _ = pick(p.CommunityInput.Groups, opt.Community)
+	}
+	p.CommunityInput.Value = opt.Community
 	for i := range p.Options {
 		p.Options[i].Checked = opt.Options[p.Options[i].Name]
 	}
@@ -118,8 +137,11 @@ func (m *registerMount[T]) handleImport(w http.ResponseWriter, r *http.Request) 
 // importOptions reads the community of rows without one and the schema's
 // options from form values (the upload page) or query parameters (the
 // API); a community must be one of the actor's.
-func (m *registerMount[T]) importOptions(get func(string) string, fe *shequ.FieldErrors, a *shequ.Actor, communityParam string) register.ImportOptions {
+func (m *registerMount[T]) importOptions(ctx context.Context, get func(string) string, fe *shequ.FieldErrors, a *shequ.Actor, communityParam string) register.ImportOptions {
 	opt := register.ImportOptions{Now: m.s.now(), Options: map[string]bool{}, Labels: m.s.labels}
+	if m.schema.Has(register.KindPerson) {
+		opt.Person = m.importPerson(ctx, a)
+	}
 	if m.schema.Import.DefaultCommunity {
 		opt.Community = strings.TrimSpace(get(communityParam))
 		if opt.Community != "" {
@@ -194,10 +216,15 @@ func (m *registerMount[T]) handleAPIImport(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
+	release, ok := m.s.importSlot(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	l := m.s.localizer(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
 	var fe shequ.FieldErrors
-	opt := m.importOptions(r.URL.Query().Get, &fe, a, "community")
+	opt := m.importOptions(r.Context(), r.URL.Query().Get, &fe, a, "community")
 	var file io.Reader = r.Body
 	name := r.URL.Query().Get("filename")
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -158,6 +158,17 @@ func (m *registerMount[T]) handleList(w http.ResponseWriter, r *http.Request) {
 		p.Links = m.links(l, q)
 	}
 	p.Filters = m.filterInputs(l, r.URL.Query(), q)
+	groups, _ := s.communityPicker(r.Context(), a.Scope)
+	names := pickerNames(groups)
+	for i := range p.Filters {
+		if in := &p.Filters[i]; in.Name != "" && m.isCommunityFilter(in.Name) {
+			if in.Value == a.Scope {
+				in.Value = "" // the default: the whole area
+			}
+			in.Townships = len(a.Scope) < 9
+			m.picker(l, in, groups, "filter.any")
+		}
+	}
 	if err != nil {
 		e := shequ.AsError(err)
 		if len(e.Fields) == 0 {
@@ -179,7 +190,11 @@ func (m *registerMount[T]) handleList(w http.ResponseWriter, r *http.Request) {
 	for _, x := range list {
 		row := registerRow{ID: m.schema.ID(x), Href: m.recordPath(x)}
 		for _, c := range m.schema.Columns {
-			row.Cells = append(row.Cells, m.cell(l, m.schema.Field(c), x))
+			if f := m.schema.Field(c); f.Kind == register.KindPerson && m.cells[c] == nil {
+				row.Cells = append(row.Cells, m.personHTML(r.Context(), l, f.FormText(x)[0]))
+			} else {
+				row.Cells = append(row.Cells, m.cell(l, f, x, names))
+			}
 		}
 		p.Rows = append(p.Rows, row)
 	}
@@ -234,6 +249,16 @@ func (m *registerMount[T]) filterInputs(l *i18n.Localizer, q url.Values, rq regi
 	return out
 }
 
+// isCommunityFilter reports whether the filter named name is the community.
+func (m *registerMount[T]) isCommunityFilter(name string) bool {
+	for _, f := range m.schema.Filters {
+		if f.Name == name {
+			return f.Kind == register.FilterCommunity
+		}
+	}
+	return false
+}
+
 // setFilterErrors puts the field errors of the list's query beside their
 // filters.
 func (m *registerMount[T]) setFilterErrors(p *registerListPage) {
@@ -253,20 +278,20 @@ func numeric[T any](f *register.Field[T]) bool {
 
 // cell is a field's value for the list and the show page: the register's
 // own rendering if it has one, else the kind's.
-func (m *registerMount[T]) cell(l *i18n.Localizer, f *register.Field[T], x *T) template.HTML {
+func (m *registerMount[T]) cell(l *i18n.Localizer, f *register.Field[T], x *T, names map[string]string) template.HTML {
 	if fn := m.cells[f.Name]; fn != nil {
 		return fn(l, x)
 	}
 	if fn := m.shows[f.Name]; fn != nil {
 		return fn(l, x)
 	}
-	return shownHTML(l, f.Show(x, false))
+	return shownHTML(l, f.Show(x, false), names)
 }
 
 // shownHTML prints a field's value: labels of an enumeration's values
 // (、 between them), codes in a monospace face, a date in the reader's
 // form, text as it is; "—" when there is none.
-func shownHTML(l *i18n.Localizer, v register.Shown) template.HTML {
+func shownHTML(l *i18n.Localizer, v register.Shown, names map[string]string) template.HTML {
 	esc := template.HTMLEscapeString
 	var b strings.Builder
 	switch {
@@ -286,6 +311,11 @@ func shownHTML(l *i18n.Localizer, v register.Shown) template.HTML {
 				b.WriteString(esc(x))
 			}
 		}
+	case v.Division != "" && names[v.Division] != "":
+		// The community by its name, its code beside it for those who
+		// work with codes.
+		b.WriteString(`<a href="/divisions/` + esc(v.Division) + `">` + esc(names[v.Division]) + `</a> <span class="code hint">` +
+			esc(v.Division) + `</span>`)
 	case v.Division != "":
 		b.WriteString(`<a class="code" href="/divisions/` + esc(v.Division) + `">` + esc(v.Division) + `</a>`)
 	case v.Text != "":

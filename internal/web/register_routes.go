@@ -73,6 +73,12 @@ type registerMount[T any] struct {
 	showExtra func(r *http.Request, a *shequ.Actor, x *T) (any, error)
 	// notices adds the show page's notices beyond created and saved.
 	notices map[string]string
+	// people, if set, gives the residents a Person field picks from
+	// (register_person.go); nil leaves it a text input of the id.
+	people func(r *http.Request, field string) ([]*shequ.Resident, error)
+	// derivedCommunity marks a register whose records get their community
+	// from the store (from the resident): a new one has none to check.
+	derivedCommunity bool
 }
 
 // mount returns the mount of schema at path (and /api/v1 + path).
@@ -84,11 +90,52 @@ func mount[T any](s *Server, schema *register.Schema[T], path string, wired bool
 type registerRoutes interface {
 	routes() []route
 	openAPI(doc map[string]any)
+	catalogueKeys() []string
+}
+
+// catalogueKeys lists the catalogue keys the register's pages, API and
+// import use (TestRegisterCatalogue checks both languages have them).
+func (m *registerMount[T]) catalogueKeys() []string {
+	s := m.schema
+	keys := []string{}
+	for _, k := range []string{"list.title", "list.count", "list.none", "new.title", "edit.title", "created", "saved", "back"} {
+		keys = append(keys, m.key(k))
+	}
+	if s.Import != nil {
+		keys = append(keys, m.key("import.title"), m.key("import.intro"), "cli.import."+s.Plural+"_done")
+		for _, o := range s.Import.Options {
+			keys = append(keys, o.Label)
+		}
+	}
+	for _, f := range s.Fields {
+		keys = append(keys, f.Label, "field."+f.Name)
+		for _, k := range []string{f.Hint, f.Blank, f.InvalidKey} {
+			if k != "" {
+				keys = append(keys, k)
+			}
+		}
+		if f.InvalidKey == "" && (f.Kind == register.KindChoice || f.Kind == register.KindChoices) {
+			keys = append(keys, f.Labels+".invalid")
+		}
+		for _, v := range f.Values {
+			keys = append(keys, f.Labels+"."+v)
+		}
+	}
+	for _, f := range s.Filters {
+		if f.Label != "" {
+			keys = append(keys, f.Label)
+		}
+	}
+	return keys
 }
 
 // mountRegisters lists the registers the server serves.
 func (s *Server) mountRegisters() []registerRoutes {
-	return []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.estateRegister(), s.companyRegister()}
+	out := []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.carePeopleRegister(), s.estateRegister(), s.companyRegister()}
+	if s.cfg.moreRegisters != nil {
+		out = append(out, s.cfg.moreRegisters(s)...)
+	}
+	return out
 }
 
 // routes are the mount's entries of the route table. "/x/new" and
@@ -173,7 +220,13 @@ func (m *registerMount[T]) check(a *shequ.Actor, x *T, c *register.Context) erro
 			break
 		}
 	}
-	return outOfScope(a, field, m.schema.Community(x))
+	// A register whose community the store derives (the care register
+	// takes it from the resident) has none yet on a new record: the store's
+	// own scope check is the one then.
+	if code := m.schema.Community(x); code != "" || !m.derivedCommunity {
+		return outOfScope(a, field, code)
+	}
+	return nil
 }
 
 // readContext starts a reading of input at the server's clock.

@@ -35,6 +35,17 @@ var pageFiles = map[string]string{
 	"siting":        "templates/siting.html",
 	"location_form": "templates/location_form.html",
 
+	"care_report":    "templates/care_report.html",
+	"care_track":     "templates/care_track.html",
+	"care_alerts":    "templates/care_alerts.html",
+	"care_alert":     "templates/care_alert.html",
+	"care_cases":     "templates/care_cases.html",
+	"care_case":      "templates/care_case.html",
+	"care_case_form": "templates/care_case_form.html",
+	"care_glass":     "templates/care_glass.html",
+	"care_referrals": "templates/care_referrals.html",
+	"care_person":    "templates/care_person.html",
+
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",
 	"search":    "templates/search.html",

@@ -35,6 +35,19 @@ const maxConcurrentImports = 2
 // errImportBusy answers an upload while maxConcurrentImports run.
 var errImportBusy = shequ.Errorf(shequ.EUnavailable, "import.busy", "Other imports are running; try again in a minute.")
 
+// importSlot takes one of the maxConcurrentImports slots for the request's
+// import, or answers errImportBusy (503 with Retry-After); release gives the
+// slot back.
+func (s *Server) importSlot(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+	select {
+	case s.imports <- struct{}{}:
+		return func() { <-s.imports }, true
+	default:
+		s.error(w, r, errImportBusy)
+		return nil, false
+	}
+}
+
 // importPage is the data of templates/resident_import.html, the upload page
 // of the residents and of the registers (register_import.go).
 type importPage struct {
@@ -46,8 +59,10 @@ type importPage struct {
 	// CommunityOptional: the community is only for rows without one (a
 	// register's file may name each row's).
 	CommunityOptional bool
-	Options           []importOption // a register's import options
-	Report            *ResidentImportReport
+	// Community is picked among these groups when there are some.
+	CommunityInput registerInput
+	Options        []importOption // a register's import options
+	Report         *ResidentImportReport
 	// ErrorsCSV is a data URL of the rejected rows as CSV, ErrorsName its
 	// file name.
 	ErrorsCSV  template.URL
@@ -119,13 +134,11 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, k importKi
 		s.render(w, r, http.StatusServiceUnavailable, "resident_import", title, p)
 		return
 	}
-	select {
-	case s.imports <- struct{}{}:
-		defer func() { <-s.imports }()
-	default:
-		s.error(w, r, errImportBusy)
+	release, ok := s.importSlot(w, r)
+	if !ok {
 		return
 	}
+	defer release()
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		s.error(w, r, errBadForm)

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
+
+	"shequ"
 )
 
 // Every 429 and 503 answer tells clients when to try again (RFC 9110
@@ -16,6 +19,17 @@ const (
 	retryUnavailable = 5 * time.Second
 	retryThrottled   = time.Minute
 )
+
+// retryAfterKey names the seconds to wait in an error's Data (throttled).
+const retryAfterKey = "RetryAfter"
+
+// setRetryAfter sets Retry-After from an error that knows its wait; the
+// others get withRetryAfter's defaults.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if v, ok := shequ.AsError(err).Data[retryAfterKey]; ok {
+		w.Header().Set("Retry-After", fmt.Sprint(v))
+	}
+}
 
 // withRetryAfter sets Retry-After on 429 and 503 answers that do not carry
 // one yet, whichever handler or page wrote them.

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"shequ"
@@ -33,6 +34,18 @@ type Config struct {
 	Readiness shequ.Readiness
 	// DBStats, if set, feeds the connection pool gauges of /metrics.
 	DBStats func() sql.DBStats
+	// LoginFloor is the least time a refused sign-in takes, so that every
+	// refusal takes the same time; 0 means defaultLoginFloor (login.go).
+	LoginFloor time.Duration
+	// TrustedProxies are the networks of the reverse proxies whose
+	// X-Forwarded-For names the client (throttle.go); none by default.
+	TrustedProxies []netip.Prefix
+	// MetricsToken, if set, is the bearer token /metrics requires;
+	// MetricsElsewhere says that /metrics is served on a listener of its
+	// own (MetricsHandler). With neither, /metrics answers 404
+	// (metrics_access.go).
+	MetricsToken     string
+	MetricsElsewhere bool
 	// SecureCookies marks cookies Secure; set it when served over TLS.
 	SecureCookies bool
 
@@ -73,6 +86,9 @@ type Config struct {
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
 	Coverage   shequ.CoverageService
+	// Care keeps the 三留守 register, reports and alerts, cases and
+	// social-work records (issue 16); nil answers 503.
+	Care shequ.CareService
 	// MapTiles is the tile URL template of the map pages, "" none (the
 	// default: deployments are often offline); MapTilesOrigin its scheme
 	// and host, allowed as an image source.
@@ -82,6 +98,9 @@ type Config struct {
 	Security shequ.SecurityPolicy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// moreRegisters, if set, mounts more registers (the mechanism's tests
+	// declare one of their own).
+	moreRegisters func(*Server) []registerRoutes
 	// ImportResidents, if set, imports a CSV (or XLSX) file of residents
 	// into a community for the upload page; nil shows the page as 未启用.
 	ImportResidents func(ctx context.Context, community string, r io.Reader, filename string) (*ResidentImportReport, error)
@@ -101,8 +120,10 @@ type Server struct {
 	openapi []byte
 	// registers are the registers served by the register mechanism.
 	registers []registerRoutes
-	// throttle limits login and registration attempts per client address.
-	throttle *throttle
+	// throttle limits login and registration attempts per client address,
+	// accountThrottle login attempts per user name.
+	throttle        *throttle
+	accountThrottle *throttle
 	// imports holds a token per import running (maxConcurrentImports).
 	imports chan struct{}
 }
@@ -136,6 +157,10 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.throttle = newThrottle(cfg.Security.LoginsPerMinute, time.Minute)
+	if s.cfg.Security.AccountLoginsPerMinute == 0 {
+		s.cfg.Security.AccountLoginsPerMinute = shequ.DefaultSecurityPolicy.AccountLoginsPerMinute
+	}
+	s.accountThrottle = newThrottle(s.cfg.Security.AccountLoginsPerMinute, time.Minute)
 	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error
 	if s.static, err = newStaticFiles(); err != nil {

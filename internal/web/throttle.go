@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -34,10 +35,11 @@ func newThrottle(limit int, window time.Duration) *throttle {
 }
 
 // allow records one attempt for key at now and reports whether it is
-// within the limit. A limit of 0 or less disables throttling.
-func (t *throttle) allow(key string, now time.Time) bool {
+// within the limit, and if not how long until the window ends (the
+// Retry-After of the answer). A limit of 0 or less disables throttling.
+func (t *throttle) allow(key string, now time.Time) (bool, time.Duration) {
 	if t.limit <= 0 {
-		return true
+		return true, 0
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -55,15 +57,57 @@ func (t *throttle) allow(key string, now time.Time) bool {
 		t.entries[key] = e
 	}
 	e.count++
-	return e.count <= t.limit
+	if e.count <= t.limit {
+		return true, 0
+	}
+	return false, e.start.Add(t.window).Sub(now)
 }
 
 // clientAddr is the client's IP address, the key of the throttle and what
-// the audit trail records. It is taken from the connection only: headers
-// such as X-Forwarded-For are set by the client unless a trusted proxy
-// rewrites them, and trusting them would let anyone dodge the throttle.
-func clientAddr(r *http.Request) string {
-	return parseClientAddr(r.RemoteAddr)
+// the audit trail records. It is the connection's address, unless that is
+// a trusted proxy (Config.TrustedProxies): then X-Forwarded-For is read
+// from the right, each hop having been appended by the proxy before it, and
+// the first address that is not a trusted proxy is the client. Hops to the
+// left of it were written by the client itself and are never believed, so
+// a forged header cannot dodge the throttle; without trusted proxies the
+// header is ignored altogether.
+func (s *Server) clientAddr(r *http.Request) string {
+	remote := parseClientAddr(r.RemoteAddr)
+	if len(s.cfg.TrustedProxies) == 0 || !s.trustedProxy(remote) {
+		return remote
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	client := remote
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			// Not an address: what is left of it cannot be trusted,
+			// and the nearest trusted proxy is all that is known.
+			return client
+		}
+		client = a.Unmap().WithZone("").String()
+		if !s.trustedProxy(client) {
+			return client
+		}
+	}
+	return client
+}
+
+// trustedProxy reports whether addr lies in one of Config.TrustedProxies.
+func (s *Server) trustedProxy(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // throttleKey is the throttle's key for a client address: the address

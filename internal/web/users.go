@@ -25,6 +25,8 @@ type userRow struct {
 	*shequ.User
 	ScopeName string
 	Locked    bool
+	// ConsoleOnly: an administrator's account, unlocked at the console only.
+	ConsoleOnly bool
 }
 
 // userForm holds the values of the create form.
@@ -73,7 +75,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *shequ.Acto
 			}
 			names[u.Scope] = name
 		}
-		p.Users = append(p.Users, &userRow{User: u, ScopeName: name, Locked: isLocked(u, now)})
+		p.Users = append(p.Users, &userRow{User: u, ScopeName: name, Locked: isLocked(u, now), ConsoleOnly: u.Role.Privileged()})
 	}
 	switch r.URL.Query().Get("notice") {
 	case "created":
@@ -185,9 +187,18 @@ func (s *Server) handleUserDisable(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/users?notice=disabled", http.StatusSeeOther)
 }
 
+// errUnlockPrivileged refuses to unlock an administrator's account from
+// the web.
+var errUnlockPrivileged = shequ.Errorf(shequ.EForbidden, "users.unlock.privileged",
+	"Administrator accounts are unlocked at the console only: shequ user unlock NAME.")
+
 // handleUserUnlock serves POST /users/{id}/unlock (secadmin): clears the
 // failure count and the lock. UserService has no separate unlock method;
-// RecordLoginSuccess is what resets both.
+// RecordLoginSuccess is what resets both. The three administrator roles
+// are unlocked at the console only (`shequ user unlock`), as they are
+// managed there: a security administrator who could unlock the system
+// administrator or the auditor from the web could lift the brake on
+// guessing their passwords (三权分立).
 func (s *Server) handleUserUnlock(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.guard(w, r, shequ.ActionSecurityManage)
 	if !ok {
@@ -195,6 +206,12 @@ func (s *Server) handleUserUnlock(w http.ResponseWriter, r *http.Request) {
 	}
 	u, ok := s.targetUser(w, r, a, shequ.ActionSecurityManage)
 	if !ok {
+		return
+	}
+	if u.Role.Privileged() {
+		s.audit(r.Context(), &shequ.AuditRecord{Action: "user.unlock", ObjectType: "user", ObjectID: u.ID,
+			Division: u.Scope, Result: shequ.AuditDenied, Detail: errUnlockPrivileged.Key})
+		s.error(w, r, errUnlockPrivileged)
 		return
 	}
 	if err := s.cfg.Users.RecordLoginSuccess(r.Context(), u.ID); err != nil {

@@ -123,6 +123,7 @@ func (d *Delegation) Validate() error {
 		d.ValidUntil.Sub(d.ValidFrom) > MaxDelegationDays*24*time.Hour {
 		fe.Add("valid_until", "delegation.validity.invalid", "The validity period ends after it starts and lasts at most a year.", nil)
 	}
+	checkDates(&fe, map[string]*time.Time{"valid_from": &d.ValidFrom, "valid_until": &d.ValidUntil})
 	if d.Note = strings.TrimSpace(d.Note); utf8.RuneCountInString(d.Note) > 500 {
 		fe.Add("note", "request.note.long", "The note has at most 2000 characters.", nil)
 	}

@@ -141,6 +141,7 @@ func (f *Facility) Validate() error {
 	if utf8.RuneCountInString(f.Hours) > 200 {
 		fe.Add("hours", "facility.hours.long", "The opening hours have at most 200 characters.", nil)
 	}
+	checkDates(&fe, map[string]*time.Time{"opened_on": f.OpenedOn})
 	return fe.Err()
 }
 

@@ -79,17 +79,8 @@ func (n IDNumber) Sex() Sex {
 	return SexFemale
 }
 
-// Masked shows the first 6 and last 4 characters: 110105********002X.
-func (n IDNumber) Masked() string { return MaskIDNumber(string(n)) }
-
-// MaskIDNumber masks an ID number for display, keeping the address code and
-// the last four characters.
-func MaskIDNumber(s string) string {
-	if len(s) < 10 {
-		return strings.Repeat("*", len(s))
-	}
-	return s[:6] + strings.Repeat("*", len(s)-10) + s[len(s)-4:]
-}
+// Masked shows the number by the one rule of Mask: 1****************X.
+func (n IDNumber) Masked() string { return Mask(PersonalIDNumber, string(n)) }
 
 // AgeAt returns the age in whole years on the given day.
 func AgeAt(birth, day time.Time) int {

@@ -133,6 +133,16 @@ func (o *SocialOrg) Validate() error {
 	if utf8.RuneCountInString(o.Leader) > 50 {
 		fe.Add("leader", "org.leader.long", "The leader's name has at most 50 characters.", nil)
 	}
+	checkDates(&fe, map[string]*time.Time{"founded_on": o.FoundedOn, "graded_on": o.GradedOn, "status_since": o.StatusSince})
+	// Nothing happens to an organization before it is founded.
+	for _, d := range []struct {
+		field string
+		t     *time.Time
+	}{{"graded_on", o.GradedOn}, {"status_since", o.StatusSince}} {
+		if d.t != nil && o.FoundedOn != nil && d.t.Before(*o.FoundedOn) && PlausibleDate(*d.t) {
+			fe.Add(d.field, "org.date.before_founded", "This date cannot lie before the founding date.", nil)
+		}
+	}
 	return fe.Err()
 }
 

@@ -97,23 +97,6 @@ func isMobile(d string) bool {
 	return len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9'
 }
 
-// Masked hides the middle of the number: 138****5678, 0572-****3456.
-func (p Phone) Masked() string { return MaskPhone(string(p)) }
-
-// MaskPhone masks a phone number for display.
-func MaskPhone(s string) string {
-	if i := strings.IndexByte(s, '-'); i > 0 {
-		local := s[i+1:]
-		if j := strings.IndexByte(local, '-'); j > 0 {
-			local = local[:j]
-		}
-		if len(local) <= 4 {
-			return s[:i+1] + strings.Repeat("*", len(local))
-		}
-		return s[:i+1] + strings.Repeat("*", len(local)-4) + local[len(local)-4:]
-	}
-	if len(s) != 11 {
-		return strings.Repeat("*", len(s))
-	}
-	return s[:3] + "****" + s[7:]
-}
+// Masked shows the number by the one rule of Mask: 138****5678,
+// 0572-*****56.
+func (p Phone) Masked() string { return Mask(PersonalPhone, string(p)) }

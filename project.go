@@ -247,6 +247,18 @@ func (p *Project) Validate() error {
 	if p.BidDeadline.IsZero() || (!p.PeriodStart.IsZero() && !p.BidDeadline.Before(p.PeriodStart)) {
 		fe.Add("bid_deadline", "project.deadline.invalid", "The bid deadline comes before the period starts.", nil)
 	}
+	dates := map[string]*time.Time{}
+	for field, t := range map[string]time.Time{"period_start": p.PeriodStart, "period_end": p.PeriodEnd, "bid_deadline": p.BidDeadline} {
+		if !t.IsZero() { // a missing date has its own error above
+			dates[field] = &t
+		}
+	}
+	for _, m := range p.Milestones {
+		if !PlausibleDate(m.Due) {
+			dates["milestones"] = &m.Due
+		}
+	}
+	checkDates(&fe, dates)
 	if len(p.Criteria) == 0 {
 		p.Criteria = DefaultCriteria()
 	}

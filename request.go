@@ -337,6 +337,10 @@ type RequestService interface {
 	Transition(ctx context.Context, id string, to RequestState, in TransitionInput) (*ServiceRequest, error)
 	// Timeline returns the request's events, oldest first.
 	Timeline(ctx context.Context, id string) ([]*RequestEvent, error)
+	// RevealRequest returns a request with the personal values of its form
+	// in clear (every other read masks them): it needs
+	// ActionResidentReveal over the request and is audited.
+	RevealRequest(ctx context.Context, id string) (*ServiceRequest, error)
 }
 
 // RequestDesk is the front desk's and the queue's side of the requests,

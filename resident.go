@@ -239,7 +239,11 @@ type ResidentService interface {
 	// ImportResidents creates residents in one transaction (all or nothing).
 	ImportResidents(ctx context.Context, rs []*Resident) error
 	CreateHousehold(ctx context.Context, h *Household) error
-	FindHouseholdByID(ctx context.Context, id string) (*Household, error)
+	// FindHouseholdByID returns a household with its members. Its address
+	// comes masked (Mask) unless reveal asks for it in clear (needs
+	// ActionResidentReveal, audited); the members' numbers as in
+	// FindResidentByID without reveal.
+	FindHouseholdByID(ctx context.Context, id string, reveal bool) (*Household, error)
 	// RegisterAccount creates a resident account and links it to the
 	// resident whose ID number and phone both match, in one transaction; no
 	// match answers a neutral EInvalid that does not tell which part failed.

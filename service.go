@@ -2,6 +2,8 @@ package shequ
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,10 +40,16 @@ const (
 	FieldText           FieldType = "text"
 	FieldSingleChoice   FieldType = "single_choice"
 	FieldMultipleChoice FieldType = "multiple_choice"
+	// FieldPhone and FieldIDNumber hold personal data: checked and
+	// normalized as the register's numbers are, sealed at rest, shown
+	// masked and revealed only with the permission, audited.
+	FieldPhone    FieldType = "phone"
+	FieldIDNumber FieldType = "id_number"
 )
 
 // FieldTypes lists the field types.
-var FieldTypes = []FieldType{FieldString, FieldNumber, FieldDatetime, FieldText, FieldSingleChoice, FieldMultipleChoice}
+var FieldTypes = []FieldType{FieldString, FieldNumber, FieldDatetime, FieldText, FieldSingleChoice, FieldMultipleChoice,
+	FieldPhone, FieldIDNumber}
 
 // Choice is one answer of a single- or multiple-choice field.
 type Choice struct {
@@ -58,7 +66,40 @@ type FormField struct {
 	Required    bool      `json:"required"`
 	Order       int       `json:"order"`
 	Choices     []Choice  `json:"choices,omitempty"`
+	// Min and Max bound a number field (both required for one: a 家庭人口数
+	// of -1 is a typing error, not an answer); Integer asks for whole
+	// numbers.
+	Min     *float64 `json:"min,omitempty"`
+	Max     *float64 `json:"max,omitempty"`
+	Integer bool     `json:"integer,omitempty"`
+	// Personal marks a string or text field as personal data (an
+	// address, a name of someone else): PersonalAddress or PersonalText.
+	// Phone and ID-number fields are personal by their type.
+	Personal Personal `json:"personal,omitempty"`
+	// When bounds a date-time field: WhenPast (not after now, at most 150
+	// years back: a birth, an event that happened) or WhenFuture (from
+	// today, at most two years on: an appointment, a due date); "" any
+	// time from 1900 to 2200.
+	When string `json:"when,omitempty"`
 }
+
+// PersonalKind returns how the field's values are masked, "" when they are
+// not personal.
+func (f FormField) PersonalKind() Personal {
+	switch f.Type {
+	case FieldPhone:
+		return PersonalPhone
+	case FieldIDNumber:
+		return PersonalIDNumber
+	}
+	return f.Personal
+}
+
+// Bounds of date-time fields (FormField.When).
+const (
+	WhenPast   = "past"
+	WhenFuture = "future"
+)
 
 // MaterialForm says whether a material is handed over as an original, a copy
 // or both (原件/复印件).
@@ -200,6 +241,19 @@ func (it *ServiceItem) Validate() error {
 	seen := map[string]bool{}
 	for _, f := range it.Form {
 		ok := validCode(f.Code, 40) && !seen[f.Code] && strings.TrimSpace(f.Label) != "" && oneOf(f.Type, FieldTypes)
+		// A number states its range; only numbers have one, only
+		// date-times a When.
+		number := f.Type == FieldNumber
+		if number != (f.Min != nil && f.Max != nil) || !number && (f.Min != nil || f.Max != nil || f.Integer) ||
+			number && (*f.Min > *f.Max || math.IsNaN(*f.Min) || math.IsNaN(*f.Max)) {
+			ok = false
+		}
+		if f.When != "" && (f.Type != FieldDatetime || f.When != WhenPast && f.When != WhenFuture) {
+			ok = false
+		}
+		if f.Personal != "" && (f.Type != FieldString && f.Type != FieldText || f.Personal != PersonalAddress && f.Personal != PersonalText) {
+			ok = false
+		}
 		choice := f.Type == FieldSingleChoice || f.Type == FieldMultipleChoice
 		if choice != (len(f.Choices) > 0) {
 			ok = false
@@ -212,7 +266,7 @@ func (it *ServiceItem) Validate() error {
 			keys[c.Key] = true
 		}
 		if !ok {
-			fe.Add("form", "service.form.invalid", "Field %s of the form is invalid: a unique code of [a-z0-9_], a label, a type, and choices exactly for choice fields.",
+			fe.Add("form", "service.form.invalid", "Field %s of the form is invalid: a unique code of [a-z0-9_], a label, a type, choices exactly for choice fields, a range (min and max) exactly for numbers.",
 				map[string]any{"Code": f.Code})
 			break
 		}
@@ -227,10 +281,11 @@ func FieldKey(code string) string { return "attribute[" + code + "]" }
 
 // CheckValues validates the values submitted for the item's form (code → one
 // value, or several for a multiple-choice field) and returns them normalized:
-// numbers in Go's shortest form, date-times as RFC 3339 in UTC, choices as
-// their keys in the form's order; empty optional fields dropped. Unknown codes
-// are errors. Every field error is returned at once, named by FieldKey.
-func (it *ServiceItem) CheckValues(in map[string][]string) (map[string][]string, error) {
+// numbers in Go's shortest form within their range, date-times as RFC 3339
+// in UTC within their bound from now, choices as their keys in the form's
+// order; empty optional fields dropped. Unknown codes are errors. Every
+// field error is returned at once, named by FieldKey.
+func (it *ServiceItem) CheckValues(in map[string][]string, now time.Time) (map[string][]string, error) {
 	var fe FieldErrors
 	out := map[string][]string{}
 	known := map[string]bool{}
@@ -252,9 +307,14 @@ func (it *ServiceItem) CheckValues(in map[string][]string) (map[string][]string,
 			fe.Add(FieldKey(f.Code), "service.value.one", "Give one value for this field.", map[string]any{"Label": f.Label})
 			continue
 		}
-		norm, ok := normalizeValue(f, vals)
+		norm, ok := normalizeValue(f, vals, now)
 		if !ok {
 			fe.Add(FieldKey(f.Code), "service.value.invalid."+string(f.Type), "The value does not fit the field's type.", map[string]any{"Label": f.Label})
+			continue
+		}
+		if key, msg, data := f.outOfBounds(norm[0], now); key != "" {
+			data["Label"] = f.Label
+			fe.Add(FieldKey(f.Code), key, msg, data)
 			continue
 		}
 		out[f.Code] = norm
@@ -275,9 +335,55 @@ func (it *ServiceItem) CheckValues(in map[string][]string) (map[string][]string,
 	return out, nil
 }
 
-func normalizeValue(f FormField, vals []string) ([]string, bool) {
+// Range returns a number field's range as text ("1–50"), "" for other
+// fields: the hint beside the input.
+func (f FormField) Range() string {
+	if f.Type != FieldNumber || f.Min == nil || f.Max == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f.Min, 'f', -1, 64) + "–" + strconv.FormatFloat(*f.Max, 'f', -1, 64)
+}
+
+// outOfBounds checks a normalized number against the field's range and a
+// normalized date-time against its When, returning the error's key,
+// message and data ("" when within).
+func (f FormField) outOfBounds(v string, now time.Time) (string, string, map[string]any) {
+	switch f.Type {
+	case FieldNumber:
+		x, _ := strconv.ParseFloat(v, 64)
+		if f.Integer && x != math.Trunc(x) {
+			return "service.value.integer", "Give a whole number.", map[string]any{}
+		}
+		if f.Min != nil && f.Max != nil && (x < *f.Min || x > *f.Max) {
+			min, max := strconv.FormatFloat(*f.Min, 'f', -1, 64), strconv.FormatFloat(*f.Max, 'f', -1, 64)
+			return "service.value.range", fmt.Sprintf("Give a number from %s to %s.", min, max), map[string]any{"Min": min, "Max": max}
+		}
+	case FieldDatetime:
+		t, _ := time.Parse(time.RFC3339, v)
+		switch f.When {
+		case WhenPast:
+			if t.After(now) || t.Before(now.AddDate(-150, 0, 0)) {
+				return "service.value.past", "Give a time that has passed (within 150 years).", map[string]any{}
+			}
+		case WhenFuture:
+			y, m, d := now.In(Shanghai).Date()
+			if t.Before(time.Date(y, m, d, 0, 0, 0, 0, Shanghai)) || t.After(now.AddDate(2, 0, 0)) {
+				return "service.value.future", "Give a time from today on (within two years).", map[string]any{}
+			}
+		}
+	}
+	return "", "", nil
+}
+
+func normalizeValue(f FormField, vals []string, now time.Time) ([]string, bool) {
 	v := vals[0]
 	switch f.Type {
+	case FieldPhone:
+		p, err := ParsePhone(v)
+		return []string{string(p)}, err == nil
+	case FieldIDNumber:
+		id, err := ParseIDNumber(v, now)
+		return []string{string(id)}, err == nil
 	case FieldString:
 		return []string{v}, utf8.ValidString(v) && utf8.RuneCountInString(v) <= 200 && !strings.ContainsAny(v, "\n\r")
 	case FieldText:

@@ -5,12 +5,17 @@ import (
 	"time"
 )
 
+// testNow is the clock of the form checks.
+var testNow = time.Date(2026, 11, 29, 10, 0, 0, 0, Shanghai)
+
+func ptrTo[T any](v T) *T { return &v }
+
 func formItem() *ServiceItem {
 	return &ServiceItem{Code: "T-1", Name: "测试", Department: "民政局", Category: "民政", TimeLimitDays: 3,
 		Channels: []Channel{ChannelOnline}, Active: true,
 		Form: []FormField{
 			{Code: "name", Label: "姓名", Type: FieldString, Required: true, Order: 1},
-			{Code: "count", Label: "人数", Type: FieldNumber, Order: 2},
+			{Code: "count", Label: "人数", Type: FieldNumber, Order: 2, Min: ptrTo(0.0), Max: ptrTo(1000.0)},
 			{Code: "when", Label: "时间", Type: FieldDatetime, Order: 3},
 			{Code: "note", Label: "说明", Type: FieldText, Order: 4},
 			{Code: "kind", Label: "类型", Type: FieldSingleChoice, Order: 5, Choices: []Choice{{"a", "甲"}, {"b", "乙"}}},
@@ -47,7 +52,7 @@ func TestCheckValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := it.CheckValues(tt.in)
+			got, err := it.CheckValues(tt.in, testNow)
 			if len(tt.bad) == 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -234,7 +239,7 @@ func FuzzCheckValues(f *testing.F) {
 	it := formItem()
 	f.Fuzz(func(t *testing.T, name, count, when, kind, day string) {
 		in := map[string][]string{"name": {name}, "count": {count}, "when": {when}, "kind": {kind}, "days": {day, day}}
-		out, err := it.CheckValues(in)
+		out, err := it.CheckValues(in, testNow)
 		if err != nil {
 			if ErrorCode(err) != EInvalid || len(AsError(err).Fields) == 0 {
 				t.Fatalf("error without fields: %v", err)
@@ -242,7 +247,7 @@ func FuzzCheckValues(f *testing.F) {
 			return
 		}
 		// Normalized values check again to themselves.
-		again, err := it.CheckValues(out)
+		again, err := it.CheckValues(out, testNow)
 		if err != nil {
 			t.Fatalf("normalized %v fails: %v", out, err)
 		}
@@ -252,4 +257,71 @@ func FuzzCheckValues(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFormBounds: a number field states its range and a date-time field
+// may be bounded to the past or the future (issue 14: a 家庭人口数 of -1 was
+// accepted).
+func TestFormBounds(t *testing.T) {
+	it := &ServiceItem{Code: "T-2", Name: "测试", Department: "民政局", Category: "民政", TimeLimitDays: 3,
+		Channels: []Channel{ChannelOnline}, Active: true,
+		Form: []FormField{
+			{Code: "household_size", Label: "家庭人口数", Type: FieldNumber, Required: true, Order: 1, Min: ptrTo(1.0), Max: ptrTo(50.0), Integer: true},
+			{Code: "income", Label: "月收入", Type: FieldNumber, Order: 2, Min: ptrTo(0.0), Max: ptrTo(1e6)},
+			{Code: "born", Label: "出生时间", Type: FieldDatetime, Order: 3, When: WhenPast},
+			{Code: "visit", Label: "上门时间", Type: FieldDatetime, Order: 4, When: WhenFuture},
+		}}
+	if err := it.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		field, value, key string // key "" accepted
+	}{
+		{"household_size", "3", ""},
+		{"household_size", "-1", "service.value.range"},
+		{"household_size", "0", "service.value.range"},
+		{"household_size", "51", "service.value.range"},
+		{"household_size", "2.5", "service.value.integer"},
+		{"household_size", "1e3", "service.value.range"},
+		{"income", "-0.01", "service.value.range"},
+		{"income", "3500.5", ""},
+		{"born", "1980-05-12", ""},
+		{"born", "2027-01-01", "service.value.past"},
+		{"born", "1870-01-01", "service.value.invalid.datetime"}, // before 1900: any field
+		{"visit", "2026-11-29 08:00", ""},                        // earlier today is still today
+		{"visit", "2026-11-28 23:00", "service.value.future"},
+		{"visit", "2029-01-01", "service.value.future"},
+		{"visit", "2027-06-01T09:00:00+08:00", ""},
+	} {
+		in := map[string][]string{"household_size": {"2"}, tt.field: {tt.value}}
+		_, err := it.CheckValues(in, testNow)
+		got := ""
+		for _, f := range AsError(err).Fields {
+			if f.Field == FieldKey(tt.field) {
+				got = f.Key
+			}
+		}
+		if err == nil {
+			got = ""
+		}
+		if got != tt.key {
+			t.Errorf("%s=%s: %q (%v), want %q", tt.field, tt.value, got, err, tt.key)
+		}
+	}
+	// The form itself: a number without a range, a range elsewhere, a bad
+	// When are refused by Validate.
+	for _, f := range []FormField{
+		{Code: "n", Label: "数", Type: FieldNumber, Order: 1},
+		{Code: "n", Label: "数", Type: FieldNumber, Order: 1, Min: ptrTo(5.0), Max: ptrTo(1.0)},
+		{Code: "s", Label: "文", Type: FieldString, Order: 1, Min: ptrTo(0.0), Max: ptrTo(1.0)},
+		{Code: "s", Label: "文", Type: FieldString, Order: 1, Integer: true},
+		{Code: "d", Label: "时", Type: FieldDatetime, Order: 1, When: "soon"},
+		{Code: "s", Label: "文", Type: FieldString, Order: 1, When: WhenPast},
+	} {
+		bad := &ServiceItem{Code: "T-3", Name: "测试", Department: "民政局", Category: "民政", TimeLimitDays: 3,
+			Channels: []Channel{ChannelOnline}, Form: []FormField{f}}
+		if err := bad.Validate(); err == nil {
+			t.Errorf("form field %+v accepted", f)
+		}
+	}
 }

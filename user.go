@@ -84,6 +84,10 @@ func (u *User) Validate() error {
 	}
 	if utf8.RuneCountInString(u.Name) > 50 {
 		fe.Add("name", "user.name.long", "The name has at most 50 characters.", nil)
+	} else if err := CheckText(u.Name, TextLine); err != nil {
+		// The console (user add -name) has no decoding boundary.
+		e := AsError(err)
+		fe.Add("name", e.Key, e.Message, nil)
 	}
 	return fe.Err()
 }

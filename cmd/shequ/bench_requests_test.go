@@ -69,7 +69,7 @@ func tallied(t *testing.T, dsn string) {
 	t.Helper()
 	db := openTestDB(t, dsn)
 	total, done, channels := 0, 0, map[shequ.Channel]bool{}
-	err := sqlstore.NewRequestService(db, sqlstore.NewServiceItemService(db)).ServiceCounts(context.Background(), nil,
+	err := sqlstore.NewRequestService(db, sqlstore.NewServiceItemService(db), nil).ServiceCounts(context.Background(), nil,
 		func(r shequ.ServiceCountRow) {
 			total += r.N
 			channels[r.Channel] = true

@@ -32,6 +32,10 @@ var uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 func TestUserAndTokenCommands(t *testing.T) {
 	engines(t, func(t *testing.T, dsn string) {
 		db := []string{"-db", dsn}
+		// Account scopes name divisions of the tree.
+		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
+			t.Fatalf("import: %d %s%s", code, out, errs)
+		}
 		must := func(want int, stdin string, args ...string) (string, string) {
 			t.Helper()
 			code, out, errs := cliIn(t, nil, stdin, append(args, db...)...)

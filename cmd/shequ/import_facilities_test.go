@@ -131,8 +131,9 @@ func TestFacilityAPIEndToEnd(t *testing.T) {
 			code string
 			body map[string]any
 		}{
-			{"330523001002", map[string]any{"lat": 30.6380, "lng": 119.6800, "population": 5000}},
-			{"330523001012", map[string]any{"lat": gcj.Lat, "lng": gcj.Lng, "population": 4000, "coordinate_system": "gcj02"}},
+			{"330523001002", map[string]any{"lat": 30.6380, "lng": 119.6800, "population": 5000, "terrain": "", "relocation": false}},
+			{"330523001012", map[string]any{"lat": gcj.Lat, "lng": gcj.Lng, "population": 4000, "terrain": "", "relocation": false,
+				"coordinate_system": "gcj02"}},
 		} {
 			if code, res := api.do(http.MethodPut, "/api/v1/communities/"+c.code+"/location", c.body); code != http.StatusOK {
 				t.Fatalf("location %s: %d %v", c.code, code, res)

@@ -46,8 +46,10 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		// The registers hold sealed numbers too: leaders' phones, workers'
-		// ID and phone numbers, property companies' contact phones.
-		for _, reseal := range []func(context.Context, func(int)) (int, error){s.orgs.Reseal, s.workers.Reseal, s.property.Reseal} {
+		// ID and phone numbers, requests' sealed form values, property
+		// companies' contact phones.
+		for _, reseal := range []func(context.Context, func(int)) (int, error){s.orgs.Reseal, s.workers.Reseal,
+			s.requests.ResealRequests, s.property.Reseal} {
 			k, err := reseal(ctx, nil)
 			if err != nil {
 				return err

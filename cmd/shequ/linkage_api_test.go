@@ -111,7 +111,7 @@ func TestLinkageAPI(t *testing.T) {
 			m[k] = v
 			return m
 		}
-		outsider := apiClient{t: t, token: token(t, dsn, "worker9", "community_worker", "330523001003"), base: base}
+		outsider := apiClient{t: t, token: token(t, dsn, "worker9", "community_worker", "330523001012"), base: base}
 		for _, tt := range []struct {
 			name  string
 			c     apiClient

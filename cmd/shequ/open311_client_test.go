@@ -17,6 +17,9 @@ import (
 
 // open311Item is an item whose form has one field of every type, so the
 // client meets every datatype of the spec.
+// bound is a number field's limit.
+func bound(v float64) *float64 { return &v }
+
 func open311Item() *shequ.ServiceItem {
 	return &shequ.ServiceItem{
 		Code: "MZ-311", Name: "居家养老服务申请", Department: "县民政局", Category: "民政",
@@ -25,7 +28,7 @@ func open311Item() *shequ.ServiceItem {
 		TimeLimitDays: 10, Channels: shequ.Channels, Active: true,
 		Form: []shequ.FormField{
 			{Code: "applicant", Label: "申请人姓名", Type: shequ.FieldString, Required: true, Order: 1},
-			{Code: "age", Label: "年龄", Type: shequ.FieldNumber, Required: true, Order: 2},
+			{Code: "age", Label: "年龄", Type: shequ.FieldNumber, Required: true, Order: 2, Min: bound(0), Max: bound(150)},
 			{Code: "visit_at", Label: "希望上门时间", Type: shequ.FieldDatetime, Order: 3},
 			{Code: "situation", Label: "家庭情况", Description: "同住人、自理能力", Type: shequ.FieldText, Order: 4},
 			{Code: "service", Label: "服务类型", Type: shequ.FieldSingleChoice, Required: true, Order: 5,

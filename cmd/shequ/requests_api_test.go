@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"shequ"
 )
 
 // TestRequestsAPI drives the requests through the JSON API on both engines:
@@ -38,7 +41,9 @@ func TestRequestsAPI(t *testing.T) {
 		if code != http.StatusBadRequest || !strings.Contains(stringOf(m), "attribute[venue]") || !strings.Contains(stringOf(m), "attribute[start]") {
 			t.Fatalf("bad values: %d %v", code, m)
 		}
-		req["attributes"] = map[string][]string{"venue": {"hall"}, "start": {"2026-12-05 09:00"}, "people": {"30"}}
+		// The start is a future time (the field says so): a week from now.
+		start := time.Now().In(shequ.Shanghai).AddDate(0, 0, 7).Format("2006-01-02") + " 09:00"
+		req["attributes"] = map[string][]string{"venue": {"hall"}, "start": {start}, "people": {"30"}}
 		var ids []string
 		var tokenOf string
 		for i := range 3 {

@@ -111,7 +111,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	// Activities name their participants by ID number, found through the
 	// register's blind index.
 	s.linkage.Sealer = keys
-	s.requests = sqlstore.NewRequestService(db, s.items)
+	s.requests = sqlstore.NewRequestService(db, s.items, keys)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)

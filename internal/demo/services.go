@@ -32,11 +32,15 @@ var (
 
 // Form fields used by many items.
 var (
-	fPhone   = shequ.FormField{Code: "contact_phone", Label: "联系电话（可填家属或社区电话）", Type: shequ.FieldString, Order: 1}
-	fMembers = shequ.FormField{Code: "household_size", Label: "家庭人口数", Type: shequ.FieldNumber, Required: true, Order: 2}
-	fReason  = shequ.FormField{Code: "reason", Label: "申请事由", Type: shequ.FieldText, Required: true, Order: 9}
-	fVisit   = shequ.FormField{Code: "visit_time", Label: "希望上门或办理时间", Type: shequ.FieldDatetime, Order: 5}
+	fPhone   = shequ.FormField{Code: "contact_phone", Label: "联系电话（可填家属或社区电话）", Type: shequ.FieldPhone, Order: 1}
+	fMembers = shequ.FormField{Code: "household_size", Label: "家庭人口数", Type: shequ.FieldNumber, Required: true, Order: 2,
+		Min: bound(1), Max: bound(50), Integer: true}
+	fReason = shequ.FormField{Code: "reason", Label: "申请事由", Type: shequ.FieldText, Required: true, Order: 9}
+	fVisit  = shequ.FormField{Code: "visit_time", Label: "希望上门或办理时间", Type: shequ.FieldDatetime, Order: 5, When: shequ.WhenFuture}
 )
+
+// bound is a number field's limit.
+func bound(v float64) *float64 { return &v }
 
 func choices(pairs ...string) []shequ.Choice {
 	var out []shequ.Choice
@@ -63,7 +67,8 @@ func ServiceItems() []*shequ.ServiceItem {
 		item("MZ-001", "最低生活保障申请", "县民政局", "社会救助", "共同生活的家庭成员人均收入低于当地低保标准、财产状况符合规定的本县户籍居民",
 			"家庭人均收入低于当地低保标准，且家庭财产符合规定", 20, "《社会救助暂行办法》第九条至第十一条", noPhone,
 			[]shequ.Material{matID, matHukou, matIncome, matBank, matAgentID}, fPhone, fMembers,
-			shequ.FormField{Code: "monthly_income", Label: "家庭月收入（元）", Type: shequ.FieldNumber, Required: true, Order: 3}, fReason),
+			shequ.FormField{Code: "monthly_income", Label: "家庭月收入（元）", Type: shequ.FieldNumber, Required: true, Order: 3,
+				Min: bound(0), Max: bound(10_000_000)}, fReason),
 		item("MZ-002", "临时救助申请", "县民政局", "社会救助", "因火灾、交通事故、突发重大疾病等导致基本生活暂时出现严重困难的家庭或个人",
 			"遭遇突发事件、意外伤害、重大疾病致基本生活陷入困境", 10, "《社会救助暂行办法》第四十七条", allChannels,
 			[]shequ.Material{matID, matHukou, matHospital, matBank}, fPhone,
@@ -97,12 +102,14 @@ func ServiceItems() []*shequ.ServiceItem {
 			[]shequ.Material{matID, matHukou}, fPhone, fMembers),
 		item("WJ-001", "生育登记", "县卫生健康局", "卫生健康", "符合法律法规规定生育子女的夫妻", "夫妻双方或一方为本县户籍", 1,
 			"《浙江省人口与计划生育条例》", allChannels, []shequ.Material{matID, {Name: "结婚证", Form: shequ.MaterialCopy, Copies: 1, Required: true}}, fPhone,
-			shequ.FormField{Code: "due_date", Label: "预产期", Type: shequ.FieldDatetime, Order: 2},
-			shequ.FormField{Code: "child_order", Label: "生育子女孩次", Type: shequ.FieldNumber, Required: true, Order: 3}),
+			shequ.FormField{Code: "due_date", Label: "预产期", Type: shequ.FieldDatetime, Order: 2, When: shequ.WhenFuture},
+			shequ.FormField{Code: "child_order", Label: "生育子女孩次", Type: shequ.FieldNumber, Required: true, Order: 3,
+				Min: bound(1), Max: bound(20), Integer: true}),
 		item("GA-001", "居住证申领协助", "县公安局", "社会治安", "在本县居住半年以上的非本县户籍人员",
 			"居住半年以上，且有合法稳定就业、合法稳定住所或连续就读之一", 15, "《居住证暂行条例》第二条、第九条", noPhone,
 			[]shequ.Material{matID, matPhoto, matResidence}, fPhone,
-			shequ.FormField{Code: "address", Label: "现居住地址", Type: shequ.FieldString, Required: true, Order: 2}),
+			shequ.FormField{Code: "address", Label: "现居住地址", Type: shequ.FieldString, Required: true, Order: 2,
+				Personal: shequ.PersonalAddress}),
 		item("MZ-006", "老年人优待证办理", "县民政局", "养老服务", "年满60周岁的老年人", "年满60周岁", 5, "《中华人民共和国老年人权益保障法》",
 			allChannels, []shequ.Material{matID, matPhoto}, fPhone),
 		item("SF-001", "法律援助申请", "县司法局", "法律服务", "经济困难或符合法定情形的公民", "因经济困难没有委托代理人，且属于法律援助事项范围", 7,
@@ -114,8 +121,9 @@ func ServiceItems() []*shequ.ServiceItem {
 			"《公共文化体育设施条例》", allChannels, nil, fPhone,
 			shequ.FormField{Code: "venue", Label: "场地", Type: shequ.FieldSingleChoice, Required: true, Order: 2,
 				Choices: choices("hall", "文化礼堂", "court", "篮球场", "room", "多功能活动室")},
-			shequ.FormField{Code: "start", Label: "使用开始时间", Type: shequ.FieldDatetime, Required: true, Order: 3},
-			shequ.FormField{Code: "people", Label: "预计人数", Type: shequ.FieldNumber, Required: true, Order: 4}),
+			shequ.FormField{Code: "start", Label: "使用开始时间", Type: shequ.FieldDatetime, Required: true, Order: 3, When: shequ.WhenFuture},
+			shequ.FormField{Code: "people", Label: "预计人数", Type: shequ.FieldNumber, Required: true, Order: 4,
+				Min: bound(1), Max: bound(10_000), Integer: true}),
 		item("NY-001", "农业技术服务预约", "县农业农村局", "农业服务", "农户、家庭农场、农民专业合作社", "从事农业生产", 5,
 			"《中华人民共和国农业技术推广法》", allChannels, nil, fPhone,
 			shequ.FormField{Code: "crop", Label: "作物或品种", Type: shequ.FieldString, Required: true, Order: 2},
@@ -126,7 +134,8 @@ func ServiceItems() []*shequ.ServiceItem {
 			[]shequ.Material{matID, matHukou, matIncome, matAgentID}, fPhone, fReason),
 		item("MZ-008", "困难群众医疗救助申请", "县医疗保障局", "社会救助", "低保对象、特困人员、低保边缘家庭成员等", "属于医疗救助对象且发生政策范围内医疗费用", 15,
 			"《社会救助暂行办法》第二十八条", noPhone, []shequ.Material{matID, matHospital, matBank}, fPhone,
-			shequ.FormField{Code: "amount", Label: "自付医疗费用（元）", Type: shequ.FieldNumber, Required: true, Order: 2}),
+			shequ.FormField{Code: "amount", Label: "自付医疗费用（元）", Type: shequ.FieldNumber, Required: true, Order: 2,
+				Min: bound(0), Max: bound(100_000_000)}),
 		item("MZ-009", "困境儿童基本生活保障申请", "县民政局", "儿童福利", "事实无人抚养儿童、困境儿童", "父母双方符合重残、重病、服刑、失联等情形之一", 15,
 			"《国务院关于加强困境儿童保障工作的意见》（国发〔2016〕36号）", windowOrAgency,
 			[]shequ.Material{matHukou, {Name: "监护人身份证", Form: shequ.MaterialBoth, Copies: 1, Required: true},

@@ -232,7 +232,7 @@ type ResidentService struct {
 	VerifyResidentFn    func(ctx context.Context, id string) (*shequ.Resident, error)
 	ImportResidentsFn   func(ctx context.Context, rs []*shequ.Resident) error
 	CreateHouseholdFn   func(ctx context.Context, h *shequ.Household) error
-	FindHouseholdByIDFn func(ctx context.Context, id string) (*shequ.Household, error)
+	FindHouseholdByIDFn func(ctx context.Context, id string, reveal bool) (*shequ.Household, error)
 	RegisterAccountFn   func(ctx context.Context, idNumber, phone string, u *shequ.User, passwordHash string) (*shequ.Resident, error)
 }
 
@@ -293,11 +293,11 @@ func (s *ResidentService) CreateHousehold(ctx context.Context, h *shequ.Househol
 }
 
 // FindHouseholdByID calls FindHouseholdByIDFn.
-func (s *ResidentService) FindHouseholdByID(ctx context.Context, id string) (*shequ.Household, error) {
+func (s *ResidentService) FindHouseholdByID(ctx context.Context, id string, reveal bool) (*shequ.Household, error) {
 	if s.FindHouseholdByIDFn == nil {
 		panic("mock: ResidentService.FindHouseholdByID not set")
 	}
-	return s.FindHouseholdByIDFn(ctx, id)
+	return s.FindHouseholdByIDFn(ctx, id, reveal)
 }
 
 // RegisterAccount calls RegisterAccountFn.

@@ -459,7 +459,9 @@ func Location[T any](name string, p func(*T) (lat, lng **float64)) *Field[T] {
 		gcj := false
 		if hasCS {
 			s, ok := jsonString(cs)
-			if !ok {
+			if isNull(cs) {
+				c.Fail("coordinate_system", "field.null", "This field needs a value; leave it out to keep it unchanged, null is not accepted here.", nil)
+			} else if !ok {
 				c.Fail("coordinate_system", "location.coordinate_system.invalid", "The coordinate system is wgs84 or gcj02.", nil)
 			} else {
 				gcj = CoordinateSystem(&c.errs, s)
@@ -561,9 +563,16 @@ func single[T any](f *Field[T], formText func(*T) string, parse func(x *T, s str
 			f.fail(c, map[string]any{"Value": s, "Min": f.Min, "Max": f.MaxValue})
 		}
 	}
+	nullable := schemaNullable(schema)
 	f.decode = func(x *T, get func(string) (json.RawMessage, bool), c *Context) {
 		raw, ok := get(f.Name)
 		if !ok {
+			return
+		}
+		if isNull(raw) && !nullable {
+			// null would read as "" or 0 and silently clear the field:
+			// only the fields whose schema says so take it (issue 14).
+			c.Fail(f.Name, "field.null", "This field needs a value; leave it out to keep it unchanged, null is not accepted here.", nil)
 			return
 		}
 		c.mark(f.Name, isNull(raw))
@@ -587,6 +596,18 @@ func strs[E ~string](in []E) []string {
 		out[i] = string(v)
 	}
 	return out
+}
+
+// schemaNullable reports whether a field's JSON schema lists null among its
+// types.
+func schemaNullable(schema map[string]any) bool {
+	types, _ := schema["type"].([]string)
+	for _, t := range types {
+		if t == "null" {
+			return true
+		}
+	}
+	return false
 }
 
 func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }

@@ -42,7 +42,7 @@ func requestsFor(c *authzCase) *authzRequests {
 	t, fx := c.t, c.fx
 	rq := &authzRequests{items: NewServiceItemService(fx.db), dels: NewDelegationService(fx.db),
 		req: map[string]*shequ.ServiceRequest{}, del: map[string]*shequ.Delegation{}}
-	rq.reqs = NewRequestService(fx.db, rq.items)
+	rq.reqs = NewRequestService(fx.db, rq.items, testSealer(t))
 	cli := cliContext()
 	if err := rq.items.SaveItems(cli, []*shequ.ServiceItem{testItem("MZ-001", 5)}); err != nil {
 		t.Fatal(err)

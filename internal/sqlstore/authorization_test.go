@@ -459,7 +459,7 @@ var authzOps = []authzOp{
 			if c.col == colOut {
 				want = c.fx.hhOut
 			}
-			got, err := c.fx.res.FindHouseholdByID(c.ctx, want.ID)
+			got, err := c.fx.res.FindHouseholdByID(c.ctx, want.ID, false)
 			if err == nil && (got == nil || got.ID != want.ID) {
 				return fmt.Errorf("household read returned %+v", got)
 			}

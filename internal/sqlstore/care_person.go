@@ -45,7 +45,7 @@ func (s *CareService) scanPerson(row rowScanner) (*shequ.CarePerson, error) {
 	if err != nil {
 		return nil, shequ.Wrap(err, "open ID number")
 	}
-	p.IDMasked = shequ.MaskIDNumber(id)
+	p.IDMasked = shequ.Mask(shequ.PersonalIDNumber, id)
 	o := &opener{s: s, table: "person", id: p.ID}
 	var phone string
 	o.get(&p.Guardian.Name, gName, "guardian_name")
@@ -103,7 +103,7 @@ func (s *CareService) checkPersonRefs(ctx context.Context, tx *sql.Tx, p *shequ.
 	if err != nil {
 		return shequ.Wrap(err, "open ID number")
 	}
-	p.IDMasked = shequ.MaskIDNumber(id)
+	p.IDMasked = shequ.Mask(shequ.PersonalIDNumber, id)
 	age := p.AgeAt(now)
 	if p.Kind == shequ.CareChild && age >= shequ.ChildExitAge {
 		return fieldError("kind", "care.kind.child_age", "A left-behind child is under 16.")
@@ -422,7 +422,7 @@ func (s *CareService) CareCandidates(ctx context.Context, community string) ([]*
 		if err != nil {
 			return nil, shequ.Wrap(err, "open ID number")
 		}
-		c.IDMasked, c.Age = shequ.MaskIDNumber(id), shequ.AgeAt(parseDay(birth), now)
+		c.IDMasked, c.Age = shequ.Mask(shequ.PersonalIDNumber, id), shequ.AgeAt(parseDay(birth), now)
 		c.Why = "household"
 		switch shequ.Tag(tag) {
 		case shequ.TagLeftBehindChild:

@@ -110,6 +110,12 @@ func (s *DelegationService) CreateDelegation(ctx context.Context, d *shequ.Deleg
 		return err
 	}
 	var fe shequ.FieldErrors
+	if now := s.db.now(); d.ValidUntil.Before(shequ.StartOfDay(now)) {
+		// A delegation that has already ended would be recorded only to be
+		// expired (one "valid" until 1900 was accepted).
+		fe.Add("valid_until", "delegation.validity.past", "The validity period has already ended; give a day from today on.", nil)
+		return fe.Err()
+	}
 	var owner sql.NullString
 	err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT community, user_id, name FROM residents WHERE id = ?`), d.ResidentID).
 		Scan(&d.Community, &owner, &d.ResidentName)

@@ -60,8 +60,11 @@ func (s *ResidentService) CreateHousehold(ctx context.Context, h *shequ.Househol
 // FindHouseholdByID returns a household with its members, the head first,
 // then by birth date. It needs ActionResidentRead in the household's
 // community (a resident, who may read only their own record, gets
-// ENotFound); reading the records of minor members is audited.
-func (s *ResidentService) FindHouseholdByID(ctx context.Context, id string) (*shequ.Household, error) {
+// ENotFound); reading the records of minor members is audited. The
+// address is masked by shequ.Mask unless reveal, which needs
+// ActionResidentReveal over the household and is audited
+// "household.reveal".
+func (s *ResidentService) FindHouseholdByID(ctx context.Context, id string, reveal bool) (*shequ.Household, error) {
 	// The permission alone first, so that existence does not show.
 	if err := authorizeResident(ctx, shequ.ActionResidentRead, nil); err != nil {
 		return nil, s.db.recordDenied(ctx, err, auditHouseholdRead, objHousehold, clipID(id), "")
@@ -74,6 +77,18 @@ func (s *ResidentService) FindHouseholdByID(ctx context.Context, id string) (*sh
 	}
 	if err := authorizeResident(ctx, shequ.ActionResidentRead, &shequ.Object{Division: h.Community}); err != nil {
 		return nil, s.db.recordDenied(ctx, err, auditHouseholdRead, objHousehold, id, h.Community)
+	}
+	if reveal {
+		if err := authorizeResident(ctx, shequ.ActionResidentReveal, &shequ.Object{Division: h.Community}); err != nil {
+			return nil, s.db.recordDenied(ctx, err, auditHouseholdReveal, objHousehold, id, h.Community)
+		}
+		if err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+			return s.audit(ctx, tx, auditHouseholdReveal, objHousehold, h.ID, h.Community, "")
+		}); err != nil {
+			return nil, err
+		}
+	} else {
+		h.Address = shequ.Mask(shequ.PersonalAddress, h.Address)
 	}
 	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+residentColumns+`
 		FROM residents r WHERE r.household_id = ?

@@ -29,7 +29,7 @@ func TestHouseholds(t *testing.T) {
 		spouse := mk("李梅", "19820303", "002", shequ.RelationSpouse)
 		head := mk("张三", "19800101", "001", shequ.RelationHead)
 
-		got, err := s.FindHouseholdByID(ctx, h.ID)
+		got, err := s.FindHouseholdByID(ctx, h.ID, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func TestHouseholds(t *testing.T) {
 		}
 		// Out of scope, missing, malformed: not found, and recorded.
 		for _, id := range []string{h.ID, newUUID7(), "x"} {
-			_, err := s.FindHouseholdByID(worker(kangshan), id)
+			_, err := s.FindHouseholdByID(worker(kangshan), id, false)
 			wantError(t, err, shequ.ENotFound, "error.not_found")
 		}
 		if n := auditCount(t, db, "household.read", shequ.AuditDenied, ""); n != 3 {

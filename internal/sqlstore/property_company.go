@@ -81,9 +81,6 @@ func (s *PropertyService) sealCompanyPhone(c *shequ.PropertyCompany) (string, er
 	return enc, nil
 }
 
-// errNoSealer is the cause when a phone must be sealed without keys.
-var errNoSealer = shequ.Errorf(shequ.EInternal, "error.internal", "no personal-data key ring")
-
 // creditCodeFree refuses a credit code another company holds.
 func (s *PropertyService) creditCodeFree(ctx context.Context, tx *sql.Tx, c *shequ.PropertyCompany) error {
 	var n int

@@ -35,6 +35,7 @@ import (
 type RequestService struct {
 	db      *DB
 	catalog *ServiceItemService
+	sealer  shequ.Sealer // seals the personal values of forms (request_personal.go)
 
 	// OnChange, when set, is called after every committed write with the
 	// request's community (for the indicators).
@@ -47,9 +48,10 @@ type RequestService struct {
 var _ shequ.RequestService = (*RequestService)(nil)
 
 // NewRequestService returns the requests on db, taking items and the
-// holiday calendar from catalog.
-func NewRequestService(db *DB, catalog *ServiceItemService) *RequestService {
-	return &RequestService{db: db, catalog: catalog}
+// holiday calendar from catalog and sealing the personal values of forms
+// with sealer (nil refuses forms that have any).
+func NewRequestService(db *DB, catalog *ServiceItemService, sealer shequ.Sealer) *RequestService {
+	return &RequestService{db: db, catalog: catalog, sealer: sealer}
 }
 
 // Audited actions of requests.
@@ -66,7 +68,7 @@ const (
 const requestColumns = `r.id, r.number, r.token, r.item_code, r.community, r.resident_id, res.user_id, r.channel,
 	r.description, r.attrs, r.lat, r.lng, r.address, r.state, r.department, r.delegation_id, r.agent_id,
 	r.submitted_by, r.identity_note, r.materials, r.missing, r.result, r.reason, r.rating, r.rating_note,
-	r.due_at, r.paused_at, r.completed_at, r.handling_days, r.created_at, r.updated_at`
+	r.due_at, r.paused_at, r.completed_at, r.handling_days, r.created_at, r.updated_at, r.attrs_sealed`
 
 // requestBriefColumns are the columns of a brief list row (QueuePage) of
 // service_requests r.
@@ -76,19 +78,19 @@ const requestBriefColumns = `r.id, r.number, r.item_code, r.community, r.channel
 // requestFrom is the FROM clause of requestColumns.
 const requestFrom = ` FROM service_requests r LEFT JOIN residents res ON res.id = r.resident_id `
 
-// scanRequest reads requestColumns.
+// scanRequest reads requestColumns; personal form values come masked.
 func (s *RequestService) scanRequest(row rowScanner) (*shequ.ServiceRequest, error) {
 	var r shequ.ServiceRequest
 	var resident, owner, deleg, agent sql.NullString
 	var lat, lng sql.NullFloat64
-	var channel, state, attrs, materials, missing string
+	var channel, state, attrs, materials, missing, sealed string
 	var paused, completed time.Time
 	var days sql.NullInt64
 	if err := row.Scan(&r.ID, &r.Number, &r.Token, &r.ItemCode, &r.Community, &resident, &owner, &channel,
 		&r.Description, &attrs, &lat, &lng, &r.Address, &state, &r.Department, &deleg, &agent,
 		&r.SubmittedBy, &r.IdentityNote, &materials, &missing, &r.Result, &r.Reason, &r.Rating, &r.RatingNote,
 		scanTime(&r.DueAt), scanTime(&paused), scanTime(&completed), &days, scanTime(&r.CreatedAt),
-		scanTime(&r.UpdatedAt)); err != nil {
+		scanTime(&r.UpdatedAt), &sealed); err != nil {
 		return nil, err
 	}
 	r.ResidentID, r.OwnerUserID, r.DelegationID, r.AgentID = resident.String, owner.String, deleg.String, agent.String
@@ -110,6 +112,9 @@ func (s *RequestService) scanRequest(row rowScanner) (*shequ.ServiceRequest, err
 		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
 			return nil, fmt.Errorf("decode request %s: %w", r.ID, err)
 		}
+	}
+	if err := s.maskSealed(&r, sealed); err != nil {
+		return nil, err
 	}
 	if it, err := s.catalog.GetItem(context.Background(), r.ItemCode); err == nil {
 		r.ItemName = it.Name
@@ -245,6 +250,16 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 		in.ResidentID = d.ResidentID
 		fallthrough
 	default:
+		// 网上申请 is the resident's own channel: staff acting for a
+		// resident file at the window, by phone or as an agent, so that the
+		// identity check and the delegation are on record. (Staff may file
+		// an online report with no resident named: an Open311 app.)
+		if in.Channel == shequ.ChannelOnline && in.ResidentID != "" {
+			var fe shequ.FieldErrors
+			fe.Add("channel", "request.channel.staff_online",
+				"Online applications are filed by residents themselves; for a resident, file at the window, by phone or as their agent.", nil)
+			return nil, fe.Err()
+		}
 		if in.ResidentID != "" {
 			if ref, err = s.findResidentRef(ctx, s.db.db, in.ResidentID, false); err != nil {
 				if shequ.ErrorCode(err) != shequ.ENotFound {
@@ -268,8 +283,9 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 	if !item.Allows(in.Channel) {
 		fe.Add("channel", "request.channel.not_allowed", "This item does not take requests through this channel.", nil)
 	}
-	values, verr := item.CheckValues(in.Values)
-	r.Values = values
+	values, verr := item.CheckValues(in.Values, now)
+	plain, personal := splitPersonal(item, values)
+	r.Values = plain
 	for _, m := range in.Materials {
 		if !slices.ContainsFunc(item.Materials, func(x shequ.Material) bool { return x.Name == m }) {
 			fe.Add("materials", "request.material.unknown", "A material handed over is not on the item's checklist.", nil)
@@ -283,6 +299,12 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 	if err := authorizeResident(ctx, shequ.ActionRequestSubmit, requestObject(r)); err != nil {
 		return nil, s.db.recordDenied(ctx, err, auditRequestSubmit, objRequest, r.ID, r.Community)
 	}
+	sealed, err := s.sealPersonal(r.ID, personal)
+	if err != nil {
+		return nil, err
+	}
+	attrs := jsonText(r.Values)
+	r.Values = withPersonal(plain, personal, false) // what the caller sees: masked
 	cal, err := s.catalog.Calendar(ctx)
 	if err != nil {
 		return nil, err
@@ -296,7 +318,7 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 		if r.Channel == shequ.ChannelWindow {
 			note = r.IdentityNote
 		}
-		p := &pendingSubmission{r: r, event: s.eventRow(ctx, r, "state", "", r.State, note)}
+		p := &pendingSubmission{r: r, event: s.eventRow(ctx, r, "state", "", r.State, note), attrs: attrs, sealed: sealed}
 		if !s.db.batch.deferWrite(tx, "request.submit", p, s.writeSubmissions) {
 			if err := s.writeSubmissions(ctx, tx, []any{p}); err != nil {
 				return err

@@ -16,7 +16,7 @@ import (
 func BenchmarkQueuePage(b *testing.B) {
 	db := MustOpenDB(b)
 	fx := &requestFixture{db: db, res: newResidents(b, db), items: NewServiceItemService(db)}
-	fx.reqs = NewRequestService(db, fx.items)
+	fx.reqs = NewRequestService(db, fx.items, testSealer(b))
 	if err := fx.items.SaveItems(cliContext(), []*shequ.ServiceItem{testItem("MZ-001", 5)}); err != nil {
 		b.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func stateCases(states []string) string {
 func BenchmarkSubmit(b *testing.B) {
 	db := MustOpenDB(b)
 	fx := &requestFixture{db: db, res: newResidents(b, db), items: NewServiceItemService(db)}
-	fx.reqs = NewRequestService(db, fx.items)
+	fx.reqs = NewRequestService(db, fx.items, testSealer(b))
 	if err := fx.items.SaveItems(cliContext(), []*shequ.ServiceItem{testItem("MZ-001", 5)}); err != nil {
 		b.Fatal(err)
 	}

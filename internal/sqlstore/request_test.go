@@ -20,8 +20,10 @@ func testItem(code string, days int) *shequ.ServiceItem {
 		Materials: []shequ.Material{{Name: "身份证", Form: shequ.MaterialBoth, Copies: 1, Required: true},
 			{Name: "户口簿", Form: shequ.MaterialCopy, Copies: 1, Required: true}},
 		Form: []shequ.FormField{{Code: "bank", Label: "开户银行", Type: shequ.FieldString, Required: true, Order: 1},
-			{Code: "age", Label: "年龄", Type: shequ.FieldNumber, Order: 2}}}
+			{Code: "age", Label: "年龄", Type: shequ.FieldNumber, Order: 2, Min: ptrFloat(0), Max: ptrFloat(150)}}}
 }
+
+func ptrFloat(v float64) *float64 { return &v }
 
 // requestFixture is a database with divisions, a resident, the catalogue
 // and a holiday table.
@@ -38,7 +40,7 @@ type requestFixture struct {
 func newRequestFixture(t *testing.T, db *DB) *requestFixture {
 	t.Helper()
 	fx := &requestFixture{db: db, res: newResidents(t, db), items: NewServiceItemService(db)}
-	fx.reqs, fx.dels = NewRequestService(db, fx.items), NewDelegationService(db)
+	fx.reqs, fx.dels = NewRequestService(db, fx.items, testSealer(t)), NewDelegationService(db)
 	if err := fx.items.SaveItems(cliContext(), []*shequ.ServiceItem{testItem("MZ-001", 5), testItem("MZ-002", 10)}); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +130,43 @@ func TestSubmitRequestInvalid(t *testing.T) {
 		var n int
 		if err := db.db.QueryRow(`SELECT COUNT(*) FROM service_requests`).Scan(&n); err != nil || n != 0 {
 			t.Errorf("%d requests written (%v)", n, err)
+		}
+	})
+}
+
+// TestSubmitRefusesWrongInput: what was accepted but wrong (issue 14): a
+// worker filing an online application for a resident, and a number out of
+// its field's range (家庭人口数 -1). Nothing is written.
+func TestSubmitRefusesWrongInput(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newRequestFixture(t, db)
+		ctx := actorOf(fx.worker)
+		for _, c := range []struct {
+			name, field string
+			edit        func(in *shequ.RequestInput)
+		}{
+			{"online by a worker", "channel", func(in *shequ.RequestInput) { in.Channel = shequ.ChannelOnline }},
+			{"age -1", "attribute[age]", func(in *shequ.RequestInput) { in.Values["age"] = []string{"-1"} }},
+			{"age 151", "attribute[age]", func(in *shequ.RequestInput) { in.Values["age"] = []string{"151"} }},
+		} {
+			in := windowInput(fx, "MZ-001")
+			c.edit(in)
+			_, err := fx.reqs.Submit(ctx, in)
+			fields := map[string]bool{}
+			for _, f := range shequ.AsError(err).Fields {
+				fields[f.Field] = true
+			}
+			if shequ.ErrorCode(err) != shequ.EInvalid || !fields[c.field] {
+				t.Errorf("%s: %v", c.name, err)
+			}
+		}
+		var n int
+		if err := db.db.QueryRow(`SELECT COUNT(*) FROM service_requests`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d requests written (%v)", n, err)
+		}
+		// The same at the window is fine.
+		if _, err := fx.reqs.Submit(ctx, windowInput(fx, "MZ-001")); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

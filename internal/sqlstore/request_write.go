@@ -14,6 +14,9 @@ import (
 type pendingSubmission struct {
 	r     *shequ.ServiceRequest
 	event []any
+	// attrs and sealed are the plain form values (JSON) and the sealed
+	// personal ones (request_personal.go).
+	attrs, sealed string
 }
 
 // requestInsertColumns are the columns a submission writes, in the order
@@ -21,20 +24,21 @@ type pendingSubmission struct {
 var requestInsertColumns = []string{"id", "number", "token", "item_code", "community", "resident_id",
 	"owner_user_id", "channel", "description", "attrs", "lat", "lng", "address", "state", "department",
 	"delegation_id", "agent_id", "submitted_by", "identity_note", "materials", "missing", "result", "reason",
-	"rating", "rating_note", "due_at", "created_at", "updated_at"}
+	"rating", "rating_note", "due_at", "created_at", "updated_at", "attrs_sealed"}
 
 // submissionRow is the row of a new request.
-func (s *RequestService) submissionRow(r *shequ.ServiceRequest) []any {
+func (s *RequestService) submissionRow(p *pendingSubmission) []any {
+	r := p.r
 	d := s.db.dialect
 	var lat, lng any
 	if r.Lat != nil {
 		lat, lng = *r.Lat, *r.Lng
 	}
 	return []any{r.ID, r.Number, r.Token, r.ItemCode, r.Community, nullString(r.ResidentID),
-		nullString(r.OwnerUserID), string(r.Channel), r.Description, jsonText(r.Values), lat, lng, r.Address,
+		nullString(r.OwnerUserID), string(r.Channel), r.Description, p.attrs, lat, lng, r.Address,
 		string(r.State), r.Department, nullString(r.DelegationID), nullString(r.AgentID), r.SubmittedBy,
 		r.IdentityNote, jsonText(r.Materials), "[]", "", "", 0, "", d.timeArg(r.DueAt), d.timeArg(r.CreatedAt),
-		d.timeArg(r.UpdatedAt)}
+		d.timeArg(r.UpdatedAt), p.sealed}
 }
 
 // writeSubmissions writes submitted requests (*pendingSubmission) inside
@@ -61,7 +65,7 @@ func (s *RequestService) writeSubmissions(ctx context.Context, tx *sql.Tx, pendi
 		p := x.(*pendingSubmission)
 		r := p.r
 		r.Number = fmt.Sprintf("%s-%s-%06d", r.Community[:6], r.CreatedAt.In(shequ.Shanghai).Format("20060102"), seqs[i])
-		requests[i], events[i] = s.submissionRow(r), p.event
+		requests[i], events[i] = s.submissionRow(p), p.event
 		k := stateKey{r.Community, r.State}
 		if states[k] == 0 {
 			stateOrder = append(stateOrder, k)

@@ -158,7 +158,7 @@ func TestInsertRows(t *testing.T) {
 func TestSubmitStoreErrorNotInvalid(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newRequestFixture(t, db)
-		cold := NewRequestService(db, NewServiceItemService(db)) // its catalogue is read on first use
+		cold := NewRequestService(db, NewServiceItemService(db), nil) // its catalogue is read on first use
 		ctx, cancel := context.WithCancel(actorOf(fx.worker))
 		cancel()
 		_, err := cold.Submit(ctx, windowInput(fx, "MZ-001"))

@@ -60,6 +60,8 @@ const (
 	auditResidentRegister  = "resident.register"
 	auditHouseholdCreate   = "household.create"
 	auditHouseholdRead     = "household.read"
+	auditHouseholdReveal   = "household.reveal"
+	auditResidentSearchID  = "resident.search_id"
 )
 
 // Audit object types.

@@ -23,6 +23,14 @@ func (s *ResidentService) FindResidents(ctx context.Context, f shequ.ResidentFil
 	if err := authorizeResident(ctx, shequ.ActionResidentRead, nil); err != nil {
 		return nil, 0, s.db.recordDenied(ctx, err, auditResidentList, objResident, "", f.Community)
 	}
+	if f.IDNumber != "" {
+		// A match confirms a whole number: searching by one is revealing
+		// it, so it needs the permission to reveal (otherwise a reader who
+		// sees only masks could test candidates until one matches).
+		if err := authorizeResident(ctx, shequ.ActionResidentReveal, nil); err != nil {
+			return nil, 0, s.db.recordDenied(ctx, err, auditResidentSearchID, objResident, "", f.Community)
+		}
+	}
 	now := s.db.now()
 	where, args, ok, err := s.residentWhere(a, f, now)
 	if err != nil || !ok {

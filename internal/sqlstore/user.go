@@ -231,6 +231,20 @@ func (s *UserService) CreateUser(ctx context.Context, u *shequ.User, passwordHas
 	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = now, now, now
 	d := s.db.dialect
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		// The scope names a division of the tree ("" is the country): an
+		// account bound to a code that does not exist sees nothing and
+		// hides the typing error.
+		if u.Scope != "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM divisions WHERE code = ?`), u.Scope).Scan(&n); err != nil {
+				return translateError(err, "find scope")
+			}
+			if n == 0 {
+				var fe shequ.FieldErrors
+				fe.Add("scope", "user.scope.unknown", "No division has this code: check it, or import the division tree first.", nil)
+				return fe.Err()
+			}
+		}
 		_, err := tx.ExecContext(ctx, s.db.rebind(`INSERT INTO users
 			(id, username, username_key, name, role, scope, disabled, must_change_password, failed_logins,
 			 locked_until, password_hash, password_changed_at, created_at, updated_at)

@@ -12,14 +12,43 @@ import (
 // testHash stands in for a password hash: the store never looks inside.
 const testHash = "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$c29tZWhhc2hzb21laGFzaA"
 
-// mustCreateUser creates an account from the console.
+// mustCreateUser creates an account from the console; its scope and the
+// scope's ancestors are added to the division tree when missing (an
+// account's scope must name a division).
 func mustCreateUser(tb testing.TB, db *DB, username string, role shequ.Role, scope string) *shequ.User {
 	tb.Helper()
+	ensureDivisions(tb, db, scope)
 	u := &shequ.User{Username: username, Name: "张三", Role: role, Scope: scope}
 	if err := NewUserService(db).CreateUser(cliContext(), u, testHash); err != nil {
 		tb.Fatalf("create user %s: %v", username, err)
 	}
 	return u
+}
+
+// ensureDivisions adds code and its ancestors to the tree when missing,
+// named after their codes; stored ones are left as they are.
+func ensureDivisions(tb testing.TB, db *DB, code string) {
+	tb.Helper()
+	if code == "" {
+		return
+	}
+	var missing []*shequ.Division
+	for _, c := range append(shequ.AncestorCodes(code), code) {
+		var n int
+		if err := db.db.QueryRow(db.rebind(`SELECT COUNT(*) FROM divisions WHERE code = ?`), c).Scan(&n); err != nil {
+			tb.Fatal(err)
+		}
+		if n == 0 {
+			missing = append(missing, divisionsOf([2]string{c, "区划" + c})...)
+		}
+	}
+	if len(missing) > 0 {
+		err := NewDivisionService(db).ImportDivisions(context.Background(), missing, shequ.DivisionColumns{Name: true},
+			shequ.DivisionImportOptions{Atomic: true})
+		if err != nil {
+			tb.Fatalf("import scope %s: %v", code, err)
+		}
+	}
 }
 
 // actorOf returns a context signed in as u.

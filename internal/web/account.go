@@ -1,9 +1,6 @@
 package web
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 
 	"shequ"
@@ -165,24 +162,6 @@ func newUserJSON(u *shequ.User) userJSON {
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
-}
-
-// errBadJSON answers a body that is not the expected JSON object.
-var errBadJSON = shequ.Errorf(shequ.EInvalid, "error.bad_json", "The request body is not valid JSON.")
-
-// decodeJSON reads a bounded JSON body into v, refusing unknown fields so
-// that a misspelt field is an error rather than silently ignored.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errBadJSON
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errBadJSON
-	}
-	return nil
 }
 
 // handleAPISessionCreate serves POST /api/v1/session: JSON login for

@@ -260,9 +260,7 @@ func (s *Server) handleSiting(w http.ResponseWriter, r *http.Request) {
 	title := l.T("siting.title", map[string]any{"Name": p.Name})
 	var form url.Values
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, 512<<10)
-		if err := r.ParseForm(); err != nil {
-			s.error(w, r, errBadForm)
+		if !s.readFormMax(w, r, 512<<10) {
 			return
 		}
 		form = r.PostForm

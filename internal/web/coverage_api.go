@@ -2,8 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -294,18 +292,4 @@ func (s *Server) handleAPICoverageSiting(w http.ResponseWriter, r *http.Request)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, j)
-}
-
-// decodeJSONMax is decodeJSON with a larger bound on the body.
-func decodeJSONMax(w http.ResponseWriter, r *http.Request, v any, max int64) error {
-	r.Body = http.MaxBytesReader(w, r.Body, max)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errBadJSON
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errBadJSON
-	}
-	return nil
 }

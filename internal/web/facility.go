@@ -64,14 +64,12 @@ func (s *Server) handleFacilityPhotoAdd(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, shequ.MaxPhotoBytes+64<<10)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		s.error(w, r, shequ.Errorf(shequ.EInvalid, "facility.photo.size", "A photo has at most 5 MB."))
+	if !s.readMultipart(w, r, shequ.MaxPhotoBytes+64<<10, errPhotoSize) {
 		return
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
 	id := r.PathValue("id")
-	file, _, err := r.FormFile("photo")
+	file, _, err := formFile(r, "photo")
 	var data []byte
 	if err == nil {
 		data, err = io.ReadAll(io.LimitReader(file, shequ.MaxPhotoBytes+1))

@@ -407,13 +407,29 @@ func TestAPILocationPut(t *testing.T) {
 		{"official", "/api/v1/communities/330523100202/location", `{"lat":30.5}`, "location", 400},
 		{"official", "/api/v1/communities/330523100202/location", `{"population":-1}`, "population", 400},
 		{"official", "/api/v1/communities/3305231002/location", `{}`, "community_code", 400},
-		{"official", "/api/v1/communities/110105001001/location", `{"lat":39.9,"lng":116.4}`, "community_code", 404},
-		{"worker", "/api/v1/communities/330523100202/location", `{"lat":30.5,"lng":119.5}`, "community_code", 404},
+		{"official", "/api/v1/communities/110105001001/location", `{"lat":39.9,"lng":116.4,"population":null,"terrain":"","relocation":false}`, "community_code", 404},
+		{"worker", "/api/v1/communities/330523100202/location", `{"lat":30.5,"lng":119.5,"population":null,"terrain":"","relocation":false}`, "community_code", 404},
+		// The whole record is replaced: a field left out is an error, not
+		// a silent clear (issue 14), and so is a body of null.
+		{"official", "/api/v1/communities/330523100202/location", `{"lat":30.5,"lng":119.5,"population":100}`, "terrain", 400},
+		{"official", "/api/v1/communities/330523100202/location", `{"lat":30.5,"lng":119.5,"population":100,"terrain":"hill"}`, "relocation", 400},
+		{"official", "/api/v1/communities/330523100202/location", `{"lng":119.5,"population":100,"terrain":"hill","relocation":false}`, "lat", 400},
 	} {
 		m := s.json(t, http.MethodPut, c.target, c.body, "Cookie", id.session(c.user))
 		if m["_status"] != c.status || apiFieldErrs(m)[c.field] == nil {
 			t.Errorf("%s %s: %v", c.target, c.body, m)
 		}
+	}
+	// A body of null (or {}) cleared the location, population and terrain
+	// (issue 14): now refused, and the record is kept.
+	for _, body := range []string{"null", "{}", " null "} {
+		m := s.json(t, http.MethodPut, "/api/v1/communities/330523100202/location", body, "Cookie", id.session("official"))
+		if m["_status"] != 400.0 {
+			t.Errorf("PUT %s: %v", body, m)
+		}
+	}
+	if l := st.locs["330523100202"]; l.Lat == nil || l.Population == nil || *l.Population != 800 || l.Terrain != shequ.TerrainMountain {
+		t.Errorf("the refused bodies changed the location: %+v", l)
 	}
 }
 

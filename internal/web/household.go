@@ -14,11 +14,26 @@ type householdPage struct {
 	H        *shequ.Household
 	Members  []*residentView
 	CanWrite bool
+	// CanReveal offers the address in full; Revealed says it is.
+	CanReveal, Revealed bool
 }
 
 // handleHouseholdShow serves GET /households/{id}: the household and its
 // members with their relation to the head (户主, 配偶, 子女…).
 func (s *Server) handleHouseholdShow(w http.ResponseWriter, r *http.Request) {
+	s.householdShow(w, r, false)
+}
+
+// handleHouseholdReveal serves POST /households/{id}/reveal: the page with
+// the address in full (audited by the service).
+func (s *Server) handleHouseholdReveal(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guard(w, r, shequ.ActionResidentReveal); !ok {
+		return
+	}
+	s.householdShow(w, r, true)
+}
+
+func (s *Server) householdShow(w http.ResponseWriter, r *http.Request, reveal bool) {
 	a, ok := s.guard(w, r, shequ.ActionResidentRead)
 	if !ok {
 		return
@@ -28,13 +43,14 @@ func (s *Server) handleHouseholdShow(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, shequ.ErrNotFound)
 		return
 	}
-	h, err := s.cfg.Residents.FindHouseholdByID(r.Context(), id)
+	h, err := s.cfg.Residents.FindHouseholdByID(r.Context(), id, reveal)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	l := s.localizer(r)
-	p := &householdPage{H: h, CanWrite: a.Can(shequ.ActionResidentWrite)}
+	p := &householdPage{H: h, CanWrite: a.Can(shequ.ActionResidentWrite), Revealed: reveal,
+		CanReveal: !reveal && h.Address != "" && a.Can(shequ.ActionResidentReveal)}
 	now := s.now()
 	for _, m := range h.Members {
 		p.Members = append(p.Members, newResidentView(l, m, false, now))

@@ -12,14 +12,16 @@ import (
 // need and project pages, served to whoever may read the object (activity
 // photos are not on the public page: people are on them).
 
+// errPhotoSize answers a photo upload that is too large to read.
+var errPhotoSize = shequ.Errorf(shequ.EInvalid, "facility.photo.size", "A photo has at most 5 MB.")
+
 // readPhoto reads the "photo" file of a multipart form, bounded.
 func readPhoto(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, shequ.MaxPhotoBytes+64<<10)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		return nil, shequ.Errorf(shequ.EInvalid, "facility.photo.size", "A photo has at most 5 MB.")
+	if err := parseMultipart(w, r, shequ.MaxPhotoBytes+64<<10, errPhotoSize); err != nil {
+		return nil, err
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
-	file, _, err := r.FormFile("photo")
+	file, _, err := formFile(r, "photo")
 	if err != nil {
 		return nil, shequ.Errorf(shequ.EInvalid, "import.file.missing", "Choose a file to upload.")
 	}
@@ -35,6 +37,12 @@ func (s *Server) handleNeedPhotoAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	id := pathID(r, "id")
 	data, err := readPhoto(w, r)
+	if err != nil && len(shequ.AsError(err).Fields) > 0 {
+		// Bad text in the form (a file name with a bidi override): the
+		// need page has no field to show it beside.
+		s.error(w, r, err)
+		return
+	}
 	if err == nil {
 		err = s.cfg.Linkage.AddPhoto(r.Context(), &shequ.LinkagePhoto{ObjectType: "need", ObjectID: id, Data: data})
 	}
@@ -55,9 +63,9 @@ func (s *Server) handleActivityPhotoAdd(w http.ResponseWriter, r *http.Request) 
 	if err == nil {
 		err = s.cfg.Linkage.AddPhoto(r.Context(), &shequ.LinkagePhoto{ObjectType: "activity", ObjectID: pathID(r, "id"), Data: data})
 	}
-	project := r.FormValue("project_id")
+	project := r.Form.Get("project_id") // read by readPhoto, if it could be
 	if err != nil {
-		if project == "" || len(project) > maxIDLen {
+		if project == "" || len(project) > maxIDLen || shequ.CheckText(project, shequ.TextLine) != nil {
 			s.error(w, r, err)
 			return
 		}

@@ -25,15 +25,29 @@ func checkCoordSystem(fe *shequ.FieldErrors, cs *string) (gcj bool) {
 }
 
 // locationRequest is the body of PUT /api/v1/communities/{code}/location:
-// the whole location replaces the stored one (absent or null lat/lng and
-// population clear them).
+// the whole location replaces the stored one, so every field must be given
+// (null lat/lng and population, and "" terrain, for unknown): a body that
+// leaves one out is refused rather than read as "clear it".
 type locationRequest struct {
-	Lat              *float64 `json:"lat"`
-	Lng              *float64 `json:"lng"`
-	Population       *int64   `json:"population"`
-	Terrain          *string  `json:"terrain"`
-	Relocation       bool     `json:"relocation"`
-	CoordinateSystem *string  `json:"coordinate_system"`
+	Lat              opt[float64] `json:"lat"`
+	Lng              opt[float64] `json:"lng"`
+	Population       opt[int64]   `json:"population"`
+	Terrain          *string      `json:"terrain"`
+	Relocation       *bool        `json:"relocation"`
+	CoordinateSystem *string      `json:"coordinate_system"`
+}
+
+// missing records a field error for every field a PUT left out.
+func (req *locationRequest) missing(fe *shequ.FieldErrors) {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"lat", req.Lat.Set}, {"lng", req.Lng.Set}, {"population", req.Population.Set},
+		{"terrain", req.Terrain != nil}, {"relocation", req.Relocation != nil}} {
+		if !f.set {
+			fe.Add(f.name, "field.put_missing", "This request replaces the whole record: give this field (null when unknown).", nil)
+		}
+	}
 }
 
 // locationJSON is the API form of a community's location.
@@ -55,8 +69,9 @@ func (s *Server) handleAPILocationPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var fe shequ.FieldErrors
-	c := &shequ.CommunityLocation{Code: r.PathValue("code"), Lat: req.Lat, Lng: req.Lng,
-		Population: req.Population, Relocation: req.Relocation}
+	req.missing(&fe)
+	c := &shequ.CommunityLocation{Code: r.PathValue("code"), Lat: req.Lat.V, Lng: req.Lng.V,
+		Population: req.Population.V, Relocation: req.Relocation != nil && *req.Relocation}
 	if req.Terrain != nil {
 		c.Terrain = shequ.Terrain(strings.TrimSpace(*req.Terrain))
 	}

@@ -41,6 +41,7 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 	}))
 	h = s.authenticate(h)
 	h = cop.Handler(h)
+	h = s.checkURLText(h)
 	h = securityHeaders(h, contentSecurityPolicy(s.cfg.MapTilesOrigin), s.cfg.SecureCookies)
 	h = s.recoverPanics(h)
 	h = withRetryAfter(h)

@@ -114,7 +114,12 @@ func (s *Server) handleOpen311Post(w http.ResponseWriter, r *http.Request) {
 // expired tokens and disabled accounts are refused, and an account that must
 // change its password may not go on.
 func (s *Server) open311Authenticate(r *http.Request) (*http.Request, error) {
-	key := r.FormValue("api_key")
+	// A POST's body was read (and checked) by open311Create; a GET has
+	// the key in its query.
+	key := r.PostForm.Get("api_key")
+	if key == "" {
+		key = r.URL.Query().Get("api_key")
+	}
 	if key == "" {
 		return r, nil
 	}

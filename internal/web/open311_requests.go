@@ -117,9 +117,11 @@ func statusNotes(l *i18n.Localizer, sr *shequ.ServiceRequest) string {
 // files a report with no resident named (an app at a community service
 // point, a 12345-style hotline system).
 func (s *Server) open311Create(w http.ResponseWriter, r *http.Request, format string) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxOpen311Body)
-	if err := r.ParseForm(); err != nil {
-		s.open311Error(w, r, format, shequ.Errorf(shequ.EInvalid, "open311.form", "The request body is not a valid form."))
+	if err := parseForm(w, r, maxOpen311Body); err != nil {
+		if err == errBadForm {
+			err = shequ.Errorf(shequ.EInvalid, "open311.form", "The request body is not a valid form.")
+		}
+		s.open311Error(w, r, format, err)
 		return
 	}
 	r, err := s.open311Authenticate(r)

@@ -130,6 +130,9 @@ var open311Datatypes = map[shequ.FieldType]string{
 	shequ.FieldText:           "text",
 	shequ.FieldSingleChoice:   "singlevaluelist",
 	shequ.FieldMultipleChoice: "multivaluelist",
+	// Phone and ID numbers are strings to Open311; the server checks them.
+	shequ.FieldPhone:    "string",
+	shequ.FieldIDNumber: "string",
 }
 
 // handleOpen311Service answers services/{code}.xml|json.

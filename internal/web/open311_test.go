@@ -56,6 +56,11 @@ func (f *fakeRequests) Get(ctx context.Context, id string) (*shequ.ServiceReques
 	return f.stored, nil
 }
 
+// RevealRequest is Get: Open311 never reveals.
+func (f *fakeRequests) RevealRequest(ctx context.Context, id string) (*shequ.ServiceRequest, error) {
+	return f.Get(ctx, id)
+}
+
 func (f *fakeRequests) GetByToken(_ context.Context, token string) (*shequ.ServiceRequest, error) {
 	if token != f.stored.Token {
 		return nil, shequ.ErrNotFound

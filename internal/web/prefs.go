@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"shequ"
 	"shequ/internal/i18n"
 )
 
@@ -26,9 +25,7 @@ const (
 // Unknown values are ignored rather than refused: the forms only send valid
 // ones, and a stale bookmark should not produce an error page.
 func (s *Server) handlePrefs(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readFormMax(w, r, 4096) {
 		return
 	}
 	if lang := r.PostForm.Get("lang"); slices.Contains(s.cat.Languages(), lang) {
@@ -40,20 +37,6 @@ func (s *Server) handlePrefs(w http.ResponseWriter, r *http.Request) {
 	// See Other: the browser follows with a GET, so reloading the page it
 	// lands on does not re-post the form.
 	http.Redirect(w, r, safeReturnPath(r.PostForm.Get("return")), http.StatusSeeOther)
-}
-
-// errBadForm answers a form body that cannot be parsed (or is too large).
-var errBadForm = shequ.Errorf(shequ.EInvalid, "error.bad_form", "The form could not be read.")
-
-// readForm reads a posted form of at most maxFormBytes into r.PostForm; on
-// failure it answers errBadForm and returns false.
-func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.error(w, r, errBadForm)
-		return false
-	}
-	return true
 }
 
 func (s *Server) setPref(w http.ResponseWriter, name, value string) {

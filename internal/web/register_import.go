@@ -78,9 +78,7 @@ func (m *registerMount[T]) handleImport(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	defer release()
-	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		m.s.error(w, r, errBadForm)
+	if !m.s.readMultipart(w, r, maxImportBytes, errBadForm) {
 		return
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
@@ -96,7 +94,7 @@ func (m *registerMount[T]) handleImport(w http.ResponseWriter, r *http.Request) 
 	}
 	var in io.Reader
 	name := ""
-	if file, hdr, err := r.FormFile("file"); err != nil {
+	if file, hdr, err := formFile(r, "file"); err != nil {
 		fe.Add("file", "import.file.missing", "Choose a file to upload.", nil)
 	} else {
 		defer file.Close()
@@ -230,12 +228,11 @@ func (m *registerMount[T]) handleAPIImport(w http.ResponseWriter, r *http.Reques
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case ct == "multipart/form-data":
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			m.s.error(w, r, errBadForm)
+		if !m.s.readMultipart(w, r, maxImportBytes, errBadForm) {
 			return
 		}
 		defer func() { _ = r.MultipartForm.RemoveAll() }()
-		f, hdr, err := r.FormFile("file")
+		f, hdr, err := formFile(r, "file")
 		if err != nil {
 			fe.Add("file", "import.file.missing", "Choose a file to upload.", nil)
 			break

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -325,7 +326,11 @@ func (s *Server) handleAPIRequestGet(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guardService(w, r, shequ.ActionRequestRead, s.cfg.Requests != nil); !ok {
 		return
 	}
-	q, err := s.cfg.Requests.Get(r.Context(), r.PathValue("id"))
+	if r.URL.Query().Get("reveal") == "1" {
+		// The personal values of the form in clear (request_reveal.go).
+		r = r.WithContext(context.WithValue(r.Context(), ctxRevealRequest, true))
+	}
+	q, _, err := s.findRequest(r)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -279,6 +279,9 @@ type requestPage struct {
 	Error       string
 	Form        []shequ.FormField
 	Stars       []int
+	// CanReveal offers to show the personal values of the form in clear;
+	// Revealed says they are (request_reveal.go).
+	CanReveal, Revealed bool
 }
 
 // handleRequestShow serves GET /requests/{id}: the request, its whole
@@ -304,7 +307,7 @@ func (s *Server) handleRequestShow(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) loadRequestPage(r *http.Request) (*requestPage, error) {
 	a := shequ.ActorFrom(r.Context())
-	q, err := s.cfg.Requests.Get(r.Context(), r.PathValue("id"))
+	q, revealed, err := s.findRequest(r)
 	if err != nil {
 		return nil, err
 	}
@@ -319,6 +322,7 @@ func (s *Server) loadRequestPage(r *http.Request) (*requestPage, error) {
 			p.Item, p.Form = it, it.SortedForm()
 		}
 	}
+	p.Revealed, p.CanReveal = revealed, !revealed && a.Can(shequ.ActionResidentReveal) && hasPersonalValues(p.Form, q.Values)
 	if s.cfg.RequestDesk != nil {
 		if p.Attachments, err = s.cfg.RequestDesk.Attachments(r.Context(), "request", q.ID); err != nil {
 			return nil, err
@@ -390,11 +394,13 @@ func (s *Server) handleRequestAttach(w http.ResponseWriter, r *http.Request) {
 // readUpload reads the multipart field "file", bounded by
 // shequ.MaxAttachmentSize, and sniffs its type.
 func readUpload(w http.ResponseWriter, r *http.Request) (string, string, []byte, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, shequ.MaxAttachmentSize+64<<10)
-	f, hdr, err := r.FormFile("file")
+	var fe shequ.FieldErrors
+	fe.Add("file", "attachment.size.invalid", "A file is at most 5 MB and not empty.", nil)
+	if err := parseMultipart(w, r, shequ.MaxAttachmentSize+64<<10, fe.Err()); err != nil {
+		return "", "", nil, err
+	}
+	f, hdr, err := formFile(r, "file")
 	if err != nil {
-		var fe shequ.FieldErrors
-		fe.Add("file", "attachment.size.invalid", "A file is at most 5 MB and not empty.", nil)
 		return "", "", nil, fe.Err()
 	}
 	defer f.Close()

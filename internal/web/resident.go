@@ -24,7 +24,10 @@ type residentsPage struct {
 	Pager     pager
 	CanWrite  bool
 	CanImport bool
-	Tags      []shequ.Tag // for the tag filter
+	// CanSearchID offers the search by ID number: a match confirms a whole
+	// number, so it takes the permission to reveal one.
+	CanSearchID bool
+	Tags        []shequ.Tag // for the tag filter
 }
 
 // handleResidentList serves GET /residents.
@@ -36,7 +39,7 @@ func (s *Server) handleResidentList(w http.ResponseWriter, r *http.Request) {
 	l := s.localizer(r)
 	now := s.now()
 	p := &residentsPage{CanWrite: a.Can(shequ.ActionResidentWrite), CanImport: a.Can(shequ.ActionResidentImport),
-		Tags: shequ.KnownTags}
+		CanSearchID: a.Can(shequ.ActionResidentReveal), Tags: shequ.KnownTags}
 	q := r.URL.Query()
 	page, err := parsePage(q)
 	if err != nil {

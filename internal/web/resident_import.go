@@ -90,7 +90,7 @@ func (s *Server) residentImport() importKind {
 			return p
 		},
 		run: func(r *http.Request, p *importPage, fe *shequ.FieldErrors, file io.Reader, name string) (*ResidentImportReport, error) {
-			p.Community = strings.TrimSpace(r.FormValue("community_code"))
+			p.Community = strings.TrimSpace(r.Form.Get("community_code"))
 			if shequ.ValidateDivisionCode(p.Community) != nil || len(p.Community) != 12 {
 				fe.Add("community_code", "resident.community.invalid", "Give the 12-digit code of a community.", nil)
 			}
@@ -139,14 +139,12 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, k importKi
 		return
 	}
 	defer release()
-	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		s.error(w, r, errBadForm)
+	if !s.readMultipart(w, r, maxImportBytes, errBadForm) {
 		return
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
 	var fe shequ.FieldErrors
-	file, hdr, err := r.FormFile("file")
+	file, hdr, err := formFile(r, "file")
 	name := ""
 	if err != nil {
 		fe.Add("file", "import.file.missing", "Choose a file to upload.", nil)

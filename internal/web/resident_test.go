@@ -46,15 +46,15 @@ func TestResidentShowMasked(t *testing.T) {
 		t.Fatalf("%d\n%s", w.Code, w.Body)
 	}
 	body := w.Body.String()
-	for _, want := range []string{`id="resident-id-number">110105********002X<`, `id="resident-phone">138****5678<`,
-		`id="resident-sex">女<`, "1949年12月31日", "76 岁", ">60岁以上<", ">低保<", ">独居<", "户主",
+	for _, want := range []string{`id="resident-id-number">1****************X<`, `id="resident-phone">138****5678<`,
+		`id="resident-sex">女<`, "已隐藏（显示完整号码后可见）", "76 岁", ">60岁以上<", ">低保<", ">独居<", "户主",
 		`id="resident-reveal"`, `id="resident-verify"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("missing %s", want)
 		}
 	}
-	if strings.Contains(body, idElderly) || strings.Contains(body, "13812345678") {
-		t.Error("a full number is shown without reveal")
+	if strings.Contains(body, idElderly) || strings.Contains(body, "13812345678") || strings.Contains(body, "1949年12月31日") {
+		t.Error("a full number or the birth date is shown without reveal")
 	}
 	if w.Header().Get("Cache-Control") != "no-store" {
 		t.Error("personal data must not be cached")
@@ -74,7 +74,7 @@ func TestResidentReveal(t *testing.T) {
 	s, id := newIdentityServer(t, residentService(&reveals))
 	w := s.form(t, "/residents/r1/reveal", nil, "Cookie", id.session("worker"))
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="resident-id-number">`+idElderly+`<`) ||
-		!strings.Contains(w.Body.String(), "13812345678") {
+		!strings.Contains(w.Body.String(), "13812345678") || !strings.Contains(w.Body.String(), "1949年12月31日") {
 		t.Fatalf("%d\n%s", w.Code, w.Body)
 	}
 	// Without the permission: 403 on page and API, the service not asked.
@@ -121,9 +121,9 @@ func TestResidentAPIJSON(t *testing.T) {
 	w := s.get(t, "/api/v1/residents/r1", "Cookie", id.session("worker"))
 	got := decode(t, w)
 	want := map[string]any{
-		"id": "r1", "name": "王秀英", "id_number": "110105********002X", "phone": "138****5678",
+		"id": "r1", "name": "王秀英", "id_number": "1****************X", "phone": "138****5678",
 		"community_code": "330523001002", "household_id": "h1", "relation": "head",
-		"tags": []any{"elderly_60", "dibao", "独居"}, "birth_date": "1949-12-31", "age": float64(76), "sex": "female",
+		"tags": []any{"elderly_60", "dibao", "独居"}, "birth_date": nil, "age": float64(76), "sex": "female",
 		"verified": false, "verified_at": nil, "created_at": "2026-11-29T06:00:00Z", "updated_at": "2026-11-29T06:00:00Z",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -160,7 +160,7 @@ func TestResidentCreateAPI(t *testing.T) {
 		t.Error("an invalid resident reached the service")
 	}
 	r, got = post(`{"name":"王秀英","id_number":"11010519491231002x","phone":"138 1234 5678","community_code":"330523001002","tags":["dibao"]}`)
-	if r.StatusCode != http.StatusCreated || got["id_number"] != "110105********002X" || got["phone"] != "138****5678" ||
+	if r.StatusCode != http.StatusCreated || got["id_number"] != "1****************X" || got["phone"] != "138****5678" ||
 		r.Header.Get("Location") != "/api/v1/residents/r9" {
 		t.Errorf("create: %d %v", r.StatusCode, got)
 	}
@@ -235,11 +235,11 @@ func TestResidentListFilters(t *testing.T) {
 	}
 	list := decode(t, w)
 	if list["total"] != float64(45) || len(list["items"].([]any)) != 1 ||
-		list["items"].([]any)[0].(map[string]any)["id_number"] != "110105********002X" {
+		list["items"].([]any)[0].(map[string]any)["id_number"] != "1****************X" {
 		t.Errorf("list = %v", list)
 	}
 	w = s.get(t, "/residents?page=2&tag=dibao", "Cookie", c)
-	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "110105********002X") ||
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "1****************X") ||
 		!strings.Contains(w.Body.String(), `href="/residents?community=330523001002&amp;page=3&amp;tag=dibao"`) {
 		t.Errorf("page: %d\n%s", w.Code, w.Body)
 	}

@@ -12,13 +12,16 @@ import (
 )
 
 // residentView is a resident as pages show it: ID and phone numbers masked
-// unless revealed, and the values derived from the ID number.
+// unless revealed, and the values derived from the ID number: the age and
+// sex always, the birth date only when revealed (with the masked number,
+// the birth date would give the number's middle digits back).
 type residentView struct {
 	*shequ.Resident
 	IDNumber string // masked unless Revealed
 	Phone    string // masked unless Revealed; "" when none
 	Revealed bool
-	Birth    time.Time // zero when the number does not carry a date
+	Birth    time.Time // zero unless revealed and the number carries a date
+	AgeKnown bool      // the number carries a birth date
 	Age      int
 	Sex      shequ.Sex
 	Minor    bool
@@ -78,21 +81,19 @@ func labelTags(l *i18n.Localizer, tags []shequ.Tag) []tagLabel {
 }
 
 func newResidentView(l *i18n.Localizer, r *shequ.Resident, revealed bool, now time.Time) *residentView {
-	v := &residentView{Resident: r, Revealed: revealed}
-	if revealed {
-		v.IDNumber, v.Phone = string(r.IDNumber), string(r.Phone)
-	} else {
-		v.IDNumber, v.Phone = r.IDNumber.Masked(), ""
-		if r.Phone != "" {
-			v.Phone = r.Phone.Masked()
-		}
-	}
-	if birth, sex, ok := derivedFromID(r.IDNumber); ok {
-		v.Birth, v.Sex = birth, sex
+	v := &residentView{Resident: r, Revealed: revealed,
+		IDNumber: shequ.Disclose(shequ.PersonalIDNumber, string(r.IDNumber), revealed),
+		Phone:    shequ.Disclose(shequ.PersonalPhone, string(r.Phone), revealed)}
+	birth, sex, ok := derivedFromID(r.IDNumber)
+	if ok {
+		v.AgeKnown, v.Sex = true, sex
 		v.Age = shequ.AgeAt(birth, now)
 		v.Minor = v.Age < shequ.AdultAge
+		if revealed {
+			v.Birth = birth
+		}
 	}
-	v.Tags = labelTags(l, residentTags(r, v.Birth, now))
+	v.Tags = labelTags(l, residentTags(r, birth, now))
 	return v
 }
 
@@ -106,7 +107,7 @@ type residentJSON struct {
 	HouseholdID   string   `json:"household_id"`
 	Relation      string   `json:"relation"`
 	Tags          []string `json:"tags"`
-	BirthDate     *string  `json:"birth_date"`
+	BirthDate     *string  `json:"birth_date"` // only when revealed
 	Age           *int     `json:"age"`
 	Sex           *string  `json:"sex"`
 	Verified      bool     `json:"verified"`
@@ -121,17 +122,18 @@ func apiTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func newResidentJSON(r *shequ.Resident, revealed bool, now time.Time) residentJSON {
 	j := residentJSON{
 		ID: r.ID, Name: r.Name, CommunityCode: r.Community, HouseholdID: r.HouseholdID, Relation: string(r.Relation),
-		IDNumber: r.IDNumber.Masked(), Phone: r.Phone.Masked(), Verified: r.Verified, Tags: []string{},
-		CreatedAt: apiTime(r.CreatedAt), UpdatedAt: apiTime(r.UpdatedAt),
-	}
-	if revealed {
-		j.IDNumber, j.Phone = string(r.IDNumber), string(r.Phone)
+		IDNumber: shequ.Disclose(shequ.PersonalIDNumber, string(r.IDNumber), revealed),
+		Phone:    shequ.Disclose(shequ.PersonalPhone, string(r.Phone), revealed),
+		Verified: r.Verified, Tags: []string{}, CreatedAt: apiTime(r.CreatedAt), UpdatedAt: apiTime(r.UpdatedAt),
 	}
 	birth, sex, ok := derivedFromID(r.IDNumber)
 	if ok {
-		d := birth.Format(time.DateOnly)
 		age := shequ.AgeAt(birth, now)
-		j.BirthDate, j.Age, j.Sex = &d, &age, strPtr(sex)
+		j.Age, j.Sex = &age, strPtr(sex)
+		if revealed {
+			d := birth.Format(time.DateOnly)
+			j.BirthDate = &d
+		}
 	}
 	for _, t := range residentTags(r, birth, now) {
 		j.Tags = append(j.Tags, string(t))

@@ -69,6 +69,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/households/new", s.handleHouseholdNew},
 		{http.MethodPost, "/households", s.handleHouseholdCreate},
 		{http.MethodGet, "/households/{id}", s.handleHouseholdShow},
+		{http.MethodPost, "/households/{id}/reveal", s.handleHouseholdReveal},
 
 		// Service facilities' photos, coverage, the map and siting (issue
 		// 7); the register itself is mounted by facilityRegister.
@@ -135,6 +136,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/requests/bulk-transfer", s.handleRequestBulkTransfer},
 		{http.MethodGet, "/requests/{id}", s.handleRequestShow},
 		{http.MethodGet, "/requests/{id}/receipt", s.handleRequestReceipt},
+		{http.MethodPost, "/requests/{id}/reveal", s.handleRequestReveal},
 		{http.MethodPost, "/requests/{id}/transition", s.handleRequestTransition},
 		{http.MethodPost, "/requests/{id}/attachments", s.handleRequestAttach},
 		{http.MethodGet, "/attachments/{id}", s.handleAttachment},

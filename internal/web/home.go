@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"shequ"
+)
 
 // module is a tile on the home page for one functional area of the plan.
 type module struct {
@@ -25,7 +29,18 @@ type homePage struct {
 	Modules []module
 }
 
-// handleHome serves the home page.
+// handleHome serves the home page. A signed-in reader of the property
+// module is led by its tile to the module's own page (for a resident, their
+// estate: complain, rate); others to the public grade pages.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home", s.localizer(r).T("home.title"), homePage{Modules: homeModules})
+	mods := homeModules
+	if a := shequ.ActorFrom(r.Context()); a != nil && a.Can(shequ.ActionPropertyRead) {
+		mods = append([]module(nil), homeModules...)
+		for i := range mods {
+			if mods[i].Key == "module.property" {
+				mods[i].Href = "/property"
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", s.localizer(r).T("home.title"), homePage{Modules: mods})
 }

@@ -109,7 +109,9 @@ var navEntries = []navEntry{
 	{ID: "nav-public", Key: "nav.public", Href: "/public/projects", Group: navLinkage},
 
 	// 物业服务监管 (issue 15).
-	{ID: "nav-property", Key: "nav.property", Href: "/property", Group: navProperty, Show: can(shequ.ActionPropertyRead)},
+	// Residents reach /property from the home page's tile: their
+	// navigation stays within navFlatMax entries.
+	{ID: "nav-property", Key: "nav.property", Href: "/property", Group: navProperty, Show: staff(shequ.ActionPropertyRead)},
 	{ID: "nav-estates", Key: "nav.estates", Href: "/estates", Group: navProperty, Show: staff(shequ.ActionPropertyRead)},
 	{ID: "nav-complaints", Key: "nav.complaints", Href: "/complaints", Group: navProperty, Show: staff(shequ.ActionComplaintRead)},
 	{ID: "nav-rectifications", Key: "nav.rectifications", Href: "/rectifications", Group: navProperty, Show: staff(shequ.ActionPropertyRead)},

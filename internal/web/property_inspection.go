@@ -257,14 +257,10 @@ func (s *Server) handleInspectionPhotoAdd(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, shequ.MaxPhotoBytes+64<<10)
 	id := pathID(r, "id")
-	var err error
-	if perr := r.ParseMultipartForm(1 << 20); perr != nil {
-		err = shequ.Errorf(shequ.EInvalid, "facility.photo.size", "A photo has at most 5 MB.")
-	} else {
-		defer func() { _ = r.MultipartForm.RemoveAll() }()
-		file, _, ferr := r.FormFile("photo")
+	err := parseMultipart(w, r, shequ.MaxPhotoBytes+64<<10, errPhotoSize)
+	if err == nil {
+		file, _, ferr := formFile(r, "photo")
 		if ferr != nil {
 			err = fieldErr("photo", "import.file.missing", "Choose a file to upload.")
 		} else {

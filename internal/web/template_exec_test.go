@@ -20,49 +20,77 @@ import (
 // page missing here, and for a page name a handler renders that is not
 // here, so that a new page cannot skip the test.
 var templateData = map[string]any{
-	"account":         &accountPage{},
-	"audit":           &auditPage{},
-	"coverage":        &coveragePage{},
-	"coverage_map":    &mapPage{},
-	"delegation":      &delegationPage{},
-	"delegation_form": &delegationForm{},
-	"delegations":     &delegationsPage{},
-	"desk":            &deskPage{},
-	"divisions":       &divisionPage{},
-	"error":           &errorView{},
-	"facility":        &registerShowPage{}, // the facilities register's own show page
-	"home":            &homePage{},
-	"household":       &householdPage{},
-	"household_form":  &householdForm{},
-	"indicators":      &indicatorPage{},
-	"location_form":   &locationForm{},
-	"login":           &loginPage{},
-	"need":            &needPage{},
-	"needs":           &needsPage{},
-	"notifications":   &notificationsPage{},
-	"password":        &passwordPage{},
-	"project":         &projectPage{},
-	"project_form":    &projectForm{},
-	"projects":        &projectsPage{},
-	"public_project":  &projectPage{},
-	"receipt":         &receiptPage{},
-	"register":        &registerPage{},
-	"register_form":   &registerFormPage{},
-	"register_list":   &registerListPage{},
-	"register_show":   &registerShowPage{},
-	"request":         &requestPage{},
-	"requests":        &requestsPage{},
-	"resident":        &residentPage{},
-	"resident_form":   &residentForm{},
-	"resident_import": &importPage{},
-	"residents":       &residentsPage{},
-	"search":          &searchPage{},
-	"service":         &servicePage{},
-	"services":        &servicesPage{},
-	"siting":          &sitingPage{},
-	"targets":         &targetsPage{},
-	"track":           &trackPage{},
-	"users":           &usersPage{},
+	"account":           &accountPage{},
+	"appeals":           &appealsPage{},
+	"audit":             &auditPage{},
+	"committee":         &committeePage{},
+	"committee_form":    &committeeFormPage{},
+	"committees":        &committeesPage{},
+	"company":           &registerShowPage{}, // the property companies register's show page (Extra: templateExtras)
+	"complaint":         &complaintPage{},
+	"complaint_form":    &complaintFormPage{},
+	"complaints":        &complaintsPage{},
+	"coverage":          &coveragePage{},
+	"coverage_map":      &mapPage{},
+	"delegation":        &delegationPage{},
+	"delegation_form":   &delegationForm{},
+	"delegations":       &delegationsPage{},
+	"desk":              &deskPage{},
+	"divisions":         &divisionPage{},
+	"epmc":              &epmcPage{},
+	"error":             &errorView{},
+	"estate":            &registerShowPage{}, // the estates register's show page (Extra: templateExtras)
+	"facility":          &registerShowPage{}, // the facilities register's own show page
+	"home":              &homePage{},
+	"household":         &householdPage{},
+	"household_form":    &householdForm{},
+	"indicators":        &indicatorPage{},
+	"inspection":        &inspectionPage{},
+	"inspection_form":   &inspectionFormPage{},
+	"location_form":     &locationForm{},
+	"login":             &loginPage{},
+	"meeting":           &meetingPage{},
+	"meeting_form":      &meetingFormPage{},
+	"meetings":          &meetingsPage{},
+	"need":              &needPage{},
+	"needs":             &needsPage{},
+	"notifications":     &notificationsPage{},
+	"password":          &passwordPage{},
+	"project":           &projectPage{},
+	"project_form":      &projectForm{},
+	"projects":          &projectsPage{},
+	"property":          &propertyOverview{},
+	"property_settings": &settingsPage{},
+	"public_companies":  &publicCompaniesPage{},
+	"public_company":    &publicCompanyPage{},
+	"public_project":    &projectPage{},
+	"receipt":           &receiptPage{},
+	"rectifications":    &rectificationsPage{},
+	"register":          &registerPage{},
+	"register_form":     &registerFormPage{},
+	"register_list":     &registerListPage{},
+	"register_show":     &registerShowPage{},
+	"request":           &requestPage{},
+	"requests":          &requestsPage{},
+	"resident":          &residentPage{},
+	"resident_form":     &residentForm{},
+	"resident_import":   &importPage{},
+	"residents":         &residentsPage{},
+	"search":            &searchPage{},
+	"service":           &servicePage{},
+	"services":          &servicesPage{},
+	"siting":            &sitingPage{},
+	"targets":           &targetsPage{},
+	"track":             &trackPage{},
+	"users":             &usersPage{},
+}
+
+// templateExtras gives, by page, the type of the Extra that a register's
+// show page carries for that page (a pointer to a zero value): filled like
+// the page's data, so that the page's own part is executed too.
+var templateExtras = map[string]any{
+	"company": &companyExtra{},
+	"estate":  &estateExtra{},
 }
 
 // templateFragments are the partials handlers render alone (htmx swaps),
@@ -133,6 +161,11 @@ func TestEveryTemplateExecuted(t *testing.T) {
 					name = "filled"
 					fill(data.Elem(), 0, true)
 					v.User, v.Unread, v.Large, v.Q = user, 3, true, "x"
+				}
+				if proto, ok := templateExtras[page]; ok {
+					x := reflect.New(reflect.TypeOf(proto).Elem())
+					fill(x.Elem(), 0, filled)
+					data.Elem().FieldByName("Extra").Set(x)
 				}
 				tm := s.tmpl[lang][page]
 				if tm == nil {

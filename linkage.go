@@ -66,25 +66,6 @@ type TimelineEvent struct {
 	Time       time.Time
 }
 
-// Notification is an in-app message to one account. Its text is the
-// catalogue entry "notify.<Kind>" filled with Subject; each one is also
-// queued in an outbox per channel so that SMS or WeChat senders can plug in.
-type Notification struct {
-	ID         string
-	UserID     string
-	Kind       string // "need_accepted", "need_fulfilled", "bid_won", …
-	ObjectType string
-	ObjectID   string
-	Subject    string // the title of the object, shown in the message
-	CreatedAt  time.Time
-	ReadAt     *time.Time
-}
-
-// Notification channels of the outbox. Only in-app is delivered today.
-const (
-	ChannelInApp = "in_app"
-)
-
 // LinkageService runs the 三社联动 chain. Every write is authorized
 // (Authorize with the linkage actions, scope = the community), validated,
 // and commits the change, its timeline event, its notifications and its

@@ -8,7 +8,7 @@ package shequ
 //		GetItem(ctx context.Context, code string) (*ServiceItem, error)
 //		SaveItems(ctx context.Context, items []*ServiceItem) error
 //	}
-//	func (it *ServiceItem) CheckValues(in map[string][]string) (map[string][]string, error)
+//	func (it *ServiceItem) CheckValues(in map[string][]string, now time.Time) (map[string][]string, error)
 //
 //	type RequestService interface {
 //		Submit(ctx context.Context, in *RequestInput) (*ServiceRequest, error)

@@ -84,6 +84,9 @@ const (
 	ActionRequestRate     Action = "request.rate"     // rate a completed request (resident: their own)
 	ActionDelegationRead  Action = "delegation.read"  // see delegations (resident: their own)
 	ActionDelegationWrite Action = "delegation.write" // create, consent, revoke delegations (resident: their own)
+	// Notifications (issue 13).
+	ActionRequestSupplement Action = "request.supplement" // hand in the missing materials (补正) and resume (resident: their own)
+	ActionDeliveryManage    Action = "delivery.manage"    // see and retry the notification deliveries that failed
 	// 物业服务监管 (issue 15).
 	ActionPropertyRead        Action = "property.read"        // see estates, companies, contracts, committees, inspections, meetings (property staff: their company's)
 	ActionPropertyWrite       Action = "property.write"       // keep estates, contracts, owners' committees (submit), the community's committee
@@ -130,7 +133,8 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionComplaintDecide, ActionPropertyRate, ActionCreditAppeal,
 	ActionCareRead, ActionCareWrite, ActionCareVisit, ActionCareReport, ActionCareAlert, ActionCareDuty,
 	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
-	ActionWorkLog, ActionWorkSupervise}
+	ActionWorkLog, ActionWorkSupervise,
+	ActionRequestSupplement, ActionDeliveryManage}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -146,8 +150,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
 		ActionPropertyRead: {}, ActionComplaintSubmit: {own: true}, ActionComplaintRead: {own: true},
-		ActionPropertyRate: {own: true},
-		ActionCareReport:   {},
+		ActionPropertyRate:      {own: true},
+		ActionRequestSupplement: {own: true}, ActionCareReport: {},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -157,7 +161,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionReviewScore: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionDelegationRead: {}, ActionDelegationWrite: {},
-		ActionFacilityRead: {}, ActionFacilityWrite: {},
+		ActionFacilityRead: {}, ActionFacilityWrite: {}, ActionRequestSupplement: {},
 		ActionPropertyRead: {}, ActionPropertyWrite: {}, ActionInspectionRecord: {}, ActionMeetingRecord: {},
 		ActionComplaintSubmit: {}, ActionComplaintRead: {}, ActionComplaintHandle: {},
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
@@ -178,6 +182,7 @@ var permissions = map[Role]map[Action]grant{
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
+		ActionDeliveryManage: {},
 	},
 	RoleSecadmin: {
 		ActionUserRead: {}, ActionSecurityManage: {},

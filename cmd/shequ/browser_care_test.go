@@ -86,13 +86,20 @@ func TestBrowserCareJourney(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", what, err, html)
 		}
 	}
+	// text reads an element's text; a node replaced between the lookup and
+	// the read (a loaded machine finishing the page's load) is read again.
 	text := func(sel string) string {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
+		var err error
+		for range 5 {
+			var s string
+			if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
+				return strings.TrimSpace(s)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
-		return strings.TrimSpace(s)
+		t.Fatalf("text of %s: %v", sel, err)
+		return ""
 	}
 	// shot captures the page at 1366 and at 390 pixels.
 	shot := func(name string) {

@@ -139,3 +139,86 @@ func TestBrowserRegisters(t *testing.T) {
 	}
 	shot("register_org_form_390.png")
 }
+
+// TestBrowserRegisterPeopleAndPlaces: the community worker registers a
+// social worker (qualification and functions picked, the ID number typed
+// once), sees the numbers masked and reveals them on a phone; the county
+// official registers a facility with its position from a Chinese web map
+// and sees its page with the photos section.
+func TestBrowserRegisterPeopleAndPlaces(t *testing.T) {
+	ctx := browser(t)
+	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	s := anjiServices(t, dsn)
+	s.Close()
+	const pw = "correct horse battery staple"
+	for _, u := range [][]string{{"worker", "community_worker", "330523001002"}, {"official", "official", "330523"}} {
+		if code, out, errs := cli(t, nil, "user", "add", "-username", u[0], "-password", pw, "-role", u[1], "-scope", u[2], "-db", dsn); code != exitOK {
+			t.Fatalf("user add %s: %d %s%s", u[0], code, out, errs)
+		}
+	}
+	base := startServer(t, dsn, "")
+	shot := func(name string) { t.Logf("screenshot: %s", screenshot(t, ctx, name)) }
+	id := validID("33052319850101002")
+	if err := chromedp.Do(ctx, append(signIn(base, "worker", pw),
+		chromedp.EmulateViewport(1366, 900),
+		chromedp.WaitVisible(chromedp.ID("logout")),
+		chromedp.Navigate(base+"/social-workers/new"),
+		chromedp.WaitVisible(chromedp.ID("worker-form")),
+		chromedp.SendKeys(chromedp.ID("worker-name"), "陈静"),
+		chromedp.SendKeys(chromedp.ID("worker-id-number"), id),
+		chromedp.SendKeys(chromedp.ID("worker-phone"), "13812345678"),
+		chromedp.SetValue(chromedp.ID("worker-qualification"), "social"),
+		chromedp.SendKeys(chromedp.ID("worker-cert-number"), "S2020-1"),
+		chromedp.SendKeys(chromedp.ID("worker-cert-year"), "2020"),
+		chromedp.Click(chromedp.ID("worker-function-comfort")),
+		chromedp.Click(chromedp.ID("worker-area-care")),
+	)...); err != nil {
+		t.Fatalf("worker form: %v", err)
+	}
+	shot("register_worker_form.png")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("worker-submit")),
+		chromedp.WaitVisible(chromedp.ID("notice")),
+		chromedp.EmulateViewport(390, 844),
+	); err != nil {
+		t.Fatalf("worker created: %v", err)
+	}
+	if v, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("worker-id-number"))); err != nil || strings.Contains(v, id) || !strings.Contains(v, "****") {
+		t.Errorf("ID number shown %q %v", v, err)
+	}
+	shot("register_worker_show_390.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("worker-reveal")), chromedp.WaitNotPresent(chromedp.ID("worker-reveal"))); err != nil {
+		t.Fatalf("reveal: %v", err)
+	}
+	if v, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("worker-id-number"))); err != nil || v != id {
+		t.Errorf("revealed ID number %q %v", v, err)
+	}
+
+	// The official registers a facility, its position from a web map.
+	if err := chromedp.Do(ctx, append(append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(1366, 900),
+		chromedp.Click(chromedp.ID("logout")), chromedp.WaitNotPresent(chromedp.ID("logout"))}, signIn(base, "official", pw)...),
+		chromedp.WaitVisible(chromedp.ID("logout")),
+		chromedp.Navigate(base+"/facilities/new"),
+		chromedp.WaitVisible(chromedp.ID("facility-form")),
+		chromedp.SendKeys(chromedp.ID("facility-name"), "苕秀社区综合服务站"),
+		chromedp.SetValue(chromedp.ID("facility-kind"), "service_station"),
+		chromedp.SetValue(chromedp.ID("facility-community-code"), "330523001002"),
+		chromedp.SendKeys(chromedp.ID("facility-location-lat"), "30.6356"),
+		chromedp.SendKeys(chromedp.ID("facility-location-lng"), "119.6860"),
+		chromedp.Click(chromedp.ID("facility-location-gcj02")),
+	)...); err != nil {
+		t.Fatalf("facility form: %v", err)
+	}
+	shot("register_facility_form.png")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("facility-submit")),
+		chromedp.WaitVisible(chromedp.ID("photo-form")),
+	); err != nil {
+		t.Fatalf("facility created: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("facility-location")))
+	if err != nil || !strings.Contains(loc, "WGS-84") || strings.Contains(loc, "30.635600") {
+		t.Errorf("location %q (converted from GCJ-02?) %v", loc, err)
+	}
+	shot("register_facility_show.png")
+}

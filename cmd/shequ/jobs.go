@@ -22,6 +22,7 @@ func (m *Main) registerJobs() {
 	// Sessions whose cookies never come back, deleted hourly.
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
+	m.registerNotifyJobs()
 	registerPropertyJobs(s)
 	registerCareJobs(s)
 }
@@ -44,6 +45,7 @@ func registerCareJobs(s *services) {
 
 // startJobs registers the jobs and starts working them.
 func (m *Main) startJobs(ctx context.Context) error {
+	m.svc.jobs = sqlstore.NewJobs(m.svc.db, sqlstore.JobsConfig{Logger: m.Logger, PollInterval: m.JobPollInterval})
 	m.registerJobs()
 	if err := m.svc.jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)

@@ -46,10 +46,11 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		// The registers hold sealed numbers too: leaders' phones, workers'
-		// ID and phone numbers, requests' sealed form values, property
-		// companies' contact phones.
+		// ID and phone numbers; the requests' sealed form values; the
+		// accounts' notification addresses; property companies' contact
+		// phones.
 		for _, reseal := range []func(context.Context, func(int)) (int, error){s.orgs.Reseal, s.workers.Reseal,
-			s.requests.ResealRequests, s.property.Reseal} {
+			s.requests.ResealRequests, s.notifications.Reseal, s.property.Reseal} {
 			k, err := reseal(ctx, nil)
 			if err != nil {
 				return err

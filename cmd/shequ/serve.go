@@ -46,6 +46,9 @@ type Main struct {
 	// limits, due dates, rating periods, alerts): a hook for tests that
 	// move time on, set before Run; nil is the database's clock.
 	PropertyNow func() time.Time
+	// JobPollInterval is how often this process looks for background jobs
+	// (0: the queue's default, a second); tests shorten it.
+	JobPollInterval time.Duration
 	// CareNow, if set, is the rule clock of the care service
 	// (acknowledgement deadlines, due visits, ages): browser tests move it
 	// forward to see an alert escalate.
@@ -182,6 +185,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
 		// The facility upload page (issue 7).
+
+		// Notifications and the online application (issue 13).
+		Notifications:  s.notifications,
+		Deliveries:     s.notifications,
+		NotifyChannels: m.Config.Notify.Channels(),
+		RequestIntake:  s.requests,
+
 		// Issue 14: who may read /metrics (serve_ops.go), which proxies
 		// name the client.
 		MetricsToken:     m.Config.Ops.MetricsToken,
@@ -311,11 +321,13 @@ func (m *Main) Close() error {
 	if m.svc != nil {
 		// Running jobs get the rest of the 10 seconds, then are cancelled
 		// (and retried by the next server).
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err := m.svc.jobs.Stop(ctx); err != nil {
-			errs = append(errs, err)
+		if m.svc.jobs != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := m.svc.jobs.Stop(ctx); err != nil {
+				errs = append(errs, err)
+			}
+			cancel()
 		}
-		cancel()
 		if err := m.svc.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}

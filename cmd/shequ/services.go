@@ -58,9 +58,12 @@ type services struct {
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
-	// jobs is the background job queue (River); `serve` starts it after
-	// registerJobs, and stops it before the database closes.
+	// jobs is the background job queue (River), nil until `serve`
+	// starts it (startJobs), stopped before the database closes.
 	jobs *sqlstore.Jobs
+	// notifications is the notification centre, the accounts' channels
+	// and the outbox of deliveries (addresses sealed with keys).
+	notifications *sqlstore.NotificationService
 }
 
 // openServices opens the database (see openStore for the policy) and the
@@ -102,7 +105,6 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		linkage:    sqlstore.NewLinkageService(db),
 		items:      sqlstore.NewServiceItemService(db),
 		property:   sqlstore.NewPropertyService(db, keys),
-		jobs:       sqlstore.NewJobs(db, sqlstore.JobsConfig{Logger: log}),
 	}
 	s.property.Holidays = s.items
 	// The objection periods count working days on the holiday table of
@@ -111,6 +113,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	// Activities name their participants by ID number, found through the
 	// register's blind index.
 	s.linkage.Sealer = keys
+	s.notifications = sqlstore.NewNotificationService(db, keys)
 	s.requests = sqlstore.NewRequestService(db, s.items, keys)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)

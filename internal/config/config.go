@@ -43,6 +43,9 @@ type Config struct {
 	// (https://host/{z}/{x}/{y}.png); "" draws no base map, which suits the
 	// offline deployments of community offices.
 	MapTiles string
+	// Notify configures the delivery channels of notifications
+	// (notify.go).
+	Notify NotifyConfig
 	// Ops: durability, metrics, proxies, audit checkpoints (ops.go).
 	Ops Ops
 }
@@ -85,6 +88,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return nil
 	}
 	if err := str("SHEQU_DB", &c.DB); err != nil {
+		return c, err
+	}
+	if err := c.Notify.fromEnv(getenv); err != nil {
 		return c, err
 	}
 	if err := opsFromEnv(getenv, &c); err != nil {
@@ -167,6 +173,7 @@ func (c *Config) BindServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Security.Session.Idle, "session-idle", c.Security.Session.Idle, "a session ends after this long without a request (env SHEQU_SESSION_IDLE)")
 	fs.DurationVar(&c.Security.Session.Absolute, "session-max", c.Security.Session.Absolute, "a session ends this long after sign-in (env SHEQU_SESSION_MAX)")
 	fs.StringVar(&c.MapTiles, "map-tiles", c.MapTiles, "tile URL template of the maps, https://host/{z}/{x}/{y}.png; empty: no base map (env SHEQU_MAP_TILES)")
+	c.Notify.bind(fs)
 	c.bindServeOps(fs)
 }
 
@@ -218,6 +225,7 @@ func (c Config) Validate() error {
 	if c.MapTiles != "" && !validTileURL(c.MapTiles) {
 		fe.Add("map_tiles", "config.map_tiles", "-map-tiles: want an http(s) URL with {z}, {x} and {y}", nil)
 	}
+	c.Notify.validate(&fe)
 	c.validateOps(func(field, key, msg string, data map[string]any) { fe.Add(field, key, msg, data) })
 	if c.Lang != "zh-CN" && c.Lang != "en" {
 		fe.Add("lang", "config.lang", fmt.Sprintf("-lang %q: want zh-CN or en", c.Lang), map[string]any{"Value": c.Lang})
@@ -236,6 +244,7 @@ func (c Config) Redacted() Config {
 			c.DB = u.String()
 		}
 	}
+	c.Notify = c.Notify.redacted()
 	if c.Ops.MetricsToken != "" {
 		c.Ops.MetricsToken = "xxxxx"
 	}

@@ -18,15 +18,15 @@ var Facilities = (&Schema[shequ.Facility]{
 			WithBlank("form.choose").Alias("类型", "设施类型").Synonym(map[string]string{
 			"综合服务中心": "service_center", "综合服务站": "service_station", "卫生服务站": "health", "卫生室": "health"}),
 		Community("community_code", func(f *shequ.Facility) *string { return &f.Community }).Require().
-			WithHint("resident.community.hint").WithLabel("facility.community").Alias("community", "社区代码", "所属社区"),
+			WithHint("resident.community.hint").WithLabel("facility.community").Linked("/coverage/").Alias("community", "社区代码", "所属社区"),
 		Choice("status", shequ.FacilityStatuses, func(f *shequ.Facility) *shequ.FacilityStatus { return &f.Status }).
 			Alias("状态").Synonym(map[string]string{"规划": "planned", "使用中": "in_use", "停用": "closed"}),
 		Decimal("floor_area", 0, 1_000_000, func(f *shequ.Facility) *float64 { return &f.FloorArea }).
-			WithUnits("平方米", "㎡", "m²", "m2").Invalid("facility.area.invalid", "The floor area is from 0 to 1000000 m².").
+			Blanked().WithUnits("平方米", "㎡", "m²", "m2").Invalid("facility.area.invalid", "The floor area is from 0 to 1000000 m².").
 			Alias("建筑面积", "面积"),
 		Location("location", func(f *shequ.Facility) (**float64, **float64) { return &f.Lat, &f.Lng }).
 			WithHint("facility.location.hint"),
-		Int("radius", 0, shequ.MaxRadius, func(f *shequ.Facility) *int { return &f.Radius }).Defaults("kind").
+		Int("radius", 0, shequ.MaxRadius, func(f *shequ.Facility) *int { return &f.Radius }).Defaults("kind").Blanked().
 			WithUnits("米", "m").WithHint("facility.radius.hint").
 			Invalid("facility.radius.invalid", "The service radius is from 50 to 50000 metres.").Alias("服务半径"),
 		Choice("source", shequ.FacilitySources, func(f *shequ.Facility) *shequ.FacilitySource { return &f.Source }).

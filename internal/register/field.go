@@ -71,6 +71,9 @@ type Field[T any] struct {
 	Shows []string
 	// ZeroBlank shows a zero number as an empty input (0 means unknown).
 	ZeroBlank bool
+	// Link is the page a community links to, its code appended (default
+	// /divisions/).
+	Link string
 	// Normalize, if set, transforms a text as it is read (upper case).
 	Normalize func(string) string
 	// WhenField and WhenValues make an input count only while another
@@ -122,6 +125,7 @@ type Shown struct {
 	Code     bool       // codes to print in a monospace face
 	Masked   bool       // a masked personal number
 	Division string     // a division code to link to
+	Link     string     // the page Division links to, its code appended
 }
 
 // Require marks the field required on forms.
@@ -167,6 +171,9 @@ func (f *Field[T]) WithUnits(units ...string) *Field[T] { f.Units = units; retur
 
 // Defaults marks the field as defaulted from another when blank.
 func (f *Field[T]) Defaults(from string) *Field[T] { f.DefaultFrom = from; return f }
+
+// Linked makes a community link to page + its code (/coverage/).
+func (f *Field[T]) Linked(page string) *Field[T] { f.Link = page; return f }
 
 // Upper reads a text in upper case (codes).
 func (f *Field[T]) Upper() *Field[T] { f.Normalize = strings.ToUpper; return f }

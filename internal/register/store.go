@@ -36,7 +36,8 @@ type Query struct {
 	Text string
 	// From and To bound the FilterDateRange fields by name (inclusive days).
 	From, To map[string]*time.Time
-	// Sort is one of the schema's Sorts ("" the default).
+	// Sort is one of the schema's Sorts ("" the default); the store maps
+	// it to its ORDER BY from a fixed table, never into the SQL text.
 	Sort string
 	// Offset and Limit are the page.
 	Offset, Limit int

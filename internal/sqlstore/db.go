@@ -48,6 +48,9 @@ type DB struct {
 	// source is the driver's data source name, for the job queue's own
 	// SQLite pool (jobs.go).
 	source string
+	// deliveryChannels are the external notification channels with a
+	// sender (SetDeliveryChannels); set before serving, read-only after.
+	deliveryChannels []string
 	// inserter is the insert-only job client (jobs.go), made on first use.
 	inserterOnce sync.Once
 	inserter     *river.Client[*sql.Tx]

@@ -156,6 +156,14 @@ func (s *DelegationService) CreateDelegation(ctx context.Context, d *shequ.Deleg
 		if err != nil {
 			return translateError(err, "create delegation")
 		}
+		// The resident consents from the delegation's page, where the
+		// notification leads (delegation_notify.go).
+		var notes noteList
+		notes.add(ctx, now, []string{d.OwnerUserID}, "delegation_consent", objDelegation, d.ID, d.AgentName,
+			d.ValidUntil.In(shequ.Shanghai).Format("2006-01-02"))
+		if err := s.db.addNotifications(ctx, tx, notes); err != nil {
+			return err
+		}
 		return auditAllowed(ctx, s.db, tx, auditDelegationCreate, objDelegation, d.ID, d.Community, "")
 	})
 	return err
@@ -250,6 +258,11 @@ func (s *DelegationService) Consent(ctx context.Context, id string, method shequ
 		if err := s.setState(ctx, tx, d, shequ.DelegationRequested); err != nil {
 			return err
 		}
+		var notes noteList
+		delegationNotes(ctx, &notes, d, "delegation_active", now)
+		if err := s.db.addNotifications(ctx, tx, notes); err != nil {
+			return err
+		}
 		return auditAllowed(ctx, s.db, tx, auditDelegationConsent, objDelegation, d.ID, d.Community, string(method))
 	})
 	if err != nil {
@@ -298,6 +311,11 @@ func (s *DelegationService) EndDelegation(ctx context.Context, id string, to she
 	d.State, d.UpdatedAt = to, now
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		if err := s.setState(ctx, tx, d, from); err != nil {
+			return err
+		}
+		var notes noteList
+		delegationNotes(ctx, &notes, d, "delegation_"+string(to), now)
+		if err := s.db.addNotifications(ctx, tx, notes); err != nil {
 			return err
 		}
 		return auditAllowed(ctx, s.db, tx, auditDelegationEnd, objDelegation, d.ID, d.Community, string(to))

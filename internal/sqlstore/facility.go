@@ -198,19 +198,7 @@ func (s *FacilityService) loadFacility(ctx context.Context, q querier, id string
 // FindFacilityByID returns a facility. It needs ActionFacilityRead in its
 // community; one out of scope answers ENotFound like a missing one.
 func (s *FacilityService) FindFacilityByID(ctx context.Context, id string) (*shequ.Facility, error) {
-	if err := authorizeResident(ctx, shequ.ActionFacilityRead, nil); err != nil {
-		return nil, s.db.recordDenied(ctx, err, auditFacilityRead, objFacility, clipID(id), "")
-	}
-	f, err := s.loadFacility(ctx, s.db.db, id)
-	if shequ.ErrorCode(err) == shequ.ENotFound {
-		return nil, s.db.recordDenied(ctx, err, auditFacilityRead, objFacility, clipID(id), "")
-	} else if err != nil {
-		return nil, err
-	}
-	if err := authorizeResident(ctx, shequ.ActionFacilityRead, facilityObject(f)); err != nil {
-		return nil, s.db.recordDenied(ctx, err, auditFacilityRead, objFacility, id, f.Community)
-	}
-	return f, nil
+	return findRecord(ctx, s.db, shequ.ActionFacilityRead, auditFacilityRead, objFacility, id, s.loadFacility, facilityObject)
 }
 
 // FindFacilities lists the facilities in the actor's scope matching f,

@@ -35,8 +35,8 @@ type LinkageService struct {
 	// OnChange, when set, is called after every committed write with the
 	// community concerned, for the indicator engine.
 	OnChange func(communities ...string)
-	// unread caches the accounts' counts of unread notifications.
-	unread *ttlCache[int]
+	// notes is the notification centre the chain's notifications go to.
+	notes *NotificationService
 	// Sealer gives the register's blind index of ID numbers, with which an
 	// activity's participants are found by their ID numbers; nil finds
 	// none.
@@ -47,14 +47,8 @@ var _ shequ.LinkageService = (*LinkageService)(nil)
 
 // NewLinkageService returns a LinkageService on db.
 func NewLinkageService(db *DB) *LinkageService {
-	return &LinkageService{db: db, unread: &ttlCache[int]{ttl: unreadCacheTTL, max: 10_000, gen: &db.notesGen}}
+	return &LinkageService{db: db, notes: NewNotificationService(db, nil)}
 }
-
-// unreadCacheTTL is how long a count of unread notifications is used: every
-// page's header shows it. Reading, marking read and adding notifications in
-// this process make it stale at once; another process's new notification
-// shows at most this late.
-const unreadCacheTTL = time.Second
 
 // Object types of the timeline and the audit trail.
 const (
@@ -99,7 +93,7 @@ type change struct {
 	tx     *sql.Tx
 	now    time.Time
 	events []*shequ.TimelineEvent
-	notes  []*shequ.Notification
+	notes  noteList
 }
 
 // event adds a timeline event by the actor of the change.
@@ -117,19 +111,7 @@ func (c *change) event(objType, objID, division, action, from, to, note string) 
 // notify adds a notification of kind to each distinct account, except the
 // actor of the change (nobody needs to be told what they just did).
 func (c *change) notify(userIDs []string, kind, objType, objID, subject string) {
-	self := ""
-	if a := shequ.ActorFrom(c.ctx); a != nil {
-		self = a.UserID
-	}
-	seen := map[string]bool{}
-	for _, u := range userIDs {
-		if u == "" || u == self || seen[u] {
-			continue
-		}
-		seen[u] = true
-		c.notes = append(c.notes, &shequ.Notification{ID: newUUID7(), UserID: u, Kind: kind, ObjectType: objType,
-			ObjectID: objID, Subject: subject, CreatedAt: c.now})
-	}
+	c.notes.add(c.ctx, c.now, userIDs, kind, objType, objID, subject, "")
 }
 
 // flush writes the events and notifications of the change.
@@ -144,29 +126,7 @@ func (c *change) flush() error {
 			return translateError(err, "add timeline event")
 		}
 	}
-	if len(c.notes) > 0 {
-		// Stale now, and again once committed (write): a count read in
-		// between is not kept.
-		db.notesGen.Add(1)
-	}
-	for _, n := range c.notes {
-		_, err := c.tx.ExecContext(c.ctx, db.rebind(`INSERT INTO notifications (id, user_id, kind, object_type,
-			object_id, subject, created_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`),
-			n.ID, n.UserID, n.Kind, n.ObjectType, n.ObjectID, n.Subject, db.dialect.timeArg(n.CreatedAt))
-		if err != nil {
-			return translateError(err, "add notification")
-		}
-		// The in-app channel is delivered by the insert above; the
-		// outbox row records it so that other channels follow the same
-		// path.
-		_, err = c.tx.ExecContext(c.ctx, db.rebind(`INSERT INTO notification_outbox (id, notification_id, channel,
-			status, created_at, sent_at) VALUES (?, ?, ?, 'sent', ?, ?)`),
-			newUUID7(), n.ID, shequ.ChannelInApp, db.dialect.timeArg(n.CreatedAt), db.dialect.timeArg(n.CreatedAt))
-		if err != nil {
-			return translateError(err, "queue notification")
-		}
-	}
-	return nil
+	return db.addNotifications(c.ctx, c.tx, c.notes)
 }
 
 // write runs fn in one transaction; fn returns the object and the community
@@ -255,37 +215,10 @@ func readTimeline(ctx context.Context, db *DB, objectType, id string) ([]*shequ.
 	return out, translateError(rows.Err(), "read timeline")
 }
 
-// FindNotifications implements shequ.LinkageService.
+// FindNotifications implements shequ.LinkageService: the latest
+// notifications of the account (NotificationService.FindNotifications).
 func (s *LinkageService) FindNotifications(ctx context.Context, limit int) ([]*shequ.Notification, int, error) {
-	a := shequ.ActorFrom(ctx)
-	if a == nil {
-		return nil, 0, shequ.ErrUnauthorized
-	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT id, user_id, kind, object_type, object_id, subject,
-		created_at, read_at FROM notifications WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`), a.UserID, limit)
-	if err != nil {
-		return nil, 0, translateError(err, "read notifications")
-	}
-	defer rows.Close()
-	var out []*shequ.Notification
-	for rows.Next() {
-		n := &shequ.Notification{}
-		var read time.Time
-		if err := rows.Scan(&n.ID, &n.UserID, &n.Kind, &n.ObjectType, &n.ObjectID, &n.Subject, scanTime(&n.CreatedAt),
-			scanTime(&read)); err != nil {
-			return nil, 0, translateError(err, "read notifications")
-		}
-		n.ReadAt = optTime(read)
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, translateError(err, "read notifications")
-	}
-	unread, err := s.CountUnread(ctx)
-	return out, unread, err
+	return s.notes.FindNotifications(ctx, false, 0, limit)
 }
 
 // optTime is nil for the zero time (a NULL column).
@@ -306,35 +239,12 @@ func (s *LinkageService) optTimeArg(t *time.Time) any {
 
 // CountUnread implements shequ.LinkageService.
 func (s *LinkageService) CountUnread(ctx context.Context) (int, error) {
-	a := shequ.ActorFrom(ctx)
-	if a == nil {
-		return 0, nil
-	}
-	now := s.db.now()
-	if n, ok := s.unread.get(a.UserID, now); ok {
-		return n, nil
-	}
-	gen := s.db.notesGen.Load()
-	var n int
-	err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`),
-		a.UserID).Scan(&n)
-	if err != nil {
-		return 0, translateError(err, "count notifications")
-	}
-	s.unread.put(a.UserID, n, now, gen)
-	return n, nil
+	return s.notes.CountUnread(ctx)
 }
 
 // MarkNotificationsRead implements shequ.LinkageService.
 func (s *LinkageService) MarkNotificationsRead(ctx context.Context) error {
-	a := shequ.ActorFrom(ctx)
-	if a == nil {
-		return shequ.ErrUnauthorized
-	}
-	_, err := s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`),
-		s.db.dialect.timeArg(s.now()), a.UserID)
-	s.db.notesGen.Add(1)
-	return translateError(err, "mark notifications read")
+	return s.notes.MarkNotificationsRead(ctx)
 }
 
 // noRows turns sql.ErrNoRows into ErrNotFound.

@@ -72,6 +72,10 @@ func (s *LinkageService) TransitionProject(ctx context.Context, id string, t she
 		if t.To == shequ.ProjectReturned || t.To == shequ.ProjectApproved {
 			c.notify([]string{p.CreatedBy}, "project_"+string(t.To), objProject, p.ID, p.Title)
 		}
+		// Who waits for the project next (linkage_notify.go).
+		if err := s.projectNotes(c, p); err != nil {
+			return "", "", err
+		}
 		return p.ID, p.Community, nil
 	})
 	return p, err
@@ -224,6 +228,9 @@ func (s *LinkageService) LodgeObjection(ctx context.Context, projectID, text str
 			return "", "", translateError(err, "lodge objection")
 		}
 		c.event(objProject, p.ID, p.Community, auditObjectionLodge, "", "", o.ID)
+		if err := s.objectionNotes(c, p); err != nil {
+			return "", "", err
+		}
 		return o.ID, p.Community, nil
 	})
 	return o, err

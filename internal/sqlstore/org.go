@@ -370,21 +370,8 @@ func (s *OrgService) loadOrg(ctx context.Context, q querier, id string) (*shequ.
 // organization out of scope answers ENotFound like a missing one, and the
 // attempt is recorded as denied.
 func (s *OrgService) FindOrgByID(ctx context.Context, id string) (*shequ.SocialOrg, error) {
-	// The permission alone first: a role that may not read the register
-	// gets the same answer whether the id exists or not.
-	if err := authorizeResident(ctx, shequ.ActionOrgRead, nil); err != nil {
-		return nil, s.db.recordDenied(ctx, err, auditOrgRead, objOrg, clipID(id), "")
-	}
-	o, err := s.loadOrg(ctx, s.db.db, id)
-	if shequ.ErrorCode(err) == shequ.ENotFound {
-		return nil, s.db.recordDenied(ctx, err, auditOrgRead, objOrg, clipID(id), "")
-	} else if err != nil {
-		return nil, err
-	}
-	if err := authorizeResident(ctx, shequ.ActionOrgRead, orgObject(ctx, o)); err != nil {
-		return nil, s.db.recordDenied(ctx, err, auditOrgRead, objOrg, id, o.Community)
-	}
-	return o, nil
+	return findRecord(ctx, s.db, shequ.ActionOrgRead, auditOrgRead, objOrg, id, s.loadOrg,
+		func(o *shequ.SocialOrg) *shequ.Object { return orgObject(ctx, o) })
 }
 
 // FindOrgs lists the organizations in the actor's scope matching f, ordered

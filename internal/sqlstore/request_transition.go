@@ -86,7 +86,7 @@ func (s *RequestService) Transition(ctx context.Context, id string, to shequ.Req
 }
 
 // apply moves r to state to inside tx: the row (if still in r's state), the
-// timeline event and the counts. r is updated in place.
+// timeline event, the counts and the notifications. r is updated in place.
 func (s *RequestService) apply(ctx context.Context, tx *sql.Tx, r *shequ.ServiceRequest, to shequ.RequestState, in shequ.TransitionInput, cal *shequ.Calendar) error {
 	now := s.db.now()
 	from := r.State
@@ -147,7 +147,15 @@ func (s *RequestService) apply(ctx context.Context, tx *sql.Tx, r *shequ.Service
 	if err := s.addEvent(ctx, tx, r, "state", from, to, transitionNote(to, in)); err != nil {
 		return err
 	}
-	return s.count(ctx, tx, r.Community, from, to)
+	if err := s.count(ctx, tx, r.Community, from, to); err != nil {
+		return err
+	}
+	// Whoever waits for this change is told (request_notify.go).
+	notes, err := s.transitionNotes(ctx, tx, r, from, to, now)
+	if err != nil {
+		return err
+	}
+	return s.db.addNotifications(ctx, tx, notes)
 }
 
 // BulkTransfer transfers every listed request the actor may handle to a

@@ -411,17 +411,9 @@ func (s *SocialWorkerService) loadWorker(ctx context.Context, q querier, id stri
 // "worker.reveal". A record out of scope answers ENotFound like a missing
 // one, and the attempt is recorded as denied.
 func (s *SocialWorkerService) FindWorkerByID(ctx context.Context, id string, reveal bool) (*shequ.SocialWorker, error) {
-	if err := authorizeResident(ctx, shequ.ActionWorkerRead, nil); err != nil {
-		return nil, s.db.recordDenied(ctx, err, auditWorkerRead, objWorker, clipID(id), "")
-	}
-	w, err := s.loadWorker(ctx, s.db.db, id)
-	if shequ.ErrorCode(err) == shequ.ENotFound {
-		return nil, s.db.recordDenied(ctx, err, auditWorkerRead, objWorker, clipID(id), "")
-	} else if err != nil {
+	w, err := findRecord(ctx, s.db, shequ.ActionWorkerRead, auditWorkerRead, objWorker, id, s.loadWorker, workerObject)
+	if err != nil {
 		return nil, err
-	}
-	if err := authorizeResident(ctx, shequ.ActionWorkerRead, workerObject(w)); err != nil {
-		return nil, s.db.recordDenied(ctx, err, auditWorkerRead, objWorker, id, w.Community)
 	}
 	if !reveal {
 		return w, nil

@@ -30,6 +30,9 @@ type deskPage struct {
 	Errors     map[string]string
 	Error      string
 	Channels   []shequ.Channel
+	// Duplicates are the resident's open requests of the item: a
+	// warning, not a refusal (request_intake.go).
+	Duplicates []requestRow
 }
 
 // handleDesk serves GET /desk.
@@ -103,6 +106,11 @@ func (s *Server) fillDesk(r *http.Request, p *deskPage, residentID, code, delega
 		return err
 	}
 	p.Item, p.Form = it, it.SortedForm()
+	dups, err := s.openRequestsOf(r, it.Code, res.ID)
+	if err != nil {
+		return err
+	}
+	p.Duplicates = s.rows(r, dups)
 	return nil
 }
 

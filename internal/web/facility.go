@@ -39,10 +39,6 @@ func (s *Server) facilityRegister() *registerMount[shequ.Facility] {
 			}
 			return template.HTML(strconv.FormatFloat(*f.Lat, 'f', 6, 64) + ", " + strconv.FormatFloat(*f.Lng, 'f', 6, 64) + "（WGS-84）")
 		},
-		"community_code": func(_ *i18n.Localizer, f *shequ.Facility) template.HTML {
-			c := template.HTMLEscapeString(f.Community)
-			return template.HTML(`<a class="code" href="/coverage/` + c + `">` + c + `</a>`)
-		},
 	}
 	m.cells = map[string]func(*i18n.Localizer, *shequ.Facility) template.HTML{
 		"location": func(l *i18n.Localizer, f *shequ.Facility) template.HTML {

@@ -378,6 +378,8 @@ type notificationJSON struct {
 	ObjectType string  `json:"object_type"`
 	ObjectID   string  `json:"object_id"`
 	Subject    string  `json:"subject"`
+	Detail     string  `json:"detail"`
+	Text       string  `json:"text"`
 	CreatedAt  string  `json:"created_at"`
 	ReadAt     *string `json:"read_at"`
 }
@@ -396,9 +398,11 @@ func (s *Server) handleAPINotifications(w http.ResponseWriter, r *http.Request) 
 		Items  []notificationJSON `json:"items"`
 		Unread int                `json:"unread"`
 	}{Items: []notificationJSON{}, Unread: unread}
+	l := s.localizer(r)
 	for _, n := range list {
 		out.Items = append(out.Items, notificationJSON{ID: n.ID, Kind: n.Kind, ObjectType: n.ObjectType, ObjectID: n.ObjectID,
-			Subject: n.Subject, CreatedAt: apiTime(n.CreatedAt), ReadAt: optAPITime(n.ReadAt)})
+			Subject: n.Subject, Detail: n.Detail, Text: l.T("notify."+n.Kind, map[string]any{"Subject": n.Subject, "Detail": n.Detail}),
+			CreatedAt: apiTime(n.CreatedAt), ReadAt: optAPITime(n.ReadAt)})
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, out)

@@ -141,6 +141,7 @@ var navEntries = []navEntry{
 
 	{ID: "nav-users", Key: "nav.users", Href: "/users", Group: navAdmin, Show: can(shequ.ActionUserRead)},
 	{ID: "nav-audit", Key: "nav.audit", Href: "/audit", Group: navAdmin, Show: can(shequ.ActionAuditRead)},
+	{ID: "nav-deliveries", Key: "nav.deliveries", Href: "/admin/deliveries", Group: navAdmin, Show: can(shequ.ActionDeliveryManage)},
 }
 
 // navFlatMax is the most entries shown side by side without groups.

@@ -11,6 +11,8 @@ import (
 var objectPaths = map[string]string{
 	"need":                 "/needs/",
 	"project":              "/projects/",
+	"service_request":      "/requests/",
+	"delegation":           "/delegations/",
 	shequ.ObjEstate:        "/estates/",
 	shequ.ObjCompany:       "/property/companies/",
 	shequ.ObjCommittee:     "/committees/",

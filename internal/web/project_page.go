@@ -448,35 +448,3 @@ func (s *Server) handleObjectionAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/projects/"+url.PathEscape(o.ProjectID)+"?notice=answer", http.StatusSeeOther)
 }
-
-// notificationsPage is the data of templates/notifications.html.
-type notificationsPage struct {
-	Items  []*shequ.Notification
-	Unread int
-}
-
-// handleNotifications serves GET /notifications.
-func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.signedIn(w, r); !ok || !s.linkage(w, r) {
-		return
-	}
-	list, unread, err := s.cfg.Linkage.FindNotifications(r.Context(), 100)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, "notifications", s.localizer(r).T("notify.title"), &notificationsPage{Items: list, Unread: unread})
-}
-
-// handleNotificationsRead serves POST /notifications/read.
-func (s *Server) handleNotificationsRead(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.signedIn(w, r); !ok || !s.linkage(w, r) {
-		return
-	}
-	if err := s.cfg.Linkage.MarkNotificationsRead(r.Context()); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
-}

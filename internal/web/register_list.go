@@ -314,10 +314,10 @@ func shownHTML(l *i18n.Localizer, v register.Shown, names map[string]string) tem
 	case v.Division != "" && names[v.Division] != "":
 		// The community by its name, its code beside it for those who
 		// work with codes.
-		b.WriteString(`<a href="/divisions/` + esc(v.Division) + `">` + esc(names[v.Division]) + `</a> <span class="code hint">` +
+		b.WriteString(`<a href="` + esc(v.Link+v.Division) + `">` + esc(names[v.Division]) + `</a> <span class="code hint">` +
 			esc(v.Division) + `</span>`)
 	case v.Division != "":
-		b.WriteString(`<a class="code" href="/divisions/` + esc(v.Division) + `">` + esc(v.Division) + `</a>`)
+		b.WriteString(`<a class="code" href="` + esc(v.Link+v.Division) + `">` + esc(v.Division) + `</a>`)
 	case v.Text != "":
 		b.WriteString(esc(v.Text))
 		if v.Unit != "" {

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"shequ"
 	"shequ/internal/i18n"
@@ -55,6 +56,10 @@ func (m *registerMount[T]) resolvePeople(ctx context.Context, a *shequ.Actor, x 
 		switch {
 		case q == "":
 			form.Set(f.Name, "")
+			continue
+		case utf8.RuneCountInString(q) > maxQueryRunes:
+			fe.Add(f.Name, "search.too_long", "The search text is too long.", map[string]any{"Max": maxQueryRunes})
+			form.Set(f.Name, current)
 			continue
 		case current != "" && q == m.personText(ctx, current):
 			form.Set(f.Name, current)

@@ -23,18 +23,11 @@ package web
 // again with scope and ownership and audits in the write's transaction.
 // Bad input is a field error and writes nothing.
 //
-// Mounting a register is a few lines in the resource's file:
+// Mounting a register is one function in the resource's file, with the
+// schema and its store binding declared in internal/register:
 //
-//	func (s *Server) estates() *registerMount[shequ.Estate] {
-//		svc := s.cfg.Estates
-//		return mount(s, register.Estates, "/estates", svc != nil, register.Store[shequ.Estate]{
-//			Find:   func(ctx context.Context, id string, _ bool) (*shequ.Estate, error) { return svc.FindEstateByID(ctx, id) },
-//			List:   func(ctx context.Context, q register.Query) ([]*shequ.Estate, int, error) {
-//				return svc.FindEstates(ctx, shequ.EstateFilter{Community: q.Community,
-//					Mode: shequ.EstateMode(q.Get("mode")), Query: q.Text, Offset: q.Offset, Limit: q.Limit})
-//			},
-//			Create: svc.CreateEstate, Update: svc.UpdateEstate, Import: svc.ImportEstates,
-//		})
+//	func (s *Server) estateRegister() *registerMount[shequ.Estate] {
+//		return mount(s, register.Estates, "/estates", s.cfg.Estates != nil, register.EstateStore(s.cfg.Estates))
 //	}
 //
 // and one line in mountRegisters below. See "Adding a register" in

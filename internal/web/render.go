@@ -86,6 +86,10 @@ var pageFiles = map[string]string{
 	"delegation":      "templates/delegation.html",
 	"delegation_form": "templates/delegation_form.html",
 
+	// Notifications and the online application's preview (issue 13).
+	"account_notifications": "templates/account_notifications.html",
+	"deliveries":            "templates/deliveries.html",
+	"service_preview":       "templates/service_preview.html",
 	// 物业服务监管 (issue 15).
 	"complaints":        "templates/complaints.html",
 	"complaint":         "templates/complaint.html",

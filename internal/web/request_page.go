@@ -274,11 +274,16 @@ type requestPage struct {
 	Next        []shequ.RequestState // the transitions a worker may make
 	CanHandle   bool
 	CanRate     bool
-	Notice      string
-	Errors      map[string]string
-	Error       string
-	Form        []shequ.FormField
-	Stars       []int
+	// CanSupplement: the request awaits materials and the actor may hand
+	// them in (the resident, or the window); Since lists the files added
+	// since it was paused (request_intake.go).
+	CanSupplement bool
+	Since         []*shequ.Attachment
+	Notice        string
+	Errors        map[string]string
+	Error         string
+	Form          []shequ.FormField
+	Stars         []int
 	// CanReveal offers to show the personal values of the form in clear;
 	// Revealed says they are (request_reveal.go).
 	CanReveal, Revealed bool
@@ -300,6 +305,8 @@ func (s *Server) handleRequestShow(w http.ResponseWriter, r *http.Request) {
 		p.Notice = l.T("request.moved", map[string]any{"State": l.T("request.state." + n)})
 	} else if n == "attached" {
 		p.Notice = l.T("request.attached")
+	} else if n == "supplemented" {
+		p.Notice = l.T("request.supplemented", map[string]any{"Due": p.Due})
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, "request", l.T("request.title", map[string]any{"Number": p.R.Number}), p)
@@ -326,6 +333,14 @@ func (s *Server) loadRequestPage(r *http.Request) (*requestPage, error) {
 	if s.cfg.RequestDesk != nil {
 		if p.Attachments, err = s.cfg.RequestDesk.Attachments(r.Context(), "request", q.ID); err != nil {
 			return nil, err
+		}
+	}
+	if q.State == shequ.RequestAwaitingMaterials && q.PausedAt != nil && a.Can(shequ.ActionRequestSupplement) && s.cfg.RequestIntake != nil {
+		p.CanSupplement = true
+		for _, at := range p.Attachments {
+			if !at.CreatedAt.Before(*q.PausedAt) {
+				p.Since = append(p.Since, at)
+			}
 		}
 	}
 	if p.CanHandle {

@@ -117,8 +117,19 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/objections/{id}/answer", s.handleObjectionAnswer},
 		{http.MethodGet, "/public/projects", s.handlePublicProjects},
 		{http.MethodGet, "/public/projects/{id}", s.handlePublicProject},
+
+		// Notifications (issue 13): the centre, where each one leads, the
+		// account's channels, the dead-letter list of deliveries; the
+		// online application's preview and 提交补正.
 		{http.MethodGet, "/notifications", s.handleNotifications},
 		{http.MethodPost, "/notifications/read", s.handleNotificationsRead},
+		{http.MethodGet, "/notifications/{id}", s.handleNotificationOpen},
+		{http.MethodGet, "/account/notifications", s.handleChannels},
+		{http.MethodPost, "/account/notifications", s.handleChannelsSave},
+		{http.MethodGet, "/admin/deliveries", s.handleDeliveries},
+		{http.MethodPost, "/admin/deliveries/{id}/retry", s.handleDeliveryRetry},
+		{http.MethodPost, "/services/{code}/preview", s.handleServicePreview},
+		{http.MethodPost, "/requests/{id}/supplement", s.handleRequestSupplement},
 
 		// Audit trail (auditors only).
 		{http.MethodGet, "/audit", s.handleAudit},

@@ -77,7 +77,18 @@ type Config struct {
 	// holiday calendar of the due dates. Nil: their pages answer 503.
 	RequestDesk shequ.RequestDesk
 	Delegations shequ.DelegationService
-	Holidays    shequ.HolidayCalendar
+
+	// Notifications (issue 13): the notification centre and the accounts'
+	// channels (nil: the centre answers 503); Deliveries the outbox's
+	// dead-letter list for the system administrator; NotifyChannels the
+	// external channels configured, which the account page offers;
+	// RequestIntake the 补正 hand-in and the materials of an online
+	// application.
+	Notifications  shequ.NotificationService
+	Deliveries     shequ.DeliveryService
+	NotifyChannels []string
+	RequestIntake  shequ.RequestIntake
+	Holidays       shequ.HolidayCalendar
 	// Property is the property oversight module (物业服务监管, issue 15):
 	// estates, companies, committees, inspections, meetings, complaints,
 	// ratings and credit; nil answers 503.

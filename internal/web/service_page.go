@@ -107,32 +107,3 @@ func formValues(it *shequ.ServiceItem, pf url.Values) map[string][]string {
 	}
 	return out
 }
-
-// handleServiceApply serves POST /services/{code}/apply: a resident's
-// online request.
-func (s *Server) handleServiceApply(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardForm(w, r, shequ.ActionRequestSubmit, s.cfg.Requests != nil && s.cfg.ServiceItems != nil); !ok {
-		return
-	}
-	it, err := s.cfg.ServiceItems.GetItem(r.Context(), r.PathValue("code"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	p := s.newServicePage(r, it)
-	p.Values, p.Describe = formValues(it, r.PostForm), r.PostForm.Get("description")
-	q, err := s.cfg.Requests.Submit(r.Context(), &shequ.RequestInput{ItemCode: it.Code, Channel: shequ.ChannelOnline,
-		Values: p.Values, Description: p.Describe})
-	if err != nil {
-		e := shequ.AsError(err)
-		if e.Code != shequ.EInvalid {
-			s.error(w, r, err)
-			return
-		}
-		l := s.localizer(r)
-		p.Errors, p.Error = fieldMessages(l, err), l.T("form.has_errors")
-		s.renderService(w, r, http.StatusBadRequest, p)
-		return
-	}
-	http.Redirect(w, r, "/requests/"+q.ID+"/receipt", http.StatusSeeOther)
-}

@@ -9,12 +9,17 @@ import (
 	"shequ"
 )
 
-// The list query of a register (organizations, social workers,
-// facilities, and the registers of the modules): the permission and scope
-// preamble, the WHERE clause of its filters, the count and the page. The
-// SELECT, its columns and its order stay in the resource's file, one
-// explicit query per resource (STYLE §4); only the parts every list repeats
-// live here.
+// The reads of a register (organizations, social workers, facilities, and
+// the registers of the modules): one record with its authorization
+// (findRecord), and the list query — the permission and scope preamble, the
+// WHERE clause of its filters, the count and the page. The SELECT, its
+// columns and its order stay in the resource's file, one explicit query per
+// resource (STYLE §4); only the parts every read repeats live here.
+//
+//	func (s *OrgService) FindOrgByID(ctx context.Context, id string) (*shequ.SocialOrg, error) {
+//		return findRecord(ctx, s.db, shequ.ActionOrgRead, auditOrgRead, objOrg, id, s.loadOrg,
+//			func(o *shequ.SocialOrg) *shequ.Object { return orgObject(ctx, o) })
+//	}
 //
 //	q, ok, err := s.db.scopedList(ctx, shequ.ActionOrgRead, auditOrgList, objOrg, "o.community", f.Community)
 //	if err != nil || !ok {
@@ -23,6 +28,30 @@ import (
 //	enumFilter(q, "o.kind", "kind", f.Kind, shequ.OrgKinds, "org.kind.invalid", "Unknown kind of organization.")
 //	q.contains("o.name", f.Query)
 //	return listPage(ctx, q, "social_orgs o", orgColumns, "o.community, o.name, o.id", f.Offset, f.Limit, s.scanOrg, "organizations")
+
+// findRecord loads the record id with load and authorizes act on it: the
+// permission alone first (a role that may not read the register gets the
+// same answer whether the id exists or not), then on the record's object
+// (scope, ownership). A missing record and one the actor may not see both
+// answer ENotFound; every refusal is recorded as denied under audit and
+// objType.
+func findRecord[T any](ctx context.Context, db *DB, act shequ.Action, audit, objType, id string,
+	load func(context.Context, querier, string) (*T, error), object func(*T) *shequ.Object) (*T, error) {
+	if err := authorizeResident(ctx, act, nil); err != nil {
+		return nil, db.recordDenied(ctx, err, audit, objType, clipID(id), "")
+	}
+	x, err := load(ctx, db.db, id)
+	if shequ.ErrorCode(err) == shequ.ENotFound {
+		return nil, db.recordDenied(ctx, err, audit, objType, clipID(id), "")
+	} else if err != nil {
+		return nil, err
+	}
+	obj := object(x)
+	if err := authorizeResident(ctx, act, obj); err != nil {
+		return nil, db.recordDenied(ctx, err, audit, objType, id, obj.Division)
+	}
+	return x, nil
+}
 
 // listQuery is the WHERE clause of a register's list being built, with the
 // field errors of its filters.

@@ -113,6 +113,9 @@ func TestBrowserRegisters(t *testing.T) {
 	// picked by name.
 	if err := chromedp.Do(ctx, append(append([]chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.ID("logout")),
 		chromedp.WaitNotPresent(chromedp.ID("logout"))}, signIn(base, "official", pw)...),
+		// Signed in (the home page came) before going on: a navigation
+		// while the sign-in's answer is on its way is aborted.
+		chromedp.WaitVisible(chromedp.ID("logout")),
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(base+"/orgs"),
 		chromedp.WaitVisible(chromedp.ID("org-filter")),

@@ -65,6 +65,14 @@ func TestPropertyDemo(t *testing.T) {
 		if greens == nil {
 			t.Fatal("no 苕溪花园")
 		}
+		// The demo resident's household is in 苕溪花园: their page shows it.
+		u, err := m.svc.users.FindUserByUsername(cliContext(context.Background()), "demo-resident")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mine, _, err := p.MyEstate(shequ.WithActor(context.Background(), u.Actor())); err != nil || mine.ID != greens.ID {
+			t.Errorf("the demo resident's estate: %+v (%v)", mine, err)
+		}
 		terms, err := p.FindCommittees(official, greens.ID, "", "")
 		if err != nil || len(terms) != 1 || !terms[0].HasConcurrent() || terms[0].Status != shequ.FilingFiled {
 			t.Errorf("苕溪花园's committee %+v (%v)", terms, err)

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"time"
 
 	"shequ"
@@ -371,14 +372,19 @@ func (d *propertyDemo) inspections() error {
 		scores[k] = v
 	}
 	scores["fire_lanes"], scores["waste_sorting"] = 3, 7
-	if _, err := s.Property.RecordInspection(worker, &shequ.InspectionInput{EstateID: d.estates["anju"].ID,
+	failed, err := s.Property.RecordInspection(worker, &shequ.InspectionInput{EstateID: d.estates["anju"].ID,
 		Day: shequ.DateOf(d.now).AddDate(0, 0, -40), Inspectors: "环境和物业管理委员会 沈国华、方丽萍", Scores: scores,
 		Notes: map[string]string{"fire_lanes": "5幢、8幢消防通道被电动车和杂物堵塞"},
-		Note:  "垃圾分类桶站基本规范，但消防通道问题突出"}); err != nil {
+		Note:  "垃圾分类桶站基本规范，但消防通道问题突出"})
+	if err != nil {
+		return err
+	}
+	// The photo of the blocked fire lane the inspectors took.
+	if err := s.Property.AddInspectionPhoto(worker, failed.ID, demoPNG(color.RGBA{0xc6, 0x28, 0x28, 0xff})); err != nil {
 		return err
 	}
 	d.at(-20)
-	_, err := s.Property.RunDeadlines(d.ctx)
+	_, err = s.Property.RunDeadlines(d.ctx)
 	return err
 }
 

@@ -499,12 +499,12 @@ func newSettingsJSON(st *shequ.PropertySettings) settingsJSON {
 	return j
 }
 
-// handleAPISettingsGet serves GET /api/v1/property/settings/{county}.
+// handleAPISettingsGet serves GET /api/v1/property/settings/{code}.
 func (s *Server) handleAPISettingsGet(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guardService(w, r, shequ.ActionPropertyRead, s.wiredProperty()); !ok {
 		return
 	}
-	county := r.PathValue("county")
+	county := r.PathValue("code")
 	if len(county) != 6 || shequ.ValidateDivisionCode(county) != nil {
 		s.error(w, r, fieldErr("county", "property.settings.county", "Settings belong to a county (6-digit code)."))
 		return
@@ -517,14 +517,14 @@ func (s *Server) handleAPISettingsGet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newSettingsJSON(st))
 }
 
-// handleAPISettingsPut serves PUT /api/v1/property/settings/{county}: the
+// handleAPISettingsPut serves PUT /api/v1/property/settings/{code}: the
 // whole settings (the JSON form of GET).
 func (s *Server) handleAPISettingsPut(w http.ResponseWriter, r *http.Request) {
 	var req settingsJSON
 	if _, ok := s.guardJSON(w, r, shequ.ActionPropertySupervise, s.wiredProperty(), &req); !ok {
 		return
 	}
-	st := &shequ.PropertySettings{County: r.PathValue("county"), Checklist: req.Checklist, RatingPeriod: shequ.RatingPeriod(req.RatingPeriod),
+	st := &shequ.PropertySettings{County: r.PathValue("code"), Checklist: req.Checklist, RatingPeriod: shequ.RatingPeriod(req.RatingPeriod),
 		Points: map[shequ.CreditKind]int{}, RecordValidDays: req.RecordValidDays, RectifyDays: req.RectifyDays,
 		AlertDays: req.AlertDays, EarlyDays: req.EarlyDays, HighRating: req.HighRating,
 		Complaint: shequ.ComplaintLimits{Forward: req.Complaint["forward"], Answer: req.Complaint["answer"],

@@ -317,8 +317,8 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/api/v1/property/records/{id}/appeal", s.handleAPIAppealLodge},
 		{http.MethodPost, "/api/v1/property/appeals/{id}/answer", s.handleAPIAppealAnswer},
 		{http.MethodGet, "/api/v1/property/alerts", s.handleAPIAlerts},
-		{http.MethodGet, "/api/v1/property/settings/{county}", s.handleAPISettingsGet},
-		{http.MethodPut, "/api/v1/property/settings/{county}", s.handleAPISettingsPut},
+		{http.MethodGet, "/api/v1/property/settings/{code}", s.handleAPISettingsGet},
+		{http.MethodPut, "/api/v1/property/settings/{code}", s.handleAPISettingsPut},
 		{http.MethodGet, "/api/v1/communities/{code}/epmc", s.handleAPIEPMCGet},
 		{http.MethodPut, "/api/v1/communities/{code}/epmc", s.handleAPIEPMCPut},
 

@@ -95,8 +95,10 @@ func careDefs() []IndicatorDef {
 	c := func(key string, f func(*CareFigures) int) IndicatorDef {
 		return IndicatorDef{Key: key, Count: func(s *IndicatorStats) int { return f(&s.Care) }, Group: "care", Sensitive: true}
 	}
-	r := func(key string, f func(*CareFigures) float64) IndicatorDef {
-		return IndicatorDef{Key: key, Rate: func(s *IndicatorStats) float64 { return f(&s.Care) }, Group: "care"}
+	// r is a rate of two counts; its whole tells a rate of nothing (—).
+	r := func(key string, part, of func(*CareFigures) int) IndicatorDef {
+		return IndicatorDef{Key: key, Rate: func(s *IndicatorStats) float64 { return Rate(part(&s.Care), of(&s.Care)) },
+			Whole: func(s *IndicatorStats) int64 { return int64(of(&s.Care)) }, Group: "care"}
 	}
 	defs := []IndicatorDef{
 		c("care_under_care", (*CareFigures).UnderCare),
@@ -109,13 +111,13 @@ func careDefs() []IndicatorDef {
 	}
 	defs = append(defs,
 		c("care_children", func(f *CareFigures) int { return f.Children }),
-		r("care_guardian_assessed", func(f *CareFigures) float64 { return Rate(f.ChildrenAssessed, f.Children) }),
+		r("care_guardian_assessed", func(f *CareFigures) int { return f.ChildrenAssessed }, func(f *CareFigures) int { return f.Children }),
 		c("care_plans_overdue", func(f *CareFigures) int { return f.PlansOverdue }),
-		r("care_plans_on_time", func(f *CareFigures) float64 { return Rate(f.PlansOnTime, f.PlansOnTime+f.PlansOverdue) }),
+		r("care_plans_on_time", func(f *CareFigures) int { return f.PlansOnTime }, func(f *CareFigures) int { return f.PlansOnTime + f.PlansOverdue }),
 		IndicatorDef{Key: "care_visits_90", Count: func(s *IndicatorStats) int { return s.Care.Visits90 }, Group: "care"},
-		r("care_visits_on_time", func(f *CareFigures) float64 { return Rate(f.Visits90OnTime, f.Visits90) }),
+		r("care_visits_on_time", func(f *CareFigures) int { return f.Visits90OnTime }, func(f *CareFigures) int { return f.Visits90 }),
 		c("care_alerts", func(f *CareFigures) int { return f.Alerts }),
-		r("care_alerts_ack_24h", func(f *CareFigures) float64 { return Rate(f.AlertsAckIn24h, f.Alerts) }),
+		r("care_alerts_ack_24h", func(f *CareFigures) int { return f.AlertsAckIn24h }, func(f *CareFigures) int { return f.Alerts }),
 		c("care_alerts_escalated", func(f *CareFigures) int { return f.AlertsEscalated }),
 		IndicatorDef{Key: "care_median_response", Value: func(s *IndicatorStats) float64 { return s.Care.MedianResponse() },
 			Unit: "unit.hours", Group: "care"},
@@ -125,10 +127,11 @@ func careDefs() []IndicatorDef {
 		c("care_cases_closed", func(f *CareFigures) int { return f.CasesClosed }),
 		c("care_cases_open", func(f *CareFigures) int { return f.CasesOpen }),
 		c("care_referrals", func(f *CareFigures) int { return f.Referrals }),
-		r("care_referrals_accepted", func(f *CareFigures) float64 { return Rate(f.ReferralsAccepted, f.Referrals) }),
+		r("care_referrals_accepted", func(f *CareFigures) int { return f.ReferralsAccepted }, func(f *CareFigures) int { return f.Referrals }),
 		IndicatorDef{Key: "care_sw_served", Count: func(s *IndicatorStats) int { return s.Care.ServedBySocialWorker }, Group: "care"},
 		IndicatorDef{Key: "care_sw_served_rate", Group: "care",
-			Rate: func(s *IndicatorStats) float64 { return Rate(s.Care.ServedBySocialWorker, s.Communities) }},
+			Rate:  func(s *IndicatorStats) float64 { return Rate(s.Care.ServedBySocialWorker, s.Communities) },
+			Whole: whole(func(s *IndicatorStats) int { return s.Communities })},
 		IndicatorDef{Key: "care_service_hours", Value: func(s *IndicatorStats) float64 { return s.Care.ServiceHours() },
 			Unit: "unit.hours", Group: "care"},
 	)

@@ -187,6 +187,9 @@ type CoverageService interface {
 	// in use.
 	WhatIf(ctx context.Context, code string) (*CoverageReport, error)
 	CoverageGaps(ctx context.Context, code string, offset, limit int) ([]*CoverageGap, int, error)
+	// WhatIfGaps is CoverageGaps as if the planned facilities under code
+	// were in use (the gaps of WhatIf's figures).
+	WhatIfGaps(ctx context.Context, code string, offset, limit int) ([]*CoverageGap, int, error)
 	SuggestSites(ctx context.Context, r SitingRequest) (*SitingResult, error)
 	CoverageMap(ctx context.Context, code string) (*CoverageMap, error)
 }

@@ -2,6 +2,7 @@ package shequ
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -70,6 +71,17 @@ func Rate(part, whole int) float64 {
 	return float64(part) / float64(whole)
 }
 
+// OrgAttainment is the share of urban and rural communities that meet
+// their organization target together.
+func (s *IndicatorStats) OrgAttainment() float64 {
+	return Rate(s.UrbanMeetingOrgTarget+s.RuralMeetingOrgTarget, s.Urban+s.Rural)
+}
+
+// whole adapts a count to a rate's denominator.
+func whole(f func(*IndicatorStats) int) func(*IndicatorStats) int64 {
+	return func(s *IndicatorStats) int64 { return int64(f(s)) }
+}
+
 // UrbanAttainment is the share of urban communities that meet their
 // organization target (the plan's 达标率).
 func (s *IndicatorStats) UrbanAttainment() float64 { return Rate(s.UrbanMeetingOrgTarget, s.Urban) }
@@ -95,8 +107,12 @@ type IndicatorDef struct {
 	// Value is any other figure (a median in days, a mean score); NaN when
 	// there is nothing to measure, shown as "—".
 	Value func(*IndicatorStats) float64
-	// Unit is the catalogue key of Value's unit ("unit.days"), "" none.
-	Unit   string
+	// Unit is the catalogue key of Value's unit ("unit.days"); every Value
+	// has one. Counts and rates have theirs implied (UnitKey).
+	Unit string
+	// Whole is a rate's denominator: a rate of nothing (0/0) is no 0 %, it
+	// is shown as — and exported as an empty cell. Every Rate has one.
+	Whole  func(*IndicatorStats) int64
 	Target TargetKey // the target it measures, "" for none
 	// Group is the module the figure belongs to: "" the registers of
 	// organizations and workers, else the indicator module's key
@@ -106,6 +122,37 @@ type IndicatorDef struct {
 	// Sensitive marks a count of people (the care module's): on pages an
 	// official exports, counts from 1 to SmallCount-1 are suppressed.
 	Sensitive bool
+}
+
+// Implied units of counts and rates.
+const (
+	UnitCount   = "unit.count"
+	UnitPercent = "unit.percent"
+)
+
+// UnitKey is the catalogue key of the figure's unit: UnitCount for a
+// count, UnitPercent for a rate, Unit for any other value. The XLSX export
+// formats each figure by it.
+func (d IndicatorDef) UnitKey() string {
+	switch {
+	case d.Count != nil:
+		return UnitCount
+	case d.Rate != nil:
+		return UnitPercent
+	}
+	return d.Unit
+}
+
+// Defined reports whether the figure has a value for st: a rate of an
+// empty whole, or a value of nothing (NaN), has none.
+func (d IndicatorDef) Defined(st *IndicatorStats) bool {
+	switch {
+	case d.Rate != nil:
+		return d.Whole == nil || d.Whole(st) != 0
+	case d.Value != nil:
+		return !math.IsNaN(d.Value(st))
+	}
+	return true
 }
 
 // IndicatorGroups lists the groups of IndicatorDefs in registry order, ""
@@ -135,27 +182,31 @@ var IndicatorDefs = append([]IndicatorDef{
 	{Key: "orgs", Count: func(s *IndicatorStats) int { return s.Orgs }},
 	{Key: "orgs_active", Count: func(s *IndicatorStats) int { return s.OrgsActive }},
 	{Key: "urban_meeting", Count: func(s *IndicatorStats) int { return s.UrbanMeetingOrgTarget }, Target: TargetOrgsPerUrban},
-	{Key: "urban_rate", Rate: (*IndicatorStats).UrbanAttainment, Target: TargetOrgsPerUrban},
+	{Key: "urban_rate", Rate: (*IndicatorStats).UrbanAttainment, Whole: whole(func(s *IndicatorStats) int { return s.Urban }),
+		Target: TargetOrgsPerUrban},
 	{Key: "rural_meeting", Count: func(s *IndicatorStats) int { return s.RuralMeetingOrgTarget }, Target: TargetOrgsPerRural},
-	{Key: "rural_rate", Rate: (*IndicatorStats).RuralAttainment, Target: TargetOrgsPerRural},
+	{Key: "rural_rate", Rate: (*IndicatorStats).RuralAttainment, Whole: whole(func(s *IndicatorStats) int { return s.Rural }),
+		Target: TargetOrgsPerRural},
+	{Key: "org_rate", Rate: (*IndicatorStats).OrgAttainment, Whole: whole(func(s *IndicatorStats) int { return s.Urban + s.Rural })},
 	{Key: "workers", Count: func(s *IndicatorStats) int { return s.Workers }},
 	{Key: "certified", Count: func(s *IndicatorStats) int { return s.WorkersCertified }},
-	{Key: "certified_share", Rate: (*IndicatorStats).CertifiedShare},
+	{Key: "certified_share", Rate: (*IndicatorStats).CertifiedShare, Whole: whole(func(s *IndicatorStats) int { return s.Workers })},
 	{Key: "covered", Count: func(s *IndicatorStats) int { return s.CommunitiesWithWorkers }, Target: TargetWorkersPerCommu},
-	{Key: "coverage", Rate: (*IndicatorStats).WorkerCoverage, Target: TargetWorkersPerCommu},
+	{Key: "coverage", Rate: (*IndicatorStats).WorkerCoverage, Whole: whole(func(s *IndicatorStats) int { return s.Communities }),
+		Target: TargetWorkersPerCommu},
 
 	{Key: "fac_in_use", Count: func(s *IndicatorStats) int { return s.Facilities.InUse }, Group: "facilities"},
 	{Key: "fac_planned", Count: func(s *IndicatorStats) int { return s.Facilities.Planned }, Group: "facilities"},
 	{Key: "fac_urban_comprehensive", Rate: func(s *IndicatorStats) float64 { return s.Facilities.UrbanComprehensiveRate() },
-		Group: "facilities"},
+		Whole: whole(func(s *IndicatorStats) int { return s.Facilities.Urban }), Group: "facilities"},
 	{Key: "fac_rural_comprehensive", Rate: func(s *IndicatorStats) float64 { return s.Facilities.RuralComprehensiveRate() },
-		Target: TargetRuralFacilityCoverage, Group: "facilities"},
+		Whole: whole(func(s *IndicatorStats) int { return s.Facilities.Rural }), Target: TargetRuralFacilityCoverage, Group: "facilities"},
 	{Key: "fac_located", Count: func(s *IndicatorStats) int { return s.Facilities.Located }, Group: "facilities"},
 	{Key: "fac_covered", Count: func(s *IndicatorStats) int { return s.Facilities.Covered }, Group: "facilities"},
 	{Key: "fac_radius_coverage", Rate: func(s *IndicatorStats) float64 { return s.Facilities.RadiusCoverage() },
-		Group: "facilities"},
+		Whole: whole(func(s *IndicatorStats) int { return s.Facilities.Located }), Group: "facilities"},
 	{Key: "fac_population_coverage", Rate: func(s *IndicatorStats) float64 { return s.Facilities.PopulationCoverage() },
-		Group: "facilities"},
+		Whole: func(s *IndicatorStats) int64 { return s.Facilities.Population }, Group: "facilities"},
 	{Key: "fac_median_km", Value: func(s *IndicatorStats) float64 { return s.Facilities.MedianNearest / 1000 },
 		Unit: "unit.km", Group: "facilities"},
 	{Key: "fac_p90_km", Value: func(s *IndicatorStats) float64 { return s.Facilities.P90Nearest / 1000 },
@@ -166,14 +217,16 @@ var IndicatorDefs = append([]IndicatorDef{
 	{Key: "svc_agency", Count: func(s *IndicatorStats) int { return s.Services.Agency }, Group: "services"},
 	{Key: "svc_phone", Count: func(s *IndicatorStats) int { return s.Services.Phone }, Group: "services"},
 	{Key: "svc_completed", Count: func(s *IndicatorStats) int { return s.Services.Completed }, Group: "services"},
-	{Key: "svc_on_time", Rate: func(s *IndicatorStats) float64 { return s.Services.OnTimeRate() }, Group: "services"},
+	{Key: "svc_on_time", Rate: func(s *IndicatorStats) float64 { return s.Services.OnTimeRate() },
+		Whole: whole(func(s *IndicatorStats) int { return s.Services.Completed }), Group: "services"},
 	{Key: "svc_median_days", Value: func(s *IndicatorStats) float64 { return s.Services.MedianDays },
 		Unit: "unit.days", Group: "services"},
 	{Key: "svc_rural_agency", Rate: func(s *IndicatorStats) float64 { return s.Services.RuralAgencyShare() },
-		Group: "services"},
+		Whole: whole(func(s *IndicatorStats) int { return s.Services.RuralRequests }), Group: "services"},
 	{Key: "svc_satisfaction", Value: func(s *IndicatorStats) float64 { return s.Services.MeanRating() },
 		Unit: "unit.stars", Group: "services"},
-	{Key: "svc_satisfied", Rate: func(s *IndicatorStats) float64 { return s.Services.SatisfiedRate() }, Group: "services"},
+	{Key: "svc_satisfied", Rate: func(s *IndicatorStats) float64 { return s.Services.SatisfiedRate() },
+		Whole: whole(func(s *IndicatorStats) int { return s.Services.Rated }), Group: "services"},
 }, append(append(linkageDefs(), propertyDefs()...), careDefs()...)...)
 
 // IndicatorReport is everything a dashboard shows for one node.

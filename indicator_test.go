@@ -20,8 +20,17 @@ func TestIndicatorRegistry(t *testing.T) {
 		if n := btoi(d.Count != nil) + btoi(d.Rate != nil) + btoi(d.Value != nil); n != 1 {
 			t.Errorf("%s: want exactly one of Count, Rate and Value, have %d", d.Key, n)
 		}
-		if (d.Unit != "") && d.Value == nil {
-			t.Errorf("%s: a unit for a count or rate", d.Key)
+		if (d.Unit != "") != (d.Value != nil) {
+			t.Errorf("%s: a value needs its unit, a count or rate has an implied one", d.Key)
+		}
+		if (d.Whole != nil) != (d.Rate != nil) {
+			t.Errorf("%s: a rate needs its whole (a rate of nothing is shown as —), nothing else has one", d.Key)
+		}
+		if d.UnitKey() == "" {
+			t.Errorf("%s: no unit", d.Key)
+		}
+		if d.Rate != nil && d.Defined(&shequ.IndicatorStats{}) {
+			t.Errorf("%s: a rate of empty stats is defined", d.Key)
 		}
 		if _, ok := shequ.PlanTargets[d.Target]; d.Target != "" && !ok {
 			t.Errorf("%s: unknown target %s", d.Key, d.Target)

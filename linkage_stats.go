@@ -64,13 +64,15 @@ func linkageDefs() []IndicatorDef {
 		{Key: "lk_supports", Count: func(s *IndicatorStats) int { return s.Linkage.Supports }, Group: "linkage"},
 		{Key: "lk_accepted", Count: func(s *IndicatorStats) int { return s.Linkage.NeedsAccepted }, Group: "linkage"},
 		{Key: "lk_fulfilled", Count: func(s *IndicatorStats) int { return s.Linkage.NeedsFulfilled }, Group: "linkage"},
-		{Key: "lk_fulfilment_rate", Rate: func(s *IndicatorStats) float64 { return s.Linkage.FulfilmentRate() }, Group: "linkage"},
+		{Key: "lk_fulfilment_rate", Rate: func(s *IndicatorStats) float64 { return s.Linkage.FulfilmentRate() },
+			Whole: whole(func(s *IndicatorStats) int { return s.Linkage.NeedsAccepted }), Group: "linkage"},
 		{Key: "lk_median_days", Value: func(s *IndicatorStats) float64 { return s.Linkage.MedianDays() }, Unit: "unit.days", Group: "linkage"},
 		{Key: "lk_projects", Count: func(s *IndicatorStats) int { return s.Linkage.Projects }, Group: "linkage"},
 		{Key: "lk_budget", Value: func(s *IndicatorStats) float64 { return s.Linkage.BudgetWan() }, Unit: "unit.wan_yuan", Group: "linkage"},
 		{Key: "lk_ratings", Count: func(s *IndicatorStats) int { return s.Linkage.Ratings }, Group: "linkage"},
-		{Key: "lk_mean_rating", Value: func(s *IndicatorStats) float64 { return s.Linkage.MeanRating() }, Group: "linkage"},
-		{Key: "lk_satisfaction", Rate: func(s *IndicatorStats) float64 { return s.Linkage.Satisfaction() }, Group: "linkage"},
+		{Key: "lk_mean_rating", Value: func(s *IndicatorStats) float64 { return s.Linkage.MeanRating() }, Unit: "unit.stars", Group: "linkage"},
+		{Key: "lk_satisfaction", Rate: func(s *IndicatorStats) float64 { return s.Linkage.Satisfaction() },
+			Whole: whole(func(s *IndicatorStats) int { return s.Linkage.Ratings }), Group: "linkage"},
 	}
 	for _, c := range NeedCategories {
 		defs = append(defs,

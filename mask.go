@@ -17,10 +17,11 @@ const (
 	PersonalAddress   Personal = "address"    // 住址
 	PersonalBirthDate Personal = "birth_date" // shown as an age instead
 	PersonalText      Personal = "text"       // any other personal text of a form
+	PersonalContact   Personal = "contact"    // a notification address: e-mail, phone or an account of a messaging platform
 )
 
 // PersonalKinds lists the kinds.
-var PersonalKinds = []Personal{PersonalIDNumber, PersonalPhone, PersonalAddress, PersonalBirthDate, PersonalText}
+var PersonalKinds = []Personal{PersonalIDNumber, PersonalPhone, PersonalAddress, PersonalBirthDate, PersonalText, PersonalContact}
 
 // Mask is the one rule for showing a personal value to a reader who has
 // not revealed it, chosen so that the mask together with everything else
@@ -42,6 +43,10 @@ var PersonalKinds = []Personal{PersonalIDNumber, PersonalPhone, PersonalAddress,
 //     hides the street, number, building and room: 安吉县递铺街道**** (or its
 //     first 3 characters when it names no such part);
 //   - a birth date is not shown at all: pages show the age;
+//   - a notification address: a phone number as a phone; an e-mail address
+//     its domain and the first and last 2 characters of its local part
+//     (wa*******ng@example.com; a short one its first character); any other
+//     address (an account of a messaging platform) the same as the local part;
 //   - other personal text keeps its first character.
 //
 // Masks keep no more than the rule says whatever the input: a value too
@@ -56,6 +61,8 @@ func Mask(kind Personal, value string) string {
 		return maskAddress(value)
 	case PersonalBirthDate:
 		return ""
+	case PersonalContact:
+		return maskContact(value)
 	}
 	if value == "" {
 		return ""
@@ -124,4 +131,23 @@ func maskAddress(s string) string {
 		keep = min(3, len(r)/2)
 	}
 	return string(r[:keep]) + "****"
+}
+
+// maskContact masks a notification address (PersonalContact).
+func maskContact(addr string) string {
+	if p, err := ParsePhone(addr); err == nil {
+		return maskPhone(string(p))
+	}
+	local, domain, isMail := strings.Cut(addr, "@")
+	r := []rune(local)
+	switch {
+	case len(r) > 4:
+		local = maskEnds(local, 2, 2)
+	case len(r) > 1:
+		local = string(r[:1]) + strings.Repeat("*", len(r)-1)
+	}
+	if isMail {
+		return local + "@" + domain
+	}
+	return local
 }

@@ -94,8 +94,11 @@ type Need struct {
 	MergedInto  string // the need it was merged into
 	ProjectID   string // the project it is planned in
 	Supports    int    // 附议 count, the author not included
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Supported: the signed-in account has supported it (filled by
+	// FindNeedByID), so its page offers no second 附议.
+	Supported bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Limits of a need's texts, in characters.
@@ -168,6 +171,7 @@ type NeedFilter struct {
 	Status    NeedStatus
 	Category  NeedCategory
 	Query     string // part of the title
+	Mine      bool   // only the needs the signed-in account raised or recorded
 	Offset    int
 	Limit     int
 }

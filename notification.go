@@ -103,24 +103,6 @@ func printable(s string) bool {
 	return true
 }
 
-// MaskAddress shows an address as the account page does: the first and
-// last characters of its local part (and the domain of an e-mail address),
-// the rest as *.
-func MaskAddress(addr string) string {
-	local, domain, isMail := strings.Cut(addr, "@")
-	r := []rune(local)
-	switch {
-	case len(r) > 4:
-		local = string(r[:2]) + strings.Repeat("*", len(r)-4) + string(r[len(r)-2:])
-	case len(r) > 1:
-		local = string(r[:1]) + strings.Repeat("*", len(r)-1)
-	}
-	if isMail {
-		return local + "@" + domain
-	}
-	return local
-}
-
 // Delivery is one outbox row: a notification on one channel.
 type Delivery struct {
 	ID           string

@@ -9,18 +9,18 @@ import (
 	"shequ"
 )
 
-func TestMaskAddress(t *testing.T) {
+func TestMaskContact(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"wangxiuying@example.com", "wa*******ng@example.com"},
 		{"wangxy@example.com", "wa**xy@example.com"},
 		{"abc@example.com", "a**@example.com"},
 		{"a@example.com", "a@example.com"},
-		{"13800138000", "13*******00"},
+		{"13800138000", "138****8000"}, // a phone number masked as one
 		{"王秀英的微信号", "王秀***信号"},
 		{"", ""},
 	} {
-		if got := shequ.MaskAddress(c.in); got != c.want {
-			t.Errorf("MaskAddress(%q) = %q, want %q", c.in, got, c.want)
+		if got := shequ.Mask(shequ.PersonalContact, c.in); got != c.want {
+			t.Errorf("Mask(contact, %q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
@@ -72,7 +72,7 @@ func FuzzChannelPrefValidate(f *testing.F) {
 		if !utf8.ValidString(p.Address) || strings.ContainsAny(p.Address, "\x00\n\r\x7f") || utf8.RuneCountInString(p.Address) > 254 {
 			t.Fatalf("accepted %q on %s", p.Address, channel)
 		}
-		if m := shequ.MaskAddress(p.Address); utf8.RuneCountInString(m) > utf8.RuneCountInString(p.Address) {
+		if m := shequ.Mask(shequ.PersonalContact, p.Address); utf8.RuneCountInString(m) > utf8.RuneCountInString(p.Address) {
 			t.Fatalf("mask %q longer than %q", m, p.Address)
 		}
 	})

@@ -336,6 +336,10 @@ type ProjectService interface {
 	// and accountability page); a project not public answers ENotFound.
 	PublicProject(ctx context.Context, id string) (*Project, error)
 	TransitionProject(ctx context.Context, id string, t ProjectTransition) (*Project, error)
+	// ReviewerCandidates lists the accounts AppointReviewers would take
+	// for the project (enabled, allowed to score, their scope holding its
+	// community), for the official to pick from.
+	ReviewerCandidates(ctx context.Context, projectID string) ([]*User, error)
 	// AppointReviewers sets the reviewers of a project in review (at least
 	// three accounts who may score, in the project's scope).
 	AppointReviewers(ctx context.Context, id string, userIDs []string) (*Project, error)

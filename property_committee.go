@@ -10,13 +10,13 @@ type CommitteePost string
 
 // Posts of an owners' committee.
 const (
-	PostDirector CommitteePost = "director" // 主任
-	PostDeputy   CommitteePost = "deputy"   // 副主任
-	PostMember   CommitteePost = "member"   // 委员
+	OCDirector CommitteePost = "director" // 主任
+	OCDeputy   CommitteePost = "deputy"   // 副主任
+	OCMember   CommitteePost = "member"   // 委员
 )
 
 // CommitteePosts lists the posts in rank order.
-var CommitteePosts = []CommitteePost{PostDirector, PostDeputy, PostMember}
+var CommitteePosts = []CommitteePost{OCDirector, OCDeputy, OCMember}
 
 // FilingStatus is the state of an owners' committee's filing with the
 // street (备案).
@@ -132,7 +132,7 @@ func (c *OwnersCommittee) Validate(now time.Time) error {
 		if !oneOf(m.Post, CommitteePosts) {
 			fe.Add("members", "committee.member.post", "Member {{.Line}}: pick the post.", data)
 		}
-		if m.Post == PostDirector {
+		if m.Post == OCDirector {
 			directors++
 		}
 	}

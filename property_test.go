@@ -402,10 +402,10 @@ func TestCommitteeValidate(t *testing.T) {
 	members := func(n int) []CommitteeMember {
 		out := make([]CommitteeMember, n)
 		for i := range out {
-			out[i] = CommitteeMember{ResidentID: string(rune('a' + i)), Post: PostMember}
+			out[i] = CommitteeMember{ResidentID: string(rune('a' + i)), Post: OCMember}
 		}
 		if n > 0 {
-			out[0].Post = PostDirector
+			out[0].Post = OCDirector
 		}
 		return out
 	}
@@ -420,8 +420,8 @@ func TestCommitteeValidate(t *testing.T) {
 		{"four", propDay(2024, 5, 1), members(4), []string{"members"}},
 		{"six", propDay(2024, 5, 1), members(6), []string{"members"}},
 		{"thirteen", propDay(2024, 5, 1), members(13), []string{"members"}},
-		{"no director", propDay(2024, 5, 1), func() []CommitteeMember { m := members(5); m[0].Post = PostMember; return m }(), []string{"members"}},
-		{"two directors", propDay(2024, 5, 1), func() []CommitteeMember { m := members(5); m[1].Post = PostDirector; return m }(), []string{"members"}},
+		{"no director", propDay(2024, 5, 1), func() []CommitteeMember { m := members(5); m[0].Post = OCMember; return m }(), []string{"members"}},
+		{"two directors", propDay(2024, 5, 1), func() []CommitteeMember { m := members(5); m[1].Post = OCDirector; return m }(), []string{"members"}},
 		{"twice the same", propDay(2024, 5, 1), func() []CommitteeMember { m := members(5); m[2].ResidentID = m[1].ResidentID; return m }(), []string{"members"}},
 		{"elected tomorrow", now.AddDate(0, 0, 1), members(5), []string{"elected_on"}},
 	}

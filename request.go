@@ -295,6 +295,10 @@ type RequestFilter struct {
 	IDs        []string  // these ids only (Open311 service_request_id)
 	From, To   time.Time // created at or after From and before To, when set
 	Overdue    bool      // only open requests past their due date
+	// DueBefore, when set, keeps the requests whose clock runs (not
+	// paused) and that are due before it: with the open states, what is
+	// overdue or due soon.
+	DueBefore time.Time
 	// Keyset paging for the queue, ordered by due date then id: requests
 	// after (AfterDue, AfterID). Offset is for the other lists.
 	AfterDue *time.Time
@@ -330,6 +334,11 @@ type RequestService interface {
 	Get(ctx context.Context, id string) (*ServiceRequest, error)
 	// GetByToken returns a request by its tracking token, without sign-in.
 	GetByToken(ctx context.Context, token string) (*ServiceRequest, error)
+	// Lookup returns, without sign-in, the request numbered number whose
+	// applicant (the resident it was filed for) has the ID number
+	// idNumber; anything else is ENotFound, whichever part did not match.
+	// Every lookup is audited.
+	Lookup(ctx context.Context, number, idNumber string) (*ServiceRequest, error)
 	// Find lists requests in the actor's scope and the total matching.
 	Find(ctx context.Context, f RequestFilter) ([]*ServiceRequest, int, error)
 	// Transition moves a request to state to (workers; residents only rate):

@@ -117,6 +117,16 @@ const (
 	ActionReferralAnswer Action = "referral.answer"   // accept or refuse a referral (the receiving org or worker)
 	ActionWorkLog        Action = "worklog.write"     // record social-work service (social_worker: their own)
 	ActionWorkSupervise  Action = "worklog.supervise" // read workers' service records, record supervision
+	// Volunteer service, time bank, workforce and training (issue 17).
+	ActionVolunteerRead     Action = "volunteer.read"     // the volunteer register, teams, records (resident: their own)
+	ActionVolunteerWrite    Action = "volunteer.write"    // register volunteers, keep teams, issue certificates
+	ActionVolunteerJoin     Action = "volunteer.join"     // register oneself, sign up, check in and out by scanning
+	ActionOpportunityManage Action = "opportunity.manage" // publish opportunities, check in/out, confirm and correct hours (org_member: their org's)
+	ActionTimeBankRead      Action = "timebank.read"      // time-bank accounts and ledgers (resident: their own and family's)
+	ActionTimeBankWrite     Action = "timebank.write"     // withdraw and transfer (resident: from their own account), family
+	ActionTimeBankPolicy    Action = "timebank.policy"    // set a county's eligible services and yearly cap
+	ActionWorkforceRead     Action = "workforce.read"     // the workforce register, retention, training, continuing education
+	ActionWorkforceWrite    Action = "workforce.write"    // keep the workforce register, courses and attendance
 )
 
 // Actions lists every action, for the authorization test matrix.
@@ -134,7 +144,9 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionCareRead, ActionCareWrite, ActionCareVisit, ActionCareReport, ActionCareAlert, ActionCareDuty,
 	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
 	ActionWorkLog, ActionWorkSupervise,
-	ActionRequestSupplement, ActionDeliveryManage}
+	ActionRequestSupplement, ActionDeliveryManage,
+	ActionVolunteerRead, ActionVolunteerWrite, ActionVolunteerJoin, ActionOpportunityManage,
+	ActionTimeBankRead, ActionTimeBankWrite, ActionTimeBankPolicy, ActionWorkforceRead, ActionWorkforceWrite}
 
 // own marks a permission that holds only for objects the actor owns.
 type grant struct {
@@ -152,6 +164,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionPropertyRead: {}, ActionComplaintSubmit: {own: true}, ActionComplaintRead: {own: true},
 		ActionPropertyRate:      {own: true},
 		ActionRequestSupplement: {own: true}, ActionCareReport: {},
+		ActionVolunteerRead: {own: true}, ActionVolunteerJoin: {own: true},
+		ActionTimeBankRead: {own: true}, ActionTimeBankWrite: {own: true},
 	},
 	RoleCommunityWorker: {
 		ActionResidentRead: {}, ActionResidentWrite: {}, ActionResidentReveal: {},
@@ -166,6 +180,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionComplaintSubmit: {}, ActionComplaintRead: {}, ActionComplaintHandle: {},
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
+		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {},
+		ActionTimeBankRead: {}, ActionTimeBankWrite: {}, ActionWorkforceRead: {}, ActionWorkforceWrite: {},
 	},
 	RoleOfficial: {
 		ActionResidentRead: {},
@@ -179,6 +195,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCareDuty: {}, ActionCaseRead: {}, ActionCaseApprove: {}, ActionCaseBreakGlass: {},
 		ActionWorkSupervise: {},
+		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {},
+		ActionTimeBankRead: {}, ActionTimeBankPolicy: {}, ActionWorkforceRead: {}, ActionWorkforceWrite: {},
 	},
 	RoleSysadmin: {
 		ActionUserRead: {}, ActionUserManage: {}, ActionDivisionImport: {},
@@ -194,6 +212,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionOrgRead: {}, ActionOrgWrite: {own: true}, ActionWorkerRead: {},
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionBidSubmit: {}, ActionActivityRecord: {},
 		ActionCareReport: {}, ActionReferralAnswer: {},
+		ActionVolunteerRead: {}, ActionOpportunityManage: {own: true},
 	},
 	RoleSocialWorker: {
 		ActionOrgRead: {}, ActionWorkerRead: {}, ActionWorkerWrite: {own: true},
@@ -201,6 +220,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionCareRead: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
 		ActionWorkLog: {own: true}, ActionWorkSupervise: {},
+		ActionVolunteerRead: {}, ActionWorkforceRead: {},
 	},
 	RolePropertyStaff: {
 		ActionPropertyRead: {own: true}, ActionRectificationReport: {own: true}, ActionComplaintRead: {own: true},

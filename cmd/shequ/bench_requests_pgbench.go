@@ -49,7 +49,7 @@ func libpqURL(dsn, database string) (string, error) {
 		}
 	}
 	out := url.URL{Scheme: "postgres", User: u.User, Host: u.Host, Path: "/" + database}
-	for _, k := range []string{"sslmode", "sslrootcert", "connect_timeout", "application_name"} {
+	for _, k := range []string{"sslmode", "sslrootcert", "connect_timeout", "application_name", "target_session_attrs"} {
 		if v := u.Query().Get(k); v != "" {
 			q.Set(k, v)
 		}

@@ -175,6 +175,12 @@ func TestBenchRequestsParts(t *testing.T) {
 	if err != nil || u != "postgres://u:p@127.0.0.1:55432/shequ_pgbench_1?sslmode=disable" {
 		t.Errorf("libpqURL = %q, %v", u, err)
 	}
+	// A high-availability URL keeps its hosts and its session target, so
+	// that pg_dump of `shequ backup` reaches the primary.
+	u, err = libpqURL("postgres://u@10.0.0.1:5432,10.0.0.2:5432/shequ?target_session_attrs=read-write&plan_cache_mode=force_generic_plan", "")
+	if err != nil || u != "postgres://u@10.0.0.1:5432,10.0.0.2:5432/shequ?target_session_attrs=read-write" {
+		t.Errorf("libpqURL of a multi-host URL = %q, %v", u, err)
+	}
 	if _, err := libpqURL("/tmp/x.db", "y"); err == nil {
 		t.Error("a file path accepted as PostgreSQL")
 	}

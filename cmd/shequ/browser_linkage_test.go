@@ -33,7 +33,7 @@ func (c *movableClock) Add(d time.Duration) { c.offset.Add(int64(d)) }
 func startLinkageServer(t *testing.T, dsn string, clock *movableClock) (string, *Main) {
 	t.Helper()
 	cfg := config.Default()
-	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
+	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard, LinkageNow: clock.Now}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)
@@ -263,7 +263,8 @@ func TestBrowserLinkageChain(t *testing.T) {
 	do("open the project", chromedp.Navigate(project), chromedp.WaitVisible(chromedp.ID("project-status")))
 	step("approved")
 	step("open_for_bids")
-	do("appoint reviewers", chromedp.SendKeys(chromedp.ID("reviewers-input"), "rev1, rev2, rev3"),
+	do("appoint reviewers", chromedp.Click(chromedp.ID("reviewer-rev1")), chromedp.Click(chromedp.ID("reviewer-rev2")),
+		chromedp.Click(chromedp.ID("reviewer-rev3")),
 		// The page before had a notice too (the call opened): wait for
 		// the count of the new one.
 		chromedp.Click(chromedp.ID("reviewers-submit")), chromedp.WaitVisible(chromedp.CSS(`#reviewers-count[data-count="3"]`)))

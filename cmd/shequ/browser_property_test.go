@@ -18,7 +18,7 @@ import (
 
 // TestBrowserPropertyJourney is the journey of issue 15 in the browser, on
 // the demo of 安吉县 with the property clock movable: the demo resident
-// finds their estate from the home page and complains about 苕溪花园 (a
+// finds their estate on /property and complains about 苕溪花园 (a
 // blank description first: the field error); the community worker
 // forwards it to 绿城物业 and inspects the estate, failing its fire lanes
 // (a rectification order to the company); twenty days later the company
@@ -153,11 +153,10 @@ func TestBrowserPropertyJourney(t *testing.T) {
 		return chromedp.WaitVisible(chromedp.CSS(`#complaint-state[data-state="` + string(want) + `"]`))
 	}
 
-	// 1. The resident: from the home page's tile to their estate, then the
+	// 1. The resident: their estate on the module's page, then the
 	// complaint (a blank description is refused with a field error).
 	as("demo-resident")
-	do("home tile", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.CSS(`#modules a[href="/property"]`)),
-		chromedp.WaitVisible(chromedp.ID("my-estate")))
+	do("overview", chromedp.Navigate(base+"/property"), chromedp.WaitVisible(chromedp.ID("my-estate")))
 	if got := text("#my-estate"); got != "苕溪花园" {
 		t.Errorf("resident's estate %q", got)
 	}

@@ -23,7 +23,7 @@ import (
 func startMain(t testing.TB, dsn string, edit func(*config.Config)) *Main {
 	t.Helper()
 	cfg := config.Default()
-	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
+	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
 	if edit != nil {
 		edit(&cfg)
 	}

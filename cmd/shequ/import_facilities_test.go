@@ -118,7 +118,7 @@ func TestFacilityAPIEndToEnd(t *testing.T) {
 		}
 		api := apiClient{t: t, token: token(t, dsn, "anji-official", "official", "330523")}
 		cfg := config.Default()
-		cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
+		cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
 		m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard}
 		if err := m.Run(context.Background()); err != nil {
 			t.Fatalf("run: %v", err)

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/riverqueue/river"
+
+	"shequ"
 	"shequ/internal/sqlstore"
 )
 
@@ -22,7 +25,13 @@ func (m *Main) registerJobs() {
 	// Sessions whose cookies never come back, deleted hourly.
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
+	m.registerIndicatorJobs()
+	// Signed checkpoints of the audit trail (audit_seal.go).
+	m.registerAuditJobs()
 	m.registerNotifyJobs()
+	// Changes published for the other servers, kept a day (changefeed.go).
+	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
+	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
 	registerPropertyJobs(s)
 	registerCareJobs(s)
 }
@@ -41,6 +50,22 @@ func registerPropertyJobs(s *services) {
 func registerCareJobs(s *services) {
 	sqlstore.AddWorker(s.jobs, sqlstore.CareSweepWorker(s.care))
 	s.jobs.Every(5*time.Minute, sqlstore.CareSweepArgs{})
+}
+
+// indicatorSnapshotArgs is the periodic job that records this month's
+// indicator figures for the trend lines (the last record of a month stands
+// for that month): once across servers, when a server becomes the leader
+// and every six hours.
+type indicatorSnapshotArgs struct{}
+
+func (indicatorSnapshotArgs) Kind() string { return "indicator_snapshot" }
+
+func (m *Main) registerIndicatorJobs() {
+	s := m.svc
+	sqlstore.AddWorker(s.jobs, river.WorkFunc(func(ctx context.Context, _ *river.Job[indicatorSnapshotArgs]) error {
+		return s.indicators.Snapshot(ctx, s.db.Now().In(shequ.Shanghai).Format("2006-01"))
+	}))
+	s.jobs.EveryFromStart(6*time.Hour, indicatorSnapshotArgs{})
 }
 
 // startJobs registers the jobs and starts working them.

@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"shequ"
@@ -38,6 +41,10 @@ type Main struct {
 	// this code only: a hook for tests (the county alone loads in a
 	// second, the country in a quarter of a minute).
 	DemoPrefix string
+	// KeyPoll and KeyHeartbeat, if set, are how often the key file is
+	// checked for a change and the key registry told which keys this
+	// server holds (keywatch.go; 2 s and 5 s by default): hooks for tests.
+	KeyPoll, KeyHeartbeat time.Duration
 	// LinkageNow, if set, is the workflow clock of the 三社联动 service (bid
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
@@ -55,7 +62,7 @@ type Main struct {
 	CareNow func() time.Time
 
 	svc  *services
-	stop context.CancelFunc // ends background work (indicator snapshots)
+	stop context.CancelFunc // ends background work (the change feed)
 	bg   chan struct{}      // closed when background work has ended
 	ln   net.Listener
 	http *http.Server
@@ -122,6 +129,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.care.Now = now
 			},
+			Volunteers: s.volunteers, TimeBank: s.volunteers, Workforce: s.workforce,
+			VolunteerClock: func(now func() time.Time) { s.volunteers.Now, s.workforce.Now = now, now },
 		}, m.DemoProgress)
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
@@ -132,6 +141,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	started := time.Now()
+	// The engines load what is committed now; the changes published by
+	// other servers from here on are applied on top (services_feed.go).
+	if err := s.feed.Mark(ctx); err != nil {
+		return err
+	}
 	if err := s.coverage.Load(ctx); err != nil {
 		return fmt.Errorf("load coverage: %w", err)
 	}
@@ -144,7 +158,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
-	go m.snapshots(bgctx, 6*time.Hour)
+	go func() { defer close(m.bg); s.feed.Run(bgctx) }()
 	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
 	if err != nil {
 		return err
@@ -181,6 +195,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Locations:       s.locations,
 		Coverage:        s.coverage,
 		Care:            s.care,
+		Volunteers:      s.volunteers,
+		TimeBank:        s.volunteers,
+		Workforce:       s.workforce,
 		MapTiles:        m.Config.MapTiles,
 		MapTilesOrigin:  m.Config.MapTilesOrigin(),
 
@@ -201,11 +218,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := m.startOps(h); err != nil {
-		return err
-	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	// Issue 14: the metrics listener and the key watcher (serve_ops.go).
+	if err := m.startOps(h); err != nil {
+		return err
 	}
 	// All four timeouts: slow clients must not hold connections forever.
 	m.http = &http.Server{
@@ -223,25 +241,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go func() { done <- srv.Serve(ln) }()
 	m.Logger.Info("serving", "url", "http://"+m.ln.Addr().String(), "engine", s.db.Engine(), "version", version)
 	return nil
-}
-
-// snapshots records this month's indicator figures for the trend lines now
-// and every interval: the last record of a month stands for that month.
-func (m *Main) snapshots(ctx context.Context, interval time.Duration) {
-	defer close(m.bg)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		month := m.svc.db.Now().In(shequ.Shanghai).Format("2006-01")
-		if err := m.svc.indicators.Snapshot(ctx, month); err != nil && ctx.Err() == nil {
-			m.Logger.Error("indicator snapshot", "month", month, "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // bootstrapAdmin creates the first system administrator, "admin", when the
@@ -362,6 +361,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
+	// SIGHUP reads the key file again (after `shequ keys rotate` on
+	// another machine, once the file is copied here).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer func() {
+		signal.Stop(hup)
+		close(hup)
+	}()
+	go func() {
+		for range hup {
+			m.ReloadKeys()
+		}
+	}()
 	fmt.Fprintln(e.stdout, e.loc.T("cli.serve.listening", map[string]any{"URL": "http://" + m.Addr()}))
 	select {
 	case <-ctx.Done():

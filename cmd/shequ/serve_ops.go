@@ -13,14 +13,24 @@ import (
 )
 
 // opsState is what a running server keeps for issue 14's operations: the
-// metrics listener of -metrics-addr.
+// metrics listener of -metrics-addr and the key watcher.
 type opsState struct {
 	metrics   *http.Server
 	metricsLn net.Listener
+	keys      *keyWatch
 }
 
 // startOps starts what runs beside the main listener.
 func (m *Main) startOps(h *web.Server) error {
+	if err := m.startKeyWatch(); err != nil {
+		return err
+	}
+	// A checkpoint of the audit trail as the server starts.
+	if m.svc.seal != nil {
+		if _, err := m.svc.seal.checkpoint(context.Background(), true); err != nil {
+			return err
+		}
+	}
 	if addr := m.Config.Ops.MetricsAddr; addr != "" {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -58,6 +68,20 @@ func (m *Main) MetricsAddr() string {
 // stopOps stops what startOps started.
 func (m *Main) stopOps() error {
 	var errs []error
+	// A checkpoint as the server stops (the last of its writes included).
+	if m.svc != nil && m.svc.seal != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if _, err := m.svc.seal.checkpoint(ctx, false); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+	}
+	if m.ops.keys != nil {
+		if err := m.ops.keys.close(); err != nil {
+			errs = append(errs, err)
+		}
+		m.ops.keys = nil
+	}
 	if m.ops.metrics != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

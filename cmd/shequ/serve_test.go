@@ -41,7 +41,7 @@ func runServer(t testing.TB, dsn, prefix string, stdout io.Writer) string {
 		}
 	}
 	cfg := config.Default()
-	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, t.TempDir()
+	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: stdout}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)

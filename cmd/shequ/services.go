@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -55,15 +54,26 @@ type services struct {
 	// care keeps the 三留守 register, alerts, cases and social-work records
 	// (issue 16); its periodic rules run from serve (Sweep).
 	care *sqlstore.CareService
+	// volunteers keeps volunteers, service records and the time bank;
+	// workforce the community workforce register and training (issue 17).
+	volunteers *sqlstore.VolunteerService
+	workforce  *sqlstore.WorkforceService
 	// indicators answers the dashboards; Load it before serving. Register
 	// and target writes refresh it as they commit.
 	indicators *indicator.Engine
 	// jobs is the background job queue (River), nil until `serve`
 	// starts it (startJobs), stopped before the database closes.
 	jobs *sqlstore.Jobs
+	// seal keys the audit chain and writes its signed checkpoints
+	// (audit_seal.go); nil for services built without openServices.
+	seal *auditSeal
 	// notifications is the notification centre, the accounts' channels
 	// and the outbox of deliveries (addresses sealed with keys).
 	notifications *sqlstore.NotificationService
+	// feed publishes this process's changes to the engines and caches of
+	// the other servers on the database, and applies theirs (changefeed.go,
+	// services_feed.go); `serve` runs it.
+	feed *sqlstore.ChangeFeed
 }
 
 // openServices opens the database (see openStore for the policy) and the
@@ -81,7 +91,28 @@ func openServices(ctx context.Context, getenv func(string) string, cfg *config.C
 		db.Close()
 		return nil, err
 	}
-	return newServices(db, keys, log), nil
+	// A key file that does not match the database (another installation's,
+	// or a copy older than the last rotation) would seal values nobody
+	// else can open: refuse it before anything is sealed (issue 14).
+	current, err := db.CheckKeyRing(ctx, keys)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	// The registry says which key seals (a rotation may have switched it
+	// after this key file was last saved).
+	if err := keys.SetCurrent(current); err != nil {
+		db.Close()
+		return nil, err
+	}
+	seal, err := openAuditSeal(ctx, db, cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := newServices(db, keys, log)
+	s.seal = seal
+	return s, nil
 }
 
 // newServices builds the services on an open database.
@@ -114,6 +145,8 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	// register's blind index.
 	s.linkage.Sealer = keys
 	s.notifications = sqlstore.NewNotificationService(db, keys)
+	// The requests seal personal form values with keys and match the
+	// public lookup's applicant through the register's blind index.
 	s.requests = sqlstore.NewRequestService(db, s.items, keys)
 	s.delegations = sqlstore.NewDelegationService(db)
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
@@ -122,50 +155,13 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		indicator.ServicesModule(s.requests.ServiceCounts), indicator.PropertyModule(s.property), indicator.CareModule(src))
 	s.care = sqlstore.NewCareService(db, keys)
 	s.care.Needs = s.linkage
-	// The engine follows every committed change of the registers and targets.
-	// Before Load (command-line work) it has nothing to refresh and says so
-	// with EUnavailable, which is not worth a log line.
-	refresh := func(communities ...string) {
-		if err := s.indicators.Refresh(context.Background(), communities...); err != nil && shequ.ErrorCode(err) != shequ.EUnavailable {
-			log.Error("refresh indicators", "communities", communities, "err", err)
-		}
-	}
-	s.orgs.OnChange, s.workers.OnChange, s.linkage.OnChange = refresh, refresh, refresh
-	s.property.OnChange = func(communities ...string) {
-		if err := s.indicators.RefreshModule(context.Background(), "property", communities...); err != nil &&
-			shequ.ErrorCode(err) != shequ.EUnavailable {
-			log.Error("refresh property indicators", "communities", communities, "err", err)
-		}
-	}
-	s.care.OnChange = func(communities ...string) {
-		if err := s.indicators.RefreshModule(context.Background(), "care", communities...); err != nil &&
-			shequ.ErrorCode(err) != shequ.EUnavailable {
-			log.Error("refresh care indicators", "communities", communities, "err", err)
-		}
-	}
-	// Request changes refresh the "services" figures of their communities,
-	// gathered over 200 ms (see coalescer).
-	s.requestChanges = newCoalescer(200*time.Millisecond, func(communities ...string) {
-		if err := s.indicators.RefreshModule(context.Background(), "services", communities...); err != nil &&
-			shequ.ErrorCode(err) != shequ.EUnavailable {
-			log.Error("refresh request indicators", "communities", len(communities), "err", err)
-		}
-	})
-	s.requests.OnChange = s.requestChanges.Add
-	// Facility and location edits update coverage incrementally, and
-	// coverage hands the communities whose figures moved to the indicators.
-	s.facilities.OnChange, s.locations.OnChange = s.coverage.FacilityChanged, s.coverage.CommunityChanged
-	s.coverage.OnChange = func(communities ...string) {
-		if err := s.indicators.RefreshModule(context.Background(), "facilities", communities...); err != nil &&
-			shequ.ErrorCode(err) != shequ.EUnavailable {
-			log.Error("refresh facility indicators", "communities", len(communities), "err", err)
-		}
-	}
-	s.targets.OnChange = func() {
-		if err := s.indicators.RefreshTargets(context.Background()); err != nil && shequ.ErrorCode(err) != shequ.EUnavailable {
-			log.Error("refresh indicator targets", "err", err)
-		}
-	}
+	s.volunteers = sqlstore.NewVolunteerService(db, keys)
+	s.workforce = sqlstore.NewWorkforceService(db)
+	// The engines follow every committed change of the registers, targets,
+	// facilities and locations, here at once and in the other servers
+	// through the change feed (services_feed.go).
+	s.feed = sqlstore.NewChangeFeed(db, log)
+	s.wireEngines(log)
 	return s
 }
 

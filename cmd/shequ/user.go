@@ -15,7 +15,7 @@ import (
 	"shequ/internal/config"
 )
 
-// runUser dispatches `shequ user add|list|disable|passwd|unlock`.
+// runUser dispatches `shequ user add|list|disable|enable|passwd|unlock`.
 func runUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.user.usage"))
@@ -31,6 +31,8 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		return runUserList(ctx, e, args[1:])
 	case "disable":
 		return runUserDisable(ctx, e, args[1:])
+	case "enable":
+		return runUserEnable(ctx, e, args[1:])
 	case "passwd":
 		return runUserPasswd(ctx, e, args[1:])
 	case "unlock":
@@ -95,11 +97,21 @@ func withServices(ctx context.Context, e *env, name string, args []string, nargs
 		fmt.Fprintln(e.stderr, e.loc.T("cli."+name+".usage"))
 		return errUsage
 	}
-	s, err := openServices(ctx, e.getenv, cfg, migrateIfEmpty, newLogger(e.stderr, cfg))
+	log := newLogger(e.stderr, cfg)
+	s, err := openServices(ctx, e.getenv, cfg, migrateIfEmpty, log)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	// A command that may seal personal data holds keys like a server
+	// (keywatch.go); `shequ keys` changes them and is no holder.
+	if name != "keys" {
+		w, err := startKeyWatch(s, log, "shequ "+name, 0, 0)
+		if err != nil {
+			return err
+		}
+		defer w.close()
+	}
 	return fn(cliContext(ctx), s, fs)
 }
 
@@ -201,6 +213,23 @@ func runUserDisable(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintln(e.stdout, e.loc.T("cli.user.disabled", map[string]any{"Username": u.Username, "Sessions": n}))
+		return nil
+	})
+}
+
+// runUserEnable serves `shequ user enable NAME`: a disabled account may
+// sign in again (its password and lock are as they were).
+func runUserEnable(ctx context.Context, e *env, args []string) error {
+	return withServices(ctx, e, "user", args, 1, nil, func(ctx context.Context, s *services, fs *flag.FlagSet) error {
+		u, err := s.users.FindUserByUsername(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		no := false
+		if _, err := s.users.UpdateUser(ctx, u.ID, shequ.UserUpdate{Disabled: &no}); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, e.loc.T("cli.user.enabled", map[string]any{"Username": u.Username}))
 		return nil
 	})
 }

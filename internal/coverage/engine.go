@@ -192,6 +192,20 @@ func (e *Engine) FacilityChanged(now, before *shequ.Facility) {
 	e.notify(touched)
 }
 
+// FacilityReloaded applies a facility as read again from the database after
+// another server changed it: what it was is the engine's own copy (nil
+// when new here).
+func (e *Engine) FacilityReloaded(now *shequ.Facility) {
+	e.mu.Lock()
+	var before *shequ.Facility
+	if f := e.facs[now.ID]; f != nil {
+		cp := *f
+		before = &cp
+	}
+	e.mu.Unlock()
+	e.FacilityChanged(now, before)
+}
+
 // reached lists the located communities within the radius of f (its
 // coverage changes when f does) and, since nearest distances change too,
 // those whose nearest facility is within twice the radius: the indicator

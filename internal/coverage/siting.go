@@ -23,11 +23,32 @@ const (
 // communities without a location, by code (they cannot be reached until
 // located).
 func (e *Engine) CoverageGaps(ctx context.Context, code string, offset, limit int) ([]*shequ.CoverageGap, int, error) {
+	return e.gaps(ctx, code, offset, limit, false)
+}
+
+// WhatIfGaps is CoverageGaps as if the planned facilities under code were
+// in use, as WhatIf counts them: a community one of them would reach is no
+// gap.
+func (e *Engine) WhatIfGaps(ctx context.Context, code string, offset, limit int) ([]*shequ.CoverageGap, int, error) {
+	return e.gaps(ctx, code, offset, limit, true)
+}
+
+func (e *Engine) gaps(ctx context.Context, code string, offset, limit int, whatIf bool) ([]*shequ.CoverageGap, int, error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	lo, hi, err := e.node(ctx, code)
 	if err != nil {
 		return nil, 0, err
+	}
+	var planned map[int]bool
+	if whatIf {
+		var extra []geo.Facility
+		for _, f := range e.planned(code) {
+			g, _ := geoFacility(f)
+			g.Active = true
+			extra = append(extra, g)
+		}
+		planned = e.cov.CoveredBy(extra)
 	}
 	var located, unlocated []*shequ.CoverageGap
 	for _, c := range e.codes[lo:hi] {
@@ -39,7 +60,7 @@ func (e *Engine) CoverageGaps(ctx context.Context, code string, offset, limit in
 			unlocated = append(unlocated, g)
 			continue
 		}
-		if e.cov.Covered(i) {
+		if e.cov.Covered(i) || planned[i] {
 			continue
 		}
 		g.Located = true

@@ -48,6 +48,12 @@ type Services struct {
 	// CareClock sets the service's rule clock (nil: back to the default).
 	Care      shequ.CareService
 	CareClock func(now func() time.Time)
+	// Volunteers, TimeBank and Workforce, when set with VolunteerClock,
+	// get the volunteer and workforce demo (demo/volunteer.go).
+	Volunteers     shequ.VolunteerService
+	TimeBank       shequ.TimeBankService
+	Workforce      shequ.WorkforceService
+	VolunteerClock func(now func() time.Time)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Requests, Desk and Delegations, when set, get demo requests (online,
@@ -107,8 +113,14 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 	if err := loadRequests(ctx, s); err != nil {
 		return false, err
 	}
+	if err := loadWork(ctx, s); err != nil {
+		return false, err
+	}
 	if err := loadCare(ctx, s); err != nil {
 		return false, fmt.Errorf("care demo: %w", err)
+	}
+	if err := loadVolunteers(ctx, s); err != nil {
+		return false, fmt.Errorf("volunteer demo: %w", err)
 	}
 	return true, nil
 }

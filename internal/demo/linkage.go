@@ -105,6 +105,9 @@ func loadLinkage(ctx context.Context, s Services) error {
 	if err := d.openProject(ctx, now.AddDate(0, 0, -6)); err != nil {
 		return fmt.Errorf("demo open project: %w", err)
 	}
+	if err := d.reviewProject(ctx, now.AddDate(0, 0, -2)); err != nil {
+		return fmt.Errorf("demo project in review: %w", err)
+	}
 	return nil
 }
 

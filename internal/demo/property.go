@@ -290,12 +290,12 @@ func (d *propertyDemo) committees() error {
 		if byName[name] == "" {
 			return fmt.Errorf("no resident %s", name)
 		}
-		post := shequ.PostMember
+		post := shequ.OCMember
 		switch i {
 		case 0:
-			post = shequ.PostDirector
+			post = shequ.OCDirector
 		case 1:
-			post = shequ.PostDeputy
+			post = shequ.OCDeputy
 		}
 		ms = append(ms, shequ.CommitteeMember{ResidentID: byName[name], Post: post, Concurrent: name == "吴静"})
 	}

@@ -10,6 +10,16 @@ import (
 // community counts as covered when an active facility or an extra one
 // reaches it (the same predicate as the index), and its nearest distance is
 // the smaller of the two.
+// CoveredBy returns the communities (their indexes) within the radius of
+// any of extra: what planned facilities would reach.
+func (c *Coverage) CoveredBy(extra []Facility) map[int]bool {
+	out := map[int]bool{}
+	for _, f := range extra {
+		c.forWithin(f.Point, toVec(f.Point), chord2For(f.Radius), func(i int32) { out[int(i)] = true })
+	}
+	return out
+}
+
 func (c *Coverage) StatsWith(extra []Facility, keep func(*Community) bool) CoverageStats {
 	var st CoverageStats
 	var dists []float64

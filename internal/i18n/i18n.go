@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -227,4 +228,25 @@ func (l *Localizer) label(v shequ.Label) string {
 		return t
 	}
 	return v.Value
+}
+
+// Suffixes returns, sorted, what follows prefix in the keys that start
+// with it: the values a catalogue labels, e.g. Suffixes("audit.action.")
+// lists the audit actions that have a label, for a page to offer as
+// choices.
+func (l *Localizer) Suffixes(prefix string) []string {
+	var out []string
+	for k := range l.msgs {
+		if s, ok := strings.CutPrefix(k, prefix); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Has reports whether the catalogue has key.
+func (l *Localizer) Has(key string) bool {
+	_, ok := l.msgs[key]
+	return ok
 }

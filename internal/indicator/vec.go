@@ -141,17 +141,21 @@ func cellAttrs(c int) (region, kind, ur, tw, terrain int) {
 
 // urbanRuralClass is the plan's contrast between peri-urban areas (城乡接合部:
 // 112 城乡结合区, 122 镇乡结合区) and purely rural ones (纯农村: 210 乡中心区,
-// 220 村庄); "" for the other codes and unknown ones.
+// 220 村庄), with the town and city cores (111 主城区, 121 镇中心区, 123
+// 特殊区域) as a row of their own; "" only for an unknown code.
 func urbanRuralClass(u shequ.UrbanRural) string {
 	switch u {
 	case "112", "122":
 		return "peri_urban"
 	case "210", "220":
 		return "purely_rural"
+	case "111", "121", "123":
+		// Town and city cores: neither of the two, but not unknown.
+		return "urban"
 	}
 	return ""
 }
 
 // UrbanRuralClasses lists the values of the urban_rural_class breakdown, ""
 // (other or unknown) last.
-var UrbanRuralClasses = []string{"peri_urban", "purely_rural", ""}
+var UrbanRuralClasses = []string{"peri_urban", "purely_rural", "urban", ""}

@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // KeyFileName is the name of the key file in the data directory.
@@ -72,6 +74,9 @@ func LoadKeyRing(getenv func(string) string, dataDir string, logf func(string, .
 		return nil, err
 	}
 	k.path = path
+	if st, err := os.Stat(path); err == nil {
+		k.stamp = stampOf(st)
+	}
 	if logf != nil {
 		logf("generated a new data key file %s (mode 0600); back it up now: without it the personal data "+
 			"cannot be read (已生成新的数据密钥文件，请立即备份：丢失后个人信息无法解密)", path)
@@ -135,8 +140,64 @@ func loadKeyFile(path string) (*KeyRing, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pii: key file %s: %w", path, err)
 	}
-	k.path = path
+	k.path, k.stamp = path, stampOf(st)
 	return k, nil
+}
+
+// fileStamp is what tells that a key file changed: another process saves
+// a new ring by renaming a new file over it, which changes its inode, and
+// an editor may rewrite it in place, which changes its size or time.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+	ino  uint64
+}
+
+func stampOf(st fs.FileInfo) fileStamp {
+	return fileStamp{mod: st.ModTime(), size: st.Size(), ino: inode(st)}
+}
+
+// ReadAgain reads the key file again when it changed since the ring was
+// loaded (or always, when force is set: SIGHUP) and returns the ring it now
+// holds, for the caller to check (against the database's registry of
+// keys) and Adopt; changed is false when the file did not change. Rings
+// from the environment have nothing to read again.
+func (k *KeyRing) ReadAgain(force bool) (n *KeyRing, changed bool, err error) {
+	if k.fromEnv || k.path == "" {
+		return nil, false, nil
+	}
+	st, err := os.Stat(k.path)
+	if err != nil {
+		return nil, false, fmt.Errorf("pii: key file: %w", err)
+	}
+	k.mu.RLock()
+	same := stampOf(st) == k.stamp
+	k.mu.RUnlock()
+	if same && !force {
+		return nil, false, nil
+	}
+	if n, err = loadKeyFile(k.path); err != nil {
+		return nil, false, err
+	}
+	return n, true, nil
+}
+
+// Adopt takes the keys and the current key of n in place, so that a
+// running server picks up a rotation made by `shequ keys rotate` without a
+// restart. The index key must be the same: a ring with another one belongs
+// to another installation and is refused.
+func (k *KeyRing) Adopt(n *KeyRing) error {
+	if !hmac.Equal(n.index, k.index) {
+		return fmt.Errorf("pii: key file %s has another index key: it belongs to another installation "+
+			"(密钥文件的索引密钥不同，属于另一套安装)", n.path)
+	}
+	n.mu.RLock()
+	current, keys, aeads, stamp := n.current, n.keys, n.aeads, n.stamp
+	n.mu.RUnlock()
+	k.mu.Lock()
+	k.current, k.keys, k.aeads, k.stamp = current, keys, aeads, stamp
+	k.mu.Unlock()
+	return nil
 }
 
 // marshal returns the JSON form of the ring.
@@ -226,6 +287,14 @@ func (k *KeyRing) Save(path string) error {
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		d.Close()
+	}
+	// The ring is what the file now holds: no need to reload it.
+	if path == k.path {
+		if st, err := os.Stat(path); err == nil {
+			k.mu.Lock()
+			k.stamp = stampOf(st)
+			k.mu.Unlock()
+		}
 	}
 	return nil
 }

@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"shequ"
 )
@@ -69,8 +70,14 @@ type KeyRing struct {
 	index   []byte
 	// fromEnv is set for rings built from a single key in the environment.
 	fromEnv bool
-	// path is the key file the ring was loaded from or generated into.
-	path string
+	// path is the key file the ring was loaded from or generated into, and
+	// stamp what its file looked like then (Reload reads it again only
+	// when that changed).
+	path  string
+	stamp fileStamp
+	// blocked, when set, is what Seal answers instead of sealing: the key
+	// this ring seals with is being retired (see BlockSealing).
+	blocked atomic.Pointer[error]
 }
 
 var _ shequ.Sealer = (*KeyRing)(nil)
@@ -149,6 +156,9 @@ func (k *KeyRing) add(id uint32, key []byte) error {
 // for about 2^32 messages per key, far more than a register holds, and
 // rotation starts a new key anyway.
 func (k *KeyRing) Seal(plaintext, aad string) (string, error) {
+	if err := k.blocked.Load(); err != nil {
+		return "", *err
+	}
 	k.mu.RLock()
 	id, aead := k.current, k.aeads[k.current]
 	k.mu.RUnlock()
@@ -172,7 +182,12 @@ func (k *KeyRing) Open(ciphertext, aad string) (string, error) {
 	aead, ok := k.aeads[id]
 	k.mu.RUnlock()
 	if !ok {
-		return "", fmt.Errorf("pii: data key %d is not in the ring (retired or from another installation)", id)
+		// A key this process's key file lacks: a rotation whose key file
+		// has not reached it yet (or a retired key). Unavailable, not an
+		// internal error: it passes when the current key file is loaded.
+		return "", &shequ.Error{Code: shequ.EUnavailable, Key: "keys.missing",
+			Message: fmt.Sprintf("This server's key file lacks data key %d; load the current key file (copy it, or send SIGHUP).", id),
+			Data:    map[string]any{"ID": id}, Err: fmt.Errorf("pii: data key %d is not in the ring", id)}
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil || len(raw) < aead.NonceSize()+aead.Overhead() {
@@ -223,6 +238,16 @@ func (k *KeyRing) Index(kind, value string) string {
 // ring from the environment. Save the ring before sealing anything with
 // the new key, or those values are lost at the next start.
 func (k *KeyRing) Rotate() (newID uint32, err error) {
+	if newID, err = k.AddKey(); err != nil {
+		return 0, err
+	}
+	return newID, k.SetCurrent(newID)
+}
+
+// AddKey adds a new random data key that does not seal yet, with the next
+// id, and returns the id: the first step of a rotation while servers run,
+// which must all hold the key before anything is sealed with it.
+func (k *KeyRing) AddKey() (uint32, error) {
 	if k.fromEnv {
 		return 0, ErrEnvKey
 	}
@@ -232,6 +257,7 @@ func (k *KeyRing) Rotate() (newID uint32, err error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	var newID uint32
 	for id := range k.keys {
 		newID = max(newID, id)
 	}
@@ -239,9 +265,47 @@ func (k *KeyRing) Rotate() (newID uint32, err error) {
 	if err := k.add(newID, key); err != nil {
 		return 0, err
 	}
-	k.current = newID
 	return newID, nil
 }
+
+// SetCurrent makes the data key id the one that seals.
+func (k *KeyRing) SetCurrent(id uint32) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.keys[id]; !ok {
+		return fmt.Errorf("pii: data key %d is not in the ring", id)
+	}
+	k.current = id
+	return nil
+}
+
+// fingerprintLabel is what Fingerprint MACs under a key.
+const fingerprintLabel = "shequ data key fingerprint v1"
+
+// Fingerprint returns a short public name of the data key id: the first
+// 16 bytes, in hex, of HMAC-SHA256 under the key of a fixed label. It tells
+// keys apart (a key file of another installation, a stale copy) without
+// saying anything of the key. ok is false when the ring lacks id.
+func (k *KeyRing) Fingerprint(id uint32) (string, bool) {
+	k.mu.RLock()
+	key, ok := k.keys[id]
+	k.mu.RUnlock()
+	if !ok {
+		return "", false
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(fingerprintLabel))
+	return hex.EncodeToString(m.Sum(nil)[:16]), true
+}
+
+// BlockSealing makes Seal fail with err until UnblockSealing: the key
+// this ring seals with is being retired and nothing may be sealed with it
+// any more, while the ring that replaces it has not been loaded. Opening is
+// not affected.
+func (k *KeyRing) BlockSealing(err error) { k.blocked.Store(&err) }
+
+// UnblockSealing lets Seal seal again.
+func (k *KeyRing) UnblockSealing() { k.blocked.Store(nil) }
 
 // Retire removes a data key that is no longer current. Values still sealed
 // with it cannot be opened any more: retire a key only after re-sealing

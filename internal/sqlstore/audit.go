@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -197,41 +199,7 @@ func (s *AuditService) FindAuditRecords(ctx context.Context, f shequ.AuditFilter
 		// Asked for a division outside the scope: nothing, as if empty.
 		return []*shequ.AuditRecord{}, 0, s.recordRead(ctx, f, f.Division)
 	}
-	d := s.db.dialect
-	var where []string
-	var args []any
-	add := func(cond string, arg ...any) {
-		where = append(where, cond)
-		args = append(args, arg...)
-	}
-	if division != "" {
-		// A prefix range rather than LIKE or strpos, so that the index on
-		// division serves it: codes are ASCII digits and ':' sorts right
-		// after '9' (both engines compare these bytes in byte order).
-		add(`division >= ? AND division < ?`, division, division+":")
-	}
-	if f.ActorName != "" {
-		add(`actor_name = ?`, f.ActorName)
-	}
-	if f.ObjectType != "" {
-		add(`object_type = ?`, f.ObjectType)
-	}
-	if f.ObjectID != "" {
-		add(`object_id = ?`, f.ObjectID)
-	}
-	if f.Action != "" {
-		add(`action = ?`, f.Action)
-	}
-	if f.From != nil {
-		add(`time >= ?`, d.timeArg(*f.From))
-	}
-	if f.To != nil {
-		add(`time < ?`, d.timeArg(*f.To))
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = `WHERE ` + strings.Join(where, ` AND `)
-	}
+	cond, args := s.where(f, division)
 	var total int
 	if err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM audit_log `+cond), args...).
 		Scan(&total); err != nil {
@@ -261,6 +229,83 @@ func (s *AuditService) FindAuditRecords(ctx context.Context, f shequ.AuditFilter
 		return nil, 0, err
 	}
 	return out, total, nil
+}
+
+// where returns the WHERE clause (or "") and its arguments of a filter
+// narrowed to division.
+func (s *AuditService) where(f shequ.AuditFilter, division string) (string, []any) {
+	d := s.db.dialect
+	var where []string
+	var args []any
+	add := func(cond string, arg ...any) {
+		where = append(where, cond)
+		args = append(args, arg...)
+	}
+	if division != "" {
+		// A prefix range rather than LIKE or strpos, so that the index on
+		// division serves it: codes are ASCII digits and ':' sorts right
+		// after '9' (both engines compare these bytes in byte order).
+		add(`division >= ? AND division < ?`, division, division+":")
+	}
+	if f.ActorName != "" {
+		add(`actor_name = ?`, f.ActorName)
+	}
+	if f.ObjectType != "" {
+		add(`object_type = ?`, f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		add(`object_id = ?`, f.ObjectID)
+	}
+	if f.Action != "" {
+		add(`action = ?`, f.Action)
+	}
+	if f.Result != "" {
+		add(`result = ?`, string(f.Result))
+	}
+	if f.From != nil {
+		add(`time >= ?`, d.timeArg(*f.From))
+	}
+	if f.To != nil {
+		add(`time < ?`, d.timeArg(*f.To))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = `WHERE ` + strings.Join(where, ` AND `)
+	}
+	return cond, args
+}
+
+// EachAuditRecord calls fn with every record matching f, in seq order (the
+// export of `shequ audit export`), under the rules of FindAuditRecords:
+// the auditor's permission and scope, the read itself recorded.
+func (s *AuditService) EachAuditRecord(ctx context.Context, f shequ.AuditFilter, fn func(*shequ.AuditRecord) error) error {
+	a := shequ.ActorFrom(ctx)
+	if err := shequ.Authorize(a, shequ.ActionAuditRead, nil); err != nil {
+		return s.db.recordDenied(ctx, err, auditActionRead, auditObjectType, "", f.Division)
+	}
+	division, ok := narrowToScope(a.Scope, f.Division)
+	if !ok {
+		return s.recordRead(ctx, f, f.Division)
+	}
+	if err := s.recordRead(ctx, f, division); err != nil {
+		return err
+	}
+	cond, args := s.where(f, division)
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+auditColumns+` FROM audit_log `+cond+` ORDER BY seq`), args...)
+	if err != nil {
+		return translateError(err, "export audit records")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return translateError(err, "export audit records")
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return translateError(rows.Err(), "export audit records")
 }
 
 // recordRead records a read of the trail with a short description of the
@@ -310,34 +355,58 @@ func truncateText(s string, n int) string {
 	return s[:n]
 }
 
-// VerifyAudit checks the whole chain in seq order (shequ.VerifyAuditChain)
-// and then its end against audit_head, so that deleting the newest records
-// is detected too: Reason "truncated" with BadSeq the first missing seq, or
-// "head" when the last record's hash is not the head's. It needs audit.read
-// and is recorded (action "audit.verify", the outcome in Detail).
+// VerifyAudit checks the whole chain in seq order (see VerifyAuditAgainst)
+// without checkpoints.
+func (s *AuditService) VerifyAudit(ctx context.Context) (*shequ.AuditVerification, error) {
+	return s.VerifyAuditAgainst(ctx, nil)
+}
+
+// VerifyAuditAgainst checks the whole chain in seq order
+// (shequ.VerifyKeyedAuditChain: plain hashes before the keyed epoch, keyed
+// ones from it on) and then its end against audit_head, so that deleting
+// the newest records is detected too: Reason "truncated" with BadSeq the
+// first missing seq, or "head" when the last record's hash is not the
+// head's. Then the trail is compared with the signed checkpoints cps
+// (their signatures checked by the caller, internal/auditseal): the first
+// one it contradicts — a deleted tail, a recomputed chain, a moved epoch —
+// is named in Checkpoint, whether or not the chain itself checks out (a
+// chain recomputed with the key verifies on its own; only a checkpoint
+// kept elsewhere shows it). It needs audit.read and is recorded (action
+// "audit.verify", the outcome in Detail).
 //
 // The head is read first and the rows up to its seq after: a record appended
 // meanwhile has a higher seq and is left for the next run, and every record
 // at or below the head was committed with it, so no transaction (which on
 // SQLite would block writers for the whole scan) is needed.
-func (s *AuditService) VerifyAudit(ctx context.Context) (*shequ.AuditVerification, error) {
+func (s *AuditService) VerifyAuditAgainst(ctx context.Context, cps []*shequ.AuditCheckpoint) (*shequ.AuditVerification, error) {
 	if err := shequ.Authorize(shequ.ActorFrom(ctx), shequ.ActionAuditRead, nil); err != nil {
 		return nil, s.db.recordDenied(ctx, err, auditActionVerify, auditObjectType, "", "")
 	}
-	var headSeq int64
-	var headHash string
-	if err := s.db.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).
-		Scan(&headSeq, &headHash); err != nil {
-		return nil, translateError(err, "read audit head")
+	head, err := s.db.AuditHead(ctx)
+	if err != nil {
+		return nil, err
 	}
+	if head.KeyedFrom != 0 && s.db.auditKey == nil {
+		return nil, errAuditKeyMissing
+	}
+	if head.KeyedFrom != 0 && head.KeyID != s.db.auditKeyID {
+		return nil, errAuditKeyMismatch
+	}
+	cps = slices.Clone(cps)
+	slices.SortStableFunc(cps, func(a, b *shequ.AuditCheckpoint) int { return cmp.Compare(a.Seq, b.Seq) })
+	wanted := map[int64]bool{}
+	for _, cp := range cps {
+		wanted[cp.Seq] = true
+	}
+	hashAt := map[int64]string{}
 	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+auditColumns+` FROM audit_log
-		WHERE seq <= ? ORDER BY seq`), headSeq)
+		WHERE seq <= ? ORDER BY seq`), head.Seq)
 	if err != nil {
 		return nil, translateError(err, "verify audit trail")
 	}
 	defer rows.Close()
 	var last *shequ.AuditRecord
-	v, err := shequ.VerifyAuditChain(func() (*shequ.AuditRecord, bool, error) {
+	next := func() (*shequ.AuditRecord, bool, error) {
 		if !rows.Next() {
 			return nil, false, rows.Err()
 		}
@@ -345,25 +414,49 @@ func (s *AuditService) VerifyAudit(ctx context.Context) (*shequ.AuditVerificatio
 		if err != nil {
 			return nil, false, err
 		}
+		if wanted[r.Seq] {
+			hashAt[r.Seq] = r.Hash
+		}
 		last = r
 		return r, true, nil
-	})
+	}
+	v, err := shequ.VerifyKeyedAuditChain(next, head.KeyedFrom, s.db.auditKey)
 	if err != nil {
 		return nil, translateError(err, "verify audit trail")
+	}
+	// A broken chain stops the check; the rest is still read for the
+	// hashes the checkpoints name.
+	chainEnd := last
+	for len(cps) > 0 {
+		if _, ok, err := next(); err != nil {
+			return nil, translateError(err, "verify audit trail")
+		} else if !ok {
+			break
+		}
 	}
 	rows.Close()
 	if v.BadSeq == 0 {
 		switch {
-		case v.Checked < headSeq:
+		case v.Checked < head.Seq:
 			v.BadSeq, v.Reason = v.Checked+1, "truncated"
-		case last != nil && last.Hash != headHash:
-			v.BadSeq, v.Reason = last.Seq, "head"
+		case chainEnd != nil && chainEnd.Hash != head.Hash:
+			v.BadSeq, v.Reason = chainEnd.Seq, "head"
+		}
+	}
+	v.Checkpoints = len(cps)
+	if cp, reason := checkCheckpoints(cps, head, hashAt); cp != nil {
+		v.Checkpoint, v.CheckpointReason = cp, reason
+		if v.BadSeq == 0 {
+			v.BadSeq, v.Reason = min(cp.Seq, head.Seq+1), reason
 		}
 	}
 	rec := s.db.newAudit(ctx, auditActionVerify, auditObjectType, "", "", shequ.AuditAllowed)
-	rec.Detail = fmt.Sprintf("checked=%d", v.Checked)
+	rec.Detail = fmt.Sprintf("checked=%d checkpoints=%d", v.Checked, v.Checkpoints)
 	if v.BadSeq != 0 {
 		rec.Detail += fmt.Sprintf(" bad_seq=%d reason=%s", v.BadSeq, v.Reason)
+	}
+	if v.Checkpoint != nil {
+		rec.Detail += " checkpoint=" + truncateText(describeCheckpoint(v.Checkpoint), 200)
 	}
 	if err := s.db.withTx(ctx, func(tx *sql.Tx) error { return s.db.appendAudit(ctx, tx, rec) }); err != nil {
 		return nil, err

@@ -111,9 +111,9 @@ func (fx *authzFixture) submittedCommittee(t *testing.T, p *propAuthz, e *shequ.
 	t.Helper()
 	var ms []shequ.CommitteeMember
 	for i := range 5 {
-		post := shequ.PostMember
+		post := shequ.OCMember
 		if i == 0 {
-			post = shequ.PostDirector
+			post = shequ.OCDirector
 		}
 		ms = append(ms, shequ.CommitteeMember{ResidentID: fx.createdResident(t, e.Community).ID, Post: post})
 	}
@@ -369,9 +369,9 @@ var authzPropertyOps = []authzOp{
 			e := c.fx.freshEstate(c.t, p, c.col, false)
 			var ms []shequ.CommitteeMember
 			for i := range 5 {
-				post := shequ.PostMember
+				post := shequ.OCMember
 				if i == 0 {
-					post = shequ.PostDirector
+					post = shequ.OCDirector
 				}
 				ms = append(ms, shequ.CommitteeMember{ResidentID: c.fx.createdResident(c.t, e.Community).ID, Post: post})
 			}

@@ -375,14 +375,13 @@ var authzOps = []authzOp{
 		},
 	},
 	{
-		// Searched by exact ID number within the object's community; then
-		// the whole list, which must show nothing beyond the actor's reach.
+		// The whole list, which must show nothing beyond the actor's reach,
+		// and the object's community listed.
 		name: "resident.list", action: shequ.ActionResidentRead, cols: ownPeerOut,
 		want: perRole{"AHH", "AAH", "FFF", "FFF", "FFF", "AAH", "FFF", "FFF", "FFF"},
 		run: func(c *authzCase) error {
 			want := c.fx.residentFor(c.t, c.col, false)
-			rs, _, err := c.fx.res.FindResidents(c.ctx, shequ.ResidentFilter{Community: want.Community,
-				IDNumber: string(want.IDNumber)})
+			rs, _, err := c.fx.res.FindResidents(c.ctx, shequ.ResidentFilter{Community: want.Community, Limit: 500})
 			if err != nil {
 				return err
 			}
@@ -395,6 +394,30 @@ var authzOps = []authzOp{
 			}
 			if c.actor.Role == shequ.RoleResident && (len(all) != 1 || all[0].ID != c.fx.own.ID) {
 				return fmt.Errorf("resident lists %d records, want their own alone", len(all))
+			}
+			for _, r := range rs {
+				if r.ID == want.ID {
+					return nil
+				}
+			}
+			return errHidden
+		},
+	},
+	{
+		// Searched by exact ID number within the object's community: a match
+		// confirms a whole number, so only a reader who may reveal may search
+		// (issue 14: a refused reveal must not be had by guessing).
+		name: "resident.search_id", action: shequ.ActionResidentReveal, cols: ownPeerOut,
+		want: perRole{"FFF", "AAH", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF"},
+		run: func(c *authzCase) error {
+			want := c.fx.residentFor(c.t, c.col, false)
+			rs, _, err := c.fx.res.FindResidents(c.ctx, shequ.ResidentFilter{Community: want.Community,
+				IDNumber: string(want.IDNumber)})
+			if err != nil {
+				return err
+			}
+			if err := checkResidents(c.actor, rs); err != nil {
+				return err
 			}
 			for _, r := range rs {
 				if r.ID == want.ID {
@@ -901,7 +924,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 		for _, op := range []string{"audit.read", "audit.verify", "resident.read", "resident.reveal",
-			"resident.list", "household.read"} {
+			"resident.list", "resident.search_id", "household.read"} {
 			only(shequ.RoleSysadmin, op, forbidden) // the system administrator reads neither trail nor residents
 		}
 		for _, op := range authzOps {

@@ -44,6 +44,9 @@ type DB struct {
 	// notesGen counts the changes to notifications: the cached unread
 	// counts read before one are stale (LinkageService.CountUnread).
 	notesGen atomic.Uint64
+	// feed publishes the changes of accounts and tokens to the other
+	// servers on the database (changefeed.go); nil publishes nothing.
+	feed *ChangeFeed
 
 	// source is the driver's data source name, for the job queue's own
 	// SQLite pool (jobs.go).
@@ -60,6 +63,9 @@ type DB struct {
 	// space its file system must keep for Ready (readiness.go).
 	path    string
 	minFree int64
+	// auditKey and auditKeyID key the audit chain (audit_key.go).
+	auditKey   []byte
+	auditKeyID string
 }
 
 // sqlitePragmas are set through the DSN so that every pooled connection gets

@@ -104,6 +104,16 @@ func AddWorker[T river.JobArgs](j *Jobs, w river.Worker[T]) {
 // The first run is one interval after the leader starts. Its worker must be
 // registered with AddWorker. Call it before Start.
 func (j *Jobs) Every(interval time.Duration, args river.JobArgs) {
+	j.every(interval, args, false)
+}
+
+// EveryFromStart is Every with a first run as soon as a process becomes
+// the leader (at the first start, and again after each change of leader).
+func (j *Jobs) EveryFromStart(interval time.Duration, args river.JobArgs) {
+	j.every(interval, args, true)
+}
+
+func (j *Jobs) every(interval time.Duration, args river.JobArgs, onStart bool) {
 	kind := args.Kind()
 	if j.kinds[kind] {
 		panic("sqlstore: periodic job " + kind + " scheduled twice")
@@ -111,7 +121,7 @@ func (j *Jobs) Every(interval time.Duration, args river.JobArgs) {
 	j.kinds[kind] = true
 	j.periodic = append(j.periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
 		func() (river.JobArgs, *river.InsertOpts) { return args, nil },
-		&river.PeriodicJobOpts{ID: kind}))
+		&river.PeriodicJobOpts{ID: kind, RunOnStart: onStart}))
 }
 
 // Start starts working jobs and, when this process is elected leader,

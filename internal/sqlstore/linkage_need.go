@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 
 	"shequ"
@@ -112,6 +113,16 @@ func (s *LinkageService) FindNeedByID(ctx context.Context, id string) (*shequ.Ne
 	if err := authorizeResident(ctx, shequ.ActionNeedRead, &shequ.Object{Division: n.Community}); err != nil {
 		return nil, s.db.recordDenied(ctx, err, auditNeedRead, objNeed, n.ID, n.Community)
 	}
+	if a := shequ.ActorFrom(ctx); a != nil {
+		var one int
+		err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT 1 FROM need_supports WHERE need_id = ? AND user_id = ?`), n.ID, a.UserID).Scan(&one)
+		switch {
+		case err == nil:
+			n.Supported = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, translateError(err, "find need support")
+		}
+	}
 	return n, nil
 }
 
@@ -137,6 +148,13 @@ func (s *LinkageService) FindNeeds(ctx context.Context, f shequ.NeedFilter) ([]*
 	}
 	if f.Query != "" {
 		conds, args = append(conds, s.db.dialect.position("title", "?")+" > 0"), append(args, f.Query)
+	}
+	if f.Mine {
+		a := shequ.ActorFrom(ctx)
+		if a == nil {
+			return []*shequ.Need{}, 0, nil
+		}
+		conds, args = append(conds, "author_id = ?"), append(args, a.UserID)
 	}
 	where := ""
 	if len(conds) > 0 {

@@ -120,7 +120,7 @@ func (s *NotificationService) SetChannels(ctx context.Context, prefs []*shequ.Ch
 				address_enc, address_mask, lang, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (user_id, channel) DO UPDATE SET enabled = excluded.enabled, address_enc = excluded.address_enc,
 				address_mask = excluded.address_mask, lang = excluded.lang, updated_at = excluded.updated_at`),
-				a.UserID, p.Channel, p.Enabled, enc, shequ.MaskAddress(p.Address), p.Lang, now)
+				a.UserID, p.Channel, p.Enabled, enc, shequ.Mask(shequ.PersonalContact, p.Address), p.Lang, now)
 			if err != nil {
 				return translateError(err, "save notification channel")
 			}
@@ -131,49 +131,16 @@ func (s *NotificationService) SetChannels(ctx context.Context, prefs []*shequ.Ch
 }
 
 // Reseal opens every sealed channel address and seals it again under the
-// sealer's current key after a key rotation (`shequ keys rotate`), in one
-// transaction (a few rows per account that chose a channel), audited
-// "notify.reseal" with the count. Only the console and
-// ActionSecurityManage may run it.
+// sealer's current key after a key rotation (`shequ keys rotate`), in
+// batches, each audited "notify.reseal" with its count, each address
+// written only if no server changed it meanwhile (resealTable). Only the
+// console and ActionSecurityManage may run it.
 func (s *NotificationService) Reseal(ctx context.Context, progress func(int)) (int, error) {
 	if err := authorizeResident(ctx, shequ.ActionSecurityManage, nil); err != nil {
 		return 0, s.db.recordDenied(ctx, err, auditChannelsReseal, userObjectType, "", "")
 	}
-	var n int
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT user_id, channel, address_enc FROM notification_channels`)
-		if err != nil {
-			return translateError(err, "read channels to re-seal")
-		}
-		type row struct{ user, channel, enc string }
-		var all []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.user, &r.channel, &r.enc); err != nil {
-				rows.Close()
-				return translateError(err, "read channels to re-seal")
-			}
-			all = append(all, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return translateError(err, "read channels to re-seal")
-		}
-		for _, r := range all {
-			v, err := resealValue(s.Sealer, r.enc, channelAAD(r.user, r.channel))
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, s.db.rebind(`UPDATE notification_channels SET address_enc = ?
-				WHERE user_id = ? AND channel = ?`), v, r.user, r.channel); err != nil {
-				return translateError(err, "re-seal channels")
-			}
-		}
-		n = len(all)
-		return auditAllowed(ctx, s.db, tx, auditChannelsReseal, userObjectType, "", "", fmt.Sprintf("count=%d", n))
-	})
-	if err == nil && progress != nil {
-		progress(n)
+	if s.Sealer == nil {
+		return 0, errNoSealer
 	}
-	return n, err
+	return resealTable(ctx, s.db, s.Sealer, sealedTableNamed("notification_channels"), progress)
 }

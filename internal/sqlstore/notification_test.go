@@ -187,7 +187,7 @@ func TestNotificationChannels(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.Channels(rctx)
-		if err != nil || len(got) != 2 || got[0].Address != "wa**xy@example.com" || got[1].Address != "13*******00" ||
+		if err != nil || len(got) != 2 || got[0].Address != "wa**xy@example.com" || got[1].Address != "138****8000" ||
 			!got[0].Enabled || got[0].Lang != "en" {
 			t.Fatalf("channels = %+v %+v, %v", got[0], got[1], err)
 		}

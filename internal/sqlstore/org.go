@@ -209,7 +209,7 @@ func (s *OrgService) sealPhone(o *shequ.SocialOrg) (any, error) {
 	}
 	enc, err := s.sealer.Seal(string(o.LeaderPhone), orgAAD("leader_phone", o.ID))
 	if err != nil {
-		return nil, shequ.Wrap(err, "seal leader phone")
+		return nil, sealFailed(err, "seal leader phone")
 	}
 	return enc, nil
 }
@@ -406,6 +406,5 @@ func (s *OrgService) Reseal(ctx context.Context, progress func(int)) (int, error
 	if err := authorizeResident(ctx, shequ.ActionSecurityManage, nil); err != nil {
 		return 0, s.db.recordDenied(ctx, err, auditOrgReseal, objOrg, "", "")
 	}
-	return resealTable(ctx, s.db, s.sealer, "social_orgs", "org.",
-		[]sealedColumn{{"leader_phone_enc", "leader_phone"}}, auditOrgReseal, objOrg, progress)
+	return resealTable(ctx, s.db, s.sealer, sealedTableNamed("social_orgs"), progress)
 }

@@ -441,8 +441,7 @@ func (s *PropertyService) Reseal(ctx context.Context, progress func(int)) (int, 
 	if err := authorizeResident(ctx, shequ.ActionSecurityManage, nil); err != nil {
 		return 0, s.db.recordDenied(ctx, err, auditCompanyReseal, shequ.ObjCompany, "", "")
 	}
-	return resealTable(ctx, s.db, s.Sealer, "property_companies", "property_company.",
-		[]sealedColumn{{"contact_phone_enc", "contact_phone"}}, auditCompanyReseal, shequ.ObjCompany, progress)
+	return resealTable(ctx, s.db, s.Sealer, sealedTableNamed("property_companies"), progress)
 }
 
 // MyCompany implements shequ.CompanyService.

@@ -17,13 +17,13 @@ import (
 // upheld appeal withdraws a record. The score is computed from the rows on
 // every read (shequ.ScoreCredit), so nothing can drift from them.
 
-const recordColumns = `r.id, r.company_id, r.kind, r.points, r.note, r.object_type, r.object_id,
+const creditColumns = `r.id, r.company_id, r.kind, r.points, r.note, r.object_type, r.object_id,
 	COALESCE(CAST(r.estate_id AS TEXT), ''), COALESCE(e.name, ''), r.community, r.recorded_on, r.valid_until, r.withdrawn,
 	r.withdraw_reason, r.recorded_by, r.created_at`
 
-const recordFrom = ` FROM credit_records r LEFT JOIN estates e ON e.id = r.estate_id`
+const creditFrom = ` FROM credit_records r LEFT JOIN estates e ON e.id = r.estate_id`
 
-func scanRecord(row interface{ Scan(...any) error }) (*shequ.CreditRecord, error) {
+func scanCredit(row interface{ Scan(...any) error }) (*shequ.CreditRecord, error) {
 	r := &shequ.CreditRecord{}
 	var kind, rec, valid string
 	err := row.Scan(&r.ID, &r.CompanyID, &kind, &r.Points, &r.Note, &r.ObjectType, &r.ObjectID, &r.EstateID, &r.EstateName,
@@ -41,7 +41,7 @@ func scanRecord(row interface{ Scan(...any) error }) (*shequ.CreditRecord, error
 
 // loadRecords reads the records matching cond (on r.), newest first.
 func (s *PropertyService) loadRecords(ctx context.Context, q querier, cond string, args ...any) ([]*shequ.CreditRecord, error) {
-	rows, err := q.QueryContext(ctx, s.db.rebind(`SELECT `+recordColumns+recordFrom+` WHERE r.`+cond+`
+	rows, err := q.QueryContext(ctx, s.db.rebind(`SELECT `+creditColumns+creditFrom+` WHERE r.`+cond+`
 		ORDER BY r.recorded_on DESC, r.created_at DESC, r.id`), args...)
 	if err != nil {
 		return nil, translateError(err, "find credit records")
@@ -49,7 +49,7 @@ func (s *PropertyService) loadRecords(ctx context.Context, q querier, cond strin
 	defer rows.Close()
 	var out []*shequ.CreditRecord
 	for rows.Next() {
-		r, err := scanRecord(rows)
+		r, err := scanCredit(rows)
 		if err != nil {
 			return nil, translateError(err, "find credit records")
 		}

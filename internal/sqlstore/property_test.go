@@ -176,9 +176,9 @@ func (fx *propFx) members(t *testing.T, community string) []shequ.CommitteeMembe
 	var out []shequ.CommitteeMember
 	for i := range 5 {
 		_, r := fx.residentAccount(t, community, "")
-		post := shequ.PostMember
+		post := shequ.OCMember
 		if i == 0 {
-			post = shequ.PostDirector
+			post = shequ.OCDirector
 		}
 		out = append(out, shequ.CommitteeMember{ResidentID: r.ID, Post: post, Concurrent: i == 4})
 	}

@@ -279,89 +279,6 @@ func loadPairs(ctx context.Context, db *DB, q querier, table, idCol, valueCol st
 	return translateError(rows.Err(), "read "+table)
 }
 
-// sealedColumn is a sealed column of a register and the field name of its
-// associated data: the AAD is prefix + field + ":" + row id.
-type sealedColumn struct{ column, field string }
-
-// resealTable opens every sealed value of the columns of table and seals it
-// again under the sealer's current key, in batches of resealBatch rows in id
-// order, one transaction each, audited action once per batch with the count
-// in Detail (see ResealResidents).
-func resealTable(ctx context.Context, db *DB, sealer shequ.Sealer, table, prefix string, cols []sealedColumn,
-	action, objectType string, progress func(int)) (int, error) {
-	done, after := 0, ""
-	names := make([]string, len(cols))
-	sets := make([]string, len(cols))
-	for i, c := range cols {
-		names[i], sets[i] = c.column, c.column+" = ?"
-	}
-	for {
-		n, last := 0, ""
-		err := db.withTx(ctx, func(tx *sql.Tx) error {
-			cond, args := "", []any{resealBatch}
-			if after != "" {
-				cond, args = "WHERE id > ?", []any{after, resealBatch}
-			}
-			rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id, `+strings.Join(names, ", ")+` FROM `+table+` `+cond+`
-				ORDER BY id LIMIT ?`), args...)
-			if err != nil {
-				return translateError(err, "read "+table+" to re-seal")
-			}
-			type row struct {
-				id   string
-				vals []sql.NullString
-			}
-			var batch []row
-			for rows.Next() {
-				r := row{vals: make([]sql.NullString, len(cols))}
-				dest := []any{&r.id}
-				for i := range r.vals {
-					dest = append(dest, &r.vals[i])
-				}
-				if err := rows.Scan(dest...); err != nil {
-					rows.Close()
-					return translateError(err, "read "+table+" to re-seal")
-				}
-				batch = append(batch, r)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return translateError(err, "read "+table+" to re-seal")
-			}
-			for _, r := range batch {
-				args := make([]any, 0, len(cols)+1)
-				for i, c := range cols {
-					if !r.vals[i].Valid {
-						args = append(args, nil)
-						continue
-					}
-					v, err := resealValue(sealer, r.vals[i].String, prefix+c.field+":"+r.id)
-					if err != nil {
-						return err
-					}
-					args = append(args, v)
-				}
-				if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE `+table+` SET `+strings.Join(sets, ", ")+` WHERE id = ?`),
-					append(args, r.id)...); err != nil {
-					return translateError(err, "re-seal "+table)
-				}
-			}
-			if n = len(batch); n == 0 {
-				return nil
-			}
-			last = batch[n-1].id
-			return auditAllowed(ctx, db, tx, action, objectType, "", "", fmt.Sprintf("count=%d", n))
-		})
-		if err != nil || n == 0 {
-			return done, err
-		}
-		done, after = done+n, last
-		if progress != nil {
-			progress(done)
-		}
-	}
-}
-
 // resealValue opens a ciphertext and seals its value again under the
 // current key.
 func resealValue(sealer shequ.Sealer, ciphertext, aad string) (string, error) {
@@ -371,7 +288,7 @@ func resealValue(sealer shequ.Sealer, ciphertext, aad string) (string, error) {
 	}
 	out, err := sealer.Seal(plain, aad)
 	if err != nil {
-		return "", shequ.Wrap(err, "seal value")
+		return "", sealFailed(err, "seal value")
 	}
 	return out, nil
 }

@@ -35,7 +35,10 @@ import (
 type RequestService struct {
 	db      *DB
 	catalog *ServiceItemService
-	sealer  shequ.Sealer // seals the personal values of forms (request_personal.go)
+	// sealer seals the personal values of forms (request_personal.go) and
+	// computes the blind index of ID numbers, with which Lookup matches an
+	// applicant (the residents' sealer).
+	sealer shequ.Sealer
 
 	// OnChange, when set, is called after every committed write with the
 	// request's community (for the indicators).

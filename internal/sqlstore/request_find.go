@@ -99,6 +99,9 @@ func (s *RequestService) requestWhere(f shequ.RequestFilter, prefix string) ([]s
 	if f.Overdue {
 		conds, args = append(conds, "r.due_at < ? AND r.paused_at IS NULL"), append(args, d.timeArg(s.db.now()))
 	}
+	if !f.DueBefore.IsZero() {
+		conds, args = append(conds, "r.due_at < ? AND r.paused_at IS NULL"), append(args, d.timeArg(f.DueBefore))
+	}
 	if _, err := uuid.Parse(f.AfterID); f.AfterDue != nil && err != nil {
 		fe.Add("after", "request.cursor.invalid", "The page cursor is malformed.", nil)
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 
 	"shequ"
@@ -177,7 +176,9 @@ const auditRequestReseal = "request.reseal"
 // under the sealer's current key, after a key rotation (`shequ keys
 // rotate`), so that the old key can be retired: in batches of resealBatch
 // requests that have such values, in id order, one transaction each,
-// audited once per batch. It needs the console or ActionSecurityManage.
+// audited once per batch, each value written only if no server changed it
+// meanwhile (resealTable). It returns the requests read and needs the
+// console or ActionSecurityManage.
 func (s *RequestService) ResealRequests(ctx context.Context, progress func(int)) (int, error) {
 	if err := authorizeResident(ctx, shequ.ActionSecurityManage, nil); err != nil {
 		return 0, s.db.recordDenied(ctx, err, auditRequestReseal, objRequest, "", "")
@@ -185,56 +186,5 @@ func (s *RequestService) ResealRequests(ctx context.Context, progress func(int))
 	if s.sealer == nil {
 		return 0, errNoSealer
 	}
-	done, after := 0, ""
-	for {
-		n, last := 0, ""
-		err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-			// Ids compare as text on SQLite and as uuid on PostgreSQL: both
-			// orders agree for the canonical form Go writes.
-			cond, args := "", []any{resealBatch}
-			if after != "" {
-				cond, args = "AND id > ?", []any{after, resealBatch}
-			}
-			rows, err := tx.QueryContext(ctx, s.db.rebind(`SELECT id, attrs_sealed FROM service_requests
-				WHERE attrs_sealed <> '' `+cond+` ORDER BY id LIMIT ?`), args...)
-			if err != nil {
-				return translateError(err, "read requests to re-seal")
-			}
-			type row struct{ id, sealed string }
-			var batch []row
-			for rows.Next() {
-				var r row
-				if err := rows.Scan(&r.id, &r.sealed); err != nil {
-					rows.Close()
-					return translateError(err, "read requests to re-seal")
-				}
-				batch = append(batch, r)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return translateError(err, "read requests to re-seal")
-			}
-			for _, r := range batch {
-				v, err := resealValue(s.sealer, r.sealed, requestAAD(r.id))
-				if err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, s.db.rebind(`UPDATE service_requests SET attrs_sealed = ? WHERE id = ?`), v, r.id); err != nil {
-					return translateError(err, "re-seal request")
-				}
-			}
-			if n = len(batch); n == 0 {
-				return nil
-			}
-			last = batch[n-1].id
-			return auditAllowed(ctx, s.db, tx, auditRequestReseal, objRequest, "", "", fmt.Sprintf("count=%d", n))
-		})
-		if err != nil || n == 0 {
-			return done, err
-		}
-		done, after = done+n, last
-		if progress != nil {
-			progress(done)
-		}
-	}
+	return resealTable(ctx, s.db, s.sealer, sealedTableNamed("service_requests"), progress)
 }

@@ -281,13 +281,13 @@ func (s *ResidentService) seal(r *shequ.Resident) (sealed, error) {
 	var out sealed
 	var err error
 	if out.idEnc, err = s.sealer.Seal(string(r.IDNumber), residentAAD("id_number", r.ID)); err != nil {
-		return out, shequ.Wrap(err, "seal ID number")
+		return out, sealFailed(err, "seal ID number")
 	}
 	out.idIdx = s.sealer.Index(indexIDNumber, string(r.IDNumber))
 	if r.Phone != "" {
 		enc, err := s.sealer.Seal(string(r.Phone), residentAAD("phone", r.ID))
 		if err != nil {
-			return out, shequ.Wrap(err, "seal phone")
+			return out, sealFailed(err, "seal phone")
 		}
 		out.phoneEnc, out.phoneIdx = enc, s.sealer.Index(indexPhone, string(r.Phone))
 	}

@@ -93,7 +93,7 @@ func (s *ResidentService) writeChanges(ctx context.Context, tx *sql.Tx, r *shequ
 		case "id_number":
 			enc, err := s.sealer.Seal(string(r.IDNumber), residentAAD("id_number", r.ID))
 			if err != nil {
-				return shequ.Wrap(err, "seal ID number")
+				return sealFailed(err, "seal ID number")
 			}
 			idx := s.sealer.Index(indexIDNumber, string(r.IDNumber))
 			if err := s.checkDuplicate(ctx, tx, r, idx); err != nil {
@@ -106,7 +106,7 @@ func (s *ResidentService) writeChanges(ctx context.Context, tx *sql.Tx, r *shequ
 			if r.Phone != "" {
 				enc, err := s.sealer.Seal(string(r.Phone), residentAAD("phone", r.ID))
 				if err != nil {
-					return shequ.Wrap(err, "seal phone")
+					return sealFailed(err, "seal phone")
 				}
 				sets["phone_enc"], sets["phone_idx"] = enc, s.sealer.Index(indexPhone, string(r.Phone))
 			}

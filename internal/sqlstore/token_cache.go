@@ -12,8 +12,9 @@ import (
 // tokenCacheTTL. Within this process nothing stale is ever served: revoking
 // a token and changing an account (disable, enable, rename) advance
 // DB.authGen after they commit, which drops everything read before. Another
-// process on the same database (several servers behind one address) sees a
-// revocation or a disabled account at most tokenCacheTTL late.
+// process on the same database (several servers behind one address) drops
+// them when it reads the change from the change feed (changefeed.go), at
+// most tokenCacheTTL late in any case.
 
 // tokenCacheTTL is how long a lookup is used without reading the database.
 const tokenCacheTTL = time.Second
@@ -36,6 +37,10 @@ func newTokenCache(db *DB) *tokenCache {
 	return &tokenCache{ttl: tokenCacheTTL, max: maxCachedTokens, gen: &db.authGen}
 }
 
-// authChanged marks every cached sign-in stale. Call it after an account or
-// a token changed (deferred around the transaction).
-func (db *DB) authChanged() { db.authGen.Add(1) }
+// authChanged marks every cached sign-in stale, here and, through the
+// change feed, in the other servers on the database. Call it after an
+// account or a token changed (deferred around the transaction).
+func (db *DB) authChanged() {
+	db.authGen.Add(1)
+	db.feed.Publish(ChangeAuth)
+}

@@ -213,18 +213,33 @@ func (db *DB) appendAudits(ctx context.Context, tx *sql.Tx, records []*shequ.Aud
 	if len(records) == 0 {
 		return nil
 	}
-	var last int64
-	var prev string
-	err := tx.QueryRowContext(ctx, db.rebind(`UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash`), len(records)).
-		Scan(&last, &prev)
+	var last, keyedFrom int64
+	var prev, keyID string
+	err := tx.QueryRowContext(ctx, db.rebind(`UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash, keyed_from, key_id`), len(records)).
+		Scan(&last, &prev, &keyedFrom, &keyID)
 	if err != nil {
 		return translateError(err, "advance audit head")
 	}
 	seq := last - int64(len(records))
+	// The keyed chain (audit_key.go): from its epoch on, every record is
+	// hashed with the audit key; the first append with a key starts it.
+	startEpoch := false
+	switch {
+	case db.auditKey != nil && keyedFrom == 0:
+		keyedFrom, keyID, startEpoch = seq+1, db.auditKeyID, true
+	case db.auditKey != nil && keyID != db.auditKeyID:
+		return errAuditKeyMismatch
+	case db.auditKey == nil && keyedFrom != 0:
+		return errAuditKeyMissing
+	}
 	for _, rec := range records {
 		seq++
 		rec.Seq, rec.PrevHash = seq, prev
-		rec.Hash = rec.ComputeHash(prev)
+		if keyedFrom != 0 && seq >= keyedFrom {
+			rec.Hash = rec.ComputeKeyedHash(prev, db.auditKey)
+		} else {
+			rec.Hash = rec.ComputeHash(prev)
+		}
 		prev = rec.Hash
 	}
 	rows := make([][]any, len(records))
@@ -235,6 +250,13 @@ func (db *DB) appendAudits(ctx context.Context, tx *sql.Tx, records []*shequ.Aud
 	}
 	if err := db.insertRows(ctx, tx, "audit_log", auditColumnList, rows); err != nil {
 		return err
+	}
+	if startEpoch {
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE audit_head SET hash = ?, keyed_from = ?, key_id = ? WHERE id = 1`),
+			prev, keyedFrom, keyID); err != nil {
+			return translateError(err, "advance audit head")
+		}
+		return nil
 	}
 	if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE audit_head SET hash = ? WHERE id = 1`), prev); err != nil {
 		return translateError(err, "advance audit head")

@@ -221,11 +221,11 @@ func errWorkerIDNumberTaken() error {
 // index) and phone (nil without one).
 func (s *SocialWorkerService) sealWorker(w *shequ.SocialWorker) (idEnc, idIdx string, phone any, err error) {
 	if idEnc, err = s.sealer.Seal(string(w.IDNumber), workerAAD("id_number", w.ID)); err != nil {
-		return "", "", nil, shequ.Wrap(err, "seal ID number")
+		return "", "", nil, sealFailed(err, "seal ID number")
 	}
 	if w.Phone != "" {
 		if phone, err = s.sealer.Seal(string(w.Phone), workerAAD("phone", w.ID)); err != nil {
-			return "", "", nil, shequ.Wrap(err, "seal phone")
+			return "", "", nil, sealFailed(err, "seal phone")
 		}
 	}
 	return idEnc, s.sealer.Index(indexIDNumber, string(w.IDNumber)), phone, nil

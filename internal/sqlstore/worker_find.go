@@ -40,6 +40,5 @@ func (s *SocialWorkerService) Reseal(ctx context.Context, progress func(int)) (i
 	if err := authorizeResident(ctx, shequ.ActionSecurityManage, nil); err != nil {
 		return 0, s.db.recordDenied(ctx, err, auditWorkerReseal, objWorker, "", "")
 	}
-	return resealTable(ctx, s.db, s.sealer, "social_workers", "worker.",
-		[]sealedColumn{{"id_number_enc", "id_number"}, {"phone_enc", "phone"}}, auditWorkerReseal, objWorker, progress)
+	return resealTable(ctx, s.db, s.sealer, sealedTableNamed("social_workers"), progress)
 }

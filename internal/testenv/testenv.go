@@ -48,3 +48,26 @@ func Chromium(tb testing.TB) string {
 	missing(tb, "Chromium (install chromium or set SHEQU_TEST_CHROMIUM)")
 	return ""
 }
+
+// LibreOffice returns the path of LibreOffice's soffice (Debian
+// libreoffice-calc-nogui), the independent reader of the XLSX exports, or
+// skips the test when there is none.
+func LibreOffice(tb testing.TB) string {
+	tb.Helper()
+	if p, err := exec.LookPath("soffice"); err == nil {
+		return p
+	}
+	missing(tb, "LibreOffice (install libreoffice-calc-nogui)")
+	return ""
+}
+
+// Zbarimg returns the path of zbarimg (Debian zbar-tools), which decodes
+// the QR codes the pages draw, or skips the test when there is none.
+func Zbarimg(tb testing.TB) string {
+	tb.Helper()
+	if p, err := exec.LookPath("zbarimg"); err == nil {
+		return p
+	}
+	missing(tb, "zbarimg (install zbar-tools)")
+	return ""
+}

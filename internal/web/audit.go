@@ -18,8 +18,8 @@ const maxAuditExport = 100_000
 
 // auditQuery is the filter of the audit page, CSV export and API.
 type auditQuery struct {
-	Actor, ObjectType, ObjectID, Division, Action string
-	From, To                                      string // YYYY-MM-DD in Asia/Shanghai, as typed
+	Actor, ObjectType, ObjectID, Division, Action, Result string
+	From, To                                              string // YYYY-MM-DD in Asia/Shanghai, as typed
 }
 
 // parseAuditQuery reads the filter. Dates are days in Asia/Shanghai: from
@@ -32,12 +32,18 @@ func parseAuditQuery(q url.Values) (auditQuery, shequ.AuditFilter, error) {
 		ObjectID:   strings.TrimSpace(q.Get("object_id")),
 		Division:   strings.TrimSpace(q.Get("division")),
 		Action:     strings.TrimSpace(q.Get("action")),
+		Result:     strings.TrimSpace(q.Get("result")),
 		From:       strings.TrimSpace(q.Get("from")),
 		To:         strings.TrimSpace(q.Get("to")),
 	}
 	f := shequ.AuditFilter{ActorName: aq.Actor, ObjectType: aq.ObjectType, ObjectID: aq.ObjectID,
-		Division: aq.Division, Action: aq.Action}
+		Division: aq.Division, Action: aq.Action, Result: shequ.AuditResult(aq.Result)}
 	var fe shequ.FieldErrors
+	switch f.Result {
+	case "", shequ.AuditAllowed, shequ.AuditDenied, shequ.AuditFailed:
+	default:
+		fe.Add("result", "param.choice", "Pick one of the choices.", nil)
+	}
 	for name, v := range map[string]string{"actor": aq.Actor, "object_type": aq.ObjectType, "object_id": aq.ObjectID, "action": aq.Action} {
 		if len(v) > 100 {
 			fe.Add(name, "param.too_long", "The value is too long.", nil)
@@ -74,7 +80,7 @@ func parseAuditQuery(q url.Values) (auditQuery, shequ.AuditFilter, error) {
 func (aq auditQuery) values() url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"actor": aq.Actor, "object_type": aq.ObjectType, "object_id": aq.ObjectID,
-		"division": aq.Division, "action": aq.Action, "from": aq.From, "to": aq.To} {
+		"division": aq.Division, "action": aq.Action, "result": aq.Result, "from": aq.From, "to": aq.To} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -87,9 +93,14 @@ type auditPage struct {
 	Query   auditQuery
 	Errors  map[string]string
 	Records []*shequ.AuditRecord
+	Rows    []auditRow
 	Total   int
 	Pager   pager
 	CSVURL  string
+	// The filters' choices: the actions and objects the catalogue labels
+	// (audit.action.*, audit.object.*), and the results.
+	Actions, Objects []string
+	Results          []shequ.AuditResult
 }
 
 // handleAudit serves GET /audit (auditors only).
@@ -105,7 +116,8 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	aq, f, err := parseAuditQuery(q)
-	p := &auditPage{Query: aq}
+	p := &auditPage{Query: aq, Actions: l.Suffixes("audit.action."), Objects: l.Suffixes("audit.object."),
+		Results: []shequ.AuditResult{shequ.AuditAllowed, shequ.AuditDenied, shequ.AuditFailed}}
 	if err != nil {
 		p.Errors = fieldMessages(l, err)
 		s.render(w, r, http.StatusBadRequest, "audit", l.T("audit.title"), p)
@@ -118,6 +130,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Records, p.Total = recs, total
+	p.Rows = s.auditRows(r, recs)
 	p.Pager = queryPager(r.URL.Path, aq.values(), page, total, auditPageSize)
 	p.CSVURL = "/audit.csv"
 	if v := aq.values(); len(v) > 0 {

@@ -20,7 +20,7 @@ func (s *Server) carePeopleRegister() *registerMount[shequ.CarePerson] {
 	m := mount(s, register.CarePeople, "/care/people", svc != nil, register.CarePeopleStore(svc))
 	m.showPage = "care_person"
 	m.notices = map[string]string{"visit": "care.visit.recorded", "exit": "care.exit.recorded"}
-	m.people, m.derivedCommunity = s.careResidents, true
+	m.derivedCommunity = true
 	m.showExtra = func(r *http.Request, a *shequ.Actor, p *shequ.CarePerson) (any, error) {
 		visits, err := svc.FindVisits(r.Context(), p.ID)
 		if err != nil {
@@ -50,24 +50,6 @@ func (s *Server) carePeopleRegister() *registerMount[shequ.CarePerson] {
 		},
 	}
 	return m
-}
-
-// careResidents are the residents a care form picks from: those of the
-// community asked for (?community=) or of the actor's community.
-func (s *Server) careResidents(r *http.Request, _ string) ([]*shequ.Resident, error) {
-	a := shequ.ActorFrom(r.Context())
-	if s.cfg.Residents == nil || !a.Can(shequ.ActionResidentRead) {
-		return nil, nil
-	}
-	community := r.URL.Query().Get("community")
-	if len(community) != 12 || shequ.ValidateDivisionCode(community) != nil {
-		community = a.Scope
-	}
-	if len(community) != 12 {
-		return nil, nil
-	}
-	rs, _, err := s.cfg.Residents.FindResidents(r.Context(), shequ.ResidentFilter{Community: community, Limit: 500})
-	return rs, err
 }
 
 // carePersonExtra is the show page's part of the care register.

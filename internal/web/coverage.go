@@ -57,10 +57,10 @@ func coverageFigures(l *i18n.Localizer, f *shequ.CoverageFigures) []coverageFigu
 		return l.T("coverage.of", map[string]any{"Have": formatNumber(have), "Of": formatNumber(total)})
 	}
 	return []coverageFigureView{
-		{"cov-rural-comprehensive", l.T("ind.col.fac_rural_comprehensive"), percent(f.RuralComprehensiveRate()), of(f.RuralWithComprehensive, f.Rural)},
-		{"cov-urban-comprehensive", l.T("ind.col.fac_urban_comprehensive"), percent(f.UrbanComprehensiveRate()), of(f.UrbanWithComprehensive, f.Urban)},
-		{"cov-radius", l.T("ind.col.fac_radius_coverage"), percent(f.RadiusCoverage()), of(f.Covered, f.Located)},
-		{"cov-population", l.T("ind.col.fac_population_coverage"), percent(f.PopulationCoverage()),
+		{"cov-rural-comprehensive", l.T("ind.col.fac_rural_comprehensive"), ratePct(f.RuralWithComprehensive, f.Rural), of(f.RuralWithComprehensive, f.Rural)},
+		{"cov-urban-comprehensive", l.T("ind.col.fac_urban_comprehensive"), ratePct(f.UrbanWithComprehensive, f.Urban), of(f.UrbanWithComprehensive, f.Urban)},
+		{"cov-radius", l.T("ind.col.fac_radius_coverage"), ratePct(f.Covered, f.Located), of(f.Covered, f.Located)},
+		{"cov-population", l.T("ind.col.fac_population_coverage"), ratePct(int(f.CoveredPopulation), int(f.Population)),
 			l.T("coverage.people", map[string]any{"Have": formatNumber(int(f.CoveredPopulation)), "Of": formatNumber(int(f.Population))})},
 		{"cov-median", l.T("ind.col.fac_median_km"), km(f.MedianNearest) + " " + l.T("unit.km"), ""},
 		{"cov-p90", l.T("ind.col.fac_p90_km"), km(f.P90Nearest) + " " + l.T("unit.km"), ""},
@@ -117,10 +117,14 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request, code strin
 		p.Name = l.T("divisions.country")
 	}
 	p.Figures = coverageFigures(l, &rep.CoverageFigures)
-	p.RuralRate = percent(rep.RuralComprehensiveRate())
+	p.RuralRate = ratePct(rep.RuralWithComprehensive, rep.Rural)
 	p.TargetText = targetText(l, shequ.TargetRuralFacilityCoverage, rep.TargetRural)
 	p.TargetMet = rep.Rural > 0 && rep.RuralComprehensiveRate()*100 >= rep.TargetRural
-	p.Gaps, p.GapTotal, err = s.cfg.Coverage.CoverageGaps(r.Context(), code, (page-1)*registerPageSize, registerPageSize)
+	gaps := s.cfg.Coverage.CoverageGaps
+	if p.WhatIf {
+		gaps = s.cfg.Coverage.WhatIfGaps // the list agrees with the figures above it
+	}
+	p.Gaps, p.GapTotal, err = gaps(r.Context(), code, (page-1)*registerPageSize, registerPageSize)
 	if err != nil {
 		s.error(w, r, err)
 		return

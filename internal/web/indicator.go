@@ -1,9 +1,11 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +25,7 @@ type indicatorColumn struct {
 	Value func(*shequ.IndicatorStats) float64 // another value, NaN for none
 	Unit  string                              // catalogue key of Value's unit
 	Group string                              // the module, "" the registers
+	Def   shequ.IndicatorDef                  // the registry's entry
 	// Sensitive counts people (the care module): 1 to 4 show as "<5" on
 	// the pages and in the exports, where a small village's count could
 	// point at a child (shequ.SuppressSmall).
@@ -39,7 +42,7 @@ func columnsOf(defs []shequ.IndicatorDef) []indicatorColumn {
 	cols := make([]indicatorColumn, len(defs))
 	for i, d := range defs {
 		cols[i] = indicatorColumn{Key: "ind.col." + d.Key, Int: d.Count, Rate: d.Rate, Value: d.Value, Unit: d.Unit, Group: d.Group,
-			Sensitive: d.Sensitive}
+			Sensitive: d.Sensitive, Def: d}
 	}
 	return cols
 }
@@ -66,6 +69,9 @@ func (c indicatorColumn) header(l *i18n.Localizer) string {
 // number is the column's value for a spreadsheet: int, fraction, or value
 // (nil when there is none).
 func (c indicatorColumn) number(st *shequ.IndicatorStats) any {
+	if !c.Def.Defined(st) {
+		return nil // a rate of nothing: an empty cell, not 0 %
+	}
 	switch {
 	case c.Rate != nil:
 		return c.Rate(st)
@@ -81,19 +87,38 @@ func (c indicatorColumn) number(st *shequ.IndicatorStats) any {
 	return c.Int(st)
 }
 
+// ratePct shows part/whole as a percentage, — when whole is 0: a rate of
+// nothing is no 0.0%.
+func ratePct(part, whole int) string {
+	if whole == 0 {
+		return "—"
+	}
+	return percent(shequ.Rate(part, whole))
+}
+
+// valueDecimals is how many decimals a value of unit shows: two for
+// kilometres, stars and 万元 (0.75 km, 4.67 星, 23.00 万元), one otherwise.
+func valueDecimals(unit string) int {
+	switch unit {
+	case "unit.km", "unit.stars", "unit.wan_yuan":
+		return 2
+	}
+	return 1
+}
+
 // percent shows a fraction as a percentage with one decimal: 0.8333 → 83.3%.
 func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
 
 // cellText is a column's value as the page and the CSV show it.
 func (c indicatorColumn) cellText(st *shequ.IndicatorStats, grouped bool) string {
+	if !c.Def.Defined(st) {
+		return "—" // 0/0 is no 0.0%
+	}
 	if c.Rate != nil {
 		return percent(c.Rate(st))
 	}
 	if c.Value != nil {
-		if v := c.Value(st); !math.IsNaN(v) {
-			return strconv.FormatFloat(v, 'f', 1, 64)
-		}
-		return "—"
+		return strconv.FormatFloat(c.Value(st), 'f', valueDecimals(c.Def.UnitKey()), 64)
 	}
 	if c.Sensitive && shequ.SuppressSmall(c.Int(st)) {
 		return suppressedCount
@@ -175,6 +200,8 @@ type indicatorPage struct {
 	AsOf       time.Time
 	Headers    []string
 	Group      string      // the group of figures shown ("" the registers)
+	RankLabel  string      // the figure the children are ranked by
+	RankIndex  int         // its column among Headers, -1 by name
 	Groups     []groupLink // the groups there are, to switch
 	Summary    indicatorRowView
 	KPIs       []kpiView
@@ -278,6 +305,12 @@ func (s *Server) buildIndicatorPage(r *http.Request, rep *shequ.IndicatorReport,
 	for _, c := range cols {
 		p.Headers = append(p.Headers, c.header(l))
 	}
+	// The children are ranked by a figure the table shows (the group's).
+	var rankBy indicatorColumn
+	rankBy, p.RankIndex = rankColumn(cols)
+	if p.RankIndex >= 0 {
+		p.RankLabel = l.T(rankBy.Key)
+	}
 	st := &rep.Stats
 	p.Summary = newRowView(l, cols, "", &shequ.IndicatorRow{Key: code, Name: p.Name, Stats: rep.Stats})
 	p.Summary.Label = p.Name
@@ -288,18 +321,27 @@ func (s *Server) buildIndicatorPage(r *http.Request, rep *shequ.IndicatorReport,
 		}
 	}
 	p.KPIs = []kpiView{
-		{ID: "kpi-org-urban", Label: l.T("ind.kpi.org_urban"), Value: percent(orgRateUrban(st)), Met: st.Urban > 0 && st.UrbanMeetingOrgTarget == st.Urban,
+		{ID: "kpi-org-urban", Label: l.T("ind.kpi.org_urban"), Value: ratePct(st.UrbanMeetingOrgTarget, st.Urban), Met: st.Urban > 0 && st.UrbanMeetingOrgTarget == st.Urban,
 			Detail: l.T("ind.kpi.org_urban.detail", map[string]any{"Have": formatNumber(st.UrbanMeetingOrgTarget), "Of": formatNumber(st.Urban)}),
 			Target: targetText(l, shequ.TargetOrgsPerUrban, rep.Targets[shequ.TargetOrgsPerUrban])},
-		{ID: "kpi-org-rural", Label: l.T("ind.kpi.org_rural"), Value: percent(orgRateRural(st)), Met: st.Rural > 0 && st.RuralMeetingOrgTarget == st.Rural,
+		{ID: "kpi-org-rural", Label: l.T("ind.kpi.org_rural"), Value: ratePct(st.RuralMeetingOrgTarget, st.Rural), Met: st.Rural > 0 && st.RuralMeetingOrgTarget == st.Rural,
 			Detail: l.T("ind.kpi.org_rural.detail", map[string]any{"Have": formatNumber(st.RuralMeetingOrgTarget), "Of": formatNumber(st.Rural)}),
 			Target: targetText(l, shequ.TargetOrgsPerRural, rep.Targets[shequ.TargetOrgsPerRural])},
-		{ID: "kpi-worker-coverage", Label: l.T("ind.kpi.worker_coverage"), Value: percent(workerCoverage(st)),
+		{ID: "kpi-worker-coverage", Label: l.T("ind.kpi.worker_coverage"), Value: ratePct(st.CommunitiesWithWorkers, st.Communities),
 			Met:    st.Communities > 0 && st.CommunitiesWithWorkers == st.Communities,
 			Detail: l.T("ind.kpi.worker_coverage.detail", map[string]any{"Have": formatNumber(st.CommunitiesWithWorkers), "Of": formatNumber(st.Communities)}),
 			Target: targetText(l, shequ.TargetWorkersPerCommu, rep.Targets[shequ.TargetWorkersPerCommu])},
-		{ID: "kpi-certified", Label: l.T("ind.kpi.certified"), Value: percent(certifiedShare(st)),
+		{ID: "kpi-certified", Label: l.T("ind.kpi.certified"), Value: ratePct(st.WorkersCertified, st.Workers),
 			Detail: l.T("ind.kpi.certified.detail", map[string]any{"Have": formatNumber(st.WorkersCertified), "Of": formatNumber(st.Workers)})},
+	}
+	if p.Group != "" {
+		// Another group's tab shows its own figures, not the registers'.
+		p.KPIs = nil
+		for _, c := range cols {
+			if c.Rate != nil || c.Value != nil {
+				p.KPIs = append(p.KPIs, kpiView{ID: "kpi-" + c.Def.Key, Label: c.header(l), Value: c.cellText(st, true)})
+			}
+		}
 	}
 	for _, b := range shequ.Breakdowns {
 		rows, ok := rep.Breakdowns[b]
@@ -308,7 +350,7 @@ func (s *Server) buildIndicatorPage(r *http.Request, rep *shequ.IndicatorReport,
 		}
 		bv := breakdownView{Name: string(b), Label: l.T("ind.breakdown." + string(b))}
 		if b == shequ.ByChild {
-			rows = rankedChildren(rep)
+			rows = rankedChildrenBy(rep, rankBy)
 		}
 		for i := range rows {
 			bv.Rows = append(bv.Rows, newRowView(l, cols, b, &rows[i]))
@@ -353,6 +395,66 @@ func (s *Server) buildIndicatorPage(r *http.Request, rep *shequ.IndicatorReport,
 		}
 	}
 	return p, nil
+}
+
+// rankKeys are the figures each group ranks the children by; a group
+// without one ranks by its first rate.
+var rankKeys = map[string]string{"": "org_rate", "facilities": "fac_radius_coverage", "services": "svc_on_time",
+	"linkage": "lk_fulfilment_rate"}
+
+// rankColumn picks the ranking figure among cols and its index (-1 and
+// the zero column when cols has no rate: the children then go by name).
+func rankColumn(cols []indicatorColumn) (indicatorColumn, int) {
+	if len(cols) == 0 {
+		return indicatorColumn{}, -1
+	}
+	want := rankKeys[cols[0].Group]
+	first := -1
+	for i, c := range cols {
+		if c.Def.Key == want {
+			return c, i
+		}
+		if first < 0 && c.Rate != nil {
+			first = i
+		}
+	}
+	if first < 0 {
+		return indicatorColumn{}, -1
+	}
+	return cols[first], first
+}
+
+// rankedChildrenBy returns the children rows by the figure c, highest
+// first, those without a value (a rate of nothing) last, then by code;
+// with no figure, by code.
+func rankedChildrenBy(rep *shequ.IndicatorReport, c indicatorColumn) []shequ.IndicatorRow {
+	rows := slices.Clone(rep.Breakdowns[shequ.ByChild])
+	value := func(st *shequ.IndicatorStats) (float64, bool) {
+		switch {
+		case c.Rate == nil && c.Value == nil && c.Int == nil, !c.Def.Defined(st):
+			return 0, false
+		case c.Rate != nil:
+			return c.Rate(st), true
+		case c.Value != nil:
+			return c.Value(st), true
+		}
+		return float64(c.Int(st)), true
+	}
+	slices.SortStableFunc(rows, func(a, b shequ.IndicatorRow) int {
+		va, oka := value(&a.Stats)
+		vb, okb := value(&b.Stats)
+		switch {
+		case oka != okb:
+			if oka {
+				return -1
+			}
+			return 1
+		case oka && va != vb:
+			return cmp.Compare(vb, va)
+		}
+		return cmp.Compare(a.Key, b.Key)
+	})
+	return rows
 }
 
 // groupName is the catalogue suffix of a group: "registers" for "".

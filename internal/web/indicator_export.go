@@ -30,11 +30,15 @@ func (s *Server) writeIndicatorXLSX(w http.ResponseWriter, r *http.Request, p *i
 	l := s.localizer(r)
 	f := excelize.NewFile()
 	defer f.Close()
-	pctFmt := "0.0%"
-	pct, err := f.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt})
-	if err != nil {
-		s.error(w, r, shequ.Wrap(err, "xlsx style"))
-		return
+	// One number format per unit of the registry (unitNumFmt).
+	unitStyle := map[string]int{}
+	for unit, nf := range unitNumFmt {
+		id, err := f.NewStyle(&excelize.Style{CustomNumFmt: &nf})
+		if err != nil {
+			s.error(w, r, shequ.Wrap(err, "xlsx style"))
+			return
+		}
+		unitStyle[unit] = id
 	}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
@@ -46,15 +50,21 @@ func (s *Server) writeIndicatorXLSX(w http.ResponseWriter, r *http.Request, p *i
 		s.error(w, r, shequ.Wrap(err, "xlsx sheet"))
 		return
 	}
-	// set writes one row of a sheet; a float is a rate, shown as 0.0%.
+	// set writes one row of a sheet as it is.
 	set := func(sheet string, row int, vals ...any) {
 		for i, v := range vals {
 			cell, _ := excelize.CoordinatesToCellName(i+1, row)
 			_ = f.SetCellValue(sheet, cell, v)
-			if _, isRate := v.(float64); isRate {
-				_ = f.SetCellStyle(sheet, cell, cell, pct)
-			}
 		}
+	}
+	// figure writes an indicator in its unit's number format (an empty
+	// cell when it has no value: a rate of nothing).
+	figure := func(sheet string, col, row int, c indicatorColumn, st *shequ.IndicatorStats) {
+		cell, _ := excelize.CoordinatesToCellName(col, row)
+		if v := c.number(st); v != nil {
+			_ = f.SetCellValue(sheet, cell, v)
+		}
+		_ = f.SetCellStyle(sheet, cell, cell, unitStyle[c.Def.UnitKey()])
 	}
 	heading := func(sheet string, row int, vals ...any) {
 		set(sheet, row, vals...)
@@ -82,7 +92,8 @@ func (s *Server) writeIndicatorXLSX(w http.ResponseWriter, r *http.Request, p *i
 	heading(summary, row, l.T("ind.export.figure"), l.T("ind.export.value"))
 	for _, c := range indicatorColumns {
 		row++
-		set(summary, row, c.header(l), c.number(st))
+		set(summary, row, c.header(l))
+		figure(summary, 2, row, c, st)
 	}
 	// Counts by kind, status, qualification and education.
 	groups := []struct {
@@ -120,11 +131,10 @@ func (s *Server) writeIndicatorXLSX(w http.ResponseWriter, r *http.Request, p *i
 		}
 		heading(name, 1, hdr...)
 		for i, rv := range b.Rows {
-			vals := []any{rv.Label, rv.Key}
-			for _, c := range indicatorColumns {
-				vals = append(vals, c.number(rv.Stats))
+			set(name, i+2, rv.Label, rv.Key)
+			for j, c := range indicatorColumns {
+				figure(name, j+3, i+2, c, rv.Stats)
 			}
-			set(name, i+2, vals...)
 		}
 		_ = f.SetColWidth(name, "A", "A", 24)
 	}
@@ -151,6 +161,20 @@ func (s *Server) writeIndicatorXLSX(w http.ResponseWriter, r *http.Request, p *i
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", exportName(p, "xlsx"))
 	_, _ = w.Write(buf.Bytes())
+}
+
+// unitNumFmt is the Excel number format of each unit of the indicator
+// registry: a count a whole number, a rate a percentage, kilometres, stars
+// and 万元 with two decimals, days and hours with one. A unit missing here fails a
+// test, so a module that adds a unit adds its format.
+var unitNumFmt = map[string]string{
+	shequ.UnitCount:   "#,##0",
+	shequ.UnitPercent: "0.0%",
+	"unit.km":         "0.00",
+	"unit.days":       "0.0",
+	"unit.hours":      "0.0",
+	"unit.stars":      "0.00",
+	"unit.wan_yuan":   "#,##0.00",
 }
 
 // plainNumber writes a target value as a whole number when it is one (a

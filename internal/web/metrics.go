@@ -98,6 +98,7 @@ func (s *Server) writeMetrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(bw, "go_goroutines %d\n", runtime.NumGoroutine())
 	header(bw, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
 	fmt.Fprintf(bw, "process_start_time_seconds %s\n", formatFloat(float64(processStart.UnixNano())/1e9))
+	writeMemoryMetrics(bw)
 }
 
 // write prints the request counter and duration histogram, sorted so that

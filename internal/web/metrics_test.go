@@ -116,10 +116,14 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s = %v (present %v), want %v", k, got, ok, v)
 		}
 	}
-	for _, name := range []string{"go_goroutines", "process_start_time_seconds"} {
+	for _, name := range []string{"go_goroutines", "process_start_time_seconds", "process_resident_memory_bytes",
+		"go_memstats_heap_alloc_bytes", "go_memstats_sys_bytes", "go_gc_heap_goal_bytes"} {
 		if samples[name] <= 0 {
 			t.Errorf("%s missing or zero", name)
 		}
+	}
+	if _, ok := samples["go_memory_limit_bytes"]; !ok {
+		t.Error("go_memory_limit_bytes missing")
 	}
 	if strings.Contains(text, `route="/divisions/33"`) || strings.Contains(text, "/nope/") {
 		t.Error("raw paths must never become labels")

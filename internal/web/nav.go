@@ -88,8 +88,12 @@ func manages(act shequ.Action) func(*shequ.Actor) bool {
 
 // staff shows an entry to signed-in actors other than residents allowed act.
 func staff(act shequ.Action) func(*shequ.Actor) bool {
-	return func(a *shequ.Actor) bool { return a.Can(act) && a.Role != shequ.RoleResident }
+	return func(a *shequ.Actor) bool { return a.Can(act) && a.Role != shequ.RoleResident } // Can is false for nil
 }
+
+// visitor shows an entry to visitors only (not signed in): 办件查询 by
+// number and ID number, which a resident has no need of beside 我的办件.
+func visitor(a *shequ.Actor) bool { return a == nil }
 
 // navEntries is the navigation, in order within each group.
 var navEntries = []navEntry{
@@ -100,6 +104,7 @@ var navEntries = []navEntry{
 	{ID: "nav-requests", Key: "nav.requests", Href: "/requests", Group: navServices, Show: can(shequ.ActionRequestRead),
 		OwnKey: "nav.requests.own", OwnAction: shequ.ActionRequestRead},
 	{ID: "nav-delegations", Key: "nav.delegations", Href: "/delegations", Group: navServices, Show: can(shequ.ActionDelegationRead)},
+	{ID: "nav-lookup", Key: "nav.lookup", Href: "/track", Group: navServices, Show: visitor},
 
 	{ID: "nav-needs", Key: "nav.needs", Href: "/needs", Group: navLinkage, Show: can(shequ.ActionNeedRead)},
 	{ID: "nav-projects", Key: "nav.projects", Href: "/projects", Group: navLinkage, Show: staff(shequ.ActionProjectRead)},
@@ -160,7 +165,7 @@ func navFor(lang string, a *shequ.Actor, r *http.Request) navKey {
 	key := navKey{lang: lang, current: -1}
 	best := -1
 	for i, e := range navEntries {
-		if e.Show != nil && (a == nil || !e.Show(a)) {
+		if e.Show != nil && !e.Show(a) {
 			continue
 		}
 		key.shown |= 1 << i

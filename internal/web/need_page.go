@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"shequ"
@@ -149,6 +150,8 @@ type needPage struct {
 	Error     string
 	Errors    map[string]string
 	Next      []shequ.NeedStatus
+	Supported bool          // the account has supported it: said, not offered again
+	MergeInto []*shequ.Need // the open needs of the community it may be merged into
 }
 
 // handleNeedShow serves GET /needs/{id}.
@@ -187,11 +190,18 @@ func (s *Server) renderNeed(w http.ResponseWriter, r *http.Request, a *shequ.Act
 	}
 	p.N, p.Mine = n, n.AuthorID == a.UserID
 	p.CanPhoto = p.Mine || a.Can(shequ.ActionNeedManage)
-	p.CanRaise = a.Can(shequ.ActionNeedRaise) && n.Open() && !p.Mine
+	p.CanRaise = a.Can(shequ.ActionNeedRaise) && n.Open() && !p.Mine && !n.Supported
+	p.Supported = n.Supported
 	p.CanManage = a.Can(shequ.ActionNeedManage)
 	for _, to := range n.NextStates() {
 		if to == shequ.NeedAccepted || to == shequ.NeedRejected || to == shequ.NeedMerged {
 			p.Next = append(p.Next, to)
+		}
+	}
+	if p.CanManage && slices.Contains(p.Next, shequ.NeedMerged) {
+		if p.MergeInto, err = s.mergeTargets(r, n); err != nil {
+			s.error(w, r, err)
+			return
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")

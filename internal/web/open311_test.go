@@ -56,6 +56,10 @@ func (f *fakeRequests) Get(ctx context.Context, id string) (*shequ.ServiceReques
 	return f.stored, nil
 }
 
+func (f *fakeRequests) Lookup(context.Context, string, string) (*shequ.ServiceRequest, error) {
+	return nil, shequ.ErrNotFound
+}
+
 // RevealRequest is Get: Open311 never reveals.
 func (f *fakeRequests) RevealRequest(ctx context.Context, id string) (*shequ.ServiceRequest, error) {
 	return f.Get(ctx, id)

@@ -47,6 +47,8 @@ type projectForm struct {
 	RequireCertified                                 bool
 	ObjectionDays                                    string
 	Kinds                                            []shequ.OrgKind
+	NeedChoices                                      []needChoice // the accepted needs to pick from (a new project)
+	Scope                                            string       // the designer's, for the community picker
 	Errors                                           map[string]string
 	Error                                            string
 }
@@ -148,7 +150,7 @@ func readProjectForm(r *http.Request) *projectForm {
 	g := func(k string) string { return strings.TrimSpace(pf.Get(k)) }
 	f := &projectForm{Kinds: shequ.OrgKinds, Measures: shequ.Measures,
 		Community: g("community_code"), Title: g("title"), TargetGroup: g("target_group"),
-		Objectives: g("objectives"), Needs: g("need_ids"), Participants: g("participants"), Activities: g("activities"),
+		Objectives: g("objectives"), Needs: strings.Join(pf["need_ids"], ", "), Participants: g("participants"), Activities: g("activities"),
 		VolunteerHours: g("volunteer_hours"), Budget: g("budget"), PeriodStart: g("period_start"), PeriodEnd: g("period_end"),
 		BidDeadline: g("bid_deadline"), OrgKinds: pf["org_kinds"], RequireCertified: g("require_certified") != "",
 		ObjectionDays: g("objection_days"), WeightResidents: g("weight_residents"), WeightCommunity: g("weight_community"),
@@ -238,6 +240,10 @@ func (s *Server) handleProjectNew(w http.ResponseWriter, r *http.Request) {
 			f.Needs, f.Community, f.Title = n.ID, n.Community, n.Title
 		}
 	}
+	if err := s.fillNeedChoices(r, f); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "project_form", s.localizer(r).T("project.new.title"), f)
 }
 
@@ -256,6 +262,10 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		f.pad()
+		if ferr := s.fillNeedChoices(r, f); ferr != nil {
+			s.error(w, r, ferr)
+			return
+		}
 		s.formFailed(w, r, "project_form", "project.new.title", f, &f.Errors, &f.Error, err)
 		return
 	}

@@ -127,12 +127,14 @@ type projectPage struct {
 	// What the signed-in account may do now.
 	Steps      []shequ.ProjectStatus
 	CanAppoint bool
-	CanEdit    bool         // the design may be edited (draft or returned)
-	Edit       *projectForm // the design form, prefilled, when CanEdit
+	Reviewable []reviewerChoice // the accounts that may be appointed, when CanAppoint
+	CanEdit    bool             // the design may be edited (draft or returned)
+	Edit       *projectForm     // the design form, prefilled, when CanEdit
 	CanBid     bool
 	MyOrgs     []*shequ.SocialOrg
 	MyOrgIDs   map[string]bool
 	MyWorkers  []*shequ.SocialWorker
+	MyBid      *shequ.Bid // the organization's submitted bid, which the form edits
 	IsReviewer bool
 	CanObject  bool
 	CanAnswer  bool
@@ -241,6 +243,11 @@ func (s *Server) projectActions(r *http.Request, pg *projectPage) {
 		pg.Edit.P = "edit-"
 	}
 	pg.CanAppoint = a.Can(shequ.ActionProjectApprove) && (p.Status == shequ.ProjectOpenForBids || p.Status == shequ.ProjectBidReview)
+	if pg.CanAppoint {
+		// Like the page's other extras, best effort: a failed read
+		// shows no candidates rather than no page.
+		pg.Reviewable, _ = s.reviewerChoices(r, p)
+	}
 	pg.IsReviewer = p.Status == shequ.ProjectBidReview && slices.Contains(p.Reviewers, a.UserID)
 	if pg.IsReviewer {
 		if reviews, err := s.cfg.Linkage.FindReviews(r.Context(), p.ID); err == nil {
@@ -300,6 +307,14 @@ func (s *Server) projectActions(r *http.Request, pg *projectPage) {
 		for _, o := range pg.MyOrgs {
 			pg.MyOrgIDs[o.ID] = true
 		}
+		// The organization's bid, when it has one still open to edits:
+		// the form shows it to change, not an empty form.
+		for _, b := range pg.Bids {
+			if pg.MyOrgIDs[b.OrgID] && b.Status == shequ.BidSubmitted {
+				pg.MyBid = b
+				break
+			}
+		}
 	}
 }
 
@@ -354,7 +369,11 @@ func (s *Server) handleProjectStep(w http.ResponseWriter, r *http.Request) {
 		_, err = l.TransitionProject(ctx, id, shequ.ProjectTransition{To: shequ.ProjectStatus(g("to")), Comment: g("comment")})
 	case "reviewers":
 		var ids []string
-		for _, name := range splitList(g("reviewers")) {
+		var names []string
+		for _, v := range pf["reviewers"] { // ticked, one a value (or typed, comma-separated)
+			names = append(names, splitList(v)...)
+		}
+		for _, name := range names {
 			u, uerr := s.cfg.Users.FindUserByUsername(ctx, name)
 			if uerr != nil {
 				fe.Add("reviewers", "project.reviewer.invalid", "Every reviewer is an account that may score bids in the project's area.", nil)

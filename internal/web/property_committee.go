@@ -90,7 +90,7 @@ func (s *Server) handleCommitteeNew(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p, err := s.committeeForm(r, e, "/estates/"+e.ID+"/committees", map[string]string{"post_1": string(shequ.PostDirector)})
+	p, err := s.committeeForm(r, e, "/estates/"+e.ID+"/committees", map[string]string{"post_1": string(shequ.OCDirector)})
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -66,9 +66,6 @@ type registerMount[T any] struct {
 	showExtra func(r *http.Request, a *shequ.Actor, x *T) (any, error)
 	// notices adds the show page's notices beyond created and saved.
 	notices map[string]string
-	// people, if set, gives the residents a Person field picks from
-	// (register_person.go); nil leaves it a text input of the id.
-	people func(r *http.Request, field string) ([]*shequ.Resident, error)
 	// derivedCommunity marks a register whose records get their community
 	// from the store (from the resident): a new one has none to check.
 	derivedCommunity bool

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,6 +57,7 @@ var pageFiles = map[string]string{
 	"account":         "templates/account.html",
 	"password":        "templates/password.html",
 	"users":           "templates/users.html",
+	"user_confirm":    "templates/user_confirm.html",
 	"residents":       "templates/residents.html",
 	"resident":        "templates/resident.html",
 	"resident_form":   "templates/resident_form.html",
@@ -82,6 +84,7 @@ var pageFiles = map[string]string{
 	"request":         "templates/request.html",
 	"receipt":         "templates/receipt.html",
 	"track":           "templates/track.html",
+	"lookup":          "templates/lookup.html",
 	"delegations":     "templates/delegations.html",
 	"delegation":      "templates/delegation.html",
 	"delegation_form": "templates/delegation_form.html",
@@ -155,7 +158,19 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 			return l.T(key, data), nil
 		},
 		"static": s.static.url,
-		"date":   func(t time.Time) string { return formatDate(l, t) },
+		// date shows a day in Asia/Shanghai; it takes a time.Time or a
+		// *time.Time (nil shows nothing).
+		"date": func(v any) string {
+			switch t := v.(type) {
+			case time.Time:
+				return formatDate(l, t)
+			case *time.Time:
+				if t != nil {
+					return formatDate(l, *t)
+				}
+			}
+			return ""
+		},
 		// datetime shows an instant to the minute in Asia/Shanghai; it
 		// takes a time.Time or a *time.Time (nil shows nothing).
 		"datetime": func(v any) string {
@@ -185,6 +200,59 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 			return m, nil
 		},
 		"num": formatNumber,
+		// Values of label/value grids and lists (render_values.go).
+		"kv":    kv,
+		"empty": emptyValue,
+		"h":     h,
+		"code":  codeHTML,
+		"link":  linkHTML,
+		"join":  joinText,
+		"hint":  hintHTML,
+		// enums labels a list of enum values: (enums "worker.area" .Areas).
+		"enums": func(prefix string, v any) []string {
+			x := reflect.ValueOf(v)
+			if x.Kind() != reflect.Slice {
+				return nil
+			}
+			out := make([]string, x.Len())
+			for i := range out {
+				out[i] = l.T(prefix + "." + fmt.Sprint(x.Index(i).Interface()))
+			}
+			return out
+		},
+		"place": s.places.placeHTML,
+		// picker is the control of a division field (division_picker.go).
+		"picker": s.pickerFromDict,
+		// places shows a list of divisions, each by its name.
+		"places": func(codes []string) template.HTML {
+			var parts []any
+			for i, c := range codes {
+				if i > 0 {
+					parts = append(parts, "、")
+				}
+				parts = append(parts, s.places.placeHTML(c))
+			}
+			return h(parts...)
+		},
+		// paren puts a remark in full-width brackets: （…）; nothing when
+		// there is no remark.
+		"paren": func(v any) string {
+			if s, ok := v.(string); ok && s != "" {
+				return "（" + s + "）"
+			}
+			return ""
+		},
+		// within reports whether code is at or below scope: a link to a
+		// division's page is shown only inside the account's scope.
+		"within": shequ.IsAncestorOrSelf,
+		// scope is the division an account is bound to, "" when nobody
+		// (or a national account) is signed in.
+		"scope": func(u *shequ.User) string {
+			if u == nil {
+				return ""
+			}
+			return u.Scope
+		},
 		// yuan shows an amount of 分 in 元 with two decimals.
 		"yuan": shequ.FormatYuan,
 		"add":  func(a, b int) int { return a + b },
@@ -199,6 +267,16 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 		// criterion names a scoring criterion: the label of a default
 		// one, the key of the project's own.
 		"criterion": func(key string) string { return criterionName(l, key) },
+		// criteria names a project's scoring criteria with their weights.
+		"criteria": func(cs []shequ.Criterion) []string {
+			out := make([]string, len(cs))
+			for i, c := range cs {
+				out[i] = criterionName(l, c.Key) + " " + strconv.Itoa(c.Weight)
+			}
+			return out
+		},
+		// materials is an item's checklist as a table.
+		"materials": func(ms []shequ.Material) template.HTML { return materialsTable(l, ms) },
 		"enum": func(prefix string, v any) string {
 			str := fmt.Sprint(v)
 			if str == "" {

@@ -77,9 +77,6 @@ func TestTemplateKeysExist(t *testing.T) {
 	for _, g := range navGroups {
 		keys = append(keys, g.Key)
 	}
-	for _, m := range homeModules {
-		keys = append(keys, m.Key)
-	}
 	for code := range statusByCode {
 		keys = append(keys, "error.code."+code)
 	}

@@ -153,6 +153,7 @@ type requestsPage struct {
 	Notice    string
 	Error     string
 	CanHandle bool
+	CanDesk   bool // may file at the front desk (community workers, not officials)
 	ByItem    []*shequ.ItemRequestCount
 	Channels  []shequ.Channel
 }
@@ -171,7 +172,8 @@ func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p := &requestsPage{CanHandle: a.Can(shequ.ActionRequestHandle) && s.cfg.RequestDesk != nil, Item: f.ItemCode, Overdue: f.Overdue}
+	p := &requestsPage{CanHandle: a.Can(shequ.ActionRequestHandle) && s.cfg.RequestDesk != nil, Item: f.ItemCode, Overdue: f.Overdue,
+		CanDesk: a.Can(shequ.ActionRequestSubmit) && a.Can(shequ.ActionRequestHandle)}
 	switch r.URL.Query().Get("notice") {
 	case "transferred":
 		p.Notice = l.T("request.bulk.done", map[string]any{"Count": r.URL.Query().Get("n")})
@@ -458,6 +460,8 @@ type receiptPage struct {
 	Item    *shequ.ServiceItem
 	Covered bool
 	Track   string
+	DueNote template.HTML // why the due date may move: no holiday table for the year
+	QR      template.HTML // the tracking address as a QR code
 }
 
 // handleRequestReceipt serves GET /requests/{id}/receipt: the printable
@@ -472,7 +476,14 @@ func (s *Server) handleRequestReceipt(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p := &receiptPage{R: q, Covered: s.calendar(r).Covers(q.CreatedAt.In(shequ.Shanghai).Year()), Track: "/track/" + q.Token}
+	p := &receiptPage{R: q, Covered: s.calendar(r).Covers(q.CreatedAt.In(shequ.Shanghai).Year()), Track: s.trackURL(r, q.Token)}
+	if p.QR, err = qrSVG(p.Track, s.localizer(r).T("request.receipt.scan")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !p.Covered {
+		p.DueNote = h(" ", template.HTML(`<span class="hint">`), s.localizer(r).T("service.calendar.weekends_only"), template.HTML(`</span>`))
+	}
 	if s.cfg.ServiceItems != nil {
 		p.Item, _ = s.cfg.ServiceItems.GetItem(r.Context(), q.ItemCode)
 	}

@@ -78,6 +78,18 @@ type residentPage struct {
 	CanReveal bool
 	CanVerify bool
 	Notice    string
+	// OwnOnly says the reader sees only their own record (a resident):
+	// their household is named, not linked, for its page is staff's.
+	OwnOnly bool
+}
+
+// HouseholdHref is the page of the resident's household, "" when there is
+// none or the reader may not open it.
+func (p *residentPage) HouseholdHref() string {
+	if p.R == nil || p.R.HouseholdID == "" || p.OwnOnly {
+		return ""
+	}
+	return "/households/" + p.R.HouseholdID
 }
 
 // handleResidentShow serves GET /residents/{id}: the record with ID and
@@ -114,7 +126,8 @@ func (s *Server) residentShow(w http.ResponseWriter, r *http.Request, reveal boo
 	}
 	l := s.localizer(r)
 	p := &residentPage{R: newResidentView(l, res, reveal, s.now()), CanWrite: a.Can(shequ.ActionResidentWrite),
-		CanReveal: a.Can(shequ.ActionResidentReveal) && !reveal, CanVerify: a.Can(shequ.ActionResidentVerify) && !res.Verified}
+		CanReveal: a.Can(shequ.ActionResidentReveal) && !reveal, CanVerify: a.Can(shequ.ActionResidentVerify) && !res.Verified,
+		OwnOnly: a.OwnOnly(shequ.ActionResidentRead)}
 	switch r.URL.Query().Get("notice") {
 	case "created":
 		p.Notice = l.T("resident.created")

@@ -36,8 +36,10 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/prefs", s.handlePrefs},
 		{http.MethodGet, "/divisions", s.handleDivisionIndex},
 		{http.MethodGet, "/divisions/search", s.handleDivisionSearch},
+		{http.MethodGet, "/divisions/pick", s.handleDivisionPick},
 		{http.MethodGet, "/divisions/{code}", s.handleDivisionShow},
 		{http.MethodGet, "/static/{hash}/{file...}", s.handleStatic},
+		{http.MethodGet, "/favicon.ico", s.handleFavicon},
 
 		// Accounts and sessions.
 		{http.MethodGet, "/login", s.handleLoginForm},
@@ -51,7 +53,9 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/account/sessions/revoke-all", s.handleRevokeAll},
 		{http.MethodGet, "/users", s.handleUsers},
 		{http.MethodPost, "/users", s.handleUserCreate},
+		{http.MethodGet, "/users/{id}/disable", s.handleUserDisableConfirm},
 		{http.MethodPost, "/users/{id}/disable", s.handleUserDisable},
+		{http.MethodPost, "/users/{id}/enable", s.handleUserEnable},
 		{http.MethodPost, "/users/{id}/unlock", s.handleUserUnlock},
 
 		// Residents and households. "/residents/new" and
@@ -59,6 +63,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/residents", s.handleResidentList},
 		{http.MethodPost, "/residents", s.handleResidentCreate},
 		{http.MethodGet, "/residents/new", s.handleResidentNew},
+		{http.MethodGet, "/residents/pick", s.handleResidentPick},
 		{http.MethodGet, "/residents/import", s.handleResidentImportForm},
 		{http.MethodPost, "/residents/import", s.handleResidentImport},
 		{http.MethodGet, "/residents/{id}", s.handleResidentShow},
@@ -151,6 +156,8 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/requests/{id}/transition", s.handleRequestTransition},
 		{http.MethodPost, "/requests/{id}/attachments", s.handleRequestAttach},
 		{http.MethodGet, "/attachments/{id}", s.handleAttachment},
+		{http.MethodGet, "/track", s.handleLookupForm},
+		{http.MethodPost, "/track", s.handleLookup},
 		{http.MethodGet, "/track/{token}", s.handleTrack},
 		{http.MethodGet, "/delegations", s.handleDelegationList},
 		{http.MethodPost, "/delegations", s.handleDelegationCreate},

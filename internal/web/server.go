@@ -48,6 +48,10 @@ type Config struct {
 	MetricsElsewhere bool
 	// SecureCookies marks cookies Secure; set it when served over TLS.
 	SecureCookies bool
+	// PublicURL is the platform's address as people reach it
+	// (https://shequ.example.gov.cn), for the addresses printed on
+	// receipts; "" takes the address each request came to.
+	PublicURL string
 
 	// The identity and resident services. cmd/shequ always passes them;
 	// when Users, Sessions or Tokens is nil nobody can sign in and the
@@ -100,6 +104,11 @@ type Config struct {
 	// Care keeps the 三留守 register, reports and alerts, cases and
 	// social-work records (issue 16); nil answers 503.
 	Care shequ.CareService
+	// Volunteers, TimeBank and Workforce keep volunteer service, the time
+	// bank and the community workforce (issue 17); nil answers 503.
+	Volunteers shequ.VolunteerService
+	TimeBank   shequ.TimeBankService
+	Workforce  shequ.WorkforceService
 	// MapTiles is the tile URL template of the map pages, "" none (the
 	// default: deployments are often offline); MapTilesOrigin its scheme
 	// and host, allowed as an image source.
@@ -135,6 +144,11 @@ type Server struct {
 	// accountThrottle login attempts per user name.
 	throttle        *throttle
 	accountThrottle *throttle
+	// places names divisions on pages (render_values.go).
+	places *placeNames
+	// lookups and lookupNumbers limit the lookups of requests by number
+	// and ID number per client address and per number.
+	lookups, lookupNumbers *throttle
 	// imports holds a token per import running (maxConcurrentImports).
 	imports chan struct{}
 }
@@ -172,6 +186,8 @@ func NewServer(cfg Config) (*Server, error) {
 		s.cfg.Security.AccountLoginsPerMinute = shequ.DefaultSecurityPolicy.AccountLoginsPerMinute
 	}
 	s.accountThrottle = newThrottle(s.cfg.Security.AccountLoginsPerMinute, time.Minute)
+	s.lookups, s.lookupNumbers = newThrottle(lookupPerAddr, lookupWindow), newThrottle(lookupPerNumber, lookupWindow)
+	s.places = &placeNames{names: map[string]placeEntry{}, lookup: cfg.Divisions.FindDivisionByCode, timeout: 2 * time.Second}
 	s.imports = make(chan struct{}, maxConcurrentImports)
 	var err error
 	if s.static, err = newStaticFiles(); err != nil {

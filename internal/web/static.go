@@ -82,3 +82,15 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	// ServeContent handles Range and If-None-Match.
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.data))
 }
+
+// handleFavicon serves GET /favicon.ico, which browsers ask for whatever
+// the page says: the site's icon (an SVG, which they accept there too),
+// cached for a day since its URL cannot change with it.
+func (s *Server) handleFavicon(w http.ResponseWriter, r *http.Request) {
+	f := s.static.files["favicon.svg"]
+	h := w.Header()
+	h.Set("Content-Type", f.ctype)
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("ETag", `"`+f.hash+`"`)
+	http.ServeContent(w, r, "favicon.svg", time.Time{}, bytes.NewReader(f.data))
+}

@@ -55,3 +55,16 @@ func TestVendoredHTMXHasLicence(t *testing.T) {
 		t.Error("the htmx licence must sit beside the vendored file")
 	}
 }
+
+// TestFavicon: /favicon.ico, which browsers ask for on every site, is the
+// site's icon, not a 404.
+func TestFavicon(t *testing.T) {
+	s := newTestServer(t, nil)
+	w := s.get(t, "/favicon.ico")
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "image/svg+xml" || !strings.Contains(w.Body.String(), "<svg") {
+		t.Errorf("favicon: %d %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	if body := s.get(t, "/").Body.String(); !strings.Contains(body, `rel="icon"`) {
+		t.Error("the pages name no icon")
+	}
+}

@@ -24,6 +24,16 @@ var templateData = map[string]any{
 	"account_notifications": &channelsPage{},
 	"appeals":               &appealsPage{},
 	"audit":                 &auditPage{},
+	"care_alert":            &careAlertPage{},
+	"care_alerts":           &careAlertsPage{},
+	"care_case":             &careCasePage{},
+	"care_case_form":        &careCaseFormPage{},
+	"care_cases":            &careCasesPage{},
+	"care_glass":            &careGlassPage{},
+	"care_person":           &carePersonShowView{}, // the care register's show page with its extra part
+	"care_referrals":        &careReferralsPage{},
+	"care_report":           &careReportPage{},
+	"care_track":            &careTrackPage{},
 	"committee":             &committeePage{},
 	"committee_form":        &committeeFormPage{},
 	"committees":            &committeesPage{},
@@ -51,6 +61,7 @@ var templateData = map[string]any{
 	"inspection_form":       &inspectionFormPage{},
 	"location_form":         &locationForm{},
 	"login":                 &loginPage{},
+	"lookup":                &lookupPage{},
 	"meeting":               &meetingPage{},
 	"meeting_form":          &meetingFormPage{},
 	"meetings":              &meetingsPage{},
@@ -85,6 +96,7 @@ var templateData = map[string]any{
 	"siting":                &sitingPage{},
 	"targets":               &targetsPage{},
 	"track":                 &trackPage{},
+	"user_confirm":          &userConfirmPage{},
 	"users":                 &usersPage{},
 }
 
@@ -94,6 +106,14 @@ var templateData = map[string]any{
 var templateExtras = map[string]any{
 	"company": &companyExtra{},
 	"estate":  &estateExtra{},
+}
+
+// carePersonShowView is the care register's show page as its handler
+// gives it: a registerShowPage whose Extra is a *carePersonExtra (the
+// field shadows the embedded one, so that the filled view fills it).
+type carePersonShowView struct {
+	registerShowPage
+	Extra *carePersonExtra
 }
 
 // templateFragments are the partials handlers render alone (htmx swaps),

@@ -18,6 +18,9 @@ type usersPage struct {
 	Roles       []shequ.Role
 	Notice      string
 	FormVisible bool
+	Self        string // the administrator's own account, which offers no 停用
+	Scope       string // the administrator's scope, for the scope picker
+	ScopeHint   string // what the scope field takes, true to the administrator's scope
 }
 
 // userRow is one account in the list, with its scope's name.
@@ -63,7 +66,12 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *shequ.Acto
 	}
 	p := &usersPage{Total: total, Pager: queryPager(r.URL.Path, nil, page, total, userPageSize),
 		CanManage: a.Can(shequ.ActionUserManage), CanUnlock: a.Can(shequ.ActionSecurityManage),
-		Form: form, Roles: manageableRoles(), FormVisible: form.Errors != nil || form.Error != ""}
+		Form: form, Roles: manageableRoles(), FormVisible: form.Errors != nil || form.Error != "", Self: a.UserID, Scope: a.Scope}
+	if a.Scope == "" {
+		p.ScopeHint = l.T("users.scope.hint_national")
+	} else {
+		p.ScopeHint = l.T("users.scope.hint", map[string]any{"Scope": s.places.name(a.Scope)})
+	}
 	names := map[string]string{"": l.T("divisions.country")}
 	now := s.now()
 	for _, u := range users {
@@ -82,6 +90,8 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *shequ.Acto
 		p.Notice = l.T("users.created")
 	case "disabled":
 		p.Notice = l.T("users.disabled_notice")
+	case "enabled":
+		p.Notice = l.T("users.enabled_notice")
 	case "unlocked":
 		p.Notice = l.T("users.unlocked_notice")
 	}
@@ -164,8 +174,62 @@ func (s *Server) targetUser(w http.ResponseWriter, r *http.Request, a *shequ.Act
 	return u, true
 }
 
-// handleUserDisable serves POST /users/{id}/disable (sysadmin). The
-// account's sessions end at once.
+// errSelfDisable refuses an administrator's disabling their own account:
+// nobody would be left to enable it but the console.
+var errSelfDisable = shequ.Errorf(shequ.EConflict, "users.self_disable", "You cannot disable your own account.")
+
+// userConfirmPage is the data of templates/user_confirm.html.
+type userConfirmPage struct {
+	U     *shequ.User
+	Place string
+}
+
+// handleUserDisableConfirm serves GET /users/{id}/disable: what disabling
+// the account does, and the button that does it (停用 asks first).
+func (s *Server) handleUserDisableConfirm(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guard(w, r, shequ.ActionUserManage)
+	if !ok {
+		return
+	}
+	u, ok := s.targetUser(w, r, a, shequ.ActionUserManage)
+	if !ok {
+		return
+	}
+	if u.ID == a.UserID {
+		s.error(w, r, errSelfDisable)
+		return
+	}
+	l := s.localizer(r)
+	p := &userConfirmPage{U: u, Place: l.T("divisions.country")}
+	if u.Scope != "" {
+		p.Place = s.places.name(u.Scope)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "user_confirm", l.T("users.disable.confirm_title", map[string]any{"Username": u.Username}), p)
+}
+
+// handleUserEnable serves POST /users/{id}/enable (sysadmin): a disabled
+// account may sign in again.
+func (s *Server) handleUserEnable(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.guard(w, r, shequ.ActionUserManage)
+	if !ok {
+		return
+	}
+	u, ok := s.targetUser(w, r, a, shequ.ActionUserManage)
+	if !ok {
+		return
+	}
+	enabled := false
+	if _, err := s.cfg.Users.UpdateUser(r.Context(), u.ID, shequ.UserUpdate{Disabled: &enabled}); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/users?notice=enabled", http.StatusSeeOther)
+}
+
+// handleUserDisable serves POST /users/{id}/disable (sysadmin), the
+// confirmation's button. The account's sessions end at once; an
+// administrator cannot disable their own.
 func (s *Server) handleUserDisable(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.guard(w, r, shequ.ActionUserManage)
 	if !ok {
@@ -173,6 +237,10 @@ func (s *Server) handleUserDisable(w http.ResponseWriter, r *http.Request) {
 	}
 	u, ok := s.targetUser(w, r, a, shequ.ActionUserManage)
 	if !ok {
+		return
+	}
+	if u.ID == a.UserID {
+		s.error(w, r, errSelfDisable)
 		return
 	}
 	disabled := true

@@ -79,24 +79,30 @@ func propertyDefs() []IndicatorDef {
 	defs = append(defs,
 		IndicatorDef{Key: "pr_old", Count: func(s *IndicatorStats) int { return s.Property.Old }, Group: g},
 		IndicatorDef{Key: "pr_old_self", Count: func(s *IndicatorStats) int { return s.Property.OldSelfManaged }, Group: g},
-		IndicatorDef{Key: "pr_old_self_share", Rate: func(s *IndicatorStats) float64 { return s.Property.OldSelfShare() }, Group: g},
-		IndicatorDef{Key: "pr_committee_share", Rate: func(s *IndicatorStats) float64 { return s.Property.CommitteeShare() }, Group: g},
-		IndicatorDef{Key: "pr_concurrent_share", Rate: func(s *IndicatorStats) float64 { return s.Property.ConcurrentShare() }, Group: g},
+		IndicatorDef{Key: "pr_old_self_share", Rate: func(s *IndicatorStats) float64 { return s.Property.OldSelfShare() },
+			Whole: whole(func(s *IndicatorStats) int { return s.Property.Old }), Group: g},
+		IndicatorDef{Key: "pr_committee_share", Rate: func(s *IndicatorStats) float64 { return s.Property.CommitteeShare() },
+			Whole: whole(func(s *IndicatorStats) int { return s.Property.Estates }), Group: g},
+		IndicatorDef{Key: "pr_concurrent_share", Rate: func(s *IndicatorStats) float64 { return s.Property.ConcurrentShare() },
+			Whole: whole(func(s *IndicatorStats) int { return s.Property.Estates }), Group: g},
 		IndicatorDef{Key: "pr_complaints", Count: func(s *IndicatorStats) int { return s.Property.Complaints }, Group: g},
 		IndicatorDef{Key: "pr_complaints_done", Count: func(s *IndicatorStats) int { return s.Property.ComplaintsDone }, Group: g},
-		IndicatorDef{Key: "pr_on_time", Rate: func(s *IndicatorStats) float64 { return s.Property.OnTimeRate() }, Group: g},
+		IndicatorDef{Key: "pr_on_time", Rate: func(s *IndicatorStats) float64 { return s.Property.OnTimeRate() },
+			Whole: whole(func(s *IndicatorStats) int { return s.Property.ComplaintsDone }), Group: g},
 		IndicatorDef{Key: "pr_median_days", Value: func(s *IndicatorStats) float64 { return s.Property.MedianDays() }, Unit: "unit.days", Group: g},
 		IndicatorDef{Key: "pr_ratings", Count: func(s *IndicatorStats) int { return s.Property.Ratings }, Group: g},
 		IndicatorDef{Key: "pr_mean_rating", Value: func(s *IndicatorStats) float64 { return s.Property.MeanRating() }, Unit: "unit.stars", Group: g},
-		IndicatorDef{Key: "pr_satisfaction", Rate: func(s *IndicatorStats) float64 { return s.Property.Satisfaction() }, Group: g},
+		IndicatorDef{Key: "pr_satisfaction", Rate: func(s *IndicatorStats) float64 { return s.Property.Satisfaction() },
+			Whole: whole(func(s *IndicatorStats) int { return s.Property.Ratings }), Group: g},
 		IndicatorDef{Key: "pr_meetings_quarter", Count: func(s *IndicatorStats) int { return s.Property.MeetingsQuarter }, Group: g},
 		IndicatorDef{Key: "pr_meetings_per_community", Value: func(s *IndicatorStats) float64 {
 			if s.Communities == 0 {
 				return math.NaN()
 			}
 			return float64(s.Property.MeetingsQuarter) / float64(s.Communities)
-		}, Group: g},
-		IndicatorDef{Key: "pr_meeting_coverage", Rate: func(s *IndicatorStats) float64 { return Rate(s.Property.CommunitiesWithMeeting, s.Communities) }, Group: g},
+		}, Unit: "unit.meetings", Group: g},
+		IndicatorDef{Key: "pr_meeting_coverage", Rate: func(s *IndicatorStats) float64 { return Rate(s.Property.CommunitiesWithMeeting, s.Communities) },
+			Whole: whole(func(s *IndicatorStats) int { return s.Communities }), Group: g},
 		IndicatorDef{Key: "pr_resolutions_overdue", Count: func(s *IndicatorStats) int { return s.Property.ResolutionsOverdue }, Group: g},
 		IndicatorDef{Key: "pr_rectifications_overdue", Count: func(s *IndicatorStats) int { return s.Property.RectificationsOverdue }, Group: g},
 	)

@@ -56,6 +56,9 @@ type IndicatorStats struct {
 	Linkage LinkageFigures
 	// Services are the request (办件) figures (indicator module "services").
 	Services ServiceStats
+	// Property are the property oversight figures (indicator module
+	// "property").
+	Property PropertyFigures
 	// Care are the 三留守 and social-work figures (indicator module "care").
 	Care CareFigures
 }
@@ -224,7 +227,7 @@ var IndicatorDefs = append([]IndicatorDef{
 		Unit: "unit.stars", Group: "services"},
 	{Key: "svc_satisfied", Rate: func(s *IndicatorStats) float64 { return s.Services.SatisfiedRate() },
 		Whole: whole(func(s *IndicatorStats) int { return s.Services.Rated }), Group: "services"},
-}, append(linkageDefs(), careDefs()...)...)
+}, append(append(linkageDefs(), propertyDefs()...), careDefs()...)...)
 
 // IndicatorReport is everything a dashboard shows for one node.
 type IndicatorReport struct {

@@ -87,6 +87,20 @@ const (
 	// Notifications (issue 13).
 	ActionRequestSupplement Action = "request.supplement" // hand in the missing materials (补正) and resume (resident: their own)
 	ActionDeliveryManage    Action = "delivery.manage"    // see and retry the notification deliveries that failed
+	// 物业服务监管 (issue 15).
+	ActionPropertyRead        Action = "property.read"        // see estates, companies, contracts, committees, inspections, meetings (property staff: their company's)
+	ActionPropertyWrite       Action = "property.write"       // keep estates, contracts, owners' committees (submit), the community's committee
+	ActionPropertySupervise   Action = "property.supervise"   // companies and their staff, filing, credit records, black list, appeals, settings
+	ActionInspectionRecord    Action = "inspection.record"    // inspect estates, verify rectifications
+	ActionMeetingRecord       Action = "meeting.record"       // record joint meetings, complete resolutions
+	ActionRectificationReport Action = "rectification.report" // report a rectification done (property staff: their company's)
+	ActionComplaintSubmit     Action = "complaint.submit"     // file a complaint (resident: their own; also confirm or dispute it)
+	ActionComplaintRead       Action = "complaint.read"       // see complaints (resident: their own; property staff: their company's)
+	ActionComplaintHandle     Action = "complaint.handle"     // accept, ask for more, forward, close complaints
+	ActionComplaintAnswer     Action = "complaint.answer"     // answer a complaint (property staff: their company's)
+	ActionComplaintDecide     Action = "complaint.decide"     // decide escalated complaints
+	ActionPropertyRate        Action = "property.rate"        // rate the estate (resident: their household's)
+	ActionCreditAppeal        Action = "credit.appeal"        // appeal a credit record (property staff: their company's)
 	// 三留守 care and case work (issue 16). Care and case reads are further
 	// limited by need-to-know in the store: care duties (儿童主任,
 	// 儿童督导员), case assignment, a recorded reason for officials.
@@ -124,6 +138,9 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionServiceManage, ActionRequestSubmit, ActionRequestRead, ActionRequestHandle, ActionRequestRate,
 	ActionDelegationRead, ActionDelegationWrite,
 	ActionFacilityRead, ActionFacilityWrite,
+	ActionPropertyRead, ActionPropertyWrite, ActionPropertySupervise, ActionInspectionRecord, ActionMeetingRecord,
+	ActionRectificationReport, ActionComplaintSubmit, ActionComplaintRead, ActionComplaintHandle, ActionComplaintAnswer,
+	ActionComplaintDecide, ActionPropertyRate, ActionCreditAppeal,
 	ActionCareRead, ActionCareWrite, ActionCareVisit, ActionCareReport, ActionCareAlert, ActionCareDuty,
 	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
 	ActionWorkLog, ActionWorkSupervise,
@@ -144,6 +161,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead:     {}, ActionNeedRaise: {}, ActionProjectRead: {}, ActionEvaluate: {},
 		ActionRequestSubmit: {own: true}, ActionRequestRead: {own: true},
 		ActionRequestRate: {own: true}, ActionDelegationRead: {own: true}, ActionDelegationWrite: {own: true},
+		ActionPropertyRead: {}, ActionComplaintSubmit: {own: true}, ActionComplaintRead: {own: true},
+		ActionPropertyRate:      {own: true},
 		ActionRequestSupplement: {own: true}, ActionCareReport: {},
 		ActionVolunteerRead: {own: true}, ActionVolunteerJoin: {own: true},
 		ActionTimeBankRead: {own: true}, ActionTimeBankWrite: {own: true},
@@ -157,6 +176,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionRequestSubmit: {}, ActionRequestRead: {}, ActionRequestHandle: {},
 		ActionDelegationRead: {}, ActionDelegationWrite: {},
 		ActionFacilityRead: {}, ActionFacilityWrite: {}, ActionRequestSupplement: {},
+		ActionPropertyRead: {}, ActionPropertyWrite: {}, ActionInspectionRecord: {}, ActionMeetingRecord: {},
+		ActionComplaintSubmit: {}, ActionComplaintRead: {}, ActionComplaintHandle: {},
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
 		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {},
@@ -169,6 +190,8 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead: {}, ActionNeedManage: {}, ActionProjectRead: {}, ActionProjectApprove: {},
 		ActionReviewScore: {}, ActionEvaluate: {},
 		ActionServiceManage: {}, ActionRequestRead: {}, ActionRequestHandle: {},
+		ActionPropertyRead: {}, ActionPropertyWrite: {}, ActionPropertySupervise: {},
+		ActionComplaintRead: {}, ActionComplaintDecide: {},
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCareDuty: {}, ActionCaseRead: {}, ActionCaseApprove: {}, ActionCaseBreakGlass: {},
 		ActionWorkSupervise: {},
@@ -199,7 +222,11 @@ var permissions = map[Role]map[Action]grant{
 		ActionWorkLog: {own: true}, ActionWorkSupervise: {},
 		ActionVolunteerRead: {}, ActionWorkforceRead: {},
 	},
-	RolePropertyStaff: {ActionCareReport: {}},
+	RolePropertyStaff: {
+		ActionPropertyRead: {own: true}, ActionRectificationReport: {own: true}, ActionComplaintRead: {own: true},
+		ActionComplaintAnswer: {own: true}, ActionCreditAppeal: {own: true},
+		ActionCareReport: {},
+	},
 }
 
 // Actor is who makes a request: an account with its role and scope.

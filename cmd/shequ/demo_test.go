@@ -101,10 +101,11 @@ func TestServeDemo(t *testing.T) {
 	if code, m := resident.do("GET", "/api/v1/needs?status=fulfilled", nil); code != 200 || m["total"].(float64) != 1 {
 		t.Errorf("demo fulfilled needs: %d %v", code, m)
 	}
-	// The demo worker sees the ten synthetic residents of the demo community
-	// and the two people under care the care demo registers there.
+	// The demo worker sees the ten synthetic residents of the demo
+	// community, the two people under care the care demo registers there,
+	// and the eleven households that rate 苕溪花园 in the property demo.
 	worker := apiClient{t: t, base: base, token: token(t, cfg.DB, "demo-check", "community_worker", demo.Community)}
-	if code, m := worker.do("GET", "/api/v1/residents?community="+demo.Community, nil); code != 200 || m["total"].(float64) != 10+2 {
+	if code, m := worker.do("GET", "/api/v1/residents?community="+demo.Community, nil); code != 200 || m["total"].(float64) != 10+2+11 {
 		t.Errorf("demo residents: %d %v", code, m["total"])
 	}
 

@@ -41,6 +41,14 @@ func runRegisterImport(ctx context.Context, e *env, kind string, args []string) 
 		return importRegister(ctx, e, register.Facilities, func(s *services) register.Store[shequ.Facility] {
 			return register.FacilityStore(s.facilities)
 		}, args), true
+	case register.Estates.Plural:
+		return importRegister(ctx, e, register.Estates, func(s *services) register.Store[shequ.Estate] {
+			return register.EstateStore(s.property)
+		}, args), true
+	case register.Companies.Plural:
+		return importRegister(ctx, e, register.Companies, func(s *services) register.Store[shequ.PropertyCompany] {
+			return register.CompanyStore(s.property)
+		}, args), true
 	}
 	return nil, false
 }

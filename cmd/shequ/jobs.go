@@ -32,7 +32,16 @@ func (m *Main) registerJobs() {
 	// Changes published for the other servers, kept a day (changefeed.go).
 	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
 	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
+	registerPropertyJobs(s)
 	registerCareJobs(s)
+}
+
+// registerPropertyJobs schedules the property module's time rules every ten
+// minutes: complaint limits are in working days, alerts 90 days ahead, so
+// ten minutes late is never late.
+func registerPropertyJobs(s *services) {
+	sqlstore.AddWorker(s.jobs, sqlstore.PropertyDeadlinesWorker(s.property))
+	s.jobs.Every(10*time.Minute, sqlstore.PropertyDeadlinesArgs{})
 }
 
 // registerCareJobs runs the care rules every five minutes: an alert is

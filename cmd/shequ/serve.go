@@ -49,6 +49,10 @@ type Main struct {
 	// deadlines, objection periods): a hook for tests that move time on,
 	// set before Run; nil is the database's clock.
 	LinkageNow func() time.Time
+	// PropertyNow, if set, is the clock of the property module (time
+	// limits, due dates, rating periods, alerts): a hook for tests that
+	// move time on, set before Run; nil is the database's clock.
+	PropertyNow func() time.Time
 	// JobPollInterval is how often this process looks for background jobs
 	// (0: the queue's default, a second); tests shorten it.
 	JobPollInterval time.Duration
@@ -94,6 +98,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	s := m.svc
 	s.linkage.Now = m.LinkageNow
+	s.property.Now = m.PropertyNow
 	s.care.Now = m.CareNow
 	// The holiday table first: the demo's objection periods count on it,
 	// as every later one does.
@@ -111,6 +116,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				s.linkage.Now = now
 			},
 			Facilities: s.facilities, Locations: s.locations, Prefix: m.DemoPrefix,
+			Property: s.property, PropertyClock: func(now func() time.Time) {
+				if now == nil {
+					now = m.PropertyNow
+				}
+				s.property.Now = now
+			},
 			Requests: s.requests, Desk: s.requests, Delegations: s.delegations,
 			Care: s.care, CareClock: func(now func() time.Time) {
 				if now == nil {
@@ -182,6 +193,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Delegations:     s.delegations,
 		Holidays:        s.items,
 		Facilities:      s.facilities,
+		Property:        s.property,
 		Locations:       s.locations,
 		Coverage:        s.coverage,
 		Care:            s.care,

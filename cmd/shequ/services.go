@@ -50,6 +50,9 @@ type services struct {
 	facilities *sqlstore.FacilityService
 	locations  *sqlstore.LocationService
 	coverage   *coverage.Engine
+	// property is the property oversight module (物业服务监管); its
+	// complaints count working days on the holiday table too.
+	property *sqlstore.PropertyService
 	// care keeps the 三留守 register, alerts, cases and social-work records
 	// (issue 16); its periodic rules run from serve (Sweep).
 	care *sqlstore.CareService
@@ -135,7 +138,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		locations:  sqlstore.NewLocationService(db),
 		linkage:    sqlstore.NewLinkageService(db),
 		items:      sqlstore.NewServiceItemService(db),
+		property:   sqlstore.NewPropertyService(db, keys),
 	}
+	s.property.Holidays = s.items
 	// The objection periods count working days on the holiday table of
 	// the database, as the requests' due dates do.
 	s.linkage.Holidays = s.items
@@ -150,7 +155,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)
 	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src),
-		indicator.ServicesModule(s.requests.ServiceCounts), indicator.CareModule(src))
+		indicator.ServicesModule(s.requests.ServiceCounts), indicator.PropertyModule(s.property), indicator.CareModule(src))
 	s.care = sqlstore.NewCareService(db, keys)
 	s.care.Needs = s.linkage
 	s.volunteers = sqlstore.NewVolunteerService(db, keys)

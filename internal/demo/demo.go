@@ -41,6 +41,12 @@ type Services struct {
 	// and relocation-area tags.
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService
+	// Property, when set with PropertyClock, gets the property oversight
+	// demo (estates, companies, committees, inspections, meetings,
+	// complaints, ratings, credit). PropertyClock sets the module's clock
+	// (nil: back to the database's) so that the demo replays months.
+	Property      shequ.PropertyService
+	PropertyClock func(now func() time.Time)
 	// Care, when set with CareClock, gets the 三留守 care demo (demo/care.go);
 	// CareClock sets the service's rule clock (nil: back to the default).
 	Care      shequ.CareService
@@ -102,6 +108,9 @@ func Load(ctx context.Context, s Services, progress Progress) (bool, error) {
 		return false, err
 	}
 	if err := loadLinkage(ctx, s); err != nil {
+		return false, err
+	}
+	if err := loadProperty(ctx, s); err != nil {
 		return false, err
 	}
 	if err := loadRequests(ctx, s); err != nil {

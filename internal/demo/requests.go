@@ -43,9 +43,13 @@ func loadRequests(ctx context.Context, s Services) error {
 	for _, r := range rs {
 		resident[r.Name] = r
 	}
-	// 王建国's household: he is its head, his grandson 周杰 lives with him.
+	// 王建国's household: he is its head, his grandson 周杰 lives with him
+	// (in the household the property demo registered in 苕溪花园, when it
+	// ran: moving him would take him out of his estate).
 	h := &shequ.Household{Community: Community, Address: "递铺街道苕秀路18号"}
-	if err := s.Residents.CreateHousehold(wctx, h); err != nil {
+	if r := resident["王建国"]; r != nil && r.HouseholdID != "" {
+		h.ID = r.HouseholdID
+	} else if err := s.Residents.CreateHousehold(wctx, h); err != nil {
 		return fmt.Errorf("demo household: %w", err)
 	}
 	for name, rel := range map[string]shequ.Relation{"王建国": shequ.RelationHead, "周杰": shequ.RelationGrandchild} {

@@ -30,6 +30,22 @@ func TestTransitionMessages(t *testing.T) {
 		{"bid.status", strs(shequ.BidStatuses), func(from, to string) error {
 			return (&shequ.Bid{Status: shequ.BidStatus(from)}).CanTransition(shequ.BidStatus(to))
 		}},
+		// 物业服务监管 (issue 15).
+		{"complaint.status", strs(shequ.ComplaintStates), func(from, to string) error {
+			return (&shequ.Complaint{State: shequ.ComplaintState(from)}).CanTransition(shequ.ComplaintState(to))
+		}},
+		{"rectification.status", strs(shequ.RectificationStatuses), func(from, to string) error {
+			return (&shequ.Rectification{Status: shequ.RectificationStatus(from)}).CanTransition(shequ.RectificationStatus(to))
+		}},
+		{"resolution.status", strs(shequ.ResolutionStatuses), func(from, to string) error {
+			return (&shequ.Resolution{Status: shequ.ResolutionStatus(from)}).CanTransition(shequ.ResolutionStatus(to))
+		}},
+		{"committee.status", strs(shequ.FilingStatuses), func(from, to string) error {
+			return (&shequ.OwnersCommittee{Status: shequ.FilingStatus(from)}).CanTransition(shequ.FilingStatus(to))
+		}},
+		{"appeal.status", strs(shequ.AppealStates), func(from, to string) error {
+			return (&shequ.CreditAppeal{State: shequ.AppealState(from)}).CanTransition(shequ.AppealState(to))
+		}},
 	}
 	illegal := 0
 	for _, tb := range tables {

@@ -77,6 +77,12 @@ type Schema[T any] struct {
 	// ID, Community and Title read a record's id, the division it belongs
 	// to (scope checks) and the text naming it (the show page's heading).
 	ID, Community, Title func(*T) string
+	// Visible, if set, reports whether a record lies in the area of an
+	// actor scoped at scope, for one that belongs to more than its
+	// Community (an estate spanning communities, a company serving the
+	// divisions above and below its own); nil: its Community is at or
+	// below scope. Writes still check Community.
+	Visible func(x *T, scope string) bool
 	// Times reads when the record was created and last updated (the API's
 	// created_at and updated_at); nil omits them.
 	Times func(*T) (created, updated time.Time)

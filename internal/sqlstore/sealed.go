@@ -77,6 +77,9 @@ var sealedTables = []sealedTable{
 	volSealed("volunteers", "volunteers", "volunteer", "emergency_name", "emergency_phone"),
 	volSealed("volunteer_opportunities", "opportunities", "opportunity", "scan"),
 	volSealed("volunteer_certificates", "certificates", "certificate", "code"),
+	// Property companies' contact phones (companyAAD).
+	{table: "property_companies", prefix: "property_company.", cols: []sealedColumn{{"contact_phone_enc", "contact_phone"}},
+		action: auditCompanyReseal, objectType: shequ.ObjCompany, where: "contact_phone_enc IS NOT NULL"},
 	// The accounts' notification addresses (channelAAD).
 	{table: "notification_channels", prefix: "notify.", cols: []sealedColumn{{"address_enc", "address"}},
 		action: auditChannelsReseal, objectType: userObjectType, key: []string{"user_id", "channel"}},

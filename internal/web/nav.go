@@ -34,6 +34,7 @@ const (
 	navTop       = ""          // not grouped: always a top entry
 	navServices  = "services"  // 办事服务
 	navLinkage   = "linkage"   // 三社联动
+	navProperty  = "property"  // 物业监管
 	navRegisters = "registers" // 登记管理
 	navCare      = "care"      // 关爱服务
 	navVolunteer = "volunteer" // 志愿服务与队伍
@@ -45,6 +46,7 @@ const (
 var navGroups = []navGroup{
 	{ID: navServices, Key: "nav.group.services"},
 	{ID: navLinkage, Key: "nav.group.linkage"},
+	{ID: navProperty, Key: "nav.group.property"},
 	{ID: navRegisters, Key: "nav.group.registers"},
 	{ID: navCare, Key: "nav.group.care"},
 	{ID: navVolunteer, Key: "nav.group.volunteer"},
@@ -112,6 +114,21 @@ var navEntries = []navEntry{
 	{ID: "nav-calls", Key: "nav.calls", Href: "/projects?status=open_for_bids", Group: navLinkage, Show: can(shequ.ActionBidSubmit)},
 	{ID: "nav-activities", Key: "nav.activities", Href: "/projects?status=in_progress", Group: navLinkage, Show: can(shequ.ActionActivityRecord)},
 	{ID: "nav-public", Key: "nav.public", Href: "/public/projects", Group: navLinkage},
+
+	// 物业服务监管 (issue 15).
+	// Residents reach /property from the home page's tile: their
+	// navigation stays within navFlatMax entries.
+	{ID: "nav-property", Key: "nav.property", Href: "/property", Group: navProperty, Show: staff(shequ.ActionPropertyRead)},
+	{ID: "nav-estates", Key: "nav.estates", Href: "/estates", Group: navProperty, Show: staff(shequ.ActionPropertyRead)},
+	{ID: "nav-complaints", Key: "nav.complaints", Href: "/complaints", Group: navProperty, Show: staff(shequ.ActionComplaintRead)},
+	{ID: "nav-rectifications", Key: "nav.rectifications", Href: "/rectifications", Group: navProperty, Show: staff(shequ.ActionPropertyRead)},
+	{ID: "nav-meetings", Key: "nav.meetings", Href: "/meetings", Group: navProperty, Show: staff(shequ.ActionPropertyRead)},
+	{ID: "nav-property-companies", Key: "nav.property_companies", Href: "/property/companies", Group: navProperty,
+		Show: can(shequ.ActionPropertySupervise)},
+	{ID: "nav-appeals", Key: "nav.appeals", Href: "/property/appeals", Group: navProperty,
+		Show: func(a *shequ.Actor) bool {
+			return a.Can(shequ.ActionPropertySupervise) || a.Can(shequ.ActionCreditAppeal)
+		}},
 
 	{ID: "nav-residents", Key: "nav.residents", Href: "/residents", Group: navRegisters, Show: manages(shequ.ActionResidentRead)},
 	{ID: "nav-orgs", Key: "nav.orgs", Href: "/orgs", Group: navRegisters, Show: can(shequ.ActionOrgRead)},

@@ -120,10 +120,7 @@ func (s *Server) handleNotificationOpen(w http.ResponseWriter, r *http.Request) 
 // notificationTarget is the page of a notification's object
 // (notification_link.go), or the notification centre.
 func notificationTarget(n *shequ.Notification) string {
-	if href := notificationHref(n.ObjectType, n.ObjectID); href != "" {
-		return href
-	}
-	return "/notifications"
+	return objectPath(n.ObjectType, n.ObjectID)
 }
 
 // channelsPage is the data of templates/account_notifications.html.

@@ -126,7 +126,7 @@ func (m *registerMount[T]) catalogueKeys() []string {
 // mountRegisters lists the registers the server serves.
 func (s *Server) mountRegisters() []registerRoutes {
 	out := []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.carePeopleRegister(),
-		s.volunteerRegister(), s.workforceRegister(), s.courseRegister()}
+		s.volunteerRegister(), s.workforceRegister(), s.courseRegister(), s.estateRegister(), s.companyRegister()}
 	if s.cfg.moreRegisters != nil {
 		out = append(out, s.cfg.moreRegisters(s)...)
 	}
@@ -181,10 +181,19 @@ func (m *registerMount[T]) find(r *http.Request, a *shequ.Actor, reveal bool) (*
 	if err != nil {
 		return nil, err
 	}
-	if a != nil && !shequ.IsAncestorOrSelf(a.Scope, m.schema.Community(x)) {
+	if a != nil && !m.visible(x, a.Scope) {
 		return nil, shequ.ErrNotFound
 	}
 	return x, nil
+}
+
+// visible reports whether x lies in the area of an actor scoped at scope
+// (Schema.Visible, or its community at or below scope).
+func (m *registerMount[T]) visible(x *T, scope string) bool {
+	if m.schema.Visible != nil {
+		return m.schema.Visible(x, scope)
+	}
+	return shequ.IsAncestorOrSelf(scope, m.schema.Community(x))
 }
 
 // canReveal reports whether the actor may see the sealed fields in clear.

@@ -24,7 +24,7 @@ var templateFS embed.FS
 
 // layoutFiles are parsed into every page: the layout and shared partials.
 var layoutFiles = []string{"templates/layout.html", "templates/partials.html", "templates/request_partials.html",
-	"templates/project_partials.html", "templates/register_partials.html"}
+	"templates/project_partials.html", "templates/register_partials.html", "templates/property_partials.html"}
 
 // pageFiles maps a page name to its file. Each defines "content", which
 // the layout wraps. A test checks that every file under
@@ -102,6 +102,27 @@ var pageFiles = map[string]string{
 	"account_notifications": "templates/account_notifications.html",
 	"deliveries":            "templates/deliveries.html",
 	"service_preview":       "templates/service_preview.html",
+	// 物业服务监管 (issue 15).
+	"complaints":        "templates/complaints.html",
+	"complaint":         "templates/complaint.html",
+	"complaint_form":    "templates/complaint_form.html",
+	"estate":            "templates/estate.html",
+	"inspection_form":   "templates/inspection_form.html",
+	"inspection":        "templates/inspection.html",
+	"rectifications":    "templates/rectifications.html",
+	"committee_form":    "templates/committee_form.html",
+	"committees":        "templates/committees.html",
+	"committee":         "templates/committee.html",
+	"meetings":          "templates/meetings.html",
+	"meeting_form":      "templates/meeting_form.html",
+	"meeting":           "templates/meeting.html",
+	"company":           "templates/company.html",
+	"appeals":           "templates/appeals.html",
+	"public_companies":  "templates/public_companies.html",
+	"public_company":    "templates/public_company.html",
+	"property":          "templates/property.html",
+	"epmc":              "templates/epmc.html",
+	"property_settings": "templates/property_settings.html",
 }
 
 // templates holds one parsed set per language and page. Parsing per
@@ -244,6 +265,10 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 		// yuan shows an amount of 分 in 元 with two decimals.
 		"yuan": shequ.FormatYuan,
 		"add":  func(a, b int) int { return a + b },
+		// objpath is the page of an object of a notification or alert.
+		"objpath": objectPath,
+		// list makes a slice of its arguments, to range over a few values.
+		"list": func(v ...any) []any { return v },
 		// pct shows a fraction 0–1 as a percentage with one decimal.
 		"pct": percent,
 		"km":  km,

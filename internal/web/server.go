@@ -98,6 +98,10 @@ type Config struct {
 	NotifyChannels []string
 	RequestIntake  shequ.RequestIntake
 	Holidays       shequ.HolidayCalendar
+	// Property is the property oversight module (物业服务监管, issue 15):
+	// estates, companies, committees, inspections, meetings, complaints,
+	// ratings and credit; nil answers 503.
+	Property shequ.PropertyService
 	// Service facilities, community locations and coverage (issue 7).
 	Facilities shequ.FacilityService
 	Locations  shequ.LocationService

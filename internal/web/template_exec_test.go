@@ -22,6 +22,7 @@ import (
 var templateData = map[string]any{
 	"account":               &accountPage{},
 	"account_notifications": &channelsPage{},
+	"appeals":               &appealsPage{},
 	"audit":                 &auditPage{},
 	"care_alert":            &careAlertPage{},
 	"care_alerts":           &careAlertsPage{},
@@ -35,6 +36,13 @@ var templateData = map[string]any{
 	"care_report":           &careReportPage{},
 	"care_track":            &careTrackPage{},
 	"care_worklogs":         &careWorkLogsPage{},
+	"committee":             &committeePage{},
+	"committee_form":        &committeeFormPage{},
+	"committees":            &committeesPage{},
+	"company":               &registerShowPage{}, // the property companies register's show page (Extra: templateExtras)
+	"complaint":             &complaintPage{},
+	"complaint_form":        &complaintFormPage{},
+	"complaints":            &complaintsPage{},
 	"coverage":              &coveragePage{},
 	"coverage_map":          &mapPage{},
 	"delegation":            &delegationPage{},
@@ -43,25 +51,39 @@ var templateData = map[string]any{
 	"deliveries":            &deliveriesPage{},
 	"desk":                  &deskPage{},
 	"divisions":             &divisionPage{},
+	"epmc":                  &epmcPage{},
 	"error":                 &errorView{},
+	"estate":                &registerShowPage{}, // the estates register's show page (Extra: templateExtras)
 	"facility":              &registerShowPage{}, // the facilities register's own show page
 	"home":                  &homePage{},
 	"household":             &householdPage{},
 	"household_form":        &householdForm{},
 	"indicators":            &indicatorPage{},
+	"inspection":            &inspectionPage{},
+	"inspection_form":       &inspectionFormPage{},
 	"location_form":         &locationForm{},
-	"login_code":            &loginCodePage{},
 	"login":                 &loginPage{},
+	"login_code":            &loginCodePage{},
 	"lookup":                &lookupPage{},
+	"meeting":               &meetingPage{},
+	"meeting_form":          &meetingFormPage{},
+	"meetings":              &meetingsPage{},
 	"need":                  &needPage{},
 	"needs":                 &needsPage{},
 	"notifications":         &notificationsPage{},
+	"opportunities":         &opportunitiesPage{},
+	"opportunity":           &opportunityPage{},
 	"password":              &passwordPage{},
 	"project":               &projectPage{},
 	"project_form":          &projectForm{},
 	"projects":              &projectsPage{},
+	"property":              &propertyOverview{},
+	"property_settings":     &settingsPage{},
+	"public_companies":      &publicCompaniesPage{},
+	"public_company":        &publicCompanyPage{},
 	"public_project":        &projectPage{},
 	"receipt":               &receiptPage{},
+	"rectifications":        &rectificationsPage{},
 	"register":              &registerPage{},
 	"register_form":         &registerFormPage{},
 	"register_list":         &registerListPage{},
@@ -79,13 +101,19 @@ var templateData = map[string]any{
 	"siting":                &sitingPage{},
 	"targets":               &targetsPage{},
 	"track":                 &trackPage{},
-	"user_confirm":          &userConfirmPage{},
 	"two_factor":            &twoFactorPage{},
+	"user_confirm":          &userConfirmPage{},
 	"users":                 &usersPage{},
-	"opportunities":         &opportunitiesPage{},
-	"opportunity":           &opportunityPage{},
 	"verify":                &verifyPage{},
 	"volunteer_hub":         &volunteerHubPage{},
+}
+
+// templateExtras gives, by page, the type of the Extra that a register's
+// show page carries for that page (a pointer to a zero value): filled like
+// the page's data, so that the page's own part is executed too.
+var templateExtras = map[string]any{
+	"company": &companyExtra{},
+	"estate":  &estateExtra{},
 }
 
 // carePersonShowView is the care register's show page as its handler
@@ -164,6 +192,11 @@ func TestEveryTemplateExecuted(t *testing.T) {
 					name = "filled"
 					fill(data.Elem(), 0, true)
 					v.User, v.Unread, v.Large, v.Q = user, 3, true, "x"
+				}
+				if proto, ok := templateExtras[page]; ok {
+					x := reflect.New(reflect.TypeOf(proto).Elem())
+					fill(x.Elem(), 0, filled)
+					data.Elem().FieldByName("Extra").Set(x)
 				}
 				tm := s.tmpl[lang][page]
 				if tm == nil {

@@ -48,7 +48,9 @@ func loadWork(ctx context.Context, s Services) error {
 		return err
 	}
 	wctx := shequ.WithActor(ctx, worker.Actor())
-	residents, _, err := s.Residents.FindResidents(wctx, shequ.ResidentFilter{Community: Community, Limit: len(residentSeeds)})
+	// The community holds more people than the seeds (the care demo's):
+	// all of them are listed, so that every seed is found by name.
+	residents, _, err := s.Residents.FindResidents(wctx, shequ.ResidentFilter{Community: Community, Limit: 500})
 	if err != nil {
 		return err
 	}
@@ -57,7 +59,10 @@ func loadWork(ctx context.Context, s Services) error {
 		byName[r.Name] = r.ID
 	}
 	for _, dr := range demoRequests {
-		id := byName[residentSeeds[dr.resident].name]
+		id, ok := byName[residentSeeds[dr.resident].name]
+		if !ok {
+			return fmt.Errorf("demo request %s: resident %s not found", dr.item, residentSeeds[dr.resident].name)
+		}
 		req, err := s.Requests.Submit(wctx, &shequ.RequestInput{ItemCode: dr.item, ResidentID: id, Channel: shequ.ChannelWindow,
 			IdentityNote: "身份证原件核验", Values: dr.values, Materials: []string{"居民身份证"}})
 		if err != nil {

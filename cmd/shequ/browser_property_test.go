@@ -35,7 +35,7 @@ import (
 func TestBrowserPropertyJourney(t *testing.T) {
 	clock := &movableClock{}
 	cfg := config.Default()
-	cfg.Addr, cfg.DB, cfg.DataDir, cfg.Demo = "127.0.0.1:0", browserDB(t, "sqlite"), t.TempDir(), true
+	cfg.Addr, cfg.DB, cfg.DataDir, cfg.Demo = "127.0.0.1:0", browserDB(t, "sqlite"), dataDir(t), true
 	cfg.Security.LoginsPerMinute = 1000
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard,
 		DemoPrefix: demo.County, PropertyNow: clock.Now}

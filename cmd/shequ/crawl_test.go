@@ -353,7 +353,7 @@ func startDemoServer(t *testing.T, dsn string) (string, *crawlLogs, *Main) {
 	t.Helper()
 	logs := &crawlLogs{}
 	cfg := config.Default()
-	cfg.Addr, cfg.DB, cfg.DataDir, cfg.Demo = "127.0.0.1:0", dsn, t.TempDir(), true
+	cfg.Addr, cfg.DB, cfg.DataDir, cfg.Demo = "127.0.0.1:0", dsn, dataDir(t), true
 	cfg.Ops.MetricsToken = metricsToken
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, DemoPrefix: demo.County}
 	if err := m.Run(context.Background()); err != nil {

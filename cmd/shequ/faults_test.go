@@ -106,8 +106,8 @@ func TestMetricsListener(t *testing.T) {
 func TestSQLiteReadOnlyServer(t *testing.T) {
 	dir := t.TempDir()
 	dsn := filepath.Join(dir, "shequ.db")
-	worker := token(t, dsn, "ro-worker", "community_worker", "330523001002")
 	base := startServer(t, dsn, "330523")
+	worker := token(t, dsn, "ro-worker", "community_worker", "330523001002")
 	if a := call(t, "POST", base+"/api/v1/residents", worker, newResident(1)); a.code != http.StatusCreated {
 		t.Fatalf("create: %d %s", a.code, a.body)
 	}
@@ -160,8 +160,8 @@ func TestSQLiteReadOnlyServer(t *testing.T) {
 func TestPostgresRestart(t *testing.T) {
 	pg := newPGCluster(t)
 	dsn := pg.DSN()
-	worker := token(t, dsn, "pg-worker", "community_worker", "330523001002")
 	base := startServer(t, dsn, "330523")
+	worker := token(t, dsn, "pg-worker", "community_worker", "330523001002")
 	if a := call(t, "POST", base+"/api/v1/residents", worker, newResident(1)); a.code != http.StatusCreated {
 		t.Fatalf("create: %d %s", a.code, a.body)
 	}

@@ -62,8 +62,8 @@ func upload(t testing.TB, base, path, token, name string, file []byte, fields ma
 // little memory, is BenchmarkImportBomb's.)
 func TestImportBombs(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "shequ.db")
-	worker := token(t, dsn, "bomb-worker", "community_worker", "330523001002")
 	base := startServer(t, dsn, "330523")
+	worker := token(t, dsn, "bomb-worker", "community_worker", "330523001002")
 	bomb := func(b tabulartest.Bomb) []byte {
 		data, _, err := b.XLSX()
 		if err != nil {

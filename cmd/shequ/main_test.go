@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", to make test schemas
 
+	"shequ/internal/auditseal"
 	"shequ/internal/sqlstore"
 	"shequ/internal/testenv"
 )
@@ -108,6 +109,12 @@ func openTestDB(t *testing.T, dsn string) *sqlstore.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	// The server of the test keys the audit chain with the audit key file
+	// of the test's data folder: writes through this handle extend the
+	// chain with the same key.
+	if ak, err := auditseal.Load(filepath.Join(dataDir(t), auditseal.KeyFileName), nil); err == nil {
+		db.SetAuditKey(ak.HMACKey(), ak.ID())
+	}
 	return db
 }
 

@@ -258,7 +258,10 @@ func (s *Server) handleInspectionPhotoAdd(w http.ResponseWriter, r *http.Request
 		return
 	}
 	id := pathID(r, "id")
-	err := parseMultipart(w, r, shequ.MaxPhotoBytes+64<<10, errPhotoSize)
+	err := parseForm(w, r, shequ.MaxPhotoBytes+64<<10)
+	if e := shequ.AsError(err); err != nil && (e.Code != shequ.EInvalid || len(e.Fields) == 0) {
+		err = errPhotoSize // a body that cannot be read: too large
+	}
 	if err == nil {
 		file, _, ferr := formFile(r, "photo")
 		if ferr != nil {
@@ -273,7 +276,9 @@ func (s *Server) handleInspectionPhotoAdd(w http.ResponseWriter, r *http.Request
 	}
 	if err != nil {
 		e := shequ.AsError(err)
-		if e.Code != shequ.EInvalid {
+		if e.Code != shequ.EInvalid || !onlyField(e, "photo") {
+			// Bad text in another field of the form has no place on the
+			// page to be shown: the error page names it.
 			s.error(w, r, err)
 			return
 		}
@@ -304,4 +309,15 @@ func (s *Server) handleInspectionPhoto(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.error(w, r, shequ.ErrNotFound)
+}
+
+// onlyField reports whether every field error of e names field (a general
+// error without fields counts as the field's).
+func onlyField(e *shequ.Error, field string) bool {
+	for _, f := range e.Fields {
+		if f.Field != field {
+			return false
+		}
+	}
+	return true
 }

@@ -25,7 +25,7 @@ import (
 // account per role and the demo residents.
 func TestServeDemo(t *testing.T) {
 	cfg := config.Default()
-	dir := t.TempDir()
+	dir := dataDir(t) // the commands of the test use the same key files
 	cfg.Addr, cfg.DB, cfg.DataDir, cfg.Demo = "127.0.0.1:0", filepath.Join(dir, "shequ.db"), dir, true
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := m.Run(context.Background()); err != nil {

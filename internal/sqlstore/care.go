@@ -138,26 +138,12 @@ func careAAD(table, column, id string) string { return "care." + table + "." + c
 
 // seal seals a text for a column of a row; "" is stored as NULL.
 func (s *CareService) seal(text, table, column, id string) (any, error) {
-	if text == "" {
-		return nil, nil
-	}
-	enc, err := s.sealer.Seal(text, careAAD(table, column, id))
-	if err != nil {
-		return nil, shequ.Wrap(err, "seal "+table+"."+column)
-	}
-	return enc, nil
+	return sealColumn(s.sealer, text, table+"."+column, careAAD(table, column, id))
 }
 
 // open opens a sealed column; NULL is "".
 func (s *CareService) open(enc sql.NullString, table, column, id string) (string, error) {
-	if !enc.Valid || enc.String == "" {
-		return "", nil
-	}
-	v, err := s.sealer.Open(enc.String, careAAD(table, column, id))
-	if err != nil {
-		return "", shequ.Wrap(err, "open "+table+"."+column)
-	}
-	return v, nil
+	return openColumn(s.sealer, enc, table+"."+column, careAAD(table, column, id))
 }
 
 // opener opens several columns of one row, keeping the first error.

@@ -323,3 +323,28 @@ func (db *DB) ResealAll(ctx context.Context, sealer shequ.Sealer, progress func(
 	}
 	return total, nil
 }
+
+// sealColumn seals the text of one column of a row under its associated
+// data aad; "" is stored as NULL. what names the column in errors.
+func sealColumn(sealer shequ.Sealer, text, what, aad string) (any, error) {
+	if text == "" {
+		return nil, nil
+	}
+	enc, err := sealer.Seal(text, aad)
+	if err != nil {
+		return nil, shequ.Wrap(err, "seal "+what)
+	}
+	return enc, nil
+}
+
+// openColumn opens a column sealed by sealColumn; NULL is "".
+func openColumn(sealer shequ.Sealer, enc sql.NullString, what, aad string) (string, error) {
+	if !enc.Valid || enc.String == "" {
+		return "", nil
+	}
+	v, err := sealer.Open(enc.String, aad)
+	if err != nil {
+		return "", shequ.Wrap(err, "open "+what)
+	}
+	return v, nil
+}

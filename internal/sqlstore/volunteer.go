@@ -90,26 +90,12 @@ func volAAD(table, column, id string) string { return "volunteer." + table + "."
 
 // seal seals a text for a column of a row; "" is NULL.
 func (s *VolunteerService) seal(text, table, column, id string) (any, error) {
-	if text == "" {
-		return nil, nil
-	}
-	enc, err := s.sealer.Seal(text, volAAD(table, column, id))
-	if err != nil {
-		return nil, shequ.Wrap(err, "seal "+table+"."+column)
-	}
-	return enc, nil
+	return sealColumn(s.sealer, text, table+"."+column, volAAD(table, column, id))
 }
 
 // open opens a sealed column; NULL is "".
 func (s *VolunteerService) open(enc sql.NullString, table, column, id string) (string, error) {
-	if !enc.Valid || enc.String == "" {
-		return "", nil
-	}
-	v, err := s.sealer.Open(enc.String, volAAD(table, column, id))
-	if err != nil {
-		return "", shequ.Wrap(err, "open "+table+"."+column)
-	}
-	return v, nil
+	return openColumn(s.sealer, enc, table+"."+column, volAAD(table, column, id))
 }
 
 // write runs fn in one transaction: fn returns the object and the

@@ -119,6 +119,9 @@ type LedgerEntry struct {
 	CreatedAt   time.Time
 }
 
+// AbsMinutes is the entry's minutes without their sign.
+func (e *LedgerEntry) AbsMinutes() int { return max(e.Minutes, -e.Minutes) }
+
 // Withdrawal is a redemption of minutes as a service received.
 type Withdrawal struct {
 	AccountID string

@@ -46,6 +46,10 @@ func volunteerJourney(t *testing.T, engine string) {
 		"-scope", community, "-db", dsn); code != exitOK {
 		t.Fatalf("user add: %d %s%s", code, out, errs)
 	}
+	if code, out, errs := cli(t, nil, "user", "add", "-username", "county", "-password", pass, "-role", "official",
+		"-scope", community[:6], "-db", dsn); code != exitOK {
+		t.Fatalf("user add: %d %s%s", code, out, errs)
+	}
 	cfg := config.Default()
 	// The test's data folder, whose key file the commands above used.
 	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
@@ -74,6 +78,12 @@ func volunteerJourney(t *testing.T, engine string) {
 	r := &shequ.Resident{Name: "李志愿", IDNumber: shequ.IDNumber(idFor("33052319900101201")), Phone: "13800138021",
 		Community: community}
 	if err := m.svc.residents.CreateResident(cctx, r); err != nil {
+		t.Fatal(err)
+	}
+	// The volunteer's mother, registered as family at the counter later.
+	mother := &shequ.Resident{Name: "李母", IDNumber: shequ.IDNumber(idFor("33052319600101202")), Phone: "13800138022",
+		Community: community}
+	if err := m.svc.residents.CreateResident(cctx, mother); err != nil {
 		t.Fatal(err)
 	}
 	hash, err := m.svc.hasher.Hash(pass)
@@ -266,4 +276,54 @@ func volunteerJourney(t *testing.T, engine string) {
 	}
 	do("verify tampered", chromedp.Navigate(base+"/verify?code="+string(tampered)), chromedp.WaitVisible(chromedp.ID("verify-failed")))
 	shot("volunteer-verify-tampered")
+
+	// 7. The time bank at the counter: the worker registers the mother as
+	// family, a redemption beyond the balance is refused and keeps what
+	// was typed, half an hour for the mother is redeemed.
+	as("worker")
+	do("time bank", chromedp.Navigate(base+"/timebank"), chromedp.WaitVisible(chromedp.ID("tb-accounts-table")))
+	shot("timebank-worker")
+	do("account", chromedp.Click(chromedp.CSS("#tb-accounts-table a")), chromedp.WaitVisible(chromedp.ID("tb-account")))
+	do("family", chromedp.SendKeys(chromedp.ID("tb-family-resident-q"), "李母"), chromedp.WaitVisible(chromedp.ID("resident_id-pick-0")),
+		chromedp.Click(chromedp.ID("resident_id-pick-0")), chromedp.SendKeys(chromedp.ID("tb-relation"), "母亲"),
+		chromedp.Click(chromedp.ID("tb-family-submit")), chromedp.WaitVisible(chromedp.ID("tb-family-list")))
+	do("too much", chromedp.SetValue(chromedp.ID("tb-beneficiary"), mother.ID), chromedp.SendKeys(chromedp.ID("tb-hours"), "5"),
+		chromedp.SendKeys(chromedp.ID("tb-service"), "上门助浴"), chromedp.Click(chromedp.ID("tb-withdraw-submit")),
+		chromedp.WaitVisible(chromedp.ID("form-error")))
+	if got := text("#form-error"); !strings.Contains(got, "账户时长不足") {
+		t.Errorf("a redemption beyond the balance: %q", got)
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("tb-service"))); v != "上门助浴" {
+		t.Errorf("the refused redemption lost the service: %q", v)
+	}
+	shot("timebank-refused-worker")
+	do("redeem", chromedp.SetValue(chromedp.ID("tb-hours"), "0.5"), chromedp.Click(chromedp.ID("tb-withdraw-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`.ledger-entry[data-kind="withdrawal"]`)))
+	if b := text("#tb-balance"); !strings.HasPrefix(b, "1 ") {
+		t.Errorf("balance after redeeming 0.5 of 1.5 h: %q", b)
+	}
+	shot("timebank-account-worker")
+
+	// 8. The county official sees the book and changes the rules.
+	as("county")
+	do("county book", chromedp.Navigate(base+"/timebank"), chromedp.WaitVisible(chromedp.ID("timebank-book")))
+	if got := text("#tb-owed"); !strings.HasPrefix(got, "1") {
+		t.Errorf("hours owed %q, want 1", got)
+	}
+	do("policy", chromedp.Click(chromedp.ID("tb-cat-children")), chromedp.SetValue(chromedp.ID("tb-cap"), "200"),
+		chromedp.Click(chromedp.ID("tb-policy-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+	if pol, err := m.svc.volunteers.TimeBankPolicyFor(cctx, community[:6]); err != nil || pol.YearlyCapMinutes != 200*60 ||
+		len(pol.Eligible) != 2 {
+		t.Errorf("policy after the form: %+v %v", pol, err)
+	}
+	shot("timebank-county-official")
+
+	// 9. The volunteer sees the redemption in their ledger.
+	as("lizhiyuan")
+	do("my account", chromedp.Navigate(base+"/volunteer"), chromedp.Click(chromedp.CSS(".timebank-link")),
+		chromedp.WaitVisible(chromedp.CSS(`.ledger-entry[data-kind="withdrawal"]`)))
+	if got := text(`.ledger-entry[data-kind="withdrawal"]`); !strings.Contains(got, "李母") || !strings.Contains(got, "0.5") {
+		t.Errorf("the holder's ledger shows %q", got)
+	}
+	shot("timebank-account-resident")
 }

@@ -49,10 +49,12 @@ var pageFiles = map[string]string{
 	"care_duties":    "templates/care_duties.html",
 	"care_worklogs":  "templates/care_worklogs.html",
 
-	"volunteer_hub": "templates/volunteer_hub.html",
-	"verify":        "templates/verify.html",
-	"opportunities": "templates/opportunities.html",
-	"opportunity":   "templates/opportunity.html",
+	"volunteer_hub":    "templates/volunteer_hub.html",
+	"verify":           "templates/verify.html",
+	"opportunities":    "templates/opportunities.html",
+	"opportunity":      "templates/opportunity.html",
+	"timebank":         "templates/timebank.html",
+	"timebank_account": "templates/timebank_account.html",
 
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",

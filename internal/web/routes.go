@@ -365,6 +365,13 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/opportunities/{id}/qr.png", s.handleOpportunityQR},
 		{http.MethodPost, "/opportunities/{id}/signups/{sid}", s.handleSignupMove},
 		{http.MethodGet, "/verify", s.handleVerify},
+		{http.MethodGet, "/timebank", s.handleTimebank},
+		{http.MethodPost, "/timebank/policy", s.handleTimebankPolicy},
+		{http.MethodPost, "/timebank/accounts", s.handleTimebankOpen},
+		{http.MethodGet, "/timebank/accounts/{id}", s.handleTimebankAccount},
+		{http.MethodPost, "/timebank/accounts/{id}/withdrawals", s.handleTimebankWithdraw},
+		{http.MethodPost, "/timebank/accounts/{id}/family", s.handleTimebankFamily},
+		{http.MethodPost, "/timebank/accounts/{id}/transfers", s.handleTimebankTransfer},
 
 		{http.MethodGet, "/care/report", s.handleCareReportForm},
 		{http.MethodPost, "/care/report", s.handleCareReport},

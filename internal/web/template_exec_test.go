@@ -106,6 +106,8 @@ var templateData = map[string]any{
 	"users":                 &usersPage{},
 	"verify":                &verifyPage{},
 	"volunteer_hub":         &volunteerHubPage{},
+	"timebank":              &timebankPage{},
+	"timebank_account":      &timebankAccountPage{},
 }
 
 // templateExtras gives, by page, the type of the Extra that a register's

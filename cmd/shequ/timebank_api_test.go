@@ -111,23 +111,23 @@ func TestTimeBankAPI(t *testing.T) {
 		}
 
 		// The county's rules and book.
-		pol := map[string]any{"eligible": []string{"elderly", "children"}, "yearly_cap_minutes": 6000}
-		if status, body = worker.do("PUT", "/api/v1/timebank/counties/330523/policy", pol); status != http.StatusForbidden {
+		pol := map[string]any{"county": "330523", "eligible": []string{"elderly", "children"}, "yearly_cap_minutes": 6000}
+		if status, body = worker.do("PUT", "/api/v1/timebank/policy", pol); status != http.StatusForbidden {
 			t.Errorf("a worker set the policy: %d %v", status, body)
 		}
-		if status, body = county.do("PUT", "/api/v1/timebank/counties/330523/policy", map[string]any{"eligible": []string{"elderly"},
+		if status, body = county.do("PUT", "/api/v1/timebank/policy", map[string]any{"county": "330523", "eligible": []string{"elderly"},
 			"yearly_cap_minutes": -1}); status != http.StatusBadRequest {
 			t.Errorf("a negative cap: %d %v", status, body)
 		}
-		if status, body = county.do("PUT", "/api/v1/timebank/counties/330523/policy", pol); status != http.StatusOK ||
+		if status, body = county.do("PUT", "/api/v1/timebank/policy", pol); status != http.StatusOK ||
 			body["yearly_cap_minutes"] != float64(6000) {
 			t.Errorf("set the policy: %d %v", status, body)
 		}
-		if status, body = worker.do("GET", "/api/v1/timebank/counties/330523/policy", nil); status != http.StatusOK ||
+		if status, body = worker.do("GET", "/api/v1/timebank/policy", nil); status != http.StatusOK ||
 			len(body["eligible"].([]any)) != 2 {
 			t.Errorf("read the policy: %d %v", status, body)
 		}
-		if status, body = county.do("GET", "/api/v1/timebank/counties/330523/book", nil); status != http.StatusOK ||
+		if status, body = county.do("GET", "/api/v1/timebank/book?county=330523", nil); status != http.StatusOK ||
 			body["owed_minutes"] != float64(60) || body["redeemed_minutes"] != float64(30) || body["active_volunteers"] != float64(1) {
 			t.Errorf("the book: %d %v", status, body)
 		}

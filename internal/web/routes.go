@@ -379,9 +379,9 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/api/v1/timebank/accounts/{id}/withdrawals", s.handleAPITimebankWithdraw},
 		{http.MethodPost, "/api/v1/timebank/accounts/{id}/family", s.handleAPITimebankFamily},
 		{http.MethodPost, "/api/v1/timebank/transfers", s.handleAPITimebankTransfer},
-		{http.MethodGet, "/api/v1/timebank/counties/{code}/policy", s.handleAPITimebankPolicy},
-		{http.MethodPut, "/api/v1/timebank/counties/{code}/policy", s.handleAPITimebankPolicyPut},
-		{http.MethodGet, "/api/v1/timebank/counties/{code}/book", s.handleAPITimebankBook},
+		{http.MethodGet, "/api/v1/timebank/policy", s.handleAPITimebankPolicy},
+		{http.MethodPut, "/api/v1/timebank/policy", s.handleAPITimebankPolicyPut},
+		{http.MethodGet, "/api/v1/timebank/book", s.handleAPITimebankBook},
 
 		{http.MethodGet, "/care/report", s.handleCareReportForm},
 		{http.MethodPost, "/care/report", s.handleCareReport},

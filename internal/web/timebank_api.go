@@ -244,12 +244,25 @@ func newTimebankPolicyJSON(p shequ.TimeBankPolicy) timebankPolicyJSON {
 	return j
 }
 
-// handleAPITimebankPolicy serves GET /api/v1/timebank/counties/{code}/policy.
+// countyParam is the county a time-bank request names (?county=), the
+// caller's own county when it names none.
+func countyParam(r *http.Request, a *shequ.Actor) string {
+	if c := r.URL.Query().Get("county"); c != "" {
+		return c
+	}
+	if a != nil && len(a.Scope) >= 6 {
+		return a.Scope[:6]
+	}
+	return ""
+}
+
+// handleAPITimebankPolicy serves GET /api/v1/timebank/policy?county=.
 func (s *Server) handleAPITimebankPolicy(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionTimeBankRead, s.cfg.TimeBank != nil); !ok {
+	a, ok := s.guardService(w, r, shequ.ActionTimeBankRead, s.cfg.TimeBank != nil)
+	if !ok {
 		return
 	}
-	p, err := s.cfg.TimeBank.TimeBankPolicyFor(r.Context(), r.PathValue("code"))
+	p, err := s.cfg.TimeBank.TimeBankPolicyFor(r.Context(), countyParam(r, a))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -257,19 +270,20 @@ func (s *Server) handleAPITimebankPolicy(w http.ResponseWriter, r *http.Request)
 	writeJSON(w, http.StatusOK, newTimebankPolicyJSON(p))
 }
 
-// policyRequest is the body of PUT /api/v1/timebank/counties/{code}/policy.
+// policyRequest is the body of PUT /api/v1/timebank/policy.
 type policyRequest struct {
+	County           string   `json:"county"`
 	Eligible         []string `json:"eligible"`
 	YearlyCapMinutes int      `json:"yearly_cap_minutes"`
 }
 
-// handleAPITimebankPolicyPut serves PUT /api/v1/timebank/counties/{code}/policy.
+// handleAPITimebankPolicyPut serves PUT /api/v1/timebank/policy.
 func (s *Server) handleAPITimebankPolicyPut(w http.ResponseWriter, r *http.Request) {
 	var req policyRequest
 	if _, ok := s.guardJSON(w, r, shequ.ActionTimeBankPolicy, s.cfg.TimeBank != nil, &req); !ok {
 		return
 	}
-	p := &shequ.TimeBankPolicy{County: r.PathValue("code"), YearlyCapMinutes: req.YearlyCapMinutes}
+	p := &shequ.TimeBankPolicy{County: req.County, YearlyCapMinutes: req.YearlyCapMinutes}
 	for _, c := range cleanCodes(req.Eligible) {
 		p.Eligible = append(p.Eligible, shequ.ServiceCategory(c))
 	}
@@ -293,12 +307,13 @@ type timebankBookJSON struct {
 	Served12m       int    `json:"eligible_minutes_12m"`
 }
 
-// handleAPITimebankBook serves GET /api/v1/timebank/counties/{code}/book.
+// handleAPITimebankBook serves GET /api/v1/timebank/book?county=.
 func (s *Server) handleAPITimebankBook(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionTimeBankRead, s.cfg.TimeBank != nil); !ok {
+	a, ok := s.guardService(w, r, shequ.ActionTimeBankRead, s.cfg.TimeBank != nil)
+	if !ok {
 		return
 	}
-	b, err := s.cfg.TimeBank.CountyBook(r.Context(), r.PathValue("code"))
+	b, err := s.cfg.TimeBank.CountyBook(r.Context(), countyParam(r, a))
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -23,7 +23,7 @@ var statusByCode = map[string]int{
 
 // codeTooManyRequests is the web layer's own error code for throttled
 // requests (login and registration attempts per client address).
-const codeTooManyRequests = "too_many_requests"
+const codeTooManyRequests = shequ.ETooManyRequests
 
 // error answers a request that failed with err: JSON for the API (or a
 // client asking for JSON), an HTML page otherwise, with the message in the

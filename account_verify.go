@@ -36,8 +36,12 @@ const (
 	VerifyCodeInterval = time.Minute
 )
 
-// ETooManyRequests is the code of an answer refused by a throttle (429).
-const ETooManyRequests = "too_many_requests"
+// Error codes of this file: an answer refused by a throttle (429), and a
+// pending account refused what only verified accounts may do (403).
+const (
+	ETooManyRequests = "too_many_requests"
+	EPending         = "account_pending"
+)
 
 // VerifyCode is a code to be sent by SMS. Phone is the phone on record of
 // the resident the account claims, "" when nothing matches (then nothing

@@ -23,7 +23,7 @@ type CodeSender interface {
 }
 
 var (
-	errAccountPending = shequ.Errorf(shequ.EForbidden, "account.pending",
+	errAccountPending = shequ.Errorf(shequ.EPending, "account.pending",
 		"This account is not verified yet: verify it with the code sent to the phone on record, or at your community's window.")
 	errNoVerifier = shequ.Errorf(shequ.EUnavailable, "verify.unavailable",
 		"Account verification is not available on this server.")

@@ -19,6 +19,7 @@ var statusByCode = map[string]int{
 	shequ.EUnavailable:  http.StatusServiceUnavailable,
 	shequ.EInternal:     http.StatusInternalServerError,
 	codeTooManyRequests: http.StatusTooManyRequests,
+	shequ.EPending:      http.StatusForbidden,
 }
 
 // codeTooManyRequests is the web layer's own error code for throttled

@@ -89,6 +89,18 @@ func TestRegisterAccount(t *testing.T) {
 			"resident.register").Scan(&details); err != nil || details != 1 {
 			t.Errorf("registration records differ in detail: %d kinds, %v", details, err)
 		}
+		// The same work whatever the pair: registration never reads the
+		// residents (it still works with their table renamed away).
+		if _, err := db.db.Exec(`ALTER TABLE residents RENAME TO residents_away`); err != nil {
+			t.Fatal(err)
+		}
+		regErr := s.RegisterAccount(anon, string(r.IDNumber), "13800138000", &shequ.User{Username: "nolookup"}, "$argon2id$x")
+		if _, err := db.db.Exec(`ALTER TABLE residents_away RENAME TO residents`); err != nil {
+			t.Fatal(err)
+		}
+		if regErr != nil {
+			t.Errorf("registration looked at the residents: %v", regErr)
+		}
 		err := s.RegisterAccount(anon, "123", "456", &shequ.User{Username: "zhangsan"}, "$argon2id$x")
 		if e := shequ.AsError(err); e.Code != shequ.EInvalid || len(e.Fields) != 2 {
 			t.Errorf("malformed numbers: %v", err)

@@ -31,11 +31,11 @@ var (
 
 // mayPassPending lists what a pending account may reach: the service
 // guides, its account page, the verification page, the password page,
-// signing out, and what every page needs.
+// signing out (here or everywhere), and what every page needs.
 func mayPassPending(r *http.Request) bool {
 	p, get := r.URL.Path, r.Method == http.MethodGet || r.Method == http.MethodHead
 	switch {
-	case mayPassWithoutNewPassword(r), p == "/favicon.ico",
+	case mayPassWithoutNewPassword(r), p == "/favicon.ico", p == "/account/sessions/revoke-all",
 		strings.HasPrefix(p, "/account/verify"), strings.HasPrefix(p, "/api/v1/account/verify"):
 		return true
 	case p == "/account":

@@ -68,13 +68,18 @@ type accountVerifyPage struct {
 	Errors   map[string]string
 }
 
-// handleVerifyForm serves GET /account/verify.
+// handleVerifyForm serves GET /account/verify (?notice=verified after a
+// right code).
 func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.signedIn(w, r)
 	if !ok {
 		return
 	}
-	s.renderVerify(w, r, http.StatusOK, &accountVerifyPage{Pending: u.Pending()})
+	p := &accountVerifyPage{Pending: u.Pending()}
+	if !p.Pending && r.URL.Query().Get("notice") == "verified" {
+		p.Verified, p.Notice = true, s.localizer(r).T("verify.done")
+	}
+	s.renderVerify(w, r, http.StatusOK, p)
 }
 
 func (s *Server) renderVerify(w http.ResponseWriter, r *http.Request, status int, p *accountVerifyPage) {
@@ -127,7 +132,7 @@ func (s *Server) verifyFailed(w http.ResponseWriter, r *http.Request, p *account
 		setRetryAfter(w, err)
 		p.Error = l.Error(shequ.AsError(err))
 		if shequ.AsError(err).Key == errVerifyCodeKey {
-			p.Errors = map[string]string{"code": p.Error}
+			p.Errors, p.Error = map[string]string{"code": p.Error}, l.T("form.has_errors")
 		}
 		s.renderVerify(w, r, statusByCode[c], p)
 	default:
@@ -150,7 +155,7 @@ func (s *Server) checkVerifyCode(r *http.Request, code string) (*shequ.Resident,
 }
 
 // handleVerifyCode serves POST /account/verify: the code; when right the
-// account is linked and the page says so.
+// account is linked and the browser goes on to the page that says so.
 func (s *Server) handleVerifyCode(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.signedIn(w, r)
 	if !ok || !s.readForm(w, r) {
@@ -161,9 +166,8 @@ func (s *Server) handleVerifyCode(w http.ResponseWriter, r *http.Request) {
 		s.verifyFailed(w, r, p, err)
 		return
 	}
-	p.Pending, p.Sent, p.Verified = false, false, true
-	p.Notice = s.localizer(r).T("verify.done")
-	s.renderVerify(w, r, http.StatusOK, p)
+	// A new page, drawn for the verified account (its navigation).
+	http.Redirect(w, r, "/account/verify?notice=verified", http.StatusSeeOther)
 }
 
 // handleAPIVerifySend serves POST /api/v1/account/verify/send.

@@ -190,8 +190,12 @@ func TestVerifyPages(t *testing.T) {
 		t.Errorf("wrong code: %d\n%s", w.Code, w.Body)
 	}
 	w = s.form(t, "/account/verify", url.Values{"code": {v.code}}, "Cookie", c)
-	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "实名验证成功") {
-		t.Errorf("right code: %d\n%s", w.Code, w.Body)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/account/verify?notice=verified" {
+		t.Errorf("right code: %d %q\n%s", w.Code, w.Header().Get("Location"), w.Body)
+	}
+	if w := s.get(t, "/account/verify?notice=verified", "Cookie", c); !strings.Contains(w.Body.String(), "实名验证成功") ||
+		!strings.Contains(w.Body.String(), `id="nav-notifications"`) {
+		t.Errorf("after the right code:\n%s", w.Body)
 	}
 	// Verified: the gate lets the account through.
 	if w := s.get(t, "/account/notifications", "Cookie", c); w.Code == http.StatusSeeOther {

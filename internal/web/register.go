@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -97,6 +98,9 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	// The answer already shows the new account signed in (its header, the
+	// way on to verification).
+	r = r.WithContext(context.WithValue(shequ.WithActor(r.Context(), u.Actor()), ctxUser, u))
 	p.Done = true
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusCreated, "register", l.T("register.title"), p)

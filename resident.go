@@ -244,11 +244,10 @@ type ResidentService interface {
 	// ActionResidentReveal, audited); the members' numbers as in
 	// FindResidentByID without reveal.
 	FindHouseholdByID(ctx context.Context, id string, reveal bool) (*Household, error)
-	// RegisterAccount creates a resident account and links it to the
-	// resident whose ID number and phone both match, in one transaction; no
-	// match answers a neutral EInvalid that does not tell which part failed.
-	// The resident stays unverified until a community worker checks them.
-	RegisterAccount(ctx context.Context, idNumber, phone string, u *User, passwordHash string) (*Resident, error)
+	// RegisterAccount creates a pending resident account (account_verify.go)
+	// claiming the resident of the ID number and phone, linked to nothing:
+	// it answers, and works, alike whether or not they match a resident.
+	RegisterAccount(ctx context.Context, idNumber, phone string, u *User, passwordHash string) error
 }
 
 // Sealer encrypts personal data at rest and computes the blind index used

@@ -237,6 +237,9 @@ type Actor struct {
 	// Scope is the division code the account is bound to ("" is the whole
 	// country); it sees data at and below it.
 	Scope string
+	// Pending marks a self-registered account not yet verified
+	// (account_verify.go): it may do nothing that needs a permission.
+	Pending bool
 }
 
 // Object is what an action applies to: the division it belongs to and, for
@@ -259,7 +262,7 @@ var ErrNotFound = Errorf(ENotFound, "error.not_found", "Not found.")
 // Can reports whether the role may do the action at all, on some object; use
 // it to show or hide controls and to guard lists.
 func (a *Actor) Can(act Action) bool {
-	if a == nil {
+	if a == nil || a.Pending {
 		return false
 	}
 	_, ok := permissions[a.Role][act]
@@ -275,7 +278,7 @@ func Authorize(a *Actor, act Action, obj *Object) error {
 		return ErrUnauthorized
 	}
 	g, ok := permissions[a.Role][act]
-	if !ok {
+	if !ok || a.Pending {
 		return ErrForbidden
 	}
 	if obj == nil {
@@ -293,5 +296,5 @@ func Authorize(a *Actor, act Action, obj *Object) error {
 // OwnOnly reports whether the role may do the action only on its own objects
 // (a resident on their own record); list queries then filter by owner.
 func (a *Actor) OwnOnly(act Action) bool {
-	return a != nil && permissions[a.Role][act].own
+	return a != nil && (a.Pending || permissions[a.Role][act].own)
 }

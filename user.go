@@ -16,8 +16,9 @@ type User struct {
 	Role               Role
 	Scope              string // division code, "" for the whole country
 	Disabled           bool
-	MustChangePassword bool // set for generated one-time passwords
-	TwoFactorOn        bool // signs in with a one-time code after the password (user_totp.go)
+	MustChangePassword bool   // set for generated one-time passwords
+	TwoFactorOn        bool   // signs in with a one-time code after the password (user_totp.go)
+	VerifyState        string // VerifyNone, or how a self-registered account was verified (account_verify.go)
 	FailedLogins       int
 	LockedUntil        *time.Time
 	PasswordChangedAt  time.Time
@@ -27,8 +28,11 @@ type User struct {
 
 // Actor returns the user as the subject of authorization.
 func (u *User) Actor() *Actor {
-	return &Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Scope: u.Scope}
+	return &Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Scope: u.Scope, Pending: u.Pending()}
 }
+
+// Pending reports whether u is a self-registered account not yet verified.
+func (u *User) Pending() bool { return u.VerifyState == VerifyPending }
 
 // Password length bounds: long passphrases, no composition rules (NIST
 // SP 800-63B), common passwords refused.
@@ -80,7 +84,8 @@ func (u *User) Validate() error {
 			fe.Add("scope", "division.code.malformed", "A division code has 2, 4, 6, 9 or 12 digits.", nil)
 		}
 	}
-	if u.Role == RoleResident && len(u.Scope) != 12 {
+	if u.Role == RoleResident && len(u.Scope) != 12 && !(u.Pending() && u.Scope == "") {
+		// A pending account belongs to no community until verified.
 		fe.Add("scope", "user.scope.resident", "A resident account is bound to a community (12-digit code).", nil)
 	}
 	if utf8.RuneCountInString(u.Name) > 50 {

@@ -33,9 +33,10 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	case "prune":
 		return runAuditPrune(ctx, e, args[1:])
 	}
-	var files, pub string
+	var files, pub, archives string
 	return withServices(ctx, e, "audit", args[1:], 0, func(fs *flag.FlagSet) {
 		fs.StringVar(&files, "checkpoints", "", "checkpoint files to check against, comma-separated (default: the one of this installation, -audit-checkpoints)")
+		fs.StringVar(&archives, "archives", "", "archives of pruned records (shequ audit prune -o), comma-separated: checks them and the checkpoints older than the prune against them")
 		fs.StringVar(&pub, "public-key", "", "the checkpoints' public key (base64) to pin, as recorded elsewhere (default: the audit key file's)")
 	}, func(ctx context.Context, s *services, fs *flag.FlagSet) error {
 		// Verification reads the whole trail: it runs as the auditor role,
@@ -87,9 +88,35 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		if broken != nil {
 			return broken
 		}
+		// The checkpoints of pruned records, against the prune's archives.
+		var recs []*shequ.AuditRecord
+		if archives != "" {
+			if recs, err = readAuditArchives(strings.Split(archives, ",")); err != nil {
+				return err
+			}
+		}
+		ac, err := checkArchives(recs, v.Pruned, v.KeyedFrom, s.seal.keys.HMACKey(), cps)
+		if err != nil {
+			if ae := shequ.AsError(err); ae.Key == "audit.archive.broken" {
+				ae.Data["Reason"] = e.loc.T("audit.reason." + fmt.Sprint(ae.Data["Reason"]))
+			}
+			return err
+		}
+		if cp := ac.Bad; cp != nil {
+			return shequ.Errorf(shequ.EConflict, "audit.checkpoint.contradicted",
+				"The audit trail contradicts the signed checkpoint of %s (record %d, %s): %s.", cp.Time.UTC().Format(time.RFC3339), cp.Seq, cp.Source, ac.BadReason).
+				With(map[string]any{"Time": cp.Time.In(shequ.Shanghai).Format("2006-01-02 15:04:05"), "Seq": cp.Seq, "Source": cp.Source,
+					"Reason": e.loc.T("audit.reason." + ac.BadReason), "Checked": v.Checked})
+		}
 		fmt.Fprintln(e.stdout, e.loc.T("cli.audit.intact", map[string]any{"Checked": v.Checked}))
 		if p := v.Pruned; p != nil {
 			fmt.Fprintln(e.stdout, e.loc.T("cli.audit.pruned_before", map[string]any{"Through": p.Through, "Before": p.Before.Format(time.DateOnly)}))
+			if archives != "" {
+				fmt.Fprintln(e.stdout, e.loc.T("cli.audit.archives", map[string]any{"Records": ac.Records, "Checkpoints": ac.Checkpoints}))
+			}
+			if ac.Unchecked > 0 {
+				fmt.Fprintln(e.stdout, e.loc.T("cli.audit.archives_unchecked", map[string]any{"Count": ac.Unchecked}))
+			}
 		}
 		fmt.Fprintln(e.stdout, e.loc.T("cli.audit.checked", map[string]any{"Checkpoints": v.Checkpoints, "KeyedFrom": v.KeyedFrom}))
 		return nil

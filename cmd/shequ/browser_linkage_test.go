@@ -97,9 +97,7 @@ func TestBrowserLinkageChain(t *testing.T) {
 		if err := m.svc.residents.CreateResident(cctx, r); err != nil {
 			t.Fatalf("resident: %v", err)
 		}
-		if _, err := m.svc.residents.RegisterAccount(cctx, string(r.IDNumber), string(r.Phone), &shequ.User{Username: name, Name: name}, hash); err != nil {
-			t.Fatalf("register %s: %v", name, err)
-		}
+		registerLinked(t, m.svc.residents, r, &shequ.User{Username: name, Name: name}, hash)
 		residentOf[name] = r
 	}
 	orgs := map[string]*shequ.SocialOrg{}

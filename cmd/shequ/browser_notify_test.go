@@ -225,6 +225,9 @@ func TestBrowserSupplementAndNotifications(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("register-id-number"), id),
 		chromedp.SendKeys(chromedp.ID("register-phone"), "13857200001"),
 		chromedp.Click(chromedp.ID("register-submit")), chromedp.WaitVisible(chromedp.ID("register-done")))
+	if err := verifyInBrowser(t, ctx, base, "13857200001"); err != nil {
+		t.Fatalf("verify by SMS: %v", err)
+	}
 	run("after register", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
 	run("channels", chromedp.Navigate(base+"/account"), chromedp.Click(chromedp.ID("account-notifications")),
 		chromedp.WaitVisible(chromedp.ID("channels-form")),
@@ -442,6 +445,7 @@ func residentClient(t *testing.T, base, dsn string) *http.Client {
 	if res.StatusCode != http.StatusCreated || !strings.Contains(string(body), "register-done") {
 		t.Fatalf("register: %d\n%s", res.StatusCode, body)
 	}
+	verifyBySMS(t, c, base, "13857200001")
 	return c
 }
 

@@ -154,6 +154,9 @@ func TestBrowserFrontDeskAndDelegation(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("register-id-number"), id),
 		chromedp.SendKeys(chromedp.ID("register-phone"), "13857200001"),
 		chromedp.Click(chromedp.ID("register-submit")), chromedp.WaitVisible(chromedp.ID("register-done")))
+	if err := verifyInBrowser(t, ctx, base, "13857200001"); err != nil {
+		t.Fatalf("verify by SMS: %v", err)
+	}
 	run("after register", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
 	logout()
 	login(resident, rpass)

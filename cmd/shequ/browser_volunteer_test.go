@@ -90,10 +90,7 @@ func volunteerJourney(t *testing.T, engine string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	anon := shequ.WithRequestMeta(context.Background(), shequ.RequestMeta{ClientAddr: "192.0.2.1", RequestID: "register"})
-	if _, err := m.svc.residents.RegisterAccount(anon, string(r.IDNumber), string(r.Phone), &shequ.User{Username: "lizhiyuan"}, hash); err != nil {
-		t.Fatal(err)
-	}
+	registerLinked(t, m.svc.residents, r, &shequ.User{Username: "lizhiyuan"}, hash)
 
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

@@ -182,9 +182,7 @@ func TestLinkageRatingAPI(t *testing.T) {
 			if err := m.svc.residents.CreateResident(cctx, r); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := m.svc.residents.RegisterAccount(cctx, string(r.IDNumber), string(r.Phone), &shequ.User{Username: name, Name: name}, hash); err != nil {
-				t.Fatal(err)
-			}
+			registerLinked(t, m.svc.residents, r, &shequ.User{Username: name, Name: name}, hash)
 			code, out, errs := cli(t, nil, "token", "create", "-username", name, "-db", dsn)
 			if code != exitOK {
 				t.Fatalf("token: %d %s%s", code, out, errs)

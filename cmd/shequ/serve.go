@@ -179,6 +179,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Hasher:          s.hasher,
 		TwoFactor:       s.twoFactor,
 		OTP:             s.otp,
+		Verifier:        s.residents,
+		SMS:             newSMSOutbox(m.Config, s.db.Now),
 		Security:        m.Config.Security,
 		Now:             s.db.Now,
 		ImportResidents: m.importResidents,

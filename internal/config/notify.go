@@ -32,6 +32,11 @@ type NotifyConfig struct {
 
 	WebhookURL    string // the receiver's URL; "" turns the webhook off
 	WebhookSecret string // secret: the key of the HMAC-SHA256 signature
+
+	// SMSOutbox is the file that verification codes of self-registered
+	// accounts are appended to, one JSON line each, for the operator's SMS
+	// gateway; "" means sms-outbox.jsonl in the data folder.
+	SMSOutbox string
 }
 
 // notifyFromEnv reads the SHEQU_SMTP_*, SHEQU_WEBHOOK_* and SHEQU_PUBLIC_URL
@@ -44,7 +49,8 @@ func (n *NotifyConfig) fromEnv(getenv func(string) string) error {
 	}{{"SHEQU_PUBLIC_URL", &n.PublicURL, false}, {"SHEQU_SMTP_ADDR", &n.SMTPAddr, false},
 		{"SHEQU_SMTP_USERNAME", &n.SMTPUsername, false}, {"SHEQU_SMTP_PASSWORD", &n.SMTPPassword, true},
 		{"SHEQU_SMTP_FROM", &n.SMTPFrom, false}, {"SHEQU_SMTP_TLS", &n.SMTPTLS, false},
-		{"SHEQU_WEBHOOK_URL", &n.WebhookURL, false}, {"SHEQU_WEBHOOK_SECRET", &n.WebhookSecret, true}} {
+		{"SHEQU_WEBHOOK_URL", &n.WebhookURL, false}, {"SHEQU_WEBHOOK_SECRET", &n.WebhookSecret, true},
+		{"SHEQU_SMS_OUTBOX", &n.SMSOutbox, false}} {
 		if v := getenv(s.name); v != "" {
 			*s.dst = v
 			continue
@@ -92,6 +98,7 @@ func (n *NotifyConfig) bind(fs *flag.FlagSet) {
 	fs.StringVar(&n.SMTPFrom, "smtp-from", n.SMTPFrom, "sender of the e-mails, e.g. 社区服务平台 <noreply@example.gov.cn> (env SHEQU_SMTP_FROM)")
 	fs.StringVar(&n.SMTPTLS, "smtp-tls", n.SMTPTLS, "starttls (default), tls (port 465) or none (env SHEQU_SMTP_TLS)")
 	fs.StringVar(&n.WebhookURL, "webhook-url", n.WebhookURL, "URL receiving signed notification POSTs; empty: no webhook (env SHEQU_WEBHOOK_URL)")
+	fs.StringVar(&n.SMSOutbox, "sms-outbox", n.SMSOutbox, "file the verification codes of self-registered accounts are appended to, for the SMS gateway (env SHEQU_SMS_OUTBOX; default: sms-outbox.jsonl in the data folder)")
 	fs.Var(&secretFileFlag{name: "SHEQU_WEBHOOK_SECRET", dst: &n.WebhookSecret}, "webhook-secret-file", "a file holding the webhook signing key (env SHEQU_WEBHOOK_SECRET or SHEQU_WEBHOOK_SECRET_FILE)")
 }
 

@@ -87,7 +87,7 @@ func loadAccounts(ctx context.Context, s Services) error {
 	for _, a := range Accounts {
 		u := &shequ.User{Username: a.Username, Role: a.Role, Scope: a.Scope, Name: a.Username}
 		if a.Role == shequ.RoleResident {
-			if _, err := s.Residents.RegisterAccount(ctx, string(rs[0].IDNumber), string(rs[0].Phone), u, hash); err != nil {
+			if err := registerLinked(ctx, s, string(rs[0].IDNumber), string(rs[0].Phone), u, hash); err != nil {
 				return fmt.Errorf("demo account %s: %w", a.Username, err)
 			}
 			continue
@@ -112,4 +112,31 @@ func seedIdentity(i int, now func() time.Time) (idNumber, phone string, err erro
 		return "", "", fmt.Errorf("demo resident %s: %w", seed.name, err)
 	}
 	return string(id), seed.phone, nil
+}
+
+// registerLinked registers a resident account as a person would (a pending
+// account claiming the resident of idNumber and phone) and verifies it at
+// the window, as the console, so that the demo's resident accounts are
+// linked to their records from the start.
+func registerLinked(ctx context.Context, s Services, idNumber, phone string, u *shequ.User, hash string) error {
+	v, ok := s.Residents.(shequ.AccountVerifier)
+	if !ok {
+		return fmt.Errorf("demo: the resident service cannot verify accounts")
+	}
+	if err := s.Residents.RegisterAccount(ctx, idNumber, phone, u, hash); err != nil {
+		return err
+	}
+	rs, _, err := s.Residents.FindResidents(ctx, shequ.ResidentFilter{IDNumber: idNumber, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(rs) != 1 {
+		return fmt.Errorf("demo: no resident with the ID number of %s", u.Username)
+	}
+	r, err := v.VerifyAtWindow(ctx, rs[0].ID, u.ID)
+	if err != nil {
+		return err
+	}
+	u.Scope, u.VerifyState = r.Community, shequ.VerifyWindow
+	return nil
 }

@@ -67,7 +67,7 @@ func loadLinkage(ctx context.Context, s Services) error {
 				return err
 			}
 			seed++
-			if _, err := s.Residents.RegisterAccount(ctx, id, phone, u, hash); err != nil {
+			if err := registerLinked(ctx, s, id, phone, u, hash); err != nil {
 				return fmt.Errorf("demo account %s: %w", a.Username, err)
 			}
 			continue

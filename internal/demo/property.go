@@ -164,7 +164,7 @@ func (d *propertyDemo) accounts() error {
 			return err
 		}
 		u := &shequ.User{Username: fmt.Sprintf("demo-household%02d", i+1), Name: r.Name}
-		if _, err := s.Residents.RegisterAccount(ctx, string(r.IDNumber), string(r.Phone), u, hash); err != nil {
+		if err := registerLinked(ctx, s, string(r.IDNumber), string(r.Phone), u, hash); err != nil {
 			return err
 		}
 		d.raters = append(d.raters, u)

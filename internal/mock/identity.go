@@ -242,7 +242,7 @@ type ResidentService struct {
 	ImportResidentsFn   func(ctx context.Context, rs []*shequ.Resident) error
 	CreateHouseholdFn   func(ctx context.Context, h *shequ.Household) error
 	FindHouseholdByIDFn func(ctx context.Context, id string, reveal bool) (*shequ.Household, error)
-	RegisterAccountFn   func(ctx context.Context, idNumber, phone string, u *shequ.User, passwordHash string) (*shequ.Resident, error)
+	RegisterAccountFn   func(ctx context.Context, idNumber, phone string, u *shequ.User, passwordHash string) error
 }
 
 // CreateResident calls CreateResidentFn.
@@ -310,7 +310,7 @@ func (s *ResidentService) FindHouseholdByID(ctx context.Context, id string, reve
 }
 
 // RegisterAccount calls RegisterAccountFn.
-func (s *ResidentService) RegisterAccount(ctx context.Context, idNumber, phone string, u *shequ.User, passwordHash string) (*shequ.Resident, error) {
+func (s *ResidentService) RegisterAccount(ctx context.Context, idNumber, phone string, u *shequ.User, passwordHash string) error {
 	if s.RegisterAccountFn == nil {
 		panic("mock: ResidentService.RegisterAccount not set")
 	}

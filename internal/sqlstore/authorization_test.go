@@ -208,12 +208,8 @@ func seedAuthz(t *testing.T, db *DB) *authzFixture {
 	fx.own = fx.freshResident(authzInCommunity)
 	fx.own.Phone = "13800138000"
 	mustCreateResident(t, fx.res, fx.own)
-	anon := shequ.WithRequestMeta(context.Background(), shequ.RequestMeta{ClientAddr: "192.0.2.9", RequestID: "register"})
 	me := &shequ.User{Username: "resident1"}
-	linked, err := fx.res.RegisterAccount(anon, string(fx.own.IDNumber), string(fx.own.Phone), me, testHash)
-	if err != nil {
-		t.Fatalf("register: %v", err)
-	}
+	linked := registerVerified(t, fx.res, fx.own, string(fx.own.Phone), me)
 	if me.Scope != authzInCommunity || linked.UserID != me.ID {
 		t.Fatalf("registered %+v linked to %+v", me, linked)
 	}

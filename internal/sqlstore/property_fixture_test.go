@@ -125,12 +125,7 @@ func (fx *propFx) residentAccount(t *testing.T, community, household string) (*s
 	}
 	mustCreateResident(t, fx.res, r)
 	u := &shequ.User{Username: fmt.Sprintf("resident%d", fx.n)}
-	anon := shequ.WithRequestMeta(context.Background(), shequ.RequestMeta{ClientAddr: "192.0.2.9", RequestID: "register"})
-	linked, err := fx.res.RegisterAccount(anon, string(r.IDNumber), string(r.Phone), u, testHash)
-	if err != nil {
-		t.Fatalf("register resident: %v", err)
-	}
-	return u, linked
+	return u, registerVerified(t, fx.res, r, string(r.Phone), u)
 }
 
 // score returns a company's score and grade at the clock.

@@ -58,7 +58,7 @@ const (
 // qualified with the alias u so that joins can use them.
 const userColumns = `u.id, u.username, u.name, u.role, u.scope, u.disabled, u.must_change_password,
 	u.failed_logins, u.locked_until, u.password_changed_at, u.created_at, u.updated_at,
-	(u.totp_enabled_at IS NOT NULL)`
+	(u.totp_enabled_at IS NOT NULL), u.verify_state`
 
 // userReturning is userColumns unqualified, for RETURNING: SQLite does not
 // accept the table alias there.
@@ -444,7 +444,7 @@ func scanUser(scan func(dest ...any) error) (*shequ.User, error) {
 	var locked time.Time
 	if err := scan(&u.ID, &u.Username, &u.Name, &role, &u.Scope, &u.Disabled, &u.MustChangePassword,
 		&u.FailedLogins, scanTime(&locked), scanTime(&u.PasswordChangedAt), scanTime(&u.CreatedAt),
-		scanTime(&u.UpdatedAt), &u.TwoFactorOn); err != nil {
+		scanTime(&u.UpdatedAt), &u.TwoFactorOn, &u.VerifyState); err != nil {
 		return nil, err
 	}
 	u.Role = shequ.Role(role)

@@ -52,12 +52,7 @@ func (fx *volFx) linked(t *testing.T, name, birth, phone string) (*shequ.Residen
 	r := mustCreateResident(t, fx.res, &shequ.Resident{Name: name, Community: tiaoxiu, Phone: shequ.Phone(phone),
 		IDNumber: shequ.IDNumber(idNumber("330523", birth, fmt.Sprintf("%03d", 200+fx.n)))})
 	u := &shequ.User{Username: fmt.Sprintf("vres%d", fx.n)}
-	anon := shequ.WithRequestMeta(context.Background(), shequ.RequestMeta{ClientAddr: "192.0.2.9", RequestID: "register"})
-	got, err := fx.res.RegisterAccount(anon, string(r.IDNumber), phone, u, testHash)
-	if err != nil {
-		t.Fatalf("register account: %v", err)
-	}
-	return got, u
+	return registerVerified(t, fx.res, r, phone, u), u
 }
 
 // opportunity is an elderly-care opportunity today 16:00–18:00 in 苕秀社区.

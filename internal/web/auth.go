@@ -37,8 +37,9 @@ var errBadToken = shequ.Errorf(shequ.EUnauthorized, "auth.token.invalid", "The A
 // clients) or the session cookie (browsers). It puts the actor and the
 // request's origin into the context for the services, and enforces two
 // account-wide rules before any handler runs: disabled accounts are
-// anonymous, and an account that must change its password can reach only
-// the password page and logout.
+// anonymous, an account that must change its password can reach only
+// the password page and logout, and a self-registered account not yet
+// verified only a few pages (mayPassPending).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := shequ.WithRequestMeta(r.Context(), shequ.RequestMeta{
@@ -79,6 +80,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 					return
 				}
 				http.Redirect(w, r, "/account/password", http.StatusSeeOther)
+				return
+			}
+			if u.Pending() && !mayPassPending(r) {
+				s.refusePending(w, r)
 				return
 			}
 		}

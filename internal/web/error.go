@@ -19,11 +19,12 @@ var statusByCode = map[string]int{
 	shequ.EUnavailable:  http.StatusServiceUnavailable,
 	shequ.EInternal:     http.StatusInternalServerError,
 	codeTooManyRequests: http.StatusTooManyRequests,
+	shequ.EPending:      http.StatusForbidden,
 }
 
 // codeTooManyRequests is the web layer's own error code for throttled
 // requests (login and registration attempts per client address).
-const codeTooManyRequests = "too_many_requests"
+const codeTooManyRequests = shequ.ETooManyRequests
 
 // error answers a request that failed with err: JSON for the API (or a
 // client asking for JSON), an HTML page otherwise, with the message in the

@@ -177,7 +177,9 @@ func navFor(lang string, a *shequ.Actor, r *http.Request) navKey {
 	key := navKey{lang: lang, current: -1}
 	best := -1
 	for i, e := range navEntries {
-		if e.Show != nil && !e.Show(a) {
+		if e.Show != nil && !e.Show(a) || a != nil && a.Pending && e.Href != "/services" {
+			// A pending account reaches only the service guides
+			// (account_verify.go).
 			continue
 		}
 		key.shown |= 1 << i

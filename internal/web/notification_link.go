@@ -13,6 +13,8 @@ var notificationPaths = map[string]func(id string) string{
 	"service_request": func(id string) string { return "/requests/" + url.PathEscape(id) },
 	"delegation":      func(id string) string { return "/delegations/" + url.PathEscape(id) },
 	"project":         func(id string) string { return "/projects/" + url.PathEscape(id) },
+	// The resident's own record, once their account is verified.
+	"resident": func(id string) string { return "/residents/" + url.PathEscape(id) },
 	// The property module's objects.
 	shequ.ObjEstate:        func(id string) string { return "/estates/" + url.PathEscape(id) },
 	shequ.ObjCompany:       func(id string) string { return "/property/companies/" + url.PathEscape(id) },

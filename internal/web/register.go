@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -22,11 +23,11 @@ func (s *Server) handleRegisterForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "register", s.localizer(r).T("register.title"), &registerPage{})
 }
 
-// handleRegister serves POST /register: a resident creates an account and
-// links it to their record by ID number and phone. The answer to a wrong
-// pair is neutral (it does not say which one is wrong), and attempts count
-// against the same per-address throttle as logins, so the form cannot be
-// used to test ID numbers.
+// handleRegister serves POST /register: a resident creates an account that
+// claims their record by ID number and phone. The account is pending
+// (account_verify.go) and linked to nothing; the answer is the same whether
+// or not the pair matches a resident, and attempts count against the same
+// per-address throttle as logins.
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	if !s.readForm(w, r) {
 		return
@@ -84,7 +85,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := &shequ.User{Username: p.Username, Role: shequ.RoleResident}
-	if _, err := s.cfg.Residents.RegisterAccount(r.Context(), p.IDNumber, p.Phone, u, hash); err != nil {
+	if err := s.cfg.Residents.RegisterAccount(r.Context(), p.IDNumber, p.Phone, u, hash); err != nil {
 		switch c := shequ.ErrorCode(err); c {
 		case shequ.EInvalid, shequ.EConflict:
 			fail(statusByCode[c], err)
@@ -97,6 +98,9 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	// The answer already shows the new account signed in (its header, the
+	// way on to verification).
+	r = r.WithContext(context.WithValue(shequ.WithActor(r.Context(), u.Actor()), ctxUser, u))
 	p.Done = true
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusCreated, "register", l.T("register.title"), p)

@@ -64,6 +64,7 @@ var pageFiles = map[string]string{
 	"login":           "templates/login.html",
 	"login_code":      "templates/login_code.html",
 	"register":        "templates/register.html",
+	"account_verify":  "templates/account_verify.html",
 	"account":         "templates/account.html",
 	"password":        "templates/password.html",
 	"users":           "templates/users.html",

@@ -78,6 +78,11 @@ type residentPage struct {
 	CanReveal bool
 	CanVerify bool
 	Notice    string
+	// ShowAccounts shows the window's verification of self-registered
+	// accounts (account_verify.go): Accounts are those claiming the
+	// resident, when no account is linked yet.
+	ShowAccounts bool
+	Accounts     []*shequ.PendingAccount
 	// OwnOnly says the reader sees only their own record (a resident):
 	// their household is named, not linked, for its page is staff's.
 	OwnOnly bool
@@ -135,6 +140,17 @@ func (s *Server) residentShow(w http.ResponseWriter, r *http.Request, reveal boo
 		p.Notice = l.T("resident.saved")
 	case "verified":
 		p.Notice = l.T("resident.verified_notice")
+	case "account_verified":
+		p.Notice = l.T("verify.window.done")
+	}
+	if s.cfg.Verifier != nil && a.Can(shequ.ActionResidentVerify) {
+		p.ShowAccounts = true
+		if res.UserID == "" {
+			if p.Accounts, err = s.cfg.Verifier.PendingAccounts(r.Context(), res.ID); err != nil {
+				s.error(w, r, err)
+				return
+			}
+		}
 	}
 	// Personal data: never kept by browser or proxy caches.
 	w.Header().Set("Cache-Control", "no-store")

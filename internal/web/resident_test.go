@@ -361,32 +361,3 @@ func TestUsersPage(t *testing.T) {
 		t.Errorf("create: %d %+v", w.Code, created)
 	}
 }
-
-func TestRegister(t *testing.T) {
-	var gotID, gotPhone string
-	res := &mock.ResidentService{RegisterAccountFn: func(_ context.Context, idn, phone string, u *shequ.User, hash string) (*shequ.Resident, error) {
-		gotID, gotPhone = idn, phone
-		if u.Role != shequ.RoleResident || hash != "h:a long resident passphrase" {
-			t.Errorf("user %+v, hash %q", u, hash)
-		}
-		if phone != "13812345678" {
-			return nil, shequ.Errorf(shequ.EInvalid, "register.no_match", "No resident matches.")
-		}
-		u.ID, u.Scope = "u-new", "330523001002"
-		return testResident(), nil
-	}}
-	s, _ := newIdentityServer(t, res)
-	v := url.Values{"username": {"wangxy"}, "password": {"a long resident passphrase"}, "confirm": {"a long resident passphrase"},
-		"id_number": {idElderly}, "phone": {"13900000000"}}
-	if w := s.form(t, "/register", v); w.Code != http.StatusBadRequest || cookieNamed(w, cookieSession) != nil {
-		t.Errorf("no match: %d", w.Code)
-	}
-	v.Set("phone", "13812345678")
-	w := s.form(t, "/register", v)
-	if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), "注册成功，待社区工作人员实名核验") || cookieNamed(w, cookieSession) == nil {
-		t.Errorf("register: %d\n%s", w.Code, w.Body)
-	}
-	if gotID != idElderly || gotPhone != "13812345678" {
-		t.Errorf("passed %q %q", gotID, gotPhone)
-	}
-}

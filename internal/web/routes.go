@@ -63,6 +63,13 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/account/two-factor", s.handleTwoFactor},
 		{http.MethodPost, "/account/two-factor", s.handleTwoFactorEnable},
 		{http.MethodPost, "/users/{id}/two-factor/reset", s.handleUserTwoFactorReset},
+		// Verified self-registration (account_verify.go).
+		{http.MethodGet, "/account/verify", s.handleVerifyForm},
+		{http.MethodPost, "/account/verify", s.handleVerifyCode},
+		{http.MethodPost, "/account/verify/send", s.handleVerifySend},
+		{http.MethodPost, "/residents/{id}/accounts/{user}/verify", s.handleResidentAccountVerify},
+		{http.MethodPost, "/api/v1/account/verify", s.handleAPIVerify},
+		{http.MethodPost, "/api/v1/account/verify/send", s.handleAPIVerifySend},
 
 		// Residents and households. "/residents/new" and
 		// "/residents/import" win over "/residents/{id}" as more specific.

@@ -67,6 +67,11 @@ type Config struct {
 	// in (they never get past the password): the check fails closed.
 	TwoFactor shequ.TwoFactorService
 	OTP       shequ.OTP
+	// Verifier and SMS verify self-registered accounts
+	// (account_verify.go); without them codes cannot be asked for (503)
+	// and the window cannot verify.
+	Verifier shequ.AccountVerifier
+	SMS      CodeSender
 	// The registers of social organizations and social workers, the plan
 	// targets and the indicators. When one is nil its pages and endpoints
 	// answer 503 (the module is not wired in).

@@ -87,7 +87,7 @@ func (s *Server) handleServiceShow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) newServicePage(r *http.Request, it *shequ.ServiceItem) *servicePage {
 	a := shequ.ActorFrom(r.Context())
 	return &servicePage{Item: it, Form: it.SortedForm(), Fee: yuan(it.FeeFen),
-		CanApply: a != nil && a.Role == shequ.RoleResident && it.Allows(shequ.ChannelOnline) && s.cfg.Requests != nil,
+		CanApply: a != nil && a.Role == shequ.RoleResident && !a.Pending && it.Allows(shequ.ChannelOnline) && s.cfg.Requests != nil,
 		Covered:  s.calendar(r).Covers(s.now().In(shequ.Shanghai).Year()), Values: map[string][]string{},
 		SignInURL: "/login?return=" + url.QueryEscape("/services/"+it.Code)}
 }

@@ -22,6 +22,7 @@ import (
 var templateData = map[string]any{
 	"account":               &accountPage{},
 	"account_notifications": &channelsPage{},
+	"account_verify":        &accountVerifyPage{},
 	"appeals":               &appealsPage{},
 	"audit":                 &auditPage{},
 	"care_alert":            &careAlertPage{},

@@ -36,8 +36,7 @@ func TestTimeBankAPI(t *testing.T) {
 		mother := &shequ.Resident{Name: "李母", IDNumber: shequ.IDNumber(idFor("33052319600101202")), Phone: "13800138022", Community: community}
 		mustOK(t, m.svc.residents.CreateResident(cctx, vol))
 		mustOK(t, m.svc.residents.CreateResident(cctx, mother))
-		_, err = m.svc.residents.RegisterAccount(cctx, string(vol.IDNumber), string(vol.Phone), &shequ.User{Username: "tbholder"}, hash)
-		mustOK(t, err)
+		registerLinked(t, m.svc.residents, vol, &shequ.User{Username: "tbholder"}, hash)
 		code, out, errs := cli(t, nil, "token", "create", "-username", "tbholder", "-db", dsn)
 		if code != exitOK {
 			t.Fatalf("token: %d %s%s", code, out, errs)

@@ -238,7 +238,7 @@ func benchRequestsReport(results []benchEngineResult, tps, subTPS string) string
 // platform on 127.0.0.1, submit, fetch the queue, stop.
 func benchRequestsOn(ctx context.Context, e *env, cfg config.Config, f benchReqFlags, log *slog.Logger) (benchEngineResult, error) {
 	var res benchEngineResult
-	if err := benchRequestsPrepare(ctx, e, cfg.DB, f, log); err != nil {
+	if err := benchRequestsPrepare(ctx, e, cfg, f, log); err != nil {
 		return res, err
 	}
 	cfg.Addr = "127.0.0.1:0"

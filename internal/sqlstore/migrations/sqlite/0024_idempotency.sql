@@ -1,4 +1,5 @@
 -- +goose Up
+-- compat: expand
 -- Issue 18: idempotency keys of submissions (sqlstore/idempotency.go). A
 -- key is claimed in the transaction that creates, so the submission and its
 -- key commit together; the first answer is saved beside it once written
@@ -19,5 +20,17 @@ CREATE TABLE idempotency_keys (
 
 CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 
+-- Rolling upgrades (sqlstore/migrate_compat.go): the oldest schema version a
+-- program may know and still run on this database — the version of the last
+-- migration that was not marked "compat: expand" (a contraction, or a
+-- migration from before the marks). Written by the program that migrates.
+CREATE TABLE schema_compat (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    floor INTEGER NOT NULL
+);
+
+INSERT INTO schema_compat (id, floor) VALUES (1, 0);
+
 -- +goose Down
+DROP TABLE schema_compat;
 DROP TABLE idempotency_keys;

@@ -7,6 +7,8 @@ type contextKey int
 const (
 	actorKey contextKey = iota
 	requestMetaKey
+	idempotencyKeyKey
+	staleReadsKey
 )
 
 // RequestMeta describes where a request came from, for the audit trail.
@@ -37,4 +39,17 @@ func WithRequestMeta(ctx context.Context, m RequestMeta) context.Context {
 func RequestMetaFrom(ctx context.Context) RequestMeta {
 	m, _ := ctx.Value(requestMetaKey).(RequestMeta)
 	return m
+}
+
+// WithStaleReads returns a context whose reads may come from a standby a
+// little behind the primary (the public pages; see the -db-read flag):
+// only reads of data nobody is waiting to see change.
+func WithStaleReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, staleReadsKey, true)
+}
+
+// StaleReadsOK reports whether the context's reads may be a little stale.
+func StaleReadsOK(ctx context.Context) bool {
+	ok, _ := ctx.Value(staleReadsKey).(bool)
+	return ok
 }

@@ -47,6 +47,17 @@ type SchemaStatus struct {
 	// JobsBehind reports that the job queue's own tables (River's, with
 	// their own version table) miss a migration this binary carries.
 	JobsBehind bool
+	// Floor is the oldest latest version a binary may have to run on this
+	// database (rolling upgrades: the last migration that did more than
+	// expand); 0 when the database does not say.
+	Floor int64
+}
+
+// Compatible reports whether this binary may run on the schema: it is
+// not newer, or newer only by migrations that expand (a rolling upgrade is
+// under way and this binary is of the previous version).
+func (s SchemaStatus) Compatible() bool {
+	return !s.Newer() || (s.Floor > 0 && s.Floor <= s.Latest)
 }
 
 // UpToDate reports whether the schema is exactly the one this binary knows.

@@ -134,6 +134,7 @@ type benchEngineResult struct {
 	loadedPages            int
 	community              string        // of the first submitting account
 	settle                 time.Duration // the time settling took
+	memory                 string        // the key=value memory figures (bench_memory.go)
 }
 
 // runBenchRequests runs `shequ bench requests`: on SQLite (-db), and on
@@ -147,6 +148,7 @@ func runBenchRequests(ctx context.Context, e *env, args []string) error {
 	cfg, fs, err := loadConfig(e, "bench requests", args, func(c *config.Config, fs *flag.FlagSet) {
 		c.BindDB(fs)
 		bindBenchRequests(fs, &f)
+		fs.StringVar(&c.HA.MemoryLimit, "memory-limit", c.HA.MemoryLimit, "soft memory limit of the Go runtime, as serve's -memory-limit (env SHEQU_MEMORY_LIMIT)")
 	})
 	if err != nil {
 		return err
@@ -161,6 +163,7 @@ func runBenchRequests(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	log := newLogger(e.stderr, cfg)
+	applyMemoryLimit(*cfg, e.getenv, log)
 	var results []benchEngineResult
 	engines := f.measures()
 	if !engines["postgres"] {
@@ -199,6 +202,9 @@ func runBenchRequests(ctx context.Context, e *env, args []string) error {
 		}
 		subTPS = fmt.Sprintf("%.0f", v)
 	}
+	for _, r := range results {
+		fmt.Fprint(e.stdout, r.memory)
+	}
 	fmt.Fprint(e.stdout, benchRequestsReport(results, tps, subTPS))
 	return nil
 }
@@ -232,7 +238,7 @@ func benchRequestsReport(results []benchEngineResult, tps, subTPS string) string
 // platform on 127.0.0.1, submit, fetch the queue, stop.
 func benchRequestsOn(ctx context.Context, e *env, cfg config.Config, f benchReqFlags, log *slog.Logger) (benchEngineResult, error) {
 	var res benchEngineResult
-	if err := benchRequestsPrepare(ctx, e, cfg.DB, f, log); err != nil {
+	if err := benchRequestsPrepare(ctx, e, cfg, f, log); err != nil {
 		return res, err
 	}
 	cfg.Addr = "127.0.0.1:0"
@@ -241,10 +247,12 @@ func benchRequestsOn(ctx context.Context, e *env, cfg config.Config, f benchReqF
 	// submission: warnings and errors only.
 	quiet := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	m := &Main{Config: cfg, Logger: quiet, Getenv: e.getenv, Stdout: io.Discard, Catalog: e.cat}
+	started := time.Now()
 	if err := m.Run(ctx); err != nil {
 		return res, err
 	}
 	defer m.Close()
+	mem := startBenchMemory(time.Since(started))
 	res.engine = m.svc.db.Engine()
 	fmt.Fprintln(e.stderr, e.loc.T("cli.bench.requests.serving", map[string]any{"Engine": res.engine, "Addr": m.Addr()}))
 	clients, err := benchClientsFor(ctx, m, f, f.accounts)
@@ -275,6 +283,7 @@ func benchRequestsOn(ctx context.Context, e *env, cfg config.Config, f benchReqF
 	if err := clients[0].queuePages(ctx, e, f, &res); err != nil {
 		return res, err
 	}
+	res.memory = mem.line(res.engine)
 	if f.memProfile != "" {
 		if err := writeHeapProfile(f.memProfile + "." + res.engine); err != nil {
 			return res, err

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"shequ"
+	"shequ/internal/config"
 	"shequ/internal/indicator"
 	"shequ/internal/sqlstore"
 )
@@ -64,12 +65,17 @@ const benchOpenWeight = 550
 // benchRequestsPrepare opens the database, imports the county's divisions
 // and the bench item when missing, and generates the stored requests unless
 // a completed generation is there.
-func benchRequestsPrepare(ctx context.Context, e *env, dsn string, f benchReqFlags, log *slog.Logger) (err error) {
-	db, err := openStore(ctx, dsn, migrateAlways, log)
+func benchRequestsPrepare(ctx context.Context, e *env, cfg config.Config, f benchReqFlags, log *slog.Logger) (err error) {
+	db, err := openStore(ctx, cfg.DB, migrateAlways, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// A database whose audit trail is keyed (any a server ran on) takes
+	// records only with its audit key.
+	if _, err := openAuditSeal(ctx, db, &cfg, log); err != nil {
+		return err
+	}
 	if err := ensureDivisions(ctx, e, db, f.county, f.quiet); err != nil {
 		return err
 	}

@@ -20,10 +20,13 @@ const coherenceBound = time.Second
 
 // startServerOn runs `shequ serve` on dsn with the test's data folder (the
 // key file every server of a database shares) and returns it.
-func startServerOn(t *testing.T, dsn string) *Main {
+func startServerOn(t *testing.T, dsn string, edit ...func(*config.Config)) *Main {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
+	for _, e := range edit {
+		e(&cfg)
+	}
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"shequ"
+	"shequ/internal/config"
 	"shequ/internal/demo"
 )
 
@@ -253,14 +254,27 @@ func (f *pgafFormation) DSN() string {
 		f.ports[0], f.ports[1])
 }
 
+// readDSN is the URL of -db-read: either node, the standby preferred.
+func (f *pgafFormation) readDSN() string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/shequ?sslmode=disable&target_session_attrs=prefer-standby&connect_timeout=2",
+		f.ports[0], f.ports[1])
+}
+
 // submissionLoad submits requests through servers until stopped, and
-// records what was acknowledged and what was refused when.
+// records what was acknowledged and what was refused when. Every
+// submission carries an idempotency key and is sent again with the same
+// key (through either server) until it is answered 201, as a client that
+// lost its answer does: a commit whose answer was lost is then replayed,
+// never filed twice.
 type submissionLoad struct {
 	mu       sync.Mutex
 	acked    []string    // request IDs answered 201
 	ackTimes []time.Time // when those requests were sent
 	refused  map[int]int // status → count (0: no answer)
 	noRetry  int         // 503s without Retry-After
+	replayed int         // 201s replayed from a key's first answer
+	received int         // 409s "received, answer not kept" (a lost commit)
+	resent   int         // submissions sent again with their key
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	n        atomic.Int64
@@ -275,19 +289,29 @@ func startLoad(t *testing.T, clients []apiClient, perServer int) *submissionLoad
 			l.wg.Add(1)
 			go func(c apiClient) {
 				defer l.wg.Done()
+				var body, key string // the submission being sent, until answered
 				for {
 					select {
 					case <-l.stop:
 						return
 					default:
 					}
-					body := fmt.Sprintf(`{"service_code":"WT-001","channel":"phone","community_code":%q,"attributes":{"venue":["hall"],"start":[%q],"people":["%d"]}}`,
-						demo.Community, start, 1+l.n.Add(1)%50)
+					if key == "" {
+						n := l.n.Add(1)
+						key = fmt.Sprintf("failover-%d-%d", time.Now().UnixNano(), n)
+						body = fmt.Sprintf(`{"service_code":"WT-001","channel":"phone","community_code":%q,"attributes":{"venue":["hall"],"start":[%q],"people":["%d"]}}`,
+							demo.Community, start, 1+n%50)
+					} else {
+						l.mu.Lock()
+						l.resent++
+						l.mu.Unlock()
+					}
 					sent := time.Now()
 					req, _ := http.NewRequest("POST", c.base+"/api/v1/requests", strings.NewReader(body))
 					req.Header.Set("Authorization", "Bearer "+c.token)
 					req.Header.Set("Content-Type", "application/json")
 					req.Header.Set("Accept", "application/json")
+					req.Header.Set("Idempotency-Key", key)
 					resp, err := httpc.Do(req)
 					status := 0
 					var id string
@@ -304,17 +328,29 @@ func startLoad(t *testing.T, clients []apiClient, perServer int) *submissionLoad
 							l.noRetry++
 							l.mu.Unlock()
 						}
+						l.mu.Lock()
+						if resp.Header.Get("Idempotent-Replayed") == "true" {
+							l.replayed++
+						}
+						l.mu.Unlock()
 						resp.Body.Close()
 					}
 					l.mu.Lock()
-					if status == http.StatusCreated && id != "" {
+					switch {
+					case status == http.StatusCreated && id != "":
 						l.acked = append(l.acked, id)
 						l.ackTimes = append(l.ackTimes, sent)
-					} else {
+						key = ""
+					case status == http.StatusConflict:
+						// Received, its answer lost with the commit's
+						// connection: done, not to be sent again.
+						l.received++
+						key = ""
+					default:
 						l.refused[status]++
 					}
 					l.mu.Unlock()
-					if status != http.StatusCreated {
+					if key != "" {
 						time.Sleep(100 * time.Millisecond)
 					}
 				}
@@ -357,6 +393,45 @@ func (l *submissionLoad) longestGap(from, to time.Time) time.Duration {
 		prev = a
 	}
 	return max(gap, to.Sub(prev))
+}
+
+// duplicateRequests returns how many more requests than idempotency keys
+// the database holds: every submission of the test carries a key, claimed
+// in the transaction that files it, so a request filed twice for one key
+// would show here (and as two acknowledged IDs for one key, which the
+// clients check by resending until answered).
+func duplicateRequests(t *testing.T, dsn string) (requests, keys int) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if !waitUntil(60*time.Second, func() bool {
+		return db.QueryRow(`SELECT (SELECT count(*) FROM service_requests), (SELECT count(*) FROM idempotency_keys)`).Scan(&requests, &keys) == nil
+	}) {
+		t.Fatal("no writable node to count on")
+	}
+	return requests, keys
+}
+
+// checkNoDuplicates fails the test when a submission was filed twice: two
+// acknowledgements naming one request, or more requests than keys.
+func checkNoDuplicates(t *testing.T, phase, dsn string, l *submissionLoad) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, id := range l.acked {
+		if seen[id] {
+			t.Errorf("%s: request %s acknowledged for two submissions", phase, id)
+		}
+		seen[id] = true
+	}
+	requests, keys := duplicateRequests(t, dsn)
+	t.Logf("%s: keyed submissions resent=%d replayed=%d received_unanswered=%d; rows: requests=%d keys=%d",
+		phase, l.resent, l.replayed, l.received, requests, keys)
+	if requests != keys {
+		t.Errorf("%s: %d requests for %d idempotency keys: %d filed twice", phase, requests, keys, requests-keys)
+	}
 }
 
 // lost returns the acknowledged requests missing from the database.
@@ -424,8 +499,35 @@ func TestFailover(t *testing.T) {
 		t.Fatalf("import divisions: %d %s%s", code, out, errs)
 	}
 	secret := token(t, dsn, "failover-worker", "community_worker", demo.Community)
-	a, b := startServerOn(t, dsn), startServerOn(t, dsn)
+	// B reads its public pages from the standby (-db-read).
+	a, b := startServerOn(t, dsn), startServerOn(t, dsn, func(c *config.Config) { c.HA.DBRead = f.readDSN() })
 	clients := []apiClient{{t: t, base: "http://" + a.Addr(), token: secret}, {t: t, base: "http://" + b.Addr(), token: secret}}
+	publicPage := func(when string) {
+		t.Helper()
+		resp, err := http.Get("http://" + b.Addr() + "/public/projects")
+		if err != nil {
+			t.Fatalf("%s: public page: %v", when, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: public page through the replica: %d", when, resp.StatusCode)
+		}
+	}
+	// The standby serves them once measured (the first measure opens
+	// its connection).
+	var replicaErr error
+	var replicaLag time.Duration
+	if !waitUntil(10*time.Second, func() bool {
+		publicPage("before the failover")
+		var inUse bool
+		_, inUse, replicaLag, replicaErr = b.svc.db.ReplicaStatus()
+		if !inUse {
+			time.Sleep(time.Second) // the next measure
+		}
+		return inUse
+	}) {
+		t.Errorf("the standby is not used for B's public pages: lag %v, %v", replicaLag, replicaErr)
+	}
 
 	// Failover: the primary dies under load.
 	load := startLoad(t, clients, 4)
@@ -450,6 +552,8 @@ func TestFailover(t *testing.T) {
 	if lost != 0 {
 		t.Errorf("%d acknowledged submissions lost in the failover", lost)
 	}
+	checkNoDuplicates(t, "failover", dsn, load)
+	publicPage("after the failover")
 	for status := range load.refused {
 		if status != http.StatusServiceUnavailable && status != 0 {
 			t.Errorf("answered %d during the failover (want 503 with Retry-After): %v", status, load.refused)
@@ -485,6 +589,7 @@ func TestFailover(t *testing.T) {
 	if lost != 0 {
 		t.Errorf("%d acknowledged submissions lost in the switchover", lost)
 	}
+	checkNoDuplicates(t, "switchover", dsn, load)
 	for status := range load.refused {
 		if status != http.StatusServiceUnavailable && status != 0 {
 			t.Errorf("answered %d during the switchover (want 503 with Retry-After): %v", status, load.refused)

@@ -25,6 +25,9 @@ func (m *Main) registerJobs() {
 	// Sessions whose cookies never come back, deleted hourly.
 	sqlstore.AddWorker(s.jobs, sqlstore.SessionPruneWorker(s.sessions))
 	s.jobs.Every(time.Hour, sqlstore.SessionPruneArgs{})
+	// Idempotency keys past their day, deleted hourly.
+	sqlstore.AddWorker(s.jobs, sqlstore.IdempotencyPruneWorker(s.idem))
+	s.jobs.Every(time.Hour, sqlstore.IdempotencyPruneArgs{})
 	m.registerIndicatorJobs()
 	// Signed checkpoints of the audit trail (audit_seal.go).
 	m.registerAuditJobs()

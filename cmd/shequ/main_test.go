@@ -234,7 +234,8 @@ func TestRefuseNewerSchema(t *testing.T) {
 }
 
 // bumpSchema records a migration this binary does not know, as a newer
-// release of shequ would.
+// release of shequ would whose migration contracts (its floor is the new
+// version: this binary must not run on it).
 func bumpSchema(t *testing.T, dsn string) {
 	t.Helper()
 	driver, source := "sqlite", dsn
@@ -247,6 +248,9 @@ func bumpSchema(t *testing.T, dsn string) {
 	}
 	defer db.Close()
 	if _, err := db.Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, TRUE)"); err != nil {
+		t.Fatalf("bump schema: %v", err)
+	}
+	if _, err := db.Exec("UPDATE schema_compat SET floor = 9999"); err != nil {
 		t.Fatalf("bump schema: %v", err)
 	}
 }

@@ -55,17 +55,34 @@ func (e *env) printMigrationStatus(ctx context.Context, db *sqlstore.DB) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s\t%s\t%s\n", e.loc.T("cli.migrate.col.version"), e.loc.T("cli.migrate.col.name"), e.loc.T("cli.migrate.col.applied"))
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.loc.T("cli.migrate.col.version"), e.loc.T("cli.migrate.col.name"), e.loc.T("cli.migrate.col.applied"),
+		e.loc.T("cli.migrate.col.compat"))
 	for _, m := range ms {
 		applied := e.loc.T("cli.migrate.pending")
 		if m.Applied {
 			applied = m.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")
 		}
-		fmt.Fprintf(tw, "%04d\t%s\t%s\n", m.Version, m.Name, applied)
+		compat := e.loc.T("cli.migrate.compat.needs")
+		switch {
+		case m.Name == "": // applied by a newer program: this one cannot tell
+			compat = "?"
+		case m.Expand:
+			compat = e.loc.T("cli.migrate.compat.expand")
+		}
+		fmt.Fprintf(tw, "%04d\t%s\t%s\t%s\n", m.Version, m.Name, applied, compat)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, e.loc.T("cli.migrate.status_line", map[string]any{"Current": st.Current, "Latest": st.Latest, "Engine": db.Engine()}))
+	// Which programs may run on the schema (rolling upgrades).
+	switch {
+	case st.Floor == 0:
+		fmt.Fprintln(e.stdout, e.loc.T("cli.migrate.compat.unknown"))
+	case st.Compatible():
+		fmt.Fprintln(e.stdout, e.loc.T("cli.migrate.compat.line", map[string]any{"Floor": st.Floor}))
+	default:
+		fmt.Fprintln(e.stdout, e.loc.T("cli.migrate.compat.refused", map[string]any{"Floor": st.Floor, "Latest": st.Latest}))
+	}
 	return nil
 }

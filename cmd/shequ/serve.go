@@ -97,6 +97,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	s := m.svc
+	if err := openReplica(s.db, m.Config, m.Logger); err != nil {
+		return err
+	}
 	s.linkage.Now = m.LinkageNow
 	s.property.Now = m.PropertyNow
 	s.care.Now = m.CareNow
@@ -174,6 +177,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Users:           s.users,
 		Sessions:        s.sessions,
 		Tokens:          s.tokens,
+		Idempotency:     s.idem,
 		Audit:           s.audit,
 		Residents:       s.residents,
 		Hasher:          s.hasher,
@@ -350,6 +354,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	m := &Main{Config: *cfg, Logger: newLogger(e.stderr, cfg), Catalog: e.cat, Getenv: e.getenv, Stdout: e.stdout}
+	applyMemoryLimit(*cfg, e.getenv, m.Logger)
 	if cfg.Demo {
 		bars := map[string]*progress{}
 		m.DemoProgress = func(phase string, n, total int) {

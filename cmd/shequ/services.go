@@ -26,6 +26,7 @@ type services struct {
 	runs      *sqlstore.ImportRunService
 	users     *sqlstore.UserService
 	sessions  *sqlstore.SessionService
+	idem      *sqlstore.IdempotencyService
 	twoFactor *sqlstore.TwoFactorService
 	otp       auth.TOTP
 	tokens    *sqlstore.TokenService
@@ -127,6 +128,7 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		runs:       sqlstore.NewImportRunService(db),
 		users:      sqlstore.NewUserService(db),
 		sessions:   sqlstore.NewSessionService(db),
+		idem:       sqlstore.NewIdempotencyService(db),
 		twoFactor:  sqlstore.NewTwoFactorService(db, keys),
 		tokens:     sqlstore.NewTokenService(db),
 		audit:      sqlstore.NewAuditService(db),

@@ -56,9 +56,14 @@ func ensureSchema(ctx context.Context, db *sqlstore.DB, policy migratePolicy, lo
 	switch {
 	case st.Newer():
 		// Migrate refuses a newer schema with the store's own error, which
-		// names both versions.
-		_, err := db.Migrate(ctx)
-		return err
+		// names both versions, unless it only expanded this binary's
+		// (a rolling upgrade under way).
+		if _, err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		log.Warn("the database schema is newer than this program but compatible: upgrade this server",
+			"current", st.Current, "latest", st.Latest, "floor", st.Floor)
+		return nil
 	case st.UpToDate():
 		return nil
 	case policy == migrateNever || (policy == migrateIfEmpty && st.Current != 0):

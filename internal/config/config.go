@@ -48,12 +48,15 @@ type Config struct {
 	Notify NotifyConfig
 	// Ops: durability, metrics, proxies, audit checkpoints (ops.go).
 	Ops Ops
+	// HA: the read replica and the memory limit (ha.go).
+	HA HA
 }
 
 // Default returns the built-in defaults.
 func Default() Config {
 	return Config{Addr: DefaultAddr, DB: DefaultDB, LogFormat: "text", LogLevel: "info", Lang: "zh-CN",
-		Security: shequ.DefaultSecurityPolicy, Ops: Ops{SQLiteSync: "normal", AuditCheckpointEvery: DefaultAuditCheckpointEvery}}
+		Security: shequ.DefaultSecurityPolicy, Ops: Ops{SQLiteSync: "normal", AuditCheckpointEvery: DefaultAuditCheckpointEvery},
+		HA: HA{DBReadMaxLag: DefaultDBReadMaxLag, MemoryLimit: DefaultMemoryLimit}}
 }
 
 // FromEnv returns the defaults overridden by the environment. A variable with
@@ -94,6 +97,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := opsFromEnv(getenv, &c); err != nil {
+		return c, err
+	}
+	if err := haFromEnv(getenv, &c); err != nil {
 		return c, err
 	}
 	for _, s := range []struct {
@@ -175,6 +181,7 @@ func (c *Config) BindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.MapTiles, "map-tiles", c.MapTiles, "tile URL template of the maps, https://host/{z}/{x}/{y}.png; empty: no base map (env SHEQU_MAP_TILES)")
 	c.Notify.bind(fs)
 	c.bindServeOps(fs)
+	c.bindServeHA(fs)
 }
 
 // IsPostgres reports whether DB is a PostgreSQL URL.
@@ -227,6 +234,7 @@ func (c Config) Validate() error {
 	}
 	c.Notify.validate(&fe)
 	c.validateOps(func(field, key, msg string, data map[string]any) { fe.Add(field, key, msg, data) })
+	c.validateHA(func(field, key, msg string, data map[string]any) { fe.Add(field, key, msg, data) })
 	if c.Lang != "zh-CN" && c.Lang != "en" {
 		fe.Add("lang", "config.lang", fmt.Sprintf("-lang %q: want zh-CN or en", c.Lang), map[string]any{"Value": c.Lang})
 	}
@@ -245,6 +253,7 @@ func (c Config) Redacted() Config {
 		}
 	}
 	c.Notify = c.Notify.redacted()
+	c.HA.DBRead = redactedDSN(c.HA.DBRead)
 	if c.Ops.MetricsToken != "" {
 		c.Ops.MetricsToken = "xxxxx"
 	}

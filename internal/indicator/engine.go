@@ -98,7 +98,7 @@ func (e *Engine) Load(ctx context.Context) error {
 	n := len(comms)
 	d.codes, d.names = make([]string, n), make([]string, n)
 	d.kinds, d.cells = make([]uint8, n), make([]uint16, n)
-	d.vecs, d.cover = vecs(n, d.width), make([]int32, n)
+	d.vecs, d.cover = vecs(n, nCounters), make([]int32, n) // widened on module data
 	d.wantOrgs, d.wantWorkers = make([]float64, n), make([]float64, n)
 	for i, c := range comms {
 		d.codes[i], d.names[i] = c.code, c.name

@@ -87,7 +87,10 @@ func (d *data) addModule(m placed, r moduleRow, hint *int) {
 		return
 	}
 	*hint = i
-	dst := d.vecs[i][m.off : m.off+m.width]
+	if len(d.vecs[i]) < d.width && !slices.ContainsFunc(r.counters, func(n int32) bool { return n != 0 }) {
+		return // nothing to count: the community keeps its core-only vec
+	}
+	dst := d.widen(i)[m.off : m.off+m.width]
 	for k, n := range r.counters {
 		dst[k] += n
 	}
@@ -163,7 +166,9 @@ func (e *Engine) RefreshModule(ctx context.Context, key string, communities ...s
 	townships := map[int]bool{}
 	for _, code := range known {
 		i := d.find(code, -1)
-		clear(d.vecs[i][m.off : m.off+m.width])
+		if v := d.vecs[i]; len(v) >= m.off+m.width {
+			clear(v[m.off : m.off+m.width])
+		}
 		townships[d.townshipOf(i)] = true
 	}
 	hint := 0

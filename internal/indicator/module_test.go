@@ -102,6 +102,22 @@ func TestModuleCountersAddUp(t *testing.T) {
 		}
 	}
 	check("after load")
+	// Memory (issue 18): only the communities with module data hold the
+	// module's counters, the others and their townships just the core.
+	d := e.data
+	for i, code := range d.codes {
+		_, has := p.values[code]
+		if want := map[bool]int{true: d.width, false: nCounters}[has]; len(d.vecs[i]) != want {
+			t.Fatalf("community %s (module data %v): vec of %d counters, want %d", code, has, len(d.vecs[i]), want)
+		}
+	}
+	for _, tw := range d.townships {
+		for k, v := range tw.vecs {
+			if len(v) != d.width && len(v) != nCounters {
+				t.Fatalf("township %s cell %d: vec of %d counters", tw.code, tw.cells[k], len(v))
+			}
+		}
+	}
 
 	// A change in one community shows after Refresh, not before.
 	c := comms[0]

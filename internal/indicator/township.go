@@ -41,8 +41,14 @@ func (d *data) aggregate(t int) {
 		k := slices.Index(tw.cells, d.cells[i])
 		if k < 0 {
 			tw.cells = append(tw.cells, d.cells[i])
-			tw.vecs = append(tw.vecs, make(vec, d.width))
+			tw.vecs = append(tw.vecs, make(vec, nCounters))
 			k = len(tw.cells) - 1
+		}
+		// Core-only like its communities until one has module data.
+		if len(d.vecs[i]) > len(tw.vecs[k]) {
+			w := make(vec, d.width)
+			copy(w, tw.vecs[k])
+			tw.vecs[k] = w
 		}
 		tw.vecs[k].add(d.vecs[i])
 	}

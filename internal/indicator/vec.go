@@ -26,13 +26,21 @@ const (
 
 // vec is the counters of one community or of a set of them: the nCounters
 // of the core figures, then the counters of each Module at its offset.
-// int32 keeps the core at 124 bytes; national totals stay far below 2³¹.
+// int32 keeps the core at 116 bytes; national totals stay far below 2³¹.
+//
+// A community's vec holds only the core counters until a module counts
+// something there (data.widen): most of the country's 600,000-odd
+// communities have no module data, and full-width vectors for all of them
+// took 590 MB of the national server's heap (issue 18's memory budget).
+// The missing counters are zeros. Sums (cells, townships, reports) are
+// always full width.
 type vec []int32
 
-// add adds o to v; both have the engine's width.
+// add adds o to v; v has the engine's width, o that width or only the
+// core counters (its missing counters are zeros).
 func (v vec) add(o vec) {
-	for i := range v {
-		v[i] += o[i]
+	for i, x := range o {
+		v[i] += x
 	}
 }
 
@@ -67,10 +75,29 @@ func indexOf[T comparable](list []T) map[T]int {
 // module's from its counters.
 func (d *data) stats(v vec) shequ.IndicatorStats {
 	s := v.coreStats()
+	var zeros vec
 	for _, m := range d.modules {
+		if len(v) < m.off+m.width { // a community without module data
+			if zeros == nil {
+				zeros = make(vec, d.width)
+			}
+			m.Stats(zeros[m.off:m.off+m.width], &s)
+			continue
+		}
 		m.Stats(v[m.off:m.off+m.width], &s)
 	}
 	return s
+}
+
+// widen gives community i its full-width vec (module counters) when it
+// has only the core counters, and returns it.
+func (d *data) widen(i int) vec {
+	if v := d.vecs[i]; len(v) < d.width {
+		w := make(vec, d.width)
+		copy(w, v)
+		d.vecs[i] = w
+	}
+	return d.vecs[i]
 }
 
 // coreStats converts the core counters to the domain figures. The maps list

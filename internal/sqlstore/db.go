@@ -44,6 +44,9 @@ type DB struct {
 	// notesGen counts the changes to notifications: the cached unread
 	// counts read before one are stale (LinkageService.CountUnread).
 	notesGen atomic.Uint64
+	// replica serves the reads marked stale-tolerant (replica.go); nil
+	// sends them to the primary.
+	replica *replica
 	// feed publishes the changes of accounts and tokens to the other
 	// servers on the database (changefeed.go); nil publishes nothing.
 	feed *ChangeFeed
@@ -251,6 +254,9 @@ func sqliteURIPath(path string) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.replica != nil {
+		_ = db.replica.db.Close()
+	}
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

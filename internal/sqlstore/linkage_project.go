@@ -387,14 +387,14 @@ func (s *LinkageService) FindProjects(ctx context.Context, f shequ.ProjectFilter
 	}
 	where := " WHERE " + strings.Join(conds, " AND ")
 	var total int
-	if err := s.db.db.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM projects`+where), args...).Scan(&total); err != nil {
+	if err := s.db.reader(ctx).QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM projects`+where), args...).Scan(&total); err != nil {
 		return nil, 0, translateError(err, "count projects")
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > maxRegisterLimit {
 		limit = defaultRegisterLimit
 	}
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+projectColumns+` FROM projects`+where+
+	rows, err := s.db.reader(ctx).QueryContext(ctx, s.db.rebind(`SELECT `+projectColumns+` FROM projects`+where+
 		` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`), append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, translateError(err, "find projects")
@@ -412,7 +412,7 @@ func (s *LinkageService) FindProjects(ctx context.Context, f shequ.ProjectFilter
 		return nil, 0, translateError(err, "find projects")
 	}
 	if len(out) > 0 {
-		if err := s.loadProjectSets(ctx, s.db.db, out); err != nil {
+		if err := s.loadProjectSets(ctx, s.db.reader(ctx), out); err != nil {
 			return nil, 0, err
 		}
 	}

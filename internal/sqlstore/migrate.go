@@ -33,6 +33,9 @@ type Migration struct {
 	Name      string // descriptive part of the file name, "init" for 0001_init.sql; "" if unknown
 	Applied   bool
 	AppliedAt time.Time // UTC; zero when not applied
+	// Expand reports a migration marked "-- compat: expand": programs of
+	// the schema before it run on it (migrate_compat.go).
+	Expand bool
 }
 
 // migrationSources lists the migrations embedded for the engine whose folder
@@ -53,7 +56,11 @@ func migrationSources(dir string) ([]Migration, error) {
 		if err != nil || v < 1 {
 			return nil, fmt.Errorf("read migrations: bad file name %q", path.Join(dir, e.Name()))
 		}
-		out = append(out, Migration{Version: v, Name: name})
+		expand, err := migrationExpands(dir, e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: name, Expand: expand})
 	}
 	slices.SortFunc(out, func(a, b Migration) int { return cmp.Compare(a.Version, b.Version) })
 	return out, nil
@@ -86,6 +93,9 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 		return 0, err
 	}
 	if st.Newer() {
+		if st.Compatible() {
+			return 0, nil // a newer schema that only expanded what this program knows
+		}
 		return 0, errSchemaNewer(st)
 	}
 	if st.UpToDate() {
@@ -107,6 +117,9 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	}
 	if err != nil {
 		return applied, translateError(err, "migrate database")
+	}
+	if err := db.writeCompatFloor(ctx, st.Latest); err != nil {
+		return applied, err
 	}
 	// River's tables (jobs.go), after ours: River keeps its own version
 	// table, river_migration, and applies each of its migrations once.
@@ -147,7 +160,8 @@ func (db *DB) SchemaStatus(ctx context.Context) (shequ.SchemaStatus, error) {
 	if err != nil {
 		return st, translateError(err, "read schema version")
 	}
-	return st, nil
+	st.Floor, err = db.readCompatFloor(ctx)
+	return st, err
 }
 
 // hasVersionTable reports whether goose's version table exists.

@@ -353,7 +353,7 @@ func boolArg(b bool) any { return b }
 // defaults when it saved none. Anyone may read them (they are the public
 // rules of the credit score).
 func (s *PropertyService) Settings(ctx context.Context, division string) (*shequ.PropertySettings, error) {
-	return s.settings(ctx, s.db.db, division)
+	return s.settings(ctx, s.db.reader(ctx), division)
 }
 
 // settings reads a county's settings inside or outside a transaction.

@@ -204,7 +204,7 @@ func (s *PropertyService) completeCompanies(ctx context.Context, cs []*shequ.Pro
 		byID[c.ID] = c
 		ids = append(ids, c.ID)
 	}
-	srows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT CAST(st.company_id AS TEXT), CAST(st.user_id AS TEXT), u.username
+	srows, err := s.db.reader(ctx).QueryContext(ctx, s.db.rebind(`SELECT CAST(st.company_id AS TEXT), CAST(st.user_id AS TEXT), u.username
 		FROM property_company_staff st JOIN users u ON u.id = st.user_id
 		WHERE st.company_id IN (`+placeholders(len(ids))+`) ORDER BY u.username`), ids...)
 	if err != nil {
@@ -223,7 +223,7 @@ func (s *PropertyService) completeCompanies(ctx context.Context, cs []*shequ.Pro
 		return translateError(err, "find company staff")
 	}
 	today := dayArg(s.now())
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT company_id, COUNT(*) FROM property_contracts
+	rows, err := s.db.reader(ctx).QueryContext(ctx, s.db.rebind(`SELECT company_id, COUNT(*) FROM property_contracts
 		WHERE company_id IN (`+placeholders(len(ids))+`) AND start_on <= ? AND end_on >= ? AND (ended_on IS NULL OR ended_on >= ?)
 		GROUP BY company_id`), append(ids, today, today, today)...)
 	if err != nil {
@@ -242,7 +242,7 @@ func (s *PropertyService) completeCompanies(ctx context.Context, cs []*shequ.Pro
 	if err := rows.Err(); err != nil {
 		return translateError(err, "count contracts")
 	}
-	records, err := s.loadRecords(ctx, s.db.db, `company_id IN (`+placeholders(len(ids))+`)`, ids...)
+	records, err := s.loadRecords(ctx, s.db.reader(ctx), `company_id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return err
 	}

@@ -123,7 +123,7 @@ func (s *PropertyService) PublicCompanies(ctx context.Context, division string) 
 		}
 		cond, args = relatedDivisions("division", division)
 	}
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+companyColumns+` FROM property_companies WHERE `+cond+`
+	rows, err := s.db.reader(ctx).QueryContext(ctx, s.db.rebind(`SELECT `+companyColumns+` FROM property_companies WHERE `+cond+`
 		ORDER BY name, id LIMIT ?`), append(args, maxCompanyList)...)
 	if err != nil {
 		return nil, translateError(err, "find companies")
@@ -153,7 +153,7 @@ func (s *PropertyService) PublicCompanies(ctx context.Context, division string) 
 // CompanyCredit implements shequ.CreditService: public, no sign-in needed,
 // without personal data (the contact is left out).
 func (s *PropertyService) CompanyCredit(ctx context.Context, companyID string) (*shequ.CompanyCredit, error) {
-	co, err := s.loadCompany(ctx, s.db.db, companyID)
+	co, err := s.loadCompany(ctx, s.db.reader(ctx), companyID)
 	if err != nil {
 		return nil, err
 	}
@@ -161,11 +161,11 @@ func (s *PropertyService) CompanyCredit(ctx context.Context, companyID string) (
 		return nil, err
 	}
 	co.Contact, co.ContactPhone, co.StaffIDs, co.StaffNames = "", "", nil, nil
-	records, err := s.loadRecords(ctx, s.db.db, `company_id = ?`, co.ID)
+	records, err := s.loadRecords(ctx, s.db.reader(ctx), `company_id = ?`, co.ID)
 	if err != nil {
 		return nil, err
 	}
-	appeals, err := s.loadAppeals(ctx, s.db.db, `company_id = ?`, co.ID)
+	appeals, err := s.loadAppeals(ctx, s.db.reader(ctx), `company_id = ?`, co.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func (db *DB) Ready(ctx context.Context) error {
 		return &shequ.Error{Code: shequ.EUnavailable, Key: "db.unreachable",
 			Message: "The database cannot be reached.", Err: fmt.Errorf("read schema status: %w", err)}
 	}
-	if !st.UpToDate() {
+	if !st.UpToDate() && !(st.Newer() && st.Compatible() && !st.JobsBehind) {
 		return shequ.Errorf(shequ.EUnavailable, "schema.not_current",
 			"The database schema is at version %d but this program needs version %d.", st.Current, st.Latest).
 			With(map[string]any{"Current": st.Current, "Latest": st.Latest})

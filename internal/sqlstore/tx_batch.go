@@ -170,11 +170,14 @@ func (db *DB) runBatches(ch chan *batchItem) {
 // the group as a whole fails.
 func (db *DB) runGroup(group []*batchItem) {
 	if len(group) > 1 {
-		err := db.withTx(context.Background(), func(tx *sql.Tx) error {
+		phase, err := db.txOnce(context.Background(), func(tx *sql.Tx) error {
 			var g groupWrites
 			db.batch.track(tx, &g)
 			defer db.batch.track(tx, nil)
 			for _, it := range group {
+				if err := db.claimKey(it.ctx, tx); err != nil {
+					return errGroupMember
+				}
 				if err := it.fn(it.ctx, tx); err != nil {
 					return errGroupMember
 				}
@@ -189,12 +192,27 @@ func (db *DB) runGroup(group []*batchItem) {
 		})
 		if err == nil {
 			for _, it := range group {
+				keyClaimed(it.ctx)
 				it.done <- nil
 			}
 			return
 		}
 		// A member failed (or the commit did): every member again, alone,
-		// so each gets its own answer.
+		// so each gets its own answer — but for a commit lost with its
+		// connection, which may have committed after all: only the members
+		// with an idempotency key run again (their claim then finds the key
+		// taken if it did); the others get the error, never a duplicate.
+		if phase == phaseCommit && lostPrimary(err) {
+			var again []*batchItem
+			for _, it := range group {
+				if shequ.IdempotencyKeyFrom(it.ctx) != nil {
+					again = append(again, it)
+				} else {
+					it.done <- err
+				}
+			}
+			group = again
+		}
 	}
 	for _, it := range group {
 		it.done <- db.withTx(it.ctx, func(tx *sql.Tx) error { return it.fn(it.ctx, tx) })

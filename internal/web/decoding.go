@@ -376,7 +376,7 @@ func (s *Server) readFormMax(w http.ResponseWriter, r *http.Request, max int64) 
 		s.error(w, r, err)
 		return false
 	}
-	return true
+	return s.formKey(w, r)
 }
 
 // parseForm reads a bounded form into r.PostForm (and r.Form) and returns
@@ -404,7 +404,7 @@ func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request, max int64
 		s.error(w, r, err)
 		return false
 	}
-	return true
+	return s.formKey(w, r)
 }
 
 // parseMultipart is readMultipart without the answer.

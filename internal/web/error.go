@@ -32,6 +32,9 @@ const codeTooManyRequests = shequ.ETooManyRequests
 // id, and the client sees only a generic message and that id: their text
 // may hold SQL, paths or personal data.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	if s.replayTaken(w, r, err) {
+		return
+	}
 	if shequ.ErrorCode(err) == shequ.EUnauthorized && !wantsJSON(r) {
 		// A page that needs an account: go and sign in first.
 		loginRedirect(w, r)

@@ -150,6 +150,9 @@ type view struct {
 // funcs returns the template functions bound to one language.
 func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 	return template.FuncMap{
+		// idempotencyKey is a fresh key for the hidden field of a form
+		// that creates (idempotency.go).
+		"idempotencyKey": newIdempotencyKey,
 		// t translates a key; extra arguments are name/value pairs for
 		// the placeholders: {{t "paging.status" "Page" 1 "Pages" 3}}.
 		"t": func(key string, kv ...any) (string, error) {

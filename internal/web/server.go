@@ -62,6 +62,11 @@ type Config struct {
 	Audit     shequ.AuditService
 	Residents shequ.ResidentService
 	Hasher    shequ.PasswordHasher
+
+	// Idempotency keeps the idempotency keys of submissions and their first
+	// answers (idempotency.go); nil takes no keys.
+	Idempotency shequ.IdempotencyStore
+
 	// TwoFactor and OTP give two-factor sign-in (login_totp.go). When
 	// either is nil, accounts that have it or must set it up cannot sign
 	// in (they never get past the password): the check fails closed.
@@ -212,7 +217,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
-		s.mux.Handle(rt.pattern(), s.instrument(rt.Path, rt.Handler))
+		s.mux.Handle(rt.pattern(), s.instrument(rt.Path, s.idempotent(staleReads(rt, rt.Handler))))
 	}
 	// Everything else: a localized 404 (or 405) instead of the mux's plain
 	// text, counted under one label so unknown paths cannot blow up the

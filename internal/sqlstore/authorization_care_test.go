@@ -163,6 +163,24 @@ var authzCareOps = []authzOp{
 		},
 	},
 	{
+		// A county's visit policy: the official over the county.
+		name: "care.duty policy", action: shequ.ActionCareDuty, write: true, cols: inOut,
+		want: perRole{"FF", "FF", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			return c.fx.care(c.t).s.SetVisitPolicy(c.ctx, &shequ.VisitPolicy{County: communityFor(c.col)[:6],
+				Low: 60, Medium: 30, High: 7, GraceDays: 5})
+		},
+	},
+	{
+		// The suggestions for care: the duty holders over the community.
+		name: "care.write candidates", action: shequ.ActionCareWrite, cols: inOut,
+		want: perRole{"FF", "AN", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			_, err := c.fx.care(c.t).s.CareCandidates(c.ctx, communityFor(c.col))
+			return err
+		},
+	},
+	{
 		// Need-to-know: the assigned worker and the township's supervisor;
 		// a social worker not assigned answers not found.
 		name: "case.read", action: shequ.ActionCaseRead, cols: inOut,

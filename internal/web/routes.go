@@ -393,6 +393,9 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/care/duties", s.handleCareDutyAssign},
 		{http.MethodPost, "/care/duties/{id}/end", s.handleCareDutyEnd},
 		{http.MethodGet, "/care/worklogs", s.handleCareWorkLogs},
+		{http.MethodGet, "/care/policy", s.handleCarePolicy},
+		{http.MethodPost, "/care/policy", s.handleCarePolicySet},
+		{http.MethodGet, "/care/candidates", s.handleCareCandidates},
 		{http.MethodPost, "/care/worklogs", s.handleCareWorkLog},
 		{http.MethodPost, "/care/worklogs/supervisions", s.handleCareSupervision},
 		{http.MethodPost, "/care/referrals/{id}/answer", s.handleCareReferralAnswer},
@@ -426,6 +429,9 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/api/v1/care/supervisions", s.handleAPICareSupervisions},
 		{http.MethodPost, "/api/v1/care/supervisions", s.handleAPICareSupervision},
 		{http.MethodGet, "/api/v1/care/break-glass", s.handleAPICareBreakGlass},
+		{http.MethodGet, "/api/v1/care/policy", s.handleAPICarePolicy},
+		{http.MethodPut, "/api/v1/care/policy", s.handleAPICarePolicySet},
+		{http.MethodGet, "/api/v1/care/candidates", s.handleAPICareCandidates},
 	}, registers...)
 }
 

@@ -20,7 +20,8 @@ import (
 // and the 儿童主任 sees it without the form; the 儿童主任 confirms a
 // suggested person into the care register from the suggestions page, the
 // register's form opening with the person already picked (nobody types an
-// id). Pages are captured at 1366 and 390 pixels on SQLite.
+// id); a visit's finding goes into the needs pool from the person's page,
+// with counts and no name. Pages are captured at 1366 and 390 pixels on SQLite.
 func TestBrowserCarePages(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) { carePages(t, engine) })
@@ -119,5 +120,23 @@ func carePages(t *testing.T, engine string) {
 	if h := ui.text("h1"); !strings.Contains(h, "王秀英") {
 		t.Errorf("saved person page %q", h)
 	}
+	personURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	personURL, _, _ = strings.Cut(personURL, "?")
 	ui.do("suggestions after", chromedp.Navigate(base+"/care/candidates"), chromedp.WaitVisible(chromedp.ID("care-candidates-none")))
+
+	// 3. A visit finds a need; the 儿童主任 puts it into the needs pool from
+	// the person's page: the need carries counts, never the name.
+	ui.do("visit", chromedp.Navigate(personURL), chromedp.WaitVisible(chromedp.ID("care-visit-form")),
+		chromedp.Click(chromedp.ID("care-need-daily_care")))
+	ui.submit("visit", chromedp.Click(chromedp.ID("care-visit-submit")), "care-need-form")
+	ui.shot("care-person-need-director")
+	ui.submit("raise the need", chromedp.Click(chromedp.ID("care-need-submit")), "need-description")
+	if title, desc := ui.text("h1"), ui.text("#need-description"); !strings.Contains(title, "生活照料（不足5人）") ||
+		!strings.Contains(desc, "留守老人 不足5 人") || strings.Contains(title+desc, "王秀英") {
+		t.Errorf("need from visits: %q %q", title, desc)
+	}
+	ui.shot("care-need-director")
 }

@@ -484,7 +484,7 @@ func TestCareVisitAlertAndNeed(t *testing.T) {
 				t.Errorf("the need names %q: %s %s", name, n.Title, n.Description)
 			}
 		}
-		if !contains(n.Description, "留守儿童 1 人") {
+		if !contains(n.Description, "留守儿童 不足5 人") || !contains(n.Title, "（不足5人）") || contains(n.Title+n.Description, " 1 人") {
 			t.Errorf("need without the count: %s", n.Description)
 		}
 		if _, err := fx.s.RaiseCareNeed(dir, kangshan, shequ.NeedFinancial); !hasFieldErr(err, "kind") {

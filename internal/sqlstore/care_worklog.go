@@ -263,9 +263,11 @@ func (s *CareService) RaiseCareNeed(ctx context.Context, community string, kind 
 	if total == 0 {
 		return nil, fieldError("kind", "care.need.none", "No visit found this need in the community.")
 	}
+	// The needs pool is read by residents: counts of 1 to 4, which in a
+	// small village can point at a person, are said as "不足5".
 	n := &shequ.Need{Community: community, Category: kind.Category(), Channel: shequ.NeedVisit,
-		Title:       fmt.Sprintf("关爱走访发现的需求：%s（%d人）", careNeedLabels[kind], total),
-		Description: fmt.Sprintf("留守儿童 %d 人、留守妇女 %d 人、留守老人 %d 人在最近一次走访中反映此项需求。此需求由关爱走访汇总生成，不含个人信息。", counts[shequ.CareChild], counts[shequ.CareWoman], counts[shequ.CareElderly])}
+		Title:       fmt.Sprintf("关爱走访发现的需求：%s（%s人）", careNeedLabels[kind], careCount(total)),
+		Description: fmt.Sprintf("留守儿童 %s 人、留守妇女 %s 人、留守老人 %s 人在最近一次走访中反映此项需求。此需求由关爱走访汇总生成，不含个人信息。", careCount(counts[shequ.CareChild]), careCount(counts[shequ.CareWoman]), careCount(counts[shequ.CareElderly]))}
 	needs := s.Needs
 	if needs == nil {
 		needs = NewLinkageService(s.db)
@@ -274,6 +276,15 @@ func (s *CareService) RaiseCareNeed(ctx context.Context, community string, kind 
 		return nil, err
 	}
 	return n, nil
+}
+
+// careCount words a count of people for a text others read: 1 to 4 as
+// "不足5" (shequ.SuppressSmall).
+func careCount(n int) string {
+	if shequ.SuppressSmall(n) {
+		return fmt.Sprintf("不足%d", shequ.SmallCount)
+	}
+	return fmt.Sprint(n)
 }
 
 // careNeedLabels are the Chinese names of found needs, for the generated

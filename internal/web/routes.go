@@ -376,6 +376,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/care/alerts/{id}/steps", s.handleCareAlertStep},
 		{http.MethodPost, "/care/people/{id}/visits", s.handleCareVisit},
 		{http.MethodPost, "/care/people/{id}/exit", s.handleCareExit},
+		{http.MethodPost, "/care/people/{id}/needs", s.handleCareNeed},
 		{http.MethodGet, "/care/cases", s.handleCareCases},
 		{http.MethodPost, "/care/cases", s.handleCareCaseCreate},
 		{http.MethodGet, "/care/cases/new", s.handleCareCaseNew},

@@ -136,6 +136,10 @@ type CareService interface {
 	FindWorkLogs(ctx context.Context, f WorkLogFilter) ([]*WorkLog, int, error)
 	RecordSupervision(ctx context.Context, s *Supervision) error
 	FindSupervisions(ctx context.Context, f WorkLogFilter) ([]*Supervision, int, error)
+	// ServedPeople finds, for a social worker's service record, the
+	// residents of one community of their area with exactly the name given
+	// (at most MaxServedPeople, name and masked ID number only; audited).
+	ServedPeople(ctx context.Context, community, name string) ([]*ServedPerson, error)
 
 	// RaiseCareNeed puts a need found on visits into the needs pool, with
 	// the number of people of the community whose latest visit found it,

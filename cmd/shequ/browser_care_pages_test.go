@@ -37,7 +37,8 @@ func carePages(t *testing.T, engine string) {
 	}
 	const pass = "correct horse battery staple"
 	const village = "330523001205" // 康山村
-	for _, u := range [][3]string{{"director", "community_worker", village}, {"county", "official", "330523"}} {
+	for _, u := range [][3]string{{"director", "community_worker", village}, {"county", "official", "330523"},
+		{"socialwk", "social_worker", "330523001"}} {
 		if code, out, errs := cli(t, nil, "user", "add", "-username", u[0], "-password", pass, "-role", u[1], "-scope", u[2],
 			"-db", dsn); code != exitOK {
 			t.Fatalf("user add %s: %d %s%s", u[0], code, out, errs)
@@ -61,8 +62,13 @@ func carePages(t *testing.T, engine string) {
 	}
 	elder := &shequ.Resident{Name: "王秀英", IDNumber: shequ.IDNumber(idFor("33052319460305202")), Community: village,
 		Tags: []shequ.Tag{shequ.TagLeftBehindElderly}}
-	if err := m.svc.residents.CreateResident(cctx, elder); err != nil {
-		t.Fatal(err)
+	// Another 王秀英 of the village, not left behind: the service record's
+	// person picker offers both.
+	namesake := &shequ.Resident{Name: "王秀英", IDNumber: shequ.IDNumber(idFor("33052319800712202")), Community: village}
+	for _, r := range []*shequ.Resident{elder, namesake} {
+		if err := m.svc.residents.CreateResident(cctx, r); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ui := &careUI{t: t, ctx: ctx, engine: engine, base: base, pass: pass}
 	present := func(sel string) bool {
@@ -139,4 +145,28 @@ func carePages(t *testing.T, engine string) {
 		t.Errorf("need from visits: %q %q", title, desc)
 	}
 	ui.shot("care-need-director")
+
+	// 4. The social worker records a service to the elderly woman without a
+	// case: her whole name finds two residents, the form comes back to pick
+	// one, and the record is saved. The page has no supervision form.
+	ui.as("socialwk")
+	ui.do("service record", chromedp.Navigate(base+"/care/worklogs"), chromedp.WaitVisible(chromedp.ID("care-log-form")),
+		chromedp.SetValue(chromedp.ID("care-log-community"), village),
+		chromedp.SetValue(chromedp.ID("care-log-function"), string(shequ.FuncComfort)),
+		chromedp.SendKeys(chromedp.ID("care-log-minutes"), "45"),
+		chromedp.SendKeys(chromedp.ID("care-log-person"), "王秀英"),
+		chromedp.Click(chromedp.ID("care-log-submit")), chromedp.WaitVisible(chromedp.ID("care-log-person-"+elder.ID)))
+	if e := ui.text("#care-log-person-error"); !strings.Contains(e, "同名") {
+		t.Errorf("namesakes: %q", e)
+	}
+	if present("#care-sup-form") {
+		t.Error("the social worker sees the supervision form")
+	}
+	ui.shot("care-worklog-person-socialworker")
+	ui.do("pick", chromedp.Click(chromedp.ID("care-log-person-"+elder.ID)))
+	ui.submit("save the service", chromedp.Click(chromedp.ID("care-log-submit")), "notice")
+	if logs := ui.text("#care-logs"); !strings.Contains(logs, "个案工作") || !strings.Contains(logs, "45") {
+		t.Errorf("service records %q", logs)
+	}
+	ui.shot("care-worklogs-person-socialworker")
 }

@@ -276,6 +276,10 @@ func careJourney(t *testing.T, engine string) {
 	if logs := text("#care-logs"); !strings.Contains(logs, "小组工作") || !strings.Contains(logs, "90") {
 		t.Errorf("service records %q", logs)
 	}
+	// Social workers are supervised, not supervisors: no supervision form.
+	if none, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("care-sup-form") === null`)); err != nil || !none {
+		t.Errorf("the social worker sees the supervision form (%v)", err)
+	}
 	shot("care-worklogs-socialworker")
 	as("supervisor")
 	do("supervision", chromedp.Navigate(base+"/care/worklogs"), chromedp.WaitVisible(chromedp.ID("care-sup-form")),

@@ -256,8 +256,18 @@ var authzCareOps = []authzOp{
 		},
 	},
 	{
+		// A person served without a case, by the whole name: the social
+		// worker, in their area.
+		name: "worklog.write people", action: shequ.ActionWorkLog, cols: inOut,
+		want: perRole{"FF", "FF", "FF", "AN", "FF", "FF", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			_, err := c.fx.care(c.t).s.ServedPeople(c.ctx, communityFor(c.col), "王小明")
+			return err
+		},
+	},
+	{
 		name: "worklog.supervise", action: shequ.ActionWorkSupervise, write: true, cols: inOut,
-		want: perRole{"FF", "FF", "FF", "AN", "FF", "AN", "FF", "FF", "FF"},
+		want: perRole{"FF", "FF", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
 		run: func(c *authzCase) error {
 			comm := communityFor(c.col)
 			u := mustCreateUser(c.t, c.fx.db, fmt.Sprintf("supervised%d", c.fx.next()), shequ.RoleSocialWorker, comm)

@@ -96,6 +96,7 @@ const (
 	auditWorkLogRead    = "worklog.read"
 	auditSupervision    = "supervision.record"
 	auditNeedFromCare   = "care.need"
+	auditServedPeople   = "worklog.people"
 )
 
 // Limits of the lists.

@@ -643,3 +643,39 @@ func TestCareDutyCandidates(t *testing.T) {
 		}
 	})
 }
+
+// TestCareServedPeople: a social worker names a person served without a
+// case by the whole name within one community of their area; a part of a
+// name, another area or another role finds nothing, and the read is
+// audited.
+func TestCareServedPeople(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newCareFx(t, db)
+		sw := actorOf(fx.socialWk)
+		got, err := fx.s.ServedPeople(sw, kangshan, " 王奶奶 ")
+		if err != nil || len(got) != 1 || got[0].ResidentID != fx.grandma.ID || got[0].Name != "王奶奶" ||
+			contains(got[0].IDMasked, string(fx.grandma.IDNumber)[6:14]) || got[0].Age < 70 {
+			t.Fatalf("whole name: %+v %v", got, err)
+		}
+		if got, err := fx.s.ServedPeople(sw, kangshan, "王奶"); err != nil || len(got) != 0 {
+			t.Errorf("part of a name found %+v %v", got, err)
+		}
+		if _, err := fx.s.ServedPeople(sw, kangshan, string(fx.grandma.IDNumber)); err != nil {
+			t.Errorf("an ID number as a name: %v", err)
+		} else if got, _ := fx.s.ServedPeople(sw, kangshan, string(fx.grandma.IDNumber)); len(got) != 0 {
+			t.Errorf("an ID number found %+v", got)
+		}
+		if _, err := fx.s.ServedPeople(sw, ancheng, "王奶奶"); err == nil {
+			t.Error("a village outside the worker's area answered")
+		}
+		if _, err := fx.s.ServedPeople(actorOf(fx.keeper), kangshan, "王奶奶"); shequ.ErrorCode(err) != shequ.EForbidden {
+			t.Errorf("an organization's keeper: %v", err)
+		}
+		if _, err := fx.s.ServedPeople(sw, kangshan, "王"); !hasFieldErr(err, "person") {
+			t.Errorf("one character: %v", err)
+		}
+		if n := auditCount(t, db, auditServedPeople, shequ.AuditAllowed, fx.grandma.ID); n != 1 {
+			t.Errorf("audited reads of the person: %d", n)
+		}
+	})
+}

@@ -92,15 +92,30 @@ func careConfirmHref(c *shequ.CareCandidate) string {
 	return "/care/people/new?" + q.Encode()
 }
 
-// handleAPICareCandidates serves GET /api/v1/care/candidates?community=.
+// handleAPICareCandidates serves GET /api/v1/care/candidates[?community=]:
+// the suggestions of a community, or without one of every community the
+// actor is 儿童主任 of.
 func (s *Server) handleAPICareCandidates(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guardService(w, r, shequ.ActionCareWrite, s.cfg.Care != nil); !ok {
 		return
 	}
-	list, err := s.cfg.Care.CareCandidates(r.Context(), r.URL.Query().Get("community"))
-	if err != nil {
-		s.error(w, r, err)
-		return
+	communities := []string{r.URL.Query().Get("community")}
+	if communities[0] == "" {
+		acc, err := s.cfg.Care.MyCareAccess(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		communities = acc.Director
+	}
+	var list []*shequ.CareCandidate
+	for _, c := range communities {
+		more, err := s.cfg.Care.CareCandidates(r.Context(), c)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		list = append(list, more...)
 	}
 	writeList(w, list, len(list), func(c *shequ.CareCandidate) map[string]any {
 		return map[string]any{"resident_id": c.ResidentID, "name": c.Name, "id_number_masked": c.IDMasked,

@@ -159,13 +159,20 @@ func carePolicyJSON(county string, p shequ.VisitPolicy) map[string]any {
 		"grace_days": p.GraceDays, "own": p.County != ""}
 }
 
-// handleAPICarePolicy serves GET /api/v1/care/policy?county=: the policy
-// of a county, the default when it has none of its own.
+// handleAPICarePolicy serves GET /api/v1/care/policy[?county=]: the
+// policy of a county (without one, the first of the actor's area), the
+// default when it has none of its own.
 func (s *Server) handleAPICarePolicy(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionCareRead, s.cfg.Care != nil); !ok {
+	a, ok := s.guardService(w, r, shequ.ActionCareRead, s.cfg.Care != nil)
+	if !ok {
 		return
 	}
 	county := r.URL.Query().Get("county")
+	if county == "" {
+		if cs := s.countiesUnder(r.Context(), a.Scope); len(cs) > 0 {
+			county = cs[0].Value
+		}
+	}
 	if len(county) != 6 || shequ.ValidateDivisionCode(county) != nil {
 		var fe shequ.FieldErrors
 		fe.Add("county", "care.policy.county.invalid", "Pick a county.", nil)

@@ -433,6 +433,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/api/v1/care/policy", s.handleAPICarePolicy},
 		{http.MethodPut, "/api/v1/care/policy", s.handleAPICarePolicySet},
 		{http.MethodGet, "/api/v1/care/candidates", s.handleAPICareCandidates},
+		{http.MethodGet, "/api/v1/care/worklogs/people", s.handleAPICareServedPeople},
 	}, registers...)
 }
 

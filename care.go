@@ -93,6 +93,9 @@ type CareService interface {
 	// The register.
 	CareCandidates(ctx context.Context, community string) ([]*CareCandidate, error)
 	RegisterCarePerson(ctx context.Context, p *CarePerson) error
+	// ImportCarePersons takes the rows of an import file into care, all or
+	// nothing; a refused row is named in its error's Data["Row"].
+	ImportCarePersons(ctx context.Context, ps []*CarePerson) error
 	UpdateCarePerson(ctx context.Context, p *CarePerson) (*CarePerson, error)
 	FindCarePersonByID(ctx context.Context, id string) (*CarePerson, error)
 	FindCarePersons(ctx context.Context, f CareFilter) ([]*CarePerson, int, error)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -169,4 +171,36 @@ func carePages(t *testing.T, engine string) {
 		t.Errorf("service records %q", logs)
 	}
 	ui.shot("care-worklogs-person-socialworker")
+
+	// 5. The 儿童主任 imports the care register from a file: a row naming
+	// nobody of the register refuses the whole file with its line; the
+	// good file takes the namesake into care.
+	ui.as("director")
+	dir := t.TempDir()
+	bad, good := filepath.Join(dir, "bad.csv"), filepath.Join(dir, "good.csv")
+	head := "resident_id,kind,reason,risk,risk_reason\n"
+	row := string(namesake.IDNumber) + ",留守妇女,配偶外出务工,1,\n"
+	if err := os.WriteFile(bad, []byte(head+row+idFor("33052319700101301")+",留守老人,子女外出务工,2,独居\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte(head+row), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ui.do("import: bad file", chromedp.Navigate(base+"/care/people/import"), chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{bad}))
+	ui.submit("import: bad file", chromedp.Click(chromedp.ID("import-submit")), "import-errors")
+	if e := ui.text("#import-errors"); !strings.Contains(e, "3") {
+		t.Errorf("import errors %q", e)
+	}
+	ui.shot("care-import-errors-director")
+	if _, n, err := m.svc.care.FindCarePersons(cliContext(context.Background()), shequ.CareFilter{}); err != nil || n != 1 {
+		t.Errorf("after the refused file: %d people under care (%v)", n, err)
+	}
+	ui.do("import: good file", chromedp.Navigate(base+"/care/people/import"), chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{good}))
+	ui.submit("import: good file", chromedp.Click(chromedp.ID("import-submit")), "import-report")
+	ui.shot("care-import-director")
+	if _, n, err := m.svc.care.FindCarePersons(cliContext(context.Background()), shequ.CareFilter{}); err != nil || n != 2 {
+		t.Errorf("after the good file: %d people under care (%v)", n, err)
+	}
 }

@@ -70,6 +70,7 @@ const (
 	auditDutyEnd        = "care.duty.end"
 	auditPolicySet      = "care.policy.set"
 	auditCareRegister   = "care.register"
+	auditCareImport     = "care.import"
 	auditCareUpdate     = "care.update"
 	auditCareRead       = "care.read"
 	auditCareExit       = "care.exit"

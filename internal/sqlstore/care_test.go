@@ -679,3 +679,59 @@ func TestCareServedPeople(t *testing.T) {
 		}
 	})
 }
+
+// TestCareImport: an import file is taken into care all or nothing — a row
+// of a village the importer holds no duty over refuses the whole file and
+// names its row; a good file writes every person with their event and
+// audit record.
+func TestCareImport(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newCareFx(t, db)
+		dir := actorOf(fx.director)
+		other := mustCreateResident(t, fx.res, &shequ.Resident{Name: "安城老人", Community: ancheng,
+			IDNumber: shequ.IDNumber(idNumber("330523", "19450101", "901"))})
+		elder := func(r *shequ.Resident) *shequ.CarePerson {
+			return &shequ.CarePerson{ResidentID: r.ID, Kind: shequ.CareElderly, Reason: shequ.ReasonChildrenAway, Risk: shequ.RiskLow}
+		}
+		err := fx.s.ImportCarePersons(dir, []*shequ.CarePerson{elder(fx.grandma), elder(other)})
+		if e := shequ.AsError(err); err == nil || e.Data["Row"] != 2 {
+			t.Fatalf("a row of another village: %v %+v", err, e)
+		}
+		if _, n, err := fx.s.FindCarePersons(dir, shequ.CareFilter{}); err != nil || n != 0 {
+			t.Fatalf("half-written: %d %v", n, err)
+		}
+		if n := auditCount(t, db, auditCareRegister, shequ.AuditDenied, other.ID); n != 1 {
+			t.Errorf("refusal audited %d times", n)
+		}
+		bad := elder(fx.child) // a child is not elderly
+		bad.Kind = shequ.CareWoman
+		bad.Reason = shequ.ReasonSpouseAway
+		if err := fx.s.ImportCarePersons(dir, []*shequ.CarePerson{elder(fx.grandma), bad}); shequ.AsError(err).Data["Row"] != 2 ||
+			!hasFieldErr(err, "kind") {
+			t.Errorf("a child as a woman: %v", err)
+		}
+		ps := []*shequ.CarePerson{elder(fx.grandma), fx.childPerson(fx.child, shequ.RiskMedium)}
+		if err := fx.s.ImportCarePersons(dir, ps); err != nil {
+			t.Fatal(err)
+		}
+		list, n, err := fx.s.FindCarePersons(dir, shequ.CareFilter{})
+		if err != nil || n != 2 || len(list) != 2 {
+			t.Fatalf("imported: %d %v", n, err)
+		}
+		for _, p := range ps {
+			if p.ID == "" || p.VisitEveryDays == 0 || auditCount(t, db, auditCareImport, shequ.AuditAllowed, p.ID) != 1 {
+				t.Errorf("imported person %+v", p)
+			}
+		}
+		var events int
+		if err := db.db.QueryRow(db.rebind(`SELECT COUNT(*) FROM timeline_events WHERE object_id = ?`), ps[1].ID).Scan(&events); err != nil || events != 1 {
+			t.Errorf("events of the imported child: %d %v", events, err)
+		}
+		if err := fx.s.ImportCarePersons(dir, []*shequ.CarePerson{elder(fx.grandma)}); !hasFieldErr(err, "resident_id") {
+			t.Errorf("already under care: %v", err)
+		}
+		if err := fx.s.ImportCarePersons(actorOf(fx.socialWk), []*shequ.CarePerson{elder(fx.teen)}); shequ.ErrorCode(err) != shequ.EForbidden {
+			t.Errorf("a social worker imports: %v", err)
+		}
+	})
+}

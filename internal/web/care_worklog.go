@@ -193,9 +193,11 @@ func (s *Server) servedPerson(r *http.Request, in *careWorkLogForm, l *shequ.Wor
 		return nil, err
 	}
 	var opts []registerOption
+	l10n := s.localizer(r)
 	for _, p := range found {
 		opts = append(opts, registerOption{ID: "care-log-person-" + p.ResidentID, Value: p.ResidentID,
-			Label: p.Name + "（" + p.IDMasked + "）", Selected: p.ResidentID == in.PersonPick})
+			Label:    p.Name + "（" + p.IDMasked + "） · " + l10n.T("care.candidates.age", map[string]any{"N": p.Age}),
+			Selected: p.ResidentID == in.PersonPick})
 		if p.ResidentID == in.PersonPick || len(found) == 1 {
 			l.ResidentID = p.ResidentID
 		}

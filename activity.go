@@ -23,10 +23,13 @@ type Activity struct {
 	// sheet has them: the store finds each in the register near the
 	// project and adds it to ResidentIDs. The numbers are not stored.
 	ParticipantIDs []string
-	Volunteers     int
-	VolunteerHours int
-	RecordedBy     string
-	CreatedAt      time.Time
+	// Volunteers and VolunteerMinutes are derived, never typed: the
+	// volunteers and minutes of the project's standing service records on
+	// the activity's day (the first activity of a day carries them).
+	Volunteers       int
+	VolunteerMinutes int
+	RecordedBy       string
+	CreatedAt        time.Time
 }
 
 // Validate checks an activity of project p recorded on now.
@@ -65,12 +68,6 @@ func (a *Activity) Validate(p *Project, now time.Time) error {
 	if a.Participants < 0 || a.Participants > 100_000 || a.Participants < len(a.ResidentIDs)+len(a.ParticipantIDs) {
 		fe.Add("participants", "activity.participants.invalid", "Participants are 0 to 100000, at least the residents named.", nil)
 	}
-	if a.Volunteers < 0 || a.Volunteers > 10_000 {
-		fe.Add("volunteers", "activity.volunteers.invalid", "Volunteers are 0 to 10000.", nil)
-	}
-	if a.VolunteerHours < 0 || a.VolunteerHours > 100_000 {
-		fe.Add("volunteer_hours", "activity.volunteer_hours.invalid", "Volunteer hours are 0 to 100000.", nil)
-	}
 	return fe.Err()
 }
 
@@ -92,11 +89,16 @@ func (ip IndicatorProgress) Percent() int {
 // Met reports whether the target is reached.
 func (ip IndicatorProgress) Met() bool { return ip.Achieved >= ip.Target }
 
-// ComputeProgress sums the activities against each indicator of p.
+// VolunteerHours is the derived volunteer time as hours ("2.5").
+func (a *Activity) VolunteerHours() string { return HoursText(a.VolunteerMinutes) }
+
+// ComputeProgress sums the activities against each indicator of p
+// (volunteer hours in whole hours of the summed minutes).
 func ComputeProgress(p *Project, acts []*Activity) []IndicatorProgress {
 	out := make([]IndicatorProgress, len(p.Indicators))
 	for i, in := range p.Indicators {
 		out[i].ProjectIndicator = in
+		minutes := 0
 		for _, a := range acts {
 			switch in.Measure {
 			case MeasureActivities:
@@ -104,8 +106,11 @@ func ComputeProgress(p *Project, acts []*Activity) []IndicatorProgress {
 			case MeasureParticipants:
 				out[i].Achieved += a.Participants
 			case MeasureVolunteerHours:
-				out[i].Achieved += a.VolunteerHours
+				minutes += a.VolunteerMinutes
 			}
+		}
+		if in.Measure == MeasureVolunteerHours {
+			out[i].Achieved = minutes / 60
 		}
 	}
 	return out

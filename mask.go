@@ -45,7 +45,8 @@ var PersonalKinds = []Personal{PersonalIDNumber, PersonalPhone, PersonalAddress,
 //   - a birth date is not shown at all: pages show the age;
 //   - a notification address: a phone number as a phone; an e-mail address
 //     its domain and the first and last 2 characters of its local part
-//     (wa*******ng@example.com; a short one its first character); any other
+//     (wa*******ng@example.com; a short one its first character, one of a
+//     single character a star); any other
 //     address (an account of a messaging platform) the same as the local part;
 //   - other personal text keeps its first character.
 //
@@ -139,15 +140,26 @@ func maskContact(addr string) string {
 		return maskPhone(string(p))
 	}
 	local, domain, isMail := strings.Cut(addr, "@")
-	r := []rune(local)
+	switch n := utf8.RuneCountInString(local); {
+	case !isMail || n == 0:
+		// Not an e-mail address, or one without a local part to hide:
+		// the whole address is masked as an account.
+		return maskAccount(addr)
+	case n == 1:
+		return "*@" + domain
+	}
+	return maskAccount(local) + "@" + domain
+}
+
+// maskAccount masks an account name or an e-mail address's local part: its
+// first and last 2 characters when it is longer than 4, else its first.
+func maskAccount(s string) string {
+	r := []rune(s)
 	switch {
 	case len(r) > 4:
-		local = maskEnds(local, 2, 2)
+		return maskEnds(s, 2, 2)
 	case len(r) > 1:
-		local = string(r[:1]) + strings.Repeat("*", len(r)-1)
+		return string(r[:1]) + strings.Repeat("*", len(r)-1)
 	}
-	if isMail {
-		return local + "@" + domain
-	}
-	return local
+	return s
 }

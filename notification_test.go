@@ -14,7 +14,8 @@ func TestMaskContact(t *testing.T) {
 		{"wangxiuying@example.com", "wa*******ng@example.com"},
 		{"wangxy@example.com", "wa**xy@example.com"},
 		{"abc@example.com", "a**@example.com"},
-		{"a@example.com", "a@example.com"},
+		{"a@example.com", "*@example.com"},
+		{"@00", "@**"},                 // no local part: masked as a whole
 		{"13800138000", "138****8000"}, // a phone number masked as one
 		{"王秀英的微信号", "王秀***信号"},
 		{"", ""},

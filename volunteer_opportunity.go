@@ -71,7 +71,9 @@ type Opportunity struct {
 	Category      ServiceCategory
 	Link          OpportunityLink
 	ProjectID     string // LinkProject
+	ProjectTitle  string // read only
 	NeedID        string // LinkNeed
+	NeedTitle     string // read only
 	Day           time.Time
 	Start, End    string // "HH:MM", Asia/Shanghai
 	Place         string

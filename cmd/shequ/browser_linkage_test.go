@@ -139,14 +139,30 @@ func TestBrowserLinkageChain(t *testing.T) {
 		}
 		return strings.TrimSpace(s)
 	}
-	signedIn := false
+	// The first change of account signs out through the page; afterwards
+	// each account's session is kept and put back (browserAccounts).
+	accounts := &browserAccounts{base: base}
+	signedOut := false
 	as := func(user string) {
 		t.Helper()
-		if signedIn {
+		if accounts.current != "" && !signedOut {
 			do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
+			accounts.signedOut()
+			signedOut = true
+		}
+		if err := accounts.leave(ctx); err != nil {
+			t.Fatalf("leave the account: %v", err)
+		}
+		resumed, err := accounts.resume(ctx, user)
+		if err != nil {
+			t.Fatalf("resume %s: %v", user, err)
+		}
+		if resumed {
+			do("back as "+user, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
+			return
 		}
 		do("sign in as "+user, append(signIn(base, user, pass), chromedp.WaitVisible(chromedp.ID("logout")))...)
-		signedIn = true
+		accounts.current = user
 	}
 	idFrom := func(prefix string) string {
 		t.Helper()
@@ -271,7 +287,7 @@ func TestBrowserLinkageChain(t *testing.T) {
 
 	// The call is public: readable without an account.
 	do("sign out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-	signedIn = false
+	accounts.signedOut()
 	do("public call", chromedp.Navigate(base+"/public/projects/"+projectID), chromedp.WaitVisible(chromedp.ID("public-notice")))
 	if got := text("#public-notice"); !strings.Contains(got, "招募公告") {
 		t.Errorf("public notice = %q", got)

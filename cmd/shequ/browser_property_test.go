@@ -139,15 +139,29 @@ func TestBrowserPropertyJourney(t *testing.T) {
 		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-390.png"))
 		do("wide again", chromedp.EmulateViewport(1366, 900))
 	}
-	signedIn := false
+	// Each account signs in once; coming back to it puts its session back
+	// (browserAccounts), the first change of account signs out on the page.
+	accounts := &browserAccounts{base: base}
+	signedOut := false
 	as := func(name string) {
 		t.Helper()
-		if signedIn {
+		if accounts.current != "" && !signedOut {
 			do("sign out", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")),
 				chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
+			accounts.signedOut()
+			signedOut = true
+		}
+		if err := accounts.leave(ctx); err != nil {
+			t.Fatalf("leave the account: %v", err)
+		}
+		if resumed, err := accounts.resume(ctx, name); err != nil {
+			t.Fatalf("resume %s: %v", name, err)
+		} else if resumed {
+			do("back as "+name, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
+			return
 		}
 		do("sign in as "+name, append(signIn(base, name, demo.Password), chromedp.WaitVisible(chromedp.ID("logout")))...)
-		signedIn = true
+		accounts.current = name
 	}
 	state := func(want shequ.ComplaintState) chromedp.Action[chromedp.Void] {
 		return chromedp.WaitVisible(chromedp.CSS(`#complaint-state[data-state="` + string(want) + `"]`))
@@ -260,7 +274,7 @@ func TestBrowserPropertyJourney(t *testing.T) {
 	}
 	shot("company-official")
 	do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-	signedIn = false
+	accounts.signedOut()
 	do("public page", chromedp.Navigate(base+"/public/property/"+greens.ID), chromedp.WaitVisible(chromedp.ID("credit-records")))
 	for _, kind := range []shequ.CreditKind{shequ.CreditComplaintUpheld, shequ.CreditInspectionFailed, shequ.CreditRectificationLate} {
 		if n, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#credit-records tr[data-kind="`+string(kind)+`"][data-counts="true"]`))); err != nil || len(n) != 1 {
@@ -320,4 +334,13 @@ func TestBrowserPropertyJourney(t *testing.T) {
 	if got := attr("#credit-score", "data-score"); got != strconv.Itoa(want+settings.Points[shequ.CreditInspectionFailed]) {
 		t.Errorf("score after the appeal %s, want %d", got, want+settings.Points[shequ.CreditInspectionFailed])
 	}
+
+	// The community worker records a joint meeting: the community is the
+	// worker's own (no code to type), the parties are ticked.
+	as("demo-worker")
+	do("meeting form", chromedp.Navigate(base+"/meetings/new"), chromedp.WaitVisible(chromedp.ID("meeting-form")))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#meeting-form input[name="community_code"]:not([type="hidden"])').length`)); err != nil || n != 0 {
+		t.Errorf("the meeting form asks for a community code (%d, %v)", n, err)
+	}
+	shot("meeting-form-worker")
 }

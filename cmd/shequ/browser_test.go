@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"shequ/internal/testenv"
@@ -205,4 +207,60 @@ func secondStep(ctx context.Context, t *chromedp.Target, base, user string) erro
 			chromedp.Click(chromedp.ID("totp-continue")))
 	}
 	return nil
+}
+
+// browserAccounts switches one browser between accounts, as a test walking
+// a journey through several people does. It keeps the session cookies of
+// the account it leaves and puts them back when the test comes back to
+// it, so an account that signs in with a second-step code does so once per
+// test: a code is accepted once per 30-second step, and signing the same
+// official in again and again waited for fresh steps (minutes of a
+// journey's time limit).
+type browserAccounts struct {
+	base    string
+	current string
+	jars    map[string][]*network.Cookie
+}
+
+// leave keeps the current account's cookies and clears the browser's.
+func (b *browserAccounts) leave(ctx context.Context) error {
+	if b.current == "" {
+		return nil
+	}
+	got, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{b.base}})
+	if err != nil {
+		return err
+	}
+	if b.jars == nil {
+		b.jars = map[string][]*network.Cookie{}
+	}
+	b.jars[b.current], b.current = got.Cookies, ""
+	_, err = chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{})
+	return err
+}
+
+// resume puts user's kept cookies back and reports whether there were any
+// (else the caller signs user in).
+func (b *browserAccounts) resume(ctx context.Context, user string) (bool, error) {
+	jar, ok := b.jars[user]
+	if !ok {
+		return false, nil
+	}
+	params := make([]*network.CookieParam, 0, len(jar))
+	for _, c := range jar {
+		params = append(params, &network.CookieParam{Name: c.Name, Value: c.Value, URL: b.base, Path: c.Path,
+			HTTPOnly: c.HTTPOnly, Secure: c.Secure, SameSite: c.SameSite})
+	}
+	if _, err := chromedp.Call(ctx, network.SetCookies, network.SetCookiesParams{Cookies: params}); err != nil {
+		return false, err
+	}
+	b.current = user
+	return true, nil
+}
+
+// signedOut forgets the current account's session: the test signed out
+// through the page, which ends it on the server.
+func (b *browserAccounts) signedOut() {
+	delete(b.jars, b.current)
+	b.current = ""
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,16 +16,27 @@ import (
 	"shequ/internal/config"
 )
 
-// TestBrowserVolunteerJourney is issue 17's journey on SQLite: the
-// community worker publishes an opportunity and shows its QR code; a
-// resident registers as a volunteer, signs up, scans the code to check in
-// and again to check out; the worker confirms the hours; the volunteer's
-// record and time-bank balance show them, the volunteer downloads the
-// certificate (a PDF) and its code verifies on the public page while a
-// tampered code does not. Every page at 1366 and 390 px.
+// TestBrowserVolunteerJourney is issue 17's journey on both engines: from
+// the page of a project in progress the community worker publishes an
+// opportunity linked to it (the form opens with the project picked) and
+// shows its QR code; a resident registers as a volunteer, signs up, scans
+// the code to check in and again to check out; the worker confirms the
+// hours; the project's activity of that day shows the volunteer and the
+// hours derived from the record; the volunteer's record and time-bank
+// balance show them, the volunteer downloads the certificate (a PDF) and
+// its code verifies on the public page while a tampered code does not.
+// Every page at 1366 and 390 px (captured on SQLite; the pages are the
+// same on PostgreSQL).
 func TestBrowserVolunteerJourney(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) { volunteerJourney(t, engine) })
+	}
+}
+
+// volunteerJourney is TestBrowserVolunteerJourney on one engine.
+func volunteerJourney(t *testing.T, engine string) {
 	ctx := browserFor(t, 6*time.Minute)
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := browserDB(t, engine)
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
 	}
@@ -39,7 +49,11 @@ func TestBrowserVolunteerJourney(t *testing.T) {
 	cfg := config.Default()
 	// The test's data folder, whose key file the commands above used.
 	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard}
+	// The 三社联动 workflow clock starts forty days ago: the project runs
+	// its call and 公示期 then, and is in progress today.
+	lclock := &movableClock{}
+	lclock.Add(-40 * 24 * time.Hour)
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard, LinkageNow: lclock.Now}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -52,8 +66,11 @@ func TestBrowserVolunteerJourney(t *testing.T) {
 	clock.Add(today.Add(10 * time.Hour).Sub(time.Now()))
 	m.svc.volunteers.Now = clock.Now
 
-	// The resident and their account.
 	cctx := cliContext(context.Background())
+	project := projectInProgress(t, m, dsn, lclock, community)
+	lclock.Add(time.Since(lclock.Now()))
+
+	// The resident and their account.
 	r := &shequ.Resident{Name: "李志愿", IDNumber: shequ.IDNumber(idFor("33052319900101201")), Phone: "13800138021",
 		Community: community}
 	if err := m.svc.residents.CreateResident(cctx, r); err != nil {
@@ -86,6 +103,9 @@ func TestBrowserVolunteerJourney(t *testing.T) {
 	}
 	shot := func(name string) {
 		t.Helper()
+		if engine != "sqlite" {
+			return
+		}
 		do("wide", chromedp.EmulateViewport(1366, 900))
 		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-1366.png"))
 		do("narrow", chromedp.EmulateViewport(390, 844))
@@ -102,9 +122,22 @@ func TestBrowserVolunteerJourney(t *testing.T) {
 		signedIn = true
 	}
 
-	// 1. The worker publishes; a bad form first (no place) keeps what was typed.
+	// 1. From the project's page the worker publishes an opportunity for
+	// it; a bad form first (no place) keeps what was typed and picked.
 	as("worker")
-	do("opportunities", chromedp.Navigate(base+"/opportunities"), chromedp.WaitVisible(chromedp.ID("opp-form")),
+	do("project", chromedp.Navigate(base+"/projects/"+project.ID), chromedp.WaitVisible(chromedp.ID("project-volunteering")))
+	shot("volunteer-project-before-worker")
+	do("opportunities", chromedp.Click(chromedp.ID("project-publish-opportunity")), chromedp.WaitVisible(chromedp.ID("opp-form")))
+	picked := func(when string) {
+		t.Helper()
+		kind, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("opp-link-kind")))
+		id, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("opp-project")))
+		if kind != "project" || id != project.ID {
+			t.Errorf("%s: the form links %q %q, want the project %s", when, kind, id, project.ID)
+		}
+	}
+	picked("from the project page")
+	do("fill",
 		chromedp.SendKeys(chromedp.ID("opp-title"), "陪伴独居老人"),
 		chromedp.SetValue(chromedp.ID("opp-day"), today.Format(time.DateOnly)),
 		chromedp.SetValue(chromedp.ID("opp-start"), "09:00"), chromedp.SetValue(chromedp.ID("opp-end"), "12:00"),
@@ -113,9 +146,14 @@ func TestBrowserVolunteerJourney(t *testing.T) {
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("opp-title"))); v != "陪伴独居老人" {
 		t.Errorf("the refused form lost the title: %q", v)
 	}
+	picked("after a refusal")
+	shot("volunteer-opportunity-form-worker")
 	do("publish", chromedp.SendKeys(chromedp.ID("opp-place"), "苕秀社区日间照料中心"), chromedp.Click(chromedp.ID("opp-submit")),
 		chromedp.WaitVisible(chromedp.ID("opp-qr-image")))
 	shot("volunteer-opportunity-worker")
+	if got := text("#opp-link"); !strings.Contains(got, project.Title) {
+		t.Errorf("the opportunity names %q, want the project %s", got, project.Title)
+	}
 	// The test scans the code: the image is the QR code of the URL it names.
 	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.ID("opp-qr-image"), "data-url"))
 	if err != nil {
@@ -168,6 +206,20 @@ func TestBrowserVolunteerJourney(t *testing.T) {
 	}
 	shot("volunteer-confirm-worker")
 	do("confirm hours", chromedp.Click(chromedp.CSS(".confirm-form button")), chromedp.WaitVisible(chromedp.CSS(`.signup-state[data-state="confirmed"]`)))
+	shot("volunteer-confirmed-worker")
+
+	// The winning organization records the day's activity (no volunteer
+	// figures typed); the project page derives them from the record.
+	mustOK(t, m.svc.linkage.RecordActivity(cctx, &shequ.Activity{ProjectID: project.ID, Date: today, Place: "苕秀社区日间照料中心",
+		Content: "陪伴独居老人", Functions: []shequ.ServiceFunction{shequ.FuncComfort}, Participants: 8}))
+	do("project after", chromedp.Navigate(base+"/projects/"+project.ID), chromedp.WaitVisible(chromedp.ID("activities-table")))
+	if v, h := text("#activities-table .activity-volunteers"), text("#activities-table .activity-volunteer-hours"); v != "1" || h != "1.5" {
+		t.Errorf("the activity shows %q volunteers, %q hours; want 1 and 1.5 from the confirmed record", v, h)
+	}
+	if got := text("#project-volunteering-total"); !strings.Contains(got, "1.5") {
+		t.Errorf("project volunteer service %q", got)
+	}
+	shot("volunteer-project-worker")
 
 	// 5. The volunteer sees the hours, the deposit, and takes the certificate.
 	as("lizhiyuan")

@@ -195,51 +195,11 @@ func TestLinkageRatingAPI(t *testing.T) {
 
 		// The chain to the final evaluation, from the console.
 		l := m.svc.linkage
-		org := &shequ.SocialOrg{Name: "苕秀为老服务社", Kind: shequ.OrgElderlyCare, Community: community, LegalStatus: shequ.LegalFiled,
-			FiledWith: community[:9], Status: shequ.OrgActive, Members: 10}
-		mustOK(t, m.svc.orgs.CreateOrg(cctx, org))
-		w := &shequ.SocialWorker{Name: "李社工", Community: community, Qualification: shequ.QualSocial, CertNumber: "S000009", CertYear: 2020,
-			EmployerKind: shequ.EmployerOrg, EmployerOrgID: org.ID, IDNumber: shequ.IDNumber(validID("33052319850101923"))}
-		mustOK(t, m.svc.workers.CreateWorker(cctx, w))
-		need := &shequ.Need{Community: community, Category: shequ.NeedElderly, Title: "独居老人需要探访", Channel: shequ.NeedVisit}
-		mustOK(t, l.CreateNeed(cctx, need))
-		_, err = l.TransitionNeed(cctx, need.ID, shequ.NeedTransition{To: shequ.NeedAccepted})
-		mustOK(t, err)
-		now := clock.Now()
-		start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, shequ.Shanghai).AddDate(0, 0, 2)
-		p := &shequ.Project{Community: community, Title: "银龄陪伴", TargetGroup: "独居老人", Objectives: "每周探访",
-			Indicators: []shequ.ProjectIndicator{{Measure: shequ.MeasureParticipants, Target: 10}}, BudgetFen: 1_000_000,
-			PeriodStart: start, PeriodEnd: start.AddDate(0, 3, 0), BidDeadline: now.Add(time.Hour), NeedIDs: []string{need.ID}}
-		mustOK(t, l.CreateProject(cctx, p))
-		move := func(to shequ.ProjectStatus) {
-			t.Helper()
-			_, err := l.TransitionProject(cctx, p.ID, shequ.ProjectTransition{To: to})
-			mustOK(t, err)
-		}
-		move(shequ.ProjectUnderReview)
-		move(shequ.ProjectApproved)
-		move(shequ.ProjectOpenForBids)
-		bid := &shequ.Bid{ProjectID: p.ID, OrgID: org.ID, Plan: "每周两次上门探访，每月一次健康讲座。", PriceFen: 900_000, Team: []string{w.ID}, Experience: "三年"}
-		mustOK(t, l.SubmitBid(cctx, bid))
-		var reviewers []string
-		for _, name := range []string{"rv1", "rv2", "rv3"} {
-			token(t, dsn, name, "community_worker", community)
-			u, err := m.svc.users.FindUserByUsername(cctx, name)
-			mustOK(t, err)
-			reviewers = append(reviewers, u.ID)
-		}
-		_, err = l.AppointReviewers(cctx, p.ID, reviewers)
-		mustOK(t, err)
-		clock.Add(2 * time.Hour)
-		move(shequ.ProjectBidReview)
-		mustOK(t, l.SubmitReview(cctx, &shequ.Review{ProjectID: p.ID, BidID: bid.ID,
-			Scores: map[string]int{"plan": 30, "team": 20, "experience": 10, "price": 15}}))
-		move(shequ.ProjectAwarded)
-		clock.Add(15 * 24 * time.Hour)
-		move(shequ.ProjectInProgress)
-		mustOK(t, l.RecordActivity(cctx, &shequ.Activity{ProjectID: p.ID, Date: start.AddDate(0, 0, 10), Place: "活动室", Content: "探访老人",
+		p := projectInProgress(t, m, dsn, clock, community)
+		mustOK(t, l.RecordActivity(cctx, &shequ.Activity{ProjectID: p.ID, Date: p.PeriodStart.AddDate(0, 0, 10), Place: "活动室", Content: "探访老人",
 			Functions: []shequ.ServiceFunction{shequ.FuncComfort}, Participants: 12, ResidentIDs: []string{residents["took-part"].ID}}))
-		move(shequ.ProjectFinalEvaluation)
+		_, err = l.TransitionProject(cctx, p.ID, shequ.ProjectTransition{To: shequ.ProjectFinalEvaluation})
+		mustOK(t, err)
 
 		rate := map[string]any{"kind": "resident", "score": 5, "comment": "很满意"}
 		code, body := clients["stayed-home"].do("POST", "/api/v1/projects/"+p.ID+"/evaluations", rate)
@@ -259,6 +219,61 @@ func TestLinkageRatingAPI(t *testing.T) {
 			t.Errorf("second rating: %d %v", code, body)
 		}
 	})
+}
+
+// projectInProgress drives a project of community from a need to in
+// progress from the console (an organization and its social worker bid,
+// three reviewers score, the 公示期 passes on clock, the linkage service's
+// workflow clock): its period starts two days after clock's now and lasts
+// three months; clock ends fifteen days on.
+func projectInProgress(t *testing.T, m *Main, dsn string, clock *movableClock, community string) *shequ.Project {
+	t.Helper()
+	cctx := cliContext(context.Background())
+	l := m.svc.linkage
+	org := &shequ.SocialOrg{Name: "苕秀为老服务社", Kind: shequ.OrgElderlyCare, Community: community, LegalStatus: shequ.LegalFiled,
+		FiledWith: community[:9], Status: shequ.OrgActive, Members: 10}
+	mustOK(t, m.svc.orgs.CreateOrg(cctx, org))
+	w := &shequ.SocialWorker{Name: "李社工", Community: community, Qualification: shequ.QualSocial, CertNumber: "S000009", CertYear: 2020,
+		EmployerKind: shequ.EmployerOrg, EmployerOrgID: org.ID, IDNumber: shequ.IDNumber(validID("33052319850101923"))}
+	mustOK(t, m.svc.workers.CreateWorker(cctx, w))
+	need := &shequ.Need{Community: community, Category: shequ.NeedElderly, Title: "独居老人需要探访", Channel: shequ.NeedVisit}
+	mustOK(t, l.CreateNeed(cctx, need))
+	_, err := l.TransitionNeed(cctx, need.ID, shequ.NeedTransition{To: shequ.NeedAccepted})
+	mustOK(t, err)
+	now := clock.Now()
+	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, shequ.Shanghai).AddDate(0, 0, 2)
+	p := &shequ.Project{Community: community, Title: "银龄陪伴", TargetGroup: "独居老人", Objectives: "每周探访",
+		Indicators: []shequ.ProjectIndicator{{Measure: shequ.MeasureParticipants, Target: 10},
+			{Measure: shequ.MeasureVolunteerHours, Target: 20}}, BudgetFen: 1_000_000,
+		PeriodStart: start, PeriodEnd: start.AddDate(0, 3, 0), BidDeadline: now.Add(time.Hour), NeedIDs: []string{need.ID}}
+	mustOK(t, l.CreateProject(cctx, p))
+	move := func(to shequ.ProjectStatus) {
+		t.Helper()
+		_, err := l.TransitionProject(cctx, p.ID, shequ.ProjectTransition{To: to})
+		mustOK(t, err)
+	}
+	move(shequ.ProjectUnderReview)
+	move(shequ.ProjectApproved)
+	move(shequ.ProjectOpenForBids)
+	bid := &shequ.Bid{ProjectID: p.ID, OrgID: org.ID, Plan: "每周两次上门探访，每月一次健康讲座。", PriceFen: 900_000, Team: []string{w.ID}, Experience: "三年"}
+	mustOK(t, l.SubmitBid(cctx, bid))
+	var reviewers []string
+	for _, name := range []string{"rv1", "rv2", "rv3"} {
+		token(t, dsn, name, "community_worker", community)
+		u, err := m.svc.users.FindUserByUsername(cctx, name)
+		mustOK(t, err)
+		reviewers = append(reviewers, u.ID)
+	}
+	_, err = l.AppointReviewers(cctx, p.ID, reviewers)
+	mustOK(t, err)
+	clock.Add(2 * time.Hour)
+	move(shequ.ProjectBidReview)
+	mustOK(t, l.SubmitReview(cctx, &shequ.Review{ProjectID: p.ID, BidID: bid.ID,
+		Scores: map[string]int{"plan": 30, "team": 20, "experience": 10, "price": 15}}))
+	move(shequ.ProjectAwarded)
+	clock.Add(15 * 24 * time.Hour)
+	move(shequ.ProjectInProgress)
+	return p
 }
 
 func mustOK(t *testing.T, err error) {

@@ -24,6 +24,7 @@ var unitShown = map[string]*regexp.Regexp{
 	shequ.UnitCount:   regexp.MustCompile(`^\d{1,3}(,\d{3})*$`),
 	shequ.UnitPercent: regexp.MustCompile(`^\d{1,3}\.\d%$`),
 	"unit.km":         regexp.MustCompile(`^\d+\.\d\d$`),
+	"unit.meetings":   regexp.MustCompile(`^\d+\.\d\d$`),
 	"unit.days":       regexp.MustCompile(`^\d+\.\d$`),
 	"unit.hours":      regexp.MustCompile(`^\d+\.\d$`),
 	"unit.stars":      regexp.MustCompile(`^[0-5]\.\d\d$`),

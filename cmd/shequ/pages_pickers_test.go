@@ -40,8 +40,8 @@ func TestPickersAndLabels(t *testing.T) {
 		}
 		// Community pickers: a county's official picks among its
 		// townships' communities by name.
-		fac := must("demo-official", "/facilities/new", `<select id="facility-community" name="community_code"`, `<optgroup label="递铺街道">`, ">苕秀社区居委会</option>")
-		never("the facility form", fac, `id="facility-community" name="community_code" value=`)
+		fac := must("demo-official", "/facilities/new", `<select id="facility-community-code" name="community_code"`, `<optgroup label="递铺街道">`, ">苕秀社区居委会</option>")
+		never("the facility form", fac, `id="facility-community-code" name="community_code" value=`)
 		// The need to merge into is chosen by its title.
 		worker := openSession(t, base, "demo-worker")
 		_, home := worker.get("/")

@@ -98,10 +98,30 @@ func (pc *pageClient) json(method, path string, body any, out any) int {
 
 func (pc *pageClient) upload(path, name string, data []byte) (int, []byte, http.Header) {
 	pc.t.Helper()
+	return pc.postMultipart(path, nil, map[string]formFile{"file": {name, data}})
+}
+
+// formFile is a file of a multipart form: its name and bytes.
+type formFile struct {
+	name string
+	data []byte
+}
+
+// postMultipart posts a multipart form of values and files, as a browser
+// posts a form with file inputs.
+func (pc *pageClient) postMultipart(path string, values url.Values, files map[string]formFile) (int, []byte, http.Header) {
+	pc.t.Helper()
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
-	f, _ := w.CreateFormFile("file", name)
-	f.Write(data)
+	for k, vs := range values {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	for field, file := range files {
+		f, _ := w.CreateFormFile(field, file.name)
+		f.Write(file.data)
+	}
 	w.Close()
 	req, _ := http.NewRequest(http.MethodPost, pc.base+path, &b)
 	req.Header.Set("Content-Type", w.FormDataContentType())
@@ -129,13 +149,27 @@ func TestDemoPagesRequests(t *testing.T) {
 		worker := newPageClient(t, base, "demo-worker")
 		anon := newPageClient(t, base, "")
 
-		// The item's page shows the application form to the resident.
+		// The item's page shows the application form to the resident; it
+		// leads to a preview of what will be filed, which is confirmed.
 		code, body, _ := resident.get("/services/MZ-006")
-		if code != 200 || !bytes.Contains(body, []byte(`action="/services/MZ-006/apply"`)) {
-			t.Fatalf("item page: %d, form shown %v", code, bytes.Contains(body, []byte("/apply")))
+		if code != 200 || !bytes.Contains(body, []byte(`action="/services/MZ-006/preview"`)) {
+			t.Fatalf("item page: %d, form shown %v", code, bytes.Contains(body, []byte("/preview")))
 		}
-		code, _, h := resident.postForm("/services/MZ-006/apply", url.Values{
-			"attr_contact_phone": {"13857200001"}, "description": {"再次申请优待证（遗失补办）"}})
+		values := url.Values{"attr_contact_phone": {"13857200001"}, "description": {"再次申请优待证（遗失补办）"}}
+		code, body, _ = resident.postForm("/services/MZ-006/preview", values)
+		if code != 200 || !bytes.Contains(body, []byte(`action="/services/MZ-006/apply"`)) ||
+			!bytes.Contains(body, []byte("再次申请优待证（遗失补办）")) {
+			t.Fatalf("preview: %d, confirmation shown %v", code, bytes.Contains(body, []byte("/apply")))
+		}
+		// The materials the item requires, as PDF files.
+		materials := map[string]formFile{}
+		for _, m := range regexp.MustCompile(`name="(material_\d+)"[^>]* required`).FindAllSubmatch(body, -1) {
+			materials[string(m[1])] = formFile{"材料.pdf", []byte("%PDF-1.4\n% material\n%%EOF\n")}
+		}
+		if len(materials) == 0 {
+			t.Fatal("the preview asks for no material, yet MZ-006 requires some")
+		}
+		code, _, h := resident.postMultipart("/services/MZ-006/apply", values, materials)
 		loc := h.Get("Location")
 		m := regexp.MustCompile(`^/requests/([0-9a-f-]{36})/receipt$`).FindStringSubmatch(loc)
 		if code != http.StatusSeeOther || m == nil {
@@ -172,7 +206,12 @@ func TestDemoPagesRequests(t *testing.T) {
 			t.Fatalf("upload: %d", code)
 		}
 		code, body, _ = worker.get("/requests/" + id)
-		att := regexp.MustCompile(`/attachments/([0-9a-f-]{36})`).FindString(string(body))
+		// The upload's link (the materials filed with the application are
+		// listed too).
+		var att string
+		if m := regexp.MustCompile(`(/attachments/[0-9a-f-]{36})"[^>]*>[^<]*户口簿\.pdf`).FindSubmatch(body); m != nil {
+			att = string(m[1])
+		}
 		if code != 200 || att == "" {
 			t.Fatalf("request page for the worker: %d, attachment link %q", code, att)
 		}

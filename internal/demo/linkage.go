@@ -279,7 +279,7 @@ func (d *linkageDemo) closedProject(ctx context.Context, start time.Time) error 
 		d.at(day(25 + 24*i))
 		a := &shequ.Activity{ProjectID: p.ID, Date: *dayStart(d.now), Place: places[i%len(places)], Content: c,
 			Functions:    []shequ.ServiceFunction{shequ.ServiceFunctions[i%len(shequ.ServiceFunctions)], shequ.FuncComfort},
-			Participants: 40 + 7*i, Volunteers: 4 + i%3, VolunteerHours: 8 + 2*i}
+			Participants: 40 + 7*i}
 		if i == 0 {
 			// The demo residents who rate the project took part in its
 			// first activity.

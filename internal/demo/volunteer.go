@@ -78,6 +78,9 @@ func loadVolunteers(ctx context.Context, s Services) error {
 		}
 		vols = append(vols, v)
 	}
+	if err := projectService(s, as, at, vols); err != nil {
+		return err
+	}
 	// A week ago: the community's elderly-care afternoon, three served.
 	past := now.AddDate(0, 0, -7).In(shequ.Shanghai)
 	day := time.Date(past.Year(), past.Month(), past.Day(), 0, 0, 0, 0, shequ.Shanghai)
@@ -135,6 +138,59 @@ func loadVolunteers(ctx context.Context, s Services) error {
 		return fmt.Errorf("demo opportunity: %w", err)
 	}
 	return loadWorkforce(ctx, s, now)
+}
+
+// projectService has four volunteers serve at each activity of the demo's
+// project (苕秀社区银龄关爱探访项目): opportunities linked to it, checked
+// in and out by the worker and confirmed, from which the activities derive
+// their volunteers and hours.
+func projectService(s Services, as context.Context, at func(time.Time), vols []*shequ.Volunteer) error {
+	if s.Linkage == nil {
+		return nil
+	}
+	ps, _, err := s.Linkage.FindProjects(as, shequ.ProjectFilter{Community: Community, Query: "银龄关爱探访", Limit: 1})
+	if err != nil || len(ps) == 0 {
+		return err
+	}
+	acts, err := s.Linkage.FindActivities(as, ps[0].ID)
+	if err != nil {
+		return fmt.Errorf("demo project activities: %w", err)
+	}
+	for i, a := range acts {
+		day := a.Date.In(shequ.Shanghai)
+		day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, shequ.Shanghai)
+		at(day.Add(8 * time.Hour))
+		o := &shequ.Opportunity{Title: "银龄关爱志愿服务：" + a.Content, Community: Community, OrganizerKind: shequ.OrganizerCommunity,
+			Category: shequ.CatElderly, Link: shequ.LinkProject, ProjectID: ps[0].ID, Day: day, Start: "09:00", End: "11:30",
+			Place: a.Place, Slots: 6, Skills: []shequ.VolunteerSkill{shequ.SkillElderlyCare}}
+		if err := s.Volunteers.CreateOpportunity(as, o); err != nil {
+			return fmt.Errorf("demo project opportunity: %w", err)
+		}
+		var xs []*shequ.Signup
+		for _, v := range vols[i%2 : i%2+4] {
+			x, err := s.Volunteers.SignUpFor(as, v.ID, o.ID)
+			if err != nil {
+				return fmt.Errorf("demo project sign-up: %w", err)
+			}
+			xs = append(xs, x)
+		}
+		at(day.Add(9 * time.Hour))
+		for _, x := range xs {
+			if _, err := s.Volunteers.MarkSignup(as, x.ID, shequ.SignupCheckedIn); err != nil {
+				return fmt.Errorf("demo project check-in: %w", err)
+			}
+		}
+		at(day.Add(11*time.Hour + 30*time.Minute))
+		for _, x := range xs {
+			if _, err := s.Volunteers.MarkSignup(as, x.ID, shequ.SignupCheckedOut); err != nil {
+				return fmt.Errorf("demo project check-out: %w", err)
+			}
+			if _, err := s.Volunteers.ConfirmSignup(as, x.ID, shequ.Confirmation{}); err != nil {
+				return fmt.Errorf("demo project confirm: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // loadWorkforce seeds the workforce, a course and its attendance.

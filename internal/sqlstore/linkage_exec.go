@@ -92,7 +92,7 @@ func (s *LinkageService) RecordActivity(ctx context.Context, act *shequ.Activity
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO activities (id, project_id, community, day, place, content,
 			functions, participants, volunteers, volunteer_hours, recorded_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), act.ID, p.ID, p.Community, dateArg(&act.Date), act.Place,
-			act.Content, strings.Join(fns, ","), act.Participants, act.Volunteers, act.VolunteerHours, act.RecordedBy,
+			act.Content, strings.Join(fns, ","), act.Participants, 0, 0, act.RecordedBy,
 			s.db.dialect.timeArg(c.now))
 		if err != nil {
 			return "", "", translateError(err, "record activity")
@@ -128,8 +128,14 @@ func (s *LinkageService) FindActivities(ctx context.Context, projectID string) (
 	if err != nil {
 		return nil, err
 	}
+	served, err := projectServiceDays(ctx, s.db, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The legacy columns volunteers and volunteer_hours (typed before
+	// issue 17) are no longer read: the figures come from service records.
 	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT id, project_id, day, place, content, functions, participants,
-		volunteers, volunteer_hours, recorded_by, created_at FROM activities WHERE project_id = ? ORDER BY day, created_at, id`), p.ID)
+		recorded_by, created_at FROM activities WHERE project_id = ? ORDER BY day, created_at, id`), p.ID)
 	if err != nil {
 		return nil, translateError(err, "find activities")
 	}
@@ -138,8 +144,8 @@ func (s *LinkageService) FindActivities(ctx context.Context, projectID string) (
 	for rows.Next() {
 		a := &shequ.Activity{}
 		var day, fns string
-		if err := rows.Scan(&a.ID, &a.ProjectID, &day, &a.Place, &a.Content, &fns, &a.Participants, &a.Volunteers,
-			&a.VolunteerHours, &a.RecordedBy, scanTime(&a.CreatedAt)); err != nil {
+		if err := rows.Scan(&a.ID, &a.ProjectID, &day, &a.Place, &a.Content, &fns, &a.Participants, &a.RecordedBy,
+			scanTime(&a.CreatedAt)); err != nil {
 			return nil, translateError(err, "find activities")
 		}
 		d, err := scanDate(sql.NullString{String: day, Valid: true})
@@ -147,6 +153,11 @@ func (s *LinkageService) FindActivities(ctx context.Context, projectID string) (
 			return nil, translateError(err, "find activities")
 		}
 		a.Date = *d
+		if sv, ok := served[day]; ok {
+			// The first activity of the day carries the day's service.
+			a.Volunteers, a.VolunteerMinutes = sv.volunteers, sv.minutes
+			delete(served, day)
+		}
 		for _, f := range strings.Split(fns, ",") {
 			a.Functions = append(a.Functions, shequ.ServiceFunction(f))
 		}

@@ -277,7 +277,7 @@ func TestLinkageChain(t *testing.T) {
 
 		// res1 takes part (through their register entry), res2 does not.
 		act := &shequ.Activity{ProjectID: p.ID, Date: *dayOf(ptr(fx.clock.Now())), Place: "苕秀社区活动室",
-			Content: "健康讲座", Functions: []shequ.ServiceFunction{shequ.FuncComfort}, Participants: 20, Volunteers: 3, VolunteerHours: 6,
+			Content: "健康讲座", Functions: []shequ.ServiceFunction{shequ.FuncComfort}, Participants: 20,
 			ResidentIDs: []string{fx.residentOf(t, fx.res1, 1).ID}}
 		mustDo(t, s.RecordActivity(userContext(fx.sw1), act))
 		wantError(t, s.RecordActivity(userContext(fx.om2), &shequ.Activity{ProjectID: p.ID}), shequ.EForbidden, "activity.not_team")

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,10 +18,11 @@ const opportunityColumns = `o.id, o.title, o.community, o.organizer_kind, o.org_
 	o.category, o.link, o.project_id, o.need_id, o.day, o.start_time, o.end_time, o.place, o.slots, o.skills,
 	o.description, o.status,
 	(SELECT COUNT(*) FROM volunteer_signups x WHERE x.opportunity_id = o.id AND x.state <> 'cancelled' AND x.state <> 'no_show'),
-	o.created_by, o.created_at, o.updated_at`
+	o.created_by, o.created_at, o.updated_at, COALESCE(pj.title, ''), COALESCE(nd.title, '')`
 
 // opportunityFrom is the FROM clause of opportunityColumns.
-const opportunityFrom = `volunteer_opportunities o LEFT JOIN social_orgs g ON g.id = o.org_id`
+const opportunityFrom = `volunteer_opportunities o LEFT JOIN social_orgs g ON g.id = o.org_id
+	LEFT JOIN projects pj ON pj.id = o.project_id LEFT JOIN needs nd ON nd.id = o.need_id`
 
 // scanOpportunity reads a row of opportunityColumns.
 func scanOpportunity(row rowScanner) (*shequ.Opportunity, error) {
@@ -29,7 +31,7 @@ func scanOpportunity(row rowScanner) (*shequ.Opportunity, error) {
 	var org, team, project, need sql.NullString
 	err := row.Scan(&o.ID, &o.Title, &o.Community, &kind, &org, &o.OrgName, &team, &cat, &link, &project, &need, &day,
 		&o.Start, &o.End, &o.Place, &o.Slots, &skills, &o.Description, &status, &o.SignedUp, &o.CreatedBy,
-		scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
+		scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), &o.ProjectTitle, &o.NeedTitle)
 	if err != nil {
 		return nil, err
 	}
@@ -108,13 +110,54 @@ func (s *VolunteerService) checkOpportunityRefs(ctx context.Context, q *sql.Tx, 
 	if o.TeamID != "" && !exists("volunteer_teams", o.TeamID) {
 		fe.Add("team_id", "opportunity.team.invalid", "Pick a team of the register.", nil)
 	}
-	if o.ProjectID != "" && !exists("projects", o.ProjectID) {
-		fe.Add("project_id", "opportunity.project.required", "Pick the project.", nil)
+	if o.ProjectID != "" {
+		if err := s.checkOpportunityProject(ctx, q, o); err != nil {
+			return err
+		}
 	}
-	if o.NeedID != "" && !exists("needs", o.NeedID) {
-		fe.Add("need_id", "opportunity.need.required", "Pick the need.", nil)
+	if o.NeedID != "" {
+		var community, status string
+		ok := validID(o.NeedID) && len(o.Community) >= 6
+		if ok {
+			err := q.QueryRowContext(ctx, s.db.rebind(`SELECT community, status FROM needs WHERE id = ?`), o.NeedID).
+				Scan(&community, &status)
+			ok = err == nil && strings.HasPrefix(community, o.Community[:6]) &&
+				slices.Contains(linkableNeeds, shequ.NeedStatus(status))
+		}
+		if !ok {
+			fe.Add("need_id", "opportunity.need.invalid", "Pick an accepted or planned need of the county.", nil)
+		}
 	}
 	return fe.Err()
+}
+
+// linkableProjects and linkableNeeds are the statuses an opportunity may
+// serve: a project once awarded (its activities are on) and a need the
+// community has taken up.
+var (
+	linkableProjects = []shequ.ProjectStatus{shequ.ProjectAwarded, shequ.ProjectInProgress, shequ.ProjectFinalEvaluation,
+		shequ.ProjectClosed}
+	linkableNeeds = []shequ.NeedStatus{shequ.NeedAccepted, shequ.NeedPlanned}
+)
+
+// checkOpportunityProject checks the project an opportunity serves: one of
+// the county, awarded or later, whose period holds the opportunity's day.
+func (s *VolunteerService) checkOpportunityProject(ctx context.Context, q *sql.Tx, o *shequ.Opportunity) error {
+	var community, status, start, end string
+	ok := validID(o.ProjectID) && len(o.Community) >= 6
+	if ok {
+		err := q.QueryRowContext(ctx, s.db.rebind(`SELECT community, status, period_start, period_end FROM projects
+			WHERE id = ?`), o.ProjectID).Scan(&community, &status, &start, &end)
+		ok = err == nil && strings.HasPrefix(community, o.Community[:6]) &&
+			slices.Contains(linkableProjects, shequ.ProjectStatus(status))
+	}
+	if !ok {
+		return fieldError("project_id", "opportunity.project.invalid", "Pick a project of the county that has been awarded.")
+	}
+	if day := dayArg(o.Day); day < start || day > end {
+		return fieldError("day", "opportunity.project.period", "The day lies in the project's period.")
+	}
+	return nil
 }
 
 // newScanToken returns a fresh QR secret: 18 random bytes, URL-safe.

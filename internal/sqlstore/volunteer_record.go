@@ -494,3 +494,30 @@ func (s *VolunteerService) ProjectService(ctx context.Context, projectID string)
 		Scan(&volunteers, &minutes)
 	return volunteers, minutes, translateError(err, "read project service")
 }
+
+// dayService is the volunteer service of a project on one day.
+type dayService struct{ volunteers, minutes int }
+
+// projectServiceDays sums a project's standing service records by day
+// ('YYYY-MM-DD'): the volunteers and minutes its activities derive.
+func projectServiceDays(ctx context.Context, db *DB, projectID string) (map[string]dayService, error) {
+	out := map[string]dayService{}
+	if !validID(projectID) {
+		return out, nil
+	}
+	rows, err := db.db.QueryContext(ctx, db.rebind(`SELECT day, COUNT(DISTINCT volunteer_id), SUM(minutes)
+		FROM volunteer_records WHERE project_id = ? AND superseded_by IS NULL AND minutes > 0 GROUP BY day`), projectID)
+	if err != nil {
+		return nil, translateError(err, "read project service")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day string
+		var d dayService
+		if err := rows.Scan(&day, &d.volunteers, &d.minutes); err != nil {
+			return nil, translateError(err, "read project service")
+		}
+		out[day] = d
+	}
+	return out, translateError(rows.Err(), "read project service")
+}

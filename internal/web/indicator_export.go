@@ -164,13 +164,14 @@ func (s *Server) writeIndicatorXLSX(w http.ResponseWriter, r *http.Request, p *i
 }
 
 // unitNumFmt is the Excel number format of each unit of the indicator
-// registry: a count a whole number, a rate a percentage, kilometres, stars
-// and 万元 with two decimals, days and hours with one. A unit missing here fails a
+// registry: a count a whole number, a rate a percentage, kilometres, stars,
+// meetings per community and 万元 with two decimals, days and hours with one. A unit missing here fails a
 // test, so a module that adds a unit adds its format.
 var unitNumFmt = map[string]string{
 	shequ.UnitCount:   "#,##0",
 	shequ.UnitPercent: "0.0%",
 	"unit.km":         "0.00",
+	"unit.meetings":   "0.00",
 	"unit.days":       "0.0",
 	"unit.hours":      "0.0",
 	"unit.stars":      "0.00",

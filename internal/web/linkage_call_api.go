@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -250,14 +251,21 @@ type activityRequest struct {
 	Participants   int      `json:"participants"`
 	ResidentIDs    []string `json:"resident_ids"`
 	ParticipantIDs []string `json:"participant_id_numbers"`
-	Volunteers     int      `json:"volunteers"`
-	VolunteerHours int      `json:"volunteer_hours"`
+	// Volunteers and VolunteerHours are derived from service records: a
+	// body that sets them is refused rather than silently ignored.
+	Volunteers     *int     `json:"volunteers"`
+	VolunteerHours *float64 `json:"volunteer_hours"`
 }
 
 func (req *activityRequest) activity(projectID string, fe *shequ.FieldErrors) *shequ.Activity {
 	a := &shequ.Activity{ProjectID: projectID, Place: req.Place, Content: req.Content, Participants: req.Participants,
-		ResidentIDs: cleanCodes(req.ResidentIDs), ParticipantIDs: cleanCodes(req.ParticipantIDs), Volunteers: req.Volunteers,
-		VolunteerHours: req.VolunteerHours}
+		ResidentIDs: cleanCodes(req.ResidentIDs), ParticipantIDs: cleanCodes(req.ParticipantIDs)}
+	if req.Volunteers != nil {
+		fe.Add("volunteers", "activity.volunteers.derived", "Volunteers come from confirmed service records.", nil)
+	}
+	if req.VolunteerHours != nil {
+		fe.Add("volunteer_hours", "activity.volunteers.derived", "Volunteer hours come from confirmed service records.", nil)
+	}
 	for _, f := range cleanCodes(req.Functions) {
 		a.Functions = append(a.Functions, shequ.ServiceFunction(f))
 	}
@@ -276,12 +284,13 @@ type activityJSON struct {
 	Functions      []string `json:"functions"`
 	Participants   int      `json:"participants"`
 	Volunteers     int      `json:"volunteers"`
-	VolunteerHours int      `json:"volunteer_hours"`
+	VolunteerHours float64  `json:"volunteer_hours"`
 }
 
 func newActivityJSON(a *shequ.Activity) activityJSON {
 	j := activityJSON{ID: a.ID, Date: a.Date.In(shequ.Shanghai).Format(time.DateOnly), Place: a.Place, Content: a.Content,
-		Functions: []string{}, Participants: a.Participants, Volunteers: a.Volunteers, VolunteerHours: a.VolunteerHours}
+		Functions: []string{}, Participants: a.Participants, Volunteers: a.Volunteers,
+		VolunteerHours: math.Round(float64(a.VolunteerMinutes)/6) / 10}
 	for _, f := range a.Functions {
 		j.Functions = append(j.Functions, string(f))
 	}

@@ -135,6 +135,19 @@ var open311Datatypes = map[shequ.FieldType]string{
 	shequ.FieldIDNumber: "string",
 }
 
+// open311DatatypeDescription is the catalogue key describing a field's
+// datatype to a client: a phone or an ID number is a string to Open311,
+// described as what the server checks it to be, so a client can ask for it.
+func open311DatatypeDescription(t shequ.FieldType) string {
+	switch t {
+	case shequ.FieldPhone:
+		return "open311.datatype.phone"
+	case shequ.FieldIDNumber:
+		return "open311.datatype.id_number"
+	}
+	return "open311.datatype." + open311Datatypes[t]
+}
+
 // handleOpen311Service answers services/{code}.xml|json.
 func (s *Server) handleOpen311Service(w http.ResponseWriter, r *http.Request) {
 	code, format, ok := splitFormat(r.PathValue("file"))
@@ -158,7 +171,7 @@ func (s *Server) handleOpen311Service(w http.ResponseWriter, r *http.Request) {
 	d := open311Definition{ServiceCode: it.Code, Attributes: []open311Attribute{}}
 	for _, f := range it.SortedForm() {
 		a := open311Attribute{Variable: true, Code: f.Code, Datatype: open311Datatypes[f.Type], Required: f.Required,
-			DatatypeDescription: l.T("open311.datatype." + open311Datatypes[f.Type]), Order: f.Order, Description: f.Label}
+			DatatypeDescription: l.T(open311DatatypeDescription(f.Type)), Order: f.Order, Description: f.Label}
 		if f.Description != "" {
 			a.Description += l.T("open311.attribute.hint", map[string]any{"Hint": f.Description})
 		}

@@ -147,7 +147,11 @@ type projectPage struct {
 	Functions      []shequ.ServiceFunction
 	Ratings        []int
 	Today          string
-	ObjectionOpen  bool
+	// Volunteering is the project's volunteer service, derived from the
+	// standing service records of its opportunities (nil without the
+	// volunteer service or before the award).
+	Volunteering  *projectVolunteering
+	ObjectionOpen bool
 	// CalendarCovered: the holiday table covers the year of the objection
 	// period; otherwise it counts weekends alone and the page says so.
 	CalendarCovered bool
@@ -218,10 +222,28 @@ func (s *Server) loadProjectPage(r *http.Request, public bool) (*projectPage, er
 		year = p.AwardedAt.In(shequ.Shanghai).Year()
 	}
 	pg.CalendarCovered = s.calendar(r).Covers(year)
+	if s.cfg.Volunteers != nil && p.AwardedAt != nil {
+		v := &projectVolunteering{}
+		if v.Volunteers, v.Minutes, err = s.cfg.Volunteers.ProjectService(ctx, p.ID); err != nil {
+			return nil, err
+		}
+		if a := shequ.ActorFrom(ctx); !public && a != nil && a.Can(shequ.ActionOpportunityManage) &&
+			(p.Status == shequ.ProjectAwarded || p.Status == shequ.ProjectInProgress) {
+			v.CanPublish = true
+		}
+		pg.Volunteering = v
+	}
 	if !public {
 		s.projectActions(r, pg)
 	}
 	return pg, nil
+}
+
+// projectVolunteering is the volunteer service of a project.
+type projectVolunteering struct {
+	Volunteers int // distinct volunteers with standing records
+	Minutes    int
+	CanPublish bool // the actor may publish an opportunity linked to it
 }
 
 // projectActions fills what the signed-in account may do on the page; the
@@ -412,7 +434,7 @@ func (s *Server) handleProjectStep(w http.ResponseWriter, r *http.Request) {
 	case "activity":
 		req := activityRequest{Date: g("date"), Place: pf.Get("place"), Content: pf.Get("content"), Functions: pf["functions"],
 			ResidentIDs: splitList(g("resident_ids")), ParticipantIDs: splitList(g("participant_id_numbers")),
-			Participants: atoi("participants"), Volunteers: atoi("volunteers"), VolunteerHours: atoi("volunteer_hours")}
+			Participants: atoi("participants")}
 		act := req.activity(id, &fe)
 		if err = fe.Err(); err == nil {
 			err = l.RecordActivity(ctx, act)

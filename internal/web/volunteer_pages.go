@@ -331,10 +331,15 @@ type opportunitiesPage struct {
 	Categories []shequ.ServiceCategory
 	Skills     []shequ.VolunteerSkill
 	Orgs       []*shequ.SocialOrg
-	Community  string // the actor's community, the form's default
-	F          map[string]string
-	Errors     map[string]string
-	Error      string
+	Links      []shequ.OpportunityLink
+	// Projects and Needs are the pickers of what an opportunity serves:
+	// the projects under way and the needs taken up in the actor's area.
+	Projects  []*shequ.Project
+	Needs     []*shequ.Need
+	Community string // the actor's community, the form's default
+	F         map[string]string
+	Errors    map[string]string
+	Error     string
 }
 
 // opportunities reads the organizer's list.
@@ -345,8 +350,16 @@ func (s *Server) opportunities(r *http.Request, a *shequ.Actor) (*opportunitiesP
 	if len(a.Scope) == 12 {
 		p.Community, p.F["community_code"] = a.Scope, a.Scope
 	}
+	p.Links = shequ.OpportunityLinks
+	// From a project's page: the form opens linked to it.
+	if id := r.URL.Query().Get("project"); id != "" && len(id) <= 40 {
+		p.F["link"], p.F["project_id"] = string(shequ.LinkProject), id
+	}
 	var err error
 	if p.Items, p.Total, err = s.cfg.Volunteers.FindOpportunities(r.Context(), shequ.OpportunityFilter{Limit: 100}); err != nil {
+		return nil, err
+	}
+	if p.Projects, p.Needs, err = s.opportunityTargets(r); err != nil {
 		return nil, err
 	}
 	if a.OwnOnly(shequ.ActionOpportunityManage) {
@@ -369,6 +382,39 @@ func (s *Server) opportunities(r *http.Request, a *shequ.Actor) (*opportunitiesP
 		p.Total = len(p.Items)
 	}
 	return p, nil
+}
+
+// opportunityTargets lists what an opportunity of the actor may serve:
+// projects awarded or under way and needs accepted or planned, in the
+// actor's area (what the actor may not list is left out of the picker).
+func (s *Server) opportunityTargets(r *http.Request) ([]*shequ.Project, []*shequ.Need, error) {
+	ctx := r.Context()
+	var projects []*shequ.Project
+	var needs []*shequ.Need
+	if s.cfg.Linkage == nil {
+		return projects, needs, nil
+	}
+	quiet := func(err error) error {
+		if c := shequ.ErrorCode(err); c == shequ.EForbidden || c == shequ.ENotFound || c == shequ.EUnauthorized {
+			return nil
+		}
+		return err
+	}
+	for _, st := range []shequ.ProjectStatus{shequ.ProjectInProgress, shequ.ProjectAwarded} {
+		ps, _, err := s.cfg.Linkage.FindProjects(ctx, shequ.ProjectFilter{Status: st, Limit: 100})
+		if err = quiet(err); err != nil {
+			return nil, nil, err
+		}
+		projects = append(projects, ps...)
+	}
+	for _, st := range []shequ.NeedStatus{shequ.NeedAccepted, shequ.NeedPlanned} {
+		ns, _, err := s.cfg.Linkage.FindNeeds(ctx, shequ.NeedFilter{Status: st, Limit: 100})
+		if err = quiet(err); err != nil {
+			return nil, nil, err
+		}
+		needs = append(needs, ns...)
+	}
+	return projects, needs, nil
 }
 
 // handleOpportunities serves GET /opportunities.
@@ -398,7 +444,13 @@ func (s *Server) handleOpportunityCreate(w http.ResponseWriter, r *http.Request)
 	o := &shequ.Opportunity{Title: f.Get("title"), Community: strings.TrimSpace(f.Get("community_code")),
 		OrganizerKind: shequ.OrganizerCommunity, Category: shequ.ServiceCategory(f.Get("category")),
 		Start: strings.TrimSpace(f.Get("start")), End: strings.TrimSpace(f.Get("end")), Place: f.Get("place"),
-		Description: f.Get("description"), Link: shequ.LinkNone}
+		Description: f.Get("description"), Link: shequ.OpportunityLink(f.Get("link"))}
+	switch o.Link {
+	case shequ.LinkProject:
+		o.ProjectID = f.Get("project_id")
+	case shequ.LinkNeed:
+		o.NeedID = f.Get("need_id")
+	}
 	if org := f.Get("org_id"); org != "" {
 		o.OrganizerKind, o.OrgID = shequ.OrganizerOrg, org
 	}

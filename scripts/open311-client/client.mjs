@@ -230,7 +230,11 @@ function valueFor(a) {
     case 'singlevaluelist': return [String(a.values[0].key)];
     case 'multivaluelist': return a.values.slice(0, 2).map((v) => String(v.key));
     case 'text': return ['第一行说明\n第二行：需要上门'];
-    default: return ['张三丰'];
+    default:
+      // A string the server describes as a phone number (its
+      // datatype_description, as a person filling the form would read it).
+      if (/电话|phone/i.test(a.datatype_description || '')) return ['13957200001'];
+      return ['张三丰'];
   }
 }
 

@@ -85,7 +85,8 @@ func CarePeopleStore(svc shequ.CareService) Store[shequ.CarePerson] {
 				Offset: q.Offset, Limit: q.Limit})
 		},
 		Create: func(ctx context.Context, p *shequ.CarePerson) error { return svc.RegisterCarePerson(ctx, p) },
-		Import: svc.ImportCarePersons,
+		// A closure, not the method value: svc may be nil until called.
+		Import: func(ctx context.Context, ps []*shequ.CarePerson) error { return svc.ImportCarePersons(ctx, ps) },
 		Update: func(ctx context.Context, p *shequ.CarePerson) error {
 			got, err := svc.UpdateCarePerson(ctx, p)
 			if err == nil {

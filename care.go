@@ -93,6 +93,9 @@ type CareService interface {
 	// The register.
 	CareCandidates(ctx context.Context, community string) ([]*CareCandidate, error)
 	RegisterCarePerson(ctx context.Context, p *CarePerson) error
+	// ImportCarePersons takes the rows of an import file into care, all or
+	// nothing; a refused row is named in its error's Data["Row"].
+	ImportCarePersons(ctx context.Context, ps []*CarePerson) error
 	UpdateCarePerson(ctx context.Context, p *CarePerson) (*CarePerson, error)
 	FindCarePersonByID(ctx context.Context, id string) (*CarePerson, error)
 	FindCarePersons(ctx context.Context, f CareFilter) ([]*CarePerson, int, error)
@@ -136,6 +139,10 @@ type CareService interface {
 	FindWorkLogs(ctx context.Context, f WorkLogFilter) ([]*WorkLog, int, error)
 	RecordSupervision(ctx context.Context, s *Supervision) error
 	FindSupervisions(ctx context.Context, f WorkLogFilter) ([]*Supervision, int, error)
+	// ServedPeople finds, for a social worker's service record, the
+	// residents of one community of their area with exactly the name given
+	// (at most MaxServedPeople, name and masked ID number only; audited).
+	ServedPeople(ctx context.Context, community, name string) ([]*ServedPerson, error)
 
 	// RaiseCareNeed puts a need found on visits into the needs pool, with
 	// the number of people of the community whose latest visit found it,

@@ -98,6 +98,18 @@ func (l *WorkLog) Validate(today time.Time) error {
 	return fe.Err()
 }
 
+// ServedPerson is a resident a social worker names as served without a
+// case: enough to tell people of the same name apart, nothing more.
+type ServedPerson struct {
+	ResidentID string
+	Name       string
+	IDMasked   string
+	Age        int
+}
+
+// MaxServedPeople bounds the residents of one name offered to pick from.
+const MaxServedPeople = 10
+
 // Supervision is a supervision session (督导) of a social worker by a
 // supervisor. The notes are sealed.
 type Supervision struct {

@@ -187,7 +187,7 @@ func TestAuthorizeMatrix(t *testing.T) {
 			shequ.ActionNeedRead, shequ.ActionProjectRead, shequ.ActionReviewScore, shequ.ActionActivityRecord,
 			shequ.ActionCareRead, shequ.ActionCareVisit, shequ.ActionCareReport, shequ.ActionCareAlert,
 			shequ.ActionCaseRead, shequ.ActionCaseWrite, shequ.ActionCaseApprove, shequ.ActionReferralAnswer,
-			shequ.ActionWorkLog, shequ.ActionWorkSupervise, shequ.ActionVolunteerRead, shequ.ActionWorkforceRead},
+			shequ.ActionWorkLog, shequ.ActionVolunteerRead, shequ.ActionWorkforceRead},
 		shequ.RolePropertyStaff: {shequ.ActionCareReport, shequ.ActionPropertyRead, shequ.ActionRectificationReport,
 			shequ.ActionComplaintRead, shequ.ActionComplaintAnswer, shequ.ActionCreditAppeal},
 		shequ.RoleSysadmin: {shequ.ActionUserRead, shequ.ActionUserManage, shequ.ActionDivisionImport, shequ.ActionDeliveryManage},

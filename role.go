@@ -116,7 +116,7 @@ const (
 	ActionCaseBreakGlass Action = "case.break_glass"  // read a case with a recorded reason (audited, reported)
 	ActionReferralAnswer Action = "referral.answer"   // accept or refuse a referral (the receiving org or worker)
 	ActionWorkLog        Action = "worklog.write"     // record social-work service (social_worker: their own)
-	ActionWorkSupervise  Action = "worklog.supervise" // read workers' service records, record supervision
+	ActionWorkSupervise  Action = "worklog.supervise" // read workers' service records, record supervision (officials)
 	// Volunteer service, time bank, workforce and training (issue 17).
 	ActionVolunteerRead     Action = "volunteer.read"     // the volunteer register, teams, records (resident: their own)
 	ActionVolunteerWrite    Action = "volunteer.write"    // register volunteers, keep teams, issue certificates
@@ -219,7 +219,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionReviewScore: {}, ActionActivityRecord: {},
 		ActionCareRead: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
-		ActionWorkLog: {own: true}, ActionWorkSupervise: {},
+		ActionWorkLog:       {own: true},
 		ActionVolunteerRead: {}, ActionWorkforceRead: {},
 	},
 	RolePropertyStaff: {

@@ -89,83 +89,8 @@ func careJourney(t *testing.T, engine string) {
 		t.Fatal(err)
 	}
 
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Logf("%s: %v", what, err)
-			t.Logf("screenshot: %s", screenshot(t, ctx, "care-failed.png"))
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-			t.Fatalf("%s: %v\n%s", what, err, html)
-		}
-	}
-	// text reads an element's text; a node replaced between the lookup and
-	// the read (a loaded machine finishing the page's load) is read again.
-	text := func(sel string) string {
-		t.Helper()
-		var err error
-		for range 5 {
-			var s string
-			if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
-				return strings.TrimSpace(s)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		t.Fatalf("text of %s: %v", sel, err)
-		return ""
-	}
-	// submit clicks (a form's button, a link) and waits for the next page:
-	// a document loaded after the click (the one before is marked, so that
-	// a node both pages have, like the notice, is not taken from the old
-	// one) with the node want, or the form back with its errors, which
-	// fails at once with them rather than waiting for a node that never
-	// comes.
-	submit := func(what string, click chromedp.Action[chromedp.Void], want string) {
-		t.Helper()
-		do(what+" (mark the page)", chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.stale = "1"`), click)
-		probe := `(() => {
-			const d = document.documentElement;
-			if (d.dataset.stale || document.readyState === "loading") return "";
-			if (document.querySelector("#` + want + `")) return "ok";
-			const e = document.getElementById("form-error");
-			if (!e) return "";
-			return [e, ...document.querySelectorAll(".field-error")].map(x => x.innerText).join(" | ");
-		})()`
-		var got string
-		for deadline := time.Now().Add(2 * time.Minute); got == ""; time.Sleep(100 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Logf("screenshot: %s", screenshot(t, ctx, "care-failed.png"))
-				t.Fatalf("%s: no new page with #%s within 2 minutes", what, want)
-			}
-			got, _ = chromedp.Run(ctx, chromedp.Evaluate[string](probe)) // fails while the page changes: try again
-		}
-		if got != "ok" {
-			t.Logf("screenshot: %s", screenshot(t, ctx, "care-failed.png"))
-			t.Fatalf("%s: the form came back: %s", what, got)
-		}
-		do(what+": "+want, chromedp.WaitVisible(chromedp.ID(want)))
-	}
-	// shot captures the page at 1366 and at 390 pixels.
-	shot := func(name string) {
-		t.Helper()
-		if engine != "sqlite" {
-			return
-		}
-		do("wide", chromedp.EmulateViewport(1366, 900))
-		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-1366.png"))
-		do("narrow", chromedp.EmulateViewport(390, 844))
-		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-390.png"))
-		do("wide again", chromedp.EmulateViewport(1366, 900))
-	}
-	signedIn := false
-	as := func(name string) {
-		t.Helper()
-		if signedIn {
-			do("sign out", chromedp.Navigate(base+"/"))
-			submit("sign out", chromedp.Click(chromedp.ID("logout")), "nav-login")
-		}
-		do("sign in as "+name, append(signIn(base, name, pass), chromedp.WaitVisible(chromedp.ID("logout")))...)
-		signedIn = true
-	}
+	ui := &careUI{t: t, ctx: ctx, engine: engine, base: base, pass: pass}
+	do, text, submit, shot, as := ui.do, ui.text, ui.submit, ui.shot, ui.as
 	report := func(details string) string {
 		t.Helper()
 		do("report form", chromedp.Navigate(base+"/care/report"), chromedp.WaitVisible(chromedp.ID("care-q")),
@@ -200,7 +125,7 @@ func careJourney(t *testing.T, engine string) {
 	shot("care-duties-official")
 	do("sign out", chromedp.Navigate(base+"/"))
 	submit("sign out", chromedp.Click(chromedp.ID("logout")), "nav-login")
-	signedIn = false
+	ui.signedIn = false
 
 	// 1. The teacher, without an account, reports.
 	report("孩子连续一周放学后独自在家，晚上无人照看。")
@@ -351,6 +276,10 @@ func careJourney(t *testing.T, engine string) {
 	if logs := text("#care-logs"); !strings.Contains(logs, "小组工作") || !strings.Contains(logs, "90") {
 		t.Errorf("service records %q", logs)
 	}
+	// Social workers are supervised, not supervisors: no supervision form.
+	if none, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("care-sup-form") === null`)); err != nil || !none {
+		t.Errorf("the social worker sees the supervision form (%v)", err)
+	}
 	shot("care-worklogs-socialworker")
 	as("supervisor")
 	do("supervision", chromedp.Navigate(base+"/care/worklogs"), chromedp.WaitVisible(chromedp.ID("care-sup-form")),
@@ -367,11 +296,7 @@ func careJourney(t *testing.T, engine string) {
 
 	// 7. A second report nobody acknowledges: 24 hours later the sweep
 	// escalates it to the county.
-	if signedIn {
-		do("sign out", chromedp.Navigate(base+"/"))
-		submit("sign out", chromedp.Click(chromedp.ID("logout")), "nav-login")
-		signedIn = false
-	}
+	ui.signOut()
 	report("邻居家孩子经常没饭吃，衣服单薄。")
 	submit("send report 2", chromedp.Click(chromedp.ID("care-report-submit")), "care-report-token")
 	clock.Add(25 * time.Hour)

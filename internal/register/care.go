@@ -40,6 +40,13 @@ var CarePeople = (&Schema[shequ.CarePerson]{
 		Text("school", 100, func(p *shequ.CarePerson) *string { return &p.School }).Alias("就读学校"),
 	},
 	Columns: []string{"resident_id", "kind", "risk", "reason"},
+	// The file names each person by their ID number (or resident id); the
+	// importer must be a care duty holder of each person's community.
+	Import: &Import[shequ.CarePerson]{
+		Required: []string{"resident_id", "kind", "reason", "risk"},
+		Unique: []Unique[shequ.CarePerson]{{Field: "resident_id", Key: func(p *shequ.CarePerson) string { return p.ResidentID },
+			ErrKey: "care.import.duplicate", Message: "The person is already in an earlier row of the file."}},
+	},
 	Filters: []Filter{{Kind: FilterCommunity, Name: "community"}, {Kind: FilterChoice, Name: "kind"}},
 	New: func() *shequ.CarePerson {
 		return &shequ.CarePerson{Kind: shequ.CareChild, Reason: shequ.ReasonBothParentsAway, Risk: shequ.RiskLow}
@@ -66,9 +73,8 @@ var CarePeople = (&Schema[shequ.CarePerson]{
 }).Init()
 
 // CarePeopleStore binds the care register to its service (called only when
-// used: svc may be nil in a build without the module). The register has no
-// file import: people are taken into care one by one, from the resident
-// register's suggestions.
+// used: svc may be nil in a build without the module). Its file import
+// takes people into care all or nothing (ImportCarePersons).
 func CarePeopleStore(svc shequ.CareService) Store[shequ.CarePerson] {
 	return Store[shequ.CarePerson]{
 		Find: func(ctx context.Context, id string, _ bool) (*shequ.CarePerson, error) {
@@ -79,6 +85,8 @@ func CarePeopleStore(svc shequ.CareService) Store[shequ.CarePerson] {
 				Offset: q.Offset, Limit: q.Limit})
 		},
 		Create: func(ctx context.Context, p *shequ.CarePerson) error { return svc.RegisterCarePerson(ctx, p) },
+		// A closure, not the method value: svc may be nil until called.
+		Import: func(ctx context.Context, ps []*shequ.CarePerson) error { return svc.ImportCarePersons(ctx, ps) },
 		Update: func(ctx context.Context, p *shequ.CarePerson) error {
 			got, err := svc.UpdateCarePerson(ctx, p)
 			if err == nil {

@@ -163,6 +163,24 @@ var authzCareOps = []authzOp{
 		},
 	},
 	{
+		// A county's visit policy: the official over the county.
+		name: "care.duty policy", action: shequ.ActionCareDuty, write: true, cols: inOut,
+		want: perRole{"FF", "FF", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			return c.fx.care(c.t).s.SetVisitPolicy(c.ctx, &shequ.VisitPolicy{County: communityFor(c.col)[:6],
+				Low: 60, Medium: 30, High: 7, GraceDays: 5})
+		},
+	},
+	{
+		// The suggestions for care: the duty holders over the community.
+		name: "care.write candidates", action: shequ.ActionCareWrite, cols: inOut,
+		want: perRole{"FF", "AN", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			_, err := c.fx.care(c.t).s.CareCandidates(c.ctx, communityFor(c.col))
+			return err
+		},
+	},
+	{
 		// Need-to-know: the assigned worker and the township's supervisor;
 		// a social worker not assigned answers not found.
 		name: "case.read", action: shequ.ActionCaseRead, cols: inOut,
@@ -238,8 +256,18 @@ var authzCareOps = []authzOp{
 		},
 	},
 	{
+		// A person served without a case, by the whole name: the social
+		// worker, in their area.
+		name: "worklog.write people", action: shequ.ActionWorkLog, cols: inOut,
+		want: perRole{"FF", "FF", "FF", "AN", "FF", "FF", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			_, err := c.fx.care(c.t).s.ServedPeople(c.ctx, communityFor(c.col), "王小明")
+			return err
+		},
+	},
+	{
 		name: "worklog.supervise", action: shequ.ActionWorkSupervise, write: true, cols: inOut,
-		want: perRole{"FF", "FF", "FF", "AN", "FF", "AN", "FF", "FF", "FF"},
+		want: perRole{"FF", "FF", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
 		run: func(c *authzCase) error {
 			comm := communityFor(c.col)
 			u := mustCreateUser(c.t, c.fx.db, fmt.Sprintf("supervised%d", c.fx.next()), shequ.RoleSocialWorker, comm)

@@ -70,6 +70,7 @@ const (
 	auditDutyEnd        = "care.duty.end"
 	auditPolicySet      = "care.policy.set"
 	auditCareRegister   = "care.register"
+	auditCareImport     = "care.import"
 	auditCareUpdate     = "care.update"
 	auditCareRead       = "care.read"
 	auditCareExit       = "care.exit"
@@ -96,6 +97,7 @@ const (
 	auditWorkLogRead    = "worklog.read"
 	auditSupervision    = "supervision.record"
 	auditNeedFromCare   = "care.need"
+	auditServedPeople   = "worklog.people"
 )
 
 // Limits of the lists.

@@ -138,47 +138,99 @@ func (s *CareService) RegisterCarePerson(ctx context.Context, p *shequ.CarePerso
 		return err
 	}
 	return s.write(ctx, auditCareRegister, objCarePerson, func(c *change) (string, string, error) {
-		if err := s.checkPersonRefs(ctx, c.tx, p, c.now); err != nil {
+		if err := s.insertPerson(c, p); err != nil {
 			return "", "", err
 		}
-		if err := s.authorizeCare(ctx, c.tx, shequ.ActionCareWrite, p.Community); err != nil {
-			return "", "", refuse(err, auditCareRegister, objCarePerson, p.ResidentID, p.Community)
-		}
-		pol, err := s.policy(ctx, c.tx, p.Community)
-		if err != nil {
-			return "", "", err
-		}
-		p.ID, p.Status, p.CreatedAt, p.UpdatedAt = newUUID7(), shequ.CareActive, c.now, c.now
-		p.VisitEveryDays = pol.Interval(p.Risk)
-		// The first visit: within a week for high risk, else one interval.
-		p.NextVisitDue = shequ.NextVisitDue(c.now, min(p.VisitEveryDays, 7))
-		if p.Risk < shequ.RiskHigh {
-			p.NextVisitDue = shequ.NextVisitDue(c.now, p.VisitEveryDays)
-		}
-		sealed, err := s.sealPerson(p)
-		if err != nil {
-			return "", "", err
-		}
-		args := []any{p.ID, p.ResidentID, p.Community, string(p.Kind), string(p.Reason), nullString(p.Guardian.ResidentID)}
-		args = append(args, sealed[0], p.Guardian.Relation, sealed[1], string(p.Guardian.Capacity),
-			dateArg(p.Guardian.AssessedOn), p.Guardian.AssessedBy, sealed[2], sealed[3], int(p.Risk), sealed[4],
-			string(p.Status), p.VisitEveryDays, dayArg(p.NextVisitDue), s.db.dialect.timeArg(p.CreatedAt),
-			s.db.dialect.timeArg(p.UpdatedAt))
-		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO care_persons (id, resident_id, community, kind, reason,
-			guardian_resident_id, guardian_name_enc, guardian_relation, guardian_phone_enc, guardian_capacity,
-			guardian_assessed_on, guardian_assessed_by, parents_enc, school_enc, risk, risk_reason_enc, status,
-			exit_proposed_at, exit_cause, exit_note_enc, exited_on, visit_every_days, next_visit_due, last_visit_on,
-			overdue_escalated_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-			NULL, '', NULL, NULL, ?, ?, NULL, NULL, ?, ?)`), args...)
-		if err != nil {
-			if shequ.ErrorCode(translateError(err, "")) == shequ.EConflict {
-				return "", "", fieldError("resident_id", "care.resident.already", "The person is already under care.")
-			}
-			return "", "", translateError(err, "register care person")
-		}
-		c.event(objCarePerson, p.ID, p.Community, auditCareRegister, "", string(p.Status), "risk="+strconv.Itoa(int(p.Risk)))
 		return p.ID, p.Community, nil
 	})
+}
+
+// insertPerson writes a validated person under care inside c: the
+// references checked, the actor's care duty over the community, the visit
+// plan from the county's policy, the timeline event.
+func (s *CareService) insertPerson(c *change, p *shequ.CarePerson) error {
+	ctx := c.ctx
+	if err := s.checkPersonRefs(ctx, c.tx, p, c.now); err != nil {
+		return err
+	}
+	if err := s.authorizeCare(ctx, c.tx, shequ.ActionCareWrite, p.Community); err != nil {
+		return refuse(err, auditCareRegister, objCarePerson, p.ResidentID, p.Community)
+	}
+	pol, err := s.policy(ctx, c.tx, p.Community)
+	if err != nil {
+		return err
+	}
+	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = newUUID7(), shequ.CareActive, c.now, c.now
+	p.VisitEveryDays = pol.Interval(p.Risk)
+	// The first visit: within a week for high risk, else one interval.
+	p.NextVisitDue = shequ.NextVisitDue(c.now, min(p.VisitEveryDays, 7))
+	if p.Risk < shequ.RiskHigh {
+		p.NextVisitDue = shequ.NextVisitDue(c.now, p.VisitEveryDays)
+	}
+	sealed, err := s.sealPerson(p)
+	if err != nil {
+		return err
+	}
+	args := []any{p.ID, p.ResidentID, p.Community, string(p.Kind), string(p.Reason), nullString(p.Guardian.ResidentID)}
+	args = append(args, sealed[0], p.Guardian.Relation, sealed[1], string(p.Guardian.Capacity),
+		dateArg(p.Guardian.AssessedOn), p.Guardian.AssessedBy, sealed[2], sealed[3], int(p.Risk), sealed[4],
+		string(p.Status), p.VisitEveryDays, dayArg(p.NextVisitDue), s.db.dialect.timeArg(p.CreatedAt),
+		s.db.dialect.timeArg(p.UpdatedAt))
+	_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO care_persons (id, resident_id, community, kind, reason,
+		guardian_resident_id, guardian_name_enc, guardian_relation, guardian_phone_enc, guardian_capacity,
+		guardian_assessed_on, guardian_assessed_by, parents_enc, school_enc, risk, risk_reason_enc, status,
+		exit_proposed_at, exit_cause, exit_note_enc, exited_on, visit_every_days, next_visit_due, last_visit_on,
+		overdue_escalated_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		NULL, '', NULL, NULL, ?, ?, NULL, NULL, ?, ?)`), args...)
+	if err != nil {
+		if shequ.ErrorCode(translateError(err, "")) == shequ.EConflict {
+			return fieldError("resident_id", "care.resident.already", "The person is already under care.")
+		}
+		return translateError(err, "register care person")
+	}
+	c.event(objCarePerson, p.ID, p.Community, auditCareRegister, "", string(p.Status), "risk="+strconv.Itoa(int(p.Risk)))
+	return nil
+}
+
+// ImportCarePersons implements shequ.CareService: the rows of an import
+// file taken into care in one transaction, all or nothing, each as
+// RegisterCarePerson would (the refusal of a row names it in Data["Row"]);
+// every person gets their event and audit record.
+func (s *CareService) ImportCarePersons(ctx context.Context, ps []*shequ.CarePerson) error {
+	if err := authorizeResident(ctx, shequ.ActionCareWrite, nil); err != nil {
+		return s.denied(ctx, err, auditCareImport, objCarePerson, "", "")
+	}
+	for i, p := range ps {
+		if err := p.Validate(); err != nil {
+			return rowError(i, err)
+		}
+	}
+	var communities []string
+	defer s.db.notesGen.Add(1)
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
+		communities = communities[:0]
+		for i, p := range ps {
+			if err := s.insertPerson(c, p); err != nil {
+				return rowError(i, err)
+			}
+			communities = append(communities, p.Community)
+		}
+		if err := c.flush(); err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if err := auditAllowed(ctx, s.db, tx, auditCareImport, objCarePerson, p.ID, p.Community, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return settleRefusal(ctx, s.db, err)
+	}
+	notifyChange(s.OnChange, communities)
+	return nil
 }
 
 // UpdateCarePerson implements shequ.CareService: a duty holder edits the

@@ -484,7 +484,7 @@ func TestCareVisitAlertAndNeed(t *testing.T) {
 				t.Errorf("the need names %q: %s %s", name, n.Title, n.Description)
 			}
 		}
-		if !contains(n.Description, "留守儿童 1 人") {
+		if !contains(n.Description, "留守儿童 不足5 人") || !contains(n.Title, "（不足5人）") || contains(n.Title+n.Description, " 1 人") {
 			t.Errorf("need without the count: %s", n.Description)
 		}
 		if _, err := fx.s.RaiseCareNeed(dir, kangshan, shequ.NeedFinancial); !hasFieldErr(err, "kind") {
@@ -640,6 +640,98 @@ func TestCareDutyCandidates(t *testing.T) {
 			fx.director.ID, "care_duty_assigned").Scan(&subject))
 		if subject != "康山村委会" {
 			t.Errorf("duty notification names %q", subject)
+		}
+	})
+}
+
+// TestCareServedPeople: a social worker names a person served without a
+// case by the whole name within one community of their area; a part of a
+// name, another area or another role finds nothing, and the read is
+// audited.
+func TestCareServedPeople(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newCareFx(t, db)
+		sw := actorOf(fx.socialWk)
+		got, err := fx.s.ServedPeople(sw, kangshan, " 王奶奶 ")
+		if err != nil || len(got) != 1 || got[0].ResidentID != fx.grandma.ID || got[0].Name != "王奶奶" ||
+			contains(got[0].IDMasked, string(fx.grandma.IDNumber)[6:14]) || got[0].Age < 70 {
+			t.Fatalf("whole name: %+v %v", got, err)
+		}
+		if got, err := fx.s.ServedPeople(sw, kangshan, "王奶"); err != nil || len(got) != 0 {
+			t.Errorf("part of a name found %+v %v", got, err)
+		}
+		if _, err := fx.s.ServedPeople(sw, kangshan, string(fx.grandma.IDNumber)); err != nil {
+			t.Errorf("an ID number as a name: %v", err)
+		} else if got, _ := fx.s.ServedPeople(sw, kangshan, string(fx.grandma.IDNumber)); len(got) != 0 {
+			t.Errorf("an ID number found %+v", got)
+		}
+		if _, err := fx.s.ServedPeople(sw, ancheng, "王奶奶"); err == nil {
+			t.Error("a village outside the worker's area answered")
+		}
+		if _, err := fx.s.ServedPeople(actorOf(fx.keeper), kangshan, "王奶奶"); shequ.ErrorCode(err) != shequ.EForbidden {
+			t.Errorf("an organization's keeper: %v", err)
+		}
+		if _, err := fx.s.ServedPeople(sw, kangshan, "王"); !hasFieldErr(err, "person") {
+			t.Errorf("one character: %v", err)
+		}
+		if n := auditCount(t, db, auditServedPeople, shequ.AuditAllowed, fx.grandma.ID); n != 1 {
+			t.Errorf("audited reads of the person: %d", n)
+		}
+	})
+}
+
+// TestCareImport: an import file is taken into care all or nothing — a row
+// of a village the importer holds no duty over refuses the whole file and
+// names its row; a good file writes every person with their event and
+// audit record.
+func TestCareImport(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newCareFx(t, db)
+		dir := actorOf(fx.director)
+		other := mustCreateResident(t, fx.res, &shequ.Resident{Name: "安城老人", Community: ancheng,
+			IDNumber: shequ.IDNumber(idNumber("330523", "19450101", "901"))})
+		elder := func(r *shequ.Resident) *shequ.CarePerson {
+			return &shequ.CarePerson{ResidentID: r.ID, Kind: shequ.CareElderly, Reason: shequ.ReasonChildrenAway, Risk: shequ.RiskLow}
+		}
+		err := fx.s.ImportCarePersons(dir, []*shequ.CarePerson{elder(fx.grandma), elder(other)})
+		if e := shequ.AsError(err); err == nil || e.Data["Row"] != 2 {
+			t.Fatalf("a row of another village: %v %+v", err, e)
+		}
+		if _, n, err := fx.s.FindCarePersons(dir, shequ.CareFilter{}); err != nil || n != 0 {
+			t.Fatalf("half-written: %d %v", n, err)
+		}
+		if n := auditCount(t, db, auditCareRegister, shequ.AuditDenied, other.ID); n != 1 {
+			t.Errorf("refusal audited %d times", n)
+		}
+		bad := elder(fx.child) // a child is not elderly
+		bad.Kind = shequ.CareWoman
+		bad.Reason = shequ.ReasonSpouseAway
+		if err := fx.s.ImportCarePersons(dir, []*shequ.CarePerson{elder(fx.grandma), bad}); shequ.AsError(err).Data["Row"] != 2 ||
+			!hasFieldErr(err, "kind") {
+			t.Errorf("a child as a woman: %v", err)
+		}
+		ps := []*shequ.CarePerson{elder(fx.grandma), fx.childPerson(fx.child, shequ.RiskMedium)}
+		if err := fx.s.ImportCarePersons(dir, ps); err != nil {
+			t.Fatal(err)
+		}
+		list, n, err := fx.s.FindCarePersons(dir, shequ.CareFilter{})
+		if err != nil || n != 2 || len(list) != 2 {
+			t.Fatalf("imported: %d %v", n, err)
+		}
+		for _, p := range ps {
+			if p.ID == "" || p.VisitEveryDays == 0 || auditCount(t, db, auditCareImport, shequ.AuditAllowed, p.ID) != 1 {
+				t.Errorf("imported person %+v", p)
+			}
+		}
+		var events int
+		if err := db.db.QueryRow(db.rebind(`SELECT COUNT(*) FROM timeline_events WHERE object_id = ?`), ps[1].ID).Scan(&events); err != nil || events != 1 {
+			t.Errorf("events of the imported child: %d %v", events, err)
+		}
+		if err := fx.s.ImportCarePersons(dir, []*shequ.CarePerson{elder(fx.grandma)}); !hasFieldErr(err, "resident_id") {
+			t.Errorf("already under care: %v", err)
+		}
+		if err := fx.s.ImportCarePersons(actorOf(fx.socialWk), []*shequ.CarePerson{elder(fx.teen)}); shequ.ErrorCode(err) != shequ.EForbidden {
+			t.Errorf("a social worker imports: %v", err)
 		}
 	})
 }

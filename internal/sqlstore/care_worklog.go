@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"shequ"
 )
@@ -135,6 +136,68 @@ func (s *CareService) FindWorkLogs(ctx context.Context, f shequ.WorkLogFilter) (
 		fmt.Sprintf("n=%d", len(out)))
 }
 
+// ServedPeople implements shequ.CareService: a social worker (worklog.write)
+// names a person served without a case. The search is narrow on purpose —
+// social workers do not read the resident register: one community of
+// their area, the whole name exactly (no partial names, no ID numbers,
+// which would let a caller test numbers), at most shequ.MaxServedPeople,
+// name, masked ID number and age only; the read is audited.
+func (s *CareService) ServedPeople(ctx context.Context, community, name string) ([]*shequ.ServedPerson, error) {
+	name = strings.TrimSpace(name)
+	a := shequ.ActorFrom(ctx)
+	if err := authorizeResident(ctx, shequ.ActionWorkLog, nil); err != nil || a == nil {
+		if err == nil {
+			err = shequ.ErrForbidden
+		}
+		return nil, s.denied(ctx, err, auditServedPeople, objWorkLog, "", community)
+	}
+	if len(community) != 12 || shequ.ValidateDivisionCode(community) != nil {
+		return nil, fieldError("community", "worklog.community.invalid", "Pick the community served.")
+	}
+	if err := shequ.Authorize(a, shequ.ActionWorkLog, &shequ.Object{Division: community, OwnerID: a.UserID}); err != nil {
+		return nil, s.denied(ctx, err, auditServedPeople, objWorkLog, "", community)
+	}
+	if n := utf8.RuneCountInString(name); n < 2 || n > 50 {
+		return nil, fieldError("person", "worklog.person.name", "Give the person's whole name (2 to 50 characters).")
+	}
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT id, name, id_number_enc, birth_date FROM residents
+		WHERE community = ? AND name = ? ORDER BY birth_date, id LIMIT ?`), community, name, shequ.MaxServedPeople)
+	if err != nil {
+		return nil, translateError(err, "find people served")
+	}
+	defer rows.Close()
+	var out []*shequ.ServedPerson
+	now := s.now()
+	for rows.Next() {
+		p := &shequ.ServedPerson{}
+		var enc, birth string
+		if err := rows.Scan(&p.ResidentID, &p.Name, &enc, &birth); err != nil {
+			return nil, translateError(err, "find people served")
+		}
+		id, err := s.sealer.Open(enc, residentAAD("id_number", p.ResidentID))
+		if err != nil {
+			return nil, shequ.Wrap(err, "open ID number")
+		}
+		p.IDMasked, p.Age = shequ.Mask(shequ.PersonalIDNumber, id), shequ.AgeAt(parseDay(birth), now)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translateError(err, "find people served")
+	}
+	ids := make([]string, len(out))
+	for i, p := range out {
+		ids[i] = p.ResidentID
+	}
+	if len(ids) == 0 {
+		ids = []string{""}
+	}
+	comms := make([]string, len(ids))
+	for i := range comms {
+		comms[i] = community
+	}
+	return out, s.auditReads(ctx, auditServedPeople, objResident, ids, comms, "n="+fmt.Sprint(len(out)))
+}
+
 // RecordSupervision implements shequ.CareService: a supervisor
 // (worklog.supervise) records a supervision session of a social worker of
 // their scope; the worker is told.
@@ -263,9 +326,11 @@ func (s *CareService) RaiseCareNeed(ctx context.Context, community string, kind 
 	if total == 0 {
 		return nil, fieldError("kind", "care.need.none", "No visit found this need in the community.")
 	}
+	// The needs pool is read by residents: counts of 1 to 4, which in a
+	// small village can point at a person, are said as "不足5".
 	n := &shequ.Need{Community: community, Category: kind.Category(), Channel: shequ.NeedVisit,
-		Title:       fmt.Sprintf("关爱走访发现的需求：%s（%d人）", careNeedLabels[kind], total),
-		Description: fmt.Sprintf("留守儿童 %d 人、留守妇女 %d 人、留守老人 %d 人在最近一次走访中反映此项需求。此需求由关爱走访汇总生成，不含个人信息。", counts[shequ.CareChild], counts[shequ.CareWoman], counts[shequ.CareElderly])}
+		Title:       fmt.Sprintf("关爱走访发现的需求：%s（%s人）", careNeedLabels[kind], careCount(total)),
+		Description: fmt.Sprintf("留守儿童 %s 人、留守妇女 %s 人、留守老人 %s 人在最近一次走访中反映此项需求。此需求由关爱走访汇总生成，不含个人信息。", careCount(counts[shequ.CareChild]), careCount(counts[shequ.CareWoman]), careCount(counts[shequ.CareElderly]))}
 	needs := s.Needs
 	if needs == nil {
 		needs = NewLinkageService(s.db)
@@ -274,6 +339,15 @@ func (s *CareService) RaiseCareNeed(ctx context.Context, community string, kind 
 		return nil, err
 	}
 	return n, nil
+}
+
+// careCount words a count of people for a text others read: 1 to 4 as
+// "不足5" (shequ.SuppressSmall).
+func careCount(n int) string {
+	if shequ.SuppressSmall(n) {
+		return fmt.Sprintf("不足%d", shequ.SmallCount)
+	}
+	return fmt.Sprint(n)
 }
 
 // careNeedLabels are the Chinese names of found needs, for the generated

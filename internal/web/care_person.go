@@ -29,7 +29,8 @@ func (s *Server) carePeopleRegister() *registerMount[shequ.CarePerson] {
 		return &carePersonExtra{P: p, Visits: visits, Modes: shequ.VisitModes, Needs: shequ.CareNeedKinds,
 			Causes: shequ.ExitCauses, Overdue: shequ.VisitOverdue(p.NextVisitDue, s.now()),
 			CanVisit: a.Can(shequ.ActionCareVisit) && p.Open(), CanExit: a.Can(shequ.ActionCareWrite) && p.Open(),
-			CanCase: a.Can(shequ.ActionCaseWrite) && p.Open(), Today: s.now().In(shequ.Shanghai).Format("2006-01-02")}, nil
+			CanCase: a.Can(shequ.ActionCaseWrite) && p.Open(), Today: s.now().In(shequ.Shanghai).Format("2006-01-02"),
+			CanNeed: a.Can(shequ.ActionCareVisit) && a.Can(shequ.ActionNeedRaise), Found: latestNeeds(visits)}, nil
 	}
 	name := func(_ *i18n.Localizer, p *shequ.CarePerson) template.HTML {
 		return template.HTML(template.HTMLEscapeString(p.Name) + ` <span class="code masked">` +
@@ -62,6 +63,43 @@ type carePersonExtra struct {
 	Overdue                    bool
 	CanVisit, CanExit, CanCase bool
 	Today                      string
+	// CanNeed: the actor may put a need found on visits into the needs
+	// pool; Found are the needs of the latest visit, offered first.
+	CanNeed bool
+	Found   []shequ.CareNeedKind
+}
+
+// latestNeeds returns the needs found on the latest of visits (newest
+// first, as FindVisits lists them).
+func latestNeeds(visits []*shequ.Visit) []shequ.CareNeedKind {
+	if len(visits) == 0 {
+		return nil
+	}
+	return visits[0].Needs
+}
+
+// handleCareNeed serves POST /care/people/{id}/needs: a need found on
+// visits goes into the needs pool for the person's community, with how
+// many people of the community had it found on their latest visit and no
+// name (the store counts); the worker is taken to the need.
+func (s *Server) handleCareNeed(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionCareVisit, s.cfg.Care != nil); !ok {
+		return
+	}
+	if !s.readForm(w, r) {
+		return
+	}
+	p, err := s.cfg.Care.FindCarePersonByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := s.cfg.Care.RaiseCareNeed(r.Context(), p.Community, shequ.CareNeedKind(r.PostForm.Get("kind")))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/needs/"+url.PathEscape(n.ID)+"?notice=created", http.StatusSeeOther)
 }
 
 // handleCareVisit serves POST /care/people/{id}/visits: a visit with its

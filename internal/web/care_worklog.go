@@ -28,6 +28,7 @@ type careWorkLogsPage struct {
 	Areas        []shequ.ServiceArea
 	Functions    []shequ.ServiceFunction
 	Beneficiary  []shequ.BeneficiaryKind
+	People       []registerOption // residents of the name given, to pick from
 	Notice       string
 	Errors       map[string]string
 	Error        string
@@ -39,6 +40,9 @@ type careWorkLogsPage struct {
 type careWorkLogForm struct {
 	Community, Date, Method, Area, Function, Minutes string
 	Beneficiary, Beneficiaries, CaseID, Notes        string
+	// Person is the whole name of a person served without a case;
+	// PersonPick the resident picked among those of that name.
+	Person, PersonPick string
 }
 
 // careSupervisionForm is the supervision form as sent.
@@ -144,7 +148,8 @@ func (s *Server) handleCareWorkLog(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	in := careWorkLogForm{Community: f.Get("community"), Date: f.Get("date"), Method: f.Get("method"), Area: f.Get("area"),
 		Function: f.Get("function"), Minutes: f.Get("minutes"), Beneficiary: f.Get("beneficiary"),
-		Beneficiaries: f.Get("beneficiaries"), CaseID: f.Get("case_id"), Notes: f.Get("notes")}
+		Beneficiaries: f.Get("beneficiaries"), CaseID: f.Get("case_id"), Notes: f.Get("notes"),
+		Person: f.Get("person"), PersonPick: f.Get("person_pick")}
 	var fe shequ.FieldErrors
 	l := &shequ.WorkLog{Community: in.Community, Method: shequ.WorkMethod(in.Method), Area: shequ.ServiceArea(in.Area),
 		Function: shequ.ServiceFunction(in.Function), Minutes: formInt(in.Minutes), Beneficiary: shequ.BeneficiaryKind(in.Beneficiary),
@@ -155,7 +160,10 @@ func (s *Server) handleCareWorkLog(w http.ResponseWriter, r *http.Request) {
 	if d := parseDateField(&fe, "date", in.Date); d != nil {
 		l.Date = *d
 	}
-	err := fe.Err()
+	people, err := s.servedPerson(r, &in, l, &fe)
+	if err == nil {
+		err = fe.Err()
+	}
 	if err == nil {
 		err = s.cfg.Care.RecordWorkLog(r.Context(), l)
 	}
@@ -163,12 +171,47 @@ func (s *Server) handleCareWorkLog(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/care/worklogs?notice=logged", http.StatusSeeOther)
 		return
 	}
-	p := &careWorkLogsPage{Log: in, Sup: careSupervisionForm{Date: in.Date, Minutes: "60"}}
+	p := &careWorkLogsPage{Log: in, Sup: careSupervisionForm{Date: in.Date, Minutes: "60"}, People: people}
 	if derr := s.careWorkLogsData(r, p); derr != nil {
 		s.error(w, r, derr)
 		return
 	}
 	s.formFailed(w, r, "care_worklogs", "care.worklogs.title", p, &p.Errors, &p.Error, err)
+}
+
+// servedPerson resolves the person served without a case: the whole name
+// given is looked up among the residents of the community picked; one
+// match is taken, none is a field error, several come back to pick from
+// (the pick is taken when it is one of them). Other errors are returned.
+func (s *Server) servedPerson(r *http.Request, in *careWorkLogForm, l *shequ.WorkLog, fe *shequ.FieldErrors) ([]registerOption, error) {
+	name := strings.TrimSpace(in.Person)
+	if name == "" || in.CaseID != "" || l.Beneficiary != shequ.ForPerson || in.Community == "" {
+		return nil, nil
+	}
+	found, err := s.cfg.Care.ServedPeople(r.Context(), in.Community, name)
+	if err != nil {
+		return nil, err
+	}
+	var opts []registerOption
+	l10n := s.localizer(r)
+	for _, p := range found {
+		opts = append(opts, registerOption{ID: "care-log-person-" + p.ResidentID, Value: p.ResidentID,
+			Label:    p.Name + "（" + p.IDMasked + "） · " + l10n.T("care.candidates.age", map[string]any{"N": p.Age}),
+			Selected: p.ResidentID == in.PersonPick})
+		if p.ResidentID == in.PersonPick || len(found) == 1 {
+			l.ResidentID = p.ResidentID
+		}
+	}
+	switch {
+	case len(found) == 0:
+		fe.Add("resident_id", "worklog.person.none", "No resident of this community has this whole name.", nil)
+	case l.ResidentID == "":
+		fe.Add("resident_id", "worklog.person.choose", "Several residents have this name: pick the one served.", nil)
+	}
+	if len(found) < 2 {
+		opts = nil
+	}
+	return opts, nil
 }
 
 // handleCareSupervision serves POST /care/worklogs/supervisions: a
@@ -204,4 +247,25 @@ func (s *Server) handleCareSupervision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.formFailed(w, r, "care_worklogs", "care.worklogs.title", p, &p.SupErrors, &p.SupError, err)
+}
+
+// handleAPICareServedPeople serves GET /api/v1/care/worklogs/people?community=&name=:
+// the residents of one community with exactly that name, for the
+// resident_id of a service record without a case.
+func (s *Server) handleAPICareServedPeople(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionWorkLog, s.cfg.Care != nil); !ok {
+		return
+	}
+	q := r.URL.Query()
+	var list []*shequ.ServedPerson
+	if q.Get("name") != "" || q.Get("community") != "" { // no search, nobody
+		var err error
+		if list, err = s.cfg.Care.ServedPeople(r.Context(), q.Get("community"), q.Get("name")); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	writeList(w, list, len(list), func(p *shequ.ServedPerson) map[string]any {
+		return map[string]any{"resident_id": p.ResidentID, "name": p.Name, "id_number_masked": p.IDMasked, "age": p.Age}
+	})
 }

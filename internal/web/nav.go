@@ -141,6 +141,8 @@ var navEntries = []navEntry{
 	{ID: "nav-care-cases", Key: "nav.care.cases", Href: "/care/cases", Group: navCare, Show: staff(shequ.ActionCaseRead)},
 	{ID: "nav-care-referrals", Key: "nav.care.referrals", Href: "/care/referrals", Group: navCare, Show: staff(shequ.ActionReferralAnswer)},
 	{ID: "nav-care-duties", Key: "nav.care.duties", Href: "/care/duties", Group: navCare, Show: staff(shequ.ActionCareRead)},
+	{ID: "nav-care-candidates", Key: "nav.care.candidates", Href: "/care/candidates", Group: navCare, Show: staff(shequ.ActionCareWrite)},
+	{ID: "nav-care-policy", Key: "nav.care.policy", Href: "/care/policy", Group: navCare, Show: staff(shequ.ActionCareRead)},
 	{ID: "nav-care-worklogs", Key: "nav.care.worklogs", Href: "/care/worklogs", Group: navCare, Show: func(a *shequ.Actor) bool {
 		return staff(shequ.ActionWorkLog)(a) || staff(shequ.ActionWorkSupervise)(a)
 	}},

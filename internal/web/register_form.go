@@ -169,7 +169,37 @@ func (m *registerMount[T]) handleNew(w http.ResponseWriter, r *http.Request) {
 	} else if len(a.Scope) == 12 {
 		m.presetCommunity(values, a.Scope)
 	}
-	m.renderForm(w, r, http.StatusOK, false, x, values, nil, "", nil)
+	m.renderForm(w, r, http.StatusOK, false, x, values, nil, "", m.presetQuery(r, a, values))
+}
+
+// presetQuery fills a new form from its query, as a suggestion links to it
+// (the care register's candidates): a choice field by its value, a Person
+// field by the resident's id, shown picked by name when the actor may read
+// them (a person they may not read is left unpicked). Saving checks all.
+func (m *registerMount[T]) presetQuery(r *http.Request, a *shequ.Actor, values map[string]string) map[string][]registerOption {
+	q := r.URL.Query()
+	var choices map[string][]registerOption
+	for _, f := range m.schema.Fields {
+		v := q.Get(f.Name)
+		if v == "" || len(v) > 64 {
+			continue
+		}
+		switch f.Kind {
+		case register.KindChoice:
+			values[f.Name] = v
+		case register.KindPerson:
+			p, err := m.person(r.Context(), a, v)
+			if err != nil {
+				continue
+			}
+			if choices == nil {
+				choices = map[string][]registerOption{}
+			}
+			values[f.Name] = p.ID
+			choices[f.Name] = []registerOption{{Value: p.ID, Label: personLabel(p) + " " + p.Community, Selected: true}}
+		}
+	}
+	return choices
 }
 
 // presetCommunity fills the community inputs of a new form.

@@ -400,6 +400,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/care/alerts/{id}/steps", s.handleCareAlertStep},
 		{http.MethodPost, "/care/people/{id}/visits", s.handleCareVisit},
 		{http.MethodPost, "/care/people/{id}/exit", s.handleCareExit},
+		{http.MethodPost, "/care/people/{id}/needs", s.handleCareNeed},
 		{http.MethodGet, "/care/cases", s.handleCareCases},
 		{http.MethodPost, "/care/cases", s.handleCareCaseCreate},
 		{http.MethodGet, "/care/cases/new", s.handleCareCaseNew},
@@ -417,6 +418,9 @@ func (s *Server) routeTable() []route {
 		{http.MethodPost, "/care/duties", s.handleCareDutyAssign},
 		{http.MethodPost, "/care/duties/{id}/end", s.handleCareDutyEnd},
 		{http.MethodGet, "/care/worklogs", s.handleCareWorkLogs},
+		{http.MethodGet, "/care/policy", s.handleCarePolicy},
+		{http.MethodPost, "/care/policy", s.handleCarePolicySet},
+		{http.MethodGet, "/care/candidates", s.handleCareCandidates},
 		{http.MethodPost, "/care/worklogs", s.handleCareWorkLog},
 		{http.MethodPost, "/care/worklogs/supervisions", s.handleCareSupervision},
 		{http.MethodPost, "/care/referrals/{id}/answer", s.handleCareReferralAnswer},
@@ -450,6 +454,10 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/api/v1/care/supervisions", s.handleAPICareSupervisions},
 		{http.MethodPost, "/api/v1/care/supervisions", s.handleAPICareSupervision},
 		{http.MethodGet, "/api/v1/care/break-glass", s.handleAPICareBreakGlass},
+		{http.MethodGet, "/api/v1/care/policy", s.handleAPICarePolicy},
+		{http.MethodPut, "/api/v1/care/policy", s.handleAPICarePolicySet},
+		{http.MethodGet, "/api/v1/care/candidates", s.handleAPICareCandidates},
+		{http.MethodGet, "/api/v1/care/worklogs/people", s.handleAPICareServedPeople},
 	}, registers...)
 }
 

@@ -28,10 +28,12 @@ var templateData = map[string]any{
 	"care_alert":            &careAlertPage{},
 	"care_alerts":           &careAlertsPage{},
 	"care_case":             &careCasePage{},
+	"care_candidates":       &careCandidatesPage{},
 	"care_case_form":        &careCaseFormPage{},
 	"care_cases":            &careCasesPage{},
 	"care_duties":           &careDutiesPage{},
 	"care_glass":            &careGlassPage{},
+	"care_policy":           &carePolicyPage{},
 	"care_person":           &carePersonShowView{}, // the care register's show page with its extra part
 	"care_referrals":        &careReferralsPage{},
 	"care_report":           &careReportPage{},

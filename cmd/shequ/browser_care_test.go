@@ -1,3 +1,9 @@
+//go:build !race
+
+// Browser journeys run without the race detector (scripts/test runs them
+// in a step of their own): Chromium against a server slowed by it took
+// longer than the package's time limit on two cores.
+
 package main
 
 import (
@@ -327,6 +333,3 @@ func careJourney(t *testing.T, engine string) {
 		t.Errorf("break-the-glass register %+v %v", bg, err)
 	}
 }
-
-// idFor appends the check character to 17 digits of an ID number.
-func idFor(first17 string) string { return first17 + string(shequ.IDCheckChar(first17)) }

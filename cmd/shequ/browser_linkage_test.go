@@ -1,50 +1,24 @@
+//go:build !race
+
+// Browser journeys run without the race detector (scripts/test runs them
+// in a step of their own): Chromium against a server slowed by it took
+// longer than the package's time limit on two cores.
+
 package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"shequ"
-	"shequ/internal/config"
 )
-
-// movableClock is the workflow clock of the linkage service in the
-// browser test: real time plus an offset the test moves forward (the
-// sessions keep the real clock).
-type movableClock struct{ offset atomic.Int64 }
-
-func (c *movableClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
-
-func (c *movableClock) Add(d time.Duration) { c.offset.Add(int64(d)) }
-
-// startLinkageServer runs the platform on dsn like startServer, with the
-// workflow clock of the linkage service on clock, and returns the running
-// Main, so that the test can seed the registers through the services.
-func startLinkageServer(t *testing.T, dsn string, clock *movableClock) (string, *Main) {
-	t.Helper()
-	cfg := config.Default()
-	cfg.Addr, cfg.DB, cfg.DataDir = "127.0.0.1:0", dsn, dataDir(t)
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard, LinkageNow: clock.Now}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return "http://" + m.Addr(), m
-}
 
 // TestBrowserLinkageChain walks the whole 三社联动 chain in the browser with
 // different roles: a resident raises a need, another finds it while typing

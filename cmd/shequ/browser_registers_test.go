@@ -1,3 +1,9 @@
+//go:build !race
+
+// Browser journeys run without the race detector (scripts/test runs them
+// in a step of their own): Chromium against a server slowed by it took
+// longer than the package's time limit on two cores.
+
 package main
 
 import (

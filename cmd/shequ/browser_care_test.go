@@ -193,14 +193,16 @@ func careJourney(t *testing.T, engine string) {
 	caseURL, _, _ = strings.Cut(caseURL, "?")
 	note := func(kind, body string) {
 		t.Helper()
+		// The page before has a notice too: submit waits for the new page
+		// (waiting for #notice alone raced the navigation).
 		do("note "+kind, chromedp.SetValue(chromedp.ID("care-note-kind"), kind),
-			chromedp.SendKeys(chromedp.ID("care-note-body"), body),
-			chromedp.Click(chromedp.ID("care-note-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+			chromedp.SendKeys(chromedp.ID("care-note-body"), body))
+		submit("note "+kind, chromedp.Click(chromedp.ID("care-note-submit")), "notice")
 	}
 	request := func(stage string) {
 		t.Helper()
-		do("request "+stage, chromedp.SetValue(chromedp.ID("care-request-stage"), stage),
-			chromedp.Click(chromedp.ID("care-request-submit")), chromedp.WaitVisible(chromedp.ID("care-case-pending")))
+		do("request "+stage, chromedp.SetValue(chromedp.ID("care-request-stage"), stage))
+		submit("request "+stage, chromedp.Click(chromedp.ID("care-request-submit")), "care-case-pending")
 	}
 	approve := func(want string) {
 		t.Helper()

@@ -319,7 +319,6 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("activity-content"), "健康讲座和血压测量"),
 		chromedp.Click(chromedp.ID("function-comfort")),
 		chromedp.SendKeys(chromedp.ID("activity-participants"), "25"),
-		chromedp.SendKeys(chromedp.ID("activity-volunteer-hours"), "6"),
 		// res1 from the sign-in sheet, by ID number.
 		chromedp.SendKeys(chromedp.ID("activity-participant-ids"), string(residentOf["res1"].IDNumber)),
 		chromedp.Click(chromedp.ID("activity-submit")), chromedp.WaitVisible(chromedp.ID("notice")))

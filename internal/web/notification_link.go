@@ -30,6 +30,10 @@ var notificationPaths = map[string]func(id string) string{
 	"referral":    func(string) string { return "/care/referrals" },
 	"care_duty":   func(string) string { return "/care/duties" },
 	"supervision": func(string) string { return "/care/worklogs" },
+	// Volunteer service: the volunteer's page lists their sign-ups; a
+	// time-bank account its ledger.
+	"opportunity":      func(string) string { return "/volunteer" },
+	"timebank_account": func(id string) string { return "/timebank/accounts/" + url.PathEscape(id) },
 }
 
 // notificationHref is the link of a notification about the object, or ""

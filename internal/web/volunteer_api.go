@@ -295,11 +295,7 @@ func (s *Server) handleAPISignUp(w http.ResponseWriter, r *http.Request) {
 	} else {
 		x, err = s.cfg.Volunteers.SignUp(r.Context(), pathID(r, "id"))
 	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, newSignupJSON(x))
+	answerJSON(s, w, r, http.StatusCreated, x, err, newSignupJSON)
 }
 
 // handleAPIMySignups serves GET /api/v1/volunteer/signups: the signed-in
@@ -324,11 +320,7 @@ func (s *Server) handleAPISignupCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x, err := s.cfg.Volunteers.CancelSignup(r.Context(), pathID(r, "id"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newSignupJSON(x))
+	answerJSON(s, w, r, http.StatusOK, x, err, newSignupJSON)
 }
 
 // signupMoveRequest is the body of POST /api/v1/signups/{id}/moves: to is
@@ -358,11 +350,7 @@ func (s *Server) handleAPISignupMove(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = fieldErr("to", "signup.to.invalid", "Choose checked_in, checked_out, no_show or confirmed.")
 	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newSignupJSON(x))
+	answerJSON(s, w, r, http.StatusOK, x, err, newSignupJSON)
 }
 
 // scanRequest is the body of POST /api/v1/volunteer/scan.
@@ -378,9 +366,5 @@ func (s *Server) handleAPIScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x, err := s.cfg.Volunteers.Scan(r.Context(), req.Token)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newSignupJSON(x))
+	answerJSON(s, w, r, http.StatusOK, x, err, newSignupJSON)
 }

@@ -37,6 +37,7 @@ func (m *Main) registerJobs() {
 	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
 	registerPropertyJobs(s)
 	registerCareJobs(s)
+	registerWorkforceJobs(s)
 }
 
 // registerPropertyJobs schedules the property module's time rules every ten

@@ -30,6 +30,8 @@ var notificationPaths = map[string]func(id string) string{
 	"referral":    func(string) string { return "/care/referrals" },
 	"care_duty":   func(string) string { return "/care/duties" },
 	"supervision": func(string) string { return "/care/worklogs" },
+	// A member due for continuing education (issue 17).
+	"workforce_member": func(id string) string { return "/workforce/" + url.PathEscape(id) },
 }
 
 // notificationHref is the link of a notification about the object, or ""

@@ -142,6 +142,9 @@ type CEStatus struct {
 	DaysLeft   int
 }
 
+// LastDay is the last day of the period (End is the first day after it).
+func (s *CEStatus) LastDay() time.Time { return s.End.AddDate(0, 0, -1) }
+
 // Short is the minutes still missing.
 func (s *CEStatus) Short() int { return max(0, s.Required-s.Done) }
 

@@ -173,6 +173,12 @@ func TestBrowserWorkforce(t *testing.T) {
 		t.Errorf("the workforce group lacks its figures: %.300q", page)
 	}
 	shots("indicators-official")
+	// The volunteer group: the demo's volunteers, hours and time bank.
+	open("/indicators/330523?group=volunteer", "page-title")
+	if page := text("main"); !strings.Contains(page, "每千名居民志愿者数") || !strings.Contains(page, "时间银行已兑换时长") {
+		t.Errorf("the volunteer group lacks its figures: %.300q", page)
+	}
+	shots("indicators-volunteer-official")
 	body := eval(`fetch("/api/v1/indicators/330523").then(r => r.text())`, chromedp.EvalAwaitPromise)
 	var rep struct {
 		Breakdowns map[string][]struct {

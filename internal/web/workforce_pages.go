@@ -288,11 +288,7 @@ func (s *Server) handleAPICourseAttend(w http.ResponseWriter, r *http.Request) {
 		a.Minutes = in.Minutes
 		err = s.cfg.Workforce.RecordAttendance(r.Context(), a)
 	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, attendanceJSON(a))
+	answerJSON(s, w, r, http.StatusCreated, a, err, attendanceJSON)
 }
 
 // handleAPICourseUnattend serves DELETE /api/v1/courses/{id}/attendance/{member}.

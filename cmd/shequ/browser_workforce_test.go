@@ -28,7 +28,8 @@ import (
 // official records an attendance for a rural worker picked from the list
 // and removes it again, reads the workforce indicators whose urban-rural
 // breakdown shows the rural retention gap; the social worker reads the
-// list without any form.
+// list without any form; the official records that a social worker of the
+// register left (status and leaving day, item 5).
 func TestBrowserWorkforce(t *testing.T) {
 	ctx := browserFor(t, 6*time.Minute)
 	base, _ := startDemo(t, filepath.Join(t.TempDir(), "shequ.db"))
@@ -216,4 +217,21 @@ func TestBrowserWorkforce(t *testing.T) {
 		t.Error("the social worker is offered the attendance forms")
 	}
 	shots("course-social")
+
+	// 4. The official records that a social worker of the register left:
+	// "left" without the day is refused beside the field; with it, the
+	// record shows 已离职.
+	as("demo-official")
+	open("/social-workers", "page-title")
+	worker := eval(`[...document.querySelectorAll("main table a[href^='/social-workers/']")].map(a => a.getAttribute("href")).find(h => /^\/social-workers\/[0-9a-f-]{36}$/.test(h))`)
+	open(worker+"/edit", "worker-form")
+	do("left without the day", chromedp.SetValue(chromedp.ID("worker-status"), "left"),
+		chromedp.Click(chromedp.ID("worker-submit")), chromedp.WaitVisible(chromedp.ID("worker-left-on-error")))
+	shots("social-worker-error-official")
+	do("left with the day", chromedp.SetValue(chromedp.ID("worker-left-on"), "2026-11-30"),
+		chromedp.Click(chromedp.ID("worker-submit")), chromedp.WaitVisible(chromedp.ID("notice")))
+	if attrs := text("#worker-attrs"); !strings.Contains(attrs, "已离职") || !strings.Contains(attrs, "2026年11月30日") {
+		t.Errorf("the worker who left: %q", attrs)
+	}
+	shots("social-worker-left-official")
 }

@@ -61,6 +61,11 @@ type IndicatorStats struct {
 	Property PropertyFigures
 	// Care are the 三留守 and social-work figures (indicator module "care").
 	Care CareFigures
+	// Volunteer are the volunteer-service and time-bank figures, Workforce
+	// the community workforce's (indicator modules "volunteer" and
+	// "workforce", issue 17).
+	Volunteer VolunteerFigures
+	Workforce WorkforceFigures
 }
 
 // Rate returns part/whole, 0 for an empty whole.
@@ -227,7 +232,7 @@ var IndicatorDefs = append([]IndicatorDef{
 		Unit: "unit.stars", Group: "services"},
 	{Key: "svc_satisfied", Rate: func(s *IndicatorStats) float64 { return s.Services.SatisfiedRate() },
 		Whole: whole(func(s *IndicatorStats) int { return s.Services.Rated }), Group: "services"},
-}, append(append(linkageDefs(), propertyDefs()...), careDefs()...)...)
+}, append(append(append(linkageDefs(), propertyDefs()...), careDefs()...), workforceDefs()...)...)
 
 // IndicatorReport is everything a dashboard shows for one node.
 type IndicatorReport struct {

@@ -102,13 +102,40 @@ type SocialWorker struct {
 	Functions     []ServiceFunction
 	Areas         []ServiceArea
 	UserID        string // linked org_member or social_worker account
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Status is active or left; a worker who left keeps the record with
+	// the leaving day (issue 17) and no longer counts in the figures.
+	Status    WorkerStatus
+	LeftOn    *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// WorkerStatus is whether a social worker still works.
+type WorkerStatus string
+
+// Worker statuses.
+const (
+	WorkerActive WorkerStatus = "active" // 在岗
+	WorkerLeft   WorkerStatus = "left"   // 已离职
+)
+
+// WorkerStatuses lists them.
+var WorkerStatuses = []WorkerStatus{WorkerActive, WorkerLeft}
 
 // Validate checks a social worker and returns every field error at once.
 func (w *SocialWorker) Validate(now time.Time) error {
 	var fe FieldErrors
+	if w.Status == "" {
+		w.Status = WorkerActive
+	}
+	switch {
+	case !oneOf(w.Status, WorkerStatuses):
+		fe.Add("status", "worker.status.invalid", "Choose the status.", nil)
+	case w.Status == WorkerLeft && (w.LeftOn == nil || w.LeftOn.After(now.In(Shanghai))):
+		fe.Add("left_on", "worker.left_on.required", "Give the leaving day (not in the future).", nil)
+	case w.Status == WorkerActive && w.LeftOn != nil:
+		fe.Add("left_on", "worker.left_on.active", "A worker still in post has no leaving day.", nil)
+	}
 	w.Name = strings.TrimSpace(w.Name)
 	if n := utf8.RuneCountInString(w.Name); n == 0 || n > 50 {
 		fe.Add("name", "resident.name.invalid", "The name has 1 to 50 characters.", nil)

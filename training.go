@@ -88,15 +88,18 @@ type CourseFilter struct {
 // Attendance is a member's attendance of a course with the hours credited
 // (the course's, or fewer for a partial attendance).
 type Attendance struct {
-	CourseID   string
-	MemberID   string
-	Name       string // the member's (read only)
-	Course     string // the course's title (read only)
-	Day        time.Time
-	Minutes    int
-	Community  string // the member's
-	RecordedBy string
-	CreatedAt  time.Time
+	CourseID string
+	MemberID string
+	Name     string // the member's (read only)
+	Course   string // the course's title (read only)
+	// CourseCommunity is where the course was held (read only): its page
+	// is visible to those whose area holds it.
+	CourseCommunity string
+	Day             time.Time
+	Minutes         int
+	Community       string // the member's
+	RecordedBy      string
+	CreatedAt       time.Time
 }
 
 // CEPeriodYears is the length of a registration period.
@@ -138,6 +141,9 @@ type CEStatus struct {
 	Done       int // minutes attended in the period
 	DaysLeft   int
 }
+
+// LastDay is the last day of the period (End is the first day after it).
+func (s *CEStatus) LastDay() time.Time { return s.End.AddDate(0, 0, -1) }
 
 // Short is the minutes still missing.
 func (s *CEStatus) Short() int { return max(0, s.Required-s.Done) }

@@ -2,6 +2,7 @@ package shequ
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -171,18 +172,31 @@ func CompletedYears(a, b time.Time) int {
 // RetentionWindow is the look-back of the retention figure.
 const RetentionWindow = 12 // months
 
-// WorkforceFigures are the retention figures over a set of members as of a
-// day: of those employed a year before, how many still are; the median
-// completed years of service of those employed now; the leavers of the
-// last year by reason.
+// TenureCapYears caps the median tenure: 20 stands for 20 years or more
+// (the indicator engine keeps one counter per whole year up to it).
+const TenureCapYears = 20
+
+// WorkforceFigures are the workforce figures over a set of members as of a
+// day (the indicator module "workforce"): who works now by post,
+// education and qualification; of those employed a year before, how many
+// still are; the median completed years of service of those employed now;
+// the leavers of the last year by reason; the training hours of the last
+// year. Every figure is a sum over members, so over communities; the
+// median is read from the histogram of whole years.
 type WorkforceFigures struct {
 	Employed      int
 	Base12        int // employed a year before
 	Retained12    int // of them, employed now
-	MedianTenure  int // completed years, lower median; -1 when nobody works
+	MedianTenure  int // completed years, lower median, at most TenureCapYears; -1 when nobody works
 	LeaversByWhy  map[LeaveReason]int
 	Leavers12     int
 	TenureByYears []int // histogram of completed years of those employed now
+	ByPost        map[Post]int
+	ByEducation   map[Education]int
+	ByQual        map[Qualification]int
+	// TrainingMinutes12 are the course minutes attended in the last year
+	// by the members of the communities (counted where they work).
+	TrainingMinutes12 int
 }
 
 // Retention is Retained12 / Base12, 0 for an empty base.
@@ -190,15 +204,20 @@ func (f WorkforceFigures) Retention() float64 { return Rate(f.Retained12, f.Base
 
 // ComputeWorkforce computes the figures of members as of day. A leaver of
 // the last year is one whose leaving day lies in (day − 12 months, day].
+// It is the reference the indicator engine's counters are checked against.
 func ComputeWorkforce(members []*WorkforceMember, day time.Time) WorkforceFigures {
 	d := dayOf(day)
 	yearAgo := d.AddDate(0, -RetentionWindow, 0)
-	f := WorkforceFigures{MedianTenure: -1, LeaversByWhy: map[LeaveReason]int{}}
+	f := WorkforceFigures{MedianTenure: -1, LeaversByWhy: map[LeaveReason]int{}, ByPost: map[Post]int{},
+		ByEducation: map[Education]int{}, ByQual: map[Qualification]int{}}
 	var tenures []int
 	for _, m := range members {
 		if m.EmployedOn(d) {
 			f.Employed++
 			tenures = append(tenures, m.TenureYears(d))
+			f.ByPost[m.Post]++
+			f.ByEducation[m.Education]++
+			f.ByQual[m.Qualification]++
 		}
 		if m.EmployedOn(yearAgo) {
 			f.Base12++
@@ -206,23 +225,39 @@ func ComputeWorkforce(members []*WorkforceMember, day time.Time) WorkforceFigure
 				f.Retained12++
 			}
 		}
-		if m.LeftOn != nil {
-			l := dayOf(*m.LeftOn)
-			if l.After(yearAgo) && !l.After(d) {
-				f.Leavers12++
-				f.LeaversByWhy[m.LeaveReason]++
-			}
+		if m.LeftInYearTo(d) {
+			f.Leavers12++
+			f.LeaversByWhy[m.LeaveReason]++
 		}
 	}
 	if len(tenures) > 0 {
 		slices.Sort(tenures)
-		f.MedianTenure = tenures[(len(tenures)+1)/2-1]
+		f.MedianTenure = min(tenures[(len(tenures)+1)/2-1], TenureCapYears)
 		f.TenureByYears = make([]int, tenures[len(tenures)-1]+1)
 		for _, t := range tenures {
 			f.TenureByYears[t]++
 		}
 	}
 	return f
+}
+
+// LeftInYearTo reports whether the member left in the twelve months up to
+// day: the leaving day lies in (day − 12 months, day].
+func (m *WorkforceMember) LeftInYearTo(day time.Time) bool {
+	if m.LeftOn == nil {
+		return false
+	}
+	d := dayOf(day)
+	l := dayOf(*m.LeftOn)
+	return l.After(d.AddDate(0, -RetentionWindow, 0)) && !l.After(d)
+}
+
+// Median is the median tenure in years, NaN when nobody works.
+func (f *WorkforceFigures) Median() float64 {
+	if f.Employed == 0 || f.MedianTenure < 0 {
+		return math.NaN()
+	}
+	return float64(f.MedianTenure)
 }
 
 // WorkforceFilter selects members.
@@ -262,4 +297,7 @@ type WorkforceService interface {
 	ContinuingEducation(ctx context.Context, division string, dueSoon bool) ([]*CEStatus, error)
 	// CESweep notifies the community of members due soon (system work).
 	CESweep(ctx context.Context) (int, error)
+	// AccountCandidates lists the accounts of community and social workers
+	// in the actor's area a member may be linked to (at most limit).
+	AccountCandidates(ctx context.Context, limit int) ([]*User, error)
 }

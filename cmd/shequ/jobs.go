@@ -39,6 +39,7 @@ func (m *Main) registerJobs() {
 	registerCareJobs(s)
 	s.volunteers.ReminderLead = m.Config.Volunteer.RemindBefore
 	registerVolunteerJobs(s)
+	registerWorkforceJobs(s)
 }
 
 // registerVolunteerJobs reminds the volunteers signed up for an opportunity

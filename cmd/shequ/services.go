@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -157,7 +158,8 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	s.coverage = coverage.New(sqlstore.NewCoverageSource(db), s.targets)
 	src := sqlstore.NewIndicatorSource(db)
 	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src),
-		indicator.ServicesModule(s.requests.ServiceCounts), indicator.PropertyModule(s.property), indicator.CareModule(src))
+		indicator.ServicesModule(s.requests.ServiceCounts), indicator.PropertyModule(s.property), indicator.CareModule(src),
+		indicator.VolunteerModule(src), indicator.WorkforceModule(src, func() time.Time { return db.Now() }))
 	s.care = sqlstore.NewCareService(db, keys)
 	s.care.Needs = s.linkage
 	// A referral to a service item files a request for the person and

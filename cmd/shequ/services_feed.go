@@ -44,6 +44,7 @@ func (s *services) wireEngines(log *slog.Logger) {
 	s.orgs.OnChange, s.workers.OnChange, s.linkage.OnChange = changed(""), changed(""), changed("")
 	s.care.OnChange = changed("care")
 	s.property.OnChange = changed("property")
+	s.volunteers.OnChange, s.workforce.OnChange = changed("volunteer"), changed("workforce")
 	// Request changes refresh the "services" figures of their communities,
 	// gathered over 200 ms (see coalescer), and are published so gathered.
 	s.requestChanges = newCoalescer(200*time.Millisecond, changed("services"))

@@ -42,10 +42,10 @@ var workforceSeeds = []struct {
 	{"郑书记", Kangshan, shequ.PostSecretary, shequ.EduJuniorCollege, shequ.Age50s, shequ.QualNone, 12, -1, ""},
 	{"王专干", Kangshan, shequ.PostFullTime, shequ.EduJuniorCollege, shequ.AgeUnder30, shequ.QualNone, 2, 0, shequ.LeavePay},
 	{"冯社工", Kangshan, shequ.PostSocialWkr, shequ.EduBachelor, shequ.AgeUnder30, shequ.QualAssistant, 2, 0, shequ.LeaveCareer},
-	{"陈网格", Kangshan, shequ.PostGrid, shequ.EduHighSchool, shequ.Age40s, shequ.QualNone, 6, -1, ""},
-	{"褚主任", Lujia, shequ.PostDirector, shequ.EduJuniorCollege, shequ.Age40s, shequ.QualNone, 8, -1, ""},
+	{"陈网格", Kangshan, shequ.PostGrid, shequ.EduHighSchool, shequ.Age40s, shequ.QualNone, 2, -1, ""},
+	{"褚主任", Lujia, shequ.PostDirector, shequ.EduJuniorCollege, shequ.Age40s, shequ.QualNone, 4, -1, ""},
 	{"卫专干", Lujia, shequ.PostFullTime, shequ.EduBachelor, shequ.AgeUnder30, shequ.QualAssistant, 3, 0, shequ.LeavePay},
-	{"蒋网格", Lujia, shequ.PostGrid, shequ.EduHighSchool, shequ.Age30s, shequ.QualNone, 5, -1, ""},
+	{"蒋网格", Lujia, shequ.PostGrid, shequ.EduHighSchool, shequ.Age30s, shequ.QualNone, 1, -1, ""},
 }
 
 // loadVolunteers seeds the demo; it needs the three services and the clock.
@@ -204,7 +204,12 @@ func loadWorkforce(ctx context.Context, s Services, now time.Time) error {
 		m := &shequ.WorkforceMember{Name: w.name, Community: w.community, Post: w.post, Education: w.edu, AgeBand: w.age,
 			Qualification: w.qual, HiredOn: time.Date(today.Year()-w.hired, today.Month(), 1+i, 0, 0, 0, 0, shequ.Shanghai)}
 		if w.qual.Certified() {
-			reg := time.Date(today.Year()-2, today.Month(), 1, 0, 0, 0, 0, shequ.Shanghai).AddDate(0, 4, 0)
+			// 孙社工's registration period ends in four months, 16 of her
+			// 72 hours done: due soon. 钱主任 registered a year ago.
+			reg := time.Date(today.Year()-3, today.Month(), 1, 0, 0, 0, 0, shequ.Shanghai).AddDate(0, 4, 0)
+			if w.name == "钱主任" {
+				reg = time.Date(today.Year()-1, today.Month(), 1, 0, 0, 0, 0, shequ.Shanghai)
+			}
 			m.RegisteredOn = &reg
 		}
 		if w.left >= 0 {

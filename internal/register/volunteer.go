@@ -94,6 +94,9 @@ var Workforce = (&Schema[shequ.WorkforceMember]{
 		Date("left_on", func(m *shequ.WorkforceMember) **time.Time { return &m.LeftOn }).Alias("离职日期"),
 		Choice("leave_reason", shequ.LeaveReasons, func(m *shequ.WorkforceMember) *shequ.LeaveReason { return &m.LeaveReason }).
 			Labelled("workforce.leave_reason").WithBlank("form.choose").Alias("离职原因"),
+		Text("user_id", 64, func(m *shequ.WorkforceMember) *string { return &m.UserID }).Alias("关联账号"),
+		Text("social_worker_id", 64, func(m *shequ.WorkforceMember) *string { return &m.SocialWorkerID }).
+			Alias("社工登记"),
 	},
 	Columns: []string{"name", "community_code", "post", "qualification", "hired_on", "left_on"},
 	Filters: []Filter{{Kind: FilterText, Name: "q"}, {Kind: FilterCommunity, Name: "community"},

@@ -41,12 +41,15 @@ var Workers = (&Schema[shequ.SocialWorker]{
 			Labelled("worker.function").Alias("服务功能"),
 		Choices("areas", shequ.ServiceAreas, func(w *shequ.SocialWorker) *[]shequ.ServiceArea { return &w.Areas }).
 			Labelled("worker.area").Alias("服务领域"),
+		Choice("status", shequ.WorkerStatuses, func(w *shequ.SocialWorker) *shequ.WorkerStatus { return &w.Status }).
+			Alias("状态", "在岗状态").Synonym(map[string]string{"在岗": "active", "离职": "left", "已离职": "left"}),
+		Date("left_on", func(w *shequ.SocialWorker) **time.Time { return &w.LeftOn }).Alias("离职日期"),
 	},
-	Columns: []string{"name", "qualification", "education", "employer_kind", "community_code"},
+	Columns: []string{"name", "qualification", "education", "employer_kind", "community_code", "status"},
 	Filters: []Filter{{Kind: FilterText, Name: "q", Label: "worker.filter.q"}, {Kind: FilterCommunity, Name: "community"},
 		{Kind: FilterChoice, Name: "qualification"}},
 	New: func() *shequ.SocialWorker {
-		return &shequ.SocialWorker{Qualification: shequ.QualNone, EmployerKind: shequ.EmployerCommunity}
+		return &shequ.SocialWorker{Qualification: shequ.QualNone, EmployerKind: shequ.EmployerCommunity, Status: shequ.WorkerActive}
 	},
 	ID:        func(w *shequ.SocialWorker) string { return w.ID },
 	Community: func(w *shequ.SocialWorker) string { return w.Community },

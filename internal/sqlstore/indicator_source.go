@@ -112,7 +112,8 @@ func (s *IndicatorSource) LoadOrgCounts(ctx context.Context, communities []strin
 // qualification and education ("" when not recorded).
 func (s *IndicatorSource) LoadWorkerCounts(ctx context.Context, communities []string, fn func(indicator.WorkerCount) error) error {
 	err := s.inCommunities(ctx, `SELECT community, qualification, COALESCE(education, ''), COUNT(*)
-		FROM social_workers {filter} GROUP BY community, qualification, education`,
+		FROM (SELECT community, qualification, education FROM social_workers WHERE status = 'active') w {filter}
+		GROUP BY community, qualification, education`,
 		communities, func(rows *sql.Rows) error {
 			var r indicator.WorkerCount
 			var q, ed string
@@ -130,9 +131,11 @@ func (s *IndicatorSource) LoadWorkerCounts(ctx context.Context, communities []st
 // worker who also lists their home community among those served once.
 func (s *IndicatorSource) LoadCoverCounts(ctx context.Context, communities []string, fn func(indicator.CoverCount) error) error {
 	err := s.inCommunities(ctx, `SELECT community, COUNT(*) FROM (
-			SELECT community, id AS worker_id FROM social_workers {filter}
+			SELECT community, worker_id FROM (SELECT community, id AS worker_id FROM social_workers
+				WHERE status = 'active') w {filter}
 			UNION
-			SELECT community, worker_id FROM social_worker_serves {filter}
+			SELECT community, worker_id FROM (SELECT v.community, v.worker_id FROM social_worker_serves v
+				JOIN social_workers w ON w.id = v.worker_id WHERE w.status = 'active') v {filter}
 		) c GROUP BY community`, communities, func(rows *sql.Rows) error {
 		var r indicator.CoverCount
 		if err := rows.Scan(&r.Community, &r.N); err != nil {
@@ -288,7 +291,7 @@ func (s *IndicatorSource) GroupByStats(ctx context.Context, prefix string, t she
 		return nil, err
 	}
 	err = q("count workers", `SELECT qualification, COALESCE(education, ''), COUNT(*) FROM social_workers
-		WHERE community >= ? AND community < ? GROUP BY qualification, education`, func(r *sql.Rows) error {
+		WHERE community >= ? AND community < ? AND status = 'active' GROUP BY qualification, education`, func(r *sql.Rows) error {
 		if err := r.Scan(&key, &key2, &n); err != nil {
 			return err
 		}
@@ -308,8 +311,10 @@ func (s *IndicatorSource) GroupByStats(ctx context.Context, prefix string, t she
 	err = q("count covered communities", `SELECT COUNT(*) FROM (
 			SELECT community FROM (
 				SELECT community, id AS worker_id FROM social_workers WHERE community >= ? AND community < ?
+					AND status = 'active'
 				UNION
-				SELECT community, worker_id FROM social_worker_serves WHERE community >= ? AND community < ?
+				SELECT v.community, v.worker_id FROM social_worker_serves v JOIN social_workers w ON w.id = v.worker_id
+					WHERE v.community >= ? AND v.community < ? AND w.status = 'active'
 			) c GROUP BY community HAVING COUNT(*) >= ?
 		) x`, func(r *sql.Rows) error {
 		return r.Scan(&st.CommunitiesWithWorkers)

@@ -286,12 +286,12 @@ func (s *SocialWorkerService) insertWorker(ctx context.Context, tx *sql.Tx, w *s
 	d := s.db.dialect
 	_, err = tx.ExecContext(ctx, s.db.rebind(`INSERT INTO social_workers
 		(id, name, id_number_enc, id_number_idx, phone_enc, birth_date, sex, qualification, cert_number, cert_year,
-		 education, employer_kind, employer_org_id, employer_name, community, user_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		 education, employer_kind, employer_org_id, employer_name, community, user_id, status, left_on, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		w.ID, w.Name, idEnc, idIdx, phone, w.IDNumber.BirthDate().Format(time.DateOnly), string(w.IDNumber.Sex()),
 		string(w.Qualification), nullString(w.CertNumber), nullInt(w.CertYear), nullString(string(w.Education)),
 		string(w.EmployerKind), nullString(w.EmployerOrgID), nullString(w.EmployerName), w.Community,
-		nullString(w.UserID), d.timeArg(w.CreatedAt), d.timeArg(w.UpdatedAt))
+		nullString(w.UserID), workerStatus(w), dateArg(w.LeftOn), d.timeArg(w.CreatedAt), d.timeArg(w.UpdatedAt))
 	if err != nil {
 		return workerUniqueAsNeutral(translateError(err, "create social worker"))
 	}
@@ -321,19 +321,21 @@ func workerUniqueAsNeutral(err error) error {
 // workerColumns are read by scanWorker, with the table aliased w.
 const workerColumns = `w.id, w.name, w.id_number_enc, w.phone_enc, w.qualification, w.cert_number, w.cert_year,
 	w.education, w.employer_kind, w.employer_org_id, w.employer_name, w.community, w.user_id,
-	w.created_at, w.updated_at`
+	w.status, w.left_on, w.created_at, w.updated_at`
 
 // scanWorker reads workerColumns and opens the sealed numbers. The sets are
 // loaded separately (loadWorkerSets).
 func (s *SocialWorkerService) scanWorker(row rowScanner) (*shequ.SocialWorker, error) {
 	var w shequ.SocialWorker
 	var idEnc, qual, employer string
-	var phone, cert, edu, orgID, employerName, userID sql.NullString
+	var phone, cert, edu, orgID, employerName, userID, left sql.NullString
 	var certYear sql.NullInt64
+	var status string
 	if err := row.Scan(&w.ID, &w.Name, &idEnc, &phone, &qual, &cert, &certYear, &edu, &employer, &orgID,
-		&employerName, &w.Community, &userID, scanTime(&w.CreatedAt), scanTime(&w.UpdatedAt)); err != nil {
+		&employerName, &w.Community, &userID, &status, &left, scanTime(&w.CreatedAt), scanTime(&w.UpdatedAt)); err != nil {
 		return nil, err
 	}
+	w.Status, w.LeftOn = shequ.WorkerStatus(status), optDay(left)
 	w.Qualification, w.CertNumber, w.CertYear = shequ.Qualification(qual), cert.String, int(certYear.Int64)
 	w.Education, w.EmployerKind = shequ.Education(edu.String), shequ.EmployerKind(employer)
 	w.EmployerOrgID, w.EmployerName, w.UserID = orgID.String, employerName.String, userID.String
@@ -428,4 +430,12 @@ func (s *SocialWorkerService) FindWorkerByID(ctx context.Context, id string, rev
 		return nil, err
 	}
 	return w, nil
+}
+
+// workerStatus is the stored status of w (active when not set).
+func workerStatus(w *shequ.SocialWorker) string {
+	if w.Status == "" {
+		return string(shequ.WorkerActive)
+	}
+	return string(w.Status)
 }

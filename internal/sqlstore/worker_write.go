@@ -90,6 +90,8 @@ func workerChanges(a, b *shequ.SocialWorker) []string {
 	add("functions", !slices.Equal(a.Functions, b.Functions))
 	add("areas", !slices.Equal(a.Areas, b.Areas))
 	add("user_id", a.UserID != b.UserID)
+	add("status", a.Status != b.Status)
+	add("left_on", dateArg(a.LeftOn) != dateArg(b.LeftOn))
 	return out
 }
 
@@ -98,10 +100,11 @@ func workerChanges(a, b *shequ.SocialWorker) []string {
 // replaces the changed sets.
 func (s *SocialWorkerService) writeWorker(ctx context.Context, tx *sql.Tx, w *shequ.SocialWorker, changed []string) error {
 	sets := `name = ?, qualification = ?, cert_number = ?, cert_year = ?, education = ?, employer_kind = ?,
-		employer_org_id = ?, employer_name = ?, community = ?, user_id = ?, updated_at = ?`
+		employer_org_id = ?, employer_name = ?, community = ?, user_id = ?, status = ?, left_on = ?, updated_at = ?`
 	args := []any{w.Name, string(w.Qualification), nullString(w.CertNumber), nullInt(w.CertYear),
 		nullString(string(w.Education)), string(w.EmployerKind), nullString(w.EmployerOrgID),
-		nullString(w.EmployerName), w.Community, nullString(w.UserID), s.db.dialect.timeArg(w.UpdatedAt)}
+		nullString(w.EmployerName), w.Community, nullString(w.UserID), workerStatus(w), dateArg(w.LeftOn),
+		s.db.dialect.timeArg(w.UpdatedAt)}
 	if slices.Contains(changed, "id_number") || slices.Contains(changed, "phone") {
 		idEnc, idIdx, phone, err := s.sealWorker(w)
 		if err != nil {

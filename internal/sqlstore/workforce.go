@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"shequ"
@@ -481,7 +482,8 @@ func (s *WorkforceService) RemoveAttendance(ctx context.Context, courseID, membe
 }
 
 // attendanceColumns are the columns scanAttendance reads.
-const attendanceColumns = `a.course_id, a.member_id, m.name, c.title, c.day, a.minutes, a.community, a.recorded_by, a.created_at`
+const attendanceColumns = `a.course_id, a.member_id, m.name, c.title, c.community, c.day, a.minutes, a.community,
+	a.recorded_by, a.created_at`
 
 // attendanceFrom is the FROM clause of attendanceColumns.
 const attendanceFrom = `course_attendance a JOIN courses c ON c.id = a.course_id JOIN workforce_members m ON m.id = a.member_id`
@@ -490,8 +492,8 @@ const attendanceFrom = `course_attendance a JOIN courses c ON c.id = a.course_id
 func scanAttendance(row rowScanner) (*shequ.Attendance, error) {
 	a := &shequ.Attendance{}
 	var day string
-	err := row.Scan(&a.CourseID, &a.MemberID, &a.Name, &a.Course, &day, &a.Minutes, &a.Community, &a.RecordedBy,
-		scanTime(&a.CreatedAt))
+	err := row.Scan(&a.CourseID, &a.MemberID, &a.Name, &a.Course, &a.CourseCommunity, &day, &a.Minutes, &a.Community,
+		&a.RecordedBy, scanTime(&a.CreatedAt))
 	a.Day = parseDay(day)
 	return a, err
 }
@@ -532,12 +534,31 @@ func (s *WorkforceService) ContinuingEducation(ctx context.Context, division str
 	if err := authorizeResident(ctx, shequ.ActionWorkforceRead, &shequ.Object{Division: division}); err != nil {
 		return nil, s.db.recordDenied(ctx, err, auditWFRead, objWorkforce, division, division)
 	}
-	ms, err := s.membersUnder(ctx, division)
+	return s.ceStatuses(ctx, division, dueSoon)
+}
+
+// ceStatuses lists the continuing education of the certified members at
+// and below division as of today (not authorized).
+func (s *WorkforceService) ceStatuses(ctx context.Context, division string, dueSoon bool) ([]*shequ.CEStatus, error) {
+	now := s.now()
+	// Only members in post with a certificate's registration day need
+	// continuing education, and only the attendance of the last three
+	// years can fall in a current period.
+	const certified = `m.community >= ? AND m.community < ? AND m.registered_on IS NOT NULL
+		AND m.qualification <> 'none' AND (m.left_on IS NULL OR m.left_on > ?)`
+	today := dayArg(now)
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+memberColumns+` FROM workforce_members m WHERE `+
+		certified+` ORDER BY m.id`), division, division+":", today)
+	if err != nil {
+		return nil, translateError(err, "read workforce")
+	}
+	ms, err := collectRows(rows, scanMember, "read workforce")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+attendanceColumns+` FROM `+attendanceFrom+`
-		WHERE a.community >= ? AND a.community < ?`), division, division+":")
+	rows, err = s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+attendanceColumns+` FROM `+attendanceFrom+`
+		WHERE `+certified+` AND c.day >= ?`), division, division+":", today,
+		dayArg(shequ.DateOf(now).AddDate(-shequ.CEPeriodYears, 0, 0)))
 	if err != nil {
 		return nil, translateError(err, "read training")
 	}
@@ -549,7 +570,6 @@ func (s *WorkforceService) ContinuingEducation(ctx context.Context, division str
 	for _, a := range att {
 		by[a.MemberID] = append(by[a.MemberID], a)
 	}
-	now := s.now()
 	out := []*shequ.CEStatus{}
 	for _, m := range ms {
 		st := shequ.ComputeCE(m, by[m.ID], now)
@@ -558,14 +578,27 @@ func (s *WorkforceService) ContinuingEducation(ctx context.Context, division str
 		}
 		out = append(out, st)
 	}
+	slices.SortStableFunc(out, func(a, b *shequ.CEStatus) int { return a.End.Compare(b.End) })
 	return out, nil
 }
 
+// auditCESweep names the continuing-education sweep in the audit trail.
+const auditCESweep = "workforce.ce_sweep"
+
 // CESweep implements shequ.WorkforceService: it tells the community
-// workers of each member due soon, once per period (ce_notified holds the
-// period's end).
+// workers of each member due soon, and the member's own account if linked,
+// once per registration period: ce_notified holds the end of the period
+// notified, set by a conditional UPDATE in the transaction that writes the
+// notifications, so two sweeps at once (two servers, a retry) notify
+// once. It is system work: a signed-in account may not run it.
 func (s *WorkforceService) CESweep(ctx context.Context) (int, error) {
-	due, err := s.ContinuingEducation(ctx, "", true)
+	if shequ.ActorFrom(ctx) != nil {
+		return 0, s.db.recordDenied(ctx, shequ.ErrForbidden, auditCESweep, objWorkforce, "", "")
+	}
+	if shequ.RequestMetaFrom(ctx).ClientAddr == "" {
+		ctx = shequ.WithRequestMeta(ctx, shequ.RequestMeta{ClientAddr: systemActor, RequestID: auditCESweep})
+	}
+	due, err := s.ceStatuses(ctx, "", true)
 	if err != nil {
 		return 0, err
 	}
@@ -586,8 +619,26 @@ func (s *WorkforceService) CESweep(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
+			own := []string{st.Member.UserID}
+			if sw := st.Member.SocialWorkerID; sw != "" {
+				var u sql.NullString
+				err := tx.QueryRowContext(ctx, s.db.rebind(`SELECT user_id FROM social_workers WHERE id = ?`), sw).Scan(&u)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return translateError(err, "read social worker")
+				}
+				own = append(own, u.String)
+			}
+			for _, u := range own {
+				if u != "" && !slices.Contains(users, u) {
+					users = append(users, u)
+				}
+			}
 			c.notify(users, "workforce_ce_due", objWorkforce, st.Member.ID, st.Member.Name)
-			return c.flush()
+			if err := c.flush(); err != nil {
+				return err
+			}
+			return auditAllowed(ctx, s.db, tx, auditCESweep, objWorkforce, st.Member.ID, st.Member.Community,
+				"period_end="+end)
 		})
 		if errors.Is(err, errSkip) {
 			continue
@@ -620,4 +671,37 @@ func workersOf(ctx context.Context, db *DB, q querier, community string) ([]stri
 		out = append(out, id)
 	}
 	return out, translateError(rows.Err(), "read accounts")
+}
+
+// workforceAccountRoles are the roles of the accounts a workforce member
+// may be linked to: community workers and social workers.
+var workforceAccountRoles = []shequ.Role{shequ.RoleCommunityWorker, shequ.RoleSocialWorker}
+
+// AccountCandidates implements shequ.WorkforceService: the active accounts
+// of community and social workers in the actor's area, by scope and name,
+// at most limit of them (the form's choice of the linked account).
+func (s *WorkforceService) AccountCandidates(ctx context.Context, limit int) ([]*shequ.User, error) {
+	if err := authorizeResident(ctx, shequ.ActionWorkforceWrite, nil); err != nil {
+		return nil, s.db.recordDenied(ctx, err, auditWFRead, objWorkforce, "", "")
+	}
+	scope := ""
+	if a := shequ.ActorFrom(ctx); a != nil {
+		scope = a.Scope
+	}
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+userColumns+` FROM users u WHERE u.role IN (?, ?)
+		AND u.disabled = ? AND u.scope >= ? AND u.scope < ? ORDER BY u.scope, u.username_key LIMIT ?`),
+		string(workforceAccountRoles[0]), string(workforceAccountRoles[1]), false, scope, scope+":", limit)
+	if err != nil {
+		return nil, translateError(err, "account candidates")
+	}
+	defer rows.Close()
+	out := []*shequ.User{}
+	for rows.Next() {
+		u, err := scanUser(rows.Scan)
+		if err != nil {
+			return nil, translateError(err, "account candidates")
+		}
+		out = append(out, u)
+	}
+	return out, translateError(rows.Err(), "account candidates")
 }

@@ -97,11 +97,15 @@ func ratePct(part, whole int) string {
 }
 
 // valueDecimals is how many decimals a value of unit shows: two for
-// kilometres, stars and 万元 (0.75 km, 4.67 星, 23.00 万元), one otherwise.
+// kilometres, stars, 万元 and people per community (0.75 km, 4.67 星, 23.00
+// 万元, 0.04 人/社区), none for whole years (the median tenure), one
+// otherwise.
 func valueDecimals(unit string) int {
 	switch unit {
-	case "unit.km", "unit.stars", "unit.wan_yuan":
+	case "unit.km", "unit.stars", "unit.wan_yuan", "unit.per_community":
 		return 2
+	case "unit.years":
+		return 0
 	}
 	return 1
 }

@@ -176,6 +176,11 @@ var unitNumFmt = map[string]string{
 	"unit.hours":      "0.0",
 	"unit.stars":      "0.00",
 	"unit.wan_yuan":   "#,##0.00",
+	// Issue 17: volunteers per 1,000 residents, workers per community,
+	// median tenure in whole years.
+	"unit.per_thousand":  "0.0",
+	"unit.per_community": "0.00",
+	"unit.years":         "0",
 }
 
 // plainNumber writes a target value as a whole number when it is one (a

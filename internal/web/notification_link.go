@@ -36,6 +36,8 @@ var notificationPaths = map[string]func(id string) string{
 	// time-bank account its ledger.
 	"opportunity":      func(string) string { return "/volunteer" },
 	"timebank_account": func(id string) string { return "/timebank/accounts/" + url.PathEscape(id) },
+	// A member due for continuing education (issue 17).
+	"workforce_member": func(id string) string { return "/workforce/" + url.PathEscape(id) },
 }
 
 // notificationHref is the link of a notification about the object, or ""

@@ -58,6 +58,9 @@ var pageFiles = map[string]string{
 	"opportunity":      "templates/opportunity.html",
 	"timebank":         "templates/timebank.html",
 	"timebank_account": "templates/timebank_account.html",
+	"workforce_member": "templates/workforce_member.html",
+	"workforce_ce":     "templates/workforce_ce.html",
+	"course":           "templates/course.html",
 
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",

@@ -472,6 +472,17 @@ func (s *Server) routeTable() []route {
 		{http.MethodPut, "/api/v1/care/policy", s.handleAPICarePolicySet},
 		{http.MethodGet, "/api/v1/care/candidates", s.handleAPICareCandidates},
 		{http.MethodGet, "/api/v1/care/worklogs/people", s.handleAPICareServedPeople},
+
+		// Workforce training (issue 17, workforce_pages.go): attendance of
+		// a course, the continuing-education list (the workforce and course
+		// registers are mounted by the register mechanism).
+		{http.MethodGet, "/workforce/ce", s.handleWorkforceCE},
+		{http.MethodPost, "/courses/{id}/attendance", s.handleCourseAttend},
+		{http.MethodPost, "/courses/{id}/attendance/{member}/remove", s.handleCourseUnattend},
+		{http.MethodGet, "/api/v1/workforce/ce", s.handleAPIWorkforceCE},
+		{http.MethodGet, "/api/v1/courses/{id}/attendance", s.handleAPICourseAttendance},
+		{http.MethodPost, "/api/v1/courses/{id}/attendance", s.handleAPICourseAttend},
+		{http.MethodDelete, "/api/v1/courses/{id}/attendance/{member}", s.handleAPICourseUnattend},
 	}, registers...)
 }
 

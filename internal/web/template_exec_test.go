@@ -112,6 +112,9 @@ var templateData = map[string]any{
 	"volunteer_hub":         &volunteerHubPage{},
 	"timebank":              &timebankPage{},
 	"timebank_account":      &timebankAccountPage{},
+	"course":                &registerShowPage{}, // the course register's show page (Extra: templateExtras)
+	"workforce_member":      &registerShowPage{}, // the workforce register's show page (Extra: templateExtras)
+	"workforce_ce":          &workforceCEPage{},
 }
 
 // templateExtras gives, by page, the type of the Extra that a register's
@@ -120,6 +123,9 @@ var templateData = map[string]any{
 var templateExtras = map[string]any{
 	"company": &companyExtra{},
 	"estate":  &estateExtra{},
+	// Issue 17: the course and workforce member pages.
+	"course":           &courseExtra{},
+	"workforce_member": &workforceMemberExtra{},
 }
 
 // carePersonShowView is the care register's show page as its handler

@@ -13,10 +13,4 @@ func (s *Server) volunteerRegister() *registerMount[shequ.Volunteer] {
 	return mount(s, register.Volunteers, "/volunteers", s.cfg.Volunteers != nil, register.VolunteerStore(s.cfg.Volunteers))
 }
 
-func (s *Server) workforceRegister() *registerMount[shequ.WorkforceMember] {
-	return mount(s, register.Workforce, "/workforce", s.cfg.Workforce != nil, register.WorkforceStore(s.cfg.Workforce))
-}
-
-func (s *Server) courseRegister() *registerMount[shequ.Course] {
-	return mount(s, register.Courses, "/courses", s.cfg.Workforce != nil, register.CourseStore(s.cfg.Workforce))
-}
+// The workforce and course registers are mounted in workforce_pages.go.

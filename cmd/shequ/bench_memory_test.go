@@ -51,7 +51,7 @@ func TestBenchMemory(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("bench memory: %d %s%s", code, out, errs)
 	}
-	for _, phase := range []string{"open_migrate", "seed", "engines", "web", "listen"} {
+	for _, phase := range []string{"open_migrate", "seed", "demo_admin", "engines", "jobs", "web", "listen", "ops", "serve"} {
 		if !regexp.MustCompile(`(?m)^phase=` + phase + ` seconds=[0-9.]+ heap_live_mb=[0-9]+$`).MatchString(out) {
 			t.Errorf("no line for phase %s:\n%s", phase, out)
 		}

@@ -237,10 +237,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
+	m.startup.done("listen")
 	// Issue 14: the metrics listener and the key watcher (serve_ops.go).
 	if err := m.startOps(h); err != nil {
 		return err
 	}
+	m.startup.done("ops") // a signed checkpoint of the audit trail among them
 	// All four timeouts: slow clients must not hold connections forever.
 	m.http = &http.Server{
 		Handler:           h,
@@ -255,7 +257,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// starts.
 	srv, ln, done := m.http, m.ln, m.done
 	go func() { done <- srv.Serve(ln) }()
-	m.startup.done("listen")
+	m.startup.done("serve")
 	m.startup.log(m.Logger)
 	m.Logger.Info("serving", "url", "http://"+m.ln.Addr().String(), "engine", s.db.Engine(), "version", version)
 	return nil

@@ -146,8 +146,10 @@ func loadConfig(e *env, name string, args []string, bind func(*config.Config, *f
 	fs := flag.NewFlagSet("shequ "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	bind(&cfg, fs)
+	// A nested subcommand (bench requests) shares its parent's usage text.
+	usageKey := "cli." + strings.Fields(name)[0] + ".usage"
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "%s\n\n", e.loc.T("cli."+name+".usage"))
+		fmt.Fprintf(e.stderr, "%s\n\n", e.loc.T(usageKey))
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the positional arguments

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 // quarter's one short, and an appeal waiting; on both engines.
 func TestPropertyDemo(t *testing.T) {
 	engines(t, func(t *testing.T, dsn string) {
-		_, m := startDemo(t, dsn)
+		base, m := startDemo(t, dsn)
 		p := m.svc.property
 		official := shequ.WithActor(cliContext(context.Background()),
 			&shequ.Actor{UserID: "u-official", Username: "official", Role: shequ.RoleOfficial, Scope: demo.County})
@@ -118,6 +119,53 @@ func TestPropertyDemo(t *testing.T) {
 		}
 		if !kinds[shequ.AlertContractEnding] || !kinds[shequ.AlertTermEnding] {
 			t.Errorf("alerts %v", kinds)
+		}
+
+		// The same records through the JSON API: an official of the
+		// county reads each by id; one of another county gets 404 for
+		// each, and an unknown id is 404 too.
+		inspections, err := p.FindInspections(official, greens.ID, 1)
+		if err != nil || len(inspections) != 1 {
+			t.Fatalf("inspections %v (%v)", inspections, err)
+		}
+		api := apiClient{t: t, base: base, token: token(t, dsn, "papi-official", "official", demo.County)}
+		// Another township of the county than 苕溪花园's.
+		towns, _, err := m.svc.divisions.FindDivisionChildren(context.Background(), demo.County, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		otherTown := ""
+		for _, d := range towns {
+			if d.Code != greens.Community[:9] {
+				otherTown = d.Code
+				break
+			}
+		}
+		other := apiClient{t: t, base: base, token: token(t, dsn, "papi-other", "official", otherTown)}
+		for _, c := range []struct{ path, id string }{
+			{"/api/v1/committees/", terms[0].ID},
+			{"/api/v1/meetings/", full.ID},
+			{"/api/v1/inspections/", inspections[0].ID},
+		} {
+			if status, body := api.do("GET", c.path+c.id, nil); status != http.StatusOK || body["id"] != c.id {
+				t.Errorf("GET %s%s: %d %v", c.path, c.id, status, body)
+			}
+			if status, _ := other.do("GET", c.path+c.id, nil); status != http.StatusNotFound {
+				t.Errorf("GET %s%s by another county's official: %d, want 404", c.path, c.id, status)
+			}
+			if status, _ := api.do("GET", c.path+"0190b1c2-0000-7000-8000-000000000000", nil); status != http.StatusNotFound {
+				t.Errorf("GET %s of an unknown id: %d, want 404", c.path, status)
+			}
+		}
+		if status, body := api.do("GET", "/api/v1/property/settings/"+demo.County, nil); status != http.StatusOK || body["county"] != demo.County {
+			t.Errorf("settings: %d %v", status, body)
+		}
+		status, body := api.do("GET", "/api/v1/rectifications?community="+greens.Community, nil)
+		if items, _ := body["items"].([]any); status != http.StatusOK || body["total"] == nil || len(items) > 50 {
+			t.Errorf("rectifications: %d %v", status, body)
+		}
+		if status, body := api.do("GET", "/api/v1/rectifications?status=nonsense", nil); status != http.StatusBadRequest {
+			t.Errorf("rectifications of an unknown state: %d %v, want 400", status, body)
 		}
 	})
 }

@@ -68,8 +68,10 @@ type dialect struct {
 	// need not be consecutive there).
 	nextRequestSeqs func(ctx context.Context, tx *sql.Tx, n int) ([]int64, error)
 	// batchWorkers is how many group commits run at once (tx_batch.go):
-	// one on SQLite, whose writers hold one lock in turn; a few on
-	// PostgreSQL, whose groups overlap but for the audit chain's head.
+	// one on SQLite, whose writers hold one lock in turn; two on
+	// PostgreSQL, whose groups overlap but for the audit chain's head and
+	// the count rows of the communities they share (more groups queue on
+	// those rows instead of growing).
 	batchWorkers int
 }
 
@@ -126,7 +128,7 @@ var postgresDialect = &dialect{
 	tableExists:     `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?`,
 	gooseAppliedAt:  `tstamp AT TIME ZONE current_setting('TimeZone')`,
 	importDivisions: importDivisionsPostgres,
-	batchWorkers:    4,
+	batchWorkers:    2, // 4 measured 1.26× slower on 16 communities (docs/BENCHMARKS.md)
 	nextRequestSeqs: func(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
 		rows, err := tx.QueryContext(ctx, `SELECT nextval('request_seq') FROM generate_series(1, $1)`, n)
 		if err != nil {

@@ -1,9 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 
 	"shequ"
 )
@@ -53,29 +56,12 @@ func (s *RequestService) writeSubmissions(ctx context.Context, tx *sql.Tx, pendi
 	}
 	requests := make([][]any, len(pending))
 	events := make([][]any, len(pending))
-	type stateKey struct {
-		community string
-		state     shequ.RequestState
-	}
-	states := map[stateKey]int{}
-	tallies := map[shequ.ServiceCountRow]int{}
-	var stateOrder []stateKey
-	var tallyOrder []shequ.ServiceCountRow
+	subs := make([]*pendingSubmission, len(pending))
 	for i, x := range pending {
 		p := x.(*pendingSubmission)
 		r := p.r
 		r.Number = fmt.Sprintf("%s-%s-%06d", r.Community[:6], r.CreatedAt.In(shequ.Shanghai).Format("20060102"), seqs[i])
-		requests[i], events[i] = s.submissionRow(p), p.event
-		k := stateKey{r.Community, r.State}
-		if states[k] == 0 {
-			stateOrder = append(stateOrder, k)
-		}
-		states[k]++
-		g := countRow(r)
-		if tallies[g] == 0 {
-			tallyOrder = append(tallyOrder, g)
-		}
-		tallies[g]++
+		requests[i], events[i], subs[i] = s.submissionRow(p), p.event, p
 	}
 	if err := s.db.insertRows(ctx, tx, "service_requests", requestInsertColumns, requests); err != nil {
 		return err
@@ -83,17 +69,77 @@ func (s *RequestService) writeSubmissions(ctx context.Context, tx *sql.Tx, pendi
 	if err := s.db.insertRows(ctx, tx, "request_events", requestEventColumns, events); err != nil {
 		return err
 	}
-	// The counts in a fixed order, so that concurrent groups on PostgreSQL
-	// take their row locks in the same order.
-	for _, k := range stateOrder {
-		if err := s.addCount(ctx, tx, k.community, k.state, states[k]); err != nil {
+	states, tallies := submissionCounts(subs)
+	for _, k := range states {
+		if err := s.addCount(ctx, tx, k.community, k.state, k.n); err != nil {
 			return err
 		}
 	}
-	for _, g := range tallyOrder {
-		if err := s.addTally(ctx, tx, g, tallies[g]); err != nil {
+	for _, g := range tallies {
+		if err := s.addTally(ctx, tx, g, g.N); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// compareCountRows orders indicator count rows by their key columns, the
+// order in which a transaction that writes several takes their locks.
+func compareCountRows(a, b shequ.ServiceCountRow) int {
+	return cmp.Or(strings.Compare(a.Community, b.Community), strings.Compare(a.ItemCode, b.ItemCode),
+		strings.Compare(string(a.Channel), string(b.Channel)), boolOrder(a.Done, b.Done),
+		boolOrder(a.OnTime, b.OnTime), cmp.Compare(a.Days, b.Days), cmp.Compare(a.Rating, b.Rating))
+}
+
+// boolOrder orders false before true.
+func boolOrder(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// stateCount is how many requests of a group move into one community's
+// state.
+type stateCount struct {
+	community string
+	state     shequ.RequestState
+	n         int
+}
+
+// submissionCounts sums a group's submissions into per-state and indicator
+// count rows, each list sorted by its key: concurrent groups on PostgreSQL
+// then take the rows' locks in one order. (In the order of first
+// appearance, a group holding community A's row and waiting for B's
+// deadlocked with one holding B's and waiting for A's; PostgreSQL broke it
+// after deadlock_timeout and both groups' members ran one transaction each:
+// 74 submissions/s on 16 communities against 791/s sorted, docs/BENCHMARKS.md.)
+func submissionCounts(subs []*pendingSubmission) ([]stateCount, []shequ.ServiceCountRow) {
+	type stateKey struct {
+		community string
+		state     shequ.RequestState
+	}
+	states := map[stateKey]int{}
+	tallies := map[shequ.ServiceCountRow]int{}
+	for _, p := range subs {
+		states[stateKey{p.r.Community, p.r.State}]++
+		tallies[countRow(p.r)]++
+	}
+	sc := make([]stateCount, 0, len(states))
+	for k, n := range states {
+		sc = append(sc, stateCount{k.community, k.state, n})
+	}
+	slices.SortFunc(sc, func(a, b stateCount) int {
+		return cmp.Or(strings.Compare(a.community, b.community), strings.Compare(string(a.state), string(b.state)))
+	})
+	tc := make([]shequ.ServiceCountRow, 0, len(tallies))
+	for g, n := range tallies {
+		g.N = n
+		tc = append(tc, g)
+	}
+	slices.SortFunc(tc, compareCountRows)
+	return sc, tc
 }

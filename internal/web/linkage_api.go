@@ -189,11 +189,7 @@ func (s *Server) handleAPINeedSupport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := s.cfg.Linkage.SupportNeed(r.Context(), pathID(r, "id"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newNeedJSON(n))
+	answerJSON(s, w, r, http.StatusOK, n, err, newNeedJSON)
 }
 
 // handleAPINeedTransition serves POST /api/v1/needs/{id}/transitions.
@@ -562,9 +558,5 @@ func (s *Server) handleAPIProjectReviewers(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	p, err := s.cfg.Linkage.AppointReviewers(r.Context(), pathID(r, "id"), cleanCodes(req.Reviewers))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newProjectJSON(p))
+	answerJSON(s, w, r, http.StatusOK, p, err, newProjectJSON)
 }

@@ -99,11 +99,7 @@ func (s *Server) handleAPIBidWithdraw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, err := s.cfg.Linkage.WithdrawBid(r.Context(), pathID(r, "id"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newBidJSON(b))
+	answerJSON(s, w, r, http.StatusOK, b, err, newBidJSON)
 }
 
 // reviewRequest is the body of POST /api/v1/projects/{id}/reviews.
@@ -208,11 +204,7 @@ func (s *Server) handleAPIObjectionLodge(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	o, err := s.cfg.Linkage.LodgeObjection(r.Context(), pathID(r, "id"), req.Text)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, newObjectionJSON(o))
+	answerJSON(s, w, r, http.StatusCreated, o, err, newObjectionJSON)
 }
 
 // handleAPIObjectionList serves GET /api/v1/projects/{id}/objections.
@@ -235,11 +227,7 @@ func (s *Server) handleAPIObjectionAnswer(w http.ResponseWriter, r *http.Request
 		return
 	}
 	o, err := s.cfg.Linkage.AnswerObjection(r.Context(), pathID(r, "id"), req.Text)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newObjectionJSON(o))
+	answerJSON(s, w, r, http.StatusOK, o, err, newObjectionJSON)
 }
 
 // activityRequest is the body of POST /api/v1/projects/{id}/activities.

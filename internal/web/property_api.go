@@ -126,11 +126,7 @@ func (s *Server) handleAPIContractEnd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	k, err := s.cfg.Property.EndContract(r.Context(), pathID(r, "id"), *on, req.Reason)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.newContractJSON(k))
+	answerJSON(s, w, r, http.StatusOK, k, err, s.newContractJSON)
 }
 
 // --- Ratings ----------------------------------------------------------
@@ -283,11 +279,7 @@ func (s *Server) handleAPICommitteeSubmit(w http.ResponseWriter, r *http.Request
 		return
 	}
 	got, err := s.cfg.Property.FindCommitteeByID(r.Context(), c.ID)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, newCommitteeJSON(got))
+	answerJSON(s, w, r, http.StatusCreated, got, err, newCommitteeJSON)
 }
 
 // handleAPICommitteeGet serves GET /api/v1/committees/{id}.
@@ -296,11 +288,7 @@ func (s *Server) handleAPICommitteeGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.cfg.Property.FindCommitteeByID(r.Context(), pathID(r, "id"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newCommitteeJSON(c))
+	answerJSON(s, w, r, http.StatusOK, c, err, newCommitteeJSON)
 }
 
 type filingRequest struct {
@@ -315,11 +303,7 @@ func (s *Server) handleAPICommitteeFiling(w http.ResponseWriter, r *http.Request
 		return
 	}
 	c, err := s.cfg.Property.FileCommittee(r.Context(), pathID(r, "id"), shequ.FilingStatus(req.To), req.Reason)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newCommitteeJSON(c))
+	answerJSON(s, w, r, http.StatusOK, c, err, newCommitteeJSON)
 }
 
 // handleAPICommitteeResubmit serves POST /api/v1/committees/{id}/resubmit.
@@ -457,11 +441,7 @@ func (s *Server) handleAPIInspectionGet(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	in, err := s.cfg.Property.FindInspectionByID(r.Context(), pathID(r, "id"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newInspectionJSON(in))
+	answerJSON(s, w, r, http.StatusOK, in, err, newInspectionJSON)
 }
 
 // handleAPIRectificationList serves GET

@@ -160,11 +160,7 @@ func (s *Server) handleAPIMeetingRecord(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	got, err := s.cfg.Property.FindMeetingByID(r.Context(), m.ID)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, newMeetingJSON(got))
+	answerJSON(s, w, r, http.StatusCreated, got, err, newMeetingJSON)
 }
 
 // handleAPIMeetingGet serves GET /api/v1/meetings/{id}.
@@ -173,11 +169,7 @@ func (s *Server) handleAPIMeetingGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, err := s.cfg.Property.FindMeetingByID(r.Context(), pathID(r, "id"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newMeetingJSON(m))
+	answerJSON(s, w, r, http.StatusOK, m, err, newMeetingJSON)
 }
 
 // handleAPIResolutionList serves GET
@@ -224,11 +216,7 @@ func (s *Server) handleAPIResolutionDone(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	x, err := s.cfg.Property.CompleteResolution(r.Context(), pathID(r, "id"), req.Note)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newResolutionJSON(x))
+	answerJSON(s, w, r, http.StatusOK, x, err, newResolutionJSON)
 }
 
 // --- Credit -----------------------------------------------------------
@@ -431,11 +419,7 @@ func (s *Server) handleAPIAppealLodge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ap, err := s.cfg.Property.AppealRecord(r.Context(), pathID(r, "id"), req.Reason)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, newAppealJSON(ap))
+	answerJSON(s, w, r, http.StatusCreated, ap, err, newAppealJSON)
 }
 
 // handleAPIAppealAnswer serves POST /api/v1/property/appeals/{id}/answer:
@@ -449,11 +433,7 @@ func (s *Server) handleAPIAppealAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ap, err := s.cfg.Property.AnswerAppeal(r.Context(), pathID(r, "id"), shequ.AppealState(req.To), req.Answer)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newAppealJSON(ap))
+	answerJSON(s, w, r, http.StatusOK, ap, err, newAppealJSON)
 }
 
 // --- Alerts, settings, committees of the communities -------------------
@@ -510,11 +490,7 @@ func (s *Server) handleAPISettingsGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.cfg.Property.Settings(r.Context(), county)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newSettingsJSON(st))
+	answerJSON(s, w, r, http.StatusOK, st, err, newSettingsJSON)
 }
 
 // handleAPISettingsPut serves PUT /api/v1/property/settings/{code}: the

@@ -207,11 +207,7 @@ func (s *Server) handleAPIServiceGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	it, err := s.cfg.ServiceItems.GetItem(r.Context(), r.PathValue("code"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newServiceItemJSON(it))
+	answerJSON(s, w, r, http.StatusOK, it, err, newServiceItemJSON)
 }
 
 // handleAPIRequestCreate serves POST /api/v1/requests.

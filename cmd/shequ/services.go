@@ -158,9 +158,6 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 	src := sqlstore.NewIndicatorSource(db)
 	s.indicators = indicator.New(src, s.targets, s.coverage.Module(), indicator.LinkageModule(src),
 		indicator.ServicesModule(s.requests.ServiceCounts), indicator.PropertyModule(s.property), indicator.CareModule(src))
-	// One copy of the division names for both engines: the coverage
-	// engine names divisions through the indicator engine's (issue 18).
-	s.coverage.Names = s.indicators
 	s.care = sqlstore.NewCareService(db, keys)
 	s.care.Needs = s.linkage
 	s.volunteers = sqlstore.NewVolunteerService(db, keys)

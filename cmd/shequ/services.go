@@ -160,6 +160,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		indicator.ServicesModule(s.requests.ServiceCounts), indicator.PropertyModule(s.property), indicator.CareModule(src))
 	s.care = sqlstore.NewCareService(db, keys)
 	s.care.Needs = s.linkage
+	// A referral to a service item files a request for the person and
+	// follows its acceptance or refusal.
+	s.care.LinkRequests(s.requests)
 	s.volunteers = sqlstore.NewVolunteerService(db, keys)
 	s.workforce = sqlstore.NewWorkforceService(db)
 	// The engines follow every committed change of the registers, targets,

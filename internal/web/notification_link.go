@@ -27,8 +27,10 @@ var notificationPaths = map[string]func(id string) string{
 	"care_person":          func(id string) string { return "/care/people/" + url.PathEscape(id) },
 	"case":                 func(id string) string { return "/care/cases/" + url.PathEscape(id) },
 	// A referral is answered in the inbox of the referrals received.
-	"referral":    func(string) string { return "/care/referrals" },
-	"care_duty":   func(string) string { return "/care/duties" },
+	"referral":  func(string) string { return "/care/referrals" },
+	"care_duty": func(string) string { return "/care/duties" },
+	// A change of a county's visit policy leads to the visits due.
+	"care_policy": func(string) string { return "/care/visits" },
 	"supervision": func(string) string { return "/care/worklogs" },
 }
 

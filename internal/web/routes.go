@@ -421,6 +421,7 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/care/policy", s.handleCarePolicy},
 		{http.MethodPost, "/care/policy", s.handleCarePolicySet},
 		{http.MethodGet, "/care/candidates", s.handleCareCandidates},
+		{http.MethodGet, "/care/visits", s.handleCareVisitsDue},
 		{http.MethodPost, "/care/worklogs", s.handleCareWorkLog},
 		{http.MethodPost, "/care/worklogs/supervisions", s.handleCareSupervision},
 		{http.MethodPost, "/care/referrals/{id}/answer", s.handleCareReferralAnswer},

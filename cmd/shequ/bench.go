@@ -32,7 +32,7 @@ type benchFlags struct {
 	quiet         bool
 }
 
-// runBench dispatches `shequ bench gen|indicators|coverage|requests`.
+// runBench dispatches `shequ bench gen|indicators|coverage|requests|memory`.
 //
 // The synthetic registers contain no personal data: names are numbered
 // labels, leaders are empty, and the sealed columns (ID numbers) hold a fixed
@@ -43,6 +43,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	if len(args) > 0 && args[0] == "requests" {
 		return runBenchRequests(ctx, e, args[1:])
+	}
+	if len(args) > 0 && args[0] == "memory" {
+		return runBenchMemory(ctx, e, args[1:])
 	}
 	if len(args) == 0 || (args[0] != "gen" && args[0] != "indicators") {
 		fmt.Fprintln(e.stderr, e.loc.T("cli.bench.usage"))

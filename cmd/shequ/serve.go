@@ -60,6 +60,9 @@ type Main struct {
 	// (acknowledgement deadlines, due visits, ages): browser tests move it
 	// forward to see an alert escalate.
 	CareNow func() time.Time
+	// MeasureHeap measures the live heap after each phase of Run (a full
+	// collection each): `shequ bench memory`.
+	MeasureHeap bool
 
 	svc  *services
 	stop context.CancelFunc // ends background work (the change feed)
@@ -69,6 +72,8 @@ type Main struct {
 	done chan error
 	// ops is the running state of issue 14's operations (serve_ops.go).
 	ops opsState
+	// startup times the phases of Run (serve_startup.go).
+	startup *startupPhases
 }
 
 // Run opens the database (migrating it unless NoMigrate), loads the demo when
@@ -80,6 +85,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
+	m.startup = newStartupPhases()
+	m.startup.heap = m.MeasureHeap
 	policy := migrateAlways
 	if m.Config.NoMigrate {
 		policy = migrateNever
@@ -97,6 +104,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	s := m.svc
+	m.startup.done("open_migrate")
 	if err := openReplica(s.db, m.Config, m.Logger); err != nil {
 		return err
 	}
@@ -108,6 +116,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := seedServiceDefaults(ctx, s); err != nil {
 		return err
 	}
+	m.startup.done("seed")
 	if m.Config.Demo {
 		loaded, err := demo.Load(cliContext(ctx), demo.Services{
 			Divisions: s.divisions, ImportRuns: s.runs, Users: s.users, Residents: s.residents,
@@ -143,22 +152,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
-	started := time.Now()
+	m.startup.done("demo_admin")
 	// The engines load what is committed now; the changes published by
 	// other servers from here on are applied on top (services_feed.go).
 	if err := s.feed.Mark(ctx); err != nil {
 		return err
 	}
-	if err := s.coverage.Load(ctx); err != nil {
-		return fmt.Errorf("load coverage: %w", err)
+	if err := m.loadEngines(ctx); err != nil {
+		return err
 	}
-	if err := s.indicators.Load(ctx); err != nil {
-		return fmt.Errorf("load indicators: %w", err)
-	}
-	m.Logger.Info("indicators loaded", "seconds", time.Since(started).Seconds())
+	m.startup.done("engines")
 	if err := m.startJobs(ctx); err != nil {
 		return err
 	}
+	m.startup.done("jobs")
 	bgctx, stop := context.WithCancel(context.Background())
 	m.stop, m.bg = stop, make(chan struct{})
 	go func() { defer close(m.bg); s.feed.Run(bgctx) }()
@@ -226,13 +233,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	m.startup.done("web")
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
+	m.startup.done("listen")
 	// Issue 14: the metrics listener and the key watcher (serve_ops.go).
 	if err := m.startOps(h); err != nil {
 		return err
 	}
+	m.startup.done("ops") // a signed checkpoint of the audit trail among them
 	// All four timeouts: slow clients must not hold connections forever.
 	m.http = &http.Server{
 		Handler:           h,
@@ -247,6 +257,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// starts.
 	srv, ln, done := m.http, m.ln, m.done
 	go func() { done <- srv.Serve(ln) }()
+	m.startup.done("serve")
+	m.startup.log(m.Logger)
 	m.Logger.Info("serving", "url", "http://"+m.ln.Addr().String(), "engine", s.db.Engine(), "version", version)
 	return nil
 }

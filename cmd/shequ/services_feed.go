@@ -14,6 +14,9 @@ import (
 // the feed how to apply the other servers' changes here: the same refresh,
 // without publishing again.
 func (s *services) wireEngines(log *slog.Logger) {
+	// One copy of the division names for both engines: the coverage
+	// engine names divisions through the indicator engine's (issue 18).
+	s.coverage.Names = s.indicators
 	// refresh brings the indicator figures of communities up to date: the
 	// registers' ("" module) or one module's. Before Load (command-line
 	// work) the engine has nothing to refresh and says so with

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"shequ"
+	"shequ/internal/divtab"
 	"shequ/internal/geo"
 )
 
@@ -26,14 +27,23 @@ type Source interface {
 	LoadDivisionNames(ctx context.Context, fn func(code, name string) error) error
 }
 
-// community is what the engine keeps of every community, located or not.
+// Names names divisions of any level. The server gives the indicator
+// engine's (indicator.Engine.DivisionName), so that the country's 660,000
+// division names are kept once for both engines (issue 18's memory budget).
+type Names interface {
+	DivisionName(code string) (string, bool)
+}
+
+// community is what the engine keeps of a community with a location
+// attribute (coordinates, population, terrain, relocation tag) or a
+// facility: most of the country's communities have neither, and are only
+// their code in Engine.codes (a struct, a location and a map entry for each
+// of them took about 120 MB of the national server's heap).
 type community struct {
-	code, name string
-	kind       shequ.Kind
-	loc        *shequ.CommunityLocation
+	loc *shequ.CommunityLocation // nil when nothing is recorded
 	// Facilities registered in the community: all, in use, planned, and
 	// comprehensive ones in use.
-	all, inUse, planned, comprehensive int
+	all, inUse, planned, comprehensive int32
 }
 
 // Engine implements shequ.CoverageService.
@@ -41,11 +51,15 @@ type Engine struct {
 	src     Source
 	targets shequ.TargetService
 
+	// Names, when set before Load, names the divisions; otherwise the
+	// engine reads the names from the Source and keeps its own.
+	Names Names
+
 	mu     sync.RWMutex
 	cov    *geo.Coverage
-	comms  map[string]*community
-	codes  []string // community codes, sorted
-	names  map[string]string
+	codes  divtab.Codes          // every community code, sorted and packed
+	comms  map[string]*community // the communities with a location attribute or a facility
+	names  map[string]string     // the names of every division, when Names is not set
 	facs   map[string]*shequ.Facility
 	loaded bool
 
@@ -69,14 +83,24 @@ var errNotLoaded = shequ.Errorf(shequ.EUnavailable, "coverage.not_loaded",
 // Load reads every community and facility and computes full coverage.
 func (e *Engine) Load(ctx context.Context) error {
 	comms := map[string]*community{}
-	var codes []string
-	names := map[string]string{}
+	var list []string
+	var names map[string]string
+	if e.Names == nil {
+		names = map[string]string{}
+	}
 	var geoComms []geo.Community
 	err := e.src.LoadCommunities(ctx, func(c *shequ.CommunityLocation) error {
-		cm := &community{code: c.Code, name: c.Name, kind: shequ.DivisionKind(c.Code), loc: c}
-		comms[c.Code] = cm
-		codes = append(codes, c.Code)
-		if g, ok := geoCommunity(cm); ok {
+		list = append(list, c.Code)
+		if names != nil {
+			names[c.Code] = c.Name
+		}
+		if !recorded(c) {
+			return nil
+		}
+		cp := *c
+		cp.Name = "" // named by Names or names
+		comms[c.Code] = &community{loc: &cp}
+		if g, ok := geoCommunity(&cp); ok {
 			geoComms = append(geoComms, g)
 		}
 		return nil
@@ -84,17 +108,25 @@ func (e *Engine) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load communities: %w", err)
 	}
-	if err := e.src.LoadDivisionNames(ctx, func(code, name string) error {
-		names[code] = name
-		return nil
-	}); err != nil {
-		return fmt.Errorf("load division names: %w", err)
+	if names != nil {
+		if err := e.src.LoadDivisionNames(ctx, func(code, name string) error {
+			names[code] = name
+			return nil
+		}); err != nil {
+			return fmt.Errorf("load division names: %w", err)
+		}
 	}
+	slices.Sort(list)
+	codes, err := divtab.NewCodes(list)
+	if err != nil {
+		return fmt.Errorf("load communities: %w", err)
+	}
+	list = nil
 	facs := map[string]*shequ.Facility{}
 	idx := geo.NewIndex()
 	if err := e.src.LoadFacilities(ctx, func(f *shequ.Facility) error {
 		facs[f.ID] = f
-		if cm := comms[f.Community]; cm != nil {
+		if cm := at(comms, codes, f.Community); cm != nil {
 			cm.count(f, 1)
 		}
 		if g, ok := geoFacility(f); ok {
@@ -104,7 +136,6 @@ func (e *Engine) Load(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("load facilities: %w", err)
 	}
-	slices.Sort(codes)
 	cov := geo.NewCoverage(idx, geoComms)
 	e.mu.Lock()
 	e.cov, e.comms, e.codes, e.names, e.facs, e.loaded = cov, comms, codes, names, facs, true
@@ -112,9 +143,56 @@ func (e *Engine) Load(ctx context.Context) error {
 	return nil
 }
 
+// recorded reports whether a community has a location attribute.
+func recorded(c *shequ.CommunityLocation) bool {
+	return c.Lat != nil || c.Lng != nil || c.Population != nil || c.Terrain != "" || c.Relocation
+}
+
+// at returns what is kept of community code, made when there is nothing
+// yet; nil when code is no community.
+func at(comms map[string]*community, codes divtab.Codes, code string) *community {
+	if cm := comms[code]; cm != nil {
+		return cm
+	}
+	if _, ok := codes.Search(code); !ok {
+		return nil
+	}
+	cm := &community{}
+	comms[code] = cm
+	return cm
+}
+
+// isCommunity reports whether code is a community the engine knows.
+func (e *Engine) isCommunity(code string) bool {
+	_, ok := e.codes.Search(code)
+	return ok
+}
+
+// name is the name of division code, "" when unknown.
+func (e *Engine) name(code string) string {
+	if e.Names != nil {
+		n, _ := e.Names.DivisionName(code)
+		return n
+	}
+	return e.names[code]
+}
+
+// known reports whether code is a division the engine can name.
+func (e *Engine) known(code string) bool {
+	if e.isCommunity(code) {
+		return true
+	}
+	if e.Names != nil {
+		_, ok := e.Names.DivisionName(code)
+		return ok
+	}
+	_, ok := e.names[code]
+	return ok
+}
+
 // count adds (d = 1) or removes (d = -1) a facility from the community's
 // counts.
-func (c *community) count(f *shequ.Facility, d int) {
+func (c *community) count(f *shequ.Facility, d int32) {
 	c.all += d
 	switch f.Status {
 	case shequ.FacilityInUse:
@@ -127,21 +205,26 @@ func (c *community) count(f *shequ.Facility, d int) {
 	}
 }
 
+// population is the recorded population of a community (nil: nothing
+// recorded), 0 when unknown.
 func (c *community) population() int64 {
-	if c.loc == nil || c.loc.Population == nil {
+	if c == nil || c.loc == nil || c.loc.Population == nil {
 		return 0
 	}
 	return *c.loc.Population
 }
 
 // geoCommunity is the spatial form of a located community.
-func geoCommunity(c *community) (geo.Community, bool) {
-	if c.loc == nil || c.loc.Lat == nil || c.loc.Lng == nil {
+func geoCommunity(c *shequ.CommunityLocation) (geo.Community, bool) {
+	if c.Lat == nil || c.Lng == nil {
 		return geo.Community{}, false
 	}
-	g := geo.Community{Code: c.code, Point: geo.Point{Lat: *c.loc.Lat, Lng: *c.loc.Lng}, Population: c.population(),
-		Mountainous: c.loc.Terrain == shequ.TerrainMountain, Relocation: c.loc.Relocation}
-	switch c.kind {
+	g := geo.Community{Code: c.Code, Point: geo.Point{Lat: *c.Lat, Lng: *c.Lng},
+		Mountainous: c.Terrain == shequ.TerrainMountain, Relocation: c.Relocation}
+	if c.Population != nil {
+		g.Population = *c.Population
+	}
+	switch shequ.DivisionKind(c.Code) {
 	case shequ.KindUrban:
 		g.Kind = geo.KindUrban
 	case shequ.KindRural:
@@ -171,12 +254,12 @@ func (e *Engine) FacilityChanged(now, before *shequ.Facility) {
 	}
 	touched := e.reached(before)
 	if before != nil {
-		if cm := e.comms[before.Community]; cm != nil {
+		if cm := at(e.comms, e.codes, before.Community); cm != nil {
 			cm.count(before, -1)
 		}
 		touched = append(touched, before.Community)
 	}
-	if cm := e.comms[now.Community]; cm != nil {
+	if cm := at(e.comms, e.codes, now.Community); cm != nil {
 		cm.count(now, 1)
 	}
 	cp := *now
@@ -234,14 +317,19 @@ func (e *Engine) reached(f *shequ.Facility) []string {
 // terrain or tag. Wire it to sqlstore.LocationService.OnChange.
 func (e *Engine) CommunityChanged(c *shequ.CommunityLocation) {
 	e.mu.Lock()
-	cm := e.comms[c.Code]
-	if !e.loaded || cm == nil {
+	if !e.loaded {
+		e.mu.Unlock()
+		return
+	}
+	cm := at(e.comms, e.codes, c.Code)
+	if cm == nil {
 		e.mu.Unlock()
 		return
 	}
 	cp := *c
+	cp.Name = "" // named by Names or names
 	cm.loc = &cp
-	if g, ok := geoCommunity(cm); ok {
+	if g, ok := geoCommunity(&cp); ok {
 		e.cov.SetCommunity(g)
 	} else {
 		e.cov.HideCommunity(c.Code)
@@ -283,24 +371,17 @@ func (e *Engine) node(ctx context.Context, code string) (int, int, error) {
 	if !e.loaded {
 		return 0, 0, errNotLoaded
 	}
-	if _, ok := e.names[code]; code != "" && !ok && e.comms[code] == nil {
+	if code != "" && !e.known(code) {
 		return 0, 0, shequ.Errorf(shequ.ENotFound, "division.not_found", "Division %s not found.", code).
 			With(map[string]any{"Code": code})
 	}
-	lo, _ := slices.BinarySearch(e.codes, code)
-	hi := len(e.codes)
-	if code != "" {
-		hi, _ = slices.BinarySearch(e.codes, code+":")
-	}
+	lo, hi := e.codes.Span(code)
 	return lo, hi, nil
 }
 
 // ref names a division.
 func (e *Engine) ref(code string) shequ.DivisionRef {
-	if cm := e.comms[code]; cm != nil {
-		return shequ.DivisionRef{Code: code, Name: cm.name}
-	}
-	return shequ.DivisionRef{Code: code, Name: e.names[code]}
+	return shequ.DivisionRef{Code: code, Name: e.name(code)}
 }
 
 func (e *Engine) path(code string) []shequ.DivisionRef {
@@ -315,24 +396,31 @@ func (e *Engine) path(code string) []shequ.DivisionRef {
 // figures from st.
 func (e *Engine) figures(lo, hi int, st geo.CoverageStats) shequ.CoverageFigures {
 	var f shequ.CoverageFigures
-	for _, code := range e.codes[lo:hi] {
-		cm := e.comms[code]
+	for i := lo; i < hi; i++ {
+		code := e.codes.At(i)
 		f.Communities++
-		switch cm.kind {
+		kind := shequ.DivisionKind(code)
+		switch kind {
 		case shequ.KindUrban:
 			f.Urban++
-			if cm.comprehensive > 0 {
-				f.UrbanWithComprehensive++
-			}
 		case shequ.KindRural:
 			f.Rural++
-			if cm.comprehensive > 0 {
+		}
+		cm := e.comms[code]
+		if cm == nil {
+			continue
+		}
+		if cm.comprehensive > 0 {
+			switch kind {
+			case shequ.KindUrban:
+				f.UrbanWithComprehensive++
+			case shequ.KindRural:
 				f.RuralWithComprehensive++
 			}
 		}
-		f.Facilities += cm.all
-		f.InUse += cm.inUse
-		f.Planned += cm.planned
+		f.Facilities += int(cm.all)
+		f.InUse += int(cm.inUse)
+		f.Planned += int(cm.planned)
 	}
 	f.Located, f.Covered = st.Communities, st.Covered
 	f.Population, f.CoveredPopulation = st.Population, st.CoveredPopulation
@@ -376,9 +464,9 @@ func (e *Engine) report(ctx context.Context, code string, whatIf bool) (*shequ.C
 		// A planned comprehensive facility gives its community one.
 		gains := map[string]bool{}
 		for _, f := range e.planned(code) {
-			if cm := e.comms[f.Community]; cm != nil && f.Kind.Comprehensive() && cm.comprehensive == 0 && !gains[cm.code] {
-				gains[cm.code] = true
-				switch cm.kind {
+			if cm := e.comms[f.Community]; cm != nil && f.Kind.Comprehensive() && cm.comprehensive == 0 && !gains[f.Community] {
+				gains[f.Community] = true
+				switch shequ.DivisionKind(f.Community) {
 				case shequ.KindUrban:
 					rep.UrbanWithComprehensive++
 				case shequ.KindRural:

@@ -3,6 +3,7 @@ package coverage
 import (
 	"context"
 	"math"
+	"slices"
 
 	"shequ"
 	"shequ/internal/indicator"
@@ -55,18 +56,26 @@ func (m module) Load(_ context.Context, communities []string, add func(string, [
 	}
 	codes := communities
 	if codes == nil {
-		codes = e.codes
+		// Only the communities with something recorded have counters
+		// other than zeros: those, in code order.
+		codes = make([]string, 0, len(e.comms))
+		for code := range e.comms {
+			codes = append(codes, code)
+		}
+		slices.Sort(codes)
 	}
 	buf := make([]int32, m.Width())
 	for _, code := range codes {
 		cm := e.comms[code]
 		if cm == nil {
+			// Nothing recorded: all its counters are zeros, which the
+			// indicator engine holds without being told.
 			continue
 		}
 		clear(buf)
-		buf[mFacilities], buf[mInUse], buf[mPlanned] = int32(cm.all), int32(cm.inUse), int32(cm.planned)
+		buf[mFacilities], buf[mInUse], buf[mPlanned] = cm.all, cm.inUse, cm.planned
 		if cm.comprehensive > 0 {
-			switch cm.kind {
+			switch shequ.DivisionKind(code) {
 			case shequ.KindUrban:
 				buf[mUrbanComp] = 1
 			case shequ.KindRural:

@@ -51,10 +51,10 @@ func (e *Engine) gaps(ctx context.Context, code string, offset, limit int, whatI
 		planned = e.cov.CoveredBy(extra)
 	}
 	var located, unlocated []*shequ.CoverageGap
-	for _, c := range e.codes[lo:hi] {
-		cm := e.comms[c]
-		g := &shequ.CoverageGap{Community: shequ.DivisionRef{Code: c, Name: cm.name}, Township: e.ref(c[:9]),
-			Population: cm.population(), Nearest: math.NaN()}
+	for k := lo; k < hi; k++ {
+		c := e.codes.At(k)
+		g := &shequ.CoverageGap{Community: e.ref(c), Township: e.ref(c[:9]),
+			Population: e.comms[c].population(), Nearest: math.NaN()}
 		i := e.cov.Find(c)
 		if i < 0 || e.cov.Hidden(i) {
 			unlocated = append(unlocated, g)
@@ -158,7 +158,7 @@ func (e *Engine) SuggestSites(ctx context.Context, r shequ.SitingRequest) (*sheq
 			s.Community = e.nearestCommunity(st.Candidate.Point, r.Scope)
 		} else {
 			s.Community = st.Candidate.ID
-			s.Name = e.comms[s.Community].name
+			s.Name = e.name(s.Community)
 		}
 		if before.Population > 0 {
 			s.PopulationCoverage = float64(s.CoveredPopulation) / float64(before.Population)
@@ -199,7 +199,8 @@ func (e *Engine) CoverageMap(ctx context.Context, code string) (*shequ.CoverageM
 		return nil, err
 	}
 	m := &shequ.CoverageMap{Communities: []shequ.MapCommunity{}, Facilities: []shequ.MapFacility{}}
-	for _, c := range e.codes[lo:hi] {
+	for k := lo; k < hi; k++ {
+		c := e.codes.At(k)
 		i := e.cov.Find(c)
 		if i < 0 || e.cov.Hidden(i) {
 			continue
@@ -209,7 +210,7 @@ func (e *Engine) CoverageMap(ctx context.Context, code string) (*shequ.CoverageM
 			break
 		}
 		g := e.cov.Community(i)
-		m.Communities = append(m.Communities, shequ.MapCommunity{Code: c, Name: e.comms[c].name, Lat: g.Point.Lat,
+		m.Communities = append(m.Communities, shequ.MapCommunity{Code: c, Name: e.name(c), Lat: g.Point.Lat,
 			Lng: g.Point.Lng, Population: g.Population, Covered: e.cov.Covered(i)})
 	}
 	for _, f := range e.facs {

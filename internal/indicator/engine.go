@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"shequ"
+	"shequ/internal/divtab"
 )
 
 // Engine keeps the counters of every community in memory and answers the
@@ -36,11 +37,17 @@ type Engine struct {
 // data is one consistent state of the engine.
 type data struct {
 	// The communities sorted by code; the slices below are parallel to it.
-	codes []string
-	names []string
+	// Codes and names are packed (internal/divtab: issue 18's memory budget).
+	codes divtab.Codes
+	names divtab.Names
 	kinds []uint8  // index in kindValues
 	cells []uint16 // cellOf the community's attributes
-	vecs  []vec
+	// Counters (vec.go): every community's core counters in one array,
+	// nCounters each; a community with module data has its full-width
+	// vec in wide, at slot-1 (0: the core only). Read them with vec(i).
+	core []int32
+	slot []int32
+	wide []vec
 	// The width of every vec and where each module's counters sit in it.
 	width   int
 	modules []placed
@@ -71,7 +78,13 @@ func New(src Source, targets shequ.TargetService, modules ...Module) *Engine {
 // Load reads every division and all counters from the Source and replaces
 // the engine's state. It is the only full read; afterwards Refresh keeps the
 // counters current.
-func (e *Engine) Load(ctx context.Context) error {
+func (e *Engine) Load(ctx context.Context) error { return e.LoadAfter(ctx, nil) }
+
+// LoadAfter is Load calling wait, when not nil, once the divisions and the
+// core counters are read and before the modules' counters are: the server
+// loads a module's own engine (coverage) meanwhile, so that the two loads
+// share the start-up time (issue 18: ready in under 5 s).
+func (e *Engine) LoadAfter(ctx context.Context, wait func() error) error {
 	e.refreshMu.Lock()
 	defer e.refreshMu.Unlock()
 	d := &data{upperName: map[string]string{}}
@@ -96,12 +109,27 @@ func (e *Engine) Load(ctx context.Context) error {
 	slices.SortFunc(comms, func(a, b comm) int { return strings.Compare(a.code, b.code) })
 	slices.Sort(d.upper)
 	n := len(comms)
-	d.codes, d.names = make([]string, n), make([]string, n)
+	var names divtab.NamesBuilder
+	size := 0
+	for _, c := range comms {
+		size += len(c.name)
+	}
+	names.Grow(n, size)
+	codes := make([]string, n)
+	for i, c := range comms {
+		codes[i] = c.code
+		if err := names.Add(c.name); err != nil {
+			return err
+		}
+	}
+	if d.codes, err = divtab.NewCodes(codes); err != nil {
+		return fmt.Errorf("load divisions: %w", err)
+	}
+	d.names = names.Names()
 	d.kinds, d.cells = make([]uint8, n), make([]uint16, n)
-	d.vecs, d.cover = vecs(n, nCounters), make([]int32, n) // widened on module data
+	d.core, d.slot, d.cover = make([]int32, n*nCounters), make([]int32, n), make([]int32, n) // widened on module data
 	d.wantOrgs, d.wantWorkers = make([]float64, n), make([]float64, n)
 	for i, c := range comms {
-		d.codes[i], d.names[i] = c.code, c.name
 		kind := slices.Index(kindValues, shequ.DivisionKind(c.code))
 		region := max(slices.Index(regionValues, shequ.ProvinceRegion(c.code)), 0)
 		ur := max(slices.Index(urValues, shequ.UrbanRural(c.ur)), 0)
@@ -109,11 +137,17 @@ func (e *Engine) Load(ctx context.Context) error {
 		terrain := max(slices.Index(terrainValues, shequ.Terrain(c.terrain)), 0)
 		d.kinds[i] = uint8(kind)
 		d.cells[i] = cellOf(region, kind, ur, tw, terrain)
-		d.vecs[i][cCommunities] = 1
-		d.vecs[i][cUrban+kind] = 1
+		v := d.vec(i)
+		v[cCommunities] = 1
+		v[cUrban+kind] = 1
 	}
 	if err := e.loadCounts(ctx, d); err != nil {
 		return err
+	}
+	if wait != nil {
+		if err := wait(); err != nil {
+			return err
+		}
 	}
 	for _, m := range d.modules {
 		hint := 0
@@ -208,13 +242,14 @@ func (e *Engine) loadCounts(ctx context.Context, d *data) error {
 // tried first: the Source's rows come grouped by community, mostly in code
 // order, so the next row's community is usually at hint or hint+1.
 func (d *data) find(code string, hint int) int {
-	if hint >= 0 && hint < len(d.codes) && d.codes[hint] == code {
+	n := d.codes.Len()
+	if hint >= 0 && hint < n && d.codes.At(hint) == code {
 		return hint
 	}
-	if hint+1 >= 0 && hint+1 < len(d.codes) && d.codes[hint+1] == code {
+	if hint+1 >= 0 && hint+1 < n && d.codes.At(hint+1) == code {
 		return hint + 1
 	}
-	i, ok := slices.BinarySearch(d.codes, code)
+	i, ok := d.codes.Search(code)
 	if !ok {
 		return -1
 	}
@@ -251,7 +286,7 @@ func (d *data) addOrg(r OrgCount, hint *int) {
 		return
 	}
 	*hint = i
-	v, n := d.vecs[i], int32(r.N)
+	v, n := d.vec(i), int32(r.N)
 	v[cOrgs] += n
 	v[cStatus+s] += n
 	if r.Status == shequ.OrgActive {
@@ -269,7 +304,7 @@ func (d *data) addWorker(r WorkerCount, hint *int) {
 		return
 	}
 	*hint = i
-	v, n := d.vecs[i], int32(r.N)
+	v, n := d.vec(i), int32(r.N)
 	v[cWorkers] += n
 	v[cQual+q] += n
 	if r.Qualification.Certified() {
@@ -291,7 +326,7 @@ func (d *data) addCover(r CoverCount, hint *int) {
 // clearCounts zeroes the counters of community i read from the Source and
 // the modules, keeping the community's own counts (cCommunities…cOther).
 func (d *data) clearCounts(i int) {
-	v := d.vecs[i]
+	v := d.vec(i)
 	for j := cOrgs; j < len(v); j++ {
 		v[j] = 0
 	}
@@ -346,7 +381,7 @@ func (d *data) applyTargets(lo, hi int) {
 	var township string
 	var at shequ.Targets
 	for i := lo; i < hi; i++ {
-		code := d.codes[i]
+		code := d.codes.At(i)
 		if code[:9] != township || at == nil {
 			township, at = code[:9], d.targetsAt(code[:9])
 		}
@@ -370,7 +405,7 @@ func (d *data) applyTargets(lo, hi int) {
 // flag recomputes the attainment flags of community i from its counters and
 // targets. A NaN target (none) is never met.
 func (d *data) flag(i int) {
-	v := d.vecs[i]
+	v := d.vec(i)
 	v[cUrbanMeet], v[cRuralMeet], v[cWithWorker] = 0, 0, 0
 	if float64(v[cOrgsActive]) >= d.wantOrgs[i] {
 		switch kindValues[d.kinds[i]] {
@@ -447,7 +482,7 @@ func (e *Engine) RefreshTargets(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	d.targets = t
-	d.applyTargets(0, len(d.codes))
+	d.applyTargets(0, d.codes.Len())
 	d.buildTownships()
 	d.asOf = e.Now()
 	return nil

@@ -55,7 +55,7 @@ func (e *Engine) GapList(ctx context.Context, code string, target shequ.TargetKe
 				(target == shequ.TargetOrgsPerRural) != (kind == shequ.KindRural) {
 				continue
 			}
-			have, want = float64(d.vecs[i][cOrgsActive]), d.wantOrgs[i]
+			have, want = float64(d.vec(i)[cOrgsActive]), d.wantOrgs[i]
 		default:
 			have, want = float64(d.cover[i]), d.wantWorkers[i]
 		}
@@ -76,9 +76,9 @@ func (e *Engine) GapList(ctx context.Context, code string, target shequ.TargetKe
 	out := []*shequ.GapRow{}
 	for _, g32 := range gaps[min(offset, total):min(offset+limit, total)] {
 		g := int(g32)
-		c := d.codes[g]
+		c := d.codes.At(g)
 		row := &shequ.GapRow{
-			Community: shequ.DivisionRef{Code: c, Name: d.names[g]},
+			Community: shequ.DivisionRef{Code: c, Name: d.names.At(g)},
 			Path:      d.path(c),
 			Kind:      kindValues[d.kinds[g]],
 			Target:    target,
@@ -86,7 +86,7 @@ func (e *Engine) GapList(ctx context.Context, code string, target shequ.TargetKe
 		if target == shequ.TargetWorkersPerCommu {
 			row.Want, row.Have = d.wantWorkers[g], int(d.cover[g])
 		} else {
-			row.Want, row.Have = d.wantOrgs[g], int(d.vecs[g][cOrgsActive])
+			row.Want, row.Have = d.wantOrgs[g], int(d.vec(g)[cOrgsActive])
 		}
 		out = append(out, row)
 	}

@@ -87,7 +87,7 @@ func (d *data) addModule(m placed, r moduleRow, hint *int) {
 		return
 	}
 	*hint = i
-	if len(d.vecs[i]) < d.width && !slices.ContainsFunc(r.counters, func(n int32) bool { return n != 0 }) {
+	if len(d.vec(i)) < d.width && !slices.ContainsFunc(r.counters, func(n int32) bool { return n != 0 }) {
 		return // nothing to count: the community keeps its core-only vec
 	}
 	dst := d.widen(i)[m.off : m.off+m.width]
@@ -166,7 +166,7 @@ func (e *Engine) RefreshModule(ctx context.Context, key string, communities ...s
 	townships := map[int]bool{}
 	for _, code := range known {
 		i := d.find(code, -1)
-		if v := d.vecs[i]; len(v) >= m.off+m.width {
+		if v := d.vec(i); len(v) >= m.off+m.width {
 			clear(v[m.off : m.off+m.width])
 		}
 		townships[d.townshipOf(i)] = true

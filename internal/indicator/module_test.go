@@ -105,10 +105,11 @@ func TestModuleCountersAddUp(t *testing.T) {
 	// Memory (issue 18): only the communities with module data hold the
 	// module's counters, the others and their townships just the core.
 	d := e.data
-	for i, code := range d.codes {
+	for i := range d.codes.Len() {
+		code := d.codes.At(i)
 		_, has := p.values[code]
-		if want := map[bool]int{true: d.width, false: nCounters}[has]; len(d.vecs[i]) != want {
-			t.Fatalf("community %s (module data %v): vec of %d counters, want %d", code, has, len(d.vecs[i]), want)
+		if want := map[bool]int{true: d.width, false: nCounters}[has]; len(d.vec(i)) != want {
+			t.Fatalf("community %s (module data %v): vec of %d counters, want %d", code, has, len(d.vec(i)), want)
 		}
 	}
 	for _, tw := range d.townships {

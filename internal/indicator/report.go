@@ -50,12 +50,7 @@ func (e *Engine) node(ctx context.Context, code string) (*data, int, int, error)
 // span returns the range [lo, hi) of the communities under prefix: codes are
 // digits and ':' sorts right after '9', so prefix+":" bounds them all.
 func (d *data) span(prefix string) (int, int) {
-	if prefix == "" {
-		return 0, len(d.codes)
-	}
-	lo, _ := slices.BinarySearch(d.codes, prefix)
-	hi, _ := slices.BinarySearch(d.codes, prefix+":")
-	return lo, hi
+	return d.codes.Span(prefix)
 }
 
 // name returns the name of a division above the communities, "" if unknown.
@@ -100,7 +95,7 @@ func (e *Engine) IndicatorReport(ctx context.Context, code string) (*shequ.Indic
 		rep.Level = shequ.DivisionLevel(code)
 	}
 	if len(code) == 12 {
-		rep.Division.Name = d.names[lo]
+		rep.Division.Name = d.names.At(lo)
 	}
 
 	// One pass: each community is added to its child's vector and to its
@@ -132,9 +127,9 @@ func (e *Engine) IndicatorReport(ctx context.Context, code string) (*shequ.Indic
 		}
 	} else {
 		for i := lo; i < hi; i++ {
-			v := d.vecs[i]
+			v := d.vec(i)
 			if hasChildren {
-				if c := d.codes[i][:cl]; c != cur {
+				if c := d.codes.At(i)[:cl]; c != cur {
 					flush()
 					cur = c
 				}
@@ -165,7 +160,7 @@ func (d *data) childRow(code string, v vec) shequ.IndicatorRow {
 	name := d.upperName[code]
 	if len(code) == 12 {
 		if i := d.find(code, -1); i >= 0 {
-			name = d.names[i]
+			name = d.names.At(i)
 		}
 	}
 	return shequ.IndicatorRow{Key: code, Name: name, Stats: d.stats(v)}

@@ -21,10 +21,11 @@ type township struct {
 // buildTownships groups the communities by township and aggregates them.
 func (d *data) buildTownships() {
 	d.townships = d.townships[:0]
-	for lo := 0; lo < len(d.codes); {
-		code := d.codes[lo][:9]
+	n := d.codes.Len()
+	for lo := 0; lo < n; {
+		code := d.codes.At(lo)[:9]
 		hi := lo + 1
-		for hi < len(d.codes) && d.codes[hi][:9] == code {
+		for hi < n && d.codes.At(hi)[:9] == code {
 			hi++
 		}
 		d.townships = append(d.townships, township{code: code, lo: lo, hi: hi})
@@ -45,18 +46,19 @@ func (d *data) aggregate(t int) {
 			k = len(tw.cells) - 1
 		}
 		// Core-only like its communities until one has module data.
-		if len(d.vecs[i]) > len(tw.vecs[k]) {
+		v := d.vec(i)
+		if len(v) > len(tw.vecs[k]) {
 			w := make(vec, d.width)
 			copy(w, tw.vecs[k])
 			tw.vecs[k] = w
 		}
-		tw.vecs[k].add(d.vecs[i])
+		tw.vecs[k].add(v)
 	}
 }
 
 // townshipOf returns the index of the township of community i.
 func (d *data) townshipOf(i int) int {
-	t, _ := slices.BinarySearchFunc(d.townships, d.codes[i][:9], func(tw township, code string) int {
+	t, _ := slices.BinarySearchFunc(d.townships, d.codes.At(i)[:9], func(tw township, code string) int {
 		switch {
 		case tw.code < code:
 			return -1

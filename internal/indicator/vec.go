@@ -29,7 +29,8 @@ const (
 // int32 keeps the core at 116 bytes; national totals stay far below 2³¹.
 //
 // A community's vec holds only the core counters until a module counts
-// something there (data.widen): most of the country's 600,000-odd
+// something there (data.widen; the core counters of all communities are
+// one array, data.core, so a community costs no slice header): most of the country's 600,000-odd
 // communities have no module data, and full-width vectors for all of them
 // took 590 MB of the national server's heap (issue 18's memory budget).
 // The missing counters are zeros. Sums (cells, townships, reports) are
@@ -42,6 +43,15 @@ func (v vec) add(o vec) {
 	for i, x := range o {
 		v[i] += x
 	}
+}
+
+// vec returns the counters of community i: its core counters, or its
+// full-width vec once it has module data. Writes to it are the community's.
+func (d *data) vec(i int) vec {
+	if s := d.slot[i]; s > 0 {
+		return d.wide[s-1]
+	}
+	return d.core[i*nCounters : (i+1)*nCounters : (i+1)*nCounters]
 }
 
 // vecs returns n zero vectors of the given width, carved from one
@@ -92,12 +102,13 @@ func (d *data) stats(v vec) shequ.IndicatorStats {
 // widen gives community i its full-width vec (module counters) when it
 // has only the core counters, and returns it.
 func (d *data) widen(i int) vec {
-	if v := d.vecs[i]; len(v) < d.width {
+	if d.slot[i] == 0 && d.width > nCounters {
 		w := make(vec, d.width)
-		copy(w, v)
-		d.vecs[i] = w
+		copy(w, d.vec(i))
+		d.wide = append(d.wide, w)
+		d.slot[i] = int32(len(d.wide))
 	}
-	return d.vecs[i]
+	return d.vec(i)
 }
 
 // coreStats converts the core counters to the domain figures. The maps list

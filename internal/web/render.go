@@ -134,10 +134,52 @@ var pageFiles = map[string]string{
 	"property_settings": "templates/property_settings.html",
 }
 
-// templates holds one parsed set per language and page. Parsing per
-// language lets the "t" function be bound to that language's localizer at
-// startup, instead of cloning templates on every request.
-type templates map[string]map[string]*template.Template
+// templates holds the page templates: one parsed set per language and page.
+// Parsing per language lets the "t" function be bound to that language's
+// localizer (and its constant translations folded, render_fold.go) instead
+// of cloning templates on every request. The layout files are parsed per
+// language at start; a page's set — a copy of the layout's trees, escaped,
+// plus the page — is made on the page's first use (issue 18: the sets of
+// every page in both languages held about 70 MB, most of them pages a
+// server seldom or never serves). The embedded templates are checked by
+// the tests (TestEveryPageEscapes, TestEveryTemplateExecuted).
+type templates struct {
+	mu   sync.RWMutex
+	base map[string]*template.Template // per language: the layout files, never executed
+	loc  map[string]*i18n.Localizer
+	sets map[string]map[string]*template.Template // per language and page, made so far
+}
+
+// page returns the template set of page in lang, parsing it on first use.
+func (ts *templates) page(lang, page string) (*template.Template, error) {
+	ts.mu.RLock()
+	t := ts.sets[lang][page]
+	ts.mu.RUnlock()
+	if t != nil {
+		return t, nil
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if t := ts.sets[lang][page]; t != nil {
+		return t, nil
+	}
+	base, file := ts.base[lang], pageFiles[page]
+	if base == nil || file == "" {
+		return nil, fmt.Errorf("no template %q in %q", page, lang)
+	}
+	t, err := base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	if t, err = t.ParseFS(templateFS, file); err != nil {
+		return nil, err
+	}
+	if _, err := foldTranslations(t, ts.loc[lang]); err != nil {
+		return nil, err
+	}
+	ts.sets[lang][page] = t
+	return t, nil
+}
 
 // view is the data every page template gets; Data carries the page's own.
 type view struct {
@@ -309,31 +351,20 @@ func (s *Server) funcs(l *i18n.Localizer) template.FuncMap {
 	}
 }
 
-// parseTemplates parses every page for every language.
-func (s *Server) parseTemplates() (templates, error) {
-	out := templates{}
+// parseTemplates parses the layout files for every language; the pages
+// are parsed on first use (templates.page).
+func (s *Server) parseTemplates() (*templates, error) {
+	ts := &templates{base: map[string]*template.Template{}, loc: map[string]*i18n.Localizer{},
+		sets: map[string]map[string]*template.Template{}}
 	for _, lang := range s.cat.Languages() {
 		l := s.cat.Localizer(lang)
 		base, err := template.New("").Funcs(s.funcs(l)).ParseFS(templateFS, layoutFiles...)
 		if err != nil {
 			return nil, err
 		}
-		out[lang] = map[string]*template.Template{}
-		for name, file := range pageFiles {
-			t, err := base.Clone()
-			if err != nil {
-				return nil, err
-			}
-			if t, err = t.ParseFS(templateFS, file); err != nil {
-				return nil, err
-			}
-			if _, err := foldTranslations(t, l); err != nil {
-				return nil, err
-			}
-			out[lang][name] = t
-		}
+		ts.base[lang], ts.loc[lang], ts.sets[lang] = base, l, map[string]*template.Template{}
 	}
-	return out, nil
+	return ts, nil
 }
 
 // templateFileNames lists the files under templates/, for the test that
@@ -416,9 +447,9 @@ func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, page, na
 }
 
 func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, page, name string, v *view) {
-	t := s.tmpl[v.Lang][page]
-	if t == nil {
-		s.templateFailed(w, r, fmt.Errorf("no template %q", page))
+	t, err := s.tmpl.page(v.Lang, page)
+	if err != nil {
+		s.templateFailed(w, r, err)
 		return
 	}
 	buf := pageBuffers.Get().(*bytes.Buffer)

@@ -36,8 +36,8 @@ func TestEveryTemplateRegistered(t *testing.T) {
 	}
 	for _, lang := range catalog(t).Languages() {
 		for page := range pageFiles {
-			tm := s.tmpl[lang][page]
-			if tm == nil || tm.Lookup("layout") == nil || tm.Lookup("content") == nil {
+			tm, err := s.tmpl.page(lang, page)
+			if err != nil || tm.Lookup("layout") == nil || tm.Lookup("content") == nil {
 				t.Errorf("%s/%s: not parsed with layout and content", lang, page)
 			}
 		}

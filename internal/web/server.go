@@ -149,7 +149,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	routes  []route
-	tmpl    templates
+	tmpl    *templates
 	static  *staticFiles
 	metrics *metrics
 	openapi []byte

@@ -210,9 +210,9 @@ func TestEveryTemplateExecuted(t *testing.T) {
 					fill(x.Elem(), 0, filled)
 					data.Elem().FieldByName("Extra").Set(x)
 				}
-				tm := s.tmpl[lang][page]
-				if tm == nil {
-					t.Errorf("%s/%s: not parsed", lang, page)
+				tm, err := s.tmpl.page(lang, page)
+				if err != nil {
+					t.Errorf("%s/%s: not parsed: %v", lang, page, err)
 					continue
 				}
 				for _, tpl := range append([]string{"layout"}, templateFragments[page]...) {

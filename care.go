@@ -13,6 +13,9 @@ type CareFilter struct {
 	Risk      RiskLevel // 0 any
 	Status    CareStatus
 	Overdue   bool // only those whose visit is overdue
+	// DueWithin, when positive, lists only the plans due within that many
+	// days from today, overdue ones included, soonest due first.
+	DueWithin int
 	Offset    int
 	Limit     int
 }
@@ -131,6 +134,10 @@ type CareService interface {
 	RequestApproval(ctx context.Context, id string, stage ApprovalStage, note string) (*Case, error)
 	DecideApproval(ctx context.Context, id string, d ApprovalDecision) (*Case, error)
 	ReferCase(ctx context.Context, caseID string, r *Referral) error
+	// ReferralWorkers lists the workers a case's worker may refer it to:
+	// the active community and social workers whose area covers the case's
+	// community, its own worker left out (the case's worker only).
+	ReferralWorkers(ctx context.Context, caseID string) ([]*User, error)
 	FindReferrals(ctx context.Context, community string) ([]*Referral, error)
 	AnswerReferral(ctx context.Context, id string, a ReferralAnswer) (*Referral, error)
 

@@ -313,12 +313,17 @@ type Referral struct {
 	ServiceName   string
 	WorkerUserID  string
 	RequestID     string // the request filed for a service item
-	Note          string // what is asked of the receiver (sealed)
-	Status        ReferralStatus
-	Reason        string // why it was refused
-	CreatedAt     time.Time
-	AnsweredAt    *time.Time
-	AnsweredBy    string
+	RequestNumber string // its readable number
+	RequestState  RequestState
+	// Values are the answers to the service item's form, filed with the
+	// request (its required fields must be answered, as at the window).
+	Values     map[string][]string
+	Note       string // what is asked of the receiver (sealed)
+	Status     ReferralStatus
+	Reason     string // why it was refused
+	CreatedAt  time.Time
+	AnsweredAt *time.Time
+	AnsweredBy string
 }
 
 // CanTransition returns nil when the referral may go to to.

@@ -16,6 +16,9 @@ type VisitPolicy struct {
 	Low, Medium, High int
 	// GraceDays after the due date before escalation.
 	GraceDays int
+	// Replanned is how many visit plans of the county got a new interval
+	// or due date when the policy was set (SetVisitPolicy).
+	Replanned int
 }
 
 // DefaultVisitPolicy is the frequency of the issue: risk 3 weekly, 2
@@ -55,6 +58,19 @@ func (p *VisitPolicy) Validate() error {
 // last visit, or after registration when there was none yet.
 func NextVisitDue(last time.Time, days int) time.Time {
 	return Day(last).AddDate(0, 0, days)
+}
+
+// PlannedVisitDue is the due day of a visit plan under the interval every:
+// one interval after the last visit; before any, one interval after
+// registration, and within a week for high risk.
+func PlannedVisitDue(registered time.Time, last *time.Time, risk RiskLevel, every int) time.Time {
+	if last != nil {
+		return NextVisitDue(*last, every)
+	}
+	if risk == RiskHigh {
+		return NextVisitDue(registered, min(every, 7))
+	}
+	return NextVisitDue(registered, every)
 }
 
 // VisitOverdue reports whether a visit due on due is overdue on now: the

@@ -224,6 +224,17 @@ type ResidentFilter struct {
 	Limit     int
 }
 
+// ResidentMatcher finds the resident an import file names by ID number
+// without the right to reveal ID numbers (issue 16: an official over the
+// county imports the care register). The number is matched through the
+// blind index, never shown: the resident comes back with it masked. The
+// actor must hold purpose (the import's action) and resident.read over the
+// resident's community; one out of scope is ENotFound like one missing.
+// Every lookup, found or not, is audited "resident.match".
+type ResidentMatcher interface {
+	MatchResidentForImport(ctx context.Context, idNumber string, purpose Action) (*Resident, error)
+}
+
 // ResidentService keeps residents and households. Every method authorizes the
 // actor of the context (Authorize) and audits writes and sensitive reads in
 // the same transaction.

@@ -89,6 +89,9 @@ type TimeBankAccount struct {
 	Deposited  int // all deposits (minutes)
 	Withdrawn  int // all withdrawals
 	CreatedAt  time.Time
+	// HolderUser is the holder's own user account, "" if none (read
+	// only: who may act as the holder).
+	HolderUser string
 	// Family are the residents who may withdraw from the account.
 	Family []FamilyMember
 }
@@ -107,8 +110,12 @@ type LedgerEntry struct {
 	Kind      LedgerKind
 	Minutes   int // signed
 	Balance   int // the account's balance after it
-	Community string
-	RecordID  string // the service record of a deposit
+	// Community is where it happened: for a withdrawal, the community
+	// that gave the service (any county: 通存通兑); HolderCommunity is the
+	// account's (read only), so the entry names both counties.
+	Community       string
+	HolderCommunity string
+	RecordID        string // the service record of a deposit
 	// Beneficiary is the resident served by a withdrawal (the holder or a
 	// family member), Counterpart the other account of a transfer.
 	Beneficiary string
@@ -117,6 +124,13 @@ type LedgerEntry struct {
 	Note        string
 	By          string
 	CreatedAt   time.Time
+}
+
+// CrossCounty reports a withdrawal served in another county than the
+// account's (跨县通兑).
+func (e *LedgerEntry) CrossCounty() bool {
+	return e.Kind == LedgerWithdrawal && len(e.Community) >= 6 && len(e.HolderCommunity) >= 6 &&
+		e.Community[:6] != e.HolderCommunity[:6]
 }
 
 // AbsMinutes is the entry's minutes without their sign.
@@ -186,6 +200,9 @@ type TimeBankCounty struct {
 	Deposited       int // all time
 	Redeemed        int // all time
 	RedeemedOutside int // by the county's accounts in other counties (通兑)
+	// ServedForOthers is what the county's communities gave to holders of
+	// other counties: with RedeemedOutside, what two counties settle.
+	ServedForOthers int
 	Volunteers      int // active volunteers of the county
 	ServingSkill    int // of them, offering elderly-care skills
 	Served12m       int // minutes of eligible service in the last 12 months
@@ -203,7 +220,12 @@ type TimeBankService interface {
 	MyAccounts(ctx context.Context) ([]*TimeBankAccount, error)
 	FindAccounts(ctx context.Context, community string, offset, limit int) ([]*TimeBankAccount, int, error)
 	Ledger(ctx context.Context, accountID string, offset, limit int) ([]*LedgerEntry, int, error)
+	// AddFamily registers a family member: the holder picks a member of
+	// their household, a worker anyone of the register.
 	AddFamily(ctx context.Context, accountID string, m FamilyMember) error
+	// HouseholdCandidates lists the holder's household members not yet
+	// registered (Relation is their relation in the register).
+	HouseholdCandidates(ctx context.Context, accountID string) ([]FamilyMember, error)
 	Withdraw(ctx context.Context, w *Withdrawal) (*LedgerEntry, error)
 	Transfer(ctx context.Context, t *Transfer) (*LedgerEntry, error)
 	CountyBook(ctx context.Context, county string) (*TimeBankCounty, error)

@@ -280,3 +280,14 @@ func CheckScanWindow(o *Opportunity, now time.Time, in bool) error {
 func HoursText(minutes int) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(minutes)/60), ".0")
 }
+
+// DefaultReminderLead is how long before an opportunity starts its
+// signed-up volunteers are reminded, when nothing else is configured.
+const DefaultReminderLead = 24 * time.Hour
+
+// ReminderDue reports whether an open opportunity not yet reminded is due
+// its reminder at now: it starts within lead from now and has not started.
+func ReminderDue(o *Opportunity, now time.Time, lead time.Duration) bool {
+	s := o.StartsAt()
+	return o.Status == OpportunityOpen && !s.IsZero() && now.Before(s) && !now.Add(lead).Before(s)
+}

@@ -179,3 +179,32 @@ func errOnField(err error, field string) bool {
 	}
 	return false
 }
+
+// TestReminderDue: an open opportunity is due its reminder from lead
+// before its start until it starts; a cancelled or closed one never.
+func TestReminderDue(t *testing.T) {
+	day := time.Date(2026, 12, 7, 0, 0, 0, 0, shequ.Shanghai)
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, shequ.Shanghai)
+	for _, c := range []struct {
+		name   string
+		status shequ.OpportunityStatus
+		now    time.Time
+		want   bool
+	}{
+		{"25 hours before", shequ.OpportunityOpen, start.Add(-25 * time.Hour), false},
+		{"24 hours before", shequ.OpportunityOpen, start.Add(-24 * time.Hour), true},
+		{"an hour before", shequ.OpportunityOpen, start.Add(-time.Hour), true},
+		{"at the start", shequ.OpportunityOpen, start, false},
+		{"after the start", shequ.OpportunityOpen, start.Add(time.Minute), false},
+		{"cancelled", shequ.OpportunityCancelled, start.Add(-time.Hour), false},
+		{"closed", shequ.OpportunityClosed, start.Add(-time.Hour), false},
+	} {
+		o := &shequ.Opportunity{Day: day, Start: "09:00", End: "11:00", Status: c.status}
+		if got := shequ.ReminderDue(o, c.now, shequ.DefaultReminderLead); got != c.want {
+			t.Errorf("%s: due %v, want %v", c.name, got, c.want)
+		}
+	}
+	if shequ.ReminderDue(&shequ.Opportunity{Day: day, Start: "9h", Status: shequ.OpportunityOpen}, start.Add(-time.Hour), shequ.DefaultReminderLead) {
+		t.Error("a malformed start is due")
+	}
+}

@@ -29,7 +29,11 @@ import (
 // suggested person into the care register from the suggestions page, the
 // register's form opening with the person already picked (nobody types an
 // id); a visit's finding goes into the needs pool from the person's page,
-// with counts and no name. Pages are captured at 1366 and 390 pixels on SQLite.
+// with counts and no name; the county official imports the register
+// without the right to reveal (people found by the blind index, numbers
+// masked on the page); the 儿童主任 refers a case to a catalogue service
+// item, which files a request the community's handler accepts. Pages are
+// captured at 1366 and 390 pixels on SQLite.
 func TestBrowserCarePages(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) { carePages(t, engine) })
@@ -46,7 +50,7 @@ func carePages(t *testing.T, engine string) {
 	const pass = "correct horse battery staple"
 	const village = "330523001205" // 康山村
 	for _, u := range [][3]string{{"director", "community_worker", village}, {"county", "official", "330523"},
-		{"socialwk", "social_worker", "330523001"}} {
+		{"socialwk", "social_worker", "330523001"}, {"handler", "community_worker", village}} {
 		if code, out, errs := cli(t, nil, "user", "add", "-username", u[0], "-password", pass, "-role", u[1], "-scope", u[2],
 			"-db", dsn); code != exitOK {
 			t.Fatalf("user add %s: %d %s%s", u[0], code, out, errs)
@@ -209,4 +213,102 @@ func carePages(t *testing.T, engine string) {
 	if _, n, err := m.svc.care.FindCarePersons(cliContext(context.Background()), shequ.CareFilter{}); err != nil || n != 2 {
 		t.Errorf("after the good file: %d people under care (%v)", n, err)
 	}
+
+	// 6. The county official, who may not reveal ID numbers and holds no
+	// care duty, imports the register: the people are found by the blind
+	// index; a number nobody of the county has refuses the file, its
+	// line shown with the number masked; the good file is written.
+	girl := &shequ.Resident{Name: "李小花", IDNumber: shequ.IDNumber(idFor("33052320150601202")), Community: village}
+	if err := m.svc.residents.CreateResident(cctx, girl); err != nil {
+		t.Fatal(err)
+	}
+	stranger := idFor("33052320140101101")
+	childHead := "resident_id,kind,reason,risk,risk_reason,guardian_name,guardian_relation\n"
+	girlRow := string(girl.IDNumber) + ",留守儿童,父母双方外出务工,3,父母在外省，祖父卧病,李大爷,祖父\n"
+	if err := os.WriteFile(bad, []byte(childHead+girlRow+stranger+",留守儿童,父母双方外出务工,1,,王奶奶,祖母\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte(childHead+girlRow), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ui.as("county")
+	ui.do("official import: bad file", chromedp.Navigate(base+"/care/people/import"), chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{bad}))
+	ui.submit("official import: bad file", chromedp.Click(chromedp.ID("import-submit")), "import-errors")
+	if e := ui.text("#import-errors"); !strings.Contains(e, "3") || strings.Contains(e, stranger) ||
+		!strings.Contains(e, shequ.Mask(shequ.PersonalIDNumber, stranger)) {
+		t.Errorf("official's import errors %q", e)
+	}
+	if main := ui.text("main"); strings.Contains(main, string(girl.IDNumber)) {
+		t.Errorf("the import page shows an ID number: %q", main)
+	}
+	ui.shot("care-import-errors-official")
+	ui.do("official import: good file", chromedp.Navigate(base+"/care/people/import"), chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{good}))
+	ui.submit("official import: good file", chromedp.Click(chromedp.ID("import-submit")), "import-report")
+	ui.shot("care-import-official")
+	if _, n, err := m.svc.care.FindCarePersons(cctx, shequ.CareFilter{}); err != nil || n != 3 {
+		t.Errorf("after the official's file: %d people under care (%v)", n, err)
+	}
+
+	// 7. The 儿童主任 refers a case to a catalogue service item: the item is
+	// picked from the list, its form shown and its required field answered;
+	// the request is filed for the person and linked from the case; the
+	// community's handler accepts it, and the referral reads accepted.
+	item := &shequ.ServiceItem{Code: "MZ-101", Name: "困境儿童基本生活保障申请", Department: "县民政局", Category: "民政",
+		Audience: "困境儿童", Conditions: "户籍在本县", TimeLimitDays: 10, Active: true,
+		Channels:  []shequ.Channel{shequ.ChannelOnline, shequ.ChannelWindow},
+		Materials: []shequ.Material{{Name: "户口簿", Form: shequ.MaterialCopy, Copies: 1, Required: true}},
+		Form: []shequ.FormField{{Code: "guardian_phone", Label: "监护人联系电话", Type: shequ.FieldPhone, Required: true, Order: 1},
+			{Code: "situation", Label: "家庭困难情况", Type: shequ.FieldText, Order: 2}}}
+	if err := m.svc.items.SaveItems(cctx, []*shequ.ServiceItem{item}); err != nil {
+		t.Fatal(err)
+	}
+	k := &shequ.Case{ResidentID: girl.ID, Area: shequ.AreaCare, Origin: shequ.OriginCare, Summary: "父母外出，监护不足",
+		WorkerID: director.ID}
+	if err := m.svc.care.OpenCase(cctx, k); err != nil {
+		t.Fatal(err)
+	}
+	ui.as("director")
+	// The high-risk girl's first visit falls due within days: she heads
+	// the 儿童主任's visits due.
+	ui.do("visits due", chromedp.Navigate(base+"/care/visits"), chromedp.WaitVisible(chromedp.ID("care-visits-table")))
+	if row := ui.text("#care-visits-table tbody tr"); !strings.Contains(row, "李小花") || !strings.Contains(row, "高风险") {
+		t.Errorf("visits due: %q", row)
+	}
+	ui.shot("care-visits-director")
+	ui.do("case", chromedp.Navigate(base+"/care/cases/"+k.ID), chromedp.WaitVisible(chromedp.ID("care-refer-form")),
+		chromedp.Click(chromedp.ID("care-refer-item-target")),
+		chromedp.SetValue(chromedp.ID("care-refer-item"), item.Code),
+		chromedp.SendKeys(chromedp.ID("care-refer-note"), "请为孩子申请基本生活保障"))
+	ui.submit("show the item's form", chromedp.Click(chromedp.ID("care-refer-item-form")), "care-refer-item-fields")
+	if note := ui.text("#care-refer-item-fields"); !strings.Contains(note, "监护人联系电话") {
+		t.Errorf("item form %q", note)
+	}
+	ui.shot("care-referral-item-form-director")
+	// The required phone left empty: the form comes back with the error.
+	ui.do("refer without the phone", chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.stale = "1"`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("attr-guardian_phone").removeAttribute("required")`),
+		chromedp.Click(chromedp.ID("care-refer-submit")), chromedp.WaitVisible(chromedp.ID("attr-guardian_phone-error")))
+	ui.shot("care-referral-item-error-director")
+	ui.do("phone", chromedp.SendKeys(chromedp.ID("attr-guardian_phone"), "13905720011"))
+	ui.submit("refer", chromedp.Click(chromedp.ID("care-refer-submit")), "notice")
+	link := ui.text("#care-case-referrals .care-referral-request-link")
+	refs, err := m.svc.care.FindCaseByID(cctx, k.ID)
+	if err != nil || len(refs.Referrals) != 1 || refs.Referrals[0].RequestID == "" || link != refs.Referrals[0].RequestNumber {
+		t.Fatalf("referral %+v %v (link %q)", refs, err, link)
+	}
+	ui.shot("care-referral-request-director")
+	ui.as("handler")
+	ui.do("the request", chromedp.Navigate(base+"/requests/"+refs.Referrals[0].RequestID), chromedp.WaitVisible(chromedp.ID("move-accepted")))
+	if tl := ui.text("#timeline"); !strings.Contains(tl, k.Number) || !strings.Contains(tl, "director") {
+		t.Errorf("request timeline %q", tl)
+	}
+	ui.submit("accept", chromedp.Click(chromedp.ID("move-accepted-submit")), "notice")
+	ui.as("director")
+	ui.do("case after", chromedp.Navigate(base+"/care/cases/"+k.ID), chromedp.WaitVisible(chromedp.ID("care-case-referrals")))
+	if li := ui.text("#care-case-referrals"); !strings.Contains(li, "已接收") || !strings.Contains(li, "已受理") {
+		t.Errorf("referral after acceptance %q", li)
+	}
+	ui.shot("care-referral-accepted-director")
 }

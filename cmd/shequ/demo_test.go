@@ -103,10 +103,17 @@ func TestServeDemo(t *testing.T) {
 	}
 	// The demo worker sees the ten synthetic residents of the demo
 	// community, the two people under care the care demo registers there,
-	// and the eleven households that rate 苕溪花园 in the property demo.
+	// the eleven households that rate 苕溪花园 in the property demo, and
+	// the wife 王建国 adds to his time-bank account in the volunteer demo.
 	worker := apiClient{t: t, base: base, token: token(t, cfg.DB, "demo-check", "community_worker", demo.Community)}
-	if code, m := worker.do("GET", "/api/v1/residents?community="+demo.Community, nil); code != 200 || m["total"].(float64) != 10+2+11 {
+	if code, m := worker.do("GET", "/api/v1/residents?community="+demo.Community, nil); code != 200 || m["total"].(float64) != 10+2+11+1 {
 		t.Errorf("demo residents: %d %v", code, m["total"])
+	}
+	// 王建国 redeemed half an hour for his wife in 长兴县 (通存通兑): the
+	// serving county's book shows it served for another county.
+	changxing := apiClient{t: t, base: base, token: token(t, cfg.DB, "demo-check-cx", "official", "330522")}
+	if code, m := changxing.do("GET", "/api/v1/timebank/book?county=330522", nil); code != 200 || m["served_for_others_minutes"] != float64(30) {
+		t.Errorf("demo redemption beyond the county: %d %v", code, m)
 	}
 
 	checkCareDemo(t, m)

@@ -38,6 +38,17 @@ func (m *Main) registerJobs() {
 	registerPropertyJobs(s)
 	registerCareJobs(s)
 	registerWorkforceJobs(s)
+	s.volunteers.ReminderLead = m.Config.Volunteer.RemindBefore
+	registerVolunteerJobs(s)
+}
+
+// registerVolunteerJobs reminds the volunteers signed up for an opportunity
+// -volunteer-remind-before (a day) before it starts
+// (sqlstore.VolunteerRemindArgs), checked every ten minutes: a reminder is
+// at most ten minutes late, and sent once.
+func registerVolunteerJobs(s *services) {
+	sqlstore.AddWorker(s.jobs, sqlstore.VolunteerRemindWorker(s.volunteers))
+	s.jobs.Every(10*time.Minute, sqlstore.VolunteerRemindArgs{})
 }
 
 // registerPropertyJobs schedules the property module's time rules every ten

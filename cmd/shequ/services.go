@@ -162,6 +162,9 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 		indicator.VolunteerModule(src), indicator.WorkforceModule(src, func() time.Time { return db.Now() }))
 	s.care = sqlstore.NewCareService(db, keys)
 	s.care.Needs = s.linkage
+	// A referral to a service item files a request for the person and
+	// follows its acceptance or refusal.
+	s.care.LinkRequests(s.requests)
 	s.volunteers = sqlstore.NewVolunteerService(db, keys)
 	s.workforce = sqlstore.NewWorkforceService(db)
 	// The engines follow every committed change of the registers, targets,

@@ -130,5 +130,34 @@ func TestTimeBankAPI(t *testing.T) {
 			body["owed_minutes"] != float64(60) || body["redeemed_minutes"] != float64(30) || body["active_volunteers"] != float64(1) {
 			t.Errorf("the book: %d %v", status, body)
 		}
+
+		// Beyond the county (通存通兑): the holder redeems 10 minutes for
+		// themself in a community of 长兴县; the entry names both
+		// counties, each county's book shows its side.
+		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330522", "-db", dsn); code != exitOK {
+			t.Fatalf("import: %d %s%s", code, out, errs)
+		}
+		away := map[string]any{"minutes": 10, "community": "330522001001", "service": "助餐服务"}
+		if status, body = holder.do("POST", "/api/v1/timebank/accounts/"+id+"/withdrawals", away); status != http.StatusCreated ||
+			body["cross_county"] != true || body["holder_county"] != "330523" || body["serving_county"] != "330522" ||
+			body["balance_minutes"] != float64(30) {
+			t.Fatalf("redeem beyond the county: %d %v", status, body)
+		}
+		away["minutes"] = 600
+		if status, body = holder.do("POST", "/api/v1/timebank/accounts/"+id+"/withdrawals", away); status != http.StatusConflict {
+			t.Errorf("beyond the balance, beyond the county: %d %v", status, body)
+		}
+		changxing := apiClient{t: t, base: base, token: token(t, dsn, "tbchangxing", "official", "330522")}
+		if status, body = county.do("GET", "/api/v1/timebank/book?county=330523", nil); status != http.StatusOK ||
+			body["redeemed_outside_minutes"] != float64(10) || body["owed_minutes"] != float64(50) {
+			t.Errorf("the home county's book: %d %v", status, body)
+		}
+		if status, body = changxing.do("GET", "/api/v1/timebank/book?county=330522", nil); status != http.StatusOK ||
+			body["served_for_others_minutes"] != float64(10) || body["owed_minutes"] != float64(0) {
+			t.Errorf("the serving county's book: %d %v", status, body)
+		}
+		if status, body = changxing.do("GET", "/api/v1/timebank/accounts/"+id, nil); status != http.StatusNotFound {
+			t.Errorf("the serving county read the account: %d %v", status, body)
+		}
 	})
 }

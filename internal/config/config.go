@@ -50,6 +50,8 @@ type Config struct {
 	Ops Ops
 	// HA: the read replica and the memory limit (ha.go).
 	HA HA
+	// Volunteer: reminders before opportunities (volunteer.go).
+	Volunteer Volunteer
 }
 
 // Default returns the built-in defaults.
@@ -100,6 +102,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := haFromEnv(getenv, &c); err != nil {
+		return c, err
+	}
+	if err := volunteerFromEnv(getenv, &c); err != nil {
 		return c, err
 	}
 	for _, s := range []struct {
@@ -182,6 +187,7 @@ func (c *Config) BindServe(fs *flag.FlagSet) {
 	c.Notify.bind(fs)
 	c.bindServeOps(fs)
 	c.bindServeHA(fs)
+	c.bindServeVolunteer(fs)
 }
 
 // IsPostgres reports whether DB is a PostgreSQL URL.
@@ -235,6 +241,7 @@ func (c Config) Validate() error {
 	c.Notify.validate(&fe)
 	c.validateOps(func(field, key, msg string, data map[string]any) { fe.Add(field, key, msg, data) })
 	c.validateHA(func(field, key, msg string, data map[string]any) { fe.Add(field, key, msg, data) })
+	c.validateVolunteer(func(field, key, msg string, data map[string]any) { fe.Add(field, key, msg, data) })
 	if c.Lang != "zh-CN" && c.Lang != "en" {
 		fe.Add("lang", "config.lang", fmt.Sprintf("-lang %q: want zh-CN or en", c.Lang), map[string]any{"Value": c.Lang})
 	}

@@ -128,6 +128,9 @@ func loadVolunteers(ctx context.Context, s Services) error {
 		Service: "上门助洁（康山村服务站通兑）"}); err != nil {
 		return fmt.Errorf("demo redemption: %w", err)
 	}
+	if err := timebankFamily(ctx, s, vols[0]); err != nil {
+		return err
+	}
 	// Tomorrow: an open opportunity.
 	at(now)
 	next := now.AddDate(0, 0, 1).In(shequ.Shanghai)
@@ -232,6 +235,57 @@ func loadWorkforce(ctx context.Context, s Services, now time.Time) error {
 		if err := s.Workforce.RecordAttendance(ctx, &shequ.Attendance{CourseID: c.ID, MemberID: m.ID}); err != nil {
 			return fmt.Errorf("demo attendance: %w", err)
 		}
+	}
+	return nil
+}
+
+// Changxing is a community of 长兴县 (钮店湾居委会), where the demo's
+// holder redeems beyond the county when the demo loads that county.
+const Changxing = "330522001001"
+
+// timebankFamily has 王建国 (demo-resident, head of 苕溪花园1幢101室) add
+// his wife 李桂兰 of the same household as family on his own page, and
+// redeem half an hour for her in 长兴县 (通存通兑) when the demo's
+// divisions include it (not with -demo-prefix 330523).
+func timebankFamily(ctx context.Context, s Services, v *shequ.Volunteer) error {
+	holder, err := s.Residents.FindResidentByID(ctx, v.ResidentID, false)
+	if err != nil {
+		return fmt.Errorf("demo holder: %w", err)
+	}
+	if holder.HouseholdID == "" {
+		return nil // the property demo did not place him
+	}
+	first17 := "33052319560214302"
+	id, err := shequ.ParseIDNumber(first17+string(shequ.IDCheckChar(first17)), time.Now())
+	if err != nil {
+		return err
+	}
+	wife := &shequ.Resident{Name: "李桂兰", IDNumber: id, Community: Community, HouseholdID: holder.HouseholdID,
+		Relation: shequ.RelationSpouse}
+	if err := s.Residents.CreateResident(ctx, wife); err != nil {
+		return fmt.Errorf("demo family member: %w", err)
+	}
+	u, err := s.Users.FindUserByUsername(ctx, "demo-resident")
+	if err != nil {
+		return err
+	}
+	me := shequ.WithActor(ctx, u.Actor())
+	acc, err := s.TimeBank.AccountOf(me, holder.ID)
+	if err != nil {
+		return fmt.Errorf("demo account: %w", err)
+	}
+	if err := s.TimeBank.AddFamily(me, acc.ID, shequ.FamilyMember{ResidentID: wife.ID, Relation: "妻子"}); err != nil {
+		return fmt.Errorf("demo family: %w", err)
+	}
+	if s.Divisions == nil {
+		return nil
+	}
+	if _, err := s.Divisions.FindDivisionByCode(ctx, Changxing); err != nil {
+		return nil // 长兴县 not loaded
+	}
+	if _, err := s.TimeBank.Withdraw(me, &shequ.Withdrawal{AccountID: acc.ID, BeneficiaryID: wife.ID, Minutes: 30,
+		Community: Changxing, Service: "助餐服务（长兴县钮店湾通兑）"}); err != nil {
+		return fmt.Errorf("demo redemption beyond the county: %w", err)
 	}
 	return nil
 }

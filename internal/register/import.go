@@ -104,7 +104,13 @@ func (s *Schema[T]) Parse(r io.Reader, filename string, opt ImportOptions) (*Par
 						if shequ.ErrorCode(err) != shequ.ENotFound {
 							return nil, err
 						}
-						c.Fail(f.Name, "register.person.none", "No resident of your area has this name or ID number.", map[string]any{"Q": cell})
+						// An ID number is echoed masked: the report is
+						// shown and downloaded, and says nothing of it.
+						q := cell
+						if _, err := shequ.ParseIDNumber(cell, c.now()); err == nil {
+							q = shequ.Mask(shequ.PersonalIDNumber, cell)
+						}
+						c.Fail(f.Name, "register.person.none", "No resident of your area has this name or ID number.", map[string]any{"Q": q})
 					}
 					f.parseOne(x, id, c)
 				}

@@ -44,6 +44,11 @@ func (fx *authzFixture) care(t *testing.T) *careAuthz {
 	careAuthzOf[fx] = c
 	t.Cleanup(func() { careAuthzMu.Lock(); delete(careAuthzOf, fx); careAuthzMu.Unlock() })
 	cli := cliContext()
+	// Referrals to a service item file requests (MZ-030, taken at the
+	// window everywhere, a bank required).
+	items := NewServiceItemService(fx.db)
+	mustDo(t, items.SaveItems(cli, []*shequ.ServiceItem{testItem("MZ-030", 5)}))
+	c.s.LinkRequests(NewRequestService(fx.db, items, testSealer(t)))
 	must(c.s.AssignDuty(cli, fx.actors[shequ.RoleCommunityWorker].ID, shequ.DutyChildDirector, authzInCommunity))(t)
 	must(c.s.AssignDuty(cli, fx.actors[shequ.RoleOfficial].ID, shequ.DutyChildSupervisor, authzInTownship))(t)
 	c.workers[authzInCommunity] = fx.actors[shequ.RoleCommunityWorker]
@@ -200,6 +205,38 @@ var authzCareOps = []authzOp{
 		run: func(c *authzCase) error {
 			k := c.fx.care(c.t).cases[communityFor(c.col)]
 			_, err := c.fx.care(c.t).s.ScheduleAssessment(c.ctx, k.ID, testNow.AddDate(0, 1, 0))
+			return err
+		},
+	},
+	{
+		// A referral to a catalogue service item files a request for the
+		// person: the case's assigned worker only, who need not hold
+		// request.submit (issue 16).
+		name: "case.write referral to a service item", action: shequ.ActionCaseWrite, write: true, cols: inOut,
+		want: perRole{"FF", "AN", "FF", "NN", "FF", "FF", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			k := c.fx.care(c.t).cases[communityFor(c.col)]
+			r := &shequ.Referral{Target: shequ.ReferToService, ServiceItemID: "MZ-030", Note: "请申请",
+				Values: map[string][]string{"bank": {"农业银行"}}}
+			err := c.fx.care(c.t).s.ReferCase(c.ctx, k.ID, r)
+			if err == nil && r.RequestID == "" {
+				return fmt.Errorf("no request filed: %+v", r)
+			}
+			return err
+		},
+	},
+	{
+		// An import names people by ID number: matched through the blind
+		// index without the right to reveal, for those who may import the
+		// care register and read the residents, in their area (issue 16).
+		name: "resident.match for the care import", action: shequ.ActionResidentRead, write: true, cols: ownPeerOut,
+		want: perRole{"FFF", "AAN", "FFF", "FFF", "FFF", "AAN", "FFF", "FFF", "FFF"},
+		run: func(c *authzCase) error {
+			want := c.fx.residentFor(c.t, c.col, false)
+			got, err := c.fx.res.MatchResidentForImport(c.ctx, string(want.IDNumber), shequ.ActionCareWrite)
+			if err == nil && (got.ID != want.ID || got.IDNumber == want.IDNumber) {
+				return fmt.Errorf("match %+v", got)
+			}
 			return err
 		},
 	},

@@ -124,6 +124,35 @@ var authzVolunteerOps = []authzOp{
 		},
 	},
 	{
+		// Cancelling (the API's POST /opportunities/{id}/cancel and PUT):
+		// the organizers of its area, an org_member for their own org.
+		name: "opportunity.cancel", action: shequ.ActionOpportunityManage, write: true, cols: inOut,
+		want: perRole{"FF", "AN", "AN", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			v := c.fx.vol(c.t)
+			o := v.freshOpportunity(c.t, communityFor(c.col))
+			mustDo(c.t, v.s.CreateOpportunity(cliContext(), o))
+			o.Status = shequ.OpportunityCancelled
+			return v.s.UpdateOpportunity(c.ctx, o)
+		},
+	},
+	{
+		// The organizer's record of a sign-up (no-show here): never the
+		// volunteer's own account.
+		name: "signup.mark", action: shequ.ActionOpportunityManage, write: true, cols: inOut,
+		want: perRole{"FF", "AN", "AN", "FF", "FF", "AN", "FF", "FF", "FF"},
+		run: func(c *authzCase) error {
+			v := c.fx.vol(c.t)
+			comm := communityFor(c.col)
+			o := v.freshOpportunity(c.t, comm)
+			mustDo(c.t, v.s.CreateOpportunity(cliContext(), o))
+			x, err := v.s.SignUpFor(cliContext(), v.volunteers[comm].ID, o.ID)
+			mustDo(c.t, err)
+			_, err = v.s.MarkSignup(c.ctx, x.ID, shequ.SignupNoShow)
+			return err
+		},
+	},
+	{
 		name: "timebank.read", action: shequ.ActionTimeBankRead, cols: inOut,
 		want: perRole{"NN", "AN", "FF", "FF", "FF", "AN", "FF", "FF", "FF"},
 		run: func(c *authzCase) error {

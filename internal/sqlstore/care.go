@@ -40,6 +40,10 @@ type CareService struct {
 	OnChange func(communities ...string)
 	// Needs files the needs raised from visit findings (RaiseCareNeed).
 	Needs *LinkageService
+
+	// requests files and follows the requests of referrals to service
+	// items (LinkRequests); nil refuses such referrals.
+	requests *RequestService
 }
 
 var _ shequ.CareService = (*CareService)(nil)

@@ -223,6 +223,7 @@ func (s *CareService) ReferCase(ctx context.Context, caseID string, r *shequ.Ref
 		if k.Status == shequ.CaseClosed {
 			return shequ.Errorf(shequ.EConflict, "case.closed", "The case is closed.")
 		}
+		r.ID = newUUID7()
 		var to []string
 		switch r.Target {
 		case shequ.ReferToOrg:
@@ -247,13 +248,11 @@ func (s *CareService) ReferCase(ctx context.Context, caseID string, r *shequ.Ref
 			rows.Close()
 			r.ServiceItemID, r.WorkerUserID = "", ""
 		case shequ.ReferToService:
-			var n int
-			if err := c.tx.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM service_items WHERE code = ?`), r.ServiceItemID).
-				Scan(&n); err != nil {
-				return translateError(err, "find service item")
-			}
-			if n == 0 {
-				return fieldError("service_item_id", "referral.service.required", "Pick the service item.")
+			// A request is filed for the person in this transaction
+			// (care_referral_request.go); its acceptance or refusal
+			// answers the referral.
+			if _, err := s.fileReferralRequest(c, k, r); err != nil {
+				return err
 			}
 			r.OrgID, r.WorkerUserID = "", ""
 		case shequ.ReferToWorker:
@@ -265,22 +264,29 @@ func (s *CareService) ReferCase(ctx context.Context, caseID string, r *shequ.Ref
 			}
 			to, r.OrgID, r.ServiceItemID = []string{r.WorkerUserID}, "", ""
 		}
-		r.ID, r.CaseID, r.CaseNumber, r.Community, r.Status, r.CreatedAt = newUUID7(), k.ID, k.Number, k.Community, shequ.ReferralPending, c.now
+		r.CaseID, r.CaseNumber, r.Community, r.Status, r.CreatedAt = k.ID, k.Number, k.Community, shequ.ReferralPending, c.now
 		note, err := s.seal(r.Note, "referral", "note", r.ID)
 		if err != nil {
 			return err
 		}
 		if _, err := c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO care_referrals (id, case_id, community, target, org_id,
 			service_item_id, worker_user_id, request_id, note_enc, status, reason, created_at, answered_at, answered_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, '', ?, NULL, '')`), r.ID, k.ID, k.Community, string(r.Target),
-			nullString(r.OrgID), nullString(r.ServiceItemID), nullString(r.WorkerUserID), note, string(r.Status),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, NULL, '')`), r.ID, k.ID, k.Community, string(r.Target),
+			nullString(r.OrgID), nullString(r.ServiceItemID), nullString(r.WorkerUserID), nullString(r.RequestID), note, string(r.Status),
 			s.db.dialect.timeArg(c.now)); err != nil {
 			return translateError(err, "refer case")
 		}
-		c.event(objReferral, r.ID, k.Community, auditReferral, "", string(r.Status), string(r.Target))
+		what := string(r.Target)
+		if r.RequestNumber != "" {
+			what += " " + r.RequestNumber
+		}
+		c.event(objReferral, r.ID, k.Community, auditReferral, "", string(r.Status), what)
 		c.notify(to, "referral_received", objReferral, r.ID, k.Number)
-		return s.touchCase(c, k, auditReferral, "", string(r.Target))
+		return s.touchCase(c, k, auditReferral, "", what)
 	})
+	if err == nil && r.RequestID != "" {
+		notifyChange(s.requests.OnChange, []string{r.Community})
+	}
 	return err
 }
 
@@ -318,7 +324,25 @@ func (s *CareService) referrals(ctx context.Context, q querier, cond string, arg
 		}
 		out = append(out, r)
 	}
-	return out, translateError(rows.Err(), "read referrals")
+	if err := rows.Err(); err != nil {
+		return nil, translateError(err, "read referrals")
+	}
+	rows.Close()
+	// The requests filed for service items: their number and state, by
+	// id (a request's id is a uuid on PostgreSQL, the referral's column
+	// text: a parameter converts, a join would not use the index).
+	for _, r := range out {
+		if r.RequestID == "" {
+			continue
+		}
+		var state string
+		if err := q.QueryRowContext(ctx, s.db.rebind(`SELECT number, state FROM service_requests WHERE id = ?`), r.RequestID).
+			Scan(&r.RequestNumber, &state); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, translateError(err, "read referral requests")
+		}
+		r.RequestState = shequ.RequestState(state)
+	}
+	return out, nil
 }
 
 // FindReferrals implements shequ.CareService: the referrals the actor

@@ -175,8 +175,9 @@ func (s *CareService) MyCareAccess(ctx context.Context) (shequ.CareAccess, error
 }
 
 // SetVisitPolicy implements shequ.CareService: a county's visit frequency
-// by risk level and its grace period (care.duty over the county). Plans of
-// the county's people follow it from their next visit.
+// by risk level and its grace period (care.duty over the county). The
+// visit plans of the county's people are recomputed in the same
+// transaction and their duty holders told (replan).
 func (s *CareService) SetVisitPolicy(ctx context.Context, p *shequ.VisitPolicy) error {
 	if err := authorizeResident(ctx, shequ.ActionCareDuty, nil); err != nil {
 		return s.denied(ctx, err, auditPolicySet, objCarePolicy, p.County, p.County)
@@ -199,6 +200,10 @@ func (s *CareService) SetVisitPolicy(ctx context.Context, p *shequ.VisitPolicy) 
 			s.db.dialect.timeArg(c.now), actorID(ctx))
 		if err != nil {
 			return "", "", translateError(err, "set visit policy")
+		}
+		p.Replanned, err = s.replan(c, p)
+		if err != nil {
+			return "", "", err
 		}
 		return p.County, p.County, nil
 	})

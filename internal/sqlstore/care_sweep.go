@@ -151,7 +151,7 @@ func (s *CareService) escalateVisit(ctx context.Context, id string) (bool, error
 		if err != nil {
 			return "", "", err
 		}
-		c.notify(to, "care_visit_overdue", objCarePerson, id, community)
+		c.notify(to, "care_visit_overdue", objCarePerson, id, s.placeName(c, community))
 		done = true
 		return id, community, nil
 	})
@@ -180,9 +180,18 @@ func (s *CareService) proposeExit(ctx context.Context, id string) (bool, error) 
 		if err != nil {
 			return "", "", err
 		}
-		c.notify(to, "care_exit_proposed", objCarePerson, p.ID, p.Community)
+		c.notify(to, "care_exit_proposed", objCarePerson, p.ID, s.placeName(c, p.Community))
 		done = true
 		return p.ID, p.Community, nil
 	})
 	return done, err
+}
+
+// placeName is the name of a division for a notification's subject (the
+// village the notice is about), its code when the name cannot be read.
+func (s *CareService) placeName(c *change, code string) string {
+	if name, err := divisionName(c.ctx, s.db, c.tx, code); err == nil && name != "" {
+		return name
+	}
+	return code
 }

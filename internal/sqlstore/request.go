@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +45,14 @@ type RequestService struct {
 
 	// countQueries, when set (tests), counts the queries of the reads.
 	countQueries *atomic.Int64
+
+	// moved, when set, runs inside the transaction of a worker's move of a
+	// request (Transition; the other moves — hand-in, bulk transfer — are
+	// of no interest to it): a care referral that filed the request follows
+	// its acceptance or refusal (CareService.LinkRequests). It reports
+	// whether it changed anything; followed is then told after the commit.
+	moved    func(ctx context.Context, tx *sql.Tx, r *shequ.ServiceRequest, from, to shequ.RequestState, now time.Time) (bool, error)
+	followed func(communities ...string)
 }
 
 var _ shequ.RequestService = (*RequestService)(nil)
@@ -213,22 +220,11 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 		return nil, err
 	}
 	now := s.db.now()
-	item, err := s.catalog.GetItem(ctx, in.ItemCode)
-	if err != nil && shequ.ErrorCode(err) != shequ.ENotFound {
-		return nil, err // the catalogue could not be read: not the caller's fault
+	item, err := s.activeItem(ctx, in.ItemCode)
+	if err != nil {
+		return nil, err
 	}
-	if err != nil || !item.Active {
-		var fe shequ.FieldErrors
-		fe.Add("service_code", "request.item.unknown", "No active service item has this code.", nil)
-		return nil, fe.Err()
-	}
-	r := &shequ.ServiceRequest{ID: newUUID7(), Token: newToken(now), ItemCode: item.Code, ItemName: item.Name,
-		Community: in.Community, Channel: in.Channel, Description: in.Description, Address: in.Address,
-		Lat: in.Lat, Lng: in.Lng, State: shequ.RequestSubmitted, Department: item.Department,
-		IdentityNote: in.IdentityNote, Missing: []string{}, CreatedAt: now, UpdatedAt: now}
-	if a != nil {
-		r.SubmittedBy = a.UserID
-	}
+	r := newRequest(ctx, in, item, now)
 	// Who the request is for.
 	var ref *residentRef
 	switch {
@@ -277,51 +273,19 @@ func (s *RequestService) Submit(ctx context.Context, in *shequ.RequestInput) (*s
 	if ref != nil {
 		r.ResidentID, r.OwnerUserID, r.Community = ref.id, ref.userID, ref.community
 	}
-	var fe shequ.FieldErrors
-	if r.Community == "" {
-		fe.Add("community_code", "resident.community.invalid", "Give the 12-digit code of a community.", nil)
-	} else if !item.Offers(r.Community) {
-		fe.Add("service_code", "request.item.not_offered", "This item is not offered in the community.", nil)
-	}
-	if !item.Allows(in.Channel) {
-		fe.Add("channel", "request.channel.not_allowed", "This item does not take requests through this channel.", nil)
-	}
-	values, verr := item.CheckValues(in.Values, now)
-	plain, personal := splitPersonal(item, values)
-	r.Values = plain
-	for _, m := range in.Materials {
-		if !slices.ContainsFunc(item.Materials, func(x shequ.Material) bool { return x.Name == m }) {
-			fe.Add("materials", "request.material.unknown", "A material handed over is not on the item's checklist.", nil)
-			break
+	p, err := s.prepare(ctx, r, in, item, now, func(r *shequ.ServiceRequest) error {
+		if err := authorizeResident(ctx, shequ.ActionRequestSubmit, requestObject(r)); err != nil {
+			return s.db.recordDenied(ctx, err, auditRequestSubmit, objRequest, r.ID, r.Community)
 		}
-	}
-	r.Materials = append([]string{}, in.Materials...)
-	if err := mergeFieldErrors(verr, fe); err != nil {
-		return nil, err
-	}
-	if err := authorizeResident(ctx, shequ.ActionRequestSubmit, requestObject(r)); err != nil {
-		return nil, s.db.recordDenied(ctx, err, auditRequestSubmit, objRequest, r.ID, r.Community)
-	}
-	sealed, err := s.sealPersonal(r.ID, personal)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	attrs := jsonText(r.Values)
-	r.Values = withPersonal(plain, personal, false) // what the caller sees: masked
-	cal, err := s.catalog.Calendar(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r.DueAt = shequ.DueDate(cal, now, item.TimeLimitDays).UTC().Truncate(time.Microsecond)
 	// Group commit: concurrent submissions share a transaction, each with
 	// its row, event, count and audit record (tx_batch.go); their rows are
 	// written together at the group's end (writeSubmissions).
 	err = s.db.withBatchTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		note := ""
-		if r.Channel == shequ.ChannelWindow {
-			note = r.IdentityNote
-		}
-		p := &pendingSubmission{r: r, event: s.eventRow(ctx, r, "state", "", r.State, note), attrs: attrs, sealed: sealed}
 		if !s.db.batch.deferWrite(tx, "request.submit", p, s.writeSubmissions) {
 			if err := s.writeSubmissions(ctx, tx, []any{p}); err != nil {
 				return err

@@ -72,9 +72,16 @@ func (s *RequestService) Transition(ctx context.Context, id string, to shequ.Req
 	if err != nil {
 		return nil, err
 	}
+	from, followed := r.State, false
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		if err := s.apply(ctx, tx, r, to, in, cal); err != nil {
 			return err
+		}
+		if s.moved != nil {
+			var err error
+			if followed, err = s.moved(ctx, tx, r, from, to, r.UpdatedAt); err != nil {
+				return err
+			}
 		}
 		return auditAllowed(ctx, s.db, tx, auditRequestTransition, objRequest, r.ID, r.Community, string(to))
 	})
@@ -82,6 +89,9 @@ func (s *RequestService) Transition(ctx context.Context, id string, to shequ.Req
 		return nil, err
 	}
 	notifyChange(s.OnChange, []string{r.Community})
+	if followed {
+		notifyChange(s.followed, []string{r.Community})
+	}
 	return r, nil
 }
 

@@ -62,6 +62,7 @@ const (
 	auditHouseholdRead     = "household.read"
 	auditHouseholdReveal   = "household.reveal"
 	auditResidentSearchID  = "resident.search_id"
+	auditResidentMatch     = "resident.match"
 )
 
 // Audit object types.

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"time"
@@ -75,4 +76,23 @@ func ptrValue[T int64 | float64](p *T) any {
 		return nil
 	}
 	return *p
+}
+
+// queryStrings runs a query of one text column on q and reads every row
+// (ids, account ids); what names it in errors.
+func queryStrings(ctx context.Context, q querier, query, what string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translateError(err, what)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, translateError(err, what)
+		}
+		out = append(out, v)
+	}
+	return out, translateError(rows.Err(), what)
 }

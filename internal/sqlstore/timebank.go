@@ -87,6 +87,7 @@ func scanAccount(row rowScanner, owner *string) (*shequ.TimeBankAccount, error) 
 	if owner != nil {
 		*owner = user.String
 	}
+	x.HolderUser = user.String
 	return x, err
 }
 
@@ -341,9 +342,9 @@ func (s *VolunteerService) Ledger(ctx context.Context, accountID string, offset,
 	}
 	q := &listQuery{db: s.db}
 	q.equal("e.account_id", accountID)
-	return listPage(ctx, q, "timebank_entries e", `e.id, e.account_id, e.kind, e.minutes, e.balance, e.community,
-		e.record_id, e.beneficiary_id, e.counterpart_id, e.service, e.note, e.by_name, e.created_at`,
-		"e.created_at DESC, e.id DESC", offset, limit, scanEntry, "ledger entries")
+	return listPage(ctx, q, "timebank_entries e JOIN timebank_accounts a ON a.id = e.account_id", `e.id, e.account_id,
+		e.kind, e.minutes, e.balance, e.community, a.community, e.record_id, e.beneficiary_id, e.counterpart_id, e.service,
+		e.note, e.by_name, e.created_at`, "e.created_at DESC, e.id DESC", offset, limit, scanEntry, "ledger entries")
 }
 
 // scanEntry reads a ledger entry.
@@ -351,15 +352,17 @@ func scanEntry(row rowScanner) (*shequ.LedgerEntry, error) {
 	e := &shequ.LedgerEntry{}
 	var kind string
 	var rec, ben, cp sql.NullString
-	err := row.Scan(&e.ID, &e.AccountID, &kind, &e.Minutes, &e.Balance, &e.Community, &rec, &ben, &cp, &e.Service, &e.Note,
-		&e.By, scanTime(&e.CreatedAt))
+	err := row.Scan(&e.ID, &e.AccountID, &kind, &e.Minutes, &e.Balance, &e.Community, &e.HolderCommunity, &rec, &ben, &cp,
+		&e.Service, &e.Note, &e.By, scanTime(&e.CreatedAt))
 	e.Kind, e.RecordID, e.Beneficiary, e.Counterpart = shequ.LedgerKind(kind), rec.String, ben.String, cp.String
 	return e, err
 }
 
-// AddFamily implements shequ.TimeBankService: the holder (or a community
-// worker of the account's community) registers a family member who may
-// withdraw for themself.
+// AddFamily implements shequ.TimeBankService: the holder registers a
+// member of their own household (as the resident register records it), or
+// a community worker of the account's community any resident of the
+// register; the member may then redeem the holder's hours for themself and
+// is told so when they have an account.
 func (s *VolunteerService) AddFamily(ctx context.Context, accountID string, m shequ.FamilyMember) error {
 	if err := authorizeResident(ctx, shequ.ActionTimeBankWrite, nil); err != nil {
 		return s.denied(ctx, err, auditTBFamily, objTimeBank, accountID, "")
@@ -376,8 +379,21 @@ func (s *VolunteerService) AddFamily(ctx context.Context, accountID string, m sh
 		if err := authorizeResident(ctx, shequ.ActionTimeBankWrite, &shequ.Object{Division: x.Community, OwnerID: holder}); err != nil {
 			return "", "", refuse(err, auditTBFamily, objTimeBank, accountID, x.Community)
 		}
-		if _, _, err := residentCommunity(ctx, s.db, c.tx, m.ResidentID, "resident_id"); err != nil || m.ResidentID == x.ResidentID {
+		_, user, err := residentCommunity(ctx, s.db, c.tx, m.ResidentID, "resident_id")
+		if err != nil || m.ResidentID == x.ResidentID {
 			return "", "", fieldError("resident_id", "timebank.family.invalid", "Pick a family member from the resident register.")
+		}
+		if shequ.ActorFrom(ctx).OwnOnly(shequ.ActionTimeBankWrite) {
+			// The holder picks from their household only; anyone else is
+			// registered by a worker, who checks the relation.
+			same, err := s.sameHousehold(ctx, c.tx, x.ResidentID, m.ResidentID)
+			if err != nil {
+				return "", "", err
+			}
+			if !same {
+				return "", "", fieldError("resident_id", "timebank.family.household",
+					"Pick a member of your household; a community worker registers anyone else.")
+			}
 		}
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`INSERT INTO timebank_family (account_id, resident_id, relation, added_at)
 			VALUES (?, ?, ?, ?)`), x.ID, m.ResidentID, m.Relation, s.db.dialect.timeArg(c.now))
@@ -388,8 +404,55 @@ func (s *VolunteerService) AddFamily(ctx context.Context, accountID string, m sh
 			return "", "", translateError(err, "add family member")
 		}
 		c.event(objTimeBank, x.ID, x.Community, auditTBFamily, "", m.Relation, "")
+		if user != "" {
+			c.notify([]string{user}, "timebank_family_added", objTimeBank, x.ID, x.Name)
+		}
 		return x.ID, x.Community, nil
 	})
+}
+
+// sameHousehold reports whether two residents belong to one household of
+// the register.
+func (s *VolunteerService) sameHousehold(ctx context.Context, q querier, a, b string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, s.db.rebind(`SELECT COUNT(*) FROM residents x JOIN residents y
+		ON y.household_id = x.household_id WHERE x.id = ? AND y.id = ? AND x.household_id IS NOT NULL`), a, b).Scan(&n)
+	return n > 0, translateError(err, "read household")
+}
+
+// HouseholdCandidates implements shequ.TimeBankService: the members of the
+// holder's household not yet registered as family, for the holder's
+// picker (their names and register relations only). Readable by whoever
+// may add family to the account.
+func (s *VolunteerService) HouseholdCandidates(ctx context.Context, accountID string) ([]shequ.FamilyMember, error) {
+	if err := authorizeResident(ctx, shequ.ActionTimeBankWrite, nil); err != nil {
+		return nil, s.denied(ctx, err, auditTBRead, objTimeBank, accountID, "")
+	}
+	x, holder, err := s.loadAccount(ctx, s.db.db, accountID)
+	if err != nil {
+		return nil, s.denied(ctx, err, auditTBRead, objTimeBank, accountID, "")
+	}
+	if err := authorizeResident(ctx, shequ.ActionTimeBankWrite, &shequ.Object{Division: x.Community, OwnerID: holder}); err != nil {
+		return nil, s.denied(ctx, err, auditTBRead, objTimeBank, accountID, x.Community)
+	}
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT y.id, y.name, COALESCE(y.relation, '') FROM residents x
+		JOIN residents y ON y.household_id = x.household_id AND y.id <> x.id
+		WHERE x.id = ? AND x.household_id IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM timebank_family f WHERE f.account_id = ? AND f.resident_id = y.id)
+		ORDER BY y.name, y.id`), x.ResidentID, x.ID)
+	if err != nil {
+		return nil, translateError(err, "read household")
+	}
+	defer rows.Close()
+	out := []shequ.FamilyMember{}
+	for rows.Next() {
+		var m shequ.FamilyMember
+		if err := rows.Scan(&m.ResidentID, &m.Name, &m.Relation); err != nil {
+			return nil, translateError(err, "read household")
+		}
+		out = append(out, m)
+	}
+	return out, translateError(rows.Err(), "read household")
 }
 
 // Withdraw implements shequ.TimeBankService: minutes redeemed as a service
@@ -440,7 +503,7 @@ func (s *VolunteerService) Withdraw(ctx context.Context, w *shequ.Withdrawal) (*
 			return "", "", err
 		}
 		out = &shequ.LedgerEntry{AccountID: x.ID, Kind: shequ.LedgerWithdrawal, Minutes: -w.Minutes, Community: w.Community,
-			Beneficiary: w.BeneficiaryID, Service: w.Service}
+			HolderCommunity: x.Community, Beneficiary: w.BeneficiaryID, Service: w.Service}
 		if err := s.entry(c, out); err != nil {
 			return "", "", err
 		}
@@ -495,7 +558,7 @@ func (s *VolunteerService) Transfer(ctx context.Context, t *shequ.Transfer) (*sh
 			return "", "", translateError(err, "transfer")
 		}
 		out = &shequ.LedgerEntry{AccountID: from.ID, Kind: shequ.LedgerTransferOut, Minutes: -t.Minutes, Community: from.Community,
-			Counterpart: to.ID, Note: t.Note}
+			HolderCommunity: from.Community, Counterpart: to.ID, Note: t.Note}
 		if err := s.entry(c, out); err != nil {
 			return "", "", err
 		}
@@ -535,6 +598,12 @@ func (s *VolunteerService) CountyBook(ctx context.Context, county string) (*sheq
 	err = db.QueryRowContext(ctx, s.db.rebind(`SELECT COALESCE(SUM(-e.minutes), 0) FROM timebank_entries e
 		JOIN timebank_accounts a ON a.id = e.account_id WHERE e.kind = 'withdrawal' AND a.community >= ? AND a.community < ?
 		AND (e.community < ? OR e.community >= ?)`), lo, hi, lo, hi).Scan(&b.RedeemedOutside)
+	if err != nil {
+		return nil, translateError(err, "read county book")
+	}
+	err = db.QueryRowContext(ctx, s.db.rebind(`SELECT COALESCE(SUM(-e.minutes), 0) FROM timebank_entries e
+		JOIN timebank_accounts a ON a.id = e.account_id WHERE e.kind = 'withdrawal' AND e.community >= ? AND e.community < ?
+		AND (a.community < ? OR a.community >= ?)`), lo, hi, lo, hi).Scan(&b.ServedForOthers)
 	if err != nil {
 		return nil, translateError(err, "read county book")
 	}

@@ -32,6 +32,10 @@ type VolunteerService struct {
 	Now func() time.Time
 	// OnChange, when set, hears the communities concerned after a write.
 	OnChange func(communities ...string)
+	// ReminderLead is how long before an opportunity starts the
+	// volunteers signed up are reminded (Remind); 0 means
+	// shequ.DefaultReminderLead.
+	ReminderLead time.Duration
 }
 
 var (

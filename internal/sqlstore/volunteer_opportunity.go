@@ -230,6 +230,9 @@ func (s *VolunteerService) UpdateOpportunity(ctx context.Context, o *shequ.Oppor
 		if err := s.manage(ctx, c.tx, old, auditOppUpdate, o.ID); err != nil {
 			return "", "", err
 		}
+		if old.Status == shequ.OpportunityCancelled {
+			return "", "", shequ.Errorf(shequ.EConflict, "opportunity.cancelled", "A cancelled opportunity cannot change.")
+		}
 		if err := s.checkOpportunityRefs(ctx, c.tx, o); err != nil {
 			return "", "", err
 		}
@@ -267,22 +270,9 @@ func (s *VolunteerService) UpdateOpportunity(ctx context.Context, o *shequ.Oppor
 
 // signedUsers are the accounts of the volunteers signed up (not yet in).
 func (s *VolunteerService) signedUsers(ctx context.Context, q querier, oppID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, s.db.rebind(`SELECT r.user_id FROM volunteer_signups x
+	return queryStrings(ctx, q, s.db.rebind(`SELECT r.user_id FROM volunteer_signups x
 		JOIN volunteers v ON v.id = x.volunteer_id JOIN residents r ON r.id = v.resident_id
-		WHERE x.opportunity_id = ? AND x.state = 'signed' AND r.user_id IS NOT NULL`), oppID)
-	if err != nil {
-		return nil, translateError(err, "read sign-ups")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, translateError(err, "read sign-ups")
-		}
-		out = append(out, u)
-	}
-	return out, translateError(rows.Err(), "read sign-ups")
+		WHERE x.opportunity_id = ? AND x.state = 'signed' AND r.user_id IS NOT NULL`), "read sign-ups", oppID)
 }
 
 // canSeeOpportunity reports whether the actor of ctx may read o: the

@@ -200,8 +200,13 @@ func TestVolunteerJourney(t *testing.T) {
 		}
 
 		// The holder redeems; a family member too; never beyond the balance.
+		// The grandmother lives in another household: the worker registers
+		// her (the holder may not).
 		acc := accs[0]
-		mustDo(t, fx.s.AddFamily(me, acc.ID, shequ.FamilyMember{ResidentID: fx.elderRs.ID, Relation: "外婆"}))
+		if err := fx.s.AddFamily(me, acc.ID, shequ.FamilyMember{ResidentID: fx.elderRs.ID, Relation: "外婆"}); shequ.ErrorCode(err) != shequ.EInvalid {
+			t.Fatalf("the holder added another household's person: %v", err)
+		}
+		mustDo(t, fx.s.AddFamily(actorOf(fx.worker), acc.ID, shequ.FamilyMember{ResidentID: fx.elderRs.ID, Relation: "外婆"}))
 		if _, err := fx.s.Withdraw(actorOf(fx.elder), &shequ.Withdrawal{AccountID: acc.ID, BeneficiaryID: fx.elderRs.ID,
 			Minutes: 30, Community: kangshan, Service: "上门助浴"}); err != nil {
 			t.Fatalf("family withdrawal: %v", err)
@@ -232,11 +237,18 @@ func TestTimeBankLedgerProperty(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newVolFx(t, db)
 		cli := cliContext()
-		const accounts = 5
+		// Accounts of two counties (安吉县, 长兴县); withdrawals are served
+		// in a community of either (通存通兑), transfers cross too.
+		mustImport(t, db, divisionsOf([2]string{"330522", "长兴县"}, [2]string{"330522001", "雉城街道"},
+			[2]string{"330522001001", "钮店湾居委会"}))
+		const changxing = "330522001001"
+		communities := []string{tiaoxiu, changxing}
+		const accounts = 6
 		ids := make([]string, accounts)
 		for i := range ids {
-			r := mustCreateResident(t, fx.res, &shequ.Resident{Name: fmt.Sprintf("储户%d", i), Community: tiaoxiu,
-				IDNumber: shequ.IDNumber(idNumber("330523", "19600101", fmt.Sprintf("%03d", 500+i)))})
+			comm := communities[i%2]
+			r := mustCreateResident(t, fx.res, &shequ.Resident{Name: fmt.Sprintf("储户%d", i), Community: comm,
+				IDNumber: shequ.IDNumber(idNumber(comm[:6], "19600101", fmt.Sprintf("%03d", 500+i)))})
 			acc, err := fx.s.AccountOf(cli, r.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -244,7 +256,7 @@ func TestTimeBankLedgerProperty(t *testing.T) {
 			ids[i] = acc.ID
 			// Seed each account through a deposit entry.
 			mustDo(t, db.withTx(cli, func(tx *sql.Tx) error {
-				_, err := fx.s.credit(&change{db: db, ctx: cli, tx: tx, now: testNow}, r.ID, tiaoxiu, 100,
+				_, err := fx.s.credit(&change{db: db, ctx: cli, tx: tx, now: testNow}, r.ID, comm, 100,
 					shequ.LedgerDeposit, "", "seed")
 				return err
 			}))
@@ -262,7 +274,8 @@ func TestTimeBankLedgerProperty(t *testing.T) {
 					m := 1 + rng.IntN(80)
 					var err error
 					if rng.IntN(2) == 0 {
-						_, err = fx.s.Withdraw(cli, &shequ.Withdrawal{AccountID: from, Minutes: m, Community: tiaoxiu, Service: "助餐服务"})
+						_, err = fx.s.Withdraw(cli, &shequ.Withdrawal{AccountID: from, Minutes: m,
+							Community: communities[rng.IntN(2)], Service: "助餐服务"})
 					} else {
 						to := ids[rng.IntN(accounts)]
 						if to == from {
@@ -340,7 +353,54 @@ func TestTimeBankLedgerProperty(t *testing.T) {
 			}
 			rows.Close()
 		}
-		t.Logf("%s: %d moves, %d refused", db.Engine(), okMoves, refused)
+		// The counties' books: the balances held are what each owes; what
+		// one county's holders redeemed in the other is what the other
+		// served for them.
+		prov := actorOf(mustCreateUser(t, db, "vprov", shequ.RoleOfficial, "33"))
+		books := map[string]*shequ.TimeBankCounty{}
+		owed := 0
+		for _, c := range communities {
+			b, err := fx.s.CountyBook(prov, c[:6])
+			if err != nil {
+				t.Fatal(err)
+			}
+			books[c[:6]] = b
+			owed += b.OwedMinutes
+		}
+		var total, cross int
+		if err := db.db.QueryRowContext(t.Context(), `SELECT COALESCE(SUM(balance), 0) FROM timebank_accounts`).Scan(&total); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.db.QueryRowContext(t.Context(), `SELECT COALESCE(SUM(-e.minutes), 0) FROM timebank_entries e
+			JOIN timebank_accounts a ON a.id = e.account_id WHERE e.kind = 'withdrawal'
+			AND substr(e.community, 1, 6) <> substr(a.community, 1, 6)`).Scan(&cross); err != nil {
+			t.Fatal(err)
+		}
+		aj, cx := books["330523"], books["330522"]
+		if owed != total || aj.RedeemedOutside != cx.ServedForOthers || cx.RedeemedOutside != aj.ServedForOthers ||
+			aj.RedeemedOutside+cx.RedeemedOutside != cross {
+			t.Errorf("books %+v %+v: owed %d of %d, cross-county %d", aj, cx, owed, total, cross)
+		}
+		// The ledger names both counties of a cross-county withdrawal.
+		seen := 0
+		for _, id := range ids {
+			entries, _, err := fx.s.Ledger(cli, id, 0, 500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if e.HolderCommunity == "" || (e.CrossCounty() != (e.Kind == shequ.LedgerWithdrawal && e.Community[:6] != e.HolderCommunity[:6])) {
+					t.Fatalf("entry %+v", e)
+				}
+				if e.CrossCounty() {
+					seen++
+				}
+			}
+		}
+		if cross > 0 && seen == 0 {
+			t.Errorf("%d cross-county minutes but no entry marked", cross)
+		}
+		t.Logf("%s: %d moves, %d refused, %d cross-county minutes", db.Engine(), okMoves, refused, cross)
 	})
 }
 

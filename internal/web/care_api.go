@@ -308,7 +308,8 @@ func careReferralJSON(ref *shequ.Referral) map[string]any {
 	return map[string]any{"id": ref.ID, "case_id": ref.CaseID, "case_number": ref.CaseNumber, "community_code": ref.Community,
 		"target": ref.Target, "org_id": ref.OrgID, "org_name": ref.OrgName, "service_item_id": ref.ServiceItemID,
 		"service_name": ref.ServiceName, "worker_user_id": ref.WorkerUserID, "note": ref.Note, "status": ref.Status,
-		"reason": ref.Reason, "created_at": ref.CreatedAt, "answered_at": ref.AnsweredAt}
+		"reason": ref.Reason, "created_at": ref.CreatedAt, "answered_at": ref.AnsweredAt,
+		"request_id": ref.RequestID, "request_number": ref.RequestNumber, "request_state": ref.RequestState}
 }
 
 // handleAPICareCases serves GET /api/v1/care/cases.
@@ -466,12 +467,14 @@ func (s *Server) handleAPICareCaseRefer(w http.ResponseWriter, r *http.Request) 
 		ServiceItemID string `json:"service_item_id"`
 		WorkerUserID  string `json:"worker_user_id"`
 		Note          string `json:"note"`
+		// The answers to the service item's form, as a request's.
+		Values map[string][]string `json:"values"`
 	}
 	if _, ok := s.guardJSON(w, r, shequ.ActionCaseWrite, s.cfg.Care != nil, &in); !ok {
 		return
 	}
 	ref := &shequ.Referral{Target: shequ.ReferralTarget(in.Target), OrgID: in.OrgID, ServiceItemID: in.ServiceItemID,
-		WorkerUserID: in.WorkerUserID, Note: in.Note}
+		WorkerUserID: in.WorkerUserID, Note: in.Note, Values: in.Values}
 	if err := s.cfg.Care.ReferCase(r.Context(), r.PathValue("id"), ref); err != nil {
 		s.error(w, r, err)
 		return

@@ -169,10 +169,19 @@ type careCasePage struct {
 	NoteKinds          []shequ.CaseNoteKind
 	Functions          []shequ.ServiceFunction
 	Orgs               []*shequ.SocialOrg
-	Items              []*shequ.ServiceItem
-	Notice, Error      string
-	Errors             map[string]string
-	Form               map[string]string
+	// Items are the catalogue items a referral may file a request for:
+	// offered in the case's community and taking requests at the window.
+	// ItemForm is the picked item's form (its answers ItemValues), shown
+	// once the worker picks the item.
+	Items           []*shequ.ServiceItem
+	Workers         []*shequ.User // the workers it may be referred to
+	ItemName        string
+	ItemForm        []shequ.FormField
+	ItemValues      map[string][]string
+	CanReadRequests bool
+	Notice, Error   string
+	Errors          map[string]string
+	Form            map[string]string
 }
 
 // handleCareCase serves GET /care/cases/{id}: the case file, for its
@@ -190,6 +199,13 @@ func (s *Server) handleCareCase(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.error(w, r, err)
 		return
+	}
+	// The referral form's "show the item's form" button (GET): the item
+	// picked and the note typed so far.
+	if q := r.URL.Query(); q.Get("service_item_id") != "" && p.Worker {
+		p.Form = map[string]string{"target": string(shequ.ReferToService), "service_item_id": q.Get("service_item_id"),
+			"note": q.Get("note")}
+		p.pickItem(q.Get("service_item_id"), nil)
 	}
 	if n := r.URL.Query().Get("notice"); n != "" && len(n) < 20 {
 		p.Notice = s.localizer(r).T("care.case.notice." + n)
@@ -232,10 +248,36 @@ func (s *Server) careCasePage(r *http.Request, f *shequ.CaseFile) (*careCasePage
 			if err != nil {
 				return nil, err
 			}
-			p.Items = items
+			for _, it := range items {
+				if it.Allows(shequ.ChannelWindow) {
+					p.Items = append(p.Items, it)
+				}
+			}
 		}
 	}
+	if p.Worker && k.Status != shequ.CaseClosed {
+		workers, err := s.cfg.Care.ReferralWorkers(ctx, k.ID)
+		if err != nil {
+			return nil, err
+		}
+		p.Workers = workers
+	}
+	p.CanReadRequests = a.Can(shequ.ActionRequestRead)
 	return p, nil
+}
+
+// pickItem shows the form of the referral's item code (one of p.Items)
+// with the answers posted in pf (nil: none yet).
+func (p *careCasePage) pickItem(code string, pf url.Values) {
+	for _, it := range p.Items {
+		if it.Code == code {
+			p.ItemName, p.ItemForm, p.ItemValues = it.Name, it.SortedForm(), map[string][]string{}
+			if pf != nil {
+				p.ItemValues = formValues(it, pf)
+			}
+			return
+		}
+	}
 }
 
 // careCaseFailed shows the case page again with a form's errors.
@@ -251,6 +293,9 @@ func (s *Server) careCaseFailed(w http.ResponseWriter, r *http.Request, form map
 		return
 	}
 	p.Form = form
+	if form["target"] == string(shequ.ReferToService) {
+		p.pickItem(form["service_item_id"], r.PostForm)
+	}
 	s.formFailed(w, r, "care_case", "care.cases.title", p, &p.Errors, &p.Error, err)
 }
 
@@ -317,8 +362,17 @@ func (s *Server) handleCareCaseRefer(w http.ResponseWriter, r *http.Request) {
 		switch ref.Target {
 		case shequ.ReferToOrg:
 			ref.OrgID = f.Get("org_id")
+		case shequ.ReferToWorker:
+			ref.WorkerUserID = f.Get("worker_user_id")
 		case shequ.ReferToService:
 			ref.ServiceItemID = f.Get("service_item_id")
+			// The answers to the item's form (its required fields are
+			// checked when the request is filed).
+			if s.cfg.ServiceItems != nil {
+				if it, err := s.cfg.ServiceItems.GetItem(r.Context(), ref.ServiceItemID); err == nil {
+					ref.Values = formValues(it, f)
+				}
+			}
 		}
 		return s.cfg.Care.ReferCase(r.Context(), id, ref)
 	})

@@ -79,7 +79,8 @@ func (s *Server) handleCarePolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &carePolicyPage{County: r.URL.Query().Get("county")}
 	if r.URL.Query().Get("notice") == "saved" {
-		p.Notice = s.localizer(r).T("care.policy.notice.saved")
+		n, _ := strconv.Atoi(r.URL.Query().Get("replanned"))
+		p.Notice = s.localizer(r).T("care.policy.notice.saved", map[string]any{"N": max(n, 0)})
 	}
 	if err := s.carePolicyData(r, p, true); err != nil {
 		s.error(w, r, err)
@@ -128,7 +129,8 @@ func (s *Server) carePolicyData(r *http.Request, p *carePolicyPage, fill bool) e
 }
 
 // handleCarePolicySet serves POST /care/policy: the county's frequencies
-// and grace period; people's plans follow them from their next visit.
+// and grace period; the plans of the county's people are recomputed at
+// once, their duty holders told, and the notice says how many moved.
 func (s *Server) handleCarePolicySet(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guardService(w, r, shequ.ActionCareDuty, s.cfg.Care != nil); !ok {
 		return
@@ -142,7 +144,8 @@ func (s *Server) handleCarePolicySet(w http.ResponseWriter, r *http.Request) {
 		Low: formInt(in.Low), GraceDays: formInt(in.Grace)}
 	err := s.cfg.Care.SetVisitPolicy(r.Context(), pol)
 	if err == nil {
-		http.Redirect(w, r, "/care/policy?notice=saved&county="+url.QueryEscape(pol.County), http.StatusSeeOther)
+		http.Redirect(w, r, "/care/policy?notice=saved&county="+url.QueryEscape(pol.County)+
+			"&replanned="+strconv.Itoa(pol.Replanned), http.StatusSeeOther)
 		return
 	}
 	p := &carePolicyPage{County: pol.County, Form: in}
@@ -156,7 +159,7 @@ func (s *Server) handleCarePolicySet(w http.ResponseWriter, r *http.Request) {
 // carePolicyJSON is the API form of a county's visit policy.
 func carePolicyJSON(county string, p shequ.VisitPolicy) map[string]any {
 	return map[string]any{"county": county, "high_days": p.High, "medium_days": p.Medium, "low_days": p.Low,
-		"grace_days": p.GraceDays, "own": p.County != ""}
+		"grace_days": p.GraceDays, "own": p.County != "", "replanned": p.Replanned}
 }
 
 // handleAPICarePolicy serves GET /api/v1/care/policy[?county=]: the

@@ -137,6 +137,7 @@ var navEntries = []navEntry{
 
 	{ID: "nav-care-report", Key: "nav.care.report", Href: "/care/report", Group: navCare},
 	{ID: "nav-care-people", Key: "nav.care.people", Href: "/care/people", Group: navCare, Show: staff(shequ.ActionCareRead)},
+	{ID: "nav-care-visits", Key: "nav.care.visits", Href: "/care/visits", Group: navCare, Show: staff(shequ.ActionCareRead)},
 	{ID: "nav-care-alerts", Key: "nav.care.alerts", Href: "/care/alerts", Group: navCare, Show: staff(shequ.ActionCareRead)},
 	{ID: "nav-care-cases", Key: "nav.care.cases", Href: "/care/cases", Group: navCare, Show: staff(shequ.ActionCaseRead)},
 	{ID: "nav-care-referrals", Key: "nav.care.referrals", Href: "/care/referrals", Group: navCare, Show: staff(shequ.ActionReferralAnswer)},

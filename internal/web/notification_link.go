@@ -27,11 +27,17 @@ var notificationPaths = map[string]func(id string) string{
 	"care_person":          func(id string) string { return "/care/people/" + url.PathEscape(id) },
 	"case":                 func(id string) string { return "/care/cases/" + url.PathEscape(id) },
 	// A referral is answered in the inbox of the referrals received.
-	"referral":    func(string) string { return "/care/referrals" },
-	"care_duty":   func(string) string { return "/care/duties" },
+	"referral":  func(string) string { return "/care/referrals" },
+	"care_duty": func(string) string { return "/care/duties" },
+	// A change of a county's visit policy leads to the visits due.
+	"care_policy": func(string) string { return "/care/visits" },
 	"supervision": func(string) string { return "/care/worklogs" },
 	// A member due for continuing education (issue 17).
 	"workforce_member": func(id string) string { return "/workforce/" + url.PathEscape(id) },
+	// Volunteer service: the volunteer's page lists their sign-ups; a
+	// time-bank account its ledger.
+	"opportunity":      func(string) string { return "/volunteer" },
+	"timebank_account": func(id string) string { return "/timebank/accounts/" + url.PathEscape(id) },
 }
 
 // notificationHref is the link of a notification about the object, or ""

@@ -16,6 +16,7 @@ func TestNotificationHref(t *testing.T) {
 		{"referral", "r1", "/care/referrals"},
 		{"care_duty", "d1", "/care/duties"},
 		{"supervision", "s1", "/care/worklogs"},
+		{"care_policy", "330523", "/care/visits"},
 		{"case", "a/b?c", "/care/cases/a%2Fb%3Fc"},
 		{"case", "", ""},
 		{"unknown", "x", ""},

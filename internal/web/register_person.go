@@ -153,6 +153,16 @@ func (m *registerMount[T]) personHTML(ctx context.Context, l *i18n.Localizer, id
 func (m *registerMount[T]) importPerson(ctx context.Context, a *shequ.Actor) func(string) (string, error) {
 	return func(cell string) (string, error) {
 		if n, err := shequ.ParseIDNumber(cell, m.s.now()); err == nil {
+			// Without the right to reveal, the number is matched through
+			// the blind index for this import only (shequ.ResidentMatcher):
+			// an official over the county imports the care register.
+			if mt, ok := m.s.cfg.Residents.(shequ.ResidentMatcher); ok && !a.Can(shequ.ActionResidentReveal) {
+				p, err := mt.MatchResidentForImport(ctx, string(n), m.schema.Bulk)
+				if err != nil {
+					return "", err
+				}
+				return p.ID, nil
+			}
 			found, err := m.findPeople(ctx, a, string(n))
 			if err != nil {
 				return "", err

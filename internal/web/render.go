@@ -50,6 +50,7 @@ var pageFiles = map[string]string{
 	"care_worklogs":   "templates/care_worklogs.html",
 	"care_policy":     "templates/care_policy.html",
 	"care_candidates": "templates/care_candidates.html",
+	"care_visits":     "templates/care_visits.html",
 
 	"volunteer_hub":    "templates/volunteer_hub.html",
 	"verify":           "templates/verify.html",

@@ -39,6 +39,7 @@ var templateData = map[string]any{
 	"care_report":           &careReportPage{},
 	"care_track":            &careTrackPage{},
 	"care_worklogs":         &careWorkLogsPage{},
+	"care_visits":           &careVisitsPage{},
 	"committee":             &committeePage{},
 	"committee_form":        &committeeFormPage{},
 	"committees":            &committeesPage{},

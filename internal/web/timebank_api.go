@@ -43,24 +43,32 @@ func newTimebankAccountJSON(x *shequ.TimeBankAccount) timebankAccountJSON {
 
 // ledgerEntryJSON is an entry of the ledger.
 type ledgerEntryJSON struct {
-	ID          string `json:"id"`
-	AccountID   string `json:"account_id"`
-	Kind        string `json:"kind"`
-	Minutes     int    `json:"minutes"`
-	Balance     int    `json:"balance_minutes"`
-	Community   string `json:"community"`
-	RecordID    string `json:"record_id,omitempty"`
-	Beneficiary string `json:"beneficiary_id,omitempty"`
-	Counterpart string `json:"counterpart_account_id,omitempty"`
-	Service     string `json:"service"`
-	Note        string `json:"note"`
-	By          string `json:"by"`
-	CreatedAt   string `json:"created_at"`
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Kind      string `json:"kind"`
+	Minutes   int    `json:"minutes"`
+	Balance   int    `json:"balance_minutes"`
+	Community string `json:"community"`
+	// HolderCounty is the account's county, ServingCounty the county of
+	// community; CrossCounty marks a withdrawal served beyond the
+	// holder's county (通存通兑).
+	HolderCounty  string `json:"holder_county"`
+	ServingCounty string `json:"serving_county"`
+	CrossCounty   bool   `json:"cross_county"`
+	RecordID      string `json:"record_id,omitempty"`
+	Beneficiary   string `json:"beneficiary_id,omitempty"`
+	Counterpart   string `json:"counterpart_account_id,omitempty"`
+	Service       string `json:"service"`
+	Note          string `json:"note"`
+	By            string `json:"by"`
+	CreatedAt     string `json:"created_at"`
 }
 
 func newLedgerEntryJSON(e *shequ.LedgerEntry) ledgerEntryJSON {
+	county := func(code string) string { return code[:min(6, len(code))] }
 	return ledgerEntryJSON{ID: e.ID, AccountID: e.AccountID, Kind: string(e.Kind), Minutes: e.Minutes, Balance: e.Balance,
-		Community: e.Community, RecordID: e.RecordID, Beneficiary: e.Beneficiary, Counterpart: e.Counterpart,
+		Community: e.Community, HolderCounty: county(e.HolderCommunity), ServingCounty: county(e.Community),
+		CrossCounty: e.CrossCounty(), RecordID: e.RecordID, Beneficiary: e.Beneficiary, Counterpart: e.Counterpart,
 		Service: e.Service, Note: e.Note, By: e.By, CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
@@ -302,6 +310,7 @@ type timebankBookJSON struct {
 	Deposited       int    `json:"deposited_minutes"`
 	Redeemed        int    `json:"redeemed_minutes"`
 	RedeemedOutside int    `json:"redeemed_outside_minutes"`
+	ServedForOthers int    `json:"served_for_others_minutes"`
 	Volunteers      int    `json:"active_volunteers"`
 	ServingSkill    int    `json:"elderly_care_volunteers"`
 	Served12m       int    `json:"eligible_minutes_12m"`
@@ -320,6 +329,26 @@ func (s *Server) handleAPITimebankBook(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, timebankBookJSON{County: b.County, Accounts: b.Accounts, OwedMinutes: b.OwedMinutes,
-		Deposited: b.Deposited, Redeemed: b.Redeemed, RedeemedOutside: b.RedeemedOutside, Volunteers: b.Volunteers,
+		Deposited: b.Deposited, Redeemed: b.Redeemed, RedeemedOutside: b.RedeemedOutside, ServedForOthers: b.ServedForOthers,
+		Volunteers:   b.Volunteers,
 		ServingSkill: b.ServingSkill, Served12m: b.Served12m})
+}
+
+// handleAPITimebankHousehold serves GET
+// /api/v1/timebank/accounts/{id}/household: the members of the holder's
+// household not yet registered as family, for the holder to pick from
+// (POST .../family with their resident_id).
+func (s *Server) handleAPITimebankHousehold(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionTimeBankWrite, s.cfg.TimeBank != nil); !ok {
+		return
+	}
+	list, err := s.cfg.TimeBank.HouseholdCandidates(r.Context(), pathID(r, "id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeList(w, list, len(list), func(m shequ.FamilyMember) familyMemberJSON {
+		return familyMemberJSON{ResidentID: m.ResidentID, Name: m.Name, Relation: m.Relation}
+	})
 }

@@ -167,14 +167,18 @@ type timebankAccountPage struct {
 	// (the beneficiaries of withdrawals).
 	Names map[string]string
 	// Scope is what the withdrawal's community picker lists: the
-	// account's county (通存通兑 within it; a worker elsewhere records a
-	// service given in their community).
-	Scope  string
-	Staff  bool // may add family members and record transfers
-	F      map[string]string
-	Notice string
-	Error  string
-	Errors map[string]string
+	// account's county, the province for the holder (通存通兑 beyond
+	// the county, picked by name), a worker's own community.
+	Scope string
+	Staff bool // may add family members and record transfers
+	// Holder is set for the holder themself, who may add a member of
+	// their household (Household: those not yet registered).
+	Holder    bool
+	Household []shequ.FamilyMember
+	F         map[string]string
+	Notice    string
+	Error     string
+	Errors    map[string]string
 }
 
 // timebankAccount reads the path's account page.
@@ -196,6 +200,15 @@ func (s *Server) timebankAccount(r *http.Request, a *shequ.Actor) (*timebankAcco
 	}
 	for _, m := range x.Family {
 		p.Names[m.ResidentID] = m.Name
+	}
+	if !p.Staff && a.UserID != "" && a.UserID == x.HolderUser && a.Can(shequ.ActionTimeBankWrite) {
+		// The holder adds members of their household; they redeem beyond
+		// the county too (通存通兑): the community is picked by name
+		// within the province.
+		if p.Household, err = s.cfg.TimeBank.HouseholdCandidates(ctx, x.ID); err != nil {
+			return nil, err
+		}
+		p.Holder, p.Scope = true, x.Community[:2]
 	}
 	if p.Ledger, p.Total, err = s.cfg.TimeBank.Ledger(ctx, x.ID, 0, 200); err != nil {
 		return nil, err

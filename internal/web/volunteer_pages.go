@@ -441,26 +441,12 @@ func (s *Server) handleOpportunityCreate(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	f := r.PostForm
-	o := &shequ.Opportunity{Title: f.Get("title"), Community: strings.TrimSpace(f.Get("community_code")),
-		OrganizerKind: shequ.OrganizerCommunity, Category: shequ.ServiceCategory(f.Get("category")),
-		Start: strings.TrimSpace(f.Get("start")), End: strings.TrimSpace(f.Get("end")), Place: f.Get("place"),
-		Description: f.Get("description"), Link: shequ.OpportunityLink(f.Get("link"))}
-	switch o.Link {
-	case shequ.LinkProject:
-		o.ProjectID = f.Get("project_id")
-	case shequ.LinkNeed:
-		o.NeedID = f.Get("need_id")
-	}
-	if org := f.Get("org_id"); org != "" {
-		o.OrganizerKind, o.OrgID = shequ.OrganizerOrg, org
-	}
-	if d, err := time.ParseInLocation(time.DateOnly, f.Get("day"), shequ.Shanghai); err == nil {
-		o.Day = d
-	}
-	o.Slots, _ = strconv.Atoi(strings.TrimSpace(f.Get("slots")))
-	for _, sk := range f["skills"] {
-		o.Skills = append(o.Skills, shequ.VolunteerSkill(sk))
-	}
+	req := opportunityRequest{Title: f.Get("title"), CommunityCode: f.Get("community_code"), OrgID: f.Get("org_id"),
+		Category: f.Get("category"), Link: f.Get("link"), ProjectID: f.Get("project_id"), NeedID: f.Get("need_id"),
+		Day: f.Get("day"), Start: f.Get("start"), End: f.Get("end"), Place: f.Get("place"), Skills: f["skills"],
+		Description: f.Get("description")}
+	req.Slots, _ = strconv.Atoi(strings.TrimSpace(f.Get("slots")))
+	o := req.opportunity()
 	if err := s.cfg.Volunteers.CreateOpportunity(r.Context(), o); err != nil {
 		p, perr := s.opportunities(r, a)
 		if perr != nil {
@@ -496,7 +482,7 @@ func (s *Server) handleOpportunity(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if n := r.URL.Query().Get("notice"); n == "created" || n == "moved" || n == "confirmed" {
+	if n := r.URL.Query().Get("notice"); n == "created" || n == "moved" || n == "confirmed" || n == "cancelled" {
 		p.Notice = s.localizer(r).T("opportunity.notice." + n)
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -583,4 +569,24 @@ func (s *Server) handleSignupMove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/opportunities/"+url.PathEscape(r.PathValue("id"))+"?notice="+notice, http.StatusSeeOther)
+}
+
+// handleOpportunityCancel serves POST /opportunities/{id}/cancel: the
+// organizer cancels; the open sign-ups are cancelled and the volunteers
+// told (the store's UpdateOpportunity, as the API's cancel).
+func (s *Server) handleOpportunityCancel(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.guardService(w, r, shequ.ActionOpportunityManage, s.cfg.Volunteers != nil); !ok {
+		return
+	}
+	id := pathID(r, "id")
+	if err := s.cancelOpportunity(r, id); err != nil {
+		p, perr := s.opportunityPage(r)
+		if perr != nil {
+			s.error(w, r, perr)
+			return
+		}
+		s.formFailed(w, r, "opportunity", "opportunity.list.title", p, &p.Errors, &p.Error, err)
+		return
+	}
+	http.Redirect(w, r, "/opportunities/"+url.PathEscape(id)+"?notice=cancelled", http.StatusSeeOther)
 }

@@ -208,9 +208,17 @@ func TestRequestWorkflow(t *testing.T) {
 		}
 		step(shequ.RequestTransferred, shequ.TransitionInput{Department: "县民政局社会救助科"})
 		step(shequ.RequestInProcess, shequ.TransitionInput{})
+		// Completed a day later, on Thursday 12-03: four working days
+		// after the Sunday it was filed (Mon–Thu), the handling time the
+		// indicators' median reads — counted at completion, not before.
+		db.Now = func() time.Time { return start.Add(4 * 24 * time.Hour) }
 		got = step(shequ.RequestCompleted, shequ.TransitionInput{Result: "已核发高龄津贴"})
 		if got.CompletedAt == nil || got.Overdue(db.Now()) {
 			t.Errorf("completed %+v", got)
+		}
+		var stored int
+		if err := db.db.QueryRow(db.rebind(`SELECT handling_days FROM service_requests WHERE id = ?`), r.ID).Scan(&stored); err != nil || got.HandlingDays != 4 || stored != 4 {
+			t.Errorf("handling days %d, stored %d (%v), want 4", got.HandlingDays, stored, err)
 		}
 		// A worker cannot rate; the resident can, once linked to an account.
 		if _, err := fx.reqs.Transition(ctx, r.ID, shequ.RequestRated, shequ.TransitionInput{Rating: 5}); shequ.ErrorCode(err) != shequ.EForbidden {

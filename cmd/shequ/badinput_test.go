@@ -58,6 +58,7 @@ var noTextInput = map[string]bool{
 	"POST /care/people/{id}/reveal":       true,
 	"POST /volunteers/{id}/reveal":        true,
 	"POST /volunteer/signups/{id}/cancel": true,
+	"POST /opportunities/{id}/cancel":     true,
 	"POST /care/alerts/{id}/acknowledge":  true,
 	"POST /needs/{id}/support":            true,
 	"POST /coverage/{code}/siting/adopt":  false, // reads the step it adopts

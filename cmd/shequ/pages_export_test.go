@@ -29,6 +29,11 @@ var unitShown = map[string]*regexp.Regexp{
 	"unit.hours":      regexp.MustCompile(`^\d+\.\d$`),
 	"unit.stars":      regexp.MustCompile(`^[0-5]\.\d\d$`),
 	"unit.wan_yuan":   regexp.MustCompile(`^\d{1,3}(,\d{3})*\.\d\d$`),
+	// Volunteers per 1,000 residents, workers per community, median
+	// tenure in whole years (issue 17).
+	"unit.per_thousand":  regexp.MustCompile(`^\d+\.\d$`),
+	"unit.per_community": regexp.MustCompile(`^\d+\.\d\d$`),
+	"unit.years":         regexp.MustCompile(`^\d+$`),
 }
 
 // TestIndicatorXLSXFormats exports the demo county's indicators and reads

@@ -325,13 +325,36 @@ func TestQueueConstantQueries(t *testing.T) {
 		if err != nil || len(rows) != 0 || len(counts) != 0 {
 			t.Errorf("other community sees %d rows, counts %v (%v)", len(rows), counts, err)
 		}
-		n, err := fx.reqs.BulkTransfer(ctx, []string{rowsID(t, fx, ctx, 0), rowsID(t, fx, ctx, 1)}, "县人社局", "批量转办")
+		lot := []string{rowsID(t, fx, ctx, 0), rowsID(t, fx, ctx, 1)}
+		audited := map[string]int{}
+		for _, id := range lot {
+			audited[id] = auditCount(t, db, auditRequestTransition, shequ.AuditAllowed, id)
+		}
+		n, err := fx.reqs.BulkTransfer(ctx, lot, "县人社局", "批量转办")
 		if err != nil || n != 2 {
 			t.Fatalf("bulk transfer: %d %v", n, err)
 		}
 		_, counts, _ = fx.reqs.Queue(ctx, shequ.RequestFilter{})
 		if counts[shequ.RequestTransferred] != 2 {
 			t.Errorf("counts after transfer %v", counts)
+		}
+		// Every request of the lot has one audit record more.
+		for _, id := range lot {
+			if n := auditCount(t, db, auditRequestTransition, shequ.AuditAllowed, id); n != audited[id]+1 {
+				t.Errorf("request %s: %d transition audit records after the transfer, want %d", id, n, audited[id]+1)
+			}
+		}
+		// At most maxRequestLimit ids: that many pass the count (and are
+		// then not found), one more is refused as too many.
+		many := make([]string, maxRequestLimit+1)
+		for i := range many {
+			many[i] = fmt.Sprintf("not-an-id-%d", i)
+		}
+		if _, err := fx.reqs.BulkTransfer(ctx, many[:maxRequestLimit], "县人社局", ""); shequ.ErrorCode(err) != shequ.ENotFound {
+			t.Errorf("%d ids: %v, want not found", maxRequestLimit, err)
+		}
+		if _, err := fx.reqs.BulkTransfer(ctx, many, "县人社局", ""); shequ.ErrorCode(err) != shequ.EInvalid {
+			t.Errorf("%d ids: %v, want invalid", len(many), err)
 		}
 	})
 }

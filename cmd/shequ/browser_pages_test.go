@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -103,11 +104,23 @@ func TestBrowserPagesPerRole(t *testing.T) {
 		{"demo-secadmin", []string{"/", "/users"}},
 		{"demo-property", []string{"/"}},
 	}
+	// Each step has a minute: a step that hangs (a CI run once waited the
+	// whole twelve minutes for the worker's sign-in) fails at once, with
+	// where the browser was and what the page said.
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			page, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+			t.Fatalf("%s: %v\nat %s, page:\n%s", what, err, loc, page)
 		}
+	}
+	// The first action starts the browser under ctx itself: the per-step
+	// timeouts of do must not own it.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900)); err != nil {
+		t.Fatal(err)
 	}
 	shot := strings.NewReplacer("/", "_", "?", "_", "=", "_")
 	for _, role := range roles {

@@ -26,19 +26,22 @@ func browser(t *testing.T) context.Context {
 func browserFor(t *testing.T, limit time.Duration) context.Context {
 	t.Helper()
 	exe := testenv.Chromium(t)
-	opts := []chromedp.ExecAllocatorOption{
+	// Chromium's own defaults for automation (chromedp's list, after
+	// Puppeteer's): among them the basic password store (without it the
+	// password manager may wait on a desktop keyring after each sign-in
+	// form), no hang monitor and no backgrounding of a busy renderer. Two
+	// CI runs had a browser test wait its whole limit, once after a sign-in
+	// and once at a screenshot, with the hand-picked flags used before.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
+		chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("lang", "zh-CN"),
 		chromedp.Flag("accept-lang", "zh-CN,zh"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
-	}
+	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, limit)
@@ -68,9 +71,15 @@ func browserDB(t *testing.T, engine string) string {
 // path.
 func screenshot(t *testing.T, ctx context.Context, name string) string {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// A capture has half a minute of its own, so that a stalled compositor
+	// is reported as such, with the picture's name, rather than as the end
+	// of the whole test's time.
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		t.Fatalf("screenshot: %v", err)
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("screenshot %s at %s: %v", name, loc, err)
 	}
 	dir := os.Getenv("SHEQU_TEST_SCREENSHOTS")
 	if dir == "" {

@@ -177,6 +177,35 @@ func timebankHousehold(t *testing.T, engine string) {
 	as("tbworker")
 	do("opportunity", chromedp.Navigate(base+"/opportunities/"+tomorrow.ID), chromedp.WaitVisible(chromedp.ID("opp-cancel-submit")))
 	shot("volunteer-opportunity-open-worker")
+	// The organizer edits it: the place left empty is refused beside the
+	// field with what was typed kept; a new place and start are saved and
+	// the volunteer signed up is told.
+	do("edit", chromedp.Click(chromedp.ID("opp-edit")), chromedp.WaitVisible(chromedp.ID("opp-form")))
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("opp-place"))); v != "长者食堂" {
+		t.Errorf("the edit form starts with the place %q", v)
+	}
+	if hint := text("#opp-edit-hint"); !strings.Contains(hint, "已有1人报名") {
+		t.Errorf("the edit hint: %q", hint)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+		`document.getElementById("opp-place").value = ""; document.getElementById("opp-start").value = "10:30"; true`)); err != nil {
+		t.Fatalf("clear the place: %v", err)
+	}
+	do("no place", chromedp.Click(chromedp.ID("opp-skill-elderly_care")),
+		chromedp.Click(chromedp.ID("opp-submit")), chromedp.WaitVisible(chromedp.ID("opp-place-error")))
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("opp-start"))); v != "10:30" {
+		t.Errorf("the refused form lost the start: %q", v)
+	}
+	if checked, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("opp-skill-elderly_care").checked && document.querySelectorAll("#opp-skills input:checked").length === 1`)); !checked {
+		t.Error("the skill ticked is lost after a refusal")
+	}
+	shot("volunteer-opportunity-edit-refused-worker")
+	do("save", chromedp.SetValue(chromedp.ID("opp-place"), "长者食堂二楼"), chromedp.Click(chromedp.ID("opp-submit")),
+		chromedp.WaitVisible(chromedp.ID("notice")))
+	if attrs := text("#opp-attrs"); !strings.Contains(attrs, "长者食堂二楼") || !strings.Contains(attrs, "10:30") {
+		t.Errorf("the saved opportunity: %q", attrs)
+	}
+	shot("volunteer-opportunity-edited-worker")
 	do("cancel", chromedp.Click(chromedp.ID("opp-cancel-submit")), chromedp.WaitVisible(chromedp.CSS(`#opp-status[data-status="cancelled"]`)))
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#opp-cancel-submit").length`)); n != 0 {
 		t.Error("a cancelled opportunity still offers to cancel")
@@ -189,6 +218,9 @@ func timebankHousehold(t *testing.T, engine string) {
 	do("told", chromedp.Navigate(base+"/notifications"), chromedp.WaitVisible(chromedp.ID("notifications")))
 	if got := text("#notifications"); !strings.Contains(got, "已取消") {
 		t.Errorf("the volunteer was not told of the cancellation: %q", got)
+	}
+	if got := text("#notifications"); !strings.Contains(got, "时间或地点有变") || !strings.Contains(got, "10:30–12:00，长者食堂二楼") {
+		t.Errorf("the volunteer was not told of the new time and place: %q", got)
 	}
 
 	// 2. The holder adds the spouse from the household list; the

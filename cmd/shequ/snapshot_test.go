@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"shequ"
+	"shequ/internal/coverage"
 	"shequ/internal/demo"
+	"shequ/internal/indicator"
 	"shequ/internal/sqlstore"
 )
 
@@ -81,10 +83,11 @@ func TestEngineSnapshotEqualsFullLoad(t *testing.T) {
 		sameFigures(t, full, a, comms) // the first server followed its own changes
 
 		// Damaged contents under a right checksum: a full load.
-		snap := &sqlstore.EngineSnapshot{Version: 1, BaseAt: s.db.Now(), TakenAt: s.db.Now(), Data: []byte("not a snapshot")}
+		snap := &sqlstore.EngineSnapshot{BaseAt: s.db.Now(), TakenAt: s.db.Now(), Data: []byte("not a snapshot")}
 		snap.Schema, _ = s.db.SchemaVersion(ctx)
 		ind, cov := *snap, *snap
 		ind.Engine, cov.Engine = snapshotIndicators, snapshotCoverage
+		ind.Version, cov.Version = indicator.SnapshotVersion, coverage.SnapshotVersion
 		mustOK(t, s.db.DropEngineSnapshots(ctx))
 		if saved, err := s.db.SaveEngineSnapshots(ctx, &ind, &cov); err != nil || !saved {
 			t.Fatalf("save a damaged snapshot: %v %v", saved, err)

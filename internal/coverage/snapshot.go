@@ -22,7 +22,7 @@ import (
 
 // SnapshotVersion is the format of WriteSnapshot's stream; see the
 // indicator engine's.
-const SnapshotVersion = 1
+const SnapshotVersion = 2
 
 const (
 	snapshotMagic = "shequ-coverage\n"

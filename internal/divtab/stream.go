@@ -54,10 +54,23 @@ func (w *Writer) String(s string) {
 	}
 }
 
-// Codes writes packed codes.
+// Codes writes packed codes, each as the length of the prefix it shares
+// with the one before and the rest (a community's code shares its
+// township's nine digits with its neighbour: 4 bytes instead of 12).
 func (w *Writer) Codes(c Codes) {
 	w.Uvarint(uint64(c.width))
-	w.String(c.text)
+	w.Uvarint(uint64(c.Len()))
+	prev := ""
+	for i := range c.Len() {
+		code := c.At(i)
+		k := 0
+		for k < len(prev) && prev[k] == code[k] {
+			k++
+		}
+		w.Uvarint(uint64(k))
+		w.Bytes([]byte(code[k:]))
+		prev = code
+	}
 }
 
 // Names writes packed names.
@@ -79,18 +92,26 @@ func (w *Writer) Flush() error {
 	return w.err
 }
 
-// Reader reads a snapshot stream. It refuses lengths beyond what remains
-// plausible (Limit), so a damaged stream never makes it allocate wildly.
+// Reader reads a snapshot stream. It reads the whole stream first and
+// decodes from memory (the national indicator snapshot is tens of millions
+// of varints: through an io.ByteReader each, they took seconds). It
+// refuses lengths beyond what remains, so a damaged stream never makes it
+// allocate wildly.
 type Reader struct {
-	r   *bufio.Reader
+	buf []byte
+	off int
 	err error
-	// Limit bounds any one length read (bytes or elements); 1 GiB unless
-	// set.
-	Limit uint64
 }
 
-// NewReader reads from r.
-func NewReader(r io.Reader) *Reader { return &Reader{r: bufio.NewReaderSize(r, 1<<16), Limit: 1 << 30} }
+// NewReader reads r to its end.
+func NewReader(r io.Reader) *Reader {
+	b, err := io.ReadAll(r)
+	rd := &Reader{buf: b}
+	if err != nil {
+		rd.fail(err)
+	}
+	return rd
+}
 
 // ErrDamaged is the error of a stream that does not decode.
 var ErrDamaged = errors.New("divtab: damaged snapshot stream")
@@ -109,10 +130,12 @@ func (r *Reader) Uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
-	x, err := binary.ReadUvarint(r.r)
-	if err != nil {
-		r.fail(err)
+	x, n := binary.Uvarint(r.buf[r.off:])
+	if n <= 0 {
+		r.fail(fmt.Errorf("%w: a number cut short or too long", ErrDamaged))
+		return 0
 	}
+	r.off += n
 	return x
 }
 
@@ -121,17 +144,19 @@ func (r *Reader) Varint() int64 {
 	if r.err != nil {
 		return 0
 	}
-	x, err := binary.ReadVarint(r.r)
-	if err != nil {
-		r.fail(err)
+	x, n := binary.Varint(r.buf[r.off:])
+	if n <= 0 {
+		r.fail(fmt.Errorf("%w: a number cut short or too long", ErrDamaged))
+		return 0
 	}
+	r.off += n
 	return x
 }
 
-// Len reads a length, at most Limit.
+// Len reads a length, at most what remains of the stream.
 func (r *Reader) Len() int {
 	n := r.Uvarint()
-	if n > r.Limit || n > math.MaxInt32 {
+	if n > uint64(len(r.buf)-r.off) || n > math.MaxInt32 {
 		r.fail(fmt.Errorf("%w: a length of %d", ErrDamaged, n))
 		return 0
 	}
@@ -140,11 +165,14 @@ func (r *Reader) Len() int {
 
 // Bytes reads exactly len(b) bytes.
 func (r *Reader) Bytes(b []byte) {
-	if r.err == nil {
-		if _, err := io.ReadFull(r.r, b); err != nil {
-			r.fail(err)
-		}
+	if r.err != nil {
+		return
 	}
+	if len(b) > len(r.buf)-r.off {
+		r.fail(io.ErrUnexpectedEOF)
+		return
+	}
+	r.off += copy(b, r.buf[r.off:])
 }
 
 // String reads a string written by Writer.String.
@@ -153,19 +181,37 @@ func (r *Reader) String() string {
 	if r.err != nil || n == 0 {
 		return ""
 	}
-	b := make([]byte, n)
-	r.Bytes(b)
-	return string(b)
+	s := string(r.buf[r.off : r.off+n])
+	r.off += n
+	return s
 }
 
 // Codes reads packed codes.
 func (r *Reader) Codes() Codes {
-	width := r.Len()
-	text := r.String()
+	width, n := r.Len(), r.Len()
+	if r.err == nil && n > len(r.buf)-r.off { // at least a byte per code
+		r.fail(fmt.Errorf("%w: %d codes of %d characters", ErrDamaged, n, width))
+	}
 	if r.err != nil {
 		return Codes{}
 	}
-	c, err := PackedCodes(text, width)
+	text := make([]byte, width*n)
+	for i := range n {
+		k := r.Len()
+		if k > width || (i == 0 && k > 0) {
+			r.fail(fmt.Errorf("%w: a shared prefix of %d", ErrDamaged, k))
+			return Codes{}
+		}
+		code := text[i*width : (i+1)*width]
+		if k > 0 {
+			copy(code, text[(i-1)*width:(i-1)*width+k])
+		}
+		r.Bytes(code[k:])
+		if r.err != nil {
+			return Codes{}
+		}
+	}
+	c, err := PackedCodes(string(text), width)
 	if err != nil {
 		r.fail(fmt.Errorf("%w: %v", ErrDamaged, err))
 	}

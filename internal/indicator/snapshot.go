@@ -22,7 +22,7 @@ import (
 // SnapshotVersion is the format of WriteSnapshot's stream. A snapshot of
 // another version is refused (the server then loads in full); change it
 // whenever the stream or the meaning of a counter changes.
-const SnapshotVersion = 1
+const SnapshotVersion = 2
 
 const (
 	snapshotMagic = "shequ-indicators\n"
@@ -50,9 +50,21 @@ func (e *Engine) WriteSnapshot(w io.Writer) error {
 	for _, c := range d.cells {
 		sw.Uvarint(uint64(c))
 	}
+	// Each community's core counters as a mask of those not zero, then
+	// those: most are zero (two of 29 without registers).
 	for i := range n {
-		for _, x := range d.vec(i)[:nCounters] {
-			sw.Varint(int64(x))
+		v := d.vec(i)[:nCounters]
+		var mask uint64
+		for k, x := range v {
+			if x != 0 {
+				mask |= 1 << k
+			}
+		}
+		sw.Uvarint(mask)
+		for _, x := range v {
+			if x != 0 {
+				sw.Varint(int64(x))
+			}
 		}
 		sw.Varint(int64(d.cover[i]))
 	}
@@ -112,8 +124,14 @@ func (e *Engine) LoadSnapshot(ctx context.Context, r io.Reader, wait func() erro
 	d.core, d.slot, d.cover = make([]int32, n*nCounters), make([]int32, n), make([]int32, n)
 	for i := 0; i < n && sr.Err() == nil; i++ {
 		v := d.core[i*nCounters : (i+1)*nCounters]
+		mask := sr.Uvarint()
+		if mask>>nCounters != 0 {
+			sr.Fail(fmt.Errorf("counter mask %x", mask))
+		}
 		for k := range v {
-			v[k] = snapshotInt32(sr)
+			if mask&(1<<k) != 0 {
+				v[k] = snapshotInt32(sr)
+			}
 		}
 		d.cover[i] = snapshotInt32(sr)
 	}

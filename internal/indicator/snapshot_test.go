@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,5 +100,26 @@ func TestSnapshotDamaged(t *testing.T) {
 	}
 	if _, err := fresh.IndicatorReport(cliCtx, "33"); shequ.ErrorCode(err) != shequ.EUnavailable {
 		t.Fatalf("an engine whose snapshot failed answers: %v", err)
+	}
+}
+
+// TestLoadOutOfOrder: divisions streamed out of code order load as in
+// order (the packed load sorts them afterwards).
+func TestLoadOutOfOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	s := randomTree(r, []string{"11", "33"})
+	e := mustEngine(t, s, &memTargets{})
+	shuffled := &memSource{divs: slices.Clone(s.divs), orgs: s.orgs, workers: s.workers}
+	r.Shuffle(len(shuffled.divs), func(i, j int) { shuffled.divs[i], shuffled.divs[j] = shuffled.divs[j], shuffled.divs[i] })
+	if slices.Equal(shuffled.divs, s.divs) {
+		t.Fatal("not shuffled")
+	}
+	f := mustEngine(t, shuffled, &memTargets{})
+	for _, code := range []string{"", "11", "33", "3301", "330101101"} {
+		want, got := mustReport(t, e, code), mustReport(t, f, code)
+		want.AsOf, got.AsOf = time.Time{}, time.Time{}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%q: loaded out of order (-want +got):\n%s", code, diff)
+		}
 	}
 }

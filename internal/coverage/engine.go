@@ -122,6 +122,12 @@ func (e *Engine) Load(ctx context.Context) error {
 		return fmt.Errorf("load communities: %w", err)
 	}
 	list = nil
+	return e.install(ctx, codes, comms, names, geoComms)
+}
+
+// install reads the facilities, counts them into comms, computes the
+// coverage and makes it all the engine's state (Load, LoadSnapshot).
+func (e *Engine) install(ctx context.Context, codes divtab.Codes, comms map[string]*community, names map[string]string, geoComms []geo.Community) error {
 	facs := map[string]*shequ.Facility{}
 	idx := geo.NewIndex()
 	if err := e.src.LoadFacilities(ctx, func(f *shequ.Facility) error {

@@ -144,11 +144,21 @@ func (e *Engine) LoadAfter(ctx context.Context, wait func() error) error {
 	if err := e.loadCounts(ctx, d); err != nil {
 		return err
 	}
+	return e.finish(ctx, d, wait)
+}
+
+// finish reads the modules' counters and the targets into d, whose
+// divisions and core counters are in place (read from the Source by
+// LoadAfter, or from a snapshot by LoadSnapshot), and makes it the
+// engine's state. wait is LoadAfter's.
+func (e *Engine) finish(ctx context.Context, d *data, wait func() error) error {
 	if wait != nil {
 		if err := wait(); err != nil {
 			return err
 		}
 	}
+	n := d.codes.Len()
+	var err error
 	for _, m := range d.modules {
 		hint := 0
 		if err := loadModule(ctx, m, nil, func(r moduleRow) { d.addModule(m, r, &hint) }); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"shequ/internal/config"
 	"shequ/internal/demo"
+	"shequ/internal/sqlstore"
 	"shequ/internal/testenv"
 )
 
@@ -131,7 +132,18 @@ func (tpl *demoTemplate) build(engine, base string) error {
 	}
 	// Closed, so that PostgreSQL copies it (a template has no connections)
 	// and SQLite's write-ahead log is folded into the file.
-	return m.Close()
+	if err := m.Close(); err != nil {
+		return err
+	}
+	// Without the engines' snapshot that Close stored, so that a server on
+	// a copy loads its engines in full, as one that loaded the demo does
+	// (serve_snapshot.go; starting from a snapshot has tests of its own).
+	db, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.DropEngineSnapshots(context.Background())
 }
 
 // remove deletes the template's folder and database.

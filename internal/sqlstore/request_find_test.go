@@ -13,9 +13,11 @@ import (
 // official see every request, a community's worker those of the community
 // (a 12-digit scope is one community, a shorter one a range), a division
 // filter narrows within the scope, ids and states narrow further, and
-// malformed ids match nothing. Mutation testing found the unfiltered list
-// untested: with `len(conds) > 0` made `>= 0` the query read "WHERE " and
-// failed, and no test noticed (docs/TESTING.md).
+// malformed ids match nothing; the queue counts within the same scope.
+// Mutation testing found the unfiltered list untested: with
+// `len(conds) > 0` made `>= 0` the query read "WHERE " and failed, and no
+// test noticed; the id and state filters were executed by no store test
+// (docs/TESTING.md).
 func TestRequestFindScope(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newRequestFixture(t, db)
@@ -81,6 +83,22 @@ func TestRequestFindScope(t *testing.T) {
 			slices.Sort(want)
 			if !slices.Equal(got, want) || total != len(want) {
 				t.Errorf("%s: found %v (total %d), want %v", tt.name, got, total, want)
+			}
+		}
+		// The queue's counts per state read the same scope: one community
+		// (12 digits) or a range (the county).
+		for _, tt := range []struct {
+			name      string
+			ctx       context.Context
+			submitted int
+		}{{"county official", official, 2}, {"worker of 苕秀", wctx, 1}, {"worker of 康山", actorOf(kworker), 1},
+			{"official of another county", elsewhere, 0}} {
+			_, counts, err := fx.reqs.Queue(tt.ctx, shequ.RequestFilter{})
+			page, perr := fx.reqs.QueuePage(tt.ctx, shequ.RequestFilter{})
+			if err != nil || perr != nil || counts[shequ.RequestSubmitted] != tt.submitted ||
+				page.Counts[shequ.RequestSubmitted] != tt.submitted {
+				t.Errorf("%s: queue counts %v (%v), page counts %v (%v), want %d submitted", tt.name, counts, err,
+					page.Counts, perr, tt.submitted)
 			}
 		}
 	})

@@ -36,6 +36,7 @@ type volunteerHubPage struct {
 	Records       []*shequ.ServiceRecord
 	Certificates  []*shequ.Certificate
 	Accounts      []*shequ.TimeBankAccount
+	Teams         []*shequ.VolunteerTeam // the teams the volunteer belongs to
 	Skills        []shequ.VolunteerSkill
 	Avails        []shequ.Availability
 	Token         string // a scanned code waiting for the volunteer's press
@@ -85,6 +86,11 @@ func (s *Server) volunteerHub(r *http.Request) (*volunteerHubPage, error) {
 		}
 		if p.Certificates, err = s.cfg.Volunteers.FindCertificates(ctx, p.Me.ID); err != nil {
 			return nil, err
+		}
+		if s.cfg.Teams != nil {
+			if p.Teams, err = s.cfg.Teams.VolunteerTeams(ctx, p.Me.ID); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if s.cfg.TimeBank != nil {
@@ -331,6 +337,7 @@ type opportunitiesPage struct {
 	Categories []shequ.ServiceCategory
 	Skills     []shequ.VolunteerSkill
 	Orgs       []*shequ.SocialOrg
+	Teams      []*shequ.VolunteerTeam // the organizer's teams that may serve it
 	Links      []shequ.OpportunityLink
 	// Projects and Needs are the pickers of what an opportunity serves:
 	// the projects under way and the needs taken up in the actor's area.
@@ -362,6 +369,7 @@ func (s *Server) opportunities(r *http.Request, a *shequ.Actor) (*opportunitiesP
 	if p.Projects, p.Needs, err = s.opportunityTargets(r); err != nil {
 		return nil, err
 	}
+	p.Teams = s.organizerTeams(r, a)
 	if a.OwnOnly(shequ.ActionOpportunityManage) {
 		// An org_member manages the opportunities of the organizations
 		// they keep, and lists only those.
@@ -443,7 +451,8 @@ func (s *Server) handleOpportunityCreate(w http.ResponseWriter, r *http.Request)
 	f := r.PostForm
 	req := opportunityRequest{Title: f.Get("title"), CommunityCode: f.Get("community_code"), OrgID: f.Get("org_id"),
 		Category: f.Get("category"), Link: f.Get("link"), ProjectID: f.Get("project_id"), NeedID: f.Get("need_id"),
-		Day: f.Get("day"), Start: f.Get("start"), End: f.Get("end"), Place: f.Get("place"), Skills: f["skills"],
+		TeamID: f.Get("team_id"),
+		Day:    f.Get("day"), Start: f.Get("start"), End: f.Get("end"), Place: f.Get("place"), Skills: f["skills"],
 		Description: f.Get("description")}
 	req.Slots, _ = strconv.Atoi(strings.TrimSpace(f.Get("slots")))
 	o := req.opportunity()

@@ -101,6 +101,9 @@ type FamilyMember struct {
 	ResidentID string
 	Name       string
 	Relation   string
+	// UserID is the member's own account, "" if none (read only: who
+	// may act as this member).
+	UserID string
 }
 
 // LedgerEntry is one entry of the time-bank ledger.

@@ -166,6 +166,26 @@ func TestBrowserWorkforce(t *testing.T) {
 	// The page after removing has a notice too: wait for the row to go.
 	do("remove", chromedp.Click(chromedp.CSS(`[id="attendance-remove-`+pick+`"]`)), chromedp.WaitNotPresent(chromedp.CSS(row)),
 		chromedp.WaitVisible(chromedp.ID("notice")))
+	// Bad input stays on the course page with the error beside its field
+	// and nothing recorded: no member picked, then more hours than the
+	// course's (the member stays picked).
+	do("no member", chromedp.Click(chromedp.ID("course-attend-submit")), chromedp.WaitVisible(chromedp.ID("course-attend-member-error")))
+	if got := text("#form-error"); got == "" {
+		t.Error("no alert above the form")
+	}
+	do("too many hours", chromedp.SetValue(chromedp.ID("course-attend-member"), pick),
+		chromedp.SetValue(chromedp.ID("course-attend-hours"), "999"),
+		chromedp.Click(chromedp.ID("course-attend-submit")), chromedp.WaitVisible(chromedp.ID("course-attend-hours-error")))
+	if got := eval(`document.getElementById("course-attend-member").value`); got != pick {
+		t.Errorf("the member picked is lost: %q", got)
+	}
+	if got := eval(`document.getElementById("course-attend-hours").value`); got != "999" {
+		t.Errorf("the hours typed are lost: %q", got)
+	}
+	if present(row) || present("#course-attend-member-error") {
+		t.Error("bad hours recorded an attendance or blamed the member")
+	}
+	shots("course-attend-error-official")
 
 	// The workforce indicators: the urban communities keep their workers
 	// longer than the rural villages (the demo's 留不住).

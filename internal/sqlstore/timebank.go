@@ -232,7 +232,7 @@ func (s *VolunteerService) loadAccount(ctx context.Context, q querier, id string
 
 // family reads an account's family members.
 func (s *VolunteerService) family(ctx context.Context, q querier, accountID string) ([]shequ.FamilyMember, error) {
-	rows, err := q.QueryContext(ctx, s.db.rebind(`SELECT f.resident_id, r.name, f.relation FROM timebank_family f
+	rows, err := q.QueryContext(ctx, s.db.rebind(`SELECT f.resident_id, r.name, f.relation, COALESCE(CAST(r.user_id AS TEXT), '') FROM timebank_family f
 		JOIN residents r ON r.id = f.resident_id WHERE f.account_id = ? ORDER BY f.added_at`), accountID)
 	if err != nil {
 		return nil, translateError(err, "read family")
@@ -241,7 +241,7 @@ func (s *VolunteerService) family(ctx context.Context, q querier, accountID stri
 	var out []shequ.FamilyMember
 	for rows.Next() {
 		var m shequ.FamilyMember
-		if err := rows.Scan(&m.ResidentID, &m.Name, &m.Relation); err != nil {
+		if err := rows.Scan(&m.ResidentID, &m.Name, &m.Relation, &m.UserID); err != nil {
 			return nil, translateError(err, "read family")
 		}
 		out = append(out, m)

@@ -241,7 +241,10 @@ func (s *VolunteerService) UpdateOpportunity(ctx context.Context, o *shequ.Oppor
 			return "", "", err
 		}
 		if o.Slots < old.SignedUp && o.Status == shequ.OpportunityOpen {
-			return "", "", fieldError("slots", "opportunity.slots.taken", "More volunteers have signed up than that.")
+			var fe shequ.FieldErrors
+			fe.Add("slots", "opportunity.slots.taken", "{{.N}} volunteers have signed up: the slots cannot be fewer.",
+				map[string]any{"N": old.SignedUp})
+			return "", "", fe.Err()
 		}
 		o.SignedUp, o.CreatedBy, o.CreatedAt, o.UpdatedAt = old.SignedUp, old.CreatedBy, old.CreatedAt, c.now
 		_, err = c.tx.ExecContext(ctx, s.db.rebind(`UPDATE volunteer_opportunities SET title = ?, community = ?,
@@ -263,6 +266,16 @@ func (s *VolunteerService) UpdateOpportunity(ctx context.Context, o *shequ.Oppor
 				return "", "", translateError(err, "cancel sign-ups")
 			}
 			c.notify(users, "opportunity_cancelled", objOpportunity, o.ID, o.Title)
+		}
+		if o.Status != shequ.OpportunityCancelled && (dayArg(o.Day) != dayArg(old.Day) || o.Start != old.Start || o.End != old.End ||
+			o.Place != old.Place || o.Community != old.Community) {
+			// The volunteers signed up are told the new time and place.
+			users, err := s.signedUsers(ctx, c.tx, o.ID)
+			if err != nil {
+				return "", "", err
+			}
+			when := dayArg(o.Day) + " " + o.Start + "–" + o.End + "，" + o.Place
+			c.notes.add(ctx, c.now, users, "opportunity_changed", objOpportunity, o.ID, o.Title, when)
 		}
 		c.event(objOpportunity, o.ID, o.Community, auditOppUpdate, string(old.Status), string(o.Status), "")
 		return o.ID, o.Community, nil

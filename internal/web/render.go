@@ -24,7 +24,8 @@ var templateFS embed.FS
 
 // layoutFiles are parsed into every page: the layout and shared partials.
 var layoutFiles = []string{"templates/layout.html", "templates/partials.html", "templates/request_partials.html",
-	"templates/project_partials.html", "templates/register_partials.html", "templates/property_partials.html"}
+	"templates/project_partials.html", "templates/register_partials.html", "templates/property_partials.html",
+	"templates/volunteer_partials.html"}
 
 // pageFiles maps a page name to its file. Each defines "content", which
 // the layout wraps. A test checks that every file under
@@ -56,6 +57,7 @@ var pageFiles = map[string]string{
 	"verify":           "templates/verify.html",
 	"opportunities":    "templates/opportunities.html",
 	"opportunity":      "templates/opportunity.html",
+	"opportunity_edit": "templates/opportunity_edit.html",
 	"timebank":         "templates/timebank.html",
 	"timebank_account": "templates/timebank_account.html",
 	"workforce_member": "templates/workforce_member.html",

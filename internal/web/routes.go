@@ -372,6 +372,8 @@ func (s *Server) routeTable() []route {
 		{http.MethodGet, "/opportunities/{id}/qr.png", s.handleOpportunityQR},
 		{http.MethodPost, "/opportunities/{id}/signups/{sid}", s.handleSignupMove},
 		{http.MethodPost, "/opportunities/{id}/cancel", s.handleOpportunityCancel},
+		{http.MethodGet, "/opportunities/{id}/edit", s.handleOpportunityEdit},
+		{http.MethodPost, "/opportunities/{id}/edit", s.handleOpportunityUpdate},
 		{http.MethodGet, "/verify", s.handleVerify},
 		{http.MethodGet, "/timebank", s.handleTimebank},
 		{http.MethodPost, "/timebank/policy", s.handleTimebankPolicy},

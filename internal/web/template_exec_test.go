@@ -77,6 +77,7 @@ var templateData = map[string]any{
 	"notifications":         &notificationsPage{},
 	"opportunities":         &opportunitiesPage{},
 	"opportunity":           &opportunityPage{},
+	"opportunity_edit":      &opportunityEditPage{},
 	"password":              &passwordPage{},
 	"project":               &projectPage{},
 	"project_form":          &projectForm{},

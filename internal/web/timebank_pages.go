@@ -167,10 +167,15 @@ type timebankAccountPage struct {
 	// (the beneficiaries of withdrawals).
 	Names map[string]string
 	// Scope is what the withdrawal's community picker lists: the
-	// account's county, the province for the holder (通存通兑 beyond
-	// the county, picked by name), a worker's own community.
+	// account's county, the province for the holder and a registered
+	// family member (通存通兑 beyond the county, picked by name; the
+	// whole country for a family member living in another province), a
+	// worker's own community.
 	Scope string
-	Staff bool // may add family members and record transfers
+	// Beyond is set when the picker reaches beyond the county (the
+	// holder, a family member): it searches by name.
+	Beyond bool
+	Staff  bool // may add family members and record transfers
 	// Holder is set for the holder themself, who may add a member of
 	// their household (Household: those not yet registered).
 	Holder    bool
@@ -208,7 +213,18 @@ func (s *Server) timebankAccount(r *http.Request, a *shequ.Actor) (*timebankAcco
 		if p.Household, err = s.cfg.TimeBank.HouseholdCandidates(ctx, x.ID); err != nil {
 			return nil, err
 		}
-		p.Holder, p.Scope = true, x.Community[:2]
+		p.Holder, p.Scope, p.Beyond = true, x.Community[:2], true
+	} else if i := slices.IndexFunc(x.Family, func(m shequ.FamilyMember) bool { return a.UserID != "" && m.UserID == a.UserID }); i >= 0 &&
+		!p.Staff && a.Can(shequ.ActionTimeBankWrite) {
+		// A registered family member redeems anywhere too, with the
+		// holder's checks: for themself by default, their own community
+		// first, others searched by name in the account's province, or in
+		// the country when they live in another.
+		p.F["beneficiary_id"] = x.Family[i].ResidentID
+		p.Scope, p.Beyond = x.Community[:2], true
+		if len(a.Scope) >= 2 && a.Scope[:2] != p.Scope {
+			p.Scope = ""
+		}
 	}
 	if p.Ledger, p.Total, err = s.cfg.TimeBank.Ledger(ctx, x.ID, 0, 200); err != nil {
 		return nil, err

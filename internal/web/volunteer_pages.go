@@ -36,7 +36,6 @@ type volunteerHubPage struct {
 	Records       []*shequ.ServiceRecord
 	Certificates  []*shequ.Certificate
 	Accounts      []*shequ.TimeBankAccount
-	Teams         []*shequ.VolunteerTeam // the teams the volunteer belongs to
 	Skills        []shequ.VolunteerSkill
 	Avails        []shequ.Availability
 	Token         string // a scanned code waiting for the volunteer's press
@@ -86,11 +85,6 @@ func (s *Server) volunteerHub(r *http.Request) (*volunteerHubPage, error) {
 		}
 		if p.Certificates, err = s.cfg.Volunteers.FindCertificates(ctx, p.Me.ID); err != nil {
 			return nil, err
-		}
-		if s.cfg.Teams != nil {
-			if p.Teams, err = s.cfg.Teams.VolunteerTeams(ctx, p.Me.ID); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if s.cfg.TimeBank != nil {
@@ -330,60 +324,36 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, "verify", s.localizer(r).T("verify.title"), p)
 }
 
-// opportunitiesPage is the data of templates/opportunities.html.
+// opportunitiesPage is the data of templates/opportunities.html: the
+// organizer's list and the form of a new opportunity.
 type opportunitiesPage struct {
-	Items      []*shequ.Opportunity
-	Total      int
-	Categories []shequ.ServiceCategory
-	Skills     []shequ.VolunteerSkill
-	Orgs       []*shequ.SocialOrg
-	Teams      []*shequ.VolunteerTeam // the organizer's teams that may serve it
-	Links      []shequ.OpportunityLink
-	// Projects and Needs are the pickers of what an opportunity serves:
-	// the projects under way and the needs taken up in the actor's area.
-	Projects  []*shequ.Project
-	Needs     []*shequ.Need
-	Community string // the actor's community, the form's default
-	F         map[string]string
-	Errors    map[string]string
-	Error     string
+	Items []*shequ.Opportunity
+	Total int
+	opportunityForm
 }
 
 // opportunities reads the organizer's list.
 func (s *Server) opportunities(r *http.Request, a *shequ.Actor) (*opportunitiesPage, error) {
-	p := &opportunitiesPage{Categories: shequ.ServiceCategories, Skills: shequ.VolunteerSkills, F: map[string]string{
-		"category": string(shequ.CatElderly), "start": "09:00", "end": "11:00", "slots": "10",
-		"day": s.now().In(shequ.Shanghai).AddDate(0, 0, 1).Format(time.DateOnly)}}
-	if len(a.Scope) == 12 {
-		p.Community, p.F["community_code"] = a.Scope, a.Scope
+	f, err := s.opportunityForm(r, a)
+	if err != nil {
+		return nil, err
 	}
-	p.Links = shequ.OpportunityLinks
+	p := &opportunitiesPage{opportunityForm: *f}
+	p.F["category"], p.F["start"], p.F["end"], p.F["slots"] = string(shequ.CatElderly), "09:00", "11:00", "10"
+	p.F["day"] = s.now().In(shequ.Shanghai).AddDate(0, 0, 1).Format(time.DateOnly)
+	if len(a.Scope) == 12 {
+		p.F["community_code"] = a.Scope
+	}
 	// From a project's page: the form opens linked to it.
 	if id := r.URL.Query().Get("project"); id != "" && len(id) <= 40 {
 		p.F["link"], p.F["project_id"] = string(shequ.LinkProject), id
 	}
-	var err error
 	if p.Items, p.Total, err = s.cfg.Volunteers.FindOpportunities(r.Context(), shequ.OpportunityFilter{Limit: 100}); err != nil {
 		return nil, err
 	}
-	if p.Projects, p.Needs, err = s.opportunityTargets(r); err != nil {
-		return nil, err
-	}
-	p.Teams = s.organizerTeams(r, a)
 	if a.OwnOnly(shequ.ActionOpportunityManage) {
-		// An org_member manages the opportunities of the organizations
-		// they keep, and lists only those.
-		if s.cfg.Orgs != nil {
-			orgs, _, err := s.cfg.Orgs.FindOrgs(r.Context(), shequ.OrgFilter{Limit: 50})
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range orgs {
-				if slices.Contains(o.OwnerUserIDs, a.UserID) {
-					p.Orgs = append(p.Orgs, o)
-				}
-			}
-		}
+		// An org_member lists only the opportunities of the organizations
+		// they keep.
 		p.Items = slices.DeleteFunc(p.Items, func(o *shequ.Opportunity) bool {
 			return !slices.ContainsFunc(p.Orgs, func(g *shequ.SocialOrg) bool { return g.ID == o.OrgID })
 		})
@@ -449,22 +419,14 @@ func (s *Server) handleOpportunityCreate(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	f := r.PostForm
-	req := opportunityRequest{Title: f.Get("title"), CommunityCode: f.Get("community_code"), OrgID: f.Get("org_id"),
-		Category: f.Get("category"), Link: f.Get("link"), ProjectID: f.Get("project_id"), NeedID: f.Get("need_id"),
-		TeamID: f.Get("team_id"),
-		Day:    f.Get("day"), Start: f.Get("start"), End: f.Get("end"), Place: f.Get("place"), Skills: f["skills"],
-		Description: f.Get("description")}
-	req.Slots, _ = strconv.Atoi(strings.TrimSpace(f.Get("slots")))
-	o := req.opportunity()
+	o := opportunityFromForm(f).opportunity()
 	if err := s.cfg.Volunteers.CreateOpportunity(r.Context(), o); err != nil {
 		p, perr := s.opportunities(r, a)
 		if perr != nil {
 			s.error(w, r, perr)
 			return
 		}
-		for k := range f {
-			p.F[k] = f.Get(k)
-		}
+		p.keep(f)
 		s.formFailed(w, r, "opportunities", "opportunity.list.title", p, &p.Errors, &p.Error, err)
 		return
 	}
@@ -491,7 +453,7 @@ func (s *Server) handleOpportunity(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if n := r.URL.Query().Get("notice"); n == "created" || n == "moved" || n == "confirmed" || n == "cancelled" {
+	if n := r.URL.Query().Get("notice"); n == "created" || n == "moved" || n == "confirmed" || n == "cancelled" || n == "saved" {
 		p.Notice = s.localizer(r).T("opportunity.notice." + n)
 	}
 	w.Header().Set("Cache-Control", "no-store")

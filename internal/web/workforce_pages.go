@@ -105,9 +105,11 @@ type courseExtra struct {
 	C          *shequ.Course
 	Attendance []*shequ.Attendance
 	CanWrite   bool
-	Members    []registerOption // current members not yet recorded
-	TooMany    bool             // more members than the list shows
-	Hours      string           // the course's hours
+	Members    []registerOption  // current members not yet recorded
+	TooMany    bool              // more members than the list shows
+	Hours      string            // the course's hours
+	Form       map[string]string // the attendance form posted again, after an error
+	Errors     map[string]string // its field errors
 }
 
 // workforceAccountSelect lists the accounts a member may be linked to.
@@ -169,7 +171,8 @@ func attendanceForm(courseID, memberID, hours string) (*shequ.Attendance, error)
 
 // handleCourseAttend serves POST /courses/{id}/attendance.
 func (s *Server) handleCourseAttend(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionWorkforceWrite, s.cfg.Workforce != nil); !ok {
+	actor, ok := s.guardService(w, r, shequ.ActionWorkforceWrite, s.cfg.Workforce != nil)
+	if !ok {
 		return
 	}
 	if !s.readForm(w, r) {
@@ -181,10 +184,43 @@ func (s *Server) handleCourseAttend(w http.ResponseWriter, r *http.Request) {
 		err = s.cfg.Workforce.RecordAttendance(r.Context(), a)
 	}
 	if err != nil {
-		s.error(w, r, err)
+		s.courseFailed(w, r, actor, postedValues(r, "member_id", "hours"), err)
 		return
 	}
 	http.Redirect(w, r, "/courses/"+url.PathEscape(id)+"?notice=attended", http.StatusSeeOther)
+}
+
+// courseFailed shows the course page again with the attendance form as
+// posted and its errors beside the fields (a member not in post, hours
+// beyond the course's); anything but bad input is the error page.
+func (s *Server) courseFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, form map[string]string, err error) {
+	e := shequ.AsError(err)
+	if e.Code != shequ.EInvalid && e.Code != shequ.EConflict {
+		s.error(w, r, err)
+		return
+	}
+	m := s.courseRegister()
+	x, ferr := m.find(r, a, false)
+	if ferr != nil {
+		s.error(w, r, ferr)
+		return
+	}
+	p, perr := m.showPageData(r, a, x, false)
+	if perr != nil {
+		s.error(w, r, perr)
+		return
+	}
+	l := s.localizer(r)
+	extra := p.Extra.(*courseExtra)
+	extra.Form, extra.Errors = form, fieldMessages(l, err)
+	for i := range extra.Members {
+		extra.Members[i].Selected = extra.Members[i].Value == form["member_id"]
+	}
+	p.Error = l.Error(e)
+	if len(extra.Errors) > 0 {
+		p.Error = l.T("form.has_errors")
+	}
+	s.render(w, r, statusByCode[e.Code], "course", m.schema.Title(x), p)
 }
 
 // handleCourseUnattend serves POST /courses/{id}/attendance/{member}/remove.

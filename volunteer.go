@@ -191,7 +191,9 @@ type VolunteerFilter struct {
 	Skill     VolunteerSkill
 	Status    VolunteerStatus
 	TeamID    string
-	Query     string
-	Offset    int
-	Limit     int
+	// ResidentID finds the volunteer record of a resident.
+	ResidentID string
+	Query      string
+	Offset     int
+	Limit      int
 }

@@ -68,6 +68,7 @@ type Opportunity struct {
 	OrgID         string // OrganizerOrg
 	OrgName       string // read only
 	TeamID        string // optional: the team that serves it
+	TeamName      string // read only
 	Category      ServiceCategory
 	Link          OpportunityLink
 	ProjectID     string // LinkProject

@@ -41,8 +41,11 @@ type VolunteerTeam struct {
 	// Members are the volunteer ids of the members, leader included.
 	Members     []string
 	MemberCount int // read only
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Manageable reports that the reader may change the team (read only,
+	// set by FindTeamByID).
+	Manageable bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Validate checks a team and returns every field error at once. That the

@@ -29,6 +29,10 @@ func runRegisterImport(ctx context.Context, e *env, kind string, args []string) 
 		return importRegister(ctx, e, register.Volunteers, func(s *services) register.Store[shequ.Volunteer] {
 			return register.VolunteerStore(s.volunteers)
 		}, args), true
+	case register.Teams.Plural:
+		return importRegister(ctx, e, register.Teams, func(s *services) register.Store[shequ.VolunteerTeam] {
+			return register.TeamStore(s.volunteers)
+		}, args), true
 	case register.Workforce.Plural:
 		return importRegister(ctx, e, register.Workforce, func(s *services) register.Store[shequ.WorkforceMember] {
 			return register.WorkforceStore(s.workforce)
@@ -93,6 +97,9 @@ func importRegister[T any](ctx context.Context, e *env, sc *register.Schema[T], 
 		}
 		if sc.Has(register.KindPerson) {
 			opt.Person = func(cell string) (string, error) { return consolePerson(ctx, s, cell) }
+		}
+		if pick := consolePicks[sc.Name]; pick != nil {
+			opt.Pick = func(_, cell string) (string, error) { return pick(ctx, s, cell) }
 		}
 		parsed, err := sc.Parse(fh, name, opt)
 		if err != nil {
@@ -207,4 +214,35 @@ func (e *env) labels(key string) []string {
 		}
 	}
 	return out
+}
+
+// consolePicks resolve the cells of a register's Pick and Picks fields on
+// the console, by the register's name: a team's members and leader are
+// volunteers named by ID number (or volunteer id).
+var consolePicks = map[string]func(ctx context.Context, s *services, cell string) (string, error){
+	register.Teams.Name: consoleVolunteer,
+}
+
+// consoleVolunteer finds the volunteer an import cell names: the ID number
+// of the resident who volunteers, or the volunteer's id.
+func consoleVolunteer(ctx context.Context, s *services, cell string) (string, error) {
+	if _, err := shequ.ParseIDNumber(cell, s.db.Now()); err == nil {
+		rid, err := consolePerson(ctx, s, cell)
+		if err != nil {
+			return "", err
+		}
+		list, _, err := s.volunteers.FindVolunteers(ctx, shequ.VolunteerFilter{ResidentID: rid, Limit: 1})
+		if err != nil {
+			return "", err
+		}
+		if len(list) == 0 {
+			return "", shequ.ErrNotFound
+		}
+		return list[0].ID, nil
+	}
+	v, err := s.volunteers.FindVolunteerByID(ctx, cell, false)
+	if err != nil {
+		return "", err
+	}
+	return v.ID, nil
 }

@@ -145,7 +145,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				}
 				s.care.Now = now
 			},
-			Volunteers: s.volunteers, TimeBank: s.volunteers, Workforce: s.workforce,
+			Volunteers: s.volunteers, TimeBank: s.volunteers, Workforce: s.workforce, Teams: s.volunteers,
 			VolunteerClock: func(now func() time.Time) { s.volunteers.Now, s.workforce.Now = now, now },
 		}, m.DemoProgress)
 		if err != nil {
@@ -231,6 +231,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Coverage:        s.coverage,
 		Care:            s.care,
 		Volunteers:      s.volunteers,
+		Teams:           s.volunteers,
 		TimeBank:        s.volunteers,
 		Workforce:       s.workforce,
 		MapTiles:        m.Config.MapTiles,

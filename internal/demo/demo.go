@@ -57,6 +57,8 @@ type Services struct {
 	TimeBank       shequ.TimeBankService
 	Workforce      shequ.WorkforceService
 	VolunteerClock func(now func() time.Time)
+	// Teams, when set, gets the demo's volunteer teams (demo/volunteer_team.go).
+	Teams shequ.VolunteerTeamService
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Requests, Desk and Delegations, when set, get demo requests (online,

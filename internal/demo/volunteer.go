@@ -78,6 +78,10 @@ func loadVolunteers(ctx context.Context, s Services) error {
 		}
 		vols = append(vols, v)
 	}
+	teams, err := loadTeams(ctx, s, as, vols)
+	if err != nil {
+		return err
+	}
 	if err := projectService(s, as, at, vols); err != nil {
 		return err
 	}
@@ -131,10 +135,14 @@ func loadVolunteers(ctx context.Context, s Services) error {
 	if err := timebankFamily(ctx, s, vols[0]); err != nil {
 		return err
 	}
-	// Tomorrow: an open opportunity.
+	// Tomorrow: an open opportunity, served by the digital team.
 	at(now)
 	next := now.AddDate(0, 0, 1).In(shequ.Shanghai)
-	if err := s.Volunteers.CreateOpportunity(as, &shequ.Opportunity{Title: "智能手机教学：教老人用健康码和视频通话",
+	digital := ""
+	if len(teams) > 1 {
+		digital = teams[1].ID
+	}
+	if err := s.Volunteers.CreateOpportunity(as, &shequ.Opportunity{Title: "智能手机教学：教老人用健康码和视频通话", TeamID: digital,
 		Community: Community, OrganizerKind: shequ.OrganizerCommunity, Category: shequ.CatElderly,
 		Day: time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, shequ.Shanghai), Start: "09:00", End: "11:00",
 		Place: "苕秀社区党群服务中心二楼", Slots: 8, Skills: []shequ.VolunteerSkill{shequ.SkillDigital}}); err != nil {

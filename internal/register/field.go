@@ -27,6 +27,8 @@ const (
 	KindIDNumber              // an ID number (身份证号): personal data, sealed and masked
 	KindPerson                // a resident of the register, by id
 	KindLocation              // a WGS-84 position (lat, lng), GCJ-02 accepted
+	KindPick                  // one record of another register, by id, picked by name (field_pick.go)
+	KindPicks                 // a set of records of another register, by id, picked from a searchable list
 )
 
 // Field is one field of a register's record T. Build it with a constructor

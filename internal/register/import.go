@@ -47,6 +47,11 @@ type ImportOptions struct {
 	// resident's id) and returns their id; an error refuses the row. Nil:
 	// the cell is taken as the id.
 	Person func(cell string) (id string, err error)
+	// Pick finds the record of another register a cell of a Pick or Picks
+	// field names (each item of a Picks cell) and returns its id; an error
+	// refuses the row (ENotFound: the field names the cell). Nil: the cell
+	// is taken as the id.
+	Pick func(field, cell string) (id string, err error)
 }
 
 // Parse reads an import file (CSV or XLSX, by its name) into records:
@@ -115,6 +120,9 @@ func (s *Schema[T]) Parse(r io.Reader, filename string, opt ImportOptions) (*Par
 					f.parseOne(x, id, c)
 				}
 			}
+		}
+		if err := s.resolvePicks(x, opt, c); err != nil {
+			return nil, err
 		}
 		err := s.Check(x, c)
 		if err == nil {
@@ -253,4 +261,43 @@ func (r *Report) WriteCSV(w io.Writer, reason func(RowError) string) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// resolvePicks turns the cells of the Pick and Picks fields of an imported
+// row into the ids the records have (opt.Pick); a cell naming nothing is a
+// field error of the row, its ID number echoed masked.
+func (s *Schema[T]) resolvePicks(x *T, opt ImportOptions, c *Context) error {
+	if opt.Pick == nil {
+		return nil
+	}
+	for _, f := range s.Fields {
+		if f.Kind != KindPick && f.Kind != KindPicks {
+			continue
+		}
+		cells := splitList(f.formText(x)[0])
+		if f.Kind == KindPick {
+			cells = []string{strings.TrimSpace(f.formText(x)[0])}
+		}
+		var ids []string
+		for _, cell := range cells {
+			if cell == "" {
+				continue
+			}
+			id, err := opt.Pick(f.Name, cell)
+			if err != nil {
+				if shequ.ErrorCode(err) != shequ.ENotFound {
+					return err
+				}
+				q := cell
+				if _, err := shequ.ParseIDNumber(cell, c.now()); err == nil {
+					q = shequ.Mask(shequ.PersonalIDNumber, cell)
+				}
+				c.Fail(f.Name, "register.pick.none", "No record of your area matches this cell.", map[string]any{"Q": q})
+				continue
+			}
+			ids = append(ids, id)
+		}
+		f.parseOne(x, strings.Join(ids, ","), c)
+	}
+	return nil
 }

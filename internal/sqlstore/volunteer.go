@@ -428,6 +428,9 @@ func (s *VolunteerService) FindVolunteers(ctx context.Context, f shequ.Volunteer
 		q.conds, q.args = append(q.conds, `v.id IN (SELECT volunteer_id FROM volunteer_team_members WHERE team_id = ?)`),
 			append(q.args, f.TeamID)
 	}
+	if f.ResidentID != "" {
+		q.equal("v.resident_id", teamIDArg(f.ResidentID))
+	}
 	q.contains("r.name", f.Query)
 	return listPage(ctx, q, volunteerFrom, volunteerColumns, "v.community, r.name, v.id", f.Offset, f.Limit,
 		func(r rowScanner) (*shequ.Volunteer, error) { return s.scanVolunteer(r, false) }, "volunteers")

@@ -18,11 +18,12 @@ const opportunityColumns = `o.id, o.title, o.community, o.organizer_kind, o.org_
 	o.category, o.link, o.project_id, o.need_id, o.day, o.start_time, o.end_time, o.place, o.slots, o.skills,
 	o.description, o.status,
 	(SELECT COUNT(*) FROM volunteer_signups x WHERE x.opportunity_id = o.id AND x.state <> 'cancelled' AND x.state <> 'no_show'),
-	o.created_by, o.created_at, o.updated_at, COALESCE(pj.title, ''), COALESCE(nd.title, '')`
+	o.created_by, o.created_at, o.updated_at, COALESCE(pj.title, ''), COALESCE(nd.title, ''), COALESCE(tm.name, '')`
 
 // opportunityFrom is the FROM clause of opportunityColumns.
 const opportunityFrom = `volunteer_opportunities o LEFT JOIN social_orgs g ON g.id = o.org_id
-	LEFT JOIN projects pj ON pj.id = o.project_id LEFT JOIN needs nd ON nd.id = o.need_id`
+	LEFT JOIN projects pj ON pj.id = o.project_id LEFT JOIN needs nd ON nd.id = o.need_id
+	LEFT JOIN volunteer_teams tm ON tm.id = o.team_id`
 
 // scanOpportunity reads a row of opportunityColumns.
 func scanOpportunity(row rowScanner) (*shequ.Opportunity, error) {
@@ -31,7 +32,7 @@ func scanOpportunity(row rowScanner) (*shequ.Opportunity, error) {
 	var org, team, project, need sql.NullString
 	err := row.Scan(&o.ID, &o.Title, &o.Community, &kind, &org, &o.OrgName, &team, &cat, &link, &project, &need, &day,
 		&o.Start, &o.End, &o.Place, &o.Slots, &skills, &o.Description, &status, &o.SignedUp, &o.CreatedBy,
-		scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), &o.ProjectTitle, &o.NeedTitle)
+		scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), &o.ProjectTitle, &o.NeedTitle, &o.TeamName)
 	if err != nil {
 		return nil, err
 	}

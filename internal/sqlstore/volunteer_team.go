@@ -83,17 +83,25 @@ func (s *VolunteerService) fillTeams(ctx context.Context, q querier, ts []*shequ
 		}
 	}
 	if len(leaders) > 0 {
+		// A resident reading the teams they belong to sees the other
+		// members' names masked, the leader's too.
+		a := shequ.ActorFrom(ctx)
+		mask := a != nil && a.OwnOnly(shequ.ActionVolunteerRead)
 		names := map[string]string{}
-		rows, err := q.QueryContext(ctx, s.db.rebind(`SELECT v.id, r.name FROM volunteers v JOIN residents r ON r.id = v.resident_id
-			WHERE v.id IN (`+placeholders(len(leaders))+`)`), leaders...)
+		rows, err := q.QueryContext(ctx, s.db.rebind(`SELECT v.id, r.name, r.user_id FROM volunteers v
+			JOIN residents r ON r.id = v.resident_id WHERE v.id IN (`+placeholders(len(leaders))+`)`), leaders...)
 		if err != nil {
 			return translateError(err, "read team leaders")
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var id, name string
-			if err := rows.Scan(&id, &name); err != nil {
+			var user sql.NullString
+			if err := rows.Scan(&id, &name, &user); err != nil {
 				return translateError(err, "read team leaders")
+			}
+			if mask && user.String != a.UserID {
+				name = shequ.MaskName(name)
 			}
 			names[id] = name
 		}
@@ -444,6 +452,11 @@ func (s *VolunteerService) FindTeamByID(ctx context.Context, id string) (*shequ.
 	if err != nil {
 		return nil, err
 	}
+	obj, err := s.teamObject(ctx, s.db.db, t)
+	if err != nil {
+		return nil, err
+	}
+	t.Manageable = authorizeResident(ctx, shequ.ActionTeamManage, obj) == nil
 	return t, s.audited(ctx, auditTeamRead, objTeam, t.ID, t.Community)
 }
 

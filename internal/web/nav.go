@@ -150,6 +150,7 @@ var navEntries = []navEntry{
 
 	{ID: "nav-opportunities", Key: "nav.opportunities", Href: "/opportunities", Group: navVolunteer, Show: can(shequ.ActionOpportunityManage)},
 	{ID: "nav-volunteers", Key: "nav.volunteers", Href: "/volunteers", Group: navVolunteer, Show: staff(shequ.ActionVolunteerRead)},
+	{ID: "nav-teams", Key: "nav.teams", Href: "/volunteer-teams", Group: navVolunteer, Show: staff(shequ.ActionVolunteerRead)},
 	{ID: "nav-timebank", Key: "nav.timebank", Href: "/timebank", Group: navVolunteer, Show: staff(shequ.ActionTimeBankRead)},
 	{ID: "nav-workforce", Key: "nav.workforce", Href: "/workforce", Group: navVolunteer, Show: can(shequ.ActionWorkforceRead)},
 	{ID: "nav-courses", Key: "nav.courses", Href: "/courses", Group: navVolunteer, Show: can(shequ.ActionWorkforceRead)},

@@ -34,7 +34,9 @@ var notificationPaths = map[string]func(id string) string{
 	"supervision": func(string) string { return "/care/worklogs" },
 	// Volunteer service: the volunteer's page lists their sign-ups; a
 	// time-bank account its ledger.
-	"opportunity":      func(string) string { return "/volunteer" },
+	"opportunity": func(string) string { return "/volunteer" },
+	// Joining or leaving a team: the volunteer's page lists their teams.
+	"volunteer_team":   func(string) string { return "/volunteer" },
 	"timebank_account": func(id string) string { return "/timebank/accounts/" + url.PathEscape(id) },
 	// A member due for continuing education (issue 17).
 	"workforce_member": func(id string) string { return "/workforce/" + url.PathEscape(id) },

@@ -31,6 +31,8 @@ type registerInput struct {
 	Townships bool
 	// Pick names the radio of a person picker's choices (Options).
 	Pick string
+	// Picked counts the boxes ticked of a searchable list ("picks").
+	Picked int
 }
 
 // registerOption is one choice of a select or a box of a set.
@@ -45,6 +47,8 @@ type registerFormPage struct {
 	Edit                 bool
 	Inputs               []registerInput
 	Error                string
+	// Picks is set when an input is a searchable list (its script loads).
+	Picks bool
 }
 
 // registerShowPage is the data of templates/register_show.html.
@@ -118,7 +122,8 @@ func (m *registerMount[T]) show(w http.ResponseWriter, r *http.Request, reveal b
 func (m *registerMount[T]) showPageData(r *http.Request, a *shequ.Actor, x *T, reveal bool) (*registerShowPage, error) {
 	l := m.s.localizer(r)
 	p := &registerShowPage{Name: m.schema.Name, Path: m.path, ID: m.schema.ID(x), Heading: m.schema.Title(x),
-		Record: x, CanWrite: a.Can(m.schema.Write), CanReveal: m.canReveal(a) && !reveal, Revealed: reveal}
+		Record: x, CanWrite: a.Can(m.schema.Write) && (m.writable == nil || m.writable(r, a, x)),
+		CanReveal: m.canReveal(a) && !reveal, Revealed: reveal}
 	for _, f := range m.schema.Fields {
 		if f.Name == "name" {
 			continue // the heading
@@ -128,6 +133,8 @@ func (m *registerMount[T]) showPageData(r *http.Request, a *shequ.Actor, x *T, r
 			at.Value = fn(l, x)
 		} else if f.Kind == register.KindPerson {
 			at.Value = m.personHTML(r.Context(), l, f.FormText(x)[0])
+		} else if pk := m.picks[f.Name]; pk != nil {
+			at.Value = m.picksHTML(r, pk, splitValues(f.FormText(x)[0]))
 		} else {
 			v := f.Show(x, reveal)
 			names := map[string]string{}
@@ -351,6 +358,10 @@ func (m *registerMount[T]) renderForm(w http.ResponseWriter, r *http.Request, st
 		}
 		if sel := m.selects[f.Name]; sel != nil {
 			m.selectInput(r, l, a, &in, sel)
+		}
+		if pk := m.picks[f.Name]; pk != nil {
+			m.pickInput(r, l, a, &in, f.Kind, pk)
+			p.Picks = p.Picks || in.Kind == "picks"
 		}
 		if f.Kind == register.KindCommunity && a != nil {
 			if !picked {

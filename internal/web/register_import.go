@@ -140,6 +140,9 @@ func (m *registerMount[T]) importOptions(ctx context.Context, get func(string) s
 	if m.schema.Has(register.KindPerson) {
 		opt.Person = m.importPerson(ctx, a)
 	}
+	if m.schema.Has(register.KindPick) || m.schema.Has(register.KindPicks) {
+		opt.Pick = m.importPick(ctx, a)
+	}
 	if m.schema.Import.DefaultCommunity {
 		opt.Community = strings.TrimSpace(get(communityParam))
 		if opt.Community != "" {

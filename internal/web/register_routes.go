@@ -70,6 +70,13 @@ type registerMount[T any] struct {
 	// register (a worker's employing organization) into a choice among
 	// the records the actor may pick (register_select.go).
 	selects map[string]registerSelect
+	// picks, if set, give the Pick and Picks fields (a team's leader and
+	// members) their lists of records to pick by name (register_picks.go).
+	picks map[string]*registerPicker
+	// writable, if set, tells whether the actor may change the record x
+	// beyond what the role table says (an org_member keeps only their
+	// organization's teams): its show page offers the edit link only then.
+	writable func(r *http.Request, a *shequ.Actor, x *T) bool
 	// derivedCommunity marks a register whose records get their community
 	// from the store (from the resident): a new one has none to check.
 	derivedCommunity bool
@@ -126,7 +133,7 @@ func (m *registerMount[T]) catalogueKeys() []string {
 // mountRegisters lists the registers the server serves.
 func (s *Server) mountRegisters() []registerRoutes {
 	out := []registerRoutes{s.orgRegister(), s.workerRegister(), s.facilityRegister(), s.carePeopleRegister(),
-		s.volunteerRegister(), s.workforceRegister(), s.courseRegister(), s.estateRegister(), s.companyRegister()}
+		s.volunteerRegister(), s.teamRegister(), s.workforceRegister(), s.courseRegister(), s.estateRegister(), s.companyRegister()}
 	if s.cfg.moreRegisters != nil {
 		out = append(out, s.cfg.moreRegisters(s)...)
 	}

@@ -63,6 +63,9 @@ var pageFiles = map[string]string{
 	"workforce_member": "templates/workforce_member.html",
 	"workforce_ce":     "templates/workforce_ce.html",
 	"course":           "templates/course.html",
+	// Volunteer teams and a volunteer's page with their teams.
+	"volunteer_team": "templates/volunteer_team.html",
+	"volunteer_show": "templates/volunteer_show.html",
 
 	"home":      "templates/home.html",
 	"divisions": "templates/divisions.html",

@@ -479,6 +479,14 @@ func (s *Server) routeTable() []route {
 		// a course, the continuing-education list (the workforce and course
 		// registers are mounted by the register mechanism).
 		{http.MethodGet, "/workforce/ce", s.handleWorkforceCE},
+		// Volunteer teams' members (the team register is mounted by the
+		// register mechanism at /volunteer-teams, volunteer_team.go).
+		{http.MethodPost, "/volunteer-teams/{id}/members", s.handleTeamMemberAdd},
+		{http.MethodPost, "/volunteer-teams/{id}/members/{volunteer}/remove", s.handleTeamMemberRemove},
+		{http.MethodGet, "/api/v1/volunteer-teams/{id}/members", s.handleAPITeamMembers},
+		{http.MethodPost, "/api/v1/volunteer-teams/{id}/members", s.handleAPITeamMemberAdd},
+		{http.MethodDelete, "/api/v1/volunteer-teams/{id}/members/{volunteer}", s.handleAPITeamMemberRemove},
+		{http.MethodGet, "/api/v1/volunteers/{id}/teams", s.handleAPIVolunteerTeams},
 		{http.MethodPost, "/courses/{id}/attendance", s.handleCourseAttend},
 		{http.MethodPost, "/courses/{id}/attendance/{member}/remove", s.handleCourseUnattend},
 		{http.MethodGet, "/api/v1/workforce/ce", s.handleAPIWorkforceCE},

@@ -124,6 +124,8 @@ type Config struct {
 	Volunteers shequ.VolunteerService
 	TimeBank   shequ.TimeBankService
 	Workforce  shequ.WorkforceService
+	// Teams keeps volunteer teams and their members; nil answers 503.
+	Teams shequ.VolunteerTeamService
 	// MapTiles is the tile URL template of the map pages, "" none (the
 	// default: deployments are often offline); MapTilesOrigin its scheme
 	// and host, allowed as an image source.

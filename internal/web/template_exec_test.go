@@ -116,6 +116,8 @@ var templateData = map[string]any{
 	"course":                &registerShowPage{}, // the course register's show page (Extra: templateExtras)
 	"workforce_member":      &registerShowPage{}, // the workforce register's show page (Extra: templateExtras)
 	"workforce_ce":          &workforceCEPage{},
+	"volunteer_team":        &registerShowPage{}, // the team register's show page (Extra: templateExtras)
+	"volunteer_show":        &registerShowPage{}, // the volunteer register's show page (Extra: templateExtras)
 }
 
 // templateExtras gives, by page, the type of the Extra that a register's
@@ -127,6 +129,8 @@ var templateExtras = map[string]any{
 	// Issue 17: the course and workforce member pages.
 	"course":           &courseExtra{},
 	"workforce_member": &workforceMemberExtra{},
+	"volunteer_team":   &teamExtra{},
+	"volunteer_show":   &volunteerTeamsExtra{},
 }
 
 // carePersonShowView is the care register's show page as its handler

@@ -24,7 +24,8 @@ import (
 type opportunityForm struct {
 	Categories []shequ.ServiceCategory
 	Skills     []shequ.VolunteerSkill
-	Orgs       []*shequ.SocialOrg // the organizations an org_member keeps
+	Orgs       []*shequ.SocialOrg     // the organizations an org_member keeps
+	Teams      []*shequ.VolunteerTeam // the organizer's teams that may serve it (volunteer_team.go)
 	Links      []shequ.OpportunityLink
 	// Projects and Needs are the pickers of what an opportunity serves:
 	// the projects under way and the needs taken up in the actor's area.
@@ -45,6 +46,7 @@ func (s *Server) opportunityForm(r *http.Request, a *shequ.Actor) (*opportunityF
 	if f.Projects, f.Needs, err = s.opportunityTargets(r); err != nil {
 		return nil, err
 	}
+	f.Teams = s.organizerTeams(r, a)
 	if a.OwnOnly(shequ.ActionOpportunityManage) && s.cfg.Orgs != nil {
 		// An org_member organizes for the organizations they keep.
 		orgs, _, err := s.cfg.Orgs.FindOrgs(r.Context(), shequ.OrgFilter{Limit: 50})
@@ -109,7 +111,11 @@ func (s *Server) opportunityEdit(r *http.Request, a *shequ.Actor) (*opportunityE
 	p.F = map[string]string{"title": o.Title, "community_code": o.Community, "org_id": o.OrgID, "category": string(o.Category),
 		"link": string(o.Link), "project_id": o.ProjectID, "need_id": o.NeedID, "day": o.Day.In(shequ.Shanghai).Format(time.DateOnly),
 		"start": o.Start, "end": o.End, "place": o.Place, "slots": strconv.Itoa(o.Slots), "description": o.Description,
-		"status": string(o.Status)}
+		"status": string(o.Status), "team_id": o.TeamID}
+	// Its team stays pickable though the list no longer holds it.
+	if o.TeamID != "" && !slices.ContainsFunc(p.Teams, func(x *shequ.VolunteerTeam) bool { return x.ID == o.TeamID }) {
+		p.Teams = append(p.Teams, &shequ.VolunteerTeam{ID: o.TeamID, Name: o.TeamName})
+	}
 	for _, sk := range o.Skills {
 		p.Picked[string(sk)] = true
 	}

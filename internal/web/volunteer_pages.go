@@ -36,6 +36,7 @@ type volunteerHubPage struct {
 	Records       []*shequ.ServiceRecord
 	Certificates  []*shequ.Certificate
 	Accounts      []*shequ.TimeBankAccount
+	Teams         []*shequ.VolunteerTeam // the teams the volunteer belongs to
 	Skills        []shequ.VolunteerSkill
 	Avails        []shequ.Availability
 	Token         string // a scanned code waiting for the volunteer's press
@@ -85,6 +86,11 @@ func (s *Server) volunteerHub(r *http.Request) (*volunteerHubPage, error) {
 		}
 		if p.Certificates, err = s.cfg.Volunteers.FindCertificates(ctx, p.Me.ID); err != nil {
 			return nil, err
+		}
+		if s.cfg.Teams != nil {
+			if p.Teams, err = s.cfg.Teams.VolunteerTeams(ctx, p.Me.ID); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if s.cfg.TimeBank != nil {

@@ -10,7 +10,11 @@ import (
 // at /courses (and their JSON API under /api/v1).
 
 func (s *Server) volunteerRegister() *registerMount[shequ.Volunteer] {
-	return mount(s, register.Volunteers, "/volunteers", s.cfg.Volunteers != nil, register.VolunteerStore(s.cfg.Volunteers))
+	m := mount(s, register.Volunteers, "/volunteers", s.cfg.Volunteers != nil, register.VolunteerStore(s.cfg.Volunteers))
+	// The volunteer's page lists the teams they belong to
+	// (volunteer_team.go).
+	m.showPage, m.showExtra = "volunteer_show", s.volunteerShowExtra
+	return m
 }
 
 // The workforce and course registers are mounted in workforce_pages.go.

@@ -122,6 +122,7 @@ const (
 	ActionVolunteerWrite    Action = "volunteer.write"    // register volunteers, keep teams, issue certificates
 	ActionVolunteerJoin     Action = "volunteer.join"     // register oneself, sign up, check in and out by scanning
 	ActionOpportunityManage Action = "opportunity.manage" // publish opportunities, check in/out, confirm and correct hours (org_member: their org's)
+	ActionTeamManage        Action = "team.manage"        // create and edit volunteer teams, add and remove members (org_member: their org's)
 	ActionTimeBankRead      Action = "timebank.read"      // time-bank accounts and ledgers (resident: their own and family's)
 	ActionTimeBankWrite     Action = "timebank.write"     // withdraw and transfer (resident: from their own account), family
 	ActionTimeBankPolicy    Action = "timebank.policy"    // set a county's eligible services and yearly cap
@@ -145,7 +146,7 @@ var Actions = []Action{ActionResidentRead, ActionResidentWrite, ActionResidentRe
 	ActionCaseRead, ActionCaseWrite, ActionCaseApprove, ActionCaseBreakGlass, ActionReferralAnswer,
 	ActionWorkLog, ActionWorkSupervise,
 	ActionRequestSupplement, ActionDeliveryManage,
-	ActionVolunteerRead, ActionVolunteerWrite, ActionVolunteerJoin, ActionOpportunityManage,
+	ActionVolunteerRead, ActionVolunteerWrite, ActionVolunteerJoin, ActionOpportunityManage, ActionTeamManage,
 	ActionTimeBankRead, ActionTimeBankWrite, ActionTimeBankPolicy, ActionWorkforceRead, ActionWorkforceWrite}
 
 // own marks a permission that holds only for objects the actor owns.
@@ -180,7 +181,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionComplaintSubmit: {}, ActionComplaintRead: {}, ActionComplaintHandle: {},
 		ActionCareRead: {}, ActionCareWrite: {}, ActionCareVisit: {}, ActionCareReport: {}, ActionCareAlert: {},
 		ActionCaseRead: {}, ActionCaseWrite: {}, ActionCaseApprove: {}, ActionReferralAnswer: {},
-		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {},
+		ActionVolunteerRead: {}, ActionVolunteerWrite: {}, ActionOpportunityManage: {}, ActionTeamManage: {},
 		ActionTimeBankRead: {}, ActionTimeBankWrite: {}, ActionWorkforceRead: {}, ActionWorkforceWrite: {},
 	},
 	RoleOfficial: {
@@ -212,7 +213,7 @@ var permissions = map[Role]map[Action]grant{
 		ActionOrgRead: {}, ActionOrgWrite: {own: true}, ActionWorkerRead: {},
 		ActionNeedRead: {}, ActionProjectRead: {}, ActionBidSubmit: {}, ActionActivityRecord: {},
 		ActionCareReport: {}, ActionReferralAnswer: {},
-		ActionVolunteerRead: {}, ActionOpportunityManage: {own: true},
+		ActionVolunteerRead: {}, ActionOpportunityManage: {own: true}, ActionTeamManage: {own: true},
 	},
 	RoleSocialWorker: {
 		ActionOrgRead: {}, ActionWorkerRead: {}, ActionWorkerWrite: {own: true},

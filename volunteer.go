@@ -67,7 +67,6 @@ var VolunteerStatuses = []VolunteerStatus{VolunteerActive, VolunteerLeft}
 const (
 	MaxVolunteerName = 50
 	MaxVolunteerText = 500
-	MaxTeamName      = 100
 )
 
 // Volunteer is a registered volunteer: a resident of the register (the
@@ -186,66 +185,12 @@ const (
 // OrganizerKinds lists them.
 var OrganizerKinds = []OrganizerKind{OrganizerCommunity, OrganizerOrg}
 
-// VolunteerTeam is a team (志愿服务队) organized by a community or an
-// organization; a volunteer may belong to several.
-type VolunteerTeam struct {
-	ID            string
-	Name          string
-	Community     string // the community it belongs to (12 digits)
-	OrganizerKind OrganizerKind
-	OrgID         string // OrganizerOrg
-	OrgName       string // read only
-	Focus         []VolunteerSkill
-	Leader        string
-	Members       int // read only: active members
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-}
-
-// Validate checks a team.
-func (t *VolunteerTeam) Validate() error {
-	var fe FieldErrors
-	t.Name = strings.TrimSpace(t.Name)
-	if n := utf8.RuneCountInString(t.Name); n < 2 || n > MaxTeamName {
-		fe.Add("name", "team.name.invalid", "The name has 2 to 100 characters.", nil)
-	}
-	if !oneOf(t.OrganizerKind, OrganizerKinds) {
-		fe.Add("organizer_kind", "team.organizer_kind.invalid", "Choose who organizes the team.", nil)
-	}
-	if t.OrganizerKind == OrganizerOrg && t.OrgID == "" {
-		fe.Add("org_id", "team.org_id.required", "Pick the organization.", nil)
-	}
-	if t.OrganizerKind != OrganizerOrg {
-		t.OrgID = ""
-	}
-	t.Focus = uniqueSorted(t.Focus, VolunteerSkills)
-	for _, s := range t.Focus {
-		if !oneOf(s, VolunteerSkills) {
-			fe.Add("focus", "volunteer.skills.invalid", "Unknown skill.", map[string]any{"Value": string(s)})
-			break
-		}
-	}
-	t.Leader = strings.TrimSpace(t.Leader)
-	if utf8.RuneCountInString(t.Leader) > MaxVolunteerName {
-		fe.Add("leader", "team.leader.long", "The name has at most 50 characters.", nil)
-	}
-	return fe.Err()
-}
-
 // VolunteerFilter selects volunteers.
 type VolunteerFilter struct {
 	Community string
 	Skill     VolunteerSkill
 	Status    VolunteerStatus
 	TeamID    string
-	Query     string
-	Offset    int
-	Limit     int
-}
-
-// TeamFilter selects teams.
-type TeamFilter struct {
-	Community string
 	Query     string
 	Offset    int
 	Limit     int

@@ -191,6 +191,8 @@ type OpportunityFilter struct {
 	Status    OpportunityStatus
 	Category  ServiceCategory
 	ProjectID string
+	// TeamID keeps those the team serves.
+	TeamID string
 	// Upcoming keeps those not yet ended.
 	Upcoming bool
 	Query    string

@@ -86,6 +86,19 @@ func (a *auditSeal) checkpoint(ctx context.Context, force bool) (*shequ.AuditChe
 	return cp, nil
 }
 
+// writable checks that the checkpoint file can be appended to (made, with
+// its directory, when missing), without writing to it.
+func (a *auditSeal) writable() error {
+	if err := os.MkdirAll(filepath.Dir(a.file), 0o700); err != nil {
+		return fmt.Errorf("audit checkpoints: %w", err)
+	}
+	f, err := os.OpenFile(a.file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit checkpoints: %w", err)
+	}
+	return f.Close()
+}
+
 // auditCheckpointArgs is the periodic job that writes a checkpoint.
 type auditCheckpointArgs struct{}
 

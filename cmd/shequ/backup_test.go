@@ -32,7 +32,7 @@ import (
 // through the blind index. The refusals (a non-empty target, wrong or
 // missing keys, a damaged archive) leave the target untouched.
 func TestRestoreDrill(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		base, m := startDemo(t, dsn)
 		w := apiClient{t: t, base: base, token: token(t, dsn, "drill-worker", "community_worker", demo.Community)}

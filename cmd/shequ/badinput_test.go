@@ -123,7 +123,7 @@ func TestBadInputRefusedEverywhere(t *testing.T) {
 	}
 	loc := cat.Localizer("zh-CN")
 	msgControl, msgNull, msgNullBody := loc.T("text.control"), loc.T("field.null"), loc.T("error.null_body")
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, patterns := startPatterns(t, dsn, "330523")
 		clients := []walkClient{{name: "anonymous"}}
 		for _, rs := range [][3]string{{"w-resident", "resident", "330523001002"}, {"w-worker", "community_worker", "330523001002"},

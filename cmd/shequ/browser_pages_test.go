@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -65,7 +64,7 @@ const measureJS = `(() => {
 // them in).
 func TestBrowserPagesPerRole(t *testing.T) {
 	ctx := browserFor(t, 12*time.Minute)
-	base, _ := startDemo(t, filepath.Join(t.TempDir(), "shequ.db"))
+	base, _ := startDemo(t, demoCopy(t, "sqlite"))
 
 	// Objects of the demo, found as each role finds them.
 	first := func(user, page, pattern string) string {

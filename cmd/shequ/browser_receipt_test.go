@@ -33,7 +33,7 @@ func TestBrowserReceipt(t *testing.T) {
 		t.Skip("zbarimg (zbar-tools) is not installed: the QR code cannot be read back")
 	}
 	ctx := browserFor(t, 3*time.Minute)
-	base, _ := startDemo(t, browserDB(t, "postgres"))
+	base, _ := startDemo(t, demoCopy(t, "postgres"))
 	_, body := openSession(t, base, "demo-resident").get("/requests")
 	m := regexp.MustCompile(`href="(/requests/[0-9a-f-]{36})"`).FindStringSubmatch(body)
 	if m == nil {

@@ -9,7 +9,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +31,7 @@ import (
 // register left (status and leaving day, item 5).
 func TestBrowserWorkforce(t *testing.T) {
 	ctx := browserFor(t, 6*time.Minute)
-	base, _ := startDemo(t, filepath.Join(t.TempDir(), "shequ.db"))
+	base, _ := startDemo(t, demoCopy(t, "sqlite"))
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {

@@ -56,7 +56,7 @@ var knownCrawlFailures = map[string]string{}
 //     2xx to any role: new routes are covered without editing this test,
 //     and one whose wildcard the demo cannot fill is loud.
 func TestRouteCrawl(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, logs, m := startDemoServer(t, dsn)
 		// No demo account sees the whole country: an official of the
 		// ministry's scope opens the national pages and exports.

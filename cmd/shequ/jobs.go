@@ -35,6 +35,8 @@ func (m *Main) registerJobs() {
 	// Changes published for the other servers, kept a day (changefeed.go).
 	sqlstore.AddWorker(s.jobs, sqlstore.ChangePruneWorker(s.db))
 	s.jobs.Every(time.Hour, sqlstore.ChangePruneArgs{})
+	// The engines' state, for a fast start (serve_snapshot.go).
+	m.registerSnapshotJobs()
 	registerPropertyJobs(s)
 	registerCareJobs(s)
 	s.volunteers.ReminderLead = m.Config.Volunteer.RemindBefore

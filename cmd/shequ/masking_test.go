@@ -40,7 +40,7 @@ import (
 // if attributed right), and the birth date wherever it appears in any
 // format. An address must not appear in full either.
 func TestMaskedFieldsRevealNothing(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _, m := startDemoServer(t, dsn)
 		people := demoPeople(t, m)
 		if len(people.ids) < 10 || len(people.phones) < 5 || len(people.addresses) == 0 {

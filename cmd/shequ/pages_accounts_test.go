@@ -28,7 +28,7 @@ func signInCode(t *testing.T, base, username string) int {
 // `shequ user enable`, and the scope field says what it takes (no
 // 留空表示全国 for a county's administrator, whose blank scope is refused).
 func TestAccountsDisableEnable(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _ := startDemo(t, dsn)
 		admin := openSession(t, base, "demo-sysadmin")
 		_, list := admin.get("/users")
@@ -81,7 +81,7 @@ func TestAccountsDisableEnable(t *testing.T) {
 // TestAccountsSelfDisableRefused: the server refuses an administrator's
 // disabling their own account even when posted by hand.
 func TestAccountsSelfDisableRefused(t *testing.T) {
-	base, m := startDemo(t, t.TempDir()+"/shequ.db")
+	base, m := startDemo(t, demoCopy(t, "sqlite"))
 	u, err := m.svc.users.FindUserByUsername(cliContext(t.Context()), "demo-sysadmin")
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ func tableRows(page, id string) ([]string, [][]string) {
 // shows its own figures (not the organization cards), and with
 // 按规划设施已建成计算 on the gap list agrees with the figures.
 func TestDashboardCorrections(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _ := startDemo(t, dsn)
 		s := openSession(t, base, "demo-official")
 		code, page := s.get("/indicators/330523")

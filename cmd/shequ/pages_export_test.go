@@ -45,7 +45,7 @@ var unitShown = map[string]*regexp.Regexp{
 // care module's) is the text <5.
 func TestIndicatorXLSXFormats(t *testing.T) {
 	soffice := testenv.LibreOffice(t)
-	base, _ := startDemo(t, filepath.Join(t.TempDir(), "shequ.db"))
+	base, _ := startDemo(t, demoCopy(t, "sqlite"))
 	s := openSession(t, base, "demo-official")
 	req, _ := http.NewRequest(http.MethodGet, base+"/indicators/330523.xlsx", nil)
 	resp, err := s.c.Do(req)

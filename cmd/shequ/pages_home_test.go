@@ -19,7 +19,7 @@ import (
 // every home page, and of the pages they lead to, opens for that role (a
 // walk two links deep: the tiles 社会组织 / 社会工作者 / 指标 led to 403s).
 func TestHomePerRole(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, m := startDemo(t, dsn)
 		// The worker's requests waiting for materials, as the store counts
 		// them in the worker's scope (the demo files several).

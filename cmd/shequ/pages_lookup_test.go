@@ -24,7 +24,7 @@ func demoResidentID() string {
 // exists or not; past five tries of one number, or ten from one address,
 // the form refuses (429), so that it is no oracle for ID numbers.
 func TestLookupByNumberAndID(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _ := startDemo(t, dsn)
 		res := openSession(t, base, "demo-resident")
 		_, mine := res.get("/requests")

@@ -14,7 +14,7 @@ import (
 // the resident's 居民 opened a staff register search and the official's
 // 前台受理 a 403).
 func TestNavigationPerRole(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _ := startDemo(t, dsn)
 		want := map[string][]string{
 			"":              {"nav-public", "nav-services"},

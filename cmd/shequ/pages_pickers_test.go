@@ -14,7 +14,7 @@ import (
 // by their labels (form answers, audit actions, communities), 附议 is no
 // button once given, and an organization's bid form shows its bid.
 func TestPickersAndLabels(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _ := startDemo(t, dsn)
 		must := func(who, page string, wants ...string) string {
 			t.Helper()

@@ -142,7 +142,7 @@ type requestJSON struct {
 // transfer, through the real store on both engines, with the answers
 // other accounts get.
 func TestDemoPagesRequests(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _, _ := startDemoServer(t, dsn)
 		resident := newPageClient(t, base, "demo-resident")
 		other := newPageClient(t, base, "demo-resident2")
@@ -276,7 +276,7 @@ func TestDemoPagesRequests(t *testing.T) {
 // residents, and the consent API: only the resident consents in the
 // portal, and another resident cannot see the delegation.
 func TestDemoPagesDelegations(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _, _ := startDemoServer(t, dsn)
 		worker := newPageClient(t, base, "demo-worker")
 		wang := newPageClient(t, base, "demo-resident")   // 王建国
@@ -355,7 +355,7 @@ func TestDemoPagesDelegations(t *testing.T) {
 // official of the whole country (and not for a county's), and the scope
 // answers of the register and indicator pages from the real store.
 func TestDemoPagesIndicatorsAndScope(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _, m := startDemoServer(t, dsn)
 		hash, err := m.svc.hasher.Hash(demo.Password)
 		if err != nil {

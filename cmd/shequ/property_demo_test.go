@@ -16,7 +16,7 @@ import (
 // resolutions done, overdue and open, last quarter's ratings shown, this
 // quarter's one short, and an appeal waiting; on both engines.
 func TestPropertyDemo(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, m := startDemo(t, dsn)
 		p := m.svc.property
 		official := shequ.WithActor(cliContext(context.Background()),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/riverqueue/river"
 	"io"
 	"log/slog"
 	"net"
@@ -72,6 +73,9 @@ type Main struct {
 	done chan error
 	// ops is the running state of issue 14's operations (serve_ops.go).
 	ops opsState
+	// enginesRestored: the engines started from their snapshot
+	// (serve_snapshot.go), not a full load.
+	enginesRestored bool
 	// startup times the phases of Run (serve_startup.go).
 	startup *startupPhases
 }
@@ -155,15 +159,31 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.startup.done("demo_admin")
 	// The engines load what is committed now; the changes published by
 	// other servers from here on are applied on top (services_feed.go).
-	if err := s.feed.Mark(ctx); err != nil {
+	// Or they start from the snapshot and apply the changes published
+	// after it (serve_snapshot.go).
+	restored, err := m.restoreEngines(ctx)
+	if err != nil {
 		return err
 	}
-	if err := m.loadEngines(ctx); err != nil {
-		return err
+	m.enginesRestored = restored
+	if !restored {
+		if err := s.feed.Mark(ctx); err != nil {
+			return err
+		}
+		if err := m.loadEngines(ctx); err != nil {
+			return err
+		}
+		s.engineBase.Store(s.db.Now().UnixNano())
 	}
 	m.startup.done("engines")
 	if err := m.startJobs(ctx); err != nil {
 		return err
+	}
+	if !restored {
+		// A snapshot of the full load, by whichever server takes the job.
+		if err := s.jobs.Enqueue(ctx, engineSnapshotArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}); err != nil {
+			return err
+		}
 	}
 	m.startup.done("jobs")
 	bgctx, stop := context.WithCancel(context.Background())
@@ -337,6 +357,15 @@ func (m *Main) Close() error {
 		m.stop = nil
 	}
 	errs = append(errs, m.stopOps())
+	if m.svc != nil && m.svc.jobs != nil {
+		// The engines' state as the server stops, unless a newer one is
+		// stored (serve_snapshot.go).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := m.svc.snapshotEngines(ctx, m.Logger); err != nil {
+			errs = append(errs, fmt.Errorf("engine snapshot: %w", err))
+		}
+		cancel()
+	}
 	if m.svc != nil {
 		// Running jobs get the rest of the 10 seconds, then are cancelled
 		// (and retried by the next server).

@@ -18,6 +18,8 @@ type opsState struct {
 	metrics   *http.Server
 	metricsLn net.Listener
 	keys      *keyWatch
+	// started is closed once the checkpoint of the start is written.
+	started chan struct{}
 }
 
 // startOps starts what runs beside the main listener.
@@ -25,11 +27,24 @@ func (m *Main) startOps(h *web.Server) error {
 	if err := m.startKeyWatch(); err != nil {
 		return err
 	}
-	// A checkpoint of the audit trail as the server starts.
-	if m.svc.seal != nil {
-		if _, err := m.svc.seal.checkpoint(context.Background(), true); err != nil {
+	// A checkpoint of the audit trail as the server starts, signed just
+	// after it begins serving: reading the trail's head takes seconds on a
+	// large database, which the start need not wait for (issue 18: ready in
+	// under 5 s). It still covers everything written before this start
+	// (and whatever was written since). A checkpoint file it cannot write
+	// stops the start, as before.
+	if seal := m.svc.seal; seal != nil {
+		if err := seal.writable(); err != nil {
 			return err
 		}
+		done := make(chan struct{})
+		m.ops.started = done
+		go func() {
+			defer close(done)
+			if _, err := seal.checkpoint(context.Background(), true); err != nil {
+				m.Logger.Error("audit checkpoint at start", "err", err)
+			}
+		}()
 	}
 	if addr := m.Config.Ops.MetricsAddr; addr != "" {
 		ln, err := net.Listen("tcp", addr)
@@ -68,6 +83,10 @@ func (m *Main) MetricsAddr() string {
 // stopOps stops what startOps started.
 func (m *Main) stopOps() error {
 	var errs []error
+	if m.ops.started != nil {
+		<-m.ops.started
+		m.ops.started = nil
+	}
 	// A checkpoint as the server stops (the last of its writes included).
 	if m.svc != nil && m.svc.seal != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,6 +79,9 @@ type services struct {
 	// the other servers on the database, and applies theirs (changefeed.go,
 	// services_feed.go); `serve` runs it.
 	feed *sqlstore.ChangeFeed
+	// engineBase is when the full load the engines descend from was done
+	// (UnixNano; 0 before any): a snapshot carries it (serve_snapshot.go).
+	engineBase atomic.Int64
 }
 
 // openServices opens the database (see openStore for the policy) and the

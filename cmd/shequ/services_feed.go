@@ -62,6 +62,7 @@ func (s *services) wireEngines(log *slog.Logger) {
 		s.feed.Publish(sqlstore.ChangeFacility, now.ID)
 	}
 	s.locations.OnChange = func(c *shequ.CommunityLocation) {
+		s.indicators.SetTerrain(c.Code, c.Terrain)
 		s.coverage.CommunityChanged(c)
 		s.feed.Publish(sqlstore.ChangeLocation, c.Code)
 	}
@@ -99,6 +100,7 @@ func (s *services) wireEngines(log *slog.Logger) {
 				}
 				for _, l := range locs {
 					if l.Code == code {
+						s.indicators.SetTerrain(l.Code, l.Terrain)
 						s.coverage.CommunityChanged(l)
 					}
 				}
@@ -111,6 +113,10 @@ func (s *services) wireEngines(log *slog.Logger) {
 		if err := s.coverage.Load(ctx); err != nil {
 			return err
 		}
-		return s.indicators.Load(ctx)
+		if err := s.indicators.Load(ctx); err != nil {
+			return err
+		}
+		s.engineBase.Store(s.db.Now().UnixNano())
+		return nil
 	}
 }

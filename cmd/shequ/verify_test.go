@@ -68,7 +68,7 @@ func (c *sessionClient) do(method, path string, form url.Values, jsonBody string
 // name; the code goes only to the phone on record, and guessing it is
 // throttled.
 func TestSelfRegistrationAttacks(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		base, _, m := startDemoServer(t, dsn)
 		liuFang := validID("33052319850620042")
 		rs, _, err := m.svc.residents.FindResidents(cliContext(context.Background()), shequ.ResidentFilter{IDNumber: liuFang, Limit: 1})

@@ -126,3 +126,51 @@ func (n Names) At(i int) string {
 	}
 	return n.text[start:n.ends[i]]
 }
+
+// Text is the packed codes and Width the length of each: with PackedCodes,
+// how an engine's snapshot stores them (issue 18: start-up from a snapshot).
+func (c Codes) Text() string { return c.text }
+
+// Width is the length of every code (0 when empty).
+func (c Codes) Width() int { return c.width }
+
+// PackedCodes returns the Codes of text, codes of width characters one
+// after the other, which must be sorted and distinct (Text's output).
+func PackedCodes(text string, width int) (Codes, error) {
+	if text == "" {
+		return Codes{}, nil
+	}
+	if width <= 0 || len(text)%width != 0 {
+		return Codes{}, fmt.Errorf("divtab: %d bytes are no list of codes of %d characters", len(text), width)
+	}
+	c := Codes{text: text, width: width}
+	for i := 1; i < c.Len(); i++ {
+		if c.At(i) <= c.At(i-1) {
+			return Codes{}, fmt.Errorf("divtab: codes not sorted and distinct at %q", c.At(i))
+		}
+	}
+	return c, nil
+}
+
+// Text is the names packed one after the other and Ends where each ends in
+// it: with PackedNames, how an engine's snapshot stores them.
+func (n Names) Text() string { return n.text }
+
+// Ends is where each name ends in Text. The caller must not change it.
+func (n Names) Ends() []uint32 { return n.ends }
+
+// PackedNames returns the Names of text and ends (Text's and Ends' output),
+// which must be ascending and within text.
+func PackedNames(text string, ends []uint32) (Names, error) {
+	prev := uint32(0)
+	for _, e := range ends {
+		if e < prev || int(e) > len(text) {
+			return Names{}, fmt.Errorf("divtab: name ends out of order or past the text")
+		}
+		prev = e
+	}
+	if int(prev) != len(text) {
+		return Names{}, fmt.Errorf("divtab: %d bytes of names after the last", len(text)-int(prev))
+	}
+	return Names{text: text, ends: ends}, nil
+}

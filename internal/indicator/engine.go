@@ -92,63 +92,74 @@ func (e *Engine) LoadAfter(ctx context.Context, wait func() error) error {
 	if d.modules, d.width, err = place(e.modules); err != nil {
 		return err
 	}
-	type comm struct{ code, name, ur, terrain string }
-	var comms []comm
+	// The communities are packed as they stream in (the Source gives them
+	// in code order): no row of them is kept, which held the national
+	// start's memory peak above 500 MB (issue 18). Out of order, they are
+	// sorted afterwards.
+	var text strings.Builder
+	var names divtab.NamesBuilder
+	sorted := true
 	err = e.src.LoadDivisions(ctx, func(r DivisionRow) error {
-		if len(r.Code) == 12 {
-			comms = append(comms, comm{r.Code, r.Name, string(r.UrbanRural), string(r.Terrain)})
-		} else {
+		if len(r.Code) != 12 {
 			d.upper = append(d.upper, r.Code)
 			d.upperName[r.Code] = r.Name
+			return nil
 		}
+		if t := text.String(); len(t) >= 12 && r.Code <= t[len(t)-12:] {
+			sorted = false
+		}
+		text.WriteString(r.Code)
+		if err := names.Add(r.Name); err != nil {
+			return err
+		}
+		kind := slices.Index(kindValues, shequ.DivisionKind(r.Code))
+		region := max(slices.Index(regionValues, shequ.ProvinceRegion(r.Code)), 0)
+		ur := max(slices.Index(urValues, r.UrbanRural), 0)
+		tw := slices.Index(twValues, shequ.DivisionKind(r.Code[:9]))
+		terrain := max(slices.Index(terrainValues, r.Terrain), 0)
+		d.kinds = append(d.kinds, uint8(kind))
+		d.cells = append(d.cells, cellOf(region, kind, ur, tw, terrain))
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("load divisions: %w", err)
 	}
-	slices.SortFunc(comms, func(a, b comm) int { return strings.Compare(a.code, b.code) })
 	slices.Sort(d.upper)
-	n := len(comms)
-	var names divtab.NamesBuilder
-	size := 0
-	for _, c := range comms {
-		size += len(c.name)
+	d.names = names.Names()
+	codes := text.String()
+	if !sorted {
+		codes = d.sortCommunities(codes)
 	}
-	names.Grow(n, size)
-	codes := make([]string, n)
-	for i, c := range comms {
-		codes[i] = c.code
-		if err := names.Add(c.name); err != nil {
-			return err
-		}
-	}
-	if d.codes, err = divtab.NewCodes(codes); err != nil {
+	if d.codes, err = divtab.PackedCodes(codes, 12); err != nil {
 		return fmt.Errorf("load divisions: %w", err)
 	}
-	d.names = names.Names()
-	d.kinds, d.cells = make([]uint8, n), make([]uint16, n)
+	n := d.codes.Len()
+	d.kinds, d.cells = slices.Clip(d.kinds), slices.Clip(d.cells)
 	d.core, d.slot, d.cover = make([]int32, n*nCounters), make([]int32, n), make([]int32, n) // widened on module data
 	d.wantOrgs, d.wantWorkers = make([]float64, n), make([]float64, n)
-	for i, c := range comms {
-		kind := slices.Index(kindValues, shequ.DivisionKind(c.code))
-		region := max(slices.Index(regionValues, shequ.ProvinceRegion(c.code)), 0)
-		ur := max(slices.Index(urValues, shequ.UrbanRural(c.ur)), 0)
-		tw := slices.Index(twValues, shequ.DivisionKind(c.code[:9]))
-		terrain := max(slices.Index(terrainValues, shequ.Terrain(c.terrain)), 0)
-		d.kinds[i] = uint8(kind)
-		d.cells[i] = cellOf(region, kind, ur, tw, terrain)
+	for i := range n {
 		v := d.vec(i)
 		v[cCommunities] = 1
-		v[cUrban+kind] = 1
+		v[cUrban+int(d.kinds[i])] = 1
 	}
 	if err := e.loadCounts(ctx, d); err != nil {
 		return err
 	}
+	return e.finish(ctx, d, wait)
+}
+
+// finish reads the modules' counters and the targets into d, whose
+// divisions and core counters are in place (read from the Source by
+// LoadAfter, or from a snapshot by LoadSnapshot), and makes it the
+// engine's state. wait is LoadAfter's.
+func (e *Engine) finish(ctx context.Context, d *data, wait func() error) error {
 	if wait != nil {
 		if err := wait(); err != nil {
 			return err
 		}
 	}
+	n := d.codes.Len()
+	var err error
 	for _, m := range d.modules {
 		hint := 0
 		if err := loadModule(ctx, m, nil, func(r moduleRow) { d.addModule(m, r, &hint) }); err != nil {
@@ -165,6 +176,29 @@ func (e *Engine) LoadAfter(ctx context.Context, wait func() error) error {
 	e.data = d
 	e.mu.Unlock()
 	return nil
+}
+
+// sortCommunities puts the communities read out of order (codes, packed,
+// with d.names, d.kinds and d.cells parallel to them) in code order, and
+// returns the codes so sorted.
+func (d *data) sortCommunities(codes string) string {
+	n := len(codes) / 12
+	at := func(i int) string { return codes[i*12 : (i+1)*12] }
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	slices.SortStableFunc(perm, func(a, b int) int { return strings.Compare(at(a), at(b)) })
+	var text strings.Builder
+	var names divtab.NamesBuilder
+	kinds, cells := make([]uint8, n), make([]uint16, n)
+	for i, p := range perm {
+		text.WriteString(at(p))
+		_ = names.Add(d.names.At(p)) // no longer than they were
+		kinds[i], cells[i] = d.kinds[p], d.cells[p]
+	}
+	d.names, d.kinds, d.cells = names.Names(), kinds, cells
+	return text.String()
 }
 
 // counts are counters read for some communities, keyed by index.

@@ -1,6 +1,10 @@
 package indicator
 
-import "slices"
+import (
+	"slices"
+
+	"shequ"
+)
 
 // Townships pre-aggregate their communities per cell. A report of a county
 // or anything above then adds one vector per township and cell instead of
@@ -88,4 +92,31 @@ func (d *data) townshipSpan(prefix string) (int, int) {
 	lo, _ := slices.BinarySearchFunc(d.townships, prefix, cmp)
 	hi, _ := slices.BinarySearchFunc(d.townships, prefix+":", cmp)
 	return lo, hi
+}
+
+// SetTerrain records the terrain of community code after its location was
+// edited (sqlstore.LocationService): the terrain is one of the attributes
+// of its cell, so the community moves to another row of the terrain
+// breakdown, as a full load would put it. Unknown codes are ignored.
+func (e *Engine) SetTerrain(code string, t shequ.Terrain) {
+	e.refreshMu.Lock()
+	defer e.refreshMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d := e.data
+	if d == nil {
+		return
+	}
+	i := d.find(code, -1)
+	if i < 0 {
+		return
+	}
+	region, kind, ur, tw, _ := cellAttrs(int(d.cells[i]))
+	c := cellOf(region, kind, ur, tw, max(slices.Index(terrainValues, t), 0))
+	if c == d.cells[i] {
+		return
+	}
+	d.cells[i] = c
+	d.aggregate(d.townshipOf(i))
+	d.asOf = e.Now()
 }

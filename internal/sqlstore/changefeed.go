@@ -109,6 +109,28 @@ func (f *ChangeFeed) Mark(ctx context.Context) error {
 	return nil
 }
 
+// StartAt sets the position of a process whose engines were restored from
+// a snapshot of seq (engine_snapshot.go): CatchUp then applies every
+// change after it, this process's own earlier ones included (they are
+// another origin's now).
+func (f *ChangeFeed) StartAt(seq int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.last = seq
+}
+
+// Hold calls fn with the sequence number of the last change applied, while
+// no other change is applied: the engines' state then reflects every
+// change up to it (a snapshot's sequence). This process's own changes are
+// applied to its engines before they are published, so they are in it too;
+// those published after it may be in it already, and applying them again
+// (a refresh from the database) changes nothing.
+func (f *ChangeFeed) Hold(fn func(seq int64) error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return fn(f.last)
+}
+
 // Publish records a committed change for the other processes. A failure is
 // logged, not returned: the change itself has committed, and the others
 // catch up at their next full load.

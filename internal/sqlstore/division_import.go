@@ -198,7 +198,9 @@ func (s *DivisionService) ImportDivisions(ctx context.Context, rows []*shequ.Div
 	if err := s.db.dialect.importDivisions(ctx, s.db, p); err != nil {
 		return translateError(err, "import divisions")
 	}
-	return nil
+	// The engines read the tree only in full: a server starts from it
+	// again, not from a snapshot of the old tree (engine_snapshot.go).
+	return s.db.DropEngineSnapshots(ctx)
 }
 
 // sqliteRowsPerStatement is how many rows one multi-row INSERT carries.

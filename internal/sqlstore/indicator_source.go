@@ -372,6 +372,11 @@ func (s *IndicatorSource) BulkInsert(ctx context.Context, table string, cols []s
 	if len(rows) == 0 {
 		return nil
 	}
+	// Rows written past the change feed: no engine snapshot holds them
+	// (engine_snapshot.go).
+	if err := s.db.DropEngineSnapshots(ctx); err != nil {
+		return err
+	}
 	if s.db.dialect == postgresDialect && len(rows) > 1 {
 		return translateError(s.db.withPgx(ctx, func(c *pgx.Conn) error {
 			return pgxTx(ctx, c, func(tx pgx.Tx) error {

@@ -107,7 +107,7 @@ func (s *VolunteerService) checkOpportunityRefs(ctx context.Context, q *sql.Tx, 
 	if o.OrgID != "" && !exists("social_orgs", o.OrgID) {
 		fe.Add("org_id", "team.org_id.required", "Pick the organization.", nil)
 	}
-	if o.TeamID != "" && !exists("volunteer_teams", o.TeamID) {
+	if o.TeamID != "" && !s.organizerTeam(ctx, q, o) {
 		fe.Add("team_id", "opportunity.team.invalid", "Pick a team of the register.", nil)
 	}
 	if o.ProjectID != "" {
@@ -358,6 +358,9 @@ func (s *VolunteerService) FindOpportunities(ctx context.Context, f shequ.Opport
 		"Choose the category of service.")
 	if f.ProjectID != "" {
 		q.equal("o.project_id", f.ProjectID)
+	}
+	if f.TeamID != "" {
+		q.equal("o.team_id", teamIDArg(f.TeamID))
 	}
 	if f.Upcoming {
 		q.conds, q.args = append(q.conds, "o.day >= ?"), append(q.args, dayArg(s.now()))

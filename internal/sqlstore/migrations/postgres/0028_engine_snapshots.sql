@@ -1,0 +1,21 @@
+-- +goose Up
+-- compat: expand
+-- Issue 18 (ready in under 5 s): the persisted state of the in-memory
+-- engines, one row per engine ('indicators', 'coverage'), with the change
+-- feed's sequence number it reflects. A server starts from it and applies
+-- the changes published after that number instead of reading every
+-- division (sqlstore/engine_snapshot.go). A new table only: servers of the
+-- previous release run on it unchanged. Keep in step with migrations/sqlite.
+CREATE TABLE engine_snapshots (
+    engine   text PRIMARY KEY,
+    version  integer NOT NULL,  -- the engine's snapshot format
+    schema_version bigint NOT NULL,   -- the schema version it was taken on
+    seq      bigint NOT NULL,   -- the change feed's sequence it reflects
+    base_at  timestamptz NOT NULL, -- the full load it descends from
+    taken_at timestamptz NOT NULL,
+    checksum bigint NOT NULL,   -- CRC-32C of data
+    data     bytea NOT NULL
+);
+
+-- +goose Down
+DROP TABLE engine_snapshots;

@@ -58,7 +58,8 @@ func (f *WorkforceFigures) TrainingHoursPerWorker() float64 {
 
 // workforceDefs are the volunteer and workforce entries of IndicatorDefs
 // (groups "volunteer", "volunteer_category", "workforce",
-// "workforce_structure", "workforce_leavers").
+// "workforce_posts", "workforce_quals", "workforce_leavers"; the structure
+// is two groups so that each table fits a desktop screen).
 func workforceDefs() []IndicatorDef {
 	hours := func(key, group string, f func(*IndicatorStats) float64) IndicatorDef {
 		return IndicatorDef{Key: key, Value: f, Unit: "unit.hours", Group: group}
@@ -92,15 +93,15 @@ func workforceDefs() []IndicatorDef {
 			Unit: "unit.hours", Group: "workforce"},
 	)
 	for _, p := range Posts {
-		defs = append(defs, IndicatorDef{Key: "wf_post_" + string(p), Unit: "unit.per_community", Group: "workforce_structure",
+		defs = append(defs, IndicatorDef{Key: "wf_post_" + string(p), Unit: "unit.per_community", Group: "workforce_posts",
 			Value: func(s *IndicatorStats) float64 { return s.PerCommunity(s.Workforce.ByPost[p]) }})
 	}
 	for _, e := range Educations {
-		defs = append(defs, IndicatorDef{Key: "wf_edu_" + string(e), Whole: employed, Group: "workforce_structure",
+		defs = append(defs, IndicatorDef{Key: "wf_edu_" + string(e), Whole: employed, Group: "workforce_quals",
 			Rate: func(s *IndicatorStats) float64 { return Rate(s.Workforce.ByEducation[e], s.Workforce.Employed) }})
 	}
 	for _, q := range Qualifications {
-		defs = append(defs, IndicatorDef{Key: "wf_qual_" + string(q), Whole: employed, Group: "workforce_structure",
+		defs = append(defs, IndicatorDef{Key: "wf_qual_" + string(q), Whole: employed, Group: "workforce_quals",
 			Rate: func(s *IndicatorStats) float64 { return Rate(s.Workforce.ByQual[q], s.Workforce.Employed) }})
 	}
 	for _, r := range LeaveReasons {

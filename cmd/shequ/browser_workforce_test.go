@@ -186,6 +186,21 @@ func TestBrowserWorkforce(t *testing.T) {
 	}
 	shots("course-attend-error-official")
 
+	// The indicator tables of the volunteer and workforce groups fit a
+	// 1366 px screen: no table scrolls sideways (headers wrap instead).
+	for _, g := range []string{"volunteer", "volunteer_category", "workforce", "workforce_posts", "workforce_quals", "workforce_leavers"} {
+		for _, path := range []string{"/indicators/330523?group=" + g, "/indicators/330523001002?group=" + g} {
+			open(path, "page-title")
+			wide := eval(`[...document.querySelectorAll("main .table-wrap")].filter(w => w.scrollWidth > w.clientWidth + 1).map(w => (w.querySelector("table").id || w.parentElement.id) + " " + w.scrollWidth + ">" + w.clientWidth).join("; ")`)
+			if wide != "" {
+				t.Errorf("%s: tables scroll sideways at 1366 px: %s", path, wide)
+			}
+			if w := eval(`document.documentElement.scrollWidth > window.innerWidth + 1 ? String(document.documentElement.scrollWidth) : ""`); w != "" {
+				t.Errorf("%s: the page is %s px wide on a 1366 px screen", path, w)
+			}
+		}
+	}
+
 	// The workforce indicators: the urban communities keep their workers
 	// longer than the rural villages (the demo's 留不住).
 	open("/indicators/330523?group=workforce", "page-title")

@@ -48,6 +48,9 @@ func (s *services) wireEngines(log *slog.Logger) {
 	s.care.OnChange = changed("care")
 	s.property.OnChange = changed("property")
 	s.volunteers.OnChange, s.workforce.OnChange = changed("volunteer"), changed("workforce")
+	// A resident created, imported or moved changes the residents count
+	// behind the volunteers per 1,000 residents.
+	s.residents.OnChange = changed("volunteer")
 	// Request changes refresh the "services" figures of their communities,
 	// gathered over 200 ms (see coalescer), and are published so gathered.
 	s.requestChanges = newCoalescer(200*time.Millisecond, changed("services"))

@@ -94,6 +94,10 @@ type change struct {
 	now    time.Time
 	events []*shequ.TimelineEvent
 	notes  noteList
+	// touched are other communities whose figures the change moves (a
+	// deposit into an account of another community): the service's
+	// OnChange hears them with the change's own.
+	touched []string
 }
 
 // event adds a timeline event by the actor of the change.

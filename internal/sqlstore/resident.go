@@ -36,6 +36,10 @@ import (
 type ResidentService struct {
 	db     *DB
 	sealer shequ.Sealer
+	// OnChange, when set, hears the communities whose residents changed in
+	// number after a write (a resident created, imported or moved): the
+	// figures per 1,000 residents follow (cmd/shequ/services_feed.go).
+	OnChange func(communities ...string)
 }
 
 var _ shequ.ResidentService = (*ResidentService)(nil)
@@ -317,7 +321,11 @@ func (s *ResidentService) CreateResident(ctx context.Context, r *shequ.Resident)
 		}
 		return s.audit(ctx, tx, auditResidentCreate, objResident, r.ID, r.Community, "")
 	})
-	return s.settle(ctx, err)
+	if err := s.settle(ctx, err); err != nil {
+		return err
+	}
+	notifyChange(s.OnChange, []string{r.Community})
+	return nil
 }
 
 // prepareNewResident normalizes r, gives it an id and the state of a new

@@ -23,6 +23,7 @@ func (s *ResidentService) UpdateResident(ctx context.Context, id string, in sheq
 	}
 	now := s.db.now()
 	var out *shequ.Resident
+	var moved []string // the communities a move leaves and joins
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		r, err := s.loadAuthorized(ctx, tx, id, shequ.ActionResidentWrite, auditResidentUpdate)
 		if err != nil {
@@ -46,6 +47,7 @@ func (s *ResidentService) UpdateResident(ctx context.Context, id string, in sheq
 			if err := authorizeResident(ctx, shequ.ActionResidentWrite, residentObject(r)); err != nil {
 				return refuse(err, auditResidentUpdate, objResident, id, r.Community)
 			}
+			moved = []string{old.Community, r.Community}
 		}
 		if err := s.checkPlacement(ctx, tx, r, nil); err != nil {
 			return err
@@ -59,6 +61,7 @@ func (s *ResidentService) UpdateResident(ctx context.Context, id string, in sheq
 	if err != nil {
 		return nil, s.settle(ctx, err)
 	}
+	notifyChange(s.OnChange, moved)
 	return out, nil
 }
 
@@ -205,7 +208,15 @@ func (s *ResidentService) ImportResidents(ctx context.Context, rs []*shequ.Resid
 		}
 		return nil
 	})
-	return s.settle(ctx, err)
+	if err := s.settle(ctx, err); err != nil {
+		return err
+	}
+	communities := make([]string, len(rs))
+	for i, r := range rs {
+		communities[i] = r.Community
+	}
+	notifyChange(s.OnChange, communities)
+	return nil
 }
 
 // prepareRows readies every row of an all-or-nothing import with prepare,

@@ -108,12 +108,17 @@ func (s *VolunteerService) accountID(c *change, residentID, community string) (s
 	return id, translateError(err, "open account")
 }
 
-// entry writes a ledger entry of the account with its balance after it.
+// entry writes a ledger entry of the account with its balance after it;
+// the account's community is touched (its hours owed and redeemed moved,
+// though the change may concern another community: a deposit for service
+// given elsewhere, a redemption beyond the county).
 func (s *VolunteerService) entry(c *change, e *shequ.LedgerEntry) error {
-	if err := c.tx.QueryRowContext(c.ctx, s.db.rebind(`SELECT balance FROM timebank_accounts WHERE id = ?`), e.AccountID).
-		Scan(&e.Balance); err != nil {
+	var community string
+	if err := c.tx.QueryRowContext(c.ctx, s.db.rebind(`SELECT balance, community FROM timebank_accounts WHERE id = ?`), e.AccountID).
+		Scan(&e.Balance, &community); err != nil {
 		return translateError(err, "read balance")
 	}
+	c.touched = append(c.touched, community)
 	e.ID, e.CreatedAt, e.By = newUUID7(), c.now, actorName(c.ctx)
 	_, err := c.tx.ExecContext(c.ctx, s.db.rebind(`INSERT INTO timebank_entries (id, account_id, kind, minutes, balance,
 		community, record_id, beneficiary_id, counterpart_id, service, note, by_name, created_at)

@@ -106,7 +106,7 @@ func (s *VolunteerService) open(enc sql.NullString, table, column, id string) (s
 // community it concerns; the change's events and notifications, then the
 // audit record of action follow. A refusal is recorded after the rollback.
 func (s *VolunteerService) write(ctx context.Context, action, objType string, fn func(c *change) (id, community string, err error)) error {
-	var community string
+	var communities []string
 	defer s.db.notesGen.Add(1)
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
@@ -114,7 +114,7 @@ func (s *VolunteerService) write(ctx context.Context, action, objType string, fn
 		if err != nil {
 			return err
 		}
-		community = comm
+		communities = append([]string{comm}, c.touched...)
 		if err := c.flush(); err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (s *VolunteerService) write(ctx context.Context, action, objType string, fn
 	if err != nil {
 		return settleRefusal(ctx, s.db, err)
 	}
-	notifyChange(s.OnChange, []string{community})
+	notifyChange(s.OnChange, communities)
 	return nil
 }
 

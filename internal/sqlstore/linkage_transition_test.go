@@ -14,7 +14,8 @@ import (
 // after a new submission, of the approval — by a notification of that kind
 // each, and of no other kind on the way. Three survivors of the store's
 // mutation run of linkage_transition.go lived without it (the bound of the
-// reason and either half of the notification's condition).
+// reason and either half of the notification's condition), and a fourth
+// without its first step (an unknown state taken as known).
 func TestProjectReturnAndApproval(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newLinkFx(t, db)
@@ -38,7 +39,15 @@ func TestProjectReturnAndApproval(t *testing.T) {
 			t.Fatalf("designer told %q before any review", got)
 		}
 
-		_, err := fx.s.TransitionProject(userContext(fx.off), p.ID,
+		// A state that does not exist is refused beside the field that
+		// names it, before anything is read.
+		_, err := fx.s.TransitionProject(userContext(fx.off), p.ID, shequ.ProjectTransition{To: "finished"})
+		if e := shequ.AsError(err); e == nil || e.Code != shequ.EInvalid || len(e.Fields) != 1 ||
+			e.Fields[0].Field != "to" || e.Fields[0].Key != "project.to.invalid" {
+			t.Fatalf("an unknown state: %v, want a field error on to", err)
+		}
+
+		_, err = fx.s.TransitionProject(userContext(fx.off), p.ID,
 			shequ.ProjectTransition{To: shequ.ProjectReturned, Comment: strings.Repeat("改", shequ.MaxReason+1)})
 		if e := shequ.AsError(err); e == nil || e.Code != shequ.EInvalid || len(e.Fields) != 1 ||
 			e.Fields[0].Field != "comment" || e.Fields[0].Key != "reason.long" {

@@ -200,6 +200,7 @@ func TestBadInputRefusedEverywhere(t *testing.T) {
 			{"volunteers", "/api/v1/volunteers /volunteers"}, {"courses", "/api/v1/courses /courses"},
 			{"estates", "/api/v1/estates /estates"}, {"property_companies", "/api/v1/property/companies /property/companies"},
 			{"workforce_members", "/api/v1/workforce /workforce"},
+			{"volunteer_teams WHERE community = '330523001002'", "/api/v1/volunteer-teams /volunteer-teams"},
 		} {
 			var id string
 			if err := db.QueryRowContext(t.Context(), "SELECT id FROM "+o.table+" ORDER BY id LIMIT 1").Scan(&id); err != nil {

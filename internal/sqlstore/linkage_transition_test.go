@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"shequ"
 )
@@ -81,6 +82,84 @@ func TestProjectReturnAndApproval(t *testing.T) {
 		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectApproved))
 		if kinds := told(); len(kinds) != 2 || kinds[0] != "project_approved" {
 			t.Fatalf("after the approval the designer was told %q, want project_approved first", kinds)
+		}
+	})
+}
+
+// TestProjectAwardMovesBids holds the award's work on the bids and the
+// objection's bounds: naming a bid below the top of the ranking is
+// refused, the top wins and every other shortlisted bid loses (each bid
+// checked, so that neither the choice of the winner nor the loop over the
+// bids can stop short), and an objection of 2,000 characters is taken and
+// one of 2,001 refused. Survivors of the store's mutation run of
+// linkage_transition.go (127:31, 139:16, 143:12, 146:47, 212:42).
+func TestProjectAwardMovesBids(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newLinkFx(t, db)
+		s := fx.s
+		p := fx.openProject(t)
+		b1 := aBid(p.ID, fx.org1, fx.w1, 4_800_000)
+		mustDo(t, s.SubmitBid(userContext(fx.om1), b1))
+		b2 := aBid(p.ID, fx.org2, fx.w2, 4_500_000)
+		mustDo(t, s.SubmitBid(userContext(fx.om2), b2))
+		p = must(s.AppointReviewers(userContext(fx.off), p.ID, []string{fx.rev[0].ID, fx.rev[1].ID, fx.rev[2].ID}))(t)
+		fx.clock.Add(8 * 24 * time.Hour)
+		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectBidReview))
+		for _, r := range fx.rev {
+			mustDo(t, s.SubmitReview(userContext(r), &shequ.Review{ProjectID: p.ID, BidID: b1.ID, Scores: scores(90)}))
+			mustDo(t, s.SubmitReview(userContext(r), &shequ.Review{ProjectID: p.ID, BidID: b2.ID, Scores: scores(60)}))
+		}
+
+		_, err := s.TransitionProject(userContext(fx.off), p.ID, shequ.ProjectTransition{To: shequ.ProjectAwarded, BidID: b2.ID})
+		wantError(t, err, shequ.EConflict, "project.award.not_top")
+		got, err := s.TransitionProject(userContext(fx.off), p.ID, shequ.ProjectTransition{To: shequ.ProjectAwarded, BidID: b1.ID})
+		if err != nil {
+			t.Fatalf("award the top of the ranking by name: %v", err)
+		}
+		if got.WinnerBidID != b1.ID || got.ObjectionEnds == nil {
+			t.Fatalf("awarded project: winner %q, objection ends %v", got.WinnerBidID, got.ObjectionEnds)
+		}
+		status := map[string]shequ.BidStatus{}
+		for _, b := range must(s.FindBids(userContext(fx.off), p.ID))(t) {
+			status[b.ID] = b.Status
+		}
+		if status[b1.ID] != shequ.BidWon || status[b2.ID] != shequ.BidLost {
+			t.Fatalf("after the award: top bid %s, other bid %s; want won, lost", status[b1.ID], status[b2.ID])
+		}
+
+		long := strings.Repeat("异", 2001)
+		_, err = s.LodgeObjection(userContext(fx.res2), p.ID, long)
+		if f, k := fieldOf(err); f != "text" || k != "objection.text.invalid" {
+			t.Fatalf("an objection of 2,001 characters: %v", err)
+		}
+		if _, err := s.LodgeObjection(userContext(fx.res2), p.ID, long[:len(long)-len("异")]); err != nil {
+			t.Fatalf("an objection of 2,000 characters: %v", err)
+		}
+	})
+}
+
+// TestProjectCancelClosesEveryNeed: a cancelled project closes each of its
+// planned needs, not only the first (linkage_transition.go 187:66 lived:
+// the loop over the needs stopped after one).
+func TestProjectCancelClosesEveryNeed(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newLinkFx(t, db)
+		n1 := fx.acceptedNeed(t, "独居老人陪伴")
+		n2 := fx.acceptedNeed(t, "老人助餐服务")
+		p := fx.aProject(n1.ID, n2.ID)
+		mustDo(t, fx.s.CreateProject(userContext(fx.worker), p))
+		mustDo(t, fx.move(t, fx.worker, p, shequ.ProjectUnderReview))
+		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectApproved))
+		for _, n := range []*shequ.Need{n1, n2} {
+			if got := must(fx.s.FindNeedByID(userContext(fx.worker), n.ID))(t); got.Status != shequ.NeedPlanned {
+				t.Fatalf("need %q is %s in an approved project, want planned", got.Title, got.Status)
+			}
+		}
+		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectCancelled))
+		for _, n := range []*shequ.Need{n1, n2} {
+			if got := must(fx.s.FindNeedByID(userContext(fx.worker), n.ID))(t); got.Status != shequ.NeedClosed {
+				t.Errorf("need %q is %s after the project was cancelled, want closed", got.Title, got.Status)
+			}
 		}
 	})
 }

@@ -90,9 +90,9 @@ func TestProjectReturnAndApproval(t *testing.T) {
 // objection's bounds: naming a bid below the top of the ranking is
 // refused, the top wins and every other shortlisted bid loses (each bid
 // checked, so that neither the choice of the winner nor the loop over the
-// bids can stop short), and an objection of 2,000 characters is taken and
-// one of 2,001 refused. Survivors of the store's mutation run of
-// linkage_transition.go (127:31, 139:16, 143:12, 146:47, 212:42).
+// bids can stop short), and an objection of 5 and of 2,000 characters is
+// taken, of 3 and of 2,001 refused. Survivors of the store's mutation run
+// of linkage_transition.go (127:31, 139:16, 143:12, 146:47, 212:42, 212:51).
 func TestProjectAwardMovesBids(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newLinkFx(t, db)
@@ -134,6 +134,13 @@ func TestProjectAwardMovesBids(t *testing.T) {
 		}
 		if _, err := s.LodgeObjection(userContext(fx.res2), p.ID, long[:len(long)-len("异")]); err != nil {
 			t.Fatalf("an objection of 2,000 characters: %v", err)
+		}
+		if _, err := s.LodgeObjection(userContext(fx.res1), p.ID, "评分不公开"); err != nil {
+			t.Fatalf("an objection of 5 characters: %v", err)
+		}
+		_, err = s.LodgeObjection(userContext(fx.res1), p.ID, "不公平")
+		if f, k := fieldOf(err); f != "text" || k != "objection.text.invalid" {
+			t.Fatalf("an objection of 3 characters: %v", err)
 		}
 	})
 }

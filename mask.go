@@ -137,7 +137,13 @@ func maskAddress(s string) string {
 // maskContact masks a notification address (PersonalContact).
 func maskContact(addr string) string {
 	if p, err := ParsePhone(addr); err == nil {
-		return maskPhone(string(p))
+		m := maskPhone(string(p))
+		if !strings.Contains(addr, "-") {
+			// A landline typed without its separator is shown without
+			// it: the mask is never longer than what was typed.
+			m = strings.ReplaceAll(m, "-", "")
+		}
+		return m
 	}
 	local, domain, isMail := strings.Cut(addr, "@")
 	switch n := utf8.RuneCountInString(local); {

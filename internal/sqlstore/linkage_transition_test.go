@@ -92,7 +92,9 @@ func TestProjectReturnAndApproval(t *testing.T) {
 // checked, so that neither the choice of the winner nor the loop over the
 // bids can stop short), and an objection of 5 and of 2,000 characters is
 // taken, of 3 and of 2,001 refused. Survivors of the store's mutation run
-// of linkage_transition.go (127:31, 139:16, 143:12, 146:47, 212:42, 212:51).
+// of linkage_transition.go (127:31, 139:16, 143:12, 146:47, 212:42, 212:51,
+// the answer's bounds 245:44, 245:53, and the objection's audit 227:10,
+// 231:41, 272:10).
 func TestProjectAwardMovesBids(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newLinkFx(t, db)
@@ -132,11 +134,34 @@ func TestProjectAwardMovesBids(t *testing.T) {
 		if f, k := fieldOf(err); f != "text" || k != "objection.text.invalid" {
 			t.Fatalf("an objection of 2,001 characters: %v", err)
 		}
-		if _, err := s.LodgeObjection(userContext(fx.res2), p.ID, long[:len(long)-len("异")]); err != nil {
+		o1, err := s.LodgeObjection(userContext(fx.res2), p.ID, long[:len(long)-len("异")])
+		if err != nil {
 			t.Fatalf("an objection of 2,000 characters: %v", err)
 		}
-		if _, err := s.LodgeObjection(userContext(fx.res1), p.ID, "评分不公开"); err != nil {
+		o2, err := s.LodgeObjection(userContext(fx.res1), p.ID, "评分不公开")
+		if err != nil {
 			t.Fatalf("an objection of 5 characters: %v", err)
+		}
+		// The audit names the objection lodged (227:10, 231:41 lived: a
+		// write that ended early recorded no object).
+		if a := lastAudit(t, db); a.Action != auditObjectionLodge || a.ObjectID != o2.ID {
+			t.Fatalf("audit of the objection = %s %q, want %s %q", a.Action, a.ObjectID, auditObjectionLodge, o2.ID)
+		}
+		// The official's answer: 2 to 2,000 characters.
+		for _, bad := range []string{"阅", strings.Repeat("答", 2001)} {
+			_, err := s.AnswerObjection(userContext(fx.off), o1.ID, bad)
+			if f, k := fieldOf(err); f != "answer" || k != "objection.answer.invalid" {
+				t.Fatalf("an answer of %d characters: %v", len([]rune(bad)), err)
+			}
+		}
+		if _, err := s.AnswerObjection(userContext(fx.off), o1.ID, "已阅"); err != nil {
+			t.Fatalf("an answer of 2 characters: %v", err)
+		}
+		if a := lastAudit(t, db); a.Action != auditObjectionAnswer || a.ObjectID != o1.ID {
+			t.Fatalf("audit of the answer = %s %q, want %s %q", a.Action, a.ObjectID, auditObjectionAnswer, o1.ID)
+		}
+		if _, err := s.AnswerObjection(userContext(fx.off), o2.ID, strings.Repeat("答", 2000)); err != nil {
+			t.Fatalf("an answer of 2,000 characters: %v", err)
 		}
 		_, err = s.LodgeObjection(userContext(fx.res1), p.ID, "不公平")
 		if f, k := fieldOf(err); f != "text" || k != "objection.text.invalid" {

@@ -163,6 +163,18 @@ func TestProjectAwardMovesBids(t *testing.T) {
 		if _, err := s.AnswerObjection(userContext(fx.off), o2.ID, strings.Repeat("答", 2000)); err != nil {
 			t.Fatalf("an answer of 2,000 characters: %v", err)
 		}
+		// Both objections read back with the project, each with its answer
+		// (FindObjections was run by no selected test of the mutation run).
+		answers := map[string]string{}
+		for _, o := range must(s.FindObjections(userContext(fx.res1), p.ID))(t) {
+			if o.AnsweredAt == nil {
+				t.Errorf("objection %s read back without its answer's time", o.ID)
+			}
+			answers[o.ID] = o.Answer
+		}
+		if len(answers) != 2 || answers[o1.ID] != "已阅" || len([]rune(answers[o2.ID])) != 2000 {
+			t.Fatalf("objections read back: %d, want both, answered 已阅 and in 2,000 characters", len(answers))
+		}
 		_, err = s.LodgeObjection(userContext(fx.res1), p.ID, "不公平")
 		if f, k := fieldOf(err); f != "text" || k != "objection.text.invalid" {
 			t.Fatalf("an objection of 3 characters: %v", err)

@@ -206,32 +206,9 @@ func (s *CareService) ImportCarePersons(ctx context.Context, ps []*shequ.CarePer
 			return rowError(i, err)
 		}
 	}
-	var communities []string
 	defer s.db.notesGen.Add(1)
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
-		communities = communities[:0]
-		for i, p := range ps {
-			if err := s.insertPerson(c, p, true); err != nil {
-				return rowError(i, err)
-			}
-			communities = append(communities, p.Community)
-		}
-		if err := c.flush(); err != nil {
-			return err
-		}
-		for _, p := range ps {
-			if err := auditAllowed(ctx, s.db, tx, auditCareImport, objCarePerson, p.ID, p.Community, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return settleRefusal(ctx, s.db, err)
-	}
-	notifyChange(s.OnChange, communities)
-	return nil
+	return writeImport(ctx, s.db, s.now(), ps, func(c *change, p *shequ.CarePerson) error { return s.insertPerson(c, p, true) },
+		func(p *shequ.CarePerson) (string, string) { return p.ID, p.Community }, auditCareImport, objCarePerson, s.OnChange)
 }
 
 // UpdateCarePerson implements shequ.CareService: a duty holder edits the

@@ -445,30 +445,11 @@ func (s *VolunteerService) ImportVolunteers(ctx context.Context, vs []*shequ.Vol
 		func(v *shequ.Volunteer) string { return v.ResidentID }, "volunteer.import.duplicate", "resident"); err != nil {
 		return err
 	}
-	var communities []string
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
-		for i, v := range vs {
-			if err := s.insertVolunteer(c, v, shequ.ActionVolunteerWrite, auditVolImport); err != nil {
-				return rowError(i, err)
-			}
-			communities = append(communities, v.Community)
-		}
-		if err := c.flush(); err != nil {
-			return err
-		}
-		for _, v := range vs {
-			if err := auditAllowed(ctx, s.db, tx, auditVolImport, objVolunteer, v.ID, v.Community, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return settleRefusal(ctx, s.db, err)
-	}
-	notifyChange(s.OnChange, communities)
-	return nil
+	return writeImport(ctx, s.db, s.now(), vs,
+		func(c *change, v *shequ.Volunteer) error {
+			return s.insertVolunteer(c, v, shequ.ActionVolunteerWrite, auditVolImport)
+		},
+		func(v *shequ.Volunteer) (string, string) { return v.ID, v.Community }, auditVolImport, objVolunteer, s.OnChange)
 }
 
 // MyVolunteer implements shequ.VolunteerService.

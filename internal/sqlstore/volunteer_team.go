@@ -503,30 +503,8 @@ func (s *VolunteerService) ImportTeams(ctx context.Context, ts []*shequ.Voluntee
 		func(t *shequ.VolunteerTeam) string { return t.Community + "/" + t.Name }, "team.import.duplicate", "team"); err != nil {
 		return err
 	}
-	var communities []string
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
-		for i, t := range ts {
-			if err := s.insertTeam(c, t, auditTeamImport); err != nil {
-				return rowError(i, err)
-			}
-			communities = append(communities, t.Community)
-		}
-		if err := c.flush(); err != nil {
-			return err
-		}
-		for _, t := range ts {
-			if err := auditAllowed(ctx, s.db, tx, auditTeamImport, objTeam, t.ID, t.Community, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return settleRefusal(ctx, s.db, err)
-	}
-	notifyChange(s.OnChange, communities)
-	return nil
+	return writeImport(ctx, s.db, s.now(), ts, func(c *change, t *shequ.VolunteerTeam) error { return s.insertTeam(c, t, auditTeamImport) },
+		func(t *shequ.VolunteerTeam) (string, string) { return t.ID, t.Community }, auditTeamImport, objTeam, s.OnChange)
 }
 
 // TeamMembers implements shequ.VolunteerTeamService: the members with

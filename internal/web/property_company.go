@@ -62,30 +62,10 @@ func (s *Server) companyPage(m *registerMount[shequ.PropertyCompany]) {
 
 // companyFailed shows the company page again with a form's errors.
 func (s *Server) companyFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, form map[string]string, err error) {
-	e := shequ.AsError(err)
-	if e.Code != shequ.EInvalid && e.Code != shequ.EConflict {
-		s.error(w, r, err)
-		return
-	}
-	m := s.companyRegister()
-	x, ferr := m.find(r, a, false)
-	if ferr != nil {
-		s.error(w, r, ferr)
-		return
-	}
-	p, perr := m.showPageData(r, a, x, false)
-	if perr != nil {
-		s.error(w, r, perr)
-		return
-	}
-	l := s.localizer(r)
-	extra := p.Extra.(*companyExtra)
-	extra.Form, extra.Errors = form, fieldMessages(l, err)
-	p.Error = l.Error(e)
-	if len(extra.Errors) > 0 {
-		p.Error = l.T("form.has_errors")
-	}
-	s.render(w, r, statusByCode[e.Code], "company", x.Name, p)
+	s.companyRegister().recordFailed(w, r, a, "company", err, func(p *registerShowPage, errs map[string]string) {
+		extra := p.Extra.(*companyExtra)
+		extra.Form, extra.Errors = form, errs
+	})
 }
 
 // companyBack is the company page after a decision, with its notice.

@@ -120,30 +120,10 @@ func (s *Server) estatePage(m *registerMount[shequ.Estate]) {
 // estateFailed shows the estate page again with the errors of a form on
 // it (a contract, a rating).
 func (s *Server) estateFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, form map[string]string, err error) {
-	e := shequ.AsError(err)
-	if e.Code != shequ.EInvalid && e.Code != shequ.EConflict {
-		s.error(w, r, err)
-		return
-	}
-	m := s.estateRegister()
-	x, ferr := m.find(r, a, false)
-	if ferr != nil {
-		s.error(w, r, ferr)
-		return
-	}
-	p, perr := m.showPageData(r, a, x, false)
-	if perr != nil {
-		s.error(w, r, perr)
-		return
-	}
-	l := s.localizer(r)
-	extra := p.Extra.(*estateExtra)
-	extra.Form, extra.Errors = form, fieldMessages(l, err)
-	p.Error = l.Error(e)
-	if len(extra.Errors) > 0 {
-		p.Error = l.T("form.has_errors")
-	}
-	s.render(w, r, statusByCode[e.Code], "estate", x.Name, p)
+	s.estateRegister().recordFailed(w, r, a, "estate", err, func(p *registerShowPage, errs map[string]string) {
+		extra := p.Extra.(*estateExtra)
+		extra.Form, extra.Errors = form, errs
+	})
 }
 
 // postedValues returns the trimmed values of the named inputs.

@@ -490,3 +490,35 @@ func splitValues(s string) []string {
 	}
 	return out
 }
+
+// recordFailed shows the record's page (template page) again after a form
+// on it was refused: bad input or a conflict, with the field messages and
+// the form as posted handed to fill for the page's own data; anything else
+// is the error page.
+func (m *registerMount[T]) recordFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, page string, err error,
+	fill func(p *registerShowPage, errs map[string]string)) {
+	s := m.s
+	e := shequ.AsError(err)
+	if e.Code != shequ.EInvalid && e.Code != shequ.EConflict {
+		s.error(w, r, err)
+		return
+	}
+	x, ferr := m.find(r, a, false)
+	if ferr != nil {
+		s.error(w, r, ferr)
+		return
+	}
+	p, perr := m.showPageData(r, a, x, false)
+	if perr != nil {
+		s.error(w, r, perr)
+		return
+	}
+	l := s.localizer(r)
+	errs := fieldMessages(l, err)
+	fill(p, errs)
+	p.Error = l.Error(e)
+	if len(errs) > 0 {
+		p.Error = l.T("form.has_errors")
+	}
+	s.render(w, r, statusByCode[e.Code], page, m.schema.Title(x), p)
+}

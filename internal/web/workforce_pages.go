@@ -194,33 +194,13 @@ func (s *Server) handleCourseAttend(w http.ResponseWriter, r *http.Request) {
 // posted and its errors beside the fields (a member not in post, hours
 // beyond the course's); anything but bad input is the error page.
 func (s *Server) courseFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, form map[string]string, err error) {
-	e := shequ.AsError(err)
-	if e.Code != shequ.EInvalid && e.Code != shequ.EConflict {
-		s.error(w, r, err)
-		return
-	}
-	m := s.courseRegister()
-	x, ferr := m.find(r, a, false)
-	if ferr != nil {
-		s.error(w, r, ferr)
-		return
-	}
-	p, perr := m.showPageData(r, a, x, false)
-	if perr != nil {
-		s.error(w, r, perr)
-		return
-	}
-	l := s.localizer(r)
-	extra := p.Extra.(*courseExtra)
-	extra.Form, extra.Errors = form, fieldMessages(l, err)
-	for i := range extra.Members {
-		extra.Members[i].Selected = extra.Members[i].Value == form["member_id"]
-	}
-	p.Error = l.Error(e)
-	if len(extra.Errors) > 0 {
-		p.Error = l.T("form.has_errors")
-	}
-	s.render(w, r, statusByCode[e.Code], "course", m.schema.Title(x), p)
+	s.courseRegister().recordFailed(w, r, a, "course", err, func(p *registerShowPage, errs map[string]string) {
+		extra := p.Extra.(*courseExtra)
+		extra.Form, extra.Errors = form, errs
+		for i := range extra.Members {
+			extra.Members[i].Selected = extra.Members[i].Value == form["member_id"]
+		}
+	})
 }
 
 // handleCourseUnattend serves POST /courses/{id}/attendance/{member}/remove.

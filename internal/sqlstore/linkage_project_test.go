@@ -105,3 +105,89 @@ func TestFindProjectsFilters(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateProjectRefusals: a project is designed from accepted needs of
+// its own community with a bid deadline still ahead, and an edit keeps the
+// deadline ahead too; each refusal names its field, stores no project and
+// leaves the needs as they were. The designed project's needs become
+// planned in it and their authors are told.
+func TestCreateProjectRefusals(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		fx := newLinkFx(t, db)
+		s := fx.s
+		design := userContext(fx.worker)
+		accepted := fx.acceptedNeed(t, "独居老人需要陪伴")
+		submitted := &shequ.Need{Community: tiaoxiu, Category: shequ.NeedElderly, Title: "尚未受理的需求"}
+		mustDo(t, s.CreateNeed(userContext(fx.res1), submitted))
+		kWorker := mustCreateUser(t, db, "kangshan-designer", shequ.RoleCommunityWorker, kangshan)
+		village := &shequ.Need{Community: kangshan, Category: shequ.NeedHealth, Title: "村民义诊"}
+		mustDo(t, s.CreateNeed(userContext(kWorker), village))
+		village = must(s.TransitionNeed(userContext(kWorker), village.ID, shequ.NeedTransition{To: shequ.NeedAccepted}))(t)
+		planned := fx.acceptedNeed(t, "已纳入项目的需求")
+		mustDo(t, s.CreateProject(design, fx.aProject(planned.ID)))
+		projects := func() int {
+			var n int
+			mustDo(t, db.db.QueryRow(`SELECT COUNT(*) FROM projects`).Scan(&n))
+			return n
+		}
+		before := projects()
+
+		for _, c := range []struct {
+			name       string
+			p          *shequ.Project
+			field, key string
+		}{
+			{"a deadline now", func() *shequ.Project { p := fx.aProject(accepted.ID); p.BidDeadline = fx.clock.Now(); return p }(),
+				"bid_deadline", "project.deadline.past"},
+			{"a need not accepted", fx.aProject(accepted.ID, submitted.ID), "need_ids", "project.need.invalid"},
+			{"another community's need", fx.aProject(accepted.ID, village.ID), "need_ids", "project.need.invalid"},
+			{"a need planned in another project", fx.aProject(accepted.ID, planned.ID), "need_ids", "project.need.invalid"},
+			{"an unknown need", fx.aProject(accepted.ID, newUUID7()), "need_ids", "project.need.invalid"},
+		} {
+			err := s.CreateProject(design, c.p)
+			if f, k := fieldOf(err); f != c.field || k != c.key {
+				t.Errorf("%s: %q %q (%v), want %q %q", c.name, f, k, err, c.field, c.key)
+			}
+		}
+		if n := projects(); n != before {
+			t.Fatalf("refused designs stored %d projects", n-before)
+		}
+		for _, n := range []*shequ.Need{accepted, submitted, village, planned} {
+			got := must(s.FindNeedByID(cliContext(), n.ID))(t)
+			want := n.Status
+			if n == planned {
+				want = shequ.NeedPlanned
+			}
+			if got.Status != want || (n != planned && got.ProjectID != "") {
+				t.Errorf("need %s after refused designs: %s in %q, want %s", n.Title, got.Status, got.ProjectID, want)
+			}
+		}
+
+		// Both accepted needs of the community: planned in the project,
+		// their author told.
+		second := fx.acceptedNeed(t, "独居老人需要助餐")
+		p := fx.aProject(accepted.ID, second.ID)
+		mustDo(t, s.CreateProject(design, p))
+		for _, n := range []*shequ.Need{accepted, second} {
+			if got := must(s.FindNeedByID(cliContext(), n.ID))(t); got.Status != shequ.NeedPlanned || got.ProjectID != p.ID {
+				t.Errorf("need %s: %s in %q, want planned in %s", n.Title, got.Status, got.ProjectID, p.ID)
+			}
+		}
+		told := 0
+		for _, k := range kindsOf(t, db, fx.res1) {
+			if k == "need_planned" {
+				told++
+			}
+		}
+		if told != 3 { // planned, accepted and second
+			t.Errorf("the needs' author was told %d times of planning, want 3", told)
+		}
+
+		// An edit keeps the deadline ahead.
+		edit := fx.aProject()
+		edit.ID, edit.BidDeadline = p.ID, fx.clock.Now().Add(-time.Minute)
+		if f, k := fieldOf(s.UpdateProject(design, edit)); f != "bid_deadline" || k != "project.deadline.past" {
+			t.Errorf("an edit with a past deadline: %q %q", f, k)
+		}
+	})
+}

@@ -12,12 +12,13 @@ import (
 
 // TestFindProjectsFilters: the project list narrows by state, community
 // and text within the actor's scope, pages with a total (newest first; a
-// limit of 0 or above the maximum takes the default, a negative offset the
-// first page), and carries each project's needs and reviewers; the console
-// lists every project, drafts included, and a worker asking for another
-// community's projects gets none. linkage_project.go was mutated by no
-// run before; the state filter, the paging and the console's list were
-// checked by no store test.
+// limit of 0 or above the maximum takes the default, a limit of exactly the
+// maximum is taken as asked, a negative offset gives the first page), and
+// carries each project's needs and reviewers; the console lists every
+// project, drafts included, and a worker asking for another community's
+// projects gets none. linkage_project.go was mutated by no run before; the
+// state filter, the paging and the console's list were checked by no store
+// test.
 func TestFindProjectsFilters(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newLinkFx(t, db)
@@ -102,6 +103,20 @@ func TestFindProjectsFilters(t *testing.T) {
 		}
 		if got := fmt.Sprint(ps[0].PeriodStart.Format("2006-01-02")); got != open2.PeriodStart.Format("2006-01-02") {
 			t.Errorf("listed period start %s, want %s", got, open2.PeriodStart.Format("2006-01-02"))
+		}
+
+		// Past the default page: 51 projects; a limit of exactly the
+		// maximum is taken as asked, no limit gives the default 50.
+		for i := len(newest); i < defaultRegisterLimit+1; i++ {
+			mustDo(t, s.CreateProject(userContext(fx.worker), fx.aProject(fx.acceptedNeed(t, fmt.Sprintf("需求%02d", i)).ID)))
+		}
+		for _, c := range []struct {
+			limit, want int
+		}{{maxRegisterLimit, defaultRegisterLimit + 1}, {0, defaultRegisterLimit}, {defaultRegisterLimit + 1, defaultRegisterLimit + 1}} {
+			ps, total, err := s.FindProjects(off, shequ.ProjectFilter{Limit: c.limit})
+			if err != nil || len(ps) != c.want || total != defaultRegisterLimit+1 {
+				t.Errorf("limit %d: %d listed of %d (%v), want %d of %d", c.limit, len(ps), total, err, c.want, defaultRegisterLimit+1)
+			}
 		}
 	})
 }

@@ -131,7 +131,7 @@ func TestFindProjectsFilters(t *testing.T) {
 // its own community with a bid deadline still ahead, and an edit keeps the
 // deadline ahead too; each refusal names its field, stores no project and
 // leaves the needs as they were. The designed project's needs become
-// planned in it and their authors are told.
+// planned in it and their authors and supporters are told.
 func TestCreateProjectRefusals(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newLinkFx(t, db)
@@ -187,6 +187,7 @@ func TestCreateProjectRefusals(t *testing.T) {
 		// Both accepted needs of the community: planned in the project,
 		// their author told.
 		second := fx.acceptedNeed(t, "独居老人需要助餐")
+		must(s.SupportNeed(userContext(fx.res2), second.ID))(t)
 		p := fx.aProject(accepted.ID, second.ID)
 		mustDo(t, s.CreateProject(design, p))
 		for _, n := range []*shequ.Need{accepted, second} {
@@ -202,6 +203,11 @@ func TestCreateProjectRefusals(t *testing.T) {
 		}
 		if told != 3 { // planned, accepted and second
 			t.Errorf("the needs' author was told %d times of planning, want 3", told)
+		}
+		// and its supporter (linkage_project.go 274:32 lived: the supporters
+		// read ended at the first one, telling nobody).
+		if k := kindsOf(t, db, fx.res2); !slices.Contains(k, "need_planned") {
+			t.Errorf("the supporter of a planned need was told %q, want need_planned", k)
 		}
 
 		// An edit keeps the deadline ahead.

@@ -192,6 +192,28 @@ func TestCreateOrgInvalid(t *testing.T) {
 	})
 }
 
+// TestCreateOrgEveryFieldAtOnce: the rules' field errors and the store's
+// own (a malformed phone, a date in the future) come back together, so a
+// form shows every mistake at once (registers.go 156:43 lived: the store's
+// errors were dropped whenever the rules also refused a field).
+func TestCreateOrgEveryFieldAtOnce(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		s := newOrgs(t, db)
+		o := anOrg("协会", tiaoxiu)
+		o.Kind, o.LeaderPhone, o.FoundedOn = "sports", "12345", date(2026, 11, 30)
+		err := s.CreateOrg(worker(dipu), o)
+		var fields []string
+		for _, f := range shequ.AsError(err).Fields {
+			fields = append(fields, f.Field+" "+f.Key)
+		}
+		slices.Sort(fields)
+		want := []string{"founded_on register.date.future", "kind org.kind.invalid", "leader_phone phone.invalid"}
+		if shequ.ErrorCode(err) != shequ.EInvalid || !slices.Equal(fields, want) {
+			t.Fatalf("err = %v, fields %q; want %q", err, fields, want)
+		}
+	})
+}
+
 func TestOrgCreditCodeTaken(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		s := newOrgs(t, db)

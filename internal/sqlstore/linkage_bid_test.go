@@ -114,6 +114,11 @@ func TestBidEditAndWithdraw(t *testing.T) {
 		p := fx.openProject(t)
 		b1 := aBid(p.ID, fx.org1, fx.w1, 4_800_000)
 		mustDo(t, s.SubmitBid(userContext(fx.om1), b1))
+		// The audit names the bid (linkage_bid.go 142:97 lived: a write
+		// ending early after the team's rows recorded no object).
+		if a := lastAudit(t, db); a.Action != auditBidSubmit || a.ObjectID != b1.ID || a.Division != tiaoxiu {
+			t.Fatalf("audit of the bid = %s %q in %q, want %s %q in %s", a.Action, a.ObjectID, a.Division, auditBidSubmit, b1.ID, tiaoxiu)
+		}
 		first := b1.SubmittedAt
 		fx.clock.Add(time.Hour)
 		edit := aBid(p.ID, fx.org1, fx.w1, 4_200_000)

@@ -151,7 +151,10 @@ func TestBrowserPagesPerRole(t *testing.T) {
 				}
 			}
 			if mode.large {
-				do("normal text", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("text-switch")))
+				// The switch posts a form: wait for the page it answers, or
+				// the next navigation aborts the post (a CI run failed so).
+				do("normal text", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("text-switch")),
+					chromedp.WaitReady(chromedp.CSS("html:not(.large-text) #text-switch")))
 			}
 		}
 	}

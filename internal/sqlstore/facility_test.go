@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -307,6 +308,59 @@ func TestCommunityLocations(t *testing.T) {
 		}
 		if !slices.Equal(seen, []string{kangshan}) {
 			t.Errorf("OnChange %v", seen)
+		}
+	})
+}
+
+// TestCommunitiesAfter: the reconcile's batches (CoverageSource.
+// CommunitiesAfter) give every community once, in code order, with its
+// stored location, and nothing after the last.
+func TestCommunitiesAfter(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		mustImport(t, db, divisionsOf(fixture...))
+		pop := int64(1800)
+		if err := NewLocationService(db).UpdateCommunityLocation(worker(dipu), &shequ.CommunityLocation{Code: kangshan,
+			Lat: fptr(30.61), Lng: fptr(119.71), Population: &pop, Terrain: shequ.TerrainHill}); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		if err := streamLocations(ctx, db, "", func(c *shequ.CommunityLocation) error {
+			want = append(want, c.Code)
+			return nil
+		}); err != nil || len(want) < 3 {
+			t.Fatalf("communities %v: %v", want, err)
+		}
+		src := NewCoverageSource(db)
+		var got []string
+		var located *shequ.CommunityLocation
+		after, batches := "", 0
+		for {
+			batch, err := src.CommunitiesAfter(ctx, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			if len(batch) > 2 {
+				t.Fatalf("batch of %d, limit 2", len(batch))
+			}
+			batches++
+			for _, c := range batch {
+				got = append(got, c.Code)
+				if c.Code == kangshan {
+					located = c
+				}
+			}
+			after = batch[len(batch)-1].Code
+		}
+		if !slices.Equal(got, want) || batches != (len(want)+1)/2 {
+			t.Fatalf("batches %d gave %v, want %v", batches, got, want)
+		}
+		if located == nil || located.Lat == nil || *located.Lat != 30.61 || *located.Population != 1800 ||
+			located.Terrain != shequ.TerrainHill || located.Name == "" {
+			t.Fatalf("located community read back %+v", located)
 		}
 	})
 }

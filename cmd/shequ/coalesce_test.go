@@ -47,18 +47,35 @@ func TestCoalescer(t *testing.T) {
 		if got := flushes(); len(got) != 2 || !slices.Equal(got[1], []string{"330523001248"}) {
 			t.Fatalf("second flush: %v", got)
 		}
-		// Stop drops what is pending, whatever time passes.
-		c.Add("330523001249")
-		c.Stop()
+		// Flush hands what is pending over at once, not at the interval.
+		c.Add("330523001249", "330523001251")
+		c.Flush()
+		if got := flushes(); len(got) != 3 || !slices.Equal(got[2], []string{"330523001249", "330523001251"}) {
+			t.Fatalf("Flush: %v", got)
+		}
+		// ...and the timer it replaced flushes nothing more.
 		time.Sleep(time.Hour)
 		synctest.Wait()
-		if got := flushes(); len(got) != 2 {
-			t.Errorf("flushed after Stop: %v", got)
+		if got := flushes(); len(got) != 3 {
+			t.Fatalf("flushed again after Flush: %v", got)
+		}
+		c.Flush() // nothing pending: no call
+		if got := flushes(); len(got) != 3 {
+			t.Fatalf("Flush of nothing called flush: %v", got)
+		}
+		// Stop flushes what is pending (a server stopping within the
+		// interval loses no change), then nothing more.
+		c.Add("330523001252")
+		c.Stop()
+		if got := flushes(); len(got) != 4 || !slices.Equal(got[3], []string{"330523001252"}) {
+			t.Fatalf("Stop did not flush what was pending: %v", got)
 		}
 		c.Add("330523001250")
 		time.Sleep(time.Hour)
 		synctest.Wait()
-		if got := flushes(); len(got) != 2 {
+		c.Flush()
+		c.Stop()
+		if got := flushes(); len(got) != 4 {
 			t.Errorf("Add after Stop flushed: %v", got)
 		}
 	})

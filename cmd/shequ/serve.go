@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,8 +68,8 @@ type Main struct {
 	MeasureHeap bool
 
 	svc  *services
-	stop context.CancelFunc // ends background work (the change feed)
-	bg   chan struct{}      // closed when background work has ended
+	stop context.CancelFunc // ends background work (the change feed, the reconcile)
+	bg   sync.WaitGroup     // background work running
 	ln   net.Listener
 	http *http.Server
 	done chan error
@@ -76,6 +78,11 @@ type Main struct {
 	// enginesRestored: the engines started from their snapshot
 	// (serve_snapshot.go), not a full load.
 	enginesRestored bool
+	// reconciled is the result of the reconcile that follows a start
+	// from the snapshot (serve_reconcile.go), nil until it ends;
+	// reconcileDone is closed then.
+	reconciled    atomic.Pointer[reconcileResult]
+	reconcileDone chan struct{}
 	// startup times the phases of Run (serve_startup.go).
 	startup *startupPhases
 }
@@ -166,6 +173,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.enginesRestored = restored
+	s.unreconciled.Store(restored)
 	if !restored {
 		if err := s.feed.Mark(ctx); err != nil {
 			return err
@@ -187,8 +195,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.startup.done("jobs")
 	bgctx, stop := context.WithCancel(context.Background())
-	m.stop, m.bg = stop, make(chan struct{})
-	go func() { defer close(m.bg); s.feed.Run(bgctx) }()
+	m.stop = stop
+	m.bg.Add(1)
+	go func() { defer m.bg.Done(); s.feed.Run(bgctx) }()
 	proxies, err := config.ParseProxies(m.Config.Ops.TrustedProxies)
 	if err != nil {
 		return err
@@ -279,6 +288,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	srv, ln, done := m.http, m.ln, m.done
 	go func() { done <- srv.Serve(ln) }()
 	m.startup.done("serve")
+	if restored {
+		// Listening: now the engines are checked against the database,
+		// in the background (serve_reconcile.go).
+		m.reconcileDone = make(chan struct{})
+		m.bg.Add(1)
+		go func() { defer m.bg.Done(); m.reconcileEngines(bgctx) }()
+	}
 	m.startup.log(m.Logger)
 	m.Logger.Info("serving", "url", "http://"+m.ln.Addr().String(), "engine", s.db.Engine(), "version", version)
 	return nil
@@ -352,9 +368,14 @@ func (m *Main) Close() error {
 		}
 		m.http = nil
 	}
+	// No request is served any more: the request changes still gathered
+	// are published now, before the snapshot below (serve_reconcile.go).
+	if m.svc != nil && m.svc.requestChanges != nil {
+		m.svc.requestChanges.Flush()
+	}
 	if m.stop != nil {
 		m.stop()
-		<-m.bg
+		m.bg.Wait()
 		m.stop = nil
 	}
 	errs = append(errs, m.stopOps())

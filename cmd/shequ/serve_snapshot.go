@@ -23,9 +23,10 @@ import (
 // full load, every engineSnapshotEvery by the one server that leads the job
 // queue, and as a server stops. A server starts from it and applies the
 // changes published after that number (services_feed.go), before it
-// answers /readyz; without a usable snapshot (none, damaged, of another
-// engine or schema version, the feed pruned past it, or its full load a day
-// old) it loads in full as before.
+// answers /readyz, and once listening reconciles them with the database
+// (serve_reconcile.go); without a usable snapshot (none, damaged, of
+// another engine or schema version, the feed pruned past it, or its full
+// load or reconcile a day old) it loads in full as before.
 
 // engineSnapshotEvery is how often the leading server writes the snapshot.
 const engineSnapshotEvery = 15 * time.Minute
@@ -108,6 +109,12 @@ func (m *Main) restoreEngines(ctx context.Context) (bool, error) {
 func (s *services) snapshotEngines(ctx context.Context, log *slog.Logger) (bool, error) {
 	base := s.engineBase.Load()
 	if base == 0 {
+		return false, nil
+	}
+	if s.unreconciled.Load() {
+		// Restored and not reconciled yet: the stored snapshot is as
+		// good, and the reconcile takes one when it ends.
+		log.Info("engine snapshot", "saved", false, "why", "reconciling")
 		return false, nil
 	}
 	schema, err := s.db.SchemaVersion(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -79,9 +80,17 @@ type services struct {
 	// the other servers on the database, and applies theirs (changefeed.go,
 	// services_feed.go); `serve` runs it.
 	feed *sqlstore.ChangeFeed
-	// engineBase is when the full load the engines descend from was done
-	// (UnixNano; 0 before any): a snapshot carries it (serve_snapshot.go).
+	// engineBase is when the full load (or the reconcile) the engines
+	// descend from began (UnixNano; 0 before any): a snapshot carries it
+	// (serve_snapshot.go).
 	engineBase atomic.Int64
+	// unreconciled: the engines started from a snapshot and have not been
+	// reconciled with the database yet (serve_reconcile.go); no snapshot
+	// is taken of them meanwhile.
+	unreconciled atomic.Bool
+	// locationMu orders the community locations applied to the engines:
+	// an edit's (here or another server's) and the reconcile's.
+	locationMu sync.Mutex
 }
 
 // openServices opens the database (see openStore for the policy) and the
@@ -181,6 +190,8 @@ func newServices(db *sqlstore.DB, keys *pii.KeyRing, log *slog.Logger) *services
 
 // Close closes the database.
 func (s *services) Close() error {
+	// The request changes still gathered are published before the
+	// database closes (a command's, or a job's after the server stopped).
 	s.requestChanges.Stop()
 	return s.db.Close()
 }

@@ -62,8 +62,10 @@ func (s *services) wireEngines(log *slog.Logger) {
 		s.feed.Publish(sqlstore.ChangeFacility, now.ID)
 	}
 	s.locations.OnChange = func(c *shequ.CommunityLocation) {
+		s.locationMu.Lock()
 		s.indicators.SetTerrain(c.Code, c.Terrain)
 		s.coverage.CommunityChanged(c)
+		s.locationMu.Unlock()
 		s.feed.Publish(sqlstore.ChangeLocation, c.Code)
 	}
 	s.coverage.OnChange = func(communities ...string) { refresh("facilities", communities...) }
@@ -92,6 +94,8 @@ func (s *services) wireEngines(log *slog.Logger) {
 				s.coverage.FacilityReloaded(f)
 			}
 		case sqlstore.ChangeLocation:
+			s.locationMu.Lock()
+			defer s.locationMu.Unlock()
 			for _, code := range c.Keys {
 				locs, err := s.locations.FindCommunityLocations(ctx, code)
 				if err != nil {
@@ -117,6 +121,7 @@ func (s *services) wireEngines(log *slog.Logger) {
 			return err
 		}
 		s.engineBase.Store(s.db.Now().UnixNano())
+		s.unreconciled.Store(false)
 		return nil
 	}
 }

@@ -74,6 +74,10 @@ func TestEngineSnapshotEqualsFullLoad(t *testing.T) {
 		if !restored.enginesRestored {
 			t.Fatal("the second server did not start from the snapshot")
 		}
+		// Its reconcile ends with a snapshot: dropped only after it.
+		if r := waitReconciled(t, restored); r.Err != nil {
+			t.Fatalf("reconcile: %v", r.Err)
+		}
 		mustOK(t, s.db.DropEngineSnapshots(ctx))
 		full := startServerOn(t, dsn)
 		if full.enginesRestored {

@@ -526,3 +526,26 @@ func (e *Engine) CoverageReport(ctx context.Context, code string) (*shequ.Covera
 func (e *Engine) WhatIf(ctx context.Context, code string) (*shequ.CoverageReport, error) {
 	return e.report(ctx, code, true)
 }
+
+// LocationDiffers reports whether c, a community's location as stored,
+// differs from what the engine keeps of it: the reconcile of a server
+// whose engine started from a snapshot applies those (CommunityChanged).
+// A community the engine does not know never differs.
+func (e *Engine) LocationDiffers(c *shequ.CommunityLocation) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if !e.loaded || !e.isCommunity(c.Code) {
+		return false
+	}
+	var kept *shequ.CommunityLocation
+	if cm := e.comms[c.Code]; cm != nil {
+		kept = cm.loc
+	}
+	if kept == nil {
+		return recorded(c)
+	}
+	same := func(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	samePop := (kept.Population == nil) == (c.Population == nil) && (c.Population == nil || *kept.Population == *c.Population)
+	return !same(kept.Lat, c.Lat) || !same(kept.Lng, c.Lng) || !samePop || kept.Terrain != c.Terrain ||
+		kept.Relocation != c.Relocation
+}

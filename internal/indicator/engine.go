@@ -209,8 +209,9 @@ type counts struct {
 	modules [][]moduleRow // per placed module
 }
 
-// readCounts reads the counters of communities (nil: all).
-func (e *Engine) readCounts(ctx context.Context, communities []string) (*counts, error) {
+// readCounts reads the counters of communities (nil: all): the core
+// counters, and the modules' too when modules.
+func (e *Engine) readCounts(ctx context.Context, communities []string, modules bool) (*counts, error) {
 	var c counts
 	if err := e.src.LoadOrgCounts(ctx, communities, func(r OrgCount) error {
 		c.orgs = append(c.orgs, r)
@@ -229,6 +230,9 @@ func (e *Engine) readCounts(ctx context.Context, communities []string) (*counts,
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("load coverage counts: %w", err)
+	}
+	if !modules {
+		return &c, nil
 	}
 	e.mu.RLock()
 	mods := e.data.modules
@@ -367,6 +371,16 @@ func (d *data) clearCounts(i int) {
 	d.cover[i] = 0
 }
 
+// clearCore zeroes the core counters of community i read from the Source
+// (those clearCounts zeroes, the modules' excepted).
+func (d *data) clearCore(i int) {
+	v := d.vec(i)
+	for j := cOrgs; j < nCounters; j++ {
+		v[j] = 0
+	}
+	d.cover[i] = 0
+}
+
 // loadTargets reads the targets stored for the period, by scope.
 func (e *Engine) loadTargets(ctx context.Context) (map[string]shequ.Targets, error) {
 	out := map[string]shequ.Targets{}
@@ -459,42 +473,109 @@ func (d *data) flag(i int) {
 // kind of counter over just those communities, and recomputes their flags.
 // Codes the engine does not know are ignored.
 func (e *Engine) Refresh(ctx context.Context, communities ...string) error {
+	_, err := e.refresh(ctx, communities, true)
+	return err
+}
+
+// Corrected is what a Reconcile changed: the communities whose counters
+// differed from the database's, and how many counters did.
+type Corrected struct {
+	Communities, Counters int
+}
+
+// Reconcile reloads the core counters of the given communities (the
+// organizations', the workers' and the covering workers') like Refresh
+// and says what it changed: a server whose engine started from a snapshot
+// reconciles every community in batches after it starts, and a change that
+// was committed but never published shows as a correction. The modules'
+// counters and the targets need no reconcile: LoadSnapshot reads them from
+// the Source.
+func (e *Engine) Reconcile(ctx context.Context, communities ...string) (Corrected, error) {
+	return e.refresh(ctx, communities, false)
+}
+
+// refresh reloads the core counters of communities, and the modules' when
+// modules, and counts what changed.
+func (e *Engine) refresh(ctx context.Context, communities []string, modules bool) (Corrected, error) {
+	var out Corrected
 	e.refreshMu.Lock()
 	defer e.refreshMu.Unlock()
 	e.mu.RLock()
 	d := e.data
 	e.mu.RUnlock()
 	if d == nil {
-		return errNotLoaded
+		return out, errNotLoaded
 	}
-	var known []string
+	var known []int
 	seen := make(map[string]bool, len(communities))
+	var codes []string
 	for _, c := range communities {
-		if !seen[c] && d.find(c, -1) >= 0 {
-			seen[c] = true
-			known = append(known, c)
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		if i := d.find(c, -1); i >= 0 {
+			known = append(known, i)
+			codes = append(codes, c)
 		}
 	}
 	if len(known) == 0 {
-		return nil
+		return out, nil
 	}
-	c, err := e.readCounts(ctx, known)
+	c, err := e.readCounts(ctx, codes, modules)
 	if err != nil {
-		return err
+		return out, err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, code := range known {
-		d.clearCounts(d.find(code, -1))
+	// The counters as they were, to count what changed: one batch's worth.
+	before := make([]vec, len(known))
+	cover := make([]int32, len(known))
+	for k, i := range known {
+		before[k], cover[k] = slices.Clone(d.vec(i)), d.cover[i]
+		if modules {
+			d.clearCounts(i)
+		} else {
+			d.clearCore(i)
+		}
 	}
 	d.apply(c)
-	for _, code := range known {
-		i := d.find(code, -1)
+	townships := map[int]bool{}
+	for k, i := range known {
 		d.flag(i)
-		d.aggregate(d.townshipOf(i))
+		if n := differing(before[k], d.vec(i)); n > 0 || cover[k] != d.cover[i] {
+			out.Communities++
+			out.Counters += n
+			if cover[k] != d.cover[i] {
+				out.Counters++
+			}
+		}
+		townships[d.townshipOf(i)] = true
+	}
+	for t := range townships {
+		d.aggregate(t)
 	}
 	d.asOf = e.Now()
-	return nil
+	return out, nil
+}
+
+// differing counts the counters that differ between two vecs of a
+// community (core-only or full width: the missing counters are zeros).
+func differing(a, b vec) int {
+	n := 0
+	for i := range max(len(a), len(b)) {
+		var x, y int32
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			n++
+		}
+	}
+	return n
 }
 
 // RefreshTargets reloads the stored targets and recomputes every

@@ -97,26 +97,28 @@ func (d *data) townshipSpan(prefix string) (int, int) {
 // SetTerrain records the terrain of community code after its location was
 // edited (sqlstore.LocationService): the terrain is one of the attributes
 // of its cell, so the community moves to another row of the terrain
-// breakdown, as a full load would put it. Unknown codes are ignored.
-func (e *Engine) SetTerrain(code string, t shequ.Terrain) {
+// breakdown, as a full load would put it. Unknown codes are ignored; true
+// when the terrain was not the engine's already.
+func (e *Engine) SetTerrain(code string, t shequ.Terrain) bool {
 	e.refreshMu.Lock()
 	defer e.refreshMu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	d := e.data
 	if d == nil {
-		return
+		return false
 	}
 	i := d.find(code, -1)
 	if i < 0 {
-		return
+		return false
 	}
 	region, kind, ur, tw, _ := cellAttrs(int(d.cells[i]))
 	c := cellOf(region, kind, ur, tw, max(slices.Index(terrainValues, t), 0))
 	if c == d.cells[i] {
-		return
+		return false
 	}
 	d.cells[i] = c
 	d.aggregate(d.townshipOf(i))
 	d.asOf = e.Now()
+	return true
 }

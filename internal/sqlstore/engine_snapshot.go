@@ -21,10 +21,11 @@ import (
 // A server may start from a snapshot only when it is of the engine's
 // format (version) and of this schema, its checksum matches, the change
 // feed still holds every change after it (not pruned past it, not behind
-// it: a database restored from an older backup), and the full load it
-// descends from is recent (EngineSnapshotMaxAge): a change that committed
-// but was never published (its server died in between) is then in the
-// figures again after a day at most, as after a restart without snapshots.
+// it: a database restored from an older backup), and the full load (or the
+// reconcile with the database, cmd/shequ serve_reconcile.go) it descends
+// from is recent (EngineSnapshotMaxAge). A change that committed but was
+// never published (its server died in between) is in no snapshot: the
+// reconcile of a server started from one corrects it.
 // Writers that change the engines' data without publishing (the division
 // import, bulk loads) delete the snapshots (DropEngineSnapshots).
 

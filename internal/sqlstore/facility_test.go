@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -133,12 +134,25 @@ func TestFacilityListScopeAndImport(t *testing.T) {
 		s := newFacilities(t, db)
 		rows := []*shequ.Facility{aFacility("甲站", tiaoxiu), aFacility("乙中心", kangshan), aFacility("丙点", kangshan)}
 		rows[1].Kind, rows[2].Status = shequ.FacilityCenter, shequ.FacilityPlanned
+		var heard []string // the listener hears each facility imported, once committed
+		s.OnChange = func(now, before *shequ.Facility) {
+			if before != nil {
+				t.Errorf("an imported facility heard with a before: %+v", before)
+			}
+			heard = append(heard, now.ID)
+		}
 		if err := s.ImportFacilities(cliContext(), rows); err != nil {
 			t.Fatal(err)
 		}
-		if n := auditCount(t, db, auditFacilityImport, shequ.AuditAllowed, ""); n != 3 {
-			t.Errorf("%d import records", n)
+		for _, f := range rows {
+			if n := auditCount(t, db, auditFacilityImport, shequ.AuditAllowed, f.ID); n != 1 {
+				t.Errorf("%s: %d import records", f.Name, n)
+			}
 		}
+		if len(heard) != 3 || heard[0] != rows[0].ID || heard[2] != rows[2].ID {
+			t.Errorf("the listener heard %v", heard)
+		}
+		heard = nil
 		// All or nothing: a bad third row stores nothing and names the row.
 		bad := []*shequ.Facility{aFacility("丁站", tiaoxiu), aFacility("戊站", tiaoxiu), aFacility("", tiaoxiu)}
 		err := s.ImportFacilities(cliContext(), bad)
@@ -162,6 +176,10 @@ func TestFacilityListScopeAndImport(t *testing.T) {
 		if err != nil || n != 3 || len(list) != 3 {
 			t.Fatalf("after failed imports: %d %v", n, err)
 		}
+		if len(heard) != 0 {
+			t.Errorf("refused imports were heard: %v", heard)
+		}
+		s.OnChange = nil
 		// Filters and scope.
 		for _, tt := range []struct {
 			ctxScope string
@@ -290,6 +308,59 @@ func TestCommunityLocations(t *testing.T) {
 		}
 		if !slices.Equal(seen, []string{kangshan}) {
 			t.Errorf("OnChange %v", seen)
+		}
+	})
+}
+
+// TestCommunitiesAfter: the reconcile's batches (CoverageSource.
+// CommunitiesAfter) give every community once, in code order, with its
+// stored location, and nothing after the last.
+func TestCommunitiesAfter(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		mustImport(t, db, divisionsOf(fixture...))
+		pop := int64(1800)
+		if err := NewLocationService(db).UpdateCommunityLocation(worker(dipu), &shequ.CommunityLocation{Code: kangshan,
+			Lat: fptr(30.61), Lng: fptr(119.71), Population: &pop, Terrain: shequ.TerrainHill}); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		if err := streamLocations(ctx, db, "", func(c *shequ.CommunityLocation) error {
+			want = append(want, c.Code)
+			return nil
+		}); err != nil || len(want) < 3 {
+			t.Fatalf("communities %v: %v", want, err)
+		}
+		src := NewCoverageSource(db)
+		var got []string
+		var located *shequ.CommunityLocation
+		after, batches := "", 0
+		for {
+			batch, err := src.CommunitiesAfter(ctx, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			if len(batch) > 2 {
+				t.Fatalf("batch of %d, limit 2", len(batch))
+			}
+			batches++
+			for _, c := range batch {
+				got = append(got, c.Code)
+				if c.Code == kangshan {
+					located = c
+				}
+			}
+			after = batch[len(batch)-1].Code
+		}
+		if !slices.Equal(got, want) || batches != (len(want)+1)/2 {
+			t.Fatalf("batches %d gave %v, want %v", batches, got, want)
+		}
+		if located == nil || located.Lat == nil || *located.Lat != 30.61 || *located.Population != 1800 ||
+			located.Terrain != shequ.TerrainHill || located.Name == "" {
+			t.Fatalf("located community read back %+v", located)
 		}
 	})
 }

@@ -159,6 +159,28 @@ func (s *CoverageSource) LoadCommunities(ctx context.Context, fn func(*shequ.Com
 	return streamLocations(ctx, s.db, "", fn)
 }
 
+// CommunitiesAfter returns the next limit communities after code after
+// ("" from the first), in code order: the reconcile of a server whose
+// engines started from a snapshot reads the country in such batches
+// (cmd/shequ serve_reconcile.go), never all at once.
+func (s *CoverageSource) CommunitiesAfter(ctx context.Context, after string, limit int) ([]*shequ.CommunityLocation, error) {
+	rows, err := s.db.db.QueryContext(ctx, s.db.rebind(`SELECT `+locationColumns+` FROM divisions
+		WHERE level = 'community' AND code > ? ORDER BY code LIMIT ?`), after, limit)
+	if err != nil {
+		return nil, translateError(err, "find community locations")
+	}
+	defer rows.Close()
+	out := make([]*shequ.CommunityLocation, 0, limit)
+	for rows.Next() {
+		c, err := scanLocation(rows)
+		if err != nil {
+			return nil, translateError(err, "find community locations")
+		}
+		out = append(out, c)
+	}
+	return out, translateError(rows.Err(), "find community locations")
+}
+
 // LoadFacilities streams every facility.
 func (s *CoverageSource) LoadFacilities(ctx context.Context, fn func(*shequ.Facility) error) error {
 	rows, err := s.db.db.QueryContext(ctx, `SELECT `+facilityColumns+` FROM facilities f ORDER BY f.id`)

@@ -83,11 +83,18 @@ func (s *services) reconcile(ctx context.Context, log *slog.Logger) *reconcileRe
 	began, base := time.Now(), s.db.Now()
 	defer func() { r.Took = time.Since(began) }()
 	ctx = cliContext(ctx)
-	src := sqlstore.NewCoverageSource(s.db)
+	// Its own connection on SQLite, with a small page cache (the memory
+	// budget: sqlstore.ReconcileSources).
+	counts, locations, closeSources := s.db.ReconcileSources()
+	defer func() {
+		if err := closeSources(); err != nil && r.Err == nil {
+			r.Err = err
+		}
+	}()
 	after := ""
 	for {
 		t := time.Now()
-		n, err := s.reconcileBatch(ctx, src, &after, r)
+		n, err := s.reconcileBatch(ctx, counts, locations, &after, r)
 		if err != nil {
 			r.Err = err
 			return r
@@ -111,7 +118,7 @@ func (s *services) reconcile(ctx context.Context, log *slog.Logger) *reconcileRe
 
 // reconcileBatch reconciles the communities after *after, moves *after on
 // and returns how many it read (0: none left).
-func (s *services) reconcileBatch(ctx context.Context, src *sqlstore.CoverageSource, after *string, r *reconcileResult) (int, error) {
+func (s *services) reconcileBatch(ctx context.Context, counts *sqlstore.IndicatorSource, src *sqlstore.CoverageSource, after *string, r *reconcileResult) (int, error) {
 	// Locations are read and applied while no edit's is: an edit
 	// committed after the read is applied after it (services_feed.go).
 	s.locationMu.Lock()
@@ -137,7 +144,7 @@ func (s *services) reconcileBatch(ctx context.Context, src *sqlstore.CoverageSou
 	}
 	*after = codes[len(codes)-1]
 	r.Scanned += len(codes)
-	c, err := s.indicators.Reconcile(ctx, codes...)
+	c, err := s.indicators.ReconcileFrom(ctx, counts, codes...)
 	if err != nil {
 		return 0, err
 	}

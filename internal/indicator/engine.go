@@ -211,21 +211,21 @@ type counts struct {
 
 // readCounts reads the counters of communities (nil: all): the core
 // counters, and the modules' too when modules.
-func (e *Engine) readCounts(ctx context.Context, communities []string, modules bool) (*counts, error) {
+func (e *Engine) readCounts(ctx context.Context, src Source, communities []string, modules bool) (*counts, error) {
 	var c counts
-	if err := e.src.LoadOrgCounts(ctx, communities, func(r OrgCount) error {
+	if err := src.LoadOrgCounts(ctx, communities, func(r OrgCount) error {
 		c.orgs = append(c.orgs, r)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("load organization counts: %w", err)
 	}
-	if err := e.src.LoadWorkerCounts(ctx, communities, func(r WorkerCount) error {
+	if err := src.LoadWorkerCounts(ctx, communities, func(r WorkerCount) error {
 		c.workers = append(c.workers, r)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("load worker counts: %w", err)
 	}
-	if err := e.src.LoadCoverCounts(ctx, communities, func(r CoverCount) error {
+	if err := src.LoadCoverCounts(ctx, communities, func(r CoverCount) error {
 		c.cover = append(c.cover, r)
 		return nil
 	}); err != nil {
@@ -473,7 +473,7 @@ func (d *data) flag(i int) {
 // kind of counter over just those communities, and recomputes their flags.
 // Codes the engine does not know are ignored.
 func (e *Engine) Refresh(ctx context.Context, communities ...string) error {
-	_, err := e.refresh(ctx, communities, true)
+	_, err := e.refresh(ctx, e.src, communities, true)
 	return err
 }
 
@@ -491,12 +491,19 @@ type Corrected struct {
 // counters and the targets need no reconcile: LoadSnapshot reads them from
 // the Source.
 func (e *Engine) Reconcile(ctx context.Context, communities ...string) (Corrected, error) {
-	return e.refresh(ctx, communities, false)
+	return e.refresh(ctx, e.src, communities, false)
+}
+
+// ReconcileFrom is Reconcile reading the counters from src, another view
+// of the engine's Source (the server's reconcile reads through a
+// connection of its own).
+func (e *Engine) ReconcileFrom(ctx context.Context, src Source, communities ...string) (Corrected, error) {
+	return e.refresh(ctx, src, communities, false)
 }
 
 // refresh reloads the core counters of communities, and the modules' when
 // modules, and counts what changed.
-func (e *Engine) refresh(ctx context.Context, communities []string, modules bool) (Corrected, error) {
+func (e *Engine) refresh(ctx context.Context, src Source, communities []string, modules bool) (Corrected, error) {
 	var out Corrected
 	e.refreshMu.Lock()
 	defer e.refreshMu.Unlock()
@@ -522,7 +529,7 @@ func (e *Engine) refresh(ctx context.Context, communities []string, modules bool
 	if len(known) == 0 {
 		return out, nil
 	}
-	c, err := e.readCounts(ctx, codes, modules)
+	c, err := e.readCounts(ctx, src, codes, modules)
 	if err != nil {
 		return out, err
 	}

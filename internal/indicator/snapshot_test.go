@@ -123,3 +123,67 @@ func TestLoadOutOfOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestReconcileCounts: Reconcile corrects the core counters of an engine
+// started from a snapshot that missed changes (an organization added, a
+// worker moved between two communities), counts the communities and
+// counters it corrected, ends with the reports of an engine loaded in full,
+// and corrects nothing the second time.
+func TestReconcileCounts(t *testing.T) {
+	r := rand.New(rand.NewPCG(18, 19))
+	s := randomTree(r, []string{"33"})
+	ts := &memTargets{}
+	e := mustEngine(t, s, ts)
+	var buf bytes.Buffer
+	if err := e.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var comms []string
+	for _, d := range s.divs {
+		if len(d.Code) == 12 {
+			comms = append(comms, d.Code)
+		}
+	}
+	if len(s.workers) == 0 || len(comms) < 3 {
+		t.Fatalf("fixture: %d workers, %d communities", len(s.workers), len(comms))
+	}
+	// Missed by the snapshot: one organization more in a, a worker moved
+	// from its community to b.
+	a, b := comms[0], comms[len(comms)-1]
+	s.orgs = append(s.orgs, OrgCount{Community: a, Kind: shequ.OrgKinds[0], Status: shequ.OrgActive, N: 1})
+	w := &s.workers[0]
+	from := w.community
+	if from == b {
+		b = comms[1]
+	}
+	w.community = b
+	f := New(noDivisions{s}, ts)
+	if err := f.LoadSnapshot(context.Background(), bytes.NewReader(buf.Bytes()), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.Reconcile(context.Background(), comms...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{a: true, b: true, from: true}
+	// An organization: all, active, its kind, its status (4); a worker
+	// moved: workers, qualification, education, certified if so, and the
+	// covering count, in each of its two communities.
+	if got.Communities != len(want) || got.Counters < 4+2*3 {
+		t.Fatalf("corrected %+v, want %d communities and at least 10 counters", got, len(want))
+	}
+	full := mustEngine(t, s, ts)
+	for _, code := range append([]string{"", "33", a, b, from}, comms[1]) {
+		w, g := mustReport(t, full, code), mustReport(t, f, code)
+		w.AsOf, g.AsOf = time.Time{}, time.Time{}
+		if diff := cmp.Diff(w, g); diff != "" {
+			t.Fatalf("%q after the reconcile (-full load +reconciled):\n%s", code, diff)
+		}
+	}
+	if again, err := f.Reconcile(context.Background(), comms...); err != nil || again != (Corrected{}) {
+		t.Fatalf("second reconcile corrected %+v, %v", again, err)
+	}
+	if _, err := New(s, ts).Reconcile(context.Background(), a); shequ.ErrorCode(err) != shequ.EUnavailable {
+		t.Fatalf("reconcile before load: %v", err)
+	}
+}

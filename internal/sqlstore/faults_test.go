@@ -233,10 +233,11 @@ func TestPostgresReadOnly(t *testing.T) {
 	}
 	u, _ := url.Parse(testenv.PostgresDSN(t))
 	q := u.Query()
-	var schema string
-	if err := db.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+	var database, schema string
+	if err := db.db.QueryRowContext(ctx, `SELECT current_database(), current_schema()`).Scan(&database, &schema); err != nil {
 		t.Fatal(err)
 	}
+	u.Path = "/" + database
 	q.Set("search_path", schema)
 	q.Set("default_transaction_read_only", "on")
 	u.RawQuery = q.Encode()

@@ -42,7 +42,6 @@ func TestBrowserCarePages(t *testing.T) {
 
 // carePages is TestBrowserCarePages on one engine.
 func carePages(t *testing.T, engine string) {
-	ctx := browserFor(t, 5*time.Minute)
 	dsn := browserDB(t, engine)
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -82,14 +81,12 @@ func carePages(t *testing.T, engine string) {
 			t.Fatal(err)
 		}
 	}
-	ui := &careUI{t: t, ctx: ctx, engine: engine, base: base, pass: pass}
-	present := func(sel string) bool {
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(`+"`"+sel+"`"+`) !== null`))
-		if err != nil {
-			t.Fatalf("query %s: %v", sel, err)
-		}
-		return got
-	}
+	// Every change of account signs out on the page; the pages are
+	// captured on SQLite alone.
+	ui := newJourney(t, base, pass, 5*time.Minute)
+	ui.switchSignsOut, ui.noShots = signOutEvery, engine != "sqlite"
+	ctx := ui.ctx
+	present := ui.present
 
 	// 1. The county's visit frequency: an order that makes high risk
 	// visited less often than medium is refused beside the field; the
@@ -99,11 +96,11 @@ func carePages(t *testing.T, engine string) {
 	if src := ui.text("#care-policy-source"); !strings.Contains(src, "默认") {
 		t.Errorf("policy before: %q", src)
 	}
-	ui.shot("care-policy-official")
+	ui.shots("care-policy-official")
 	ui.do("policy: wrong order", chromedp.SetValue(chromedp.ID("care-policy-high"), "40"),
 		chromedp.SetValue(chromedp.ID("care-policy-medium"), "30"))
 	ui.submit("policy: wrong order", chromedp.Click(chromedp.ID("care-policy-submit")), "care-policy-high-error")
-	ui.shot("care-policy-error-official")
+	ui.shots("care-policy-error-official")
 	ui.do("policy: right", chromedp.SetValue(chromedp.ID("care-policy-high"), "5"),
 		chromedp.SetValue(chromedp.ID("care-policy-grace"), "3"))
 	ui.submit("policy: save", chromedp.Click(chromedp.ID("care-policy-submit")), "notice")
@@ -127,13 +124,13 @@ func carePages(t *testing.T, engine string) {
 	if !strings.Contains(card, "王秀英") || !strings.Contains(card, "留守老人") || strings.Contains(card, "19460305") {
 		t.Errorf("suggestion card %q", card)
 	}
-	ui.shot("care-candidates-director")
+	ui.shots("care-candidates-director")
 	ui.submit("confirm", chromedp.Click(chromedp.ID("care-candidate-confirm-"+elder.ID)), "care_person-form")
 	picked := present(`input[name="resident_id__pick"][value="` + elder.ID + `"]:checked`)
 	if !picked {
 		t.Error("the suggested person is not picked on the form")
 	}
-	ui.shot("care-candidate-form-director")
+	ui.shots("care-candidate-form-director")
 	ui.submit("save", chromedp.Click(chromedp.ID("care_person-submit")), "care-visit-form")
 	if h := ui.text("h1"); !strings.Contains(h, "王秀英") {
 		t.Errorf("saved person page %q", h)
@@ -150,13 +147,13 @@ func carePages(t *testing.T, engine string) {
 	ui.do("visit", chromedp.Navigate(personURL), chromedp.WaitVisible(chromedp.ID("care-visit-form")),
 		chromedp.Click(chromedp.ID("care-need-daily_care")))
 	ui.submit("visit", chromedp.Click(chromedp.ID("care-visit-submit")), "care-need-form")
-	ui.shot("care-person-need-director")
+	ui.shots("care-person-need-director")
 	ui.submit("raise the need", chromedp.Click(chromedp.ID("care-need-submit")), "need-description")
 	if title, desc := ui.text("h1"), ui.text("#need-description"); !strings.Contains(title, "生活照料（不足5人）") ||
 		!strings.Contains(desc, "留守老人 不足5 人") || strings.Contains(title+desc, "王秀英") {
 		t.Errorf("need from visits: %q %q", title, desc)
 	}
-	ui.shot("care-need-director")
+	ui.shots("care-need-director")
 
 	// 4. The social worker records a service to the elderly woman without a
 	// case: her whole name finds two residents, the form comes back to pick
@@ -174,13 +171,13 @@ func carePages(t *testing.T, engine string) {
 	if present("#care-sup-form") {
 		t.Error("the social worker sees the supervision form")
 	}
-	ui.shot("care-worklog-person-socialworker")
+	ui.shots("care-worklog-person-socialworker")
 	ui.do("pick", chromedp.Click(chromedp.ID("care-log-person-"+elder.ID)))
 	ui.submit("save the service", chromedp.Click(chromedp.ID("care-log-submit")), "notice")
 	if logs := ui.text("#care-logs"); !strings.Contains(logs, "个案工作") || !strings.Contains(logs, "45") {
 		t.Errorf("service records %q", logs)
 	}
-	ui.shot("care-worklogs-person-socialworker")
+	ui.shots("care-worklogs-person-socialworker")
 
 	// 5. The 儿童主任 imports the care register from a file: a row naming
 	// nobody of the register refuses the whole file with its line; the
@@ -202,14 +199,14 @@ func carePages(t *testing.T, engine string) {
 	if e := ui.text("#import-errors"); !strings.Contains(e, "3") {
 		t.Errorf("import errors %q", e)
 	}
-	ui.shot("care-import-errors-director")
+	ui.shots("care-import-errors-director")
 	if _, n, err := m.svc.care.FindCarePersons(cliContext(context.Background()), shequ.CareFilter{}); err != nil || n != 1 {
 		t.Errorf("after the refused file: %d people under care (%v)", n, err)
 	}
 	ui.do("import: good file", chromedp.Navigate(base+"/care/people/import"), chromedp.WaitVisible(chromedp.ID("import-form")),
 		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{good}))
 	ui.submit("import: good file", chromedp.Click(chromedp.ID("import-submit")), "import-report")
-	ui.shot("care-import-director")
+	ui.shots("care-import-director")
 	if _, n, err := m.svc.care.FindCarePersons(cliContext(context.Background()), shequ.CareFilter{}); err != nil || n != 2 {
 		t.Errorf("after the good file: %d people under care (%v)", n, err)
 	}
@@ -242,11 +239,11 @@ func carePages(t *testing.T, engine string) {
 	if main := ui.text("main"); strings.Contains(main, string(girl.IDNumber)) {
 		t.Errorf("the import page shows an ID number: %q", main)
 	}
-	ui.shot("care-import-errors-official")
+	ui.shots("care-import-errors-official")
 	ui.do("official import: good file", chromedp.Navigate(base+"/care/people/import"), chromedp.WaitVisible(chromedp.ID("import-form")),
 		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{good}))
 	ui.submit("official import: good file", chromedp.Click(chromedp.ID("import-submit")), "import-report")
-	ui.shot("care-import-official")
+	ui.shots("care-import-official")
 	if _, n, err := m.svc.care.FindCarePersons(cctx, shequ.CareFilter{}); err != nil || n != 3 {
 		t.Errorf("after the official's file: %d people under care (%v)", n, err)
 	}
@@ -276,7 +273,7 @@ func carePages(t *testing.T, engine string) {
 	if row := ui.text("#care-visits-table tbody tr"); !strings.Contains(row, "李小花") || !strings.Contains(row, "高风险") {
 		t.Errorf("visits due: %q", row)
 	}
-	ui.shot("care-visits-director")
+	ui.shots("care-visits-director")
 	ui.do("case", chromedp.Navigate(base+"/care/cases/"+k.ID), chromedp.WaitVisible(chromedp.ID("care-refer-form")),
 		chromedp.Click(chromedp.ID("care-refer-item-target")),
 		chromedp.SetValue(chromedp.ID("care-refer-item"), item.Code),
@@ -285,12 +282,12 @@ func carePages(t *testing.T, engine string) {
 	if note := ui.text("#care-refer-item-fields"); !strings.Contains(note, "监护人联系电话") {
 		t.Errorf("item form %q", note)
 	}
-	ui.shot("care-referral-item-form-director")
+	ui.shots("care-referral-item-form-director")
 	// The required phone left empty: the form comes back with the error.
 	ui.do("refer without the phone", chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.stale = "1"`),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("attr-guardian_phone").removeAttribute("required")`),
 		chromedp.Click(chromedp.ID("care-refer-submit")), chromedp.WaitVisible(chromedp.ID("attr-guardian_phone-error")))
-	ui.shot("care-referral-item-error-director")
+	ui.shots("care-referral-item-error-director")
 	ui.do("phone", chromedp.SendKeys(chromedp.ID("attr-guardian_phone"), "13905720011"))
 	ui.submit("refer", chromedp.Click(chromedp.ID("care-refer-submit")), "notice")
 	link := ui.text("#care-case-referrals .care-referral-request-link")
@@ -298,7 +295,7 @@ func carePages(t *testing.T, engine string) {
 	if err != nil || len(refs.Referrals) != 1 || refs.Referrals[0].RequestID == "" || link != refs.Referrals[0].RequestNumber {
 		t.Fatalf("referral %+v %v (link %q)", refs, err, link)
 	}
-	ui.shot("care-referral-request-director")
+	ui.shots("care-referral-request-director")
 	ui.as("handler")
 	ui.do("the request", chromedp.Navigate(base+"/requests/"+refs.Referrals[0].RequestID), chromedp.WaitVisible(chromedp.ID("move-accepted")))
 	if tl := ui.text("#timeline"); !strings.Contains(tl, k.Number) || !strings.Contains(tl, "director") {
@@ -310,5 +307,5 @@ func carePages(t *testing.T, engine string) {
 	if li := ui.text("#care-case-referrals"); !strings.Contains(li, "已接收") || !strings.Contains(li, "已受理") {
 		t.Errorf("referral after acceptance %q", li)
 	}
-	ui.shot("care-referral-accepted-director")
+	ui.shots("care-referral-accepted-director")
 }

@@ -38,7 +38,6 @@ func TestBrowserCareJourney(t *testing.T) {
 
 // careJourney is TestBrowserCareJourney on one engine.
 func careJourney(t *testing.T, engine string) {
-	ctx := browserFor(t, 7*time.Minute)
 	dsn := browserDB(t, engine)
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -95,8 +94,12 @@ func careJourney(t *testing.T, engine string) {
 		t.Fatal(err)
 	}
 
-	ui := &careUI{t: t, ctx: ctx, engine: engine, base: base, pass: pass}
-	do, text, submit, shot, as := ui.do, ui.text, ui.submit, ui.shot, ui.as
+	// Every change of account signs out on the page; the pages are
+	// captured on SQLite alone.
+	ui := newJourney(t, base, pass, 7*time.Minute)
+	ui.switchSignsOut, ui.noShots = signOutEvery, engine != "sqlite"
+	ctx := ui.ctx
+	do, text, submit, shot, as := ui.do, ui.text, ui.submit, ui.shots, ui.as
 	report := func(details string) string {
 		t.Helper()
 		do("report form", chromedp.Navigate(base+"/care/report"), chromedp.WaitVisible(chromedp.ID("care-q")),
@@ -129,9 +132,7 @@ func careJourney(t *testing.T, engine string) {
 		t.Errorf("康山村 after naming: %q", row)
 	}
 	shot("care-duties-official")
-	do("sign out", chromedp.Navigate(base+"/"))
-	submit("sign out", chromedp.Click(chromedp.ID("logout")), "nav-login")
-	ui.signedIn = false
+	ui.logout()
 
 	// 1. The teacher, without an account, reports.
 	report("孩子连续一周放学后独自在家，晚上无人照看。")

@@ -29,9 +29,6 @@ import (
 // records an activity, the parties evaluate, the project closes, the
 // author sees the need fulfilled and the public page shows it all.
 func TestBrowserLinkageChain(t *testing.T) {
-	// Sixteen sign-ins (argon2id) and some forty pages: more than the usual
-	// minute and a half on a loaded machine.
-	ctx := browserFor(t, 4*time.Minute)
 	dsn := browserDB(t, "postgres")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -48,6 +45,13 @@ func TestBrowserLinkageChain(t *testing.T) {
 	}
 	clock := &movableClock{}
 	base, m := startLinkageServer(t, dsn, clock)
+	// Sixteen sign-ins (argon2id) and some forty pages: more than the usual
+	// minute and a half on a loaded machine. The first change of account
+	// signs out through the page; afterwards each account's session is
+	// kept and put back (browserAccounts).
+	j := newJourney(t, base, pass, 4*time.Minute)
+	j.switchSignsOut = signOutFirst
+	ctx, do, text, as := j.ctx, j.do, j.text, j.as
 
 	// The registers: two organizations with their keepers and social workers.
 	cctx := cliContext(context.Background())
@@ -93,49 +97,6 @@ func TestBrowserLinkageChain(t *testing.T) {
 		}
 	}
 
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			// Said first: the screenshot fails too once the time is up.
-			t.Logf("%s: %v", what, err)
-			t.Logf("screenshot: %s", screenshot(t, ctx, "linkage-failed.png"))
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-			t.Fatalf("%s: %v\n%s", what, err, html)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	// The first change of account signs out through the page; afterwards
-	// each account's session is kept and put back (browserAccounts).
-	accounts := &browserAccounts{base: base}
-	signedOut := false
-	as := func(user string) {
-		t.Helper()
-		if accounts.current != "" && !signedOut {
-			do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-			accounts.signedOut()
-			signedOut = true
-		}
-		if err := accounts.leave(ctx); err != nil {
-			t.Fatalf("leave the account: %v", err)
-		}
-		resumed, err := accounts.resume(ctx, user)
-		if err != nil {
-			t.Fatalf("resume %s: %v", user, err)
-		}
-		if resumed {
-			do("back as "+user, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
-			return
-		}
-		do("sign in as "+user, append(signIn(base, user, pass), chromedp.WaitVisible(chromedp.ID("logout")))...)
-		accounts.current = user
-	}
 	idFrom := func(prefix string) string {
 		t.Helper()
 		loc, err := chromedp.Run(ctx, chromedp.Location())
@@ -258,8 +219,7 @@ func TestBrowserLinkageChain(t *testing.T) {
 		chromedp.Click(chromedp.ID("reviewers-submit")), chromedp.WaitVisible(chromedp.CSS(`#reviewers-count[data-count="3"]`)))
 
 	// The call is public: readable without an account.
-	do("sign out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-	accounts.signedOut()
+	j.logout()
 	do("public call", chromedp.Navigate(base+"/public/projects/"+projectID), chromedp.WaitVisible(chromedp.ID("public-notice")))
 	if got := text("#public-notice"); !strings.Contains(got, "招募公告") {
 		t.Errorf("public notice = %q", got)

@@ -10,7 +10,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -137,7 +136,6 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // reach a real SMTP server and a real HTTP receiver. Screenshots of every
 // page added or changed, at 1366 and 390 px.
 func TestBrowserSupplementAndNotifications(t *testing.T) {
-	ctx := browserFor(t, 4*time.Minute)
 	dir := t.TempDir()
 	dsn := filepath.Join(dir, "shequ.db")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
@@ -155,48 +153,12 @@ func TestBrowserSupplementAndNotifications(t *testing.T) {
 	secret := []byte("0123456789abcdef-browser")
 	hook, hookURL := startHookReceiver(t, secret)
 	base := notifyServer(t, dsn, smtpSrv.Addr, hookURL, secret)
-	shots := os.Getenv("SHEQU_TEST_SCREENSHOTS")
 
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/services")); err != nil {
-		t.Fatal(err)
-	}
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			page, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-			t.Fatalf("%s: %v\npage:\n%s", what, err, page)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	login := func(user, password string) {
-		t.Helper()
-		run("login "+user, append(signIn(base, user, password), chromedp.WaitVisible(chromedp.ID("logout")))...)
-	}
-	logout := func() {
-		t.Helper()
-		run("logout", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-	}
-	// shoot saves the page at 1366 and at 390 px wide.
-	shoot := func(name string) {
-		t.Helper()
-		for _, w := range []int64{1366, 390} {
-			run("viewport", chromedp.EmulateViewport(w, 900))
-			p := screenshot(t, ctx, fmt.Sprintf("notify-%s-%d.png", name, w))
-			if shots != "" {
-				t.Logf("screenshot: %s", p)
-			}
-		}
-		run("viewport", chromedp.EmulateViewport(1366, 900))
-	}
+	j := newJourney(t, base, pass, 4*time.Minute)
+	j.shotPrefix = "notify-"
+	ctx, run, text, logout, shoot := j.ctx, j.do, j.text, j.logout, j.shots
+	login := j.login
+	run("services", chromedp.Navigate(base+"/services"))
 	files := map[string]string{}
 	for _, name := range []string{"身份证.png", "户口簿.png", "社保卡.png", "户口簿补充页.png"} {
 		p := filepath.Join(dir, name)

@@ -7,7 +7,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -63,8 +62,12 @@ const measureJS = `(() => {
 // screenshot of each (SHEQU_TEST_SCREENSHOTS names the folder to keep
 // them in).
 func TestBrowserPagesPerRole(t *testing.T) {
-	ctx := browserFor(t, 12*time.Minute)
 	base, _ := startDemo(t, demoCopy(t, "sqlite"))
+	// Each step has a minute (journey.do): a step that hangs (a CI run once
+	// waited the whole twelve minutes for the worker's sign-in) fails at
+	// once, with where the browser was and what the page said.
+	j := newJourney(t, base, "anji-demo-2026", 12*time.Minute)
+	ctx, do := j.ctx, j.do
 
 	// Objects of the demo, found as each role finds them.
 	first := func(user, page, pattern string) string {
@@ -104,24 +107,7 @@ func TestBrowserPagesPerRole(t *testing.T) {
 		{"demo-secadmin", []string{"/", "/users"}},
 		{"demo-property", []string{"/"}},
 	}
-	// Each step has a minute: a step that hangs (a CI run once waited the
-	// whole twelve minutes for the worker's sign-in) fails at once, with
-	// where the browser was and what the page said.
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			page, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
-			t.Fatalf("%s: %v\nat %s, page:\n%s", what, err, loc, page)
-		}
-	}
-	// The first action starts the browser under ctx itself: the per-step
-	// timeouts of do must not own it.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900)); err != nil {
-		t.Fatal(err)
-	}
+	do("viewport", chromedp.EmulateViewport(1366, 900))
 	shot := strings.NewReplacer("/", "_", "?", "_", "=", "_")
 	for _, role := range roles {
 		who := role.user
@@ -165,7 +151,10 @@ func TestBrowserPagesPerRole(t *testing.T) {
 				}
 			}
 			if mode.large {
-				do("normal text", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("text-switch")))
+				// The switch posts a form: wait for the page it answers, or
+				// the next navigation aborts the post (a CI run failed so).
+				do("normal text", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("text-switch")),
+					chromedp.WaitReady(chromedp.CSS("html:not(.large-text) #text-switch")))
 			}
 		}
 	}

@@ -51,13 +51,12 @@ func TestBrowserPropertyJourney(t *testing.T) {
 	t.Cleanup(func() { m.Close() })
 	base := "http://" + m.Addr()
 	p := m.svc.property
-	// The browser's time runs from here: the demo took its own.
-	ctx := browserFor(t, 8*time.Minute)
-	// The first action starts Chromium, bound to the context it runs on:
-	// this one, not a step's.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
+	// The browser's time runs from here: the demo took its own. Each
+	// account signs in once; coming back to it puts its session back
+	// (browserAccounts), the first change of account signs out on the page.
+	j := newJourney(t, base, demo.Password, 8*time.Minute)
+	j.switchSignsOut = signOutFirst
+	ctx, do, text, attr, shot, as := j.ctx, j.do, j.text, j.attr, j.shots, j.as
 
 	// 绿城 and 苕溪花园 as the street sees them, and the points the rules
 	// give (the demo keeps the county's default settings).
@@ -100,75 +99,6 @@ func TestBrowserPropertyJourney(t *testing.T) {
 		t.Fatalf("no points configured: %v", settings.Points)
 	}
 
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		t.Logf("%s", what)
-		// Each step has a minute: a page that never shows what is awaited
-		// fails at once, with the page in hand.
-		step, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		if err := chromedp.Do(step, actions...); err != nil {
-			t.Logf("%s: %v", what, err)
-			t.Logf("screenshot: %s", screenshot(t, ctx, "property-failed.png"))
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-			t.Fatalf("%s: %v\n%s", what, err, html)
-		}
-	}
-	// text reads an element's text, again when the node was replaced
-	// between the lookup and the read.
-	text := func(sel string) string {
-		t.Helper()
-		var err error
-		for range 5 {
-			var s string
-			if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
-				return strings.TrimSpace(s)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		t.Fatalf("text of %s: %v", sel, err)
-		return ""
-	}
-	attr := func(sel, name string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
-		if err != nil {
-			t.Fatalf("%s[%s]: %v", sel, name, err)
-		}
-		return v.Value
-	}
-	shot := func(name string) {
-		t.Helper()
-		do("wide", chromedp.EmulateViewport(1366, 900))
-		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-1366.png"))
-		do("narrow", chromedp.EmulateViewport(390, 844))
-		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-390.png"))
-		do("wide again", chromedp.EmulateViewport(1366, 900))
-	}
-	// Each account signs in once; coming back to it puts its session back
-	// (browserAccounts), the first change of account signs out on the page.
-	accounts := &browserAccounts{base: base}
-	signedOut := false
-	as := func(name string) {
-		t.Helper()
-		if accounts.current != "" && !signedOut {
-			do("sign out", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")),
-				chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-			accounts.signedOut()
-			signedOut = true
-		}
-		if err := accounts.leave(ctx); err != nil {
-			t.Fatalf("leave the account: %v", err)
-		}
-		if resumed, err := accounts.resume(ctx, name); err != nil {
-			t.Fatalf("resume %s: %v", name, err)
-		} else if resumed {
-			do("back as "+name, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
-			return
-		}
-		do("sign in as "+name, append(signIn(base, name, demo.Password), chromedp.WaitVisible(chromedp.ID("logout")))...)
-		accounts.current = name
-	}
 	state := func(want shequ.ComplaintState) chromedp.Action[chromedp.Void] {
 		return chromedp.WaitVisible(chromedp.CSS(`#complaint-state[data-state="` + string(want) + `"]`))
 	}
@@ -279,8 +209,7 @@ func TestBrowserPropertyJourney(t *testing.T) {
 		t.Errorf("grade %s, want %s", got, shequ.GradeOf(want))
 	}
 	shot("company-official")
-	do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-	accounts.signedOut()
+	j.logout()
 	do("public page", chromedp.Navigate(base+"/public/property/"+greens.ID), chromedp.WaitVisible(chromedp.ID("credit-records")))
 	for _, kind := range []shequ.CreditKind{shequ.CreditComplaintUpheld, shequ.CreditInspectionFailed, shequ.CreditRectificationLate} {
 		if n, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#credit-records tr[data-kind="`+string(kind)+`"][data-counts="true"]`))); err != nil || len(n) != 1 {

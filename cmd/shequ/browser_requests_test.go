@@ -7,7 +7,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -25,7 +24,6 @@ import (
 // resident confirmed, files another request; the resident revokes the
 // delegation, and the agent is refused at once.
 func TestBrowserFrontDeskAndDelegation(t *testing.T) {
-	ctx := browser(t)
 	dsn := browserDB(t, "sqlite")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -36,36 +34,9 @@ func TestBrowserFrontDeskAndDelegation(t *testing.T) {
 		t.Fatalf("user add: %d %s%s", code, out, errs)
 	}
 	base := startServer(t, dsn, "")
-	// The first action starts the browser under ctx itself: the per-step
-	// timeouts below must not own it.
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/services")); err != nil {
-		t.Fatal(err)
-	}
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			page, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-			t.Fatalf("%s: %v\npage:\n%s", what, err, page)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	login := func(user, password string) {
-		t.Helper()
-		run("login "+user, append(signIn(base, user, password), chromedp.WaitVisible(chromedp.ID("logout")))...)
-	}
-	logout := func() {
-		t.Helper()
-		run("logout", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-	}
+	j := newJourney(t, base, pass, 90*time.Second)
+	ctx, run, text, login, logout := j.ctx, j.do, j.text, j.login, j.logout
+	run("services", chromedp.Navigate(base+"/services"))
 	move := func(to string, field, value string) {
 		t.Helper()
 		acts := []chromedp.Action[chromedp.Void]{chromedp.WaitVisible(chromedp.ID("move-" + to))}

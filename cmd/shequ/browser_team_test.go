@@ -7,7 +7,6 @@
 package main
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,60 +30,10 @@ import (
 // notification that he joined, and reads the team with the other members'
 // names masked.
 func TestBrowserVolunteerTeams(t *testing.T) {
-	ctx := browserFor(t, 6*time.Minute)
 	base, _ := startDemo(t, filepath.Join(t.TempDir(), "shequ.db"))
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", what, loc, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
-	}
-	accounts := &browserAccounts{base: base}
-	as := func(user string) {
-		t.Helper()
-		if err := accounts.leave(ctx); err != nil {
-			t.Fatalf("leave the account: %v", err)
-		}
-		resumed, err := accounts.resume(ctx, user)
-		if err != nil {
-			t.Fatalf("resume %s: %v", user, err)
-		}
-		if resumed {
-			do("back as "+user, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
-			return
-		}
-		do("sign in as "+user, append(signIn(base, user, demo.Password), chromedp.WaitVisible(chromedp.ID("logout")))...)
-		accounts.current = user
-	}
-	shots := func(name string) {
-		t.Helper()
-		for _, w := range []int64{1366, 390} {
-			do("viewport", chromedp.EmulateViewport(w, 900))
-			t.Logf("screenshot: %s", screenshot(t, ctx, fmt.Sprintf("team-%s-%d.png", name, w)))
-		}
-		do("viewport", chromedp.EmulateViewport(1366, 900))
-	}
-	open := func(path, wait string) {
-		t.Helper()
-		do("open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.ID(wait)))
-	}
+	j := newJourney(t, base, demo.Password, 6*time.Minute)
+	j.shotPrefix = "team-"
+	do, text, eval, as, shots, open := j.do, j.text, j.eval, j.as, j.shots, j.open
 	// visible lists the labels of the member boxes the search leaves shown.
 	visible := func() string {
 		return eval(`[...document.querySelectorAll("#team-members .picks-list label")].filter(l => !l.hidden).map(l => l.textContent.trim()).join("|")`)
@@ -140,8 +89,8 @@ func TestBrowserVolunteerTeams(t *testing.T) {
 	}
 	shots("form-error")
 	leader := eval(`[...document.querySelectorAll("#team-leader option")].find(o => o.textContent.includes("张伟")).value`)
-	do("leader", chromedp.SetValue(chromedp.ID("team-leader"), leader),
-		chromedp.Click(chromedp.ID("team-submit")), chromedp.WaitVisible(chromedp.ID("team-members-table")))
+	do("leader", chromedp.SetValue(chromedp.ID("team-leader"), leader))
+	j.submit("save", chromedp.Click(chromedp.ID("team-submit")), "team-members-table")
 	teamPath := eval(`location.pathname`)
 	members := text("#team-members-table tbody")
 	for _, want := range []string{"张伟", "王建国", "吴静", "队长", "*"} {
@@ -161,18 +110,10 @@ func TestBrowserVolunteerTeams(t *testing.T) {
 
 	// 3. The API as the worker (the page's session): a huge name, malformed
 	// member ids, removing the leader.
-	evalAwait := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
-	}
 	post := func(method, path, body string) string {
 		t.Helper()
-		return evalAwait(`fetch("` + path + `", {method: "` + method + `", headers: {"Content-Type": "application/json", "Accept": "application/json"}` +
-			body + `}).then(r => r.text().then(b => r.status + " " + b))`)
+		return eval(`fetch("`+path+`", {method: "`+method+`", headers: {"Content-Type": "application/json", "Accept": "application/json"}`+
+			body+`}).then(r => r.text().then(b => r.status + " " + b))`, chromedp.EvalAwaitPromise)
 	}
 	huge := post("POST", "/api/v1/volunteer-teams", `, body: JSON.stringify({name: "队".repeat(5000), community_code: "330523001002", organizer_kind: "community", focus: ["general"], members: ["x"], leader: "x"})`)
 	if !strings.HasPrefix(huge, "400") || !strings.Contains(huge, `"name"`) {

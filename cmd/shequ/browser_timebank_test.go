@@ -35,7 +35,6 @@ func TestBrowserTimeBankHousehold(t *testing.T) {
 }
 
 func timebankHousehold(t *testing.T, engine string) {
-	ctx := browserFor(t, 5*time.Minute)
 	dsn := browserDB(t, engine)
 	for _, prefix := range []string{"330523", "330522"} {
 		if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", prefix, "-db", dsn); code != exitOK {
@@ -121,48 +120,10 @@ func timebankHousehold(t *testing.T, engine string) {
 		t.Fatalf("remind: %v", err)
 	}
 
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Logf("screenshot: %s", screenshot(t, ctx, "timebank-household-failed.png"))
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-			t.Fatalf("%s: %v\n%s", what, err, html)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	shot := func(name string) {
-		t.Helper()
-		if engine != "sqlite" {
-			return
-		}
-		do("wide", chromedp.EmulateViewport(1366, 900))
-		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-1366.png"))
-		do("narrow", chromedp.EmulateViewport(390, 844))
-		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-390.png"))
-		do("wide again", chromedp.EmulateViewport(1366, 900))
-	}
-	accounts := &browserAccounts{base: base}
-	as := func(user string) {
-		t.Helper()
-		if err := accounts.leave(ctx); err != nil {
-			t.Fatalf("leave the account: %v", err)
-		}
-		if resumed, err := accounts.resume(ctx, user); err != nil {
-			t.Fatalf("resume %s: %v", user, err)
-		} else if resumed {
-			do("back as "+user, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
-			return
-		}
-		do("sign in as "+user, append(signIn(base, user, pass), chromedp.WaitVisible(chromedp.ID("logout")))...)
-		accounts.current = user
-	}
+	// The pages are captured on SQLite alone.
+	j := newJourney(t, base, pass, 5*time.Minute)
+	j.noShots = engine != "sqlite"
+	ctx, do, text, shot, as := j.ctx, j.do, j.text, j.shots, j.as
 	accURL := base + "/timebank/accounts/" + acc.ID
 
 	// 1. The reminder waits in the volunteer's notification centre.

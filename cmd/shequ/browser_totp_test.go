@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -20,7 +21,6 @@ import (
 // signs out, signs in again with the password and a code; a wrong code is
 // refused and audited. Screenshots of every page at 1366 and 390 px.
 func TestBrowserTwoFactor(t *testing.T) {
-	ctx := browser(t)
 	dsn := browserDB(t, "sqlite")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -34,31 +34,8 @@ func TestBrowserTwoFactor(t *testing.T) {
 	base := startServer(t, dsn, "")
 	auditor.base = base
 
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(sel)))
-		if err != nil {
-			t.Fatalf("text of #%s: %v", sel, err)
-		}
-		return s
-	}
-	shots := func(name string) {
-		t.Helper()
-		for _, w := range []struct {
-			width, height int64
-			suffix        string
-		}{{1366, 900, "1366"}, {390, 844, "390"}} {
-			do("viewport", chromedp.EmulateViewport(w.width, w.height))
-			t.Logf("screenshot: %s", screenshot(t, ctx, name+"-"+w.suffix+".png"))
-		}
-		do("viewport", chromedp.EmulateViewport(1366, 900))
-	}
+	j := newJourney(t, base, pass, 90*time.Second)
+	ctx, do, text, shots := j.ctx, j.do, j.text, j.shots
 
 	// First sign-in: the password is right, the set-up comes first.
 	do("password", chromedp.Navigate(base+"/login?return="+url.QueryEscape("/residents")),
@@ -67,10 +44,10 @@ func TestBrowserTwoFactor(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("login-password"), pass),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("totp-qr")))
-	if s := text("totp-required"); !strings.Contains(s, "两步验证") {
+	if s := text("#totp-required"); !strings.Contains(s, "两步验证") {
 		t.Errorf("the set-up page does not say it is required: %q", s)
 	}
-	secret := strings.ReplaceAll(strings.TrimSpace(text("totp-secret")), " ", "")
+	secret := strings.ReplaceAll(strings.TrimSpace(text("#totp-secret")), " ", "")
 	if len(secret) != 32 {
 		t.Fatalf("secret shown %q", secret)
 	}
@@ -79,7 +56,7 @@ func TestBrowserTwoFactor(t *testing.T) {
 	do("residents before set-up", chromedp.Navigate(base+"/residents"), chromedp.WaitVisible(chromedp.ID("login-form")))
 	do("back to set-up", chromedp.Navigate(base+"/account/two-factor?return="+url.QueryEscape("/residents")),
 		chromedp.WaitVisible(chromedp.ID("totp-qr")))
-	if s := strings.ReplaceAll(strings.TrimSpace(text("totp-secret")), " ", ""); s != secret {
+	if s := strings.ReplaceAll(strings.TrimSpace(text("#totp-secret")), " ", ""); s != secret {
 		t.Errorf("the set-up in progress changed its secret: %s → %s", secret, s)
 	}
 	shots("totp-enrol")
@@ -88,7 +65,7 @@ func TestBrowserTwoFactor(t *testing.T) {
 	do("wrong set-up code", chromedp.SendKeys(chromedp.ID("totp-code"), "000000"),
 		chromedp.Click(chromedp.ID("totp-submit")),
 		chromedp.WaitVisible(chromedp.ID("totp-code-error")))
-	if s := text("totp-code-error"); !strings.Contains(s, "验证码不正确") {
+	if s := text("#totp-code-error"); !strings.Contains(s, "验证码不正确") {
 		t.Errorf("set-up code error %q", s)
 	}
 	shots("totp-enrol-wrong")
@@ -97,7 +74,7 @@ func TestBrowserTwoFactor(t *testing.T) {
 	do("set-up code", chromedp.SendKeys(chromedp.ID("totp-code"), testTOTP.code(t, base, user)),
 		chromedp.Click(chromedp.ID("totp-submit")),
 		chromedp.WaitVisible(chromedp.ID("recovery-codes")))
-	codes := strings.Fields(text("recovery-codes"))
+	codes := strings.Fields(text("#recovery-codes"))
 	if len(codes) != 10 || len(codes[0]) != 11 || codes[0][5] != '-' {
 		t.Fatalf("recovery codes %q", codes)
 	}
@@ -126,7 +103,7 @@ func TestBrowserTwoFactor(t *testing.T) {
 		chromedp.Click(chromedp.ID("code-submit")),
 		chromedp.WaitVisible(chromedp.ID("logout")))
 	do("account", chromedp.Navigate(base+"/account/two-factor"), chromedp.WaitVisible(chromedp.ID("totp-status")))
-	if s := text("totp-left"); strings.TrimSpace(s) != "10" {
+	if s := text("#totp-left"); strings.TrimSpace(s) != "10" {
 		t.Errorf("recovery codes left %q", s)
 	}
 	shots("totp-status")

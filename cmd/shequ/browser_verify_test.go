@@ -7,7 +7,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +22,6 @@ import (
 // registers and is verified by the worker at the window, from the resident
 // page, which lists the accounts claiming it. Screenshots at 1366 and 390 px.
 func TestBrowserVerifiedRegistration(t *testing.T) {
-	ctx := browserFor(t, 3*time.Minute)
 	dsn := browserDB(t, "sqlite")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -34,50 +32,10 @@ func TestBrowserVerifiedRegistration(t *testing.T) {
 		t.Fatalf("user add: %d %s%s", code, out, errs)
 	}
 	base := startServer(t, dsn, "")
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/services")); err != nil {
-		t.Fatal(err)
-	}
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			page, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-			t.Logf("screenshot: %s", screenshot(t, ctx, "verify-failed.png"))
-			t.Fatalf("%s: %v\npage:\n%s", what, err, page)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	location := func() string {
-		t.Helper()
-		l, err := chromedp.Run(ctx, chromedp.Location())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	shots := func(name string) {
-		t.Helper()
-		for _, w := range []struct {
-			width, height int64
-			suffix        string
-		}{{1366, 900, "1366"}, {390, 844, "390"}} {
-			run("viewport", chromedp.EmulateViewport(w.width, w.height))
-			t.Logf("screenshot: %s", screenshot(t, ctx, "verify-"+name+"-"+w.suffix+".png"))
-		}
-		run("viewport", chromedp.EmulateViewport(1366, 900))
-	}
-	logout := func() {
-		t.Helper()
-		run("logout", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-	}
+	j := newJourney(t, base, pass, 3*time.Minute)
+	j.shotPrefix = "verify-"
+	run, text, location, shots, logout := j.do, j.text, j.location, j.shots, j.logout
+	run("services", chromedp.Navigate(base+"/services"))
 	register := func(user, password, id, phone string) {
 		t.Helper()
 		run("register "+user, chromedp.Navigate(base+"/register"), chromedp.WaitVisible(chromedp.ID("register-form")),

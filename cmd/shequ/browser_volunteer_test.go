@@ -41,7 +41,6 @@ func TestBrowserVolunteerJourney(t *testing.T) {
 
 // volunteerJourney is TestBrowserVolunteerJourney on one engine.
 func volunteerJourney(t *testing.T, engine string) {
-	ctx := browserFor(t, 6*time.Minute)
 	dsn := browserDB(t, engine)
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -98,42 +97,11 @@ func volunteerJourney(t *testing.T, engine string) {
 	}
 	registerLinked(t, m.svc.residents, r, &shequ.User{Username: "lizhiyuan"}, hash)
 
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Logf("screenshot: %s", screenshot(t, ctx, "volunteer-failed.png"))
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-			t.Fatalf("%s: %v\n%s", what, err, html)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	shot := func(name string) {
-		t.Helper()
-		if engine != "sqlite" {
-			return
-		}
-		do("wide", chromedp.EmulateViewport(1366, 900))
-		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-1366.png"))
-		do("narrow", chromedp.EmulateViewport(390, 844))
-		t.Logf("screenshot: %s", screenshot(t, ctx, name+"-390.png"))
-		do("wide again", chromedp.EmulateViewport(1366, 900))
-	}
-	signedIn := false
-	as := func(name string) {
-		t.Helper()
-		if signedIn {
-			do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-		}
-		do("sign in as "+name, append(signIn(base, name, pass), chromedp.WaitVisible(chromedp.ID("logout")))...)
-		signedIn = true
-	}
+	// Every account signs in again on each change, after signing out on
+	// the page; the pages are captured on SQLite alone.
+	j := newJourney(t, base, pass, 6*time.Minute)
+	j.switchSignsOut, j.noShots = signOutEvery, engine != "sqlite"
+	ctx, do, text, shot, as := j.ctx, j.do, j.text, j.shots, j.as
 
 	// 1. From the project's page the worker publishes an opportunity for
 	// it; a bad form first (no place) keeps what was typed and picked.
@@ -263,8 +231,7 @@ func volunteerJourney(t *testing.T, engine string) {
 	}
 
 	// 6. Anyone checks the code; a tampered code does not verify.
-	do("sign out", chromedp.Navigate(base+"/"), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login")))
-	signedIn = false
+	j.logout()
 	do("verify", chromedp.Navigate(base+"/verify"), chromedp.SendKeys(chromedp.ID("verify-code"), code),
 		chromedp.Click(chromedp.ID("verify-submit")), chromedp.WaitVisible(chromedp.ID("verify-result")))
 	if h := text("#verify-hours"); !strings.HasPrefix(h, "1.5") {

@@ -8,7 +8,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -30,69 +29,10 @@ import (
 // list without any form; the official records that a social worker of the
 // register left (status and leaving day, item 5).
 func TestBrowserWorkforce(t *testing.T) {
-	ctx := browserFor(t, 6*time.Minute)
 	base, _ := startDemo(t, demoCopy(t, "sqlite"))
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	present := func(sel string) bool {
-		t.Helper()
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(`+"`"+sel+"`"+`) !== null`))
-		if err != nil {
-			t.Fatalf("query %s: %v", sel, err)
-		}
-		return got
-	}
-	accounts := &browserAccounts{base: base}
-	as := func(user string) {
-		t.Helper()
-		if err := accounts.leave(ctx); err != nil {
-			t.Fatalf("leave the account: %v", err)
-		}
-		resumed, err := accounts.resume(ctx, user)
-		if err != nil {
-			t.Fatalf("resume %s: %v", user, err)
-		}
-		if resumed {
-			do("back as "+user, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
-			return
-		}
-		do("sign in as "+user, append(signIn(base, user, demo.Password), chromedp.WaitVisible(chromedp.ID("logout")))...)
-		accounts.current = user
-	}
-	// shots captures the page at both widths (and goes back to the wide).
-	shots := func(name string) {
-		t.Helper()
-		for _, w := range []int64{1366, 390} {
-			do("viewport", chromedp.EmulateViewport(w, 900))
-			t.Logf("screenshot: %s", screenshot(t, ctx, fmt.Sprintf("workforce-%s-%d.png", name, w)))
-		}
-		do("viewport", chromedp.EmulateViewport(1366, 900))
-	}
-	// eval runs a script that gives a string.
-	eval := func(js string, opts ...chromedp.EvaluateOption) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, opts...))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
-	}
-	open := func(path, wait string) {
-		t.Helper()
-		do("open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.ID(wait)))
-	}
+	j := newJourney(t, base, demo.Password, 6*time.Minute)
+	j.shotPrefix = "workforce-"
+	do, text, present, as, shots, eval, open := j.do, j.text, j.present, j.as, j.shots, j.eval, j.open
 
 	// 1. The community worker of 苕秀社区: the course and its attendance
 	// (everyone in post here attended: nobody is left to record).

@@ -312,26 +312,17 @@ func (s *FacilityService) ImportFacilities(ctx context.Context, fs []*shequ.Faci
 		"community and name"); err != nil {
 		return err
 	}
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		cc := newCommunityChecker(s.db)
-		for i, f := range fs {
-			if err := authorizeResident(ctx, shequ.ActionFacilityWrite, facilityObject(f)); err != nil {
-				return rowError(i, refuse(err, auditFacilityImport, objFacility, f.ID, f.Community))
-			}
-			if err := s.insertFacility(ctx, tx, f, cc); err != nil {
-				return rowError(i, err)
-			}
+	cc := newCommunityChecker(s.db) // kept across a retried transaction: an import writes no division
+	err := writeImport(ctx, s.db, now, fs, func(c *change, f *shequ.Facility) error {
+		if err := authorizeResident(ctx, shequ.ActionFacilityWrite, facilityObject(f)); err != nil {
+			return refuse(err, auditFacilityImport, objFacility, f.ID, f.Community)
 		}
-		for _, f := range fs {
-			if err := auditAllowed(ctx, s.db, tx, auditFacilityImport, objFacility, f.ID, f.Community, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		return s.insertFacility(ctx, c.tx, f, cc)
+	}, func(f *shequ.Facility) (string, string) { return f.ID, f.Community }, auditFacilityImport, objFacility, nil)
 	if err != nil {
-		return settleRefusal(ctx, s.db, err)
+		return err
 	}
+	// The facility listener hears each facility itself (its coverage moves).
 	for _, f := range fs {
 		s.changed(f, nil)
 	}

@@ -134,12 +134,25 @@ func TestFacilityListScopeAndImport(t *testing.T) {
 		s := newFacilities(t, db)
 		rows := []*shequ.Facility{aFacility("甲站", tiaoxiu), aFacility("乙中心", kangshan), aFacility("丙点", kangshan)}
 		rows[1].Kind, rows[2].Status = shequ.FacilityCenter, shequ.FacilityPlanned
+		var heard []string // the listener hears each facility imported, once committed
+		s.OnChange = func(now, before *shequ.Facility) {
+			if before != nil {
+				t.Errorf("an imported facility heard with a before: %+v", before)
+			}
+			heard = append(heard, now.ID)
+		}
 		if err := s.ImportFacilities(cliContext(), rows); err != nil {
 			t.Fatal(err)
 		}
-		if n := auditCount(t, db, auditFacilityImport, shequ.AuditAllowed, ""); n != 3 {
-			t.Errorf("%d import records", n)
+		for _, f := range rows {
+			if n := auditCount(t, db, auditFacilityImport, shequ.AuditAllowed, f.ID); n != 1 {
+				t.Errorf("%s: %d import records", f.Name, n)
+			}
 		}
+		if len(heard) != 3 || heard[0] != rows[0].ID || heard[2] != rows[2].ID {
+			t.Errorf("the listener heard %v", heard)
+		}
+		heard = nil
 		// All or nothing: a bad third row stores nothing and names the row.
 		bad := []*shequ.Facility{aFacility("丁站", tiaoxiu), aFacility("戊站", tiaoxiu), aFacility("", tiaoxiu)}
 		err := s.ImportFacilities(cliContext(), bad)
@@ -163,6 +176,10 @@ func TestFacilityListScopeAndImport(t *testing.T) {
 		if err != nil || n != 3 || len(list) != 3 {
 			t.Fatalf("after failed imports: %d %v", n, err)
 		}
+		if len(heard) != 0 {
+			t.Errorf("refused imports were heard: %v", heard)
+		}
+		s.OnChange = nil
 		// Filters and scope.
 		for _, tt := range []struct {
 			ctxScope string

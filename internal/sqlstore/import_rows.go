@@ -9,7 +9,9 @@ import (
 // writeImport writes the prepared rows of an import all or nothing: each
 // row inserted through insert (a refusal names its row, rowError), then
 // one audit record per row, in one transaction; once committed, onChange
-// hears the rows' communities. where gives a row's ID and community.
+// (if set) hears the rows' communities and those an insert touched
+// (change.touched: the other communities a row serves). where gives a
+// row's ID and community.
 func writeImport[T any](ctx context.Context, db *DB, now time.Time, rows []T, insert func(*change, T) error,
 	where func(T) (id, community string), action, objectType string, onChange func(communities ...string)) error {
 	var communities []string
@@ -26,6 +28,7 @@ func writeImport[T any](ctx context.Context, db *DB, now time.Time, rows []T, in
 		if err := c.flush(); err != nil {
 			return err
 		}
+		communities = append(communities, c.touched...)
 		for _, r := range rows {
 			id, community := where(r)
 			if err := auditAllowed(ctx, db, tx, action, objectType, id, community, ""); err != nil {

@@ -168,32 +168,15 @@ func (s *OrgService) ImportOrgs(ctx context.Context, orgs []*shequ.SocialOrg) er
 		func(o *shequ.SocialOrg) string { return string(o.CreditCode) }, "org.import.duplicate", "credit code"); err != nil {
 		return err
 	}
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		cc := newCommunityChecker(s.db)
-		for i, o := range orgs {
-			if err := authorizeResident(ctx, shequ.ActionOrgWrite, orgObject(ctx, o)); err != nil {
-				return rowError(i, refuse(err, auditOrgImport, objOrg, o.ID, o.Community))
-			}
-			if err := s.insertOrg(ctx, tx, o, cc); err != nil {
-				return rowError(i, err)
-			}
+	cc := newCommunityChecker(s.db) // kept across a retried transaction: an import writes no division
+	return writeImport(ctx, s.db, now, orgs, func(c *change, o *shequ.SocialOrg) error {
+		if err := authorizeResident(ctx, shequ.ActionOrgWrite, orgObject(ctx, o)); err != nil {
+			return refuse(err, auditOrgImport, objOrg, o.ID, o.Community)
 		}
-		// The records go last: on PostgreSQL the first append takes the
-		// chain's head lock until commit, and other audited writes wait.
-		for _, o := range orgs {
-			if err := auditAllowed(ctx, s.db, tx, auditOrgImport, objOrg, o.ID, o.Community, ""); err != nil {
-				return err
-			}
+		if err := s.insertOrg(ctx, c.tx, o, cc); err != nil {
+			return err
 		}
+		c.touched = append(c.touched, o.Serves...) // orgCommunities
 		return nil
-	})
-	if err != nil {
-		return settleRefusal(ctx, s.db, err)
-	}
-	var communities []string
-	for _, o := range orgs {
-		communities = append(communities, orgCommunities(o)...)
-	}
-	notifyChange(s.OnChange, communities)
-	return nil
+	}, func(o *shequ.SocialOrg) (string, string) { return o.ID, o.Community }, auditOrgImport, objOrg, s.OnChange)
 }

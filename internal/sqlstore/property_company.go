@@ -152,25 +152,10 @@ func (s *PropertyService) ImportCompanies(ctx context.Context, cs []*shequ.Prope
 		func(co *shequ.PropertyCompany) string { return string(co.CreditCode) }, "company.import.duplicate", "credit code"); err != nil {
 		return err
 	}
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		c := &change{db: s.db, ctx: ctx, tx: tx, now: s.now()}
-		cc := newCommunityChecker(s.db)
-		for i, co := range cs {
-			if err := s.insertCompany(c, co, cc, auditCompanyImport); err != nil {
-				return rowError(i, err)
-			}
-		}
-		if err := c.flush(); err != nil {
-			return err
-		}
-		for _, co := range cs {
-			if err := auditAllowed(ctx, s.db, tx, auditCompanyImport, shequ.ObjCompany, co.ID, co.Division, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return settleRefusal(ctx, s.db, err)
+	cc := newCommunityChecker(s.db) // kept across a retried transaction: an import writes no division
+	return writeImport(ctx, s.db, s.now(), cs, func(c *change, co *shequ.PropertyCompany) error {
+		return s.insertCompany(c, co, cc, auditCompanyImport)
+	}, func(co *shequ.PropertyCompany) (string, string) { return co.ID, co.Division }, auditCompanyImport, shequ.ObjCompany, nil)
 }
 
 // FindCompanyByID implements shequ.CompanyService, with the score and grade

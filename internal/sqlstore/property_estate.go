@@ -162,32 +162,11 @@ func (s *PropertyService) ImportEstates(ctx context.Context, es []*shequ.Estate)
 		func(e *shequ.Estate) string { return e.Community + "/" + e.Name }, "estate.import.duplicate", "community and name"); err != nil {
 		return err
 	}
-	var communities []string
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		c := &change{db: s.db, ctx: ctx, tx: tx, now: now}
-		cc := newCommunityChecker(s.db)
-		for i, e := range es {
-			e.ID = newUUID7()
-			if err := s.insertEstate(c, e, cc, auditEstateImport); err != nil {
-				return rowError(i, err)
-			}
-			communities = append(communities, e.Community)
-		}
-		if err := c.flush(); err != nil {
-			return err
-		}
-		for _, e := range es {
-			if err := auditAllowed(ctx, s.db, tx, auditEstateImport, shequ.ObjEstate, e.ID, e.Community, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return settleRefusal(ctx, s.db, err)
-	}
-	notifyChange(s.OnChange, communities)
-	return nil
+	cc := newCommunityChecker(s.db) // kept across a retried transaction: an import writes no division
+	return writeImport(ctx, s.db, now, es, func(c *change, e *shequ.Estate) error {
+		e.ID = newUUID7()
+		return s.insertEstate(c, e, cc, auditEstateImport)
+	}, func(e *shequ.Estate) (string, string) { return e.ID, e.Community }, auditEstateImport, shequ.ObjEstate, s.OnChange)
 }
 
 // FindEstateByID implements shequ.EstateService.

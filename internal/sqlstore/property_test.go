@@ -97,11 +97,25 @@ func TestPropertyEstates(t *testing.T) {
 		if n := fx.count(t, `SELECT COUNT(*) FROM estates WHERE name = ?`, "导入一"); n != 0 {
 			t.Error("a failed import wrote a row")
 		}
+		if n := auditCount(t, db, auditEstateImport, shequ.AuditAllowed, ""); n != 0 {
+			t.Errorf("a failed import wrote %d records", n)
+		}
+		var ch changes
+		fx.s.OnChange = ch.hook
 		rows[1].Households = 30
 		mustDo(t, fx.s.ImportEstates(w, rows))
 		if n := fx.count(t, `SELECT COUNT(*) FROM estates WHERE community = ?`, tiaoxiu); n != 4 {
 			t.Errorf("after import %d estates in 苕秀", n)
 		}
+		for _, e := range rows {
+			if n := auditCount(t, db, auditEstateImport, shequ.AuditAllowed, e.ID); n != 1 {
+				t.Errorf("%s: %d import records", e.Name, n)
+			}
+		}
+		if c := ch.take(); len(c) != 1 || len(c[0]) != 1 || c[0][0] != tiaoxiu {
+			t.Errorf("the import told %v", c)
+		}
+		fx.s.OnChange = nil
 	})
 }
 

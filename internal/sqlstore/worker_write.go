@@ -186,32 +186,15 @@ func (s *SocialWorkerService) ImportWorkers(ctx context.Context, ws []*shequ.Soc
 		func(w *shequ.SocialWorker) string { return string(w.IDNumber) }, "worker.import.duplicate", "ID number"); err != nil {
 		return err
 	}
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		cc := newCommunityChecker(s.db)
-		for i, w := range ws {
-			if err := authorizeResident(ctx, shequ.ActionWorkerWrite, workerObject(w)); err != nil {
-				return rowError(i, refuse(err, auditWorkerImport, objWorker, w.ID, w.Community))
-			}
-			if err := s.insertWorker(ctx, tx, w, cc, auditWorkerImport); err != nil {
-				return rowError(i, err)
-			}
+	cc := newCommunityChecker(s.db) // kept across a retried transaction: an import writes no division
+	return writeImport(ctx, s.db, now, ws, func(c *change, w *shequ.SocialWorker) error {
+		if err := authorizeResident(ctx, shequ.ActionWorkerWrite, workerObject(w)); err != nil {
+			return refuse(err, auditWorkerImport, objWorker, w.ID, w.Community)
 		}
-		// The records go last: on PostgreSQL the first append takes the
-		// chain's head lock until commit, and other audited writes wait.
-		for _, w := range ws {
-			if err := auditAllowed(ctx, s.db, tx, auditWorkerImport, objWorker, w.ID, w.Community, ""); err != nil {
-				return err
-			}
+		if err := s.insertWorker(ctx, c.tx, w, cc, auditWorkerImport); err != nil {
+			return err
 		}
+		c.touched = append(c.touched, w.Serves...) // workerCommunities
 		return nil
-	})
-	if err != nil {
-		return settleRefusal(ctx, s.db, err)
-	}
-	var communities []string
-	for _, w := range ws {
-		communities = append(communities, workerCommunities(w)...)
-	}
-	notifyChange(s.OnChange, communities)
-	return nil
+	}, func(w *shequ.SocialWorker) (string, string) { return w.ID, w.Community }, auditWorkerImport, objWorker, s.OnChange)
 }

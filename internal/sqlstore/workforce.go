@@ -224,28 +224,10 @@ func (s *WorkforceService) ImportMembers(ctx context.Context, ms []*shequ.Workfo
 	if err := authorizeResident(ctx, shequ.ActionWorkforceWrite, nil); err != nil {
 		return s.db.recordDenied(ctx, err, auditWFImport, objWorkforce, "", "")
 	}
-	now := s.now()
-	var communities []string
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		cc := newCommunityChecker(s.db)
-		for i, m := range ms {
-			if err := s.insertMember(ctx, tx, m, cc, auditWFImport, now); err != nil {
-				return rowError(i, err)
-			}
-			communities = append(communities, m.Community)
-		}
-		for _, m := range ms {
-			if err := auditAllowed(ctx, s.db, tx, auditWFImport, objWorkforce, m.ID, m.Community, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return settleRefusal(ctx, s.db, err)
-	}
-	notifyChange(s.OnChange, communities)
-	return nil
+	cc := newCommunityChecker(s.db) // kept across a retried transaction: an import writes no division
+	return writeImport(ctx, s.db, s.now(), ms, func(c *change, m *shequ.WorkforceMember) error {
+		return s.insertMember(ctx, c.tx, m, cc, auditWFImport, c.now)
+	}, func(m *shequ.WorkforceMember) (string, string) { return m.ID, m.Community }, auditWFImport, objWorkforce, s.OnChange)
 }
 
 // membersUnder reads every member at and below a division (not

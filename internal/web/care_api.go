@@ -110,14 +110,14 @@ func (s *Server) handleAPICareAlerts(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guardService(w, r, shequ.ActionCareRead, s.cfg.Care != nil); !ok {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := parseLimitOffset(q, 50, 200)
-	if err != nil {
+	q := readListQuery(r)
+	limit, offset := q.Page(50, 200)
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
 	list, total, err := s.cfg.Care.FindAlerts(r.Context(), shequ.AlertFilter{Community: q.Get("community"),
-		Status: shequ.AlertStatus(q.Get("status")), Escalated: q.Get("escalated") == "1", Offset: offset, Limit: limit})
+		Status: shequ.AlertStatus(q.Get("status")), Escalated: q.Flag("escalated"), Offset: offset, Limit: limit})
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -317,14 +317,14 @@ func (s *Server) handleAPICareCases(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guardService(w, r, shequ.ActionCaseRead, s.cfg.Care != nil); !ok {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := parseLimitOffset(q, 50, 200)
-	if err != nil {
+	q := readListQuery(r)
+	limit, offset := q.Page(50, 200)
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
 	list, total, err := s.cfg.Care.FindCases(r.Context(), shequ.CaseFilter{Community: q.Get("community"),
-		Status: shequ.CaseStatus(q.Get("status")), Pending: q.Get("pending") == "1", Offset: offset, Limit: limit})
+		Status: shequ.CaseStatus(q.Get("status")), Pending: q.Flag("pending"), Offset: offset, Limit: limit})
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -617,9 +617,9 @@ func (s *Server) handleAPICareWorkLogs(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guardService(w, r, act, s.cfg.Care != nil); !ok {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := parseLimitOffset(q, 50, 200)
-	if err != nil {
+	q := readListQuery(r)
+	limit, offset := q.Page(50, 200)
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}

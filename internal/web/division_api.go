@@ -197,19 +197,6 @@ func (s *Server) handleAPIDivisionSearch(w http.ResponseWriter, r *http.Request)
 	writeJSON(w, http.StatusOK, searchJSON{Items: newDivisionList(items, true)})
 }
 
-// parseLimitOffset reads the paging parameters. An absent or empty one
-// takes its default (def, 0); anything else must be an integer in range,
-// limit in 1..max. All problems are reported together, per field.
-func parseLimitOffset(q url.Values, def, max int) (limit, offset int, err error) {
-	var fe shequ.FieldErrors
-	limit = intParam(&fe, q, "limit", def, 1, max)
-	offset = intParam(&fe, q, "offset", 0, 0, maxOffset)
-	if err := fe.Err(); err != nil {
-		return 0, 0, err
-	}
-	return limit, offset, nil
-}
-
 // parseSearch reads q (trimmed, required, bounded) and limit.
 func parseSearch(q url.Values, defLimit int) (text string, limit int, err error) {
 	var fe shequ.FieldErrors

@@ -448,21 +448,18 @@ func (s *Server) handleAPIProjectList(w http.ResponseWriter, r *http.Request) {
 	if !s.linkage(w, r) {
 		return
 	}
-	q := r.URL.Query()
-	var fe shequ.FieldErrors
-	f := shequ.ProjectFilter{Community: strings.TrimSpace(q.Get("community")), Status: shequ.ProjectStatus(strings.TrimSpace(q.Get("status"))),
-		Query: strings.TrimSpace(q.Get("q"))}
-	checkCommunityFilter(&fe, f.Community)
+	q := readListQuery(r)
+	f := shequ.ProjectFilter{Community: q.Community(q.Trim("community")), Status: shequ.ProjectStatus(q.Trim("status")),
+		Query: q.Trim("q")}
 	if f.Status != "" && !oneOfStr(string(f.Status), shequ.ProjectStatuses) {
-		fe.Add("status", "project.status.invalid", "Unknown state of a project.", nil)
+		q.fe.Add("status", "project.status.invalid", "Unknown state of a project.", nil)
 	}
-	if err := fe.Err(); err != nil {
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	var err error
-	if f.Limit, f.Offset, err = parseLimitOffset(q, registerAPIDefaultLimit, registerAPIMaxLimit); err != nil {
-		s.error(w, r, err)
+	if f.Limit, f.Offset = q.Page(registerAPIDefaultLimit, registerAPIMaxLimit); q.Err() != nil {
+		s.error(w, r, q.Err())
 		return
 	}
 	list, total, err := s.cfg.Linkage.FindProjects(r.Context(), f)

@@ -450,20 +450,16 @@ func (s *Server) handleAPIRectificationList(w http.ResponseWriter, r *http.Reque
 	if _, ok := s.guardService(w, r, shequ.ActionPropertyRead, s.wiredProperty()); !ok {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := parseLimitOffset(q, 50, 500)
-	if err != nil {
+	q := readListQuery(r)
+	limit, offset := q.Page(50, 500)
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	var fe shequ.FieldErrors
-	f := shequ.RectificationFilter{Division: strings.TrimSpace(q.Get("community")), EstateID: q.Get("estate_id"),
-		CompanyID: q.Get("company_id"), Status: shequ.RectificationStatus(q.Get("status")), Offset: offset, Limit: limit}
-	checkCommunityFilter(&fe, f.Division)
-	if f.Status != "" && !oneOfStr(string(f.Status), shequ.RectificationStatuses) {
-		fe.Add("status", "rectification.to.invalid", "Unknown state.", nil)
-	}
-	if err := fe.Err(); err != nil {
+	f := shequ.RectificationFilter{Division: q.Community(q.Trim("community")), EstateID: q.Get("estate_id"),
+		CompanyID: q.Get("company_id"), Offset: offset, Limit: limit,
+		Status: listOneOf(q, "status", shequ.RectificationStatuses, "rectification.to.invalid", "Unknown state.")}
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -85,13 +85,13 @@ func (s *Server) handleAPIMeetingList(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guardService(w, r, shequ.ActionPropertyRead, s.wiredProperty()); !ok {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := parseLimitOffset(q, 50, 500)
-	if err != nil {
+	q := readListQuery(r)
+	limit, offset := q.Page(50, 500)
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	ms, total, err := s.cfg.Property.FindMeetings(r.Context(), strings.TrimSpace(q.Get("community")), offset, limit)
+	ms, total, err := s.cfg.Property.FindMeetings(r.Context(), q.Trim("community"), offset, limit)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -178,24 +178,16 @@ func (s *Server) handleAPIResolutionList(w http.ResponseWriter, r *http.Request)
 	if _, ok := s.guardService(w, r, shequ.ActionPropertyRead, s.wiredProperty()); !ok {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := parseLimitOffset(q, 50, 500)
-	if err != nil {
+	q := readListQuery(r)
+	limit, offset := q.Page(50, 500)
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	var fe shequ.FieldErrors
-	f := shequ.ResolutionFilter{Division: strings.TrimSpace(q.Get("community")), CompanyID: q.Get("company_id"),
-		Offset: offset, Limit: limit}
-	checkCommunityFilter(&fe, f.Division)
-	for _, st := range q["status"] {
-		if !oneOfStr(st, shequ.ResolutionStatuses) {
-			fe.Add("status", "resolution.status.invalid", "Unknown resolution state.", nil)
-			break
-		}
-		f.Statuses = append(f.Statuses, shequ.ResolutionStatus(st))
-	}
-	if err := fe.Err(); err != nil {
+	f := shequ.ResolutionFilter{Division: q.Community(q.Trim("community")), CompanyID: q.Get("company_id"),
+		Offset: offset, Limit: limit,
+		Statuses: listAllOf(q, "status", shequ.ResolutionStatuses, "resolution.status.invalid", "Unknown resolution state.")}
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 
 	"shequ"
 )
@@ -81,24 +80,16 @@ func (s *Server) handleAPIComplaintList(w http.ResponseWriter, r *http.Request) 
 	if _, ok := s.guardService(w, r, shequ.ActionComplaintRead, s.wiredProperty()); !ok {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := parseLimitOffset(q, 50, 500)
-	if err != nil {
+	q := readListQuery(r)
+	limit, offset := q.Page(50, 500)
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	var fe shequ.FieldErrors
-	f := shequ.ComplaintFilter{Division: strings.TrimSpace(q.Get("community")), EstateID: q.Get("estate_id"),
-		CompanyID: q.Get("company_id"), Overdue: q.Get("overdue") == "1", Offset: offset, Limit: limit}
-	checkCommunityFilter(&fe, f.Division)
-	for _, st := range q["state"] {
-		if !oneOfStr(st, shequ.ComplaintStates) {
-			fe.Add("state", "complaint.to.invalid", "Unknown complaint state.", nil)
-			break
-		}
-		f.States = append(f.States, shequ.ComplaintState(st))
-	}
-	if err := fe.Err(); err != nil {
+	f := shequ.ComplaintFilter{Division: q.Community(q.Trim("community")), EstateID: q.Get("estate_id"),
+		CompanyID: q.Get("company_id"), Overdue: q.Flag("overdue"), Offset: offset, Limit: limit,
+		States: listAllOf(q, "state", shequ.ComplaintStates, "complaint.to.invalid", "Unknown complaint state.")}
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -146,29 +146,16 @@ func (s *Server) handleAPIOpportunities(w http.ResponseWriter, r *http.Request) 
 	if _, ok := s.guardService(w, r, shequ.ActionVolunteerRead, s.cfg.Volunteers != nil); !ok {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := parseLimitOffset(q, 50, 200)
-	if err != nil {
+	q := readListQuery(r)
+	limit, offset := q.Page(50, 200)
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	f := shequ.OpportunityFilter{Community: q.Get("community"), Status: shequ.OpportunityStatus(q.Get("status")),
-		Category: shequ.ServiceCategory(q.Get("category")), ProjectID: q.Get("project_id"), Query: q.Get("q"),
-		Offset: offset, Limit: limit}
-	var fe shequ.FieldErrors
-	checkCommunityFilter(&fe, f.Community)
-	checkQueryText(&fe, f.Query)
-	if len(f.ProjectID) > maxIDLen {
-		fe.Add("project_id", "param.too_long", "The value is too long.", nil)
-	}
-	switch u := q.Get("upcoming"); u {
-	case "", "0", "false":
-	case "1", "true":
-		f.Upcoming = true
-	default:
-		fe.Add("upcoming", "param.boolean", "must be 1 or 0.", nil)
-	}
-	if err := fe.Err(); err != nil {
+	f := shequ.OpportunityFilter{Community: q.Community(q.Get("community")), Status: shequ.OpportunityStatus(q.Get("status")),
+		Category: shequ.ServiceCategory(q.Get("category")), Query: q.Text(q.Get("q")), ProjectID: q.ID("project_id"),
+		Upcoming: q.Bool("upcoming"), Offset: offset, Limit: limit}
+	if err := q.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}

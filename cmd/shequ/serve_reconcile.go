@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"shequ/internal/sqlstore"
@@ -59,7 +58,7 @@ func (r *reconcileResult) corrected() bool {
 func (m *Main) reconcileEngines(ctx context.Context) {
 	defer close(m.reconcileDone)
 	s := m.svc
-	r := s.reconcile(ctx, m.Logger)
+	r := s.reconcile(ctx)
 	m.reconciled.Store(r)
 	if r.Err != nil {
 		if ctx.Err() == nil {
@@ -78,7 +77,7 @@ func (m *Main) reconcileEngines(ctx context.Context) {
 // reconcile reads every community in batches and corrects the engines
 // where they differ from the database; on success the engines count as
 // loaded when it began.
-func (s *services) reconcile(ctx context.Context, log *slog.Logger) *reconcileResult {
+func (s *services) reconcile(ctx context.Context) *reconcileResult {
 	r := &reconcileResult{}
 	began, base := time.Now(), s.db.Now()
 	defer func() { r.Took = time.Since(began) }()

@@ -41,6 +41,9 @@ import (
 // failoverBudget bounds the whole test.
 const failoverBudget = 6 * time.Minute
 
+// pgSocketDir is where Debian's PostgreSQL puts its Unix sockets.
+const pgSocketDir = "/var/run/postgresql"
+
 // pgafFormation is the monitor and the nodes, run as the postgres user when
 // the test runs as root.
 type pgafFormation struct {
@@ -86,8 +89,21 @@ func newPGAFFormation(t *testing.T) *pgafFormation {
 		if err := os.Chown(dir, uid, gid); err != nil {
 			t.Fatal(err)
 		}
+		// pg_autoctl starts PostgreSQL with its built-in socket folder,
+		// which Debian's packages create at boot or install only.
+		if _, err := os.Stat(pgSocketDir); os.IsNotExist(err) {
+			if err := os.MkdirAll(pgSocketDir, 0o2775); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(pgSocketDir, uid, gid); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	t.Cleanup(f.stopAll)
+	// Runs before stopAll removes the folder: a failed run shows what
+	// pg_autoctl said.
+	t.Cleanup(f.logTails)
 	f.mon = freePort(t, 56000, 56099)
 	for len(f.ports) < 2 {
 		p := freePort(t, f.mon+1+len(f.ports), 56099)
@@ -180,6 +196,26 @@ func (f *pgafFormation) stopAll() {
 	os.RemoveAll(f.dir)
 }
 
+// logTails logs the first and last lines of every process's log when the
+// test failed (or SHEQU_TEST_FAILOVER_LOGS is set).
+func (f *pgafFormation) logTails() {
+	if !f.t.Failed() && os.Getenv("SHEQU_TEST_FAILOVER_LOGS") == "" {
+		return
+	}
+	logs, _ := filepath.Glob(filepath.Join(f.dir, "*.log"))
+	for _, p := range logs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		if len(lines) > 60 {
+			lines = append(append(lines[:20:20], "…"), lines[len(lines)-40:]...)
+		}
+		f.t.Logf("%s:\n%s", filepath.Base(p), strings.Join(lines, "\n"))
+	}
+}
+
 // monitorDB opens the monitor's database as the superuser.
 func (f *pgafFormation) monitorDB() *sql.DB {
 	db, err := sql.Open("pgx", fmt.Sprintf("postgres://postgres@127.0.0.1:%d/pg_auto_failover?sslmode=disable&connect_timeout=3", f.mon))
@@ -235,6 +271,41 @@ func (f *pgafFormation) waitStates(mon *sql.DB, d time.Duration, want map[int]st
 			}
 		}
 		time.Sleep(time.Second)
+	}
+}
+
+// startMonitor creates and runs the monitor and waits until it answers.
+// It usually answers in about two seconds. Once in CI it did not within a
+// minute, and nothing said why: a monitor that does not start is tried once
+// more on another port, in a new folder, after its log is shown. This is
+// the formation's setup; what the test judges (no acknowledged submission
+// lost) starts after it.
+func (f *pgafFormation) startMonitor(left func() time.Duration) *sql.DB {
+	f.t.Helper()
+	for attempt := 1; ; attempt++ {
+		dir := filepath.Join(f.dir, "monitor")
+		f.start("monitor", "create", "monitor", "--pgdata", dir, "--pgport", strconv.Itoa(f.mon),
+			"--hostname", "127.0.0.1", "--listen", "127.0.0.1", "--auth", "trust", "--no-ssl", "--run")
+		mon := f.monitorDB()
+		var err error
+		if waitUntil(min(60*time.Second, left()), func() bool {
+			if err = mon.Ping(); err != nil {
+				return false
+			}
+			return f.states(mon) != nil
+		}) {
+			return mon
+		}
+		log, _ := os.ReadFile(filepath.Join(f.dir, "monitor.log"))
+		if attempt == 2 {
+			f.t.Fatalf("the monitor did not start on port %d (last error: %v)", f.mon, err)
+		}
+		f.t.Logf("the monitor did not start on port %d within a minute (last error: %v); its log:\n%s", f.mon, err, log)
+		f.kill("monitor", syscall.SIGKILL)
+		mon.Close()
+		_ = os.Rename(filepath.Join(f.dir, "monitor.log"), filepath.Join(f.dir, "monitor-1.log"))
+		_ = os.Rename(dir, filepath.Join(f.dir, "monitor-1"))
+		f.mon = freePort(f.t, f.ports[len(f.ports)-1]+1, 56099)
 	}
 }
 
@@ -471,12 +542,7 @@ func TestFailover(t *testing.T) {
 	deadline := time.Now().Add(failoverBudget)
 	left := func() time.Duration { return time.Until(deadline) }
 
-	f.start("monitor", "create", "monitor", "--pgdata", filepath.Join(f.dir, "monitor"), "--pgport", strconv.Itoa(f.mon),
-		"--hostname", "127.0.0.1", "--listen", "127.0.0.1", "--auth", "trust", "--no-ssl", "--run")
-	mon := f.monitorDB()
-	if !waitUntil(min(60*time.Second, left()), func() bool { return mon.Ping() == nil && f.states(mon) != nil }) {
-		t.Fatal("the monitor did not start")
-	}
+	mon := f.startMonitor(left)
 	// Detect a dead node in about 3 s instead of 20, and let a promoted
 	// standby take writes 5 s after (not 30): pg_auto_failover waits that
 	// long for the old primary to demote itself.

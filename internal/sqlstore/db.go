@@ -86,16 +86,6 @@ type DB struct {
 //     millions of rows (requests) the default cache spills dirty pages in
 //     the middle of a write transaction and re-reads index pages on every
 //     insert (measured with `shequ bench requests`).
-//   - mmap_size: the database file is read through a memory map (up to
-//     SQLite's compiled-in limit, 2 GiB; the rest of a larger file is
-//     read as before). In WAL mode a connection discards its whole page
-//     cache at the start of a read whenever any other connection committed
-//     since its last one, so under a stream of submissions every queue page
-//     and token lookup started cold: it re-read each page with a pread,
-//     re-allocated its buffer and freed them all again at the next read — a
-//     third of the server's CPU time (docs/BENCHMARKS.md). Mapped pages are
-//     neither copied nor cached per connection, and the operating system's
-//     page cache, which they are, is shared by all of them.
 //   - temp_store(MEMORY): statement journals in memory. A multi-row
 //     INSERT inside a transaction keeps the pages it changes in a statement
 //     journal (to undo itself alone on a constraint error), which spilled to
@@ -103,11 +93,7 @@ type DB struct {
 //     (tx_batch.go). Temporary tables and sorts live in memory too.
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
 	"&_pragma=journal_mode(WAL)&_pragma=cache_size(-65536)" +
-	"&_pragma=mmap_size(" + sqliteMmapSize + ")&_pragma=temp_store(MEMORY)&_txlock=immediate"
-
-// sqliteMmapSize asks for more than SQLite maps (its SQLITE_MAX_MMAP_SIZE,
-// 2 GiB): the pragma clamps it to that limit.
-const sqliteMmapSize = "17179869184"
+	"&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
 // SQLite's synchronous settings (Options.SQLiteSync). In WAL mode:
 //   - NORMAL (the default) syncs the WAL at checkpoints only. A commit is

@@ -21,7 +21,9 @@ import (
 // desk search that finds nobody leads on to registering the resident; a
 // transfer offers the departments to pick from; the queue's state tabs
 // keep each label with its count on a phone; the lists of volunteer
-// opportunities and a time-bank account's ledger fit the screen.
+// opportunities and a time-bank account's ledger fit the screen; the home
+// page of a property company's staff, a social organization's member and
+// a social worker counts their work.
 func TestBrowserPagesAudit(t *testing.T) {
 	base, _ := startDemo(t, demoCopy(t, "sqlite"))
 	j := newJourney(t, base, "anji-demo-2026", 8*time.Minute)
@@ -88,4 +90,24 @@ func TestBrowserPagesAudit(t *testing.T) {
 		}
 	}
 	j.do("wide again", chromedp.EmulateViewport(1366, 900))
+
+	// The roles whose work is in other modules' lists start at it: their
+	// home page is a workbench of counts, not the visitors' introduction.
+	// (The demo's social worker has no open case: the count says 0.)
+	for _, c := range []struct {
+		user, count, list string
+		some              bool
+	}{
+		{"demo-property", "count-complaints-waiting", "complaints-table", true},
+		{"demo-org", "count-calls", "project-tabs", true},
+		{"demo-caseworker", "count-cases", "page-title", false},
+	} {
+		j.as(c.user)
+		j.open("/", c.count)
+		if n := j.text("#" + c.count + " .count-n"); n == "" || c.some && n == "0" {
+			t.Errorf("%s's home counts %q at %s", c.user, n, c.count)
+		}
+		j.shots("home-" + c.user)
+		j.submit(c.user+" follows "+c.count, chromedp.Click(chromedp.ID(c.count)), c.list)
+	}
 }

@@ -23,7 +23,7 @@ import (
 // from that one reconciles and corrects nothing. A server that has not
 // reconciled takes no snapshot. On both engines.
 func TestReconcileAfterSnapshotRestore(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		_, a := startDemo(t, dsn)
 		ctx := cliContext(context.Background())
 		s := a.svc

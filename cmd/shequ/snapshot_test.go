@@ -23,7 +23,7 @@ import (
 // on both engines; a snapshot that does not decode (its checksum right)
 // makes the server load in full, with the same figures.
 func TestEngineSnapshotEqualsFullLoad(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		_, a := startDemo(t, dsn)
 		ctx := cliContext(context.Background())
 		s := a.svc

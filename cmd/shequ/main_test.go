@@ -67,15 +67,20 @@ func dataDir(t testing.TB) string {
 // of the test's own: a copy of the one migrated once per test process
 // (migratedDB). emptyEngines gives empty databases instead.
 func engines(t *testing.T, f func(t *testing.T, dsn string)) {
-	t.Run("sqlite", func(t *testing.T) {
-		dsn := filepath.Join(t.TempDir(), "data", "shequ.db")
-		migratedDB.SQLite(t, dsn)
-		f(t, dsn)
-	})
+	t.Run("sqlite", func(t *testing.T) { f(t, migratedSQLite(t)) })
 	t.Run("postgres", func(t *testing.T) {
 		dsn, _ := migratedDB.Postgres(t)
 		f(t, dsn)
 	})
+}
+
+// migratedSQLite returns the path of a copy of the migrated SQLite database
+// (migratedDB) in the test's temporary folder, for a test on SQLite alone.
+func migratedSQLite(t *testing.T) string {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "data", "shequ.db")
+	migratedDB.SQLite(t, dsn)
+	return dsn
 }
 
 // emptyEngines is engines on empty databases — a new SQLite file, a new

@@ -195,7 +195,7 @@ func TestAuditInsiderOnServer(t *testing.T) {
 // `shequ audit checkpoint` signs the head now; `shequ audit export` writes
 // the records with their hashes to a file only its owner reads.
 func TestAuditCheckpointAndExport(t *testing.T) {
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := migratedSQLite(t)
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
 	}

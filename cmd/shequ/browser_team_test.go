@@ -7,7 +7,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +29,7 @@ import (
 // notification that he joined, and reads the team with the other members'
 // names masked.
 func TestBrowserVolunteerTeams(t *testing.T) {
-	base, _ := startDemo(t, filepath.Join(t.TempDir(), "shequ.db"))
+	base, _ := startDemo(t, demoCopy(t, "sqlite"))
 	j := newJourney(t, base, demo.Password, 6*time.Minute)
 	j.shotPrefix = "team-"
 	do, text, eval, as, shots, open := j.do, j.text, j.eval, j.as, j.shots, j.open

@@ -61,7 +61,7 @@ func within(t *testing.T, what string, bound time.Duration, cond func() bool) ti
 // indicator snapshot, scheduled by both, runs once
 // (TestJobsPeriodicOnceAcrossServers counts the runs of a fast one).
 func TestTwoServersCoherent(t *testing.T) {
-	dsn := postgresSchemaDSN(t)
+	dsn, _ := migratedDB.Postgres(t)
 	const community = "330523001002"
 	var b strings.Builder
 	b.WriteString("名称,类型,社区代码,法律状态,备案街道\n")

@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 
 	"shequ/internal/config"
@@ -31,23 +26,16 @@ import (
 // holds divisions loads nothing (demo.Load), so startDemo on a copy starts
 // on the same data as on a fresh load.
 
-// demoTemplate is one engine's loaded demo.
-type demoTemplate struct {
-	once sync.Once
-	err  error
-	dir  string // its data folder, and the SQLite file under it
-	db   string // the SQLite file, or the PostgreSQL database's name
-	dsn  string // PostgreSQL: the DSN of the template database
-}
+// demoDB is the loaded demo, once per engine and test process
+// (testenv.DBTemplate): the demo's data folder is the folder "data" of the
+// template's own folder.
+var demoDB = &testenv.DBTemplate{Name: "demo", Prepare: buildDemo}
 
-var demoTemplates = map[string]*demoTemplate{"sqlite": {}, "postgres": {}}
-
-// TestMain removes the demo templates after the tests.
+// TestMain removes the templates after the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, tpl := range demoTemplates {
-		tpl.remove()
-	}
+	demoDB.Remove()
+	migratedDB.Remove()
 	os.Exit(code)
 }
 
@@ -63,71 +51,29 @@ func demoEngines(t *testing.T, f func(t *testing.T, dsn string)) {
 // the test's data folder.
 func demoCopy(t *testing.T, engine string) string {
 	t.Helper()
-	tpl := demoTemplates[engine]
-	base := ""
-	if engine == "postgres" {
-		base = testenv.PostgresDSN(t)
+	var dsn, dir string
+	if engine == testenv.Postgres {
+		dsn, dir = demoDB.Postgres(t)
+	} else {
+		dsn = filepath.Join(t.TempDir(), "data", "shequ.db")
+		dir = demoDB.SQLite(t, dsn)
 	}
-	tpl.once.Do(func() { tpl.err = tpl.build(engine, base) })
-	if tpl.err != nil {
-		t.Fatalf("demo template (%s): %v", engine, tpl.err)
-	}
-	copyTree(t, filepath.Join(tpl.dir, "data"), dataDir(t))
-	if engine == "sqlite" {
-		dsn := filepath.Join(t.TempDir(), "data", "shequ.db")
-		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		files, _ := filepath.Glob(tpl.db + "*") // the file and any -wal or -shm left
-		for _, f := range files {
-			copyFile(t, f, filepath.Dir(dsn)+"/"+strings.Replace(filepath.Base(f), filepath.Base(tpl.db), "shequ.db", 1))
-		}
-		return dsn
-	}
-	name := "t_demo_" + randomHex(6)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + name + " TEMPLATE " + tpl.db); err != nil {
-		t.Fatalf("copy the demo database: %v", err)
-	}
-	t.Cleanup(func() { dropDatabase(base, name) })
-	return withDatabase(base, name)
+	copyTree(t, filepath.Join(dir, "data"), dataDir(t))
+	return dsn
 }
 
-// build loads the demo into a new template as startDemo would.
-func (tpl *demoTemplate) build(engine, base string) error {
-	dir, err := os.MkdirTemp("", "shequ-demo-template-")
-	if err != nil {
-		return err
-	}
-	tpl.dir = dir
+// buildDemo loads the demo into the new database at dsn as startDemo would,
+// its data folder under dir.
+func buildDemo(ctx context.Context, engine, dsn, dir string) error {
 	data := filepath.Join(dir, "data")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		return err
-	}
-	dsn := filepath.Join(dir, "shequ.db")
-	tpl.db = dsn
-	if engine == "postgres" {
-		tpl.db = "t_demo_tpl_" + randomHex(6)
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return err
-		}
-		defer admin.Close()
-		if _, err := admin.Exec("CREATE DATABASE " + tpl.db); err != nil {
-			return fmt.Errorf("create the template database: %w", err)
-		}
-		tpl.dsn = withDatabase(base, tpl.db)
-		dsn = tpl.dsn
 	}
 	cfg := config.Default()
 	cfg.Addr, cfg.DB, cfg.DataDir, cfg.Demo = "127.0.0.1:0", dsn, data, true
 	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard,
 		DemoPrefix: demo.County}
-	if err := m.Run(context.Background()); err != nil {
+	if err := m.Run(ctx); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	// Closed, so that PostgreSQL copies it (a template has no connections)
@@ -138,47 +84,29 @@ func (tpl *demoTemplate) build(engine, base string) error {
 	// Without the engines' snapshot that Close stored, so that a server on
 	// a copy loads its engines in full, as one that loaded the demo does
 	// (serve_snapshot.go; starting from a snapshot has tests of its own).
-	db, err := sqlstore.Open(context.Background(), dsn)
+	db, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return db.DropEngineSnapshots(context.Background())
-}
-
-// remove deletes the template's folder and database.
-func (tpl *demoTemplate) remove() {
-	if tpl.dir != "" {
-		os.RemoveAll(tpl.dir)
+	if err := db.DropEngineSnapshots(ctx); err != nil {
+		return err
 	}
-	if tpl.dsn != "" {
-		dropDatabase(os.Getenv("SHEQU_TEST_POSTGRES"), tpl.db)
+	// Nor the job that took the full load's snapshot: the job a server on
+	// a copy enqueues after its full load is unique per minute, and one
+	// done in the same minute would stand for it (serve.go), so that no
+	// snapshot would follow that server's full load.
+	driver := "sqlite"
+	if engine == testenv.Postgres {
+		driver = "pgx"
 	}
-}
-
-// withDatabase returns the PostgreSQL DSN base naming database name instead.
-func withDatabase(base, name string) string {
-	u, err := url.Parse(base)
+	raw, err := sql.Open(driver, dsn)
 	if err != nil {
-		return base
+		return err
 	}
-	u.Path = "/" + name
-	return u.String()
-}
-
-// dropDatabase drops database name on the server of base, ending its
-// sessions.
-func dropDatabase(base, name string) {
-	if db, err := sql.Open("pgx", base); err == nil {
-		db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		db.Close()
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	defer raw.Close()
+	_, err = raw.ExecContext(ctx, `DELETE FROM river_job WHERE kind = '`+engineSnapshotArgs{}.Kind()+`'`)
+	return err
 }
 
 // copyTree copies the files under folder from into folder to.

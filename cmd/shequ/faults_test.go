@@ -82,7 +82,7 @@ func unavailable(t *testing.T, what string, a answer, want string) {
 // TestMetricsListener: with -metrics-addr the metrics are on a listener of
 // their own (with the token when one is set) and not on the main address.
 func TestMetricsListener(t *testing.T) {
-	m := startMain(t, filepath.Join(t.TempDir(), "shequ.db"), func(c *config.Config) {
+	m := startMain(t, migratedSQLite(t), func(c *config.Config) {
 		c.Ops.MetricsAddr, c.Ops.MetricsToken = "127.0.0.1:0", "a-metrics-token-0123456789"
 	})
 	if a := call(t, "GET", "http://"+m.Addr()+"/metrics", "a-metrics-token-0123456789", nil); a.code != 404 {

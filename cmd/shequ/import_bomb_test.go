@@ -61,7 +61,7 @@ func upload(t testing.TB, base, path, token, name string, file []byte, fields ma
 // with a message saying why, and nothing is written. (How fast, and with how
 // little memory, is BenchmarkImportBomb's.)
 func TestImportBombs(t *testing.T) {
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := migratedSQLite(t)
 	base := startServer(t, dsn, "330523")
 	worker := token(t, dsn, "bomb-worker", "community_worker", "330523001002")
 	bomb := func(b tabulartest.Bomb) []byte {

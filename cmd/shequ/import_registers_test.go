@@ -1,13 +1,12 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestImportRegisters(t *testing.T) {
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := migratedSQLite(t)
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("divisions: %d %s%s", code, out, errs)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 // for service given in 苕秀社区 show as owed in 康山村, where the
 // volunteer's account is.
 func TestVolunteerFiguresFollowWrites(t *testing.T) {
-	_, m := startDemo(t, filepath.Join(t.TempDir(), "shequ.db"))
+	_, m := startDemo(t, demoCopy(t, "sqlite"))
 	ctx := cliContext(context.Background())
 	const here, away = "330523001002", "330523001205" // 苕秀社区, 康山村
 	figures := func(code string) shequ.VolunteerFigures {

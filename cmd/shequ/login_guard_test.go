@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -46,7 +45,7 @@ func middle(d []time.Duration) time.Duration {
 // locked account answered in about 1 ms and an unknown name in 50). Then
 // the locked system administrator is unlocked at the console.
 func TestLoginAnswersAlikeOnServer(t *testing.T) {
-	dsn := filepath.Join(t.TempDir(), "shequ.db")
+	dsn := migratedSQLite(t)
 	const pass = "correct horse battery staple"
 	for _, u := range [][2]string{{"timing-worker", "community_worker"}, {"timing-admin", "sysadmin"}} {
 		if code, out, errs := cli(t, nil, "user", "add", "-username", u[0], "-password", pass, "-role", u[1], "-scope", "", "-db", dsn); code != exitOK {

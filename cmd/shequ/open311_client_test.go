@@ -94,7 +94,7 @@ func TestOpen311Client(t *testing.T) {
 func TestOpen311ClientFails(t *testing.T) {
 	nodeBin := node(t)
 	client := filepath.Join("..", "..", "scripts", "open311-client", "client.mjs")
-	base := startServer(t, filepath.Join(t.TempDir(), "data", "shequ.db"), "330523")
+	base := startServer(t, migratedSQLite(t), "330523")
 	out, err := exec.Command(nodeBin, client, base, "shq_not-a-key").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "FAILED") || !strings.Contains(string(out), "HTTP 200 or 201") {
 		t.Fatalf("the client passed with an unknown key: %v\n%s", err, out)

@@ -22,7 +22,7 @@ import (
 // from that one reconciles and corrects nothing. A server that has not
 // reconciled takes no snapshot. On both engines.
 func TestReconcileAfterSnapshotRestore(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		a, ctx, comms := snapshotNow(t, dsn)
 		s := a.svc
 		snaps, _, err := s.db.UsableEngineSnapshots(ctx, engineSnapshotVersions())

@@ -23,7 +23,7 @@ import (
 // on both engines; a snapshot that does not decode (its checksum right)
 // makes the server load in full, with the same figures.
 func TestEngineSnapshotEqualsFullLoad(t *testing.T) {
-	engines(t, func(t *testing.T, dsn string) {
+	demoEngines(t, func(t *testing.T, dsn string) {
 		a, ctx, comms := snapshotNow(t, dsn)
 		s := a.svc
 		rng := rand.New(rand.NewPCG(18, 7))

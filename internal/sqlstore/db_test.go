@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,195 +29,57 @@ func MustOpenDB(tb testing.TB) *DB {
 
 // mustOpenSQLite opens a fresh SQLite database, migrated when migrate is set.
 // A migrated one starts as a copy of a file migrated once per test process
-// (sqliteTemplate); mustOpen still runs Migrate on it, which finds it up to
-// date.
+// (migrated); mustOpen still runs Migrate on it, which finds it up to date.
 func mustOpenSQLite(tb testing.TB, migrate bool) *DB {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "db", "shequ.db")
 	if migrate {
-		copySQLiteTemplate(tb, path)
+		migrated.SQLite(tb, path)
 	}
 	return mustOpen(tb, path, migrate)
 }
 
-// sqliteTemplate is a SQLite file migrated once per test process. Migrating
-// a fresh SQLite file costs about 3 s of CPU under the race detector (each
-// statement of the migrations makes SQLite parse the whole schema again),
-// and some 250 tests of this package start on a migrated SQLite database:
-// they get a copy of this file instead (docs/TESTING.md, "Test run time").
-// The migrations themselves run here, in TestMigrate… on fresh files, and
-// wherever a test opens an empty database (forEachEmptyEngine).
-var sqliteTemplate struct {
-	once sync.Once
-	dir  string
-	err  error
-}
+// migrated is the database migrated once per test process and engine that
+// the tests asking for a migrated database start from (testenv.DBTemplate):
+// migrating a fresh SQLite file costs about 3 s of CPU under the race
+// detector (each statement of the migrations makes SQLite parse the whole
+// schema again), a PostgreSQL schema two to five seconds of the server's
+// time, and some 250 tests of this package start on a migrated database
+// (docs/TESTING.md, "Test run time"). On PostgreSQL each copy is a database
+// of its own with search_path naming the template's schema, as a fresh
+// test schema would be named. The migrations themselves run in
+// buildMigrated, in TestMigrate… on fresh files, and wherever a test opens
+// an empty database (forEachEmptyEngine).
+var migrated = &testenv.DBTemplate{Name: "sqlstore", Schema: "test_migrated", Prepare: buildMigrated}
 
-// copySQLiteTemplate writes a copy of the migrated template file to path.
-func copySQLiteTemplate(tb testing.TB, path string) {
-	tb.Helper()
-	sqliteTemplate.once.Do(func() {
-		sqliteTemplate.dir, sqliteTemplate.err = buildSQLiteTemplate()
-	})
-	if sqliteTemplate.err != nil {
-		tb.Fatalf("migrated SQLite template: %v", sqliteTemplate.err)
-	}
-	b, err := os.ReadFile(filepath.Join(sqliteTemplate.dir, "shequ.db"))
+// buildMigrated migrates the new database at dsn as mustOpen would and
+// closes it, which folds SQLite's write-ahead log into the file.
+func buildMigrated(ctx context.Context, engine, dsn, _ string) error {
+	db, err := Open(ctx, dsn)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// buildSQLiteTemplate migrates a new SQLite file as mustOpen would and
-// closes it, which folds its write-ahead log into the file.
-func buildSQLiteTemplate() (string, error) {
-	dir, err := os.MkdirTemp("", "shequ-sqlstore-template-")
-	if err != nil {
-		return "", err
-	}
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(dir, "shequ.db"))
-	if err != nil {
-		return dir, err
+		return err
 	}
 	db.Now = func() time.Time { return testNow }
 	if _, err := db.Migrate(ctx); err != nil {
 		db.Close()
-		return dir, err
+		return err
 	}
 	if err := db.Close(); err != nil {
-		return dir, err
+		return err
 	}
-	// Nothing may be left beside the file: a copy of it alone is the database.
-	if extra, _ := filepath.Glob(filepath.Join(dir, "shequ.db-*")); len(extra) > 0 {
-		return dir, fmt.Errorf("the template left %v after closing", extra)
-	}
-	return dir, nil
-}
-
-// postgresTemplate is a PostgreSQL database migrated once per test process,
-// in a schema of its own (templateSchema). Migrating a schema takes two to
-// five seconds of the server's time; a copy of a database (CREATE DATABASE
-// … TEMPLATE) a few tenths. A test that asks for a migrated PostgreSQL
-// database gets a database of its own copied from it, dropped when the test
-// ends, with search_path naming the schema as for a fresh one.
-var postgresTemplate struct {
-	once sync.Once
-	base string // the DSN of the server's test database
-	name string // the template database
-	err  error
-}
-
-// templateSchema is the schema of the template, and so of each copy.
-const templateSchema = "test_migrated"
-
-// copyPostgresTemplate creates a copy of the migrated template database on
-// the server of base, dropped when the test ends, and returns its DSN.
-func copyPostgresTemplate(tb testing.TB, base string) string {
-	tb.Helper()
-	postgresTemplate.once.Do(func() {
-		postgresTemplate.base = base
-		postgresTemplate.name, postgresTemplate.err = buildPostgresTemplate(base)
-	})
-	if postgresTemplate.err != nil {
-		tb.Fatalf("migrated PostgreSQL template: %v", postgresTemplate.err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	name := "test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + postgresTemplate.name); err != nil {
-		admin.Close()
-		tb.Fatalf("copy the migrated database: %v", err)
-	}
-	// Registered first, so it runs after the DB is closed.
-	tb.Cleanup(func() {
-		if _, err := admin.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`); err != nil {
-			tb.Errorf("drop database: %v", err)
+	if engine == testenv.SQLite {
+		// Nothing may be left beside the file: a copy of it alone is the database.
+		if extra, _ := filepath.Glob(dsn + "-*"); len(extra) > 0 {
+			return fmt.Errorf("the template left %v after closing", extra)
 		}
-		admin.Close()
-	})
-	return postgresDSN(tb, base, name, templateSchema)
-}
-
-// buildPostgresTemplate creates a database with an empty schema, migrates it
-// as mustOpen would, and closes every connection to it (a template being
-// copied may have none).
-func buildPostgresTemplate(base string) (string, error) {
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", err
 	}
-	defer admin.Close()
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	name := "test_template_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		return "", err
-	}
-	dsn, err := withDatabase(base, name, templateSchema)
-	if err != nil {
-		return name, err
-	}
-	db, err := Open(ctx, dsn)
-	if err != nil {
-		return name, err
-	}
-	defer db.Close()
-	if _, err := db.db.ExecContext(ctx, `CREATE SCHEMA `+templateSchema); err != nil {
-		return name, err
-	}
-	db.Now = func() time.Time { return testNow }
-	if _, err := db.Migrate(ctx); err != nil {
-		return name, err
-	}
-	return name, db.Close()
-}
-
-// postgresDSN is base naming database and, through search_path, schema.
-func postgresDSN(tb testing.TB, base, database, schema string) string {
-	tb.Helper()
-	dsn, err := withDatabase(base, database, schema)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return dsn
-}
-
-func withDatabase(base, database, schema string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + database
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), nil
+	return nil
 }
 
 // TestMain removes the migrated templates after the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if sqliteTemplate.dir != "" {
-		os.RemoveAll(sqliteTemplate.dir)
-	}
-	if postgresTemplate.name != "" {
-		if admin, err := sql.Open("pgx", postgresTemplate.base); err == nil {
-			admin.Exec(`DROP DATABASE IF EXISTS ` + postgresTemplate.name + ` WITH (FORCE)`)
-			admin.Close()
-		}
-	}
+	migrated.Remove()
 	os.Exit(code)
 }
 
@@ -227,10 +88,11 @@ func TestMain(m *testing.M) {
 // the test ends, so that tests never see each other's rows.
 func mustOpenPostgres(tb testing.TB, migrate bool) *DB {
 	tb.Helper()
-	base := testenv.PostgresDSN(tb)
 	if migrate {
-		return mustOpen(tb, copyPostgresTemplate(tb, base), true)
+		dsn, _ := migrated.Postgres(tb)
+		return mustOpen(tb, dsn, true)
 	}
+	base := testenv.PostgresDSN(tb)
 	ctx := context.Background()
 	admin, err := sql.Open("pgx", base)
 	if err != nil {

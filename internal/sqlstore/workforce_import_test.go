@@ -177,3 +177,39 @@ func TestImportCourses(t *testing.T) {
 		}
 	})
 }
+
+// TestAttendanceTells: recording and removing a member's attendance moves
+// the training hours of the member's community, so that community is told
+// after commit (the figures were stale until the next day's refresh); a
+// refused recording tells nobody.
+func TestAttendanceTells(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		mustImport(t, db, divisionsOf(fixture...))
+		s := NewWorkforceService(db)
+		s.Now = func() time.Time { return time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC) }
+		var ch changes
+		s.OnChange = ch.hook
+		m := &shequ.WorkforceMember{Name: "甲社工", Community: kangshan, Post: shequ.PostSocialWkr,
+			Education: shequ.EduBachelor, AgeBand: shequ.Age30s, HiredOn: parseDay("2020-01-01")}
+		mustDo(t, s.CreateMember(worker(dipu), m))
+		c := &shequ.Course{Title: "社会工作实务", Organizer: "安吉县民政局", Community: tiaoxiu, Topic: shequ.TopicSocialWork,
+			Day: parseDay("2026-05-10"), Minutes: 120}
+		mustDo(t, s.CreateCourse(worker(dipu), c))
+		ch.take()
+
+		if err := s.RecordAttendance(worker(dipu), &shequ.Attendance{CourseID: c.ID, MemberID: m.ID, Minutes: 121}); shequ.ErrorCode(err) != shequ.EInvalid {
+			t.Fatalf("more hours than the course's: %v", err)
+		}
+		if got := ch.take(); len(got) != 0 {
+			t.Errorf("a refused recording told %v", got)
+		}
+		mustDo(t, s.RecordAttendance(worker(dipu), &shequ.Attendance{CourseID: c.ID, MemberID: m.ID}))
+		if got := ch.take(); !cmp.Equal(got, [][]string{{kangshan}}) {
+			t.Errorf("recording told %v", got)
+		}
+		mustDo(t, s.RemoveAttendance(worker(dipu), c.ID, m.ID))
+		if got := ch.take(); !cmp.Equal(got, [][]string{{kangshan}}) {
+			t.Errorf("removing told %v", got)
+		}
+	})
+}

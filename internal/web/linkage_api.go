@@ -127,21 +127,15 @@ func (s *Server) handleAPINeedList(w http.ResponseWriter, r *http.Request) {
 	}
 	q := readListQuery(r)
 	f := needFilter(q, a)
-	if err := q.Err(); err != nil { // the filters' problems first, as before
-		s.error(w, r, err)
+	if q.refused(s, w, r) { // the filters' problems first, as before
 		return
 	}
 	f.Limit, f.Offset = q.Page(registerAPIDefaultLimit, registerAPIMaxLimit)
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	list, total, err := s.cfg.Linkage.FindNeeds(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, newNeedJSON)
+	answerList(s, w, r, list, total, err, newNeedJSON)
 }
 
 // needFilter reads community (the actor's scope when absent), status,
@@ -451,20 +445,14 @@ func (s *Server) handleAPIProjectList(w http.ResponseWriter, r *http.Request) {
 	if f.Status != "" && !oneOfStr(string(f.Status), shequ.ProjectStatuses) {
 		q.fe.Add("status", "project.status.invalid", "Unknown state of a project.", nil)
 	}
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
-	if f.Limit, f.Offset = q.Page(registerAPIDefaultLimit, registerAPIMaxLimit); q.Err() != nil {
-		s.error(w, r, q.Err())
+	if f.Limit, f.Offset = q.Page(registerAPIDefaultLimit, registerAPIMaxLimit); q.refused(s, w, r) {
 		return
 	}
 	list, total, err := s.cfg.Linkage.FindProjects(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, newProjectJSON)
+	answerList(s, w, r, list, total, err, newProjectJSON)
 }
 
 // readProject loads the project of the path for the caller: public ones

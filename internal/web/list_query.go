@@ -155,3 +155,13 @@ func parsePage(q url.Values) (int, error) {
 	page := l.PageNo()
 	return page, l.Err()
 }
+
+// refused answers the problems seen so far, if any (the error page, or the
+// error as JSON), and reports whether it did.
+func (l *listQuery) refused(s *Server, w http.ResponseWriter, r *http.Request) bool {
+	err := l.Err()
+	if err != nil {
+		s.error(w, r, err)
+	}
+	return err != nil
+}

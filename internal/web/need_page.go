@@ -57,12 +57,10 @@ func (s *Server) renderNeeds(w http.ResponseWriter, r *http.Request, a *shequ.Ac
 	l := s.localizer(r)
 	q := readListQuery(r)
 	page := q.PageNo()
-	if err := q.Err(); err != nil { // the page number's problem first, as before
-		s.error(w, r, err)
+	if q.refused(s, w, r) { // the page number's problem first, as before
 		return
 	}
-	if p.Filter = needFilter(q, a); q.Err() != nil {
-		s.error(w, r, q.Err())
+	if p.Filter = needFilter(q, a); q.refused(s, w, r) {
 		return
 	}
 	p.Filter.Offset, p.Filter.Limit = (page-1)*registerPageSize, registerPageSize

@@ -273,11 +273,7 @@ func (s *Server) handleAPIRequestList(w http.ResponseWriter, r *http.Request) {
 	}
 	f.OrderByCreated = true
 	list, total, err := s.cfg.Requests.Find(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, s.requestJSONer(r))
+	answerList(s, w, r, list, total, err, s.requestJSONer(r))
 }
 
 // queueJSON is a page of the worker queue.

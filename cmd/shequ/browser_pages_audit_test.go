@@ -20,7 +20,8 @@ import (
 // use them found wrong, each step failing on the page as it was: a front
 // desk search that finds nobody leads on to registering the resident; a
 // transfer offers the departments to pick from; the queue's state tabs
-// keep each label with its count on a phone; the lists of volunteer
+// keep each label with its count on a phone; the worker's delegations show
+// their state on a phone and lead to the front desk; the lists of volunteer
 // opportunities and a time-bank account's ledger fit the screen; the home
 // page of a property company's staff, a social organization's member and
 // a social worker counts their work.
@@ -73,6 +74,17 @@ func TestBrowserPagesAudit(t *testing.T) {
 	if got := j.eval(`[...document.querySelectorAll("#move-transferred #request-departments option")].length + ""`); got == "0" {
 		t.Error("the request's transfer offers no department")
 	}
+
+	// The worker's delegations show their state on the phone's first
+	// screen, and lead to the front desk where a new one is recorded.
+	j.do("narrow", chromedp.EmulateViewport(390, 844))
+	j.open("/delegations", "delegation-list")
+	if got := j.eval(`(() => { const c = document.querySelector("#delegation-list td.delegation-state");
+		return c && c.getBoundingClientRect().right <= window.innerWidth ? "seen" : "hidden"; })()`); got != "seen" {
+		t.Errorf("a delegation's state is %s on a phone", got)
+	}
+	j.shots("delegations")
+	j.submit("to the front desk", chromedp.Click(chromedp.ID("delegation-desk")), "desk-q")
 
 	// Lists that were wider than the screen.
 	for _, page := range []string{"/opportunities", account[1]} {

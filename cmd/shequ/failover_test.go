@@ -104,10 +104,13 @@ func newPGAFFormation(t *testing.T) *pgafFormation {
 	// Runs before stopAll removes the folder: a failed run shows what
 	// pg_autoctl said.
 	t.Cleanup(f.logTails)
+	// Each port is searched after the one before it: a port is only taken
+	// when its process starts, so a search from f.mon+1+i could pick the
+	// same free port twice when one in between is busy.
 	f.mon = freePort(t, 56000, 56099)
-	for len(f.ports) < 2 {
-		p := freePort(t, f.mon+1+len(f.ports), 56099)
-		f.ports = append(f.ports, p)
+	for last := f.mon; len(f.ports) < 2; {
+		last = freePort(t, last+1, 56099)
+		f.ports = append(f.ports, last)
 	}
 	return f
 }

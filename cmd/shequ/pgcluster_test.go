@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -68,13 +69,28 @@ func newPGCluster(t testing.TB) *pgCluster {
 	return c
 }
 
-// freePort returns a port of [lo, hi] nobody listens on.
+// handedPorts are the ports freePort gave out in this process: a port is
+// only taken when the server it was found for starts listening, so without
+// them two callers could be given the same free port.
+var handedPorts = struct {
+	sync.Mutex
+	m map[int]bool
+}{m: map[int]bool{}}
+
+// freePort returns a port of [lo, hi] nobody listens on and no earlier
+// call returned.
 func freePort(t testing.TB, lo, hi int) int {
 	t.Helper()
+	handedPorts.Lock()
+	defer handedPorts.Unlock()
 	for p := lo; p <= hi; p++ {
+		if handedPorts.m[p] {
+			continue
+		}
 		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 		if err == nil {
 			ln.Close()
+			handedPorts.m[p] = true
 			return p
 		}
 	}

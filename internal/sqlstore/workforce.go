@@ -299,9 +299,20 @@ func (s *WorkforceService) insertCourse(ctx context.Context, tx *sql.Tx, c *sheq
 	return translateError(err, "create course")
 }
 
-// CreateCourse implements shequ.WorkforceService.
+// CreateCourse implements shequ.WorkforceService. A course alone moves no
+// figure (its attendance does), so nobody is told.
 func (s *WorkforceService) CreateCourse(ctx context.Context, c *shequ.Course) error {
-	return s.ImportCourses(ctx, []*shequ.Course{c})
+	if err := authorizeResident(ctx, shequ.ActionWorkforceWrite, nil); err != nil {
+		return s.db.recordDenied(ctx, err, auditCourseNew, objCourse, "", "")
+	}
+	now := s.now()
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		if err := s.insertCourse(ctx, tx, c, newCommunityChecker(s.db), auditCourseNew, now); err != nil {
+			return err
+		}
+		return auditAllowed(ctx, s.db, tx, auditCourseNew, objCourse, c.ID, c.Community, "")
+	})
+	return settleRefusal(ctx, s.db, err)
 }
 
 // UpdateCourse implements shequ.WorkforceService.
@@ -367,30 +378,17 @@ func (s *WorkforceService) FindCourses(ctx context.Context, f shequ.CourseFilter
 	return listPage(ctx, q, "courses c", courseColumns, "c.day DESC, c.id", f.Offset, f.Limit, scanCourse, "courses")
 }
 
-// ImportCourses implements shequ.WorkforceService: all rows or none.
+// ImportCourses implements shequ.WorkforceService: all rows or none,
+// through writeImport. A course alone moves no figure (its attendance
+// does), so nobody is told.
 func (s *WorkforceService) ImportCourses(ctx context.Context, cs []*shequ.Course) error {
 	if err := authorizeResident(ctx, shequ.ActionWorkforceWrite, nil); err != nil {
 		return s.db.recordDenied(ctx, err, auditCourseImp, objCourse, "", "")
 	}
-	now := s.now()
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		cc := newCommunityChecker(s.db)
-		for i, c := range cs {
-			if err := s.insertCourse(ctx, tx, c, cc, auditCourseNew, now); err != nil {
-				if len(cs) == 1 {
-					return err
-				}
-				return rowError(i, err)
-			}
-		}
-		for _, c := range cs {
-			if err := auditAllowed(ctx, s.db, tx, auditCourseNew, objCourse, c.ID, c.Community, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return settleRefusal(ctx, s.db, err)
+	cc := newCommunityChecker(s.db) // kept across a retried transaction: an import writes no division
+	return writeImport(ctx, s.db, s.now(), cs, func(c *change, co *shequ.Course) error {
+		return s.insertCourse(ctx, c.tx, co, cc, auditCourseImp, c.now)
+	}, func(co *shequ.Course) (string, string) { return co.ID, co.Community }, auditCourseImp, objCourse, nil)
 }
 
 // RecordAttendance implements shequ.WorkforceService: a member of the

@@ -77,24 +77,8 @@ func (s *Server) handleFacilityPhotoAdd(w http.ResponseWriter, r *http.Request) 
 		err = shequ.Errorf(shequ.EInvalid, "import.file.missing", "Choose a file to upload.")
 	}
 	if err != nil {
-		if shequ.ErrorCode(err) != shequ.EInvalid {
-			s.error(w, r, err)
-			return
-		}
-		m := s.facilityRegister()
-		x, ferr := m.find(r, a, false)
-		if ferr != nil {
-			s.error(w, r, ferr)
-			return
-		}
-		p, perr := m.showPageData(r, a, x, false)
-		if perr != nil {
-			s.error(w, r, perr)
-			return
-		}
-		l := s.localizer(r)
-		p.Errors, p.Error = fieldMessages(l, err), l.Error(shequ.AsError(err))
-		s.render(w, r, http.StatusBadRequest, "facility", x.Name, p)
+		how := refusal{codes: []string{shequ.EInvalid}, ownError: true}
+		s.facilityRegister().recordFailed(w, r, a, err, how, func(p *registerShowPage, errs map[string]string) { p.Errors = errs })
 		return
 	}
 	http.Redirect(w, r, "/facilities/"+url.PathEscape(id)+"?notice=photo", http.StatusSeeOther)

@@ -62,7 +62,7 @@ func (s *Server) companyPage(m *registerMount[shequ.PropertyCompany]) {
 
 // companyFailed shows the company page again with a form's errors.
 func (s *Server) companyFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, form map[string]string, err error) {
-	s.companyRegister().recordFailed(w, r, a, "company", err, func(p *registerShowPage, errs map[string]string) {
+	s.companyRegister().recordFailed(w, r, a, err, refusal{}, func(p *registerShowPage, errs map[string]string) {
 		extra := p.Extra.(*companyExtra)
 		extra.Form, extra.Errors = form, errs
 	})

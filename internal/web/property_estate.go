@@ -120,7 +120,7 @@ func (s *Server) estatePage(m *registerMount[shequ.Estate]) {
 // estateFailed shows the estate page again with the errors of a form on
 // it (a contract, a rating).
 func (s *Server) estateFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, form map[string]string, err error) {
-	s.estateRegister().recordFailed(w, r, a, "estate", err, func(p *registerShowPage, errs map[string]string) {
+	s.estateRegister().recordFailed(w, r, a, err, refusal{}, func(p *registerShowPage, errs map[string]string) {
 		extra := p.Extra.(*estateExtra)
 		extra.Form, extra.Errors = form, errs
 	})

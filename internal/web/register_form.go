@@ -491,15 +491,33 @@ func splitValues(s string) []string {
 	return out
 }
 
-// recordFailed shows the record's page (template page) again after a form
-// on it was refused: bad input or a conflict, with the field messages and
-// the form as posted handed to fill for the page's own data; anything else
-// is the error page.
-func (m *registerMount[T]) recordFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, page string, err error,
+// refusal says which refused forms recordFailed shows on the record's
+// page and how; the zero value shows bad input and conflicts.
+type refusal struct {
+	codes    []string // the error codes shown on the page; none: bad input and conflicts
+	keys     []string // errors of these keys are shown on the page whatever their code
+	noStore  bool     // the page is answered with Cache-Control: no-store
+	ownError bool     // the error's own message heads the page even when fields have theirs
+}
+
+// shows reports whether the page shows e rather than the error page.
+func (how refusal) shows(e *shequ.Error) bool {
+	codes := how.codes
+	if codes == nil {
+		codes = []string{shequ.EInvalid, shequ.EConflict}
+	}
+	return slices.Contains(codes, e.Code) || slices.Contains(how.keys, e.Key)
+}
+
+// recordFailed shows the record's page again after a form on it was
+// refused (the refusals how says: by default bad input or a conflict), with
+// the field messages and the form as posted handed to fill for the page's
+// own data, at the error's status; anything else is the error page.
+func (m *registerMount[T]) recordFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, err error, how refusal,
 	fill func(p *registerShowPage, errs map[string]string)) {
 	s := m.s
 	e := shequ.AsError(err)
-	if e.Code != shequ.EInvalid && e.Code != shequ.EConflict {
+	if !how.shows(e) {
 		s.error(w, r, err)
 		return
 	}
@@ -517,8 +535,11 @@ func (m *registerMount[T]) recordFailed(w http.ResponseWriter, r *http.Request, 
 	errs := fieldMessages(l, err)
 	fill(p, errs)
 	p.Error = l.Error(e)
-	if len(errs) > 0 {
+	if len(errs) > 0 && !how.ownError {
 		p.Error = l.T("form.has_errors")
 	}
-	s.render(w, r, statusByCode[e.Code], page, m.schema.Title(x), p)
+	if how.noStore {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	s.render(w, r, statusByCode[e.Code], m.pageName(m.showPage, "register_show"), m.schema.Title(x), p)
 }

@@ -240,15 +240,13 @@ func (s *Server) resolveVolunteer(ctx context.Context, m *registerMount[shequ.Vo
 // handleTeamMemberAdd serves POST /volunteer-teams/{id}/members: the
 // keeper adds a volunteer picked from the list.
 func (s *Server) handleTeamMemberAdd(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionTeamManage, s.cfg.Teams != nil); !ok {
-		return
-	}
-	if !s.readForm(w, r) {
+	a, ok := s.guardService(w, r, shequ.ActionTeamManage, s.cfg.Teams != nil)
+	if !ok || !s.readForm(w, r) {
 		return
 	}
 	id := r.PathValue("id")
 	if _, err := s.cfg.Teams.AddTeamMember(r.Context(), id, strings.TrimSpace(r.PostForm.Get("volunteer_id"))); err != nil {
-		s.teamFailed(w, r, err)
+		s.teamFailed(w, r, a, err)
 		return
 	}
 	http.Redirect(w, r, "/volunteer-teams/"+url.PathEscape(id)+"?notice=member_added#team-members", http.StatusSeeOther)
@@ -256,49 +254,28 @@ func (s *Server) handleTeamMemberAdd(w http.ResponseWriter, r *http.Request) {
 
 // handleTeamMemberRemove serves POST /volunteer-teams/{id}/members/{volunteer}/remove.
 func (s *Server) handleTeamMemberRemove(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.guardService(w, r, shequ.ActionTeamManage, s.cfg.Teams != nil); !ok {
-		return
-	}
-	if !s.readForm(w, r) {
+	a, ok := s.guardService(w, r, shequ.ActionTeamManage, s.cfg.Teams != nil)
+	if !ok || !s.readForm(w, r) {
 		return
 	}
 	id := r.PathValue("id")
 	if _, err := s.cfg.Teams.RemoveTeamMember(r.Context(), id, r.PathValue("volunteer")); err != nil {
-		s.teamFailed(w, r, err)
+		s.teamFailed(w, r, a, err)
 		return
 	}
 	http.Redirect(w, r, "/volunteer-teams/"+url.PathEscape(id)+"?notice=member_removed#team-members", http.StatusSeeOther)
 }
 
 // teamFailed shows the team page again with the reason a member move was
-// refused (the leader cannot leave, the volunteer cannot join); a team the
-// actor may not read gets the error page.
-func (s *Server) teamFailed(w http.ResponseWriter, r *http.Request, err error) {
-	e := shequ.AsError(err)
-	if e.Code != shequ.EInvalid && e.Code != shequ.EConflict && !(e.Code == shequ.ENotFound && e.Key == "team.member.none") {
-		s.error(w, r, err)
-		return
-	}
-	m := s.teamRegister()
-	a := shequ.ActorFrom(r.Context())
-	x, ferr := m.find(r, a, false)
-	if ferr != nil {
-		s.error(w, r, ferr)
-		return
-	}
-	p, perr := m.showPageData(r, a, x, false)
-	if perr != nil {
-		s.error(w, r, perr)
-		return
-	}
-	l := s.localizer(r)
-	p.Error = l.Error(e)
-	if ex, ok := p.Extra.(*teamExtra); ok && len(e.Fields) > 0 {
-		ex.Errors = fieldMessages(l, err)
-		p.Error = l.T("form.has_errors")
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, statusByCode[e.Code], m.pageName(m.showPage, "register_show"), x.Name, p)
+// refused (the leader cannot leave, the volunteer cannot join, is not a
+// member); a team the actor may not read gets the error page.
+func (s *Server) teamFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, err error) {
+	how := refusal{keys: []string{"team.member.none"}, noStore: true}
+	s.teamRegister().recordFailed(w, r, a, err, how, func(p *registerShowPage, errs map[string]string) {
+		if ex, ok := p.Extra.(*teamExtra); ok && len(errs) > 0 {
+			ex.Errors = errs
+		}
+	})
 }
 
 // teamMemberJSON is a member in the API.

@@ -194,7 +194,7 @@ func (s *Server) handleCourseAttend(w http.ResponseWriter, r *http.Request) {
 // posted and its errors beside the fields (a member not in post, hours
 // beyond the course's); anything but bad input is the error page.
 func (s *Server) courseFailed(w http.ResponseWriter, r *http.Request, a *shequ.Actor, form map[string]string, err error) {
-	s.courseRegister().recordFailed(w, r, a, "course", err, func(p *registerShowPage, errs map[string]string) {
+	s.courseRegister().recordFailed(w, r, a, err, refusal{}, func(p *registerShowPage, errs map[string]string) {
 		extra := p.Extra.(*courseExtra)
 		extra.Form, extra.Errors = form, errs
 		for i := range extra.Members {

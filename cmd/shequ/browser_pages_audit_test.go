@@ -21,7 +21,8 @@ import (
 // desk search that finds nobody leads on to registering the resident; a
 // transfer offers the departments to pick from; the queue's state tabs
 // keep each label with its count on a phone; the worker's delegations show
-// their state on a phone and lead to the front desk; the lists of volunteer
+// their state on a phone and lead to the front desk; a register shows a
+// community's code small beside its name; the lists of volunteer
 // opportunities and a time-bank account's ledger fit the screen; the home
 // page of a property company's staff, a social organization's member and
 // a social worker counts their work.
@@ -85,6 +86,16 @@ func TestBrowserPagesAudit(t *testing.T) {
 	}
 	j.shots("delegations")
 	j.submit("to the front desk", chromedp.Click(chromedp.ID("delegation-desk")), "desk-q")
+
+	// A register's community is its name, with the code small beside it
+	// (it was as large as the name, in a monospace face, and pushed the
+	// column off a phone's screen).
+	j.open("/workforce", "page-title")
+	if got := j.eval(`(() => { const c = document.querySelector("main td small.code");
+		return c ? (parseFloat(getComputedStyle(c).fontSize) < parseFloat(getComputedStyle(c.parentElement).fontSize) ? "small" : "large") : "none"; })()`); got != "small" {
+		t.Errorf("the workforce register's community code is %s", got)
+	}
+	j.shots("workforce")
 
 	// Lists that were wider than the screen.
 	for _, page := range []string{"/opportunities", account[1]} {

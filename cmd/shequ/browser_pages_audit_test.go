@@ -20,7 +20,9 @@ import (
 // use them found wrong, each step failing on the page as it was: a front
 // desk search that finds nobody leads on to registering the resident; a
 // transfer offers the departments to pick from; the queue's state tabs
-// keep each label with its count on a phone; the lists of volunteer
+// keep each label with its count on a phone; the worker's delegations show
+// their state on a phone and lead to the front desk; a register shows a
+// community's code small beside its name; the lists of volunteer
 // opportunities and a time-bank account's ledger fit the screen; the home
 // page of a property company's staff, a social organization's member and
 // a social worker counts their work.
@@ -73,6 +75,27 @@ func TestBrowserPagesAudit(t *testing.T) {
 	if got := j.eval(`[...document.querySelectorAll("#move-transferred #request-departments option")].length + ""`); got == "0" {
 		t.Error("the request's transfer offers no department")
 	}
+
+	// The worker's delegations show their state on the phone's first
+	// screen, and lead to the front desk where a new one is recorded.
+	j.do("narrow", chromedp.EmulateViewport(390, 844))
+	j.open("/delegations", "delegation-list")
+	if got := j.eval(`(() => { const c = document.querySelector("#delegation-list td.delegation-state");
+		return c && c.getBoundingClientRect().right <= window.innerWidth ? "seen" : "hidden"; })()`); got != "seen" {
+		t.Errorf("a delegation's state is %s on a phone", got)
+	}
+	j.shots("delegations")
+	j.submit("to the front desk", chromedp.Click(chromedp.ID("delegation-desk")), "desk-q")
+
+	// A register's community is its name, with the code small beside it
+	// (it was as large as the name, in a monospace face, and pushed the
+	// column off a phone's screen).
+	j.open("/workforce", "page-title")
+	if got := j.eval(`(() => { const c = document.querySelector("main td small.code");
+		return c ? (parseFloat(getComputedStyle(c).fontSize) < parseFloat(getComputedStyle(c.parentElement).fontSize) ? "small" : "large") : "none"; })()`); got != "small" {
+		t.Errorf("the workforce register's community code is %s", got)
+	}
+	j.shots("workforce")
 
 	// Lists that were wider than the screen.
 	for _, page := range []string{"/opportunities", account[1]} {

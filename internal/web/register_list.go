@@ -301,8 +301,8 @@ func shownHTML(l *i18n.Localizer, v register.Shown, names map[string]string) tem
 	case v.Division != "" && names[v.Division] != "":
 		// The community by its name, its code beside it for those who
 		// work with codes.
-		b.WriteString(`<a href="` + esc(v.Link+v.Division) + `">` + esc(names[v.Division]) + `</a> <span class="code hint">` +
-			esc(v.Division) + `</span>`)
+		b.WriteString(`<a href="` + esc(v.Link+v.Division) + `">` + esc(names[v.Division]) + `</a> <small class="code">` +
+			esc(v.Division) + `</small>`)
 	case v.Division != "":
 		b.WriteString(`<a class="code" href="` + esc(v.Link+v.Division) + `">` + esc(v.Division) + `</a>`)
 	case v.Text != "":

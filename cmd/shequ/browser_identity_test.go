@@ -7,8 +7,10 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -18,7 +20,6 @@ import (
 // creates a valid one and sees the numbers masked. Then a wrong password,
 // five times over, locks the account, and the page says so.
 func TestBrowserLoginAndResidents(t *testing.T) {
-	ctx := browser(t)
 	dsn := browserDB(t, "postgres")
 	if code, out, errs := cli(t, nil, "import", "divisions", "-quiet", "-prefix", "330523", "-db", dsn); code != exitOK {
 		t.Fatalf("import: %d %s%s", code, out, errs)
@@ -29,82 +30,58 @@ func TestBrowserLoginAndResidents(t *testing.T) {
 		t.Fatalf("user add: %d %s%s", code, out, errs)
 	}
 	base := startServer(t, dsn, "")
+	j := newJourney(t, base, pass, 90*time.Second)
+	do, text := j.do, j.text
 
-	login := func(password string) {
-		t.Helper()
-		if err := chromedp.Do(ctx, signIn(base, user, password)...); err != nil {
-			t.Fatalf("login: %v", err)
-		}
-	}
-
-	login(pass)
-	if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.ID("nav-residents"))); err != nil {
-		t.Fatalf("signed in, but no 居民 in the navigation: %v", err)
-	}
+	j.login(user, pass)
+	do("signed in: 居民 in the navigation", chromedp.WaitReady(chromedp.ID("nav-residents")))
 
 	// An invalid ID number: the form comes back with the error beside the field.
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/residents/new"),
-		chromedp.WaitVisible(chromedp.ID("resident-form")),
-		chromedp.SendKeys(chromedp.ID("resident-name"), "测试居民"),
+	j.open("/residents/new", "resident-form")
+	do("an invalid ID number", chromedp.SendKeys(chromedp.ID("resident-name"), "测试居民"),
 		chromedp.SendKeys(chromedp.ID("resident-id-number"), "110105194912310021"),
-		chromedp.SetValue(chromedp.ID("resident-community"), "330523001002"),
-		chromedp.Click(chromedp.ID("resident-submit")),
-		chromedp.WaitVisible(chromedp.ID("resident-id-number-error")),
-	); err != nil {
-		t.Fatalf("invalid ID number: %v", err)
+		chromedp.SetValue(chromedp.ID("resident-community"), "330523001002"))
+	j.submit("save the invalid ID number", chromedp.Click(chromedp.ID("resident-submit")), "resident-id-number-error")
+	if msg := text("#resident-id-number-error"); !strings.Contains(msg, "身份证号") {
+		t.Errorf("field error = %q", msg)
 	}
-	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("resident-id-number-error")))
-	if err != nil || !strings.Contains(msg, "身份证号") {
-		t.Errorf("field error = %q (%v)", msg, err)
-	}
-	t.Logf("screenshot: %s", screenshot(t, ctx, "invalid-id.png"))
+	t.Logf("screenshot: %s", screenshot(t, j.ctx, "invalid-id.png"))
 
 	// A valid one: created, and shown masked.
 	id := validID("33052319800115003")
-	if err := chromedp.Do(ctx,
-		chromedp.Clear(chromedp.ID("resident-id-number")),
+	do("a valid ID number", chromedp.Clear(chromedp.ID("resident-id-number")),
 		chromedp.SendKeys(chromedp.ID("resident-id-number"), id),
-		chromedp.SendKeys(chromedp.ID("resident-phone"), "13812345678"),
-		chromedp.Click(chromedp.ID("resident-submit")),
-		// The resident's page, not the form: the value is a <dd>.
-		chromedp.WaitVisible(chromedp.CSS("dd#resident-id-number")),
-	); err != nil {
-		t.Fatalf("create resident: %v", err)
+		chromedp.SendKeys(chromedp.ID("resident-phone"), "13812345678"))
+	// The resident's page, not the form: its attributes, the values <dd>s.
+	j.submit("create the resident", chromedp.Click(chromedp.ID("resident-submit")), "resident-attrs")
+	if shown := text("dd#resident-id-number"); shown != id[:1]+strings.Repeat("*", 16)+id[17:] {
+		t.Errorf("ID number shown as %q, want it masked", shown)
 	}
-	shown, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dd#resident-id-number")))
-	if err != nil || strings.TrimSpace(shown) != id[:1]+strings.Repeat("*", 16)+id[17:] {
-		t.Errorf("ID number shown as %q (%v), want it masked", shown, err)
+	if phone := text("dd#resident-phone"); phone != "138****5678" {
+		t.Errorf("phone shown as %q", phone)
 	}
-	phone, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dd#resident-phone")))
-	if err != nil || strings.TrimSpace(phone) != "138****5678" {
-		t.Errorf("phone shown as %q (%v)", phone, err)
-	}
-	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+	html, err := chromedp.Run(j.ctx, chromedp.OuterHTML(chromedp.CSS("main")))
 	if err != nil || strings.Contains(html, id) {
 		t.Errorf("the page source holds the ID number in clear (%v)", err)
 	}
-	t.Logf("screenshot: %s", screenshot(t, ctx, "resident.png"))
+	t.Logf("screenshot: %s", screenshot(t, j.ctx, "resident.png"))
 
 	// Sign out, then five wrong passwords lock the account.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("nav-login"))); err != nil {
-		t.Fatalf("logout: %v", err)
+	j.submit("logout", chromedp.Click(chromedp.ID("logout")), "nav-login")
+	// login signs in through the form (signIn waits for the page it
+	// answers) and waits for the form's error.
+	login := func(what, password string) {
+		t.Helper()
+		do(what, append(signIn(base, user, password), chromedp.WaitVisible(chromedp.ID("form-error")))...)
 	}
-	for i := 0; i < 5; i++ {
-		login("not the password at all")
-		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("form-error"))); err != nil {
-			t.Fatalf("attempt %d: no error shown: %v", i+1, err)
-		}
+	for i := range 5 {
+		login(fmt.Sprintf("wrong password %d: an error shown", i+1), "not the password at all")
 	}
-	login(pass) // even the right password is refused now
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("form-error"))); err != nil {
-		t.Fatal(err)
-	}
+	login("the right password, refused now", pass) // even the right password is refused now
 	// The answer does not tell a locked account from a wrong password or
 	// an unknown name (issue 14); it mentions the lock for its owner.
-	locked, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("form-error")))
-	if err != nil || !strings.Contains(locked, "用户名或密码错误，或账户因连续登录失败已被临时锁定") {
-		t.Errorf("lock message = %q (%v)", locked, err)
+	if locked := text("#form-error"); !strings.Contains(locked, "用户名或密码错误，或账户因连续登录失败已被临时锁定") {
+		t.Errorf("lock message = %q", locked)
 	}
-	t.Logf("screenshot: %s", screenshot(t, ctx, "locked.png"))
+	t.Logf("screenshot: %s", screenshot(t, j.ctx, "locked.png"))
 }

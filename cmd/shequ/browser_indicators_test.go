@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
@@ -38,7 +39,6 @@ func registerFiles(t *testing.T) (orgs, workers string) {
 // sees the gap list, downloads the XLSX and the workbook's figures equal the
 // page's.
 func TestBrowserIndicatorDashboard(t *testing.T) {
-	ctx := browser(t)
 	dsn := browserDB(t, "postgres")
 	orgs, workers := registerFiles(t)
 	for _, args := range [][]string{
@@ -52,11 +52,10 @@ func TestBrowserIndicatorDashboard(t *testing.T) {
 		}
 	}
 	base := startServer(t, dsn, "")
-	if err := chromedp.Do(ctx, append(signIn(base, "official", "correct horse battery staple"),
-		append(navTo("nav-indicators"), chromedp.WaitVisible(chromedp.ID("kpi-org-urban")))...)...,
-	); err != nil {
-		t.Fatalf("open the dashboard: %v", err)
-	}
+	j := newJourney(t, base, "correct horse battery staple", 90*time.Second)
+	ctx := j.ctx
+	j.login("official", j.password)
+	j.do("open the dashboard", append(navTo("nav-indicators"), chromedp.WaitVisible(chromedp.ID("kpi-org-urban")))...)
 	kpi := map[string]string{}
 	for _, id := range []string{"kpi-org-urban", "kpi-org-rural", "kpi-worker-coverage", "kpi-certified"} {
 		v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#"+id+" .kpi-value"), "data-value"))

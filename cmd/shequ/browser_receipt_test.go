@@ -18,6 +18,8 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"shequ/internal/demo"
 )
 
 // TestBrowserReceipt: the resident's receipt of a request, in Chromium
@@ -32,7 +34,6 @@ func TestBrowserReceipt(t *testing.T) {
 	if err != nil {
 		t.Skip("zbarimg (zbar-tools) is not installed: the QR code cannot be read back")
 	}
-	ctx := browserFor(t, 3*time.Minute)
 	base, _ := startDemo(t, demoCopy(t, "postgres"))
 	_, body := openSession(t, base, "demo-resident").get("/requests")
 	m := regexp.MustCompile(`href="(/requests/[0-9a-f-]{36})"`).FindStringSubmatch(body)
@@ -40,12 +41,11 @@ func TestBrowserReceipt(t *testing.T) {
 		t.Fatalf("the resident's requests list no request:\n%s", body)
 	}
 	receipt := m[1] + "/receipt"
-	if err := chromedp.Do(ctx, append(signIn(base, "demo-resident", "anji-demo-2026"),
-		chromedp.WaitVisible(chromedp.ID("logout")),
-		chromedp.EmulateViewport(390, 844),
-		chromedp.Navigate(base+receipt), chromedp.WaitVisible(chromedp.ID("receipt-qr")))...); err != nil {
-		t.Fatal(err)
-	}
+	j := newJourney(t, base, demo.Password, 3*time.Minute)
+	ctx := j.ctx
+	j.login("demo-resident", j.password)
+	j.do("the receipt at 390 px", chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(base+receipt), chromedp.WaitVisible(chromedp.ID("receipt-qr")))
 	screenshot(t, ctx, "receipt-390.png")
 
 	// The tracking address: absolute, and within a phone's width.

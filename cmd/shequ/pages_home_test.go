@@ -52,7 +52,10 @@ func TestHomePerRole(t *testing.T) {
 				map[string]string{"count-awaiting_materials": strconv.Itoa(waiting), "count-consents": "2", "count-overdue": "0", "count-needs": "2"}},
 			{"demo-official", "<h1 id=\"page-title\">工作台</h1>", []string{"健康小屋进楼道", `id="gap-orgs_per_urban_community"`},
 				map[string]string{"count-approvals": "1"}},
-			{"demo-org", "", []string{`id="tile-calls"`, `id="tile-orgs"`}, nil},
+			{"demo-org", "<h1 id=\"page-title\">工作台</h1>", []string{`id="tile-calls"`, `id="tile-orgs"`, `id="count-calls"`}, nil},
+			{"demo-property", "<h1 id=\"page-title\">工作台</h1>", []string{`id="tile-complaints"`},
+				map[string]string{"count-complaints-waiting": "1", "count-complaints-overdue": "0"}},
+			{"demo-social", "<h1 id=\"page-title\">工作台</h1>", []string{`id="count-activities"`, `id="count-cases"`}, nil},
 			{"demo-auditor", "", []string{`id="tile-audit"`}, nil},
 			{"", "", []string{`id="home-lookup"`, `id="home-apply"`, `id="tile-public"`}, nil},
 		} {

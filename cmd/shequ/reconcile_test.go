@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -24,25 +23,13 @@ import (
 // reconciled takes no snapshot. On both engines.
 func TestReconcileAfterSnapshotRestore(t *testing.T) {
 	demoEngines(t, func(t *testing.T, dsn string) {
-		_, a := startDemo(t, dsn)
-		ctx := cliContext(context.Background())
+		a, ctx, comms := snapshotNow(t, dsn)
 		s := a.svc
-		within(t, "the snapshot of the full load", time.Minute, func() bool {
-			snaps, _, err := s.db.UsableEngineSnapshots(ctx, engineSnapshotVersions())
-			return err == nil && snaps != nil
-		})
-		if saved, err := s.snapshotEngines(ctx, a.Logger); err != nil || !saved {
-			t.Fatalf("snapshot: %v %v", saved, err)
-		}
 		snaps, _, err := s.db.UsableEngineSnapshots(ctx, engineSnapshotVersions())
 		if err != nil || snaps == nil {
 			t.Fatalf("usable snapshot: %v", err)
 		}
 		snapSeq, snapBase := snaps[snapshotIndicators].Seq, snaps[snapshotIndicators].BaseAt
-		comms, err := s.locations.FindCommunityLocations(ctx, demo.County)
-		if err != nil || len(comms) < 10 {
-			t.Fatalf("communities: %d %v", len(comms), err)
-		}
 		orgAt, locAt := comms[3].Code, comms[7]
 		before, err := s.indicators.IndicatorReport(ctx, orgAt)
 		if err != nil {

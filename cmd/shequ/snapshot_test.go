@@ -24,21 +24,8 @@ import (
 // makes the server load in full, with the same figures.
 func TestEngineSnapshotEqualsFullLoad(t *testing.T) {
 	demoEngines(t, func(t *testing.T, dsn string) {
-		_, a := startDemo(t, dsn)
-		ctx := cliContext(context.Background())
+		a, ctx, comms := snapshotNow(t, dsn)
 		s := a.svc
-		// The snapshot the full load asked for (a job), then one now.
-		within(t, "the snapshot of the full load", time.Minute, func() bool {
-			snaps, _, err := s.db.UsableEngineSnapshots(ctx, engineSnapshotVersions())
-			return err == nil && snaps != nil
-		})
-		if saved, err := s.snapshotEngines(ctx, a.Logger); err != nil || !saved {
-			t.Fatalf("snapshot: %v %v", saved, err)
-		}
-		comms, err := s.locations.FindCommunityLocations(ctx, demo.County)
-		if err != nil || len(comms) < 10 {
-			t.Fatalf("communities: %d %v", len(comms), err)
-		}
 		rng := rand.New(rand.NewPCG(18, 7))
 		pick := func() string { return comms[rng.IntN(len(comms))].Code }
 		for i := range 40 {
@@ -102,6 +89,29 @@ func TestEngineSnapshotEqualsFullLoad(t *testing.T) {
 		}
 		sameFigures(t, full, fallback, comms)
 	})
+}
+
+// snapshotNow starts the demo on dsn, waits for the engines' snapshot its
+// full load asked for (a job: it could otherwise land among the test's
+// changes), takes one now, and returns the server, a context of the command
+// line and the county's communities (at least ten).
+func snapshotNow(t *testing.T, dsn string) (*Main, context.Context, []*shequ.CommunityLocation) {
+	t.Helper()
+	_, a := startDemo(t, dsn)
+	ctx := cliContext(context.Background())
+	s := a.svc
+	within(t, "the snapshot of the full load", time.Minute, func() bool {
+		snaps, _, err := s.db.UsableEngineSnapshots(ctx, engineSnapshotVersions())
+		return err == nil && snaps != nil
+	})
+	if saved, err := s.snapshotEngines(ctx, a.Logger); err != nil || !saved {
+		t.Fatalf("snapshot: %v %v", saved, err)
+	}
+	comms, err := s.locations.FindCommunityLocations(ctx, demo.County)
+	if err != nil || len(comms) < 10 {
+		t.Fatalf("communities: %d %v", len(comms), err)
+	}
+	return a, ctx, comms
 }
 
 // sameFigures compares the indicator reports of the county, its townships

@@ -8,11 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,18 +215,19 @@ func oldCommand(t *testing.T, bin string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// oldServerURL finds the address the old server prints once it listens.
+var oldServerURL = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`)
+
 // startOldServer starts the old binary's server on dsn and waits until it
 // is ready; it is stopped (SIGTERM, then SIGKILL) at cleanup.
 func startOldServer(t *testing.T, bin, dsn string) *oldServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := &oldServer{base: "http://" + addr, log: &lockedBuffer{}}
-	cmd := oldCommand(t, bin, "serve", "-db", dsn, "-addr", addr, "-log-level", "warn")
+	// The old server listens on a port it picks (":0") and prints its
+	// address. (A port found free here and closed again before the old
+	// server bound it could be taken meanwhile by another test running in
+	// parallel, whose server then answered this test's requests.)
+	s := &oldServer{log: &lockedBuffer{}}
+	cmd := oldCommand(t, bin, "serve", "-db", dsn, "-addr", "127.0.0.1:0", "-log-level", "warn")
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start the old server: %v", err)
@@ -250,10 +251,15 @@ func startOldServer(t *testing.T, bin, dsn string) *oldServer {
 			t.Fatalf("the old server exited: %v\n%s", err, s.logTail())
 		default:
 		}
-		if resp, err := http.Get(s.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
+		if s.base == "" {
+			s.base = oldServerURL.FindString(s.log.String())
+		}
+		if s.base != "" { // listening
+			if resp, err := http.Get(s.base + "/readyz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return s
+				}
 			}
 		}
 		if time.Now().After(deadline) {

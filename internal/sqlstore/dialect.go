@@ -73,6 +73,13 @@ type dialect struct {
 	// the count rows of the communities they share (more groups queue on
 	// those rows instead of growing).
 	batchWorkers int
+	// rowKey is the column of service_requests that finds a row fastest
+	// from an index entry: SQLite's rowid, which every index entry carries
+	// and which is the table's own B-tree key (the id is a second index,
+	// one more descent per row: the queue page's 50 rows read each of its
+	// pages again after every commit under submissions), PostgreSQL's
+	// primary key id.
+	rowKey string
 }
 
 // sqliteTimeLayout is RFC 3339 in UTC with a fixed six-digit fraction:
@@ -97,6 +104,7 @@ var sqliteDialect = &dialect{
 	gooseAppliedAt:  `tstamp`,
 	importDivisions: importDivisionsSQLite,
 	batchWorkers:    1,
+	rowKey:          "rowid",
 	nextRequestSeqs: func(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
 		var last int64
 		if err := tx.QueryRowContext(ctx, `UPDATE request_seq SET n = n + ? WHERE id = 1 RETURNING n`, n).Scan(&last); err != nil {
@@ -129,6 +137,7 @@ var postgresDialect = &dialect{
 	gooseAppliedAt:  `tstamp AT TIME ZONE current_setting('TimeZone')`,
 	importDivisions: importDivisionsPostgres,
 	batchWorkers:    2, // 4 measured 1.26× slower on 16 communities (docs/BENCHMARKS.md)
+	rowKey:          "id",
 	nextRequestSeqs: func(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
 		rows, err := tx.QueryContext(ctx, `SELECT nextval('request_seq') FROM generate_series(1, $1)`, n)
 		if err != nil {

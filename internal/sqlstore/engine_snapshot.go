@@ -46,6 +46,10 @@ type EngineSnapshot struct {
 
 var snapshotTable = crc32.MakeTable(crc32.Castagnoli)
 
+// snapshotLockKey is the advisory lock that orders saves of the engines'
+// snapshots on PostgreSQL.
+const snapshotLockKey = 0x736e6170 // "snap"
+
 // SchemaVersion is the highest migration applied to the database.
 func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 	var v int64
@@ -59,6 +63,15 @@ func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 func (db *DB) SaveEngineSnapshots(ctx context.Context, snaps ...*EngineSnapshot) (saved bool, err error) {
 	err = db.withTx(ctx, func(tx *sql.Tx) error {
 		saved = false
+		if db.dialect == postgresDialect {
+			// One save at a time (SQLite has one writer anyway): two saves
+			// at once (a server's stop beside its snapshot job, or two
+			// servers) each deleted the row and inserted theirs, and the
+			// second insert failed on the first's key.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, snapshotLockKey); err != nil {
+				return translateError(err, "lock the engine snapshots")
+			}
+		}
 		for _, s := range snaps {
 			var stored int64
 			err := tx.QueryRowContext(ctx, db.rebind(`SELECT seq FROM engine_snapshots WHERE engine = ?`), s.Engine).Scan(&stored)

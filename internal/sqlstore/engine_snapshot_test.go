@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 )
@@ -103,5 +104,52 @@ func TestEngineSnapshotsUsable(t *testing.T) {
 		// The division import changes the tree past the feed.
 		mustImport(t, db, divisionsOf([2]string{"33", "浙江省"}))
 		why(SnapshotNone)
+	})
+}
+
+// TestEngineSnapshotsSavedAtOnce: snapshots saved at the same moment (a
+// server's shutdown snapshot beside its snapshot job, or two servers) are
+// each either stored or refused as older, never an error; the newest stays.
+// On PostgreSQL two saves each deleted the row and inserted theirs, and the
+// second insert failed on the first's key (the demo template's server once
+// failed its stop so).
+func TestEngineSnapshotsSavedAtOnce(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		schema, err := db.SchemaVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := db.Now()
+		const savers = 8
+		var wg sync.WaitGroup
+		errs := make([]error, savers)
+		start := make(chan struct{})
+		for i := range savers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				seq := int64(10 + i)
+				_, errs[i] = db.SaveEngineSnapshots(ctx,
+					&EngineSnapshot{Engine: "indicators", Version: 1, Schema: schema, Seq: seq, BaseAt: now, TakenAt: now, Data: []byte("ind")},
+					&EngineSnapshot{Engine: "coverage", Version: 1, Schema: schema, Seq: seq, BaseAt: now, TakenAt: now, Data: []byte("cov")})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("save %d: %v", i, err)
+			}
+		}
+		var n int
+		var most int64
+		if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(seq) FROM engine_snapshots`).Scan(&n, &most); err != nil {
+			t.Fatal(err)
+		}
+		if n != 2 || most != 10+savers-1 {
+			t.Errorf("%d snapshots stored, the oldest of seq %d; want both engines' of seq %d", n, most, 10+savers-1)
+		}
 	})
 }

@@ -32,6 +32,29 @@ func countBids(t *testing.T, db *DB, projectID string) int {
 	return n
 }
 
+// biddedProject opens a project on which org1 (kept by om1) bids 48,000
+// yuan with w1, then org2 (kept by om2) 45,000 yuan with w2.
+func (fx *linkFx) biddedProject(t *testing.T) (p *shequ.Project, b1, b2 *shequ.Bid) {
+	t.Helper()
+	p = fx.openProject(t)
+	b1 = aBid(p.ID, fx.org1, fx.w1, 4_800_000)
+	mustDo(t, fx.s.SubmitBid(userContext(fx.om1), b1))
+	b2 = aBid(p.ID, fx.org2, fx.w2, 4_500_000)
+	mustDo(t, fx.s.SubmitBid(userContext(fx.om2), b2))
+	return p, b1, b2
+}
+
+// toReview appoints reviewers to the open project p, moves the clock past
+// its bid deadline and the project into review; it returns the project as
+// the appointment left it.
+func (fx *linkFx) toReview(t *testing.T, p *shequ.Project, reviewers ...string) *shequ.Project {
+	t.Helper()
+	p = must(fx.s.AppointReviewers(userContext(fx.off), p.ID, reviewers))(t)
+	fx.clock.Add(8 * 24 * time.Hour)
+	mustDo(t, fx.move(t, fx.off, p, shequ.ProjectBidReview))
+	return p
+}
+
 // TestBidderChecks: a bid names an active organization its sender keeps, of
 // a kind the call admits, and a team of that organization's social workers
 // with a certified one when the call asks for it; each refusal names its
@@ -188,14 +211,8 @@ func TestBidOutcomeNotices(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newLinkFx(t, db)
 		s := fx.s
-		p := fx.openProject(t)
-		b1 := aBid(p.ID, fx.org1, fx.w1, 4_800_000)
-		mustDo(t, s.SubmitBid(userContext(fx.om1), b1))
-		b2 := aBid(p.ID, fx.org2, fx.w2, 4_500_000)
-		mustDo(t, s.SubmitBid(userContext(fx.om2), b2))
-		p = must(s.AppointReviewers(userContext(fx.off), p.ID, []string{fx.rev[0].ID, fx.rev[1].ID, fx.rev[2].ID}))(t)
-		fx.clock.Add(8 * 24 * time.Hour)
-		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectBidReview))
+		p, b1, b2 := fx.biddedProject(t)
+		p = fx.toReview(t, p, fx.rev[0].ID, fx.rev[1].ID, fx.rev[2].ID)
 		for _, r := range fx.rev {
 			mustDo(t, s.SubmitReview(userContext(r), &shequ.Review{ProjectID: p.ID, BidID: b1.ID, Scores: scores(90)}))
 			mustDo(t, s.SubmitReview(userContext(r), &shequ.Review{ProjectID: p.ID, BidID: b2.ID, Scores: scores(60)}))
@@ -224,16 +241,10 @@ func TestBidVisibility(t *testing.T) {
 		fx := newLinkFx(t, db)
 		s := fx.s
 		sw2 := mustCreateUser(t, db, "sw2", shequ.RoleSocialWorker, "330523")
-		p := fx.openProject(t)
-		b1 := aBid(p.ID, fx.org1, fx.w1, 4_800_000)
-		mustDo(t, s.SubmitBid(userContext(fx.om1), b1))
-		b2 := aBid(p.ID, fx.org2, fx.w2, 4_500_000)
-		mustDo(t, s.SubmitBid(userContext(fx.om2), b2))
+		p, b1, b2 := fx.biddedProject(t)
 		// sw1 is a social worker appointed as reviewer (and on org1's team:
 		// it scores b2 only).
-		p = must(s.AppointReviewers(userContext(fx.off), p.ID, []string{fx.rev[0].ID, fx.rev[1].ID, fx.sw1.ID}))(t)
-		fx.clock.Add(8 * 24 * time.Hour)
-		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectBidReview))
+		p = fx.toReview(t, p, fx.rev[0].ID, fx.rev[1].ID, fx.sw1.ID)
 		for _, r := range fx.rev[:2] {
 			mustDo(t, s.SubmitReview(userContext(r), &shequ.Review{ProjectID: p.ID, BidID: b1.ID, Scores: scores(90)}))
 		}
@@ -317,11 +328,7 @@ func TestReviewRefusals(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newLinkFx(t, db)
 		s := fx.s
-		p := fx.openProject(t)
-		b1 := aBid(p.ID, fx.org1, fx.w1, 4_800_000)
-		mustDo(t, s.SubmitBid(userContext(fx.om1), b1))
-		b2 := aBid(p.ID, fx.org2, fx.w2, 4_500_000)
-		mustDo(t, s.SubmitBid(userContext(fx.om2), b2))
+		p, b1, b2 := fx.biddedProject(t)
 		p = must(s.AppointReviewers(userContext(fx.off), p.ID, []string{fx.rev[0].ID, fx.rev[1].ID, fx.rev[2].ID}))(t)
 		review := func(bid string) *shequ.Review { return &shequ.Review{ProjectID: p.ID, BidID: bid, Scores: scores(80)} }
 		err := s.SubmitReview(userContext(fx.rev[0]), review(b2.ID))

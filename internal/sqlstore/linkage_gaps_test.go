@@ -19,9 +19,7 @@ func (fx *linkFx) reviewedProject(t *testing.T) *shequ.Project {
 	p := fx.openProject(t)
 	b := aBid(p.ID, fx.org2, fx.w2, 1_000_000)
 	mustDo(t, fx.s.SubmitBid(userContext(fx.om2), b))
-	must(fx.s.AppointReviewers(userContext(fx.off), p.ID, []string{fx.rev[0].ID, fx.rev[1].ID, fx.rev[2].ID}))(t)
-	fx.clock.Add(8 * 24 * time.Hour)
-	mustDo(t, fx.move(t, fx.off, p, shequ.ProjectBidReview))
+	fx.toReview(t, p, fx.rev[0].ID, fx.rev[1].ID, fx.rev[2].ID)
 	for _, r := range fx.rev {
 		mustDo(t, fx.s.SubmitReview(userContext(r), &shequ.Review{ProjectID: p.ID, BidID: b.ID, Scores: scores(80)}))
 	}

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"shequ"
 )
@@ -99,14 +98,8 @@ func TestProjectAwardMovesBids(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
 		fx := newLinkFx(t, db)
 		s := fx.s
-		p := fx.openProject(t)
-		b1 := aBid(p.ID, fx.org1, fx.w1, 4_800_000)
-		mustDo(t, s.SubmitBid(userContext(fx.om1), b1))
-		b2 := aBid(p.ID, fx.org2, fx.w2, 4_500_000)
-		mustDo(t, s.SubmitBid(userContext(fx.om2), b2))
-		p = must(s.AppointReviewers(userContext(fx.off), p.ID, []string{fx.rev[0].ID, fx.rev[1].ID, fx.rev[2].ID}))(t)
-		fx.clock.Add(8 * 24 * time.Hour)
-		mustDo(t, fx.move(t, fx.off, p, shequ.ProjectBidReview))
+		p, b1, b2 := fx.biddedProject(t)
+		p = fx.toReview(t, p, fx.rev[0].ID, fx.rev[1].ID, fx.rev[2].ID)
 		for _, r := range fx.rev {
 			mustDo(t, s.SubmitReview(userContext(r), &shequ.Review{ProjectID: p.ID, BidID: b1.ID, Scores: scores(90)}))
 			mustDo(t, s.SubmitReview(userContext(r), &shequ.Review{ProjectID: p.ID, BidID: b2.ID, Scores: scores(60)}))

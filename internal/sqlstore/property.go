@@ -293,6 +293,25 @@ func (s *PropertyService) street(ctx context.Context, q querier, community strin
 	return s.recipients(ctx, q, shequ.RoleOfficial, community, 6)
 }
 
+// lapseTold are the accounts told of a company's lapse in a community (a
+// rectification or a resolution past its due date): the company's staff,
+// the community's workers and the street's officials.
+func (s *PropertyService) lapseTold(ctx context.Context, q querier, community, company string) ([]string, error) {
+	staff, err := s.staffOf(ctx, q, company)
+	if err != nil {
+		return nil, err
+	}
+	workers, err := s.workers(ctx, q, community)
+	if err != nil {
+		return nil, err
+	}
+	street, err := s.street(ctx, q, community)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(staff, workers...), street...), nil
+}
+
 // staffOf returns the staff accounts of a company.
 func (s *PropertyService) staffOf(ctx context.Context, q querier, company string) ([]string, error) {
 	if company == "" {

@@ -270,19 +270,11 @@ func (s *PropertyService) overdueResolutions(ctx context.Context, run *shequ.Dea
 			c.event(shequ.ObjResolution, r.ID, r.Community, auditResolutionOverdue, string(shequ.ResolutionOpen),
 				string(shequ.ResolutionOverdue), dayArg(r.DueOn))
 			c.event(shequ.ObjMeeting, r.MeetingID, r.Community, auditResolutionOverdue, "", "", r.ID)
-			street, err := s.street(ctx, c.tx, r.Community)
+			told, err := s.lapseTold(ctx, c.tx, r.Community, r.CompanyID)
 			if err != nil {
 				return "", "", err
 			}
-			workers, err := s.workers(ctx, c.tx, r.Community)
-			if err != nil {
-				return "", "", err
-			}
-			staff, err := s.staffOf(ctx, c.tx, r.CompanyID)
-			if err != nil {
-				return "", "", err
-			}
-			c.notify(append(append(street, workers...), staff...), "resolution_overdue", shequ.ObjMeeting, r.MeetingID, r.Text)
+			c.notify(told, "resolution_overdue", shequ.ObjMeeting, r.MeetingID, r.Text)
 			if ok, err := s.addRecord(c, &shequ.CreditRecord{CompanyID: r.CompanyID, Kind: shequ.CreditResolutionOverdue,
 				Note: r.Text, ObjectType: shequ.ObjResolution, ObjectID: r.ID, EstateID: r.EstateID, Community: r.Community}); err != nil {
 				return "", "", err
@@ -322,19 +314,11 @@ func (s *PropertyService) overdueRectifications(ctx context.Context, run *shequ.
 			run.RectificationsLate++
 			c.event(shequ.ObjRectification, r.ID, r.Community, auditRectificationLate, string(shequ.RectifyOpen),
 				string(shequ.RectifyOverdue), dayArg(r.DueOn))
-			var ids []string
-			for _, lookup := range []func() ([]string, error){
-				func() ([]string, error) { return s.staffOf(ctx, c.tx, r.CompanyID) },
-				func() ([]string, error) { return s.workers(ctx, c.tx, r.Community) },
-				func() ([]string, error) { return s.street(ctx, c.tx, r.Community) },
-			} {
-				more, err := lookup()
-				if err != nil {
-					return "", "", err
-				}
-				ids = append(ids, more...)
+			told, err := s.lapseTold(ctx, c.tx, r.Community, r.CompanyID)
+			if err != nil {
+				return "", "", err
 			}
-			c.notify(ids, "rectification_overdue", shequ.ObjRectification, r.ID, r.EstateName)
+			c.notify(told, "rectification_overdue", shequ.ObjRectification, r.ID, r.EstateName)
 			if ok, err := s.addRecord(c, &shequ.CreditRecord{CompanyID: r.CompanyID, Kind: shequ.CreditRectificationLate,
 				Note: r.ItemName, ObjectType: shequ.ObjRectification, ObjectID: r.ID, EstateID: r.EstateID,
 				Community: r.Community}); err != nil {

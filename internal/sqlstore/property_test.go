@@ -758,8 +758,10 @@ func TestPropertyMeetings(t *testing.T) {
 		if s, _ := fx.score(t, fx.companyA.ID); s != before+2-3 {
 			t.Errorf("after an overdue resolution %d, want %d", s, before-1)
 		}
-		if !slices.Contains(fx.notes(t, fx.official), "resolution_overdue") {
-			t.Errorf("official: %v", fx.notes(t, fx.official))
+		for _, u := range []*shequ.User{fx.staffA, fx.worker, fx.official} {
+			if got := fx.notes(t, u); !slices.Contains(got, "resolution_overdue") {
+				t.Errorf("%s's notifications %v", u.Username, got)
+			}
 		}
 		rs, _ := mustList(fx.s.FindResolutions(fx.officialCtx(), shequ.ResolutionFilter{Statuses: []shequ.ResolutionStatus{shequ.ResolutionOverdue}}))(t)
 		if len(rs) != 1 || rs[0].ID != m.Resolutions[0].ID || rs[0].EscalatedAt == nil {

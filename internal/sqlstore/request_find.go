@@ -225,7 +225,7 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 		defer close(countsDone)
 		countErr = s.queueCounts(ctx, q, prefix, counts)
 	}()
-	out, err := s.scanRequests(ctx, q, `SELECT `+requestColumns+requestFrom+`WHERE r.id IN (`+ids+`) ORDER BY r.due_at, r.id`, args...)
+	out, err := s.scanRequests(ctx, q, `SELECT `+requestColumns+requestFrom+`WHERE r.`+s.db.dialect.rowKey+` IN (`+ids+`) ORDER BY r.due_at, r.id`, args...)
 	<-countsDone
 	if err == nil {
 		err = countErr
@@ -236,10 +236,11 @@ func (s *RequestService) Queue(ctx context.Context, f shequ.RequestFilter) ([]*s
 	return out, counts, nil
 }
 
-// queueIDs returns the query of the ids of a queue page of f within prefix
-// (already the caller's scope), by due date then id, and its arguments.
-// Each state's part reads only (due_at, id) from the index (community,
-// state, due_at, id) when no other filter is set, in due order and limited;
+// queueIDs returns the query of the row keys (dialect.rowKey: SQLite's
+// rowid, PostgreSQL's id) of a queue page of f within prefix (already the
+// caller's scope), by due date then id, and its arguments.
+// Each state's part reads only (due_at, id) and the rowid from the index
+// (community, state, due_at, id) when no other filter is set, in due order and limited;
 // the parts are merged and limited again: limit rows read, not limit per
 // state.
 func (s *RequestService) queueIDs(f shequ.RequestFilter, prefix string) (string, []any, error) {
@@ -263,11 +264,11 @@ func (s *RequestService) queueIDs(f shequ.RequestFilter, prefix string) (string,
 	var all []any
 	for i, st := range states {
 		where := append([]string{"r.state = ?"}, conds...)
-		parts = append(parts, `SELECT * FROM (SELECT r.due_at, r.id FROM service_requests r WHERE `+strings.Join(where, " AND ")+
+		parts = append(parts, `SELECT * FROM (SELECT r.due_at, r.id, r.`+s.db.dialect.rowKey+` AS k FROM service_requests r WHERE `+strings.Join(where, " AND ")+
 			` ORDER BY r.due_at, r.id LIMIT ?) s`+strconv.Itoa(i))
 		all = append(append(append(all, string(st)), args...), limit)
 	}
-	return `SELECT id FROM (` + strings.Join(parts, " UNION ALL ") + `) page ORDER BY due_at, id LIMIT ?`, append(all, limit), nil
+	return `SELECT k FROM (` + strings.Join(parts, " UNION ALL ") + `) page ORDER BY due_at, id LIMIT ?`, append(all, limit), nil
 }
 
 // prefixCond is the condition on column community of a scope prefix

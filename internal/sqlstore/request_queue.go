@@ -29,7 +29,7 @@ func (s *RequestService) QueuePage(ctx context.Context, f shequ.RequestFilter) (
 	}
 	ccond, cargs := prefixCond(prefix)
 	// The columns: kind, requestBriefColumns, n.
-	query := `SELECT 'r', ` + requestBriefColumns + `, 0 FROM service_requests r WHERE r.id IN (` + ids + `)
+	query := `SELECT 'r', ` + requestBriefColumns + `, 0 FROM service_requests r WHERE r.` + s.db.dialect.rowKey + ` IN (` + ids + `)
 		UNION ALL SELECT 's', NULL, NULL, NULL, NULL, NULL, state, NULL, NULL, NULL, NULL, SUM(n)
 			FROM request_state_counts WHERE ` + ccond + ` GROUP BY state
 		UNION ALL SELECT 'i', NULL, NULL, item_code, NULL, channel, NULL, NULL, NULL, NULL, NULL, SUM(n)

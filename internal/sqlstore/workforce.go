@@ -432,7 +432,11 @@ func (s *WorkforceService) RecordAttendance(ctx context.Context, a *shequ.Attend
 		}
 		return auditAllowed(ctx, s.db, tx, auditAttendance, objCourse, c.ID, m.Community, "member="+m.ID)
 	})
-	return settleRefusal(ctx, s.db, err)
+	if err != nil {
+		return settleRefusal(ctx, s.db, err)
+	}
+	notifyChange(s.OnChange, []string{a.Community}) // the member's training hours
+	return nil
 }
 
 // RemoveAttendance implements shequ.WorkforceService.
@@ -440,6 +444,7 @@ func (s *WorkforceService) RemoveAttendance(ctx context.Context, courseID, membe
 	if err := authorizeResident(ctx, shequ.ActionWorkforceWrite, nil); err != nil {
 		return s.db.recordDenied(ctx, err, auditAttendance, objCourse, clipID(courseID), "")
 	}
+	var community string
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		m, err := s.loadMember(ctx, tx, memberID)
 		if err != nil {
@@ -456,9 +461,14 @@ func (s *WorkforceService) RemoveAttendance(ctx context.Context, courseID, membe
 		if n, _ := res.RowsAffected(); n == 0 {
 			return shequ.ErrNotFound
 		}
+		community = m.Community
 		return auditAllowed(ctx, s.db, tx, auditAttendance, objCourse, courseID, m.Community, "removed member="+memberID)
 	})
-	return settleRefusal(ctx, s.db, err)
+	if err != nil {
+		return settleRefusal(ctx, s.db, err)
+	}
+	notifyChange(s.OnChange, []string{community}) // the member's training hours
+	return nil
 }
 
 // attendanceColumns are the columns scanAttendance reads.

@@ -14,3 +14,13 @@ func answerJSON[T, J any](s *Server, w http.ResponseWriter, r *http.Request, sta
 	}
 	writeJSON(w, status, conv(v))
 }
+
+// answerList answers a store call's page of items (and the total of the
+// filter) converted by conv, or its error.
+func answerList[T, J any](s *Server, w http.ResponseWriter, r *http.Request, items []T, total int, err error, conv func(T) J) {
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeList(w, items, total, conv)
+}

@@ -112,17 +112,12 @@ func (s *Server) handleAPICareAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	q := readListQuery(r)
 	limit, offset := q.Page(50, 200)
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	list, total, err := s.cfg.Care.FindAlerts(r.Context(), shequ.AlertFilter{Community: q.Get("community"),
 		Status: shequ.AlertStatus(q.Get("status")), Escalated: q.Flag("escalated"), Offset: offset, Limit: limit})
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, careAlertJSON)
+	answerList(s, w, r, list, total, err, careAlertJSON)
 }
 
 // handleAPICareAlert serves GET /api/v1/care/alerts/{id}: the alert and
@@ -319,17 +314,12 @@ func (s *Server) handleAPICareCases(w http.ResponseWriter, r *http.Request) {
 	}
 	q := readListQuery(r)
 	limit, offset := q.Page(50, 200)
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	list, total, err := s.cfg.Care.FindCases(r.Context(), shequ.CaseFilter{Community: q.Get("community"),
 		Status: shequ.CaseStatus(q.Get("status")), Pending: q.Flag("pending"), Offset: offset, Limit: limit})
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, careCaseJSON)
+	answerList(s, w, r, list, total, err, careCaseJSON)
 }
 
 // handleAPICareCase serves GET /api/v1/care/cases/{id}.
@@ -619,17 +609,12 @@ func (s *Server) handleAPICareWorkLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	q := readListQuery(r)
 	limit, offset := q.Page(50, 200)
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	list, total, err := s.cfg.Care.FindWorkLogs(r.Context(), shequ.WorkLogFilter{Community: q.Get("community"),
 		UserID: q.Get("user_id"), Offset: offset, Limit: limit})
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, careWorkLogJSON)
+	answerList(s, w, r, list, total, err, careWorkLogJSON)
 }
 
 // handleAPICareWorkLog serves POST /api/v1/care/worklogs.

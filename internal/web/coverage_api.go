@@ -159,11 +159,7 @@ func (s *Server) handleAPICoverageGaps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows, total, err := s.cfg.Coverage.CoverageGaps(r.Context(), code, offset, limit)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, rows, total, newCoverageGapJSON)
+	answerList(s, w, r, rows, total, err, newCoverageGapJSON)
 }
 
 // coverageMapJSON is the GeoJSON of the map page (coverageGeoJSON) with

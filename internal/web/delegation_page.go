@@ -13,6 +13,8 @@ type delegationsPage struct {
 	Rows     []delegationRow
 	Resident bool
 	Notice   string
+	// CanDesk: the front desk, where a delegation is recorded, is linked.
+	CanDesk bool
 }
 
 // delegationRow is a delegation with its effective state.
@@ -34,7 +36,8 @@ func (s *Server) handleDelegationList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p := &delegationsPage{Resident: a.Role == shequ.RoleResident}
+	p := &delegationsPage{Resident: a.Role == shequ.RoleResident,
+		CanDesk: a.Can(shequ.ActionRequestHandle) && a.Can(shequ.ActionRequestSubmit)}
 	for _, d := range list {
 		p.Rows = append(p.Rows, delegationRow{D: d, State: d.Effective(s.now())})
 	}

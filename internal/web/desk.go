@@ -33,6 +33,9 @@ type deskPage struct {
 	// Duplicates are the resident's open requests of the item: a
 	// warning, not a refusal (request_intake.go).
 	Duplicates []requestRow
+	// CanRegister: the worker may register a resident not found (the
+	// search's dead end leads there).
+	CanRegister bool
 }
 
 // handleDesk serves GET /desk.
@@ -57,6 +60,7 @@ func (s *Server) fillDesk(r *http.Request, p *deskPage, residentID, code, delega
 	ctx := r.Context()
 	a := shequ.ActorFrom(ctx)
 	p.Channels = []shequ.Channel{shequ.ChannelWindow, shequ.ChannelPhone}
+	p.CanRegister = a.Can(shequ.ActionResidentWrite)
 	if delegationID != "" && s.cfg.Delegations != nil {
 		d, err := s.cfg.Delegations.GetDelegation(ctx, delegationID)
 		if err != nil {

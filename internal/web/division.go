@@ -59,13 +59,6 @@ func newPager(path string, page, total int) pager {
 	return p
 }
 
-// parsePage reads the 1-based page parameter; absent means 1.
-func parsePage(q url.Values) (int, error) {
-	var fe shequ.FieldErrors
-	page := intParam(&fe, q, "page", 1, 1, maxPage)
-	return page, fe.Err()
-}
-
 // handleDivisionIndex serves /divisions: the whole country and its
 // provinces.
 func (s *Server) handleDivisionIndex(w http.ResponseWriter, r *http.Request) {

@@ -24,6 +24,7 @@ type homePage struct {
 	Resident  *residentHome
 	Worker    *workerHome
 	Official  *officialHome
+	Staff     *staffHome
 }
 
 // homeTileGroup is the tiles of one navigation group.
@@ -102,6 +103,9 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	case a.Can(shequ.ActionProjectApprove):
 		title = l.T("home.official.title")
 		p.Official, err = s.officialHome(r, a)
+	case slices.Contains(staffHomeRoles, a.Role):
+		title = l.T("home.official.title")
+		p.Staff, err = s.staffHome(r, a)
 	}
 	if err != nil {
 		s.error(w, r, err)

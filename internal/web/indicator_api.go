@@ -304,9 +304,5 @@ func (s *Server) handleAPIIndicatorGaps(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	rows, total, err := s.cfg.Indicators.GapList(r.Context(), code, target, offset, limit)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, rows, total, newGapJSON)
+	answerList(s, w, r, rows, total, err, newGapJSON)
 }

@@ -125,41 +125,32 @@ func (s *Server) handleAPINeedList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	f, err := parseNeedQuery(q, a)
-	if err != nil {
-		s.error(w, r, err)
+	q := readListQuery(r)
+	f := needFilter(q, a)
+	if q.refused(s, w, r) { // the filters' problems first, as before
 		return
 	}
-	if f.Limit, f.Offset, err = parseLimitOffset(q, registerAPIDefaultLimit, registerAPIMaxLimit); err != nil {
-		s.error(w, r, err)
+	f.Limit, f.Offset = q.Page(registerAPIDefaultLimit, registerAPIMaxLimit)
+	if q.refused(s, w, r) {
 		return
 	}
 	list, total, err := s.cfg.Linkage.FindNeeds(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, newNeedJSON)
+	answerList(s, w, r, list, total, err, newNeedJSON)
 }
 
-// parseNeedQuery reads community, status, category and q.
-func parseNeedQuery(q interface{ Get(string) string }, a *shequ.Actor) (shequ.NeedFilter, error) {
-	var fe shequ.FieldErrors
-	f := shequ.NeedFilter{Community: strings.TrimSpace(q.Get("community")), Status: shequ.NeedStatus(strings.TrimSpace(q.Get("status"))),
-		Category: shequ.NeedCategory(strings.TrimSpace(q.Get("category"))), Query: strings.TrimSpace(strings.ToValidUTF8(q.Get("q"), ""))}
+// needFilter reads community (the actor's scope when absent), status,
+// category and q of a needs list; problems are left in q.
+func needFilter(q *listQuery, a *shequ.Actor) shequ.NeedFilter {
+	f := shequ.NeedFilter{Community: q.Trim("community")}
 	if f.Community == "" && a != nil {
 		f.Community = a.Scope
 	}
-	checkCommunityFilter(&fe, f.Community)
-	if f.Status != "" && !oneOfStr(string(f.Status), shequ.NeedStatuses) {
-		fe.Add("status", "need.status.invalid", "Unknown state of a need.", nil)
-	}
-	if f.Category != "" && !oneOfStr(string(f.Category), shequ.NeedCategories) {
-		fe.Add("category", "need.category.invalid", "Unknown category of need.", map[string]any{"Value": string(f.Category)})
-	}
-	checkQueryText(&fe, f.Query)
-	return f, fe.Err()
+	q.Community(f.Community)
+	f.Status = listChoice(q, "status", q.Trim("status"), shequ.NeedStatuses, "need.status.invalid", "Unknown state of a need.", nil)
+	f.Category = listChoice(q, "category", q.Trim("category"), shequ.NeedCategories, "need.category.invalid",
+		"Unknown category of need.", map[string]any{"Value": q.Trim("category")})
+	f.Query = q.Text(q.Clean("q"))
+	return f
 }
 
 // handleAPINeedGet serves GET /api/v1/needs/{id} with its timeline.
@@ -454,20 +445,14 @@ func (s *Server) handleAPIProjectList(w http.ResponseWriter, r *http.Request) {
 	if f.Status != "" && !oneOfStr(string(f.Status), shequ.ProjectStatuses) {
 		q.fe.Add("status", "project.status.invalid", "Unknown state of a project.", nil)
 	}
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
-	if f.Limit, f.Offset = q.Page(registerAPIDefaultLimit, registerAPIMaxLimit); q.Err() != nil {
-		s.error(w, r, q.Err())
+	if f.Limit, f.Offset = q.Page(registerAPIDefaultLimit, registerAPIMaxLimit); q.refused(s, w, r) {
 		return
 	}
 	list, total, err := s.cfg.Linkage.FindProjects(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, newProjectJSON)
+	answerList(s, w, r, list, total, err, newProjectJSON)
 }
 
 // readProject loads the project of the path for the caller: public ones

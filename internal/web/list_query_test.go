@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -100,6 +101,62 @@ func TestListQuery(t *testing.T) {
 	}
 }
 
+// TestListQueryPages: the readers the HTML lists and the request and need
+// filters use — a page number, limit alone, cleaned text, a community or
+// text under its own parameter name, an enum value as read, a repeatable
+// parameter and a problem only the endpoint knows.
+func TestListQueryPages(t *testing.T) {
+	long := strings.Repeat("长", maxQueryRunes+1)
+	cases := []struct {
+		name, query string
+		page, limit int
+		clean       string
+		keys        []string
+	}{
+		{"defaults", "", 1, 50, "", nil},
+		{"empty values take defaults", "page=&limit=", 1, 50, "", nil},
+		{"page and limit", "page=3&limit=1000", 3, 1000, "", nil},
+		{"page zero", "page=0", 1, 50, "", []string{"page:param.range"}},
+		{"page past the last", "page=" + strings.Repeat("9", 12), 1, 50, "", []string{"page:param.range"}},
+		{"page negative, limit not a number", "page=-2&limit=x", 1, 50, "", []string{"limit:param.integer", "page:param.negative"}},
+		{"cleaned text", "name=+%E8%80%81%FF%E4%BA%BA+", 1, 50, "老人", nil},
+		{"community under its name", "community_code=1101x", 1, 50, "", []string{"community_code:division.code.malformed"}},
+		{"text under its name", "name=" + long, 1, 50, long, []string{"name:search.too_long"}},
+		{"enum as read", "kind=+x+", 1, 50, "", []string{"kind:need.category.invalid"}},
+		{"an endpoint's own problem", "after=bad", 1, 50, "", []string{"after:request.cursor.invalid"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := readListQuery(httptest.NewRequest("GET", "/x?"+c.query, nil))
+			limit := l.Limit(50, 1000)
+			page := l.PageNo()
+			clean := l.TextAs("name", l.Clean("name"))
+			l.CommunityAs("community_code", l.Trim("community_code"))
+			kind := listChoice(l, "kind", l.Trim("kind"), shequ.NeedCategories, "need.category.invalid", "Unknown.",
+				map[string]any{"Value": l.Trim("kind")})
+			if l.Get("after") != "" {
+				l.Add("after", "request.cursor.invalid", "The page cursor is malformed.", nil)
+			}
+			if page != c.page || limit != c.limit || clean != c.clean || kind != shequ.NeedCategory(l.Trim("kind")) {
+				t.Errorf("page %d limit %d clean %q kind %q", page, limit, clean, kind)
+			}
+			if keys := listErrorKeys(t, l.Err()); !slices.Equal(keys, c.keys) {
+				t.Errorf("errors %v, want %v", keys, c.keys)
+			}
+		})
+	}
+	l := readListQuery(httptest.NewRequest("GET", "/x?state=a&state=+b", nil))
+	if v := l.Values("state"); !slices.Equal(v, []string{"a", " b"}) {
+		t.Errorf("values %q", v)
+	}
+	if page, err := parsePage(url.Values{"page": {"2"}}); page != 2 || err != nil {
+		t.Errorf("parsePage: %d %v", page, err)
+	}
+	if _, err := parsePage(url.Values{"page": {"x"}}); !slices.Equal(listErrorKeys(t, err), []string{"page:param.integer"}) {
+		t.Errorf("parsePage of x: %v", err)
+	}
+}
+
 // TestListQueryPagingFirst: a handler that answers the paging before it
 // reads its filters reports only the paging problems.
 func TestListQueryPagingFirst(t *testing.T) {
@@ -121,7 +178,7 @@ func FuzzListQuery(f *testing.F) {
 		"q=%FF%FE", "state=accepted&state=x", "upcoming=maybe", "limit=1&limit=2", "status=open&overdue=1"} {
 		f.Add(s)
 	}
-	read := map[string]bool{"limit": true, "offset": true, "community": true, "q": true, "project_id": true,
+	read := map[string]bool{"limit": true, "offset": true, "page": true, "community": true, "q": true, "project_id": true,
 		"upcoming": true, "status": true, "state": true}
 	f.Fuzz(func(t *testing.T, raw string) {
 		r := httptest.NewRequest("GET", "/x", nil)
@@ -130,6 +187,9 @@ func FuzzListQuery(f *testing.F) {
 		limit, offset := l.Page(50, 200)
 		if limit < 1 || limit > 200 || offset < 0 || offset > maxOffset {
 			t.Fatalf("limit %d offset %d out of range for %q", limit, offset, raw)
+		}
+		if page := l.PageNo(); page < 1 || page > maxPage {
+			t.Fatalf("page %d out of range for %q", page, raw)
 		}
 		c := l.Community(l.Trim("community"))
 		l.Text(l.Get("q"))

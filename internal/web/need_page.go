@@ -55,18 +55,17 @@ func (s *Server) handleNeedList(w http.ResponseWriter, r *http.Request) {
 // renderNeeds loads the list and heat of the page and renders it.
 func (s *Server) renderNeeds(w http.ResponseWriter, r *http.Request, a *shequ.Actor, p *needsPage, status int) {
 	l := s.localizer(r)
-	q := r.URL.Query()
-	page, err := parsePage(q)
-	if err != nil {
-		s.error(w, r, err)
+	q := readListQuery(r)
+	page := q.PageNo()
+	if q.refused(s, w, r) { // the page number's problem first, as before
 		return
 	}
-	if p.Filter, err = parseNeedQuery(q, a); err != nil {
-		s.error(w, r, err)
+	if p.Filter = needFilter(q, a); q.refused(s, w, r) {
 		return
 	}
 	p.Filter.Offset, p.Filter.Limit = (page-1)*registerPageSize, registerPageSize
 	ctx := r.Context()
+	var err error
 	if p.Needs, p.Total, err = s.cfg.Linkage.FindNeeds(ctx, p.Filter); err != nil {
 		s.error(w, r, err)
 		return

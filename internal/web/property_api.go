@@ -452,23 +452,17 @@ func (s *Server) handleAPIRectificationList(w http.ResponseWriter, r *http.Reque
 	}
 	q := readListQuery(r)
 	limit, offset := q.Page(50, 500)
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	f := shequ.RectificationFilter{Division: q.Community(q.Trim("community")), EstateID: q.Get("estate_id"),
 		CompanyID: q.Get("company_id"), Offset: offset, Limit: limit,
 		Status: listOneOf(q, "status", shequ.RectificationStatuses, "rectification.to.invalid", "Unknown state.")}
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	xs, total, err := s.cfg.Property.FindRectifications(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, xs, total, newRectificationJSON)
+	answerList(s, w, r, xs, total, err, newRectificationJSON)
 }
 
 type rectificationMoveRequest struct {

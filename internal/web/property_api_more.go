@@ -87,16 +87,11 @@ func (s *Server) handleAPIMeetingList(w http.ResponseWriter, r *http.Request) {
 	}
 	q := readListQuery(r)
 	limit, offset := q.Page(50, 500)
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	ms, total, err := s.cfg.Property.FindMeetings(r.Context(), q.Trim("community"), offset, limit)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, ms, total, newMeetingJSON)
+	answerList(s, w, r, ms, total, err, newMeetingJSON)
 }
 
 type resolutionRequest struct {
@@ -180,23 +175,17 @@ func (s *Server) handleAPIResolutionList(w http.ResponseWriter, r *http.Request)
 	}
 	q := readListQuery(r)
 	limit, offset := q.Page(50, 500)
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	f := shequ.ResolutionFilter{Division: q.Community(q.Trim("community")), CompanyID: q.Get("company_id"),
 		Offset: offset, Limit: limit,
 		Statuses: listAllOf(q, "status", shequ.ResolutionStatuses, "resolution.status.invalid", "Unknown resolution state.")}
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	xs, total, err := s.cfg.Property.FindResolutions(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, xs, total, newResolutionJSON)
+	answerList(s, w, r, xs, total, err, newResolutionJSON)
 }
 
 // handleAPIResolutionDone serves POST /api/v1/resolutions/{id}/done.

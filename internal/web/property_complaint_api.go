@@ -82,23 +82,17 @@ func (s *Server) handleAPIComplaintList(w http.ResponseWriter, r *http.Request) 
 	}
 	q := readListQuery(r)
 	limit, offset := q.Page(50, 500)
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	f := shequ.ComplaintFilter{Division: q.Community(q.Trim("community")), EstateID: q.Get("estate_id"),
 		CompanyID: q.Get("company_id"), Overdue: q.Flag("overdue"), Offset: offset, Limit: limit,
 		States: listAllOf(q, "state", shequ.ComplaintStates, "complaint.to.invalid", "Unknown complaint state.")}
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	items, total, err := s.cfg.Property.FindComplaints(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, items, total, s.newComplaintJSON)
+	answerList(s, w, r, items, total, err, s.newComplaintJSON)
 }
 
 // handleAPIComplaintGet serves GET /api/v1/complaints/{id}.

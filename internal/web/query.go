@@ -12,17 +12,24 @@ import (
 // registerPageSize is the number of rows per page of the lists.
 const registerPageSize = 20
 
-// checkCommunityFilter checks the form of a division code filter.
+// checkCommunityFilter checks the form of a division code filter given as
+// "community".
 func checkCommunityFilter(fe *shequ.FieldErrors, code string) {
+	checkDivisionParam(fe, "community", code)
+}
+
+// checkDivisionParam checks the form of a division code filter given as
+// parameter name.
+func checkDivisionParam(fe *shequ.FieldErrors, name, code string) {
 	if code != "" && shequ.ValidateDivisionCode(code) != nil {
-		fe.Add("community", "division.code.malformed", "A division code has 2, 4, 6, 9 or 12 digits.", nil)
+		fe.Add(name, "division.code.malformed", "A division code has 2, 4, 6, 9 or 12 digits.", nil)
 	}
 }
 
-// checkQueryText bounds a free-text filter.
-func checkQueryText(fe *shequ.FieldErrors, q string) {
+// checkTextParam bounds a free-text filter given as parameter name.
+func checkTextParam(fe *shequ.FieldErrors, name, q string) {
 	if utf8.RuneCountInString(q) > maxQueryRunes {
-		fe.Add("q", "search.too_long", "The search text is too long.", map[string]any{"Max": maxQueryRunes})
+		fe.Add(name, "search.too_long", "The search text is too long.", map[string]any{"Max": maxQueryRunes})
 	}
 }
 

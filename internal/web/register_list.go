@@ -4,10 +4,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"shequ"
 	"shequ/internal/i18n"
@@ -26,52 +24,43 @@ const (
 // (404, named on its parameter). kept holds the filters set, for the paging
 // links and the filter form.
 func (m *registerMount[T]) parseQuery(q url.Values, a *shequ.Actor, api bool) (register.Query, url.Values, error) {
-	var fe shequ.FieldErrors
+	l := &listQuery{q: q}
 	rq := register.Query{Choice: map[string]string{}, From: map[string]*time.Time{}, To: map[string]*time.Time{}}
 	kept := url.Values{}
 	var community, communityParam string
 	for _, f := range m.schema.Filters {
 		p := f.Param(api)
-		v := strings.TrimSpace(strings.ToValidUTF8(q.Get(p), ""))
+		v := l.Clean(p)
 		switch f.Kind {
 		case register.FilterCommunity:
 			communityParam = p
 			if v == "" && a != nil {
 				v = a.Scope
 			}
-			if v != "" && shequ.ValidateDivisionCode(v) != nil {
-				fe.Add(p, "division.code.malformed", "A division code has 2, 4, 6, 9 or 12 digits.", nil)
-			}
-			community, rq.Community = v, v
+			community, rq.Community = v, l.CommunityAs(p, v)
 		case register.FilterChoice:
 			field := m.schema.Field(f.Name)
-			if v != "" && !slices.Contains(field.Values, v) {
-				key, msg := field.InvalidKey, field.InvalidMessage
-				if key == "" {
-					key, msg = field.Labels+".invalid", "Unknown value."
-				}
-				fe.Add(p, key, msg, map[string]any{"Value": v})
+			key, msg := field.InvalidKey, field.InvalidMessage
+			if key == "" {
+				key, msg = field.Labels+".invalid", "Unknown value."
 			}
-			if v != "" {
+			if listChoice(l, p, v, field.Values, key, msg, map[string]any{"Value": v}) != "" {
 				rq.Choice[f.Name] = v
 			}
 		case register.FilterText:
-			if utf8.RuneCountInString(v) > maxQueryRunes {
-				fe.Add(p, "search.too_long", "The search text is too long.", map[string]any{"Max": maxQueryRunes})
-			}
-			rq.Text = v
+			rq.Text = l.TextAs(p, v)
 		case register.FilterDateRange:
 			for _, end := range []struct {
 				suffix string
 				dst    map[string]*time.Time
 			}{{"_from", rq.From}, {"_to", rq.To}} {
-				s := strings.TrimSpace(q.Get(p + end.suffix))
+				s := l.Trim(p + end.suffix)
 				if s == "" {
 					continue
 				}
 				d, err := time.ParseInLocation(time.DateOnly, s, shequ.Shanghai)
 				if err != nil {
-					fe.Add(p+end.suffix, "date.invalid", "Give a date as YYYY-MM-DD.", nil)
+					l.Add(p+end.suffix, "date.invalid", "Give a date as YYYY-MM-DD.", nil)
 					continue
 				}
 				end.dst[f.Name] = &d
@@ -83,14 +72,12 @@ func (m *registerMount[T]) parseQuery(q url.Values, a *shequ.Actor, api bool) (r
 			kept.Set(p, v)
 		}
 	}
-	if s := strings.TrimSpace(q.Get("sort")); s != "" {
-		if !slices.Contains(m.schema.Sorts, s) {
-			fe.Add("sort", "register.sort.invalid", "Unknown order.", map[string]any{"Value": s})
-		}
+	if s := l.Trim("sort"); s != "" {
+		listChoice(l, "sort", s, m.schema.Sorts, "register.sort.invalid", "Unknown order.", map[string]any{"Value": s})
 		rq.Sort = s
 		kept.Set("sort", s)
 	}
-	if err := fe.Err(); err != nil {
+	if err := l.Err(); err != nil {
 		return rq, kept, err
 	}
 	if communityParam != "" {
@@ -314,8 +301,8 @@ func shownHTML(l *i18n.Localizer, v register.Shown, names map[string]string) tem
 	case v.Division != "" && names[v.Division] != "":
 		// The community by its name, its code beside it for those who
 		// work with codes.
-		b.WriteString(`<a href="` + esc(v.Link+v.Division) + `">` + esc(names[v.Division]) + `</a> <span class="code hint">` +
-			esc(v.Division) + `</span>`)
+		b.WriteString(`<a href="` + esc(v.Link+v.Division) + `">` + esc(names[v.Division]) + `</a> <small class="code">` +
+			esc(v.Division) + `</small>`)
 	case v.Division != "":
 		b.WriteString(`<a class="code" href="` + esc(v.Link+v.Division) + `">` + esc(v.Division) + `</a>`)
 	case v.Text != "":

@@ -231,15 +231,13 @@ func (s *Server) handleAPIRequestCreate(w http.ResponseWriter, r *http.Request) 
 // state (repeatable), service_code, channel, overdue, after (the queue's
 // keyset cursor "due|id"), page and limit.
 func requestFilter(r *http.Request) (shequ.RequestFilter, error) {
-	q := r.URL.Query()
-	var fe shequ.FieldErrors
-	f := shequ.RequestFilter{Division: strings.TrimSpace(q.Get("division")), ItemCode: strings.TrimSpace(q.Get("service_code")),
-		Channel: shequ.Channel(strings.TrimSpace(q.Get("channel"))), Overdue: q.Get("overdue") == "1" || q.Get("overdue") == "true"}
-	checkCommunityFilter(&fe, f.Division)
-	for _, st := range q["state"] {
+	q := readListQuery(r)
+	f := shequ.RequestFilter{Division: q.Community(q.Trim("division")), ItemCode: q.Trim("service_code"),
+		Channel: shequ.Channel(q.Trim("channel")), Overdue: q.Flag("overdue") || q.Get("overdue") == "true"}
+	for _, st := range q.Values("state") {
 		if st = strings.TrimSpace(st); st != "" {
 			if !shequ.RequestState(st).Valid() {
-				fe.Add("state", "request.state.invalid", "Unknown state of a request.", nil)
+				q.Add("state", "request.state.invalid", "Unknown state of a request.", nil)
 			}
 			f.States = append(f.States, shequ.RequestState(st))
 		}
@@ -248,14 +246,13 @@ func requestFilter(r *http.Request) (shequ.RequestFilter, error) {
 		due, id, ok := strings.Cut(c, "|")
 		t, err := time.Parse(time.RFC3339Nano, due)
 		if !ok || err != nil {
-			fe.Add("after", "request.cursor.invalid", "The page cursor is malformed.", nil)
+			q.Add("after", "request.cursor.invalid", "The page cursor is malformed.", nil)
 		}
 		f.AfterDue, f.AfterID = &t, id
 	}
-	f.Limit = intParam(&fe, q, "limit", 50, 1, 1000)
-	page := intParam(&fe, q, "page", 1, 1, maxPage)
-	f.Offset = (page - 1) * f.Limit
-	return f, fe.Err()
+	f.Limit = q.Limit(50, 1000)
+	f.Offset = (q.PageNo() - 1) * f.Limit
+	return f, q.Err()
 }
 
 // cursorOf is the keyset cursor after a request in the queue.
@@ -276,11 +273,7 @@ func (s *Server) handleAPIRequestList(w http.ResponseWriter, r *http.Request) {
 	}
 	f.OrderByCreated = true
 	list, total, err := s.cfg.Requests.Find(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, s.requestJSONer(r))
+	answerList(s, w, r, list, total, err, s.requestJSONer(r))
 }
 
 // queueJSON is a page of the worker queue.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -131,6 +132,19 @@ func (p *requestsPage) RowsHTML() template.HTML { return rowsHTML(p.Rows, p.Queu
 // ItemOptions renders the filter's options (optionsHTML).
 func (p *requestsPage) ItemOptions() template.HTML { return optionsHTML(p.Items) }
 
+// departmentsOf lists the departments that carry items, each once, in
+// order: what a request is transferred to.
+func departmentsOf(items []*shequ.ServiceItem) []string {
+	var ds []string
+	for _, it := range items {
+		if it.Department != "" {
+			ds = append(ds, it.Department)
+		}
+	}
+	slices.Sort(ds)
+	return slices.Compact(ds)
+}
+
 // queueTab is a state tab of the queue with its count.
 type queueTab struct {
 	State   shequ.RequestState
@@ -143,19 +157,21 @@ type queueTab struct {
 // requestsPage is the data of templates/requests.html: the worker queue,
 // or a resident's own requests.
 type requestsPage struct {
-	Queue     bool
-	Tabs      []queueTab
-	Rows      []requestRow
-	Items     []itemOption
-	Item      string
-	Overdue   bool
-	NextURL   string
-	Notice    string
-	Error     string
-	CanHandle bool
-	CanDesk   bool // may file at the front desk (community workers, not officials)
-	ByItem    []*shequ.ItemRequestCount
-	Channels  []shequ.Channel
+	Queue bool
+	Tabs  []queueTab
+	Rows  []requestRow
+	Items []itemOption
+	// Departments are offered to a bulk transfer.
+	Departments []string
+	Item        string
+	Overdue     bool
+	NextURL     string
+	Notice      string
+	Error       string
+	CanHandle   bool
+	CanDesk     bool // may file at the front desk (community workers, not officials)
+	ByItem      []*shequ.ItemRequestCount
+	Channels    []shequ.Channel
 }
 
 // handleRequestList serves GET /requests: the queue by due date for
@@ -209,6 +225,7 @@ func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
 		for _, it := range items {
 			p.Items = append(p.Items, itemOption{Code: it.Code, Name: it.Name, Selected: it.Code == f.ItemCode})
 		}
+		p.Departments = departmentsOf(items)
 	}
 	base := url.Values{}
 	if f.ItemCode != "" {
@@ -289,6 +306,8 @@ type requestPage struct {
 	// CanReveal offers to show the personal values of the form in clear;
 	// Revealed says they are (request_reveal.go).
 	CanReveal, Revealed bool
+	// Departments are offered when the request is transferred.
+	Departments []string
 }
 
 // handleRequestShow serves GET /requests/{id}: the request, its whole
@@ -351,6 +370,13 @@ func (s *Server) loadRequestPage(r *http.Request) (*requestPage, error) {
 				p.Next = append(p.Next, st)
 			}
 		}
+	}
+	if s.cfg.ServiceItems != nil && slices.Contains(p.Next, shequ.RequestTransferred) {
+		items, err := s.cfg.ServiceItems.ListItems(r.Context(), q.Community)
+		if err != nil {
+			return nil, err
+		}
+		p.Departments = departmentsOf(items)
 	}
 	return p, nil
 }

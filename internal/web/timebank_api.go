@@ -92,11 +92,7 @@ func (s *Server) handleAPITimebankAccounts(w http.ResponseWriter, r *http.Reques
 	} else {
 		list, total, err = s.cfg.TimeBank.FindAccounts(r.Context(), "", offset, limit)
 	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, newTimebankAccountJSON)
+	answerList(s, w, r, list, total, err, newTimebankAccountJSON)
 }
 
 // timebankOpenRequest is the body of POST /api/v1/timebank/accounts.
@@ -149,11 +145,7 @@ func (s *Server) handleAPITimebankLedger(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	list, total, err := s.cfg.TimeBank.Ledger(r.Context(), pathID(r, "id"), offset, limit)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, newLedgerEntryJSON)
+	answerList(s, w, r, list, total, err, newLedgerEntryJSON)
 }
 
 // withdrawalRequest is the body of POST

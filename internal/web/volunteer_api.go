@@ -148,23 +148,17 @@ func (s *Server) handleAPIOpportunities(w http.ResponseWriter, r *http.Request) 
 	}
 	q := readListQuery(r)
 	limit, offset := q.Page(50, 200)
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	f := shequ.OpportunityFilter{Community: q.Community(q.Get("community")), Status: shequ.OpportunityStatus(q.Get("status")),
 		Category: shequ.ServiceCategory(q.Get("category")), Query: q.Text(q.Get("q")), ProjectID: q.ID("project_id"),
 		Upcoming: q.Bool("upcoming"), Offset: offset, Limit: limit}
-	if err := q.Err(); err != nil {
-		s.error(w, r, err)
+	if q.refused(s, w, r) {
 		return
 	}
 	list, total, err := s.cfg.Volunteers.FindOpportunities(r.Context(), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeList(w, list, total, newOpportunityJSON)
+	answerList(s, w, r, list, total, err, newOpportunityJSON)
 }
 
 // handleAPIOpportunityCreate serves POST /api/v1/opportunities.
